@@ -1,0 +1,156 @@
+"""The `segue` command line. Heavy modules are imported inside the commands so `--help` stays instant."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any, NoReturn, Optional
+
+import typer
+
+app = typer.Typer(
+    help="Segue: a conversational music assistant that builds playlists from a real catalog.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+bench_app = typer.Typer(help="Benchmarks: speed and memory, printed as a table or JSON.", no_args_is_help=True)
+llm_app = typer.Typer(help="The LLM backend: inspect it or serve the embedded model over HTTP.", no_args_is_help=True)
+eval_app = typer.Typer(help="Offline evaluation suites that compare Segue with baselines.", no_args_is_help=True)
+profile_app = typer.Typer(help="Listener taste profiles: import history, show what Segue knows.", no_args_is_help=True)
+app.add_typer(bench_app, name="bench")
+app.add_typer(llm_app, name="llm")
+app.add_typer(eval_app, name="eval")
+app.add_typer(profile_app, name="profile")
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead of a table.")]
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    """Print a one-line error on stderr and exit: the CLI never shows a traceback for an expected failure."""
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def print_json(data: Any) -> None:
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def _expected_errors() -> tuple[type[BaseException], ...]:
+    """Errors whose message is meant for the user; anything else is a bug and keeps its traceback."""
+    from retrieval.errors import SegueError
+
+    return (SegueError,)
+
+
+def main() -> None:
+    try:
+        app()
+    except _expected_errors() as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
+        sys.exit(130)
+
+
+# --------------------------------------------------------------------------------------- foundation
+
+
+@app.command()
+def ingest(
+    catalog: Annotated[Optional[Path], typer.Option(help="Catalog file (CSV or JSONL); default: the shipped Spotify catalog.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Embed the catalog and store it in the index; only new or changed tracks are embedded."""
+    from retrieval.ingest import ingest as run_ingest
+    from retrieval.settings import get_settings
+
+    result = run_ingest(get_settings(), catalog, progress=not as_json)
+    if as_json:
+        print_json(result.as_dict())
+    else:
+        typer.echo(result.summary())
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="What to look for, in plain words.")],
+    k: Annotated[int, typer.Option("-k", help="How many tracks to show.", min=1, max=1000)] = 10,
+    as_json: JsonOpt = False,
+) -> None:
+    """Dense (semantic) search over the indexed tracks."""
+    from retrieval.index import open_index
+    from retrieval.settings import get_settings
+
+    index = open_index(get_settings())
+    hits = index.dense_search(query, k=k)
+    rows = [
+        {"track_id": t.track_id, "title": t.title, "artist": t.artist, "score": round(score, 4)}
+        for t, score in hits
+    ]
+    if as_json:
+        print_json(rows)
+        return
+    for i, r in enumerate(rows, 1):
+        typer.echo(f"{i:>3}. {r['score']:.3f}  {r['title']} — {r['artist']}  [{r['track_id']}]")
+
+
+@bench_app.command("ingest")
+def bench_ingest(as_json: JsonOpt = False) -> None:
+    """Full-catalog ingest into a fresh temporary index, then a no-change re-ingest."""
+    from retrieval.bench import bench_ingest as run
+
+    result = run(progress=not as_json)
+    if as_json:
+        print_json(result)
+    else:
+        for key, value in result.items():
+            typer.echo(f"{key:>14}: {value}")
+
+
+# --------------------------------------------------------------------------------------- llm
+
+
+@bench_app.command("llm")
+def bench_llm(as_json: JsonOpt = False) -> None:
+    """LLM load time, time to first token, tokens/s over a 100-token reply and peak memory."""
+    from assistant.llm.bench import bench_llm as run
+
+    result = run()
+    if as_json:
+        print_json(result)
+    else:
+        for key, value in result.items():
+            typer.echo(f"{key:>18}: {value}")
+
+
+@llm_app.command("info")
+def llm_info(as_json: JsonOpt = False) -> None:
+    """Which backend and model are in use; for a server, whether it answers and what it serves."""
+    from assistant.llm import get_llm
+
+    info = get_llm().info()
+    if as_json:
+        print_json(info)
+    else:
+        for key, value in info.items():
+            typer.echo(f"{key:>14}: {', '.join(map(str, value)) if isinstance(value, list) else value}")
+    if info.get("reachable") is False or info.get("model_served") is False:
+        raise typer.Exit(1)
+
+
+@llm_app.command("serve")
+def llm_serve(
+    port: Annotated[int, typer.Option(help="TCP port on 127.0.0.1 (0 picks a free one).", min=0, max=65535)] = 8080,
+) -> None:
+    """Serve the embedded model as an OpenAI-compatible API on 127.0.0.1 until Ctrl-C."""
+    from assistant.llm.embedded import serve
+    from retrieval.settings import get_settings
+
+    serve(get_settings(), port)
+
+
+if __name__ == "__main__":
+    main()

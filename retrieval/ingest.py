@@ -1,0 +1,177 @@
+"""`segue ingest`: embed the catalog into Chroma incrementally, then write the local snapshot.
+
+Each record carries a content hash; a track is embedded again only when its hash changed, and records that
+left the catalog are deleted. Vectors are upserted a batch at a time, so an ingest killed midway keeps what
+it wrote and the next run embeds only the rest (upsert by id never duplicates).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+import numpy as np
+
+from retrieval.catalog import CatalogPlaylist, Track, load_catalog
+from retrieval.embeddings import DIM, shared_embedder
+from retrieval.settings import Settings
+from retrieval.snapshot import Snapshot, read_manifest, read_snapshot, write_snapshot
+from retrieval.store import VectorStore
+from retrieval.text import track_text
+
+EMBED_BATCH = 512
+
+
+@dataclass
+class IngestResult:
+    tracks: int
+    playlists: int
+    skipped: int
+    skipped_reasons: dict[str, int]
+    embedded: int
+    deleted: int
+    seconds: float
+    catalog: str
+    index: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def summary(self) -> str:
+        skipped = f"{self.skipped} rows skipped" + (
+            " (" + ", ".join(f"{n} {why}" for why, n in self.skipped_reasons.items()) + ")" if self.skipped else ""
+        )
+        return (
+            f"Indexed {self.tracks} tracks and {self.playlists} playlists from {self.catalog} in {self.seconds:.1f} s: "
+            f"{self.embedded} embedded, {self.deleted} removed, {skipped}. Index: {self.index}"
+        )
+
+
+def playlist_text(p: CatalogPlaylist) -> str:
+    labels = ", ".join(x for x in (p.subgenre, p.genre) if x)
+    return f"{p.name}; {labels}" if labels else p.name
+
+
+def playlist_hash(p: CatalogPlaylist) -> str:
+    return hashlib.sha1(p.model_dump_json().encode("utf-8")).hexdigest()[:16]
+
+
+def track_metadata(t: Track, content_hash: str) -> dict[str, Any]:
+    """What Chroma stores beside a vector: scalars only (Chroma rejects None and lists in some versions)."""
+    meta: dict[str, Any] = {
+        "hash": content_hash,
+        "title": t.title,
+        "artist": t.artist,
+        "album": t.album,
+        "genres": "|".join(t.genres),
+        "subgenres": "|".join(t.subgenres),
+    }
+    for name in ("year", "popularity", "duration_ms", "energy", "valence", "danceability", "acousticness",
+                 "instrumentalness", "speechiness", "tempo"):
+        value = getattr(t, name)
+        if value is not None:
+            meta[name] = value
+    for genre in t.genres:
+        meta[f"genre_{genre}"] = True
+    return meta
+
+
+def catalog_fingerprint(track_hashes: dict[str, str], playlist_hashes: dict[str, str]) -> str:
+    digest = hashlib.sha1()
+    for key in sorted(track_hashes):
+        digest.update(f"{key}:{track_hashes[key]}\n".encode())
+    digest.update(b"--playlists--\n")
+    for key in sorted(playlist_hashes):
+        digest.update(f"{key}:{playlist_hashes[key]}\n".encode())
+    return digest.hexdigest()
+
+
+@contextlib.contextmanager
+def _progress(enabled: bool) -> Iterator[Any]:
+    if not enabled:
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  transient=False) as bar:
+        yield bar
+
+
+def ingest(settings: Settings, catalog_path: Path | None = None, *, progress: bool = True,
+           namespace: str = "") -> IngestResult:
+    start = time.perf_counter()
+    catalog = load_catalog(catalog_path or settings.catalog)
+    index_dir = settings.index_dir if not namespace else settings.index_dir / namespace
+    store = VectorStore(settings, namespace=namespace)
+
+    wanted = {t.track_id: t.content_hash() for t in catalog.tracks}
+    wanted_playlists = {p.playlist_id: playlist_hash(p) for p in catalog.playlists}
+    fingerprint = catalog_fingerprint(wanted, wanted_playlists)
+    stored = store.hashes(store.tracks)
+    stored_playlists = store.hashes(store.playlists)
+    manifest = read_manifest(index_dir)
+
+    todo = [t for t in catalog.tracks if stored.get(t.track_id) != wanted[t.track_id]]
+    gone = [tid for tid in stored if tid not in wanted]
+    todo_playlists = [p for p in catalog.playlists if stored_playlists.get(p.playlist_id) != wanted_playlists[p.playlist_id]]
+    gone_playlists = [pid for pid in stored_playlists if pid not in wanted_playlists]
+    up_to_date = (not todo and not gone and not todo_playlists and not gone_playlists
+                  and manifest is not None and manifest.get("fingerprint") == fingerprint)
+
+    fresh: dict[str, np.ndarray] = {}
+    if not up_to_date:
+        embedder = shared_embedder(settings.threads)
+        with _progress(progress) as bar:
+            task = bar.add_task("embedding tracks", total=len(todo)) if bar else None
+            for i in range(0, len(todo), EMBED_BATCH):
+                chunk = todo[i:i + EMBED_BATCH]
+                texts = [track_text(t) for t in chunk]
+                vectors = embedder.encode(texts)
+                store.upsert(store.tracks, [t.track_id for t in chunk], vectors,
+                             [track_metadata(t, wanted[t.track_id]) for t in chunk], texts)
+                fresh.update(zip((t.track_id for t in chunk), vectors))
+                if bar:
+                    bar.advance(task, len(chunk))
+        store.delete(store.tracks, gone)
+        if todo_playlists:
+            texts = [playlist_text(p) for p in todo_playlists]
+            store.upsert(store.playlists, [p.playlist_id for p in todo_playlists], embedder.encode(texts),
+                         [{"hash": wanted_playlists[p.playlist_id], "name": p.name} for p in todo_playlists], texts)
+        store.delete(store.playlists, gone_playlists)
+        _write_snapshot(index_dir, store, catalog.tracks, catalog.playlists, fresh, fingerprint, str(catalog.source))
+
+    return IngestResult(
+        tracks=len(catalog.tracks),
+        playlists=len(catalog.playlists),
+        skipped=catalog.report.skipped_total,
+        skipped_reasons=dict(catalog.report.skipped),
+        embedded=len(todo),
+        deleted=len(gone),
+        seconds=round(time.perf_counter() - start, 2),
+        catalog=str(catalog.source),
+        index=store.where,
+    )
+
+
+def _write_snapshot(index_dir: Path, store: VectorStore, tracks: list[Track], playlists: list[CatalogPlaylist],
+                    fresh: dict[str, np.ndarray], fingerprint: str, source: str) -> None:
+    """Vectors come from this run, else from the previous snapshot, else (after a killed run) from Chroma."""
+    known: dict[str, np.ndarray] = {}
+    try:
+        old = read_snapshot(index_dir)
+        known = {t.track_id: v for t, v in zip(old.tracks, old.vectors) if t.track_id not in fresh}
+    except Exception:  # no usable previous snapshot: Chroma has every vector
+        pass
+    need = [t.track_id for t in tracks if t.track_id not in fresh and t.track_id not in known]
+    if need:
+        known.update(zip(need, store.vectors(store.tracks, need)))
+    vectors = np.stack([fresh.get(t.track_id, known.get(t.track_id)) for t in tracks]) if tracks else np.zeros((0, DIM), np.float32)
+    playlist_vectors = (store.vectors(store.playlists, [p.playlist_id for p in playlists])
+                        if playlists else np.zeros((0, DIM), np.float32))
+    manifest = {"fingerprint": fingerprint, "catalog": source, "tracks": len(tracks), "playlists": len(playlists)}
+    write_snapshot(index_dir, Snapshot(tracks, vectors, playlists, playlist_vectors, manifest))
