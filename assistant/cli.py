@@ -61,13 +61,19 @@ def main() -> None:
 @app.command()
 def ingest(
     catalog: Annotated[Optional[Path], typer.Option(help="Catalog file (CSV or JSONL); default: the shipped Spotify catalog.")] = None,
+    if_missing: Annotated[bool, typer.Option("--if-missing", help="Do nothing when an index already exists.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Embed the catalog and store it in the index; only new or changed tracks are embedded."""
     from retrieval.ingest import ingest as run_ingest
     from retrieval.settings import get_settings
+    from retrieval.snapshot import read_manifest
 
-    result = run_ingest(get_settings(), catalog, progress=not as_json)
+    settings = get_settings()
+    if if_missing and read_manifest(settings.index_dir) is not None:
+        typer.echo(f"Index present in {settings.index_dir}; skipping ingest (run `segue ingest` to update it).")
+        return
+    result = run_ingest(settings, catalog, progress=not as_json)
     if as_json:
         print_json(result.as_dict())
     else:

@@ -36,7 +36,11 @@ class Embedder:
                     os.environ.setdefault("HF_HUB_OFFLINE", "1")
                     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
                     import torch
+                    import transformers
                     from sentence_transformers import SentenceTransformer
+
+                    transformers.logging.set_verbosity_error()
+                    transformers.logging.disable_progress_bar()
 
                     torch.set_num_threads(self.threads)
                     self._model = SentenceTransformer(model_path(), device="cpu")

@@ -1,7 +1,9 @@
-"""Shared pytest fixtures."""
+"""Shared fixtures: the real catalog, the real embedding model and real Chroma stores in temp dirs."""
 
 from __future__ import annotations
 
+import csv
+import gzip
 import os
 import socket
 import subprocess
@@ -9,10 +11,75 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+from retrieval.catalog import Catalog, load_catalog  # noqa: E402
+from retrieval.embeddings import shared_embedder  # noqa: E402
+from retrieval.index import TrackIndex  # noqa: E402
+from retrieval.settings import DEFAULT_CATALOG, Settings  # noqa: E402
+
+# Tests share the 2 cores with whatever else runs; one torch thread avoids oversubscription.
+TEST_THREADS = int(os.environ.get("SEGUE_TEST_THREADS", "1"))
+SLICE_PLAYLISTS = 60  # every 8th playlist: ~3,500 tracks spread over all genres
+
+
+@pytest.fixture(scope="session")
+def catalog() -> Catalog:
+    return load_catalog(DEFAULT_CATALOG)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings with a fresh, empty data dir and the embedded store."""
+    return Settings(data_dir=tmp_path / "data", threads=TEST_THREADS, llm_threads=TEST_THREADS, chroma_url=None)
+
+
+def write_catalog_slice(path: Path, playlist_ids: set[str] | None = None, max_rows: int | None = None) -> Path:
+    """A real slice of the shipped catalog CSV (the rows of some playlists), written as a new CSV file."""
+    with gzip.open(DEFAULT_CATALOG, "rt", encoding="utf-8", newline="") as src, open(path, "w", encoding="utf-8", newline="") as dst:
+        reader = csv.DictReader(src)
+        writer = csv.DictWriter(dst, fieldnames=reader.fieldnames or [])
+        writer.writeheader()
+        n = 0
+        for row in reader:
+            if playlist_ids is not None and row["playlist_id"] not in playlist_ids:
+                continue
+            writer.writerow(row)
+            n += 1
+            if max_rows is not None and n >= max_rows:
+                break
+    return path
+
+
+@pytest.fixture(scope="session")
+def slice_catalog(catalog: Catalog, tmp_path_factory: pytest.TempPathFactory) -> Catalog:
+    """The tracks and playlists of every 8th catalog playlist (~3,500 real tracks, all genres)."""
+    chosen = {p.playlist_id for p in catalog.playlists[::8][:SLICE_PLAYLISTS]}
+    path = write_catalog_slice(tmp_path_factory.mktemp("slice") / "slice.csv", chosen)
+    return load_catalog(path)
+
+
+@pytest.fixture(scope="session")
+def slice_index(slice_catalog: Catalog) -> TrackIndex:
+    """An in-memory index of the slice, embedded with the real model (no Chroma)."""
+    from retrieval.ingest import playlist_text
+    from retrieval.text import track_text
+
+    embedder = shared_embedder(TEST_THREADS)
+    vectors = embedder.encode([track_text(t) for t in slice_catalog.tracks])
+    playlist_vectors = embedder.encode([playlist_text(p) for p in slice_catalog.playlists])
+    return TrackIndex(slice_catalog.tracks, vectors, slice_catalog.playlists, playlist_vectors,
+                      embedder=embedder, name="test slice")
 
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on (closed again, so connecting to it is refused)."""

@@ -38,13 +38,17 @@ def model_path() -> Path:
     return path
 
 
-def _params(settings: Settings, *, port: int | None = None) -> Any:
-    # libgomp reads OMP_WAIT_POLICY once, when it is loaded: set it before xllamacpp is imported so
-    # idle threads sleep instead of spinning on cores that other work shares.
+def _xllamacpp() -> Any:
+    # llama.cpp's CPU threads are OpenMP's, and libgomp reads OMP_WAIT_POLICY once, when it is loaded:
+    # set it before the import so idle threads sleep instead of spinning on cores shared with others.
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    import xllamacpp as xlc
+    import xllamacpp
 
-    p = xlc.CommonParams()
+    return xllamacpp
+
+
+def _params(settings: Settings, *, port: int | None = None) -> Any:
+    p = _xllamacpp().CommonParams()
     p.model.path = str(model_path())
     p.model_alias = {MODEL_NAME}
     p.n_ctx = settings.llm_ctx
@@ -58,11 +62,9 @@ def _params(settings: Settings, *, port: int | None = None) -> Any:
 
 
 def _load_server(settings: Settings, *, port: int | None = None) -> Any:
-    import xllamacpp as xlc
-
     params = _params(settings, port=port)
     try:
-        return xlc.Server(params)
+        return _xllamacpp().Server(params)
     except Exception as exc:  # xllamacpp raises plain errors for a bad file, a busy port, ...
         if port is not None:
             raise LLMUnavailableError(

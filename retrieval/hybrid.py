@@ -1,0 +1,132 @@
+"""Hybrid retrieval: dense + BM25 + artist-level + playlist-neighbour + seed signals, fused into one score.
+
+Every signal scores every track of the index (cheap at catalog scale: one matrix-vector product each), is
+standardised, and the fused score is their weighted sum. Hard filters are applied afterwards as a mask, so
+filtering never changes how a track is scored, only whether it may be chosen.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from pydantic import BaseModel, Field
+
+from retrieval.index import TrackIndex, artist_key, top_k
+
+
+class SearchQuery(BaseModel):
+    """What to retrieve for: the request text, earlier turns of a conversation and known seeds."""
+
+    text: str = ""
+    history: list[str] = Field(default_factory=list, description="earlier user turns, oldest first")
+    seed_track_ids: list[str] = Field(default_factory=list)
+    seed_artists: list[str] = Field(default_factory=list, description="artists the listener named or likes")
+
+
+class HybridConfig(BaseModel):
+    """Weights of each signal in the fused score (fitted on training queries, see evals)."""
+
+    dense: float = 1.0
+    lexical: float = 0.6
+    artist: float = 0.8
+    playlist_artists: float = 0.3
+    seed_dense: float = 1.0
+    seed_artist: float = 1.0
+    named_artist: float = 3.0
+    history_decay: float = 0.5
+    artist_top: int = 3
+
+
+def standardise(x: np.ndarray) -> np.ndarray:
+    """(x - mean) / std over all tracks; a constant signal becomes zeros."""
+    std = float(x.std())
+    if std < 1e-9:
+        return np.zeros_like(x, dtype=np.float32)
+    return ((x - x.mean()) / std).astype(np.float32)
+
+
+def artist_level(index: TrackIndex, scores: np.ndarray, top: int) -> np.ndarray:
+    """Each track gets the mean of its artist's `top` best track scores: an artist that matches well lifts
+    all of its tracks, not only the ones whose own text matched."""
+    n_artists = len(index.artist_names)
+    order = np.lexsort((-scores, index.artist))  # by artist, best score first
+    artists_sorted = index.artist[order]
+    starts = np.searchsorted(artists_sorted, np.arange(n_artists))
+    rank_in_artist = np.arange(len(order)) - starts[artists_sorted]
+    keep = rank_in_artist < top
+    sums = np.bincount(artists_sorted[keep], weights=scores[order][keep], minlength=n_artists)
+    counts = np.bincount(artists_sorted[keep], minlength=n_artists)
+    per_artist = sums / np.maximum(counts, 1)
+    return per_artist[index.artist].astype(np.float32)
+
+
+class HybridSearcher:
+    def __init__(self, index: TrackIndex, config: HybridConfig | None = None) -> None:
+        self.index = index
+        self.config = config or HybridConfig()
+
+    def query_vector(self, query: SearchQuery) -> np.ndarray | None:
+        """Recency-weighted mean of the embedded turns: the latest one counts most."""
+        turns = [t for t in (*query.history, query.text) if t.strip()]
+        if not turns:
+            return None
+        vectors = self.index.embedder.encode(turns) if self.index.embedder else None
+        if vectors is None:
+            return None
+        weights = np.array([self.config.history_decay ** (len(turns) - 1 - i) for i in range(len(turns))], np.float32)
+        v = (weights[:, None] * vectors).sum(axis=0)
+        return v / max(float(np.linalg.norm(v)), 1e-9)
+
+    def signals(self, query: SearchQuery) -> dict[str, np.ndarray]:
+        """Each signal's standardised score for every track (absent signals are omitted)."""
+        index, cfg = self.index, self.config
+        out: dict[str, np.ndarray] = {}
+        vector = self.query_vector(query)
+        if vector is not None:
+            dense = index.dense_scores(vector)
+            out["dense"] = standardise(dense)
+            out["artist"] = standardise(artist_level(index, dense, cfg.artist_top))
+            if len(index.playlists):
+                out["playlist_artists"] = standardise(self._playlist_artists(vector))
+        text = " ".join([*query.history[-1:], query.text])
+        lexical = index.bm25.scores(text)
+        if lexical.any():
+            out["lexical"] = standardise(lexical)
+        seeds = [index.row[t] for t in query.seed_track_ids if t in index.row]
+        if seeds:
+            centroid = index.vectors[seeds].mean(axis=0)
+            out["seed_dense"] = standardise(index.dense_scores(centroid / max(float(np.linalg.norm(centroid)), 1e-9)))
+            seed_artist = np.isin(index.artist, index.artist[seeds]).astype(np.float32)
+            out["seed_artist"] = standardise(seed_artist)
+        named = [index.artist_index[k] for k in map(artist_key, query.seed_artists) if k in index.artist_index]
+        if named:
+            out["named_artist"] = np.isin(index.artist, named).astype(np.float32)
+        return out
+
+    def _playlist_artists(self, vector: np.ndarray) -> np.ndarray:
+        """Credit the artists of the catalog playlists whose names best match the request."""
+        index = self.index
+        sims = index.playlist_vectors @ vector
+        best = top_k(sims, 5)
+        credit = np.zeros(len(index.artist_names), dtype=np.float32)
+        for p in best:
+            rows = [index.row[t] for t in index.playlists[p].track_ids if t in index.row]
+            np.add.at(credit, index.artist[rows], float(sims[p]))
+        return credit[index.artist]
+
+    def scores(self, query: SearchQuery) -> np.ndarray:
+        fused = np.zeros(len(self.index), dtype=np.float32)
+        for name, values in self.signals(query).items():
+            fused += getattr(self.config, name) * values
+        return fused
+
+    def search(self, query: SearchQuery, k: int = 100, mask: np.ndarray | None = None,
+               exclude_seeds: bool = True) -> list[tuple[int, float]]:
+        """The k best (row, score) pairs among the rows `mask` allows."""
+        scores = self.scores(query)
+        if mask is not None:
+            scores = np.where(mask, scores, -np.inf)
+        if exclude_seeds:
+            for t in query.seed_track_ids:
+                if t in self.index.row:
+                    scores[self.index.row[t]] = -np.inf
+        return [(int(i), float(scores[i])) for i in top_k(scores, k) if np.isfinite(scores[i])]
