@@ -113,16 +113,21 @@ class HybridSearcher:
             np.add.at(credit, index.artist[rows], float(sims[p]))
         return credit[index.artist]
 
-    def scores(self, query: SearchQuery) -> np.ndarray:
+    def scores(self, query: SearchQuery, extra: np.ndarray | None = None, extra_weight: float = 1.0) -> np.ndarray:
+        """The fused score of every track. `extra` is a caller's own per-track signal (standardised, e.g. the
+        listener's taste) added with `extra_weight`; retrieval only sees numbers, not where they came from."""
         fused = np.zeros(len(self.index), dtype=np.float32)
         for name, values in self.signals(query).items():
             fused += getattr(self.config, name) * values
+        if extra is not None and extra_weight:
+            fused += np.float32(extra_weight) * np.asarray(extra, dtype=np.float32)
         return fused
 
     def search(self, query: SearchQuery, k: int = 100, mask: np.ndarray | None = None,
-               exclude_seeds: bool = True) -> list[tuple[int, float]]:
+               exclude_seeds: bool = True, extra: np.ndarray | None = None,
+               extra_weight: float = 1.0) -> list[tuple[int, float]]:
         """The k best (row, score) pairs among the rows `mask` allows."""
-        scores = self.scores(query)
+        scores = self.scores(query, extra, extra_weight)
         if mask is not None:
             scores = np.where(mask, scores, -np.inf)
         if exclude_seeds:

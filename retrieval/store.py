@@ -2,13 +2,19 @@
 
 We always pass our own vectors (`embeddings=`, `query_embeddings=`): Chroma's default embedding function
 downloads a model, which fails offline.
+
+Server mode (`SEGUE_CHROMA_URL=http://HOST:PORT`) fails fast: the server is pinged with a short timeout
+before anything else, a call that hits a dropped connection is retried briefly (every call we make is
+idempotent: upsert and delete by id, reads), and a server that stays down becomes one
+`StoreUnavailableError` line. Nothing is lost: ingest writes by id and records its progress in Chroma.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 from urllib.parse import urlparse
 
 import numpy as np
@@ -18,6 +24,14 @@ from retrieval.settings import Settings
 
 # Chroma refuses larger batches (measured max 5,461 for 384-d vectors).
 MAX_BATCH = 5000
+# A live server answers its heartbeat in milliseconds; waiting longer only delays the error.
+PING_TIMEOUT_S = 2.0
+# Generous for a 5,000-row upsert or a `where` scan at 500k rows; a hung server still ends in an error.
+CALL_TIMEOUT_S = 60.0
+# Pauses before retrying a call whose connection failed (a server restarting, a dropped keep-alive).
+RETRY_PAUSES_S = (0.2, 0.6)
+# Collection metadata key holding the catalog fingerprint of the last complete ingest ("" while one runs).
+FINGERPRINT_KEY = "segue_fingerprint"
 
 
 @dataclass(frozen=True)
@@ -26,23 +40,62 @@ class StoreHit:
     score: float  # cosine similarity, 1 = identical
 
 
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:200] if text else type(exc).__name__
+
+
+def _is_transport_error(exc: BaseException) -> bool:
+    """Connection-level failures (refused, reset, timed out), as opposed to Chroma rejecting a request."""
+    import httpx
+
+    if isinstance(exc, httpx.TransportError):
+        return True
+    # chromadb wraps a refused connection in a bare ValueError
+    return isinstance(exc, ValueError) and "could not connect" in str(exc).lower()
+
+
+def _server_url(chroma_url: str) -> tuple[str, int, bool]:
+    url = urlparse(chroma_url)
+    if url.scheme not in ("http", "https") or not url.hostname:
+        raise StoreUnavailableError(f"SEGUE_CHROMA_URL={chroma_url!r} is not an http://HOST:PORT address")
+    return url.hostname, url.port or 8000, url.scheme == "https"
+
+
+def ping_server(chroma_url: str, timeout: float = PING_TIMEOUT_S) -> float:
+    """Seconds the Chroma server at `chroma_url` takes to answer its heartbeat; StoreUnavailableError if it doesn't."""
+    import httpx
+
+    host, port, ssl = _server_url(chroma_url)
+    base = f"{'https' if ssl else 'http'}://{host}:{port}"
+    start = time.perf_counter()
+    try:
+        response = httpx.get(f"{base}/api/v2/heartbeat", timeout=timeout)
+        response.raise_for_status()
+    except httpx.HTTPError as exc:
+        raise StoreUnavailableError(
+            f"Chroma server at {chroma_url} unreachable ({_first_line(exc)}): start it or fix SEGUE_CHROMA_URL"
+        ) from None
+    return time.perf_counter() - start
+
+
 def _connect(settings: Settings) -> Any:
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
     chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
     if settings.chroma_url:
-        url = urlparse(settings.chroma_url)
-        if not url.hostname:
-            raise StoreUnavailableError(f"SEGUE_CHROMA_URL={settings.chroma_url!r} is not an http://HOST:PORT address")
+        host, port, ssl = _server_url(settings.chroma_url)
+        ping_server(settings.chroma_url)
         try:
-            return chromadb.HttpClient(
-                host=url.hostname, port=url.port or 8000, ssl=url.scheme == "https", settings=chroma_settings
-            )
+            client = chromadb.HttpClient(host=host, port=port, ssl=ssl, settings=chroma_settings)
         except Exception as exc:  # chromadb raises bare ValueError / httpx errors for a dead server
             raise StoreUnavailableError(
-                f"Chroma server at {settings.chroma_url} unreachable (check SEGUE_CHROMA_URL): {_first_line(exc)}"
+                f"Chroma server at {settings.chroma_url} unreachable ({_first_line(exc)}): "
+                f"start it or fix SEGUE_CHROMA_URL"
             ) from None
+        _set_timeout(client)
+        return client
     path = settings.index_dir / "chroma"
     path.mkdir(parents=True, exist_ok=True)
     try:
@@ -52,9 +105,14 @@ def _connect(settings: Settings) -> Any:
                                 f"move it aside and run `segue ingest`") from None
 
 
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0][:200] if text else type(exc).__name__
+def _set_timeout(client: Any) -> None:
+    """chromadb's HTTP client waits forever by default; a hung server must end in an error instead.
+    There is no public setting for it, so set it on the client's httpx session when that is where we expect."""
+    import httpx
+
+    session = getattr(getattr(client, "_server", None), "_session", None)
+    if isinstance(session, httpx.Client):
+        session.timeout = httpx.Timeout(CALL_TIMEOUT_S, connect=PING_TIMEOUT_S)
 
 
 class VectorStore:
@@ -65,13 +123,12 @@ class VectorStore:
         self.where = settings.chroma_url or str(settings.index_dir / "chroma")
         self._client = _connect(settings)
         prefix = f"{namespace}_" if namespace else ""
-        try:
-            self.tracks = self._collection(f"{prefix}tracks")
-            self.playlists = self._collection(f"{prefix}playlists")
-        except StoreUnavailableError:
-            raise
-        except Exception as exc:
-            raise self._translate(exc) from None
+        self.tracks = self._call(self._collection, f"{prefix}tracks")
+        self.playlists = self._call(self._collection, f"{prefix}playlists")
+
+    @property
+    def is_server(self) -> bool:
+        return bool(self.settings.chroma_url)
 
     def _collection(self, name: str) -> Any:
         return self._client.get_or_create_collection(
@@ -79,22 +136,38 @@ class VectorStore:
         )
 
     def _translate(self, exc: BaseException) -> Exception:
-        if self.settings.chroma_url:
+        if self.is_server:
             return StoreUnavailableError(
-                f"Chroma server at {self.settings.chroma_url} failed (check SEGUE_CHROMA_URL): {_first_line(exc)}"
+                f"Chroma server at {self.settings.chroma_url} failed ({_first_line(exc)}): "
+                f"check that it runs and SEGUE_CHROMA_URL"
             )
         return IndexCorruptError(f"the index in {self.where} cannot be read ({_first_line(exc)})")
 
-    def _call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except Exception as exc:
-            raise self._translate(exc) from None
+    def _call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        pauses = RETRY_PAUSES_S if self.is_server else ()
+        for attempt in range(len(pauses) + 1):
+            try:
+                return fn(*args, **kwargs)
+            except Exception as exc:
+                if attempt < len(pauses) and _is_transport_error(exc):
+                    time.sleep(pauses[attempt])
+                    continue
+                raise self._translate(exc) from None
+        raise AssertionError("unreachable")
+
+    def ping(self) -> float:
+        """Health check: seconds one round trip takes (server heartbeat, or a count on the embedded store).
+        Raises StoreUnavailableError (server) or IndexCorruptError (embedded) when the store does not answer."""
+        if self.is_server:
+            return ping_server(self.settings.chroma_url or "")
+        start = time.perf_counter()
+        self.count(self.tracks)
+        return time.perf_counter() - start
 
     # ------------------------------------------------------------------ writes
 
     def upsert(self, collection: Any, ids: Sequence[str], vectors: np.ndarray,
-               metadatas: Sequence[dict[str, Any]], documents: Sequence[str]) -> None:
+               metadatas: Sequence[dict[str, Any]], documents: Sequence[str] | None = None) -> None:
         for start in range(0, len(ids), MAX_BATCH):
             end = start + MAX_BATCH
             self._call(
@@ -102,12 +175,24 @@ class VectorStore:
                 ids=list(ids[start:end]),
                 embeddings=vectors[start:end],
                 metadatas=list(metadatas[start:end]),
-                documents=list(documents[start:end]),
+                documents=list(documents[start:end]) if documents is not None else None,
             )
 
     def delete(self, collection: Any, ids: Sequence[str]) -> None:
         for start in range(0, len(ids), MAX_BATCH):
             self._call(collection.delete, ids=list(ids[start:start + MAX_BATCH]))
+
+    def set_fingerprint(self, collection: Any, fingerprint: str) -> None:
+        """Record (in Chroma itself, so it holds for every client of a server) which catalog the collection
+        holds completely; "" marks an ingest under way."""
+        metadata = dict(collection.metadata or {})
+        metadata[FINGERPRINT_KEY] = fingerprint
+        self._call(collection.modify, metadata=metadata)
+
+    def fingerprint(self, collection: Any) -> str:
+        """The fingerprint of the last complete ingest into `collection`, "" if none or one was interrupted."""
+        fresh = self._call(self._client.get_collection, collection.name)
+        return str((fresh.metadata or {}).get(FINGERPRINT_KEY, ""))
 
     # ------------------------------------------------------------------ reads
 
@@ -144,7 +229,7 @@ class VectorStore:
         return out
 
     def query(self, collection: Any, vector: np.ndarray, k: int, where: dict[str, Any] | None = None) -> list[StoreHit]:
-        k = min(k, self.count(collection))
+        """The k nearest records (approximate, HNSW), optionally only among those matching Chroma's `where`."""
         if k <= 0:
             return []
         res = self._call(

@@ -195,8 +195,10 @@ def serve(settings: Settings, port: int, *, announce: bool = True) -> None:
     """Serve the embedded model as an OpenAI-compatible API on 127.0.0.1:`port` until interrupted."""
     import signal
 
-    # SIGTERM (a test fixture's terminate, a service manager) stops the server like Ctrl-C does.
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    # SIGTERM (a test fixture's terminate, a service manager) stops the server like Ctrl-C does, and
+    # Ctrl-C works even when started in the background by a shell that ignores SIGINT for its jobs.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.default_int_handler)
     server = _load_server(settings, port=port)
     try:
         if announce:

@@ -125,7 +125,12 @@ class OpenAIClient(LLMClient):
         """
         with self._lock:
             if not self._checked:
-                names = self.list_models()
+                try:
+                    names = self.list_models()
+                except LLMUnavailableError as exc:
+                    if not (self._model and isinstance(exc.__cause__, openai.NotFoundError)):
+                        raise
+                    names = [self._model]  # a server without /models: the request itself will tell
                 if not names:
                     raise LLMModelNotFoundError(f"the LLM server at {self._url} lists no models (check the server)")
                 if self._model is None:

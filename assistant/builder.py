@@ -1,0 +1,585 @@
+"""Playlist building: every hard constraint of a `PlaylistSpec` met exactly, relevance balanced with diversity.
+
+Steps of `PlaylistBuilder.build`:
+1. Mask: the spec's filters (year, features, popularity, genres) and the rules that are never relaxed:
+   exclusions (artists, genres, track ids and other copies of those songs), the remix rule (variant versions
+   only when asked for) and the seeds themselves (a playlist "like X" brings new songs).
+2. Relevance: `HybridSearcher.scores` for the description and seeds, nudged by the popularity preference.
+3. Selection: greedy MMR (relevance vs. the highest cosine similarity to what is already chosen) over the
+   best candidates, honouring the per-artist cap, one copy per song and the length: exactly n tracks, or a
+   total within one track's length of the asked minutes.
+4. Relaxation, only when too few tracks qualify, in this order: popularity preference, feature ranges
+   (widened step by step, then dropped), per-artist cap, year range (widened, then dropped), genres.
+   Exclusions, duplicates and the remix rule are never relaxed. Each relaxation is reported in
+   `Playlist.relaxed` with the counts that forced it; everything not reported still holds
+   (`violations()` checks it).
+5. Order as the spec asks (`sequencing.order_tracks`).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field, replace
+from typing import Iterable, Iterator
+
+import numpy as np
+
+from assistant.playlist import Playlist, Relaxation
+from assistant.sequencing import order_tracks
+from assistant.spec import MAX_TRACKS, PlaylistSpec
+from retrieval.catalog import UNIT_FEATURES, Track
+from retrieval.filters import Range, TrackFilter, filter_mask
+from retrieval.hybrid import HybridSearcher, SearchQuery, standardise
+from retrieval.index import TrackIndex, artist_key, top_k
+from retrieval.lexical import fold
+
+DEFAULT_MAX_PER_ARTIST = 2
+SEED_ARTIST_CAP = 3  # an artist the listener named may appear this often unless the spec sets a cap
+
+# Names of relaxable constraints as they appear in `Relaxation.constraint` (features use their own name).
+POPULARITY, MAX_PER_ARTIST, YEAR, GENRES, LENGTH = "popularity", "max_per_artist", "year", "genres", "length"
+
+FEATURE_STEP = {"tempo": 5.0}  # widening per relaxation step; 0..1 features use the default
+DEFAULT_FEATURE_STEP = 0.05
+FEATURE_STEPS = 6  # then the feature constraint is dropped
+YEAR_WIDENINGS = (1, 2, 5, 10)  # years added on each open side, then the year range is dropped
+
+
+# ------------------------------------------------------------------------------------- song identity
+
+_SUFFIX = re.compile(r"\s+-\s+(.*)$")
+_BRACKETS = re.compile(r"[(\[]([^)\]]*)[)\]]")
+_FEAT_TAIL = re.compile(r"\s+(?:feat|ft|featuring)\.?\s.*$")
+_VERSION_WORDS = re.compile(
+    r"\b(?:feat|ft|featuring|with|remaster|remastered|remasterizado|edit|mix|remix|version|live|mono|stereo|"
+    r"explicit|clean|radio|acoustic|demo|instrumental|single|album|bonus|deluxe)\b")
+_REMIX_WORDS = re.compile(r"\b(?:remix|remixes|rmx|bootleg|mash ?up|rework|re-?edit|vip)\b")
+_VARIANT_MARK = re.compile(r"\b(?:mix|edit|version|dub)\b")
+# Words of a qualifier that name the canonical recording ("2011 Remaster", "Radio Edit", "Original Mix").
+_CANONICAL_WORDS = frozenset(
+    "mix edit version original radio single album remaster remastered digital mono stereo explicit clean lp "
+    "full length 7".split())
+_REMIX_TERMS = re.compile(r"\bremix|\brmx\b|\bedits?\b|\bextended\b|\bclub mix")
+
+
+def _qualifiers(folded_title: str) -> list[str]:
+    parts = [m.group(1) for m in _BRACKETS.finditer(folded_title)]
+    suffix = _SUFFIX.search(_BRACKETS.sub(" ", folded_title))
+    if suffix:
+        parts.append(suffix.group(1))
+    return [p for segment in parts for p in re.split(r"[/;]", segment)]
+
+
+def is_remix(title: str) -> bool:
+    """A variant version (remix, club/extended/vocal mix, producer edit, ...), not the canonical recording.
+    "Radio Edit", "Original Mix", "Single Version" and "2011 Remaster" are canonical."""
+    folded = fold(title)
+    if _REMIX_WORDS.search(folded):
+        return True
+    for segment in _qualifiers(folded):
+        if _VARIANT_MARK.search(segment):
+            words = re.findall(r"[^\W\d_]+|\d+", segment)
+            if any(w not in _CANONICAL_WORDS and not (w.isdigit() and len(w) == 4) for w in words):
+                return True
+    return False
+
+
+def title_key(title: str) -> str:
+    """The song's title without version qualifiers: "Bohemian Rhapsody - Remastered 2011" and
+    "Bohemian Rhapsody" give the same key, "Mama (feat. Ellie Goulding)" gives "mama"."""
+    folded = fold(title)
+    core = _BRACKETS.sub(lambda m: " " if _VERSION_WORDS.search(m.group(1)) else f" {m.group(1)} ", folded)
+    core = _SUFFIX.sub("", core)
+    core = _FEAT_TAIL.sub("", core)
+    core = " ".join(re.findall(r"\w+", core))
+    return core or " ".join(re.findall(r"\w+", folded)) or folded.strip()
+
+
+def song_key(track: Track) -> str:
+    """Tracks with the same key are the same song (another id, a remaster, a "feat." spelling). A remix is
+    its own song: it is only eligible when remixes are allowed, and then it may sit beside the original."""
+    key = f"{title_key(track.title)}|{artist_key(track.artist)}"
+    return f"{key}|{fold(track.title)}" if is_remix(track.title) else key
+
+
+def remixes_allowed(spec: PlaylistSpec) -> bool:
+    return spec.allow_remixes or bool(_REMIX_TERMS.search(fold(spec.description)))
+
+
+def artist_caps(spec: PlaylistSpec) -> tuple[int, dict[str, int]]:
+    """(cap for every artist, higher caps for named artists) as the spec states them (before relaxation)."""
+    if spec.max_per_artist is not None:
+        return spec.max_per_artist, {}
+    return DEFAULT_MAX_PER_ARTIST, {artist_key(a): SEED_ARTIST_CAP for a in spec.seed_artists}
+
+
+# ------------------------------------------------------------------------------------- formatting
+
+
+def _num(x: float) -> str:
+    return f"{x:g}" if x == int(x) else f"{x:.2f}".rstrip("0")
+
+
+def describe_range(name: str, r: Range | None) -> str:
+    if r is None or (r.min is None and r.max is None):
+        return f"any {name}"
+    if r.min is not None and r.max is not None:
+        if name == "year" and r.min == r.max:
+            return f"{int(r.min)}"
+        if name == "year":
+            return f"{int(r.min)}–{int(r.max)}"
+        return f"{name} {_num(r.min)}–{_num(r.max)}"
+    if r.min is not None:
+        return f"year >= {int(r.min)}" if name == "year" else f"{name} >= {_num(r.min)}"
+    return f"year <= {int(r.max)}" if name == "year" else f"{name} <= {_num(r.max)}"  # type: ignore[arg-type]
+
+
+def format_duration(ms: int | None) -> str:
+    if ms is None:
+        return "?:??"
+    seconds = round(ms / 1000)
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def _level(value: float) -> str:
+    return "high" if value >= 0.66 else "low" if value < 0.33 else "mid"
+
+
+def reason_line(track: Track, spec: PlaylistSpec) -> str:
+    """Why a track fits, from its metadata: e.g. "2016 · dance pop · high energy (0.86) · 124 BPM"."""
+    parts: list[str] = []
+    if track.year:
+        parts.append(str(track.year))
+    labels = [*track.subgenres, *track.genres]
+    wanted = [g for g in labels if g in spec.genres]
+    if wanted or labels:
+        parts.append((wanted or labels)[0])
+    if artist_key(track.artist) in {artist_key(a) for a in spec.seed_artists}:
+        parts.append("artist you named")
+    shown = [n for n in spec.features if n != "tempo"] or ["energy"]
+    for name in shown:
+        value = getattr(track, name)
+        if value is not None:
+            parts.append(f"{_level(value)} {name} ({value:.2f})")
+    if track.tempo:
+        parts.append(f"{round(track.tempo)} BPM")
+    if spec.popularity != "any" and track.popularity is not None:
+        parts.append(f"{'popular' if spec.popularity == 'hits' else 'deep cut'} ({track.popularity}/100)")
+    return " · ".join(parts)
+
+
+def _title(spec: PlaylistSpec) -> str:
+    text = " ".join(spec.description.split())
+    if text:
+        text = text if len(text) <= 60 else text[:57].rsplit(" ", 1)[0] + "…"
+        return text[0].upper() + text[1:]
+    bits = [", ".join(spec.genres[:2]).title()] if spec.genres else []
+    if spec.seed_artists:
+        bits.append(f"Around {', '.join(spec.seed_artists[:2])}")
+    if spec.year_min is not None or spec.year_max is not None:
+        bits.append(describe_range("year", Range(min=spec.year_min, max=spec.year_max)))
+    return " · ".join(b for b in bits if b) or "Segue mix"
+
+
+ORDER_WORDS = {"rising": "energy rising", "falling": "energy winding down", "arc": "warm-up, peak, cool-down",
+               "smooth": "smooth tempo and key transitions"}
+
+
+def _description(tracks: list[Track], spec: PlaylistSpec) -> str:
+    minutes = round(sum(t.duration_ms or 0 for t in tracks) / 60000)
+    parts = [f"{len(tracks)} tracks, {minutes} min"]
+    if spec.genres:
+        parts.append(", ".join(spec.genres))
+    if spec.year_min is not None or spec.year_max is not None:
+        parts.append(describe_range("year", Range(min=spec.year_min, max=spec.year_max)))
+    parts.extend(describe_range(n, r) for n, r in spec.features.items())
+    if spec.popularity != "any":
+        parts.append("hits" if spec.popularity == "hits" else "deep cuts")
+    if spec.ordering in ORDER_WORDS:
+        parts.append(ORDER_WORDS[spec.ordering])
+    return " · ".join(parts)
+
+
+# ------------------------------------------------------------------------------------- building
+
+
+@dataclass
+class BuildConfig:
+    pool: int = 300  # MMR candidates (the best-scoring allowed tracks)
+    mmr_lambda: float = 0.7  # 1 = relevance only, 0 = diversity only
+    popularity_prior: float = 0.15  # with no popularity preference, lean slightly towards known tracks
+    popularity_preference: float = 0.6  # weight of popularity for "hits" (negated for "deep_cuts")
+    max_tracks: int = MAX_TRACKS  # most tracks a playlist may hold (minutes-based lengths stop here too)
+
+
+@dataclass
+class _Limits:
+    """The relaxable constraints currently enforced: the spec's, minus what was relaxed so far."""
+
+    year: Range | None
+    features: dict[str, Range]
+    popularity: Range | None
+    genres: list[str]
+    cap: int | None  # None: no per-artist cap
+    artist_caps: dict[str, int] = field(default_factory=dict)
+
+    def describe(self) -> str:
+        parts = [describe_range(n, r) for n, r in self.features.items()]
+        if self.year:
+            parts.append(describe_range("year", self.year))
+        if self.genres:
+            parts.append("genre " + " or ".join(self.genres))
+        if self.popularity:
+            parts.append(describe_range("popularity", self.popularity))
+        if self.cap is not None:
+            parts.append(f"at most {self.cap} per artist")
+        return ", ".join(parts) or "no other constraint"
+
+
+@dataclass
+class _Selection:
+    rows: list[int] = field(default_factory=list)
+    total_ms: int = 0
+    per_artist: dict[int, int] = field(default_factory=dict)
+    songs: set[int] = field(default_factory=set)
+
+
+class PlaylistBuilder:
+    """Builds playlists over one index; reuse one builder for many requests (its song table is built once)."""
+
+    def __init__(self, index: TrackIndex, searcher: HybridSearcher | None = None,
+                 config: BuildConfig | None = None) -> None:
+        self.index = index
+        self.searcher = searcher or HybridSearcher(index)
+        self.config = config or BuildConfig()
+        keys = [song_key(t) for t in index.tracks]
+        ids: dict[str, int] = {}
+        self.song = np.array([ids.setdefault(k, len(ids)) for k in keys], dtype=np.int64)
+        self.song_artist = np.zeros(len(ids), dtype=np.int64)
+        self.song_artist[self.song] = index.artist
+        self.remix = np.array([is_remix(t.title) for t in index.tracks], dtype=bool)
+        self.duration = np.nan_to_num(index.duration_ms, nan=0.0).astype(np.int64)
+        pop = index.popularity
+        self.popularity_z = standardise(np.where(np.isnan(pop), np.nanmean(pop) if len(pop) else 0.0, pop))
+
+    # ------------------------------------------------------------------ public
+
+    def build(self, spec: PlaylistSpec, query: SearchQuery | None = None, *, avoid: Iterable[str] = ()) -> Playlist:
+        """The playlist for `spec`; `query` replaces the spec-made search query (e.g. with conversation history),
+        `avoid` lists track ids never to use (nor other copies of their songs)."""
+        index = self.index
+        query = query or SearchQuery(text=spec.description, seed_track_ids=spec.seed_tracks,
+                                     seed_artists=spec.seed_artists)
+        scores = self.searcher.scores(query) + self._popularity_nudge(spec)
+        fixed = self._fixed_mask(spec, [*query.seed_track_ids], avoid)
+        default_cap, named_caps = artist_caps(spec)
+        limits = _Limits(
+            year=None if spec.year_min is None and spec.year_max is None else Range(min=spec.year_min, max=spec.year_max),
+            features=dict(spec.features), popularity=spec.popularity_range(), genres=list(spec.genres),
+            cap=default_cap, artist_caps=named_caps)
+        relaxed: dict[str, Relaxation] = {}
+        first_shortage: dict[str, str] = {}  # constraint -> the shortage that first forced relaxing it
+        while True:
+            mask = fixed & self._limits_mask(limits)
+            have, need = self._capacity(mask, limits), self._needed(spec, mask)
+            chosen = self._select(spec, scores, mask, limits) if have >= need else None
+            if chosen is not None and self._length_ok(spec, chosen):
+                break
+            step = self._relax(spec, limits, fixed, have, need)
+            if step is None:
+                chosen = chosen or self._select(spec, scores, mask, limits)
+                if not self._length_ok(spec, chosen):
+                    relaxed[LENGTH] = Relaxation(constraint=LENGTH, reason=self._short_reason(spec, chosen, limits))
+                break
+            name, new_limits, done = step
+            wanted = f"{need} needed" if spec.target_count() else f"about {need} needed for {spec.minutes:g} min"
+            first_shortage.setdefault(name, f"only {have} tracks fit {limits.describe()}, {wanted}")
+            relaxed[name] = Relaxation(constraint=name, reason=f"{first_shortage[name]}; {done}")
+            limits = new_limits
+        tracks = order_tracks([index.tracks[r] for r in chosen.rows], spec.ordering)
+        return Playlist(
+            title=_title(spec),
+            description=_description(tracks, spec),
+            tracks=tracks,
+            reasons={t.track_id: reason_line(t, spec) for t in tracks},
+            spec=spec,
+            relaxed=list(relaxed.values()),
+        )
+
+    # ------------------------------------------------------------------ masks and counts
+
+    def _popularity_nudge(self, spec: PlaylistSpec) -> np.ndarray:
+        weight = {"hits": self.config.popularity_preference, "deep_cuts": -self.config.popularity_preference}
+        return weight.get(spec.popularity, self.config.popularity_prior) * self.popularity_z
+
+    def _fixed_mask(self, spec: PlaylistSpec, seeds: list[str], avoid: Iterable[str]) -> np.ndarray:
+        """What is never relaxed: exclusions, other copies of excluded, avoided and seed songs, remixes."""
+        index = self.index
+        mask = filter_mask(index, TrackFilter(exclude_labels=spec.exclude_genres, exclude_artists=spec.exclude_artists))
+        banned = [index.row[t] for t in (*spec.exclude_tracks, *avoid, *seeds) if t in index.row]
+        if banned:
+            mask &= ~np.isin(self.song, self.song[banned])
+        if not remixes_allowed(spec):
+            mask &= ~self.remix
+        if spec.target_count() is None:
+            mask &= self.duration > 0  # a minutes target needs known durations
+        return mask
+
+    def _limits_mask(self, limits: _Limits) -> np.ndarray:
+        return filter_mask(self.index, TrackFilter(year=limits.year, features=limits.features,
+                                                   popularity=limits.popularity, include_labels=limits.genres))
+
+    def _caps_array(self, limits: _Limits) -> np.ndarray:
+        n = len(self.index.artist_names)
+        caps = np.full(n, limits.cap if limits.cap is not None else np.iinfo(np.int64).max, dtype=np.int64)
+        for key, cap in limits.artist_caps.items():
+            if key in self.index.artist_index and limits.cap is not None:
+                caps[self.index.artist_index[key]] = max(cap, limits.cap)
+        return caps
+
+    def _songs_per_artist(self, mask: np.ndarray) -> np.ndarray:
+        """Distinct songs each artist has under `mask`."""
+        songs = np.unique(self.song[mask])
+        return np.bincount(self.song_artist[songs], minlength=len(self.index.artist_names))
+
+    def _capacity(self, mask: np.ndarray, limits: _Limits) -> int:
+        """How many tracks could be chosen under `mask`: distinct songs, at most the cap per artist."""
+        return int(np.minimum(self._songs_per_artist(mask), self._caps_array(limits)).sum())
+
+    def _needed(self, spec: PlaylistSpec, mask: np.ndarray) -> int:
+        count = spec.target_count()
+        if count is not None:
+            return count
+        typical = float(np.median(self.duration[mask])) if mask.any() else 210_000.0
+        return max(1, math.ceil((spec.minutes or 0) * 60_000 / max(typical, 1.0)) - 1)
+
+    def _length_ok(self, spec: PlaylistSpec, chosen: _Selection) -> bool:
+        count = spec.target_count()
+        if count is not None:
+            return len(chosen.rows) == count
+        return bool(chosen.rows) and abs(chosen.total_ms - (spec.minutes or 0) * 60_000) <= max(
+            int(self.duration[r]) for r in chosen.rows)
+
+    # ------------------------------------------------------------------ selection
+
+    def _select(self, spec: PlaylistSpec, scores: np.ndarray, mask: np.ndarray, limits: _Limits) -> _Selection:
+        """MMR over the best `pool` allowed tracks; if they run out, the rest of the allowed tracks by score."""
+        allowed = np.where(mask, scores, -np.inf)
+        count = spec.target_count()
+        pool = top_k(allowed, max(self.config.pool, 3 * (count or 0)))
+        pool = pool[np.isfinite(allowed[pool])]
+        chosen = _Selection()
+        caps = self._caps_array(limits)
+        self._greedy(spec, pool, allowed[pool], chosen, caps, self.config.mmr_lambda)
+        if not self._done(spec, chosen):
+            rest = np.flatnonzero(mask)
+            rest = rest[~np.isin(rest, pool)]
+            rest = rest[np.argsort(-allowed[rest], kind="stable")]
+            self._greedy(spec, rest, allowed[rest], chosen, caps, 1.0)
+        return chosen
+
+    def _done(self, spec: PlaylistSpec, chosen: _Selection) -> bool:
+        count = spec.target_count()
+        if count is not None:
+            return len(chosen.rows) >= count
+        reached = self._length_ok(spec, chosen) and chosen.total_ms >= (spec.minutes or 0) * 60_000
+        return reached or len(chosen.rows) >= self.config.max_tracks
+
+    def _greedy(self, spec: PlaylistSpec, rows: np.ndarray, score: np.ndarray, chosen: _Selection,
+                caps: np.ndarray, lam: float) -> None:
+        """Add rows to `chosen` by MMR (lam < 1) or by score (lam = 1), keeping caps, songs and length."""
+        if not len(rows):
+            return
+        span = float(score.max() - score.min())
+        relevance = (score - score.min()) / span if span > 1e-9 else np.ones(len(rows))
+        artists = self.index.artist[rows]
+        songs = self.song[rows]
+        durations = self.duration[rows]
+        available = ~np.isin(songs, list(chosen.songs))
+        available &= _room_under_cap(artists, chosen.per_artist, caps)
+        vectors = self.index.vectors[rows] if lam < 1.0 else None
+        max_sim = np.zeros(len(rows), dtype=np.float32)
+        if vectors is not None and chosen.rows:
+            max_sim = (vectors @ self.index.vectors[chosen.rows].T).max(axis=1)
+        count = spec.target_count()
+        target_ms = None if count is not None else (spec.minutes or 0) * 60_000
+        limit = count if count is not None else self.config.max_tracks
+        while len(chosen.rows) < limit and available.any():
+            closing = False
+            candidates = available
+            if target_ms is not None:
+                gap = target_ms - chosen.total_ms
+                candidates = available & (durations <= gap)
+                closing = not candidates.any()
+            if closing:
+                # Nothing fits the remaining gap: end on the shortest track if that lands closer to the
+                # target, or if stopping would leave the total further off than the longest chosen track.
+                i = int(np.argmin(np.where(available, durations, np.iinfo(np.int64).max)))
+                longest = max((int(self.duration[r]) for r in chosen.rows), default=0)
+                if not (durations[i] - gap < gap or gap > longest):
+                    return
+            else:
+                i = int(np.argmax(np.where(candidates, lam * relevance - (1 - lam) * max_sim, -np.inf)))
+            row, artist = int(rows[i]), int(artists[i])
+            chosen.rows.append(row)
+            chosen.total_ms += int(durations[i])
+            chosen.songs.add(int(songs[i]))
+            chosen.per_artist[artist] = chosen.per_artist.get(artist, 0) + 1
+            if closing:
+                return
+            available &= songs != songs[i]
+            if chosen.per_artist[artist] >= caps[artist]:
+                available &= artists != artist
+            if vectors is not None:
+                max_sim = np.maximum(max_sim, vectors @ vectors[i])
+
+    # ------------------------------------------------------------------ relaxation
+
+    def _relax(self, spec: PlaylistSpec, limits: _Limits, fixed: np.ndarray, have: int,
+               need: int) -> tuple[str, _Limits, str] | None:
+        """The first relaxation, in the documented order, that frees tracks: (constraint, new limits, what was
+        done). A relaxation that would not add a single eligible track is skipped, so an impossible genre does
+        not cost the listener their energy range."""
+        for name, trial, done in self._proposals(spec, limits, fixed, need):
+            if self._capacity(fixed & self._limits_mask(trial), trial) > have:
+                return name, trial, done
+        return None
+
+    def _proposals(self, spec: PlaylistSpec, limits: _Limits, fixed: np.ndarray,
+                   need: int) -> Iterator[tuple[str, _Limits, str]]:
+        if limits.popularity is not None:
+            lean = "more popular" if spec.popularity == "hits" else "less popular"
+            yield (POPULARITY, replace(limits, popularity=None),
+                   f"dropped the {spec.popularity.replace('_', ' ')} limit ({lean} tracks still rank first)")
+        for steps in range(1, FEATURE_STEPS + 2):  # the smallest widening of any feature first
+            for name, r in limits.features.items():
+                wider = _widen(name, r, steps) if steps <= FEATURE_STEPS else None
+                features = {**limits.features}
+                if wider is None:
+                    del features[name]
+                else:
+                    features[name] = wider
+                done = f"dropped the {name} limit" if wider is None else f"widened to {describe_range(name, wider)}"
+                yield name, replace(limits, features=features), done
+        if limits.cap is not None:
+            cap = self._smallest_cap(limits, fixed, need)
+            yield (MAX_PER_ARTIST, replace(limits, cap=cap),
+                   "no per-artist limit" if cap is None else f"allowed up to {cap} tracks per artist")
+        if limits.year is not None:
+            r = limits.year
+            for years in YEAR_WIDENINGS:
+                wider = Range(min=None if r.min is None else r.min - years, max=None if r.max is None else r.max + years)
+                yield YEAR, replace(limits, year=wider), f"widened the years to {describe_range('year', wider)}"
+            yield YEAR, replace(limits, year=None), "dropped the year range"
+        if limits.genres:
+            yield GENRES, replace(limits, genres=[]), "dropped the genre limit (closest matches by description instead)"
+
+    def _smallest_cap(self, limits: _Limits, fixed: np.ndarray, need: int) -> int | None:
+        """The smallest per-artist cap above the current one that lets `need` tracks fit, or None (no cap)."""
+        per_artist = self._songs_per_artist(fixed & self._limits_mask(limits))
+        for cap in range((limits.cap or 0) + 1, need + 1):
+            if int(np.minimum(per_artist, self._caps_array(replace(limits, cap=cap))).sum()) >= need:
+                return cap
+        return None
+
+    def _short_reason(self, spec: PlaylistSpec, chosen: _Selection, limits: _Limits) -> str:
+        count = spec.target_count()
+        got = f"{len(chosen.rows)} tracks ({format_duration(chosen.total_ms)})"
+        if count is not None:
+            return f"only {len(chosen.rows)} tracks fit even after relaxing ({limits.describe()}); {count} asked for"
+        if len(chosen.rows) >= self.config.max_tracks:
+            return f"{spec.minutes:g} minutes need more than {self.config.max_tracks} tracks; stopped at {got}"
+        return f"only {got} fit even after relaxing ({limits.describe()}); {spec.minutes:g} minutes asked for"
+
+
+def _room_under_cap(artists: np.ndarray, per_artist: dict[int, int], caps: np.ndarray) -> np.ndarray:
+    """Rows whose artist still has room under its cap."""
+    if not per_artist:
+        return np.ones(len(artists), dtype=bool)
+    full = [a for a, n in per_artist.items() if n >= caps[a]]
+    return ~np.isin(artists, full)
+
+
+def _widen(name: str, r: Range, steps: int) -> Range | None:
+    """`r` widened by `steps` steps on each bounded side (None once it no longer constrains a 0..1 feature)."""
+    step = FEATURE_STEP.get(name, DEFAULT_FEATURE_STEP) * steps
+    low = None if r.min is None or r.min - step <= 0 else round(r.min - step, 4)
+    high = None if r.max is None else round(r.max + step, 4)
+    if name != "tempo" and high is not None and high >= 1:
+        high = None
+    if low is None and high is None:
+        return None
+    return Range(min=low, max=high)
+
+
+# ------------------------------------------------------------------------------------- checking
+
+
+def violations(playlist: Playlist, spec: PlaylistSpec, index: TrackIndex,
+               max_tracks: int = MAX_TRACKS) -> list[str]:
+    """Every hard constraint of `spec` the playlist breaks, except those it reports in `relaxed`.
+    Exclusions, duplicates, the remix rule and grounding (each track is that catalog track) are always checked."""
+    out: list[str] = []
+    relaxed = {r.constraint for r in playlist.relaxed}
+    tracks = playlist.tracks
+    for t in tracks:
+        row = index.row.get(t.track_id)
+        if row is None or index.tracks[row] != t:
+            out.append(f"{t.track_id} ({t.title}) is not that track of the catalog")
+    ids = [t.track_id for t in tracks]
+    if len(set(ids)) != len(ids):
+        out.append("a track id appears twice")
+    keys = [song_key(t) for t in tracks]
+    for key in {k for k in keys if keys.count(k) > 1}:
+        out.append(f"the same song appears twice: {key}")
+
+    if LENGTH not in relaxed:
+        count = spec.target_count()
+        if count is not None and len(tracks) != count:
+            out.append(f"{len(tracks)} tracks, {count} asked for")
+        if count is None:
+            target = (spec.minutes or 0) * 60_000
+            longest = max((t.duration_ms or 0 for t in tracks), default=0)
+            if abs(playlist.total_ms - target) > longest or not tracks:
+                out.append(f"{playlist.total_ms / 60000:.1f} minutes, {spec.minutes:g} asked for")
+    if len(tracks) > max_tracks:
+        out.append(f"{len(tracks)} tracks, more than the limit of {max_tracks}")
+
+    if YEAR not in relaxed and (spec.year_min is not None or spec.year_max is not None):
+        r = Range(min=spec.year_min, max=spec.year_max)
+        out += [f"{t.track_id} year {t.year} outside {describe_range('year', r)}" for t in tracks if not r.contains(t.year)]
+    for name, r in spec.features.items():
+        if name not in relaxed:
+            out += [f"{t.track_id} {name} {getattr(t, name)} outside {describe_range(name, r)}"
+                    for t in tracks if not r.contains(getattr(t, name))]
+    pop = spec.popularity_range()
+    if pop is not None and POPULARITY not in relaxed:
+        out += [f"{t.track_id} popularity {t.popularity} not {spec.popularity}" for t in tracks
+                if not pop.contains(t.popularity)]
+    if spec.genres and GENRES not in relaxed:
+        out += [f"{t.track_id} not in {', '.join(spec.genres)}" for t in tracks
+                if not set(spec.genres) & set(_labels(t))]
+
+    excluded_genres = set(spec.exclude_genres)
+    out += [f"{t.track_id} has excluded genre" for t in tracks if excluded_genres & set(_labels(t))]
+    excluded_artists = {artist_key(a) for a in spec.exclude_artists}
+    out += [f"{t.track_id} by excluded {t.artist}" for t in tracks if artist_key(t.artist) in excluded_artists]
+    excluded_songs = {song_key(index.tracks[index.row[i]]) for i in spec.exclude_tracks if i in index.row}
+    out += [f"{t.track_id} is an excluded song" for t, k in zip(tracks, keys)
+            if t.track_id in spec.exclude_tracks or k in excluded_songs]
+    if not remixes_allowed(spec):
+        out += [f"{t.track_id} is a remix ({t.title})" for t in tracks if is_remix(t.title)]
+
+    if MAX_PER_ARTIST not in relaxed:
+        cap, named = artist_caps(spec)
+        counts: dict[str, int] = {}
+        for t in tracks:
+            counts[artist_key(t.artist)] = counts.get(artist_key(t.artist), 0) + 1
+        out += [f"{n} tracks by {a}, cap {max(cap, named.get(a, cap))}" for a, n in counts.items()
+                if n > max(cap, named.get(a, cap))]
+    return out
+
+
+def _labels(track: Track) -> list[str]:
+    return [label.lower() for label in (*track.genres, *track.subgenres)]

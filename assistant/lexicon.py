@@ -1,0 +1,578 @@
+"""The language of music requests, without a catalog: moods, activities, years, lengths, caps, ordering.
+
+Every finder works on `normalize(text)`, a lower-cased, accent-folded copy of the request that keeps
+each character at its place, so a match's span points into the original text as well (to cut the
+phrase out of the description, or to look at the user's capitals). `assistant.understand` grounds
+the rest (genres, artists, tracks) in a catalog.
+
+Mood ranges are deliberately loose: measured on the default catalog (28k tracks), each mood word keeps
+roughly 10-45% of the tracks, so a mood narrows the search without starving it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+from retrieval.filters import Range
+
+# --------------------------------------------------------------------------- text
+
+
+_QUOTES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "“": '"', "”": '"', "„": '"', "«": '"', "»": '"',
+                         "–": "-", "—": "-", "‐": "-", "‑": "-"})
+
+
+def clean(text: str, max_chars: int) -> str:
+    """The request as the parser reads it: NFKC, control characters as spaces, at most `max_chars` long."""
+    text = unicodedata.normalize("NFKC", text[: max_chars * 2])[:max_chars]
+    return "".join(" " if unicodedata.category(c)[0] == "C" else c for c in text).translate(_QUOTES)
+
+
+def _fold_char(c: str) -> str:
+    low = c.lower()
+    if len(low) != 1:
+        return c
+    base = [x for x in unicodedata.normalize("NFKD", low) if not unicodedata.combining(x)]
+    return base[0] if len(base) == 1 else low
+
+
+def normalize(text: str) -> str:
+    """Lower case without accents, one character for one: `normalize(t)[i]` is `t[i]` folded."""
+    if text.isascii():
+        return text.lower()
+    return "".join(_fold_char(c) for c in text)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One constraint read from the request: which spec field, its value, and where it was said."""
+
+    field: str
+    value: Any
+    start: int
+    end: int
+
+
+# --------------------------------------------------------------------------- numbers
+
+NUMBER_WORDS = {
+    "a": 1, "an": 1, "one": 1, "single": 1, "two": 2, "couple": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "dozen": 12, "thirteen": 13,
+    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20,
+    "twenty five": 25, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
+    "ninety": 90, "hundred": 100,
+}
+_NUM = r"(?:\d{1,3}(?:\.\d+)?|twenty[ -]five|" + "|".join(sorted((w for w in NUMBER_WORDS if " " not in w),
+                                                                  key=len, reverse=True)) + ")"
+
+
+def _number(text: str) -> float:
+    text = text.strip().replace("-", " ")
+    return float(text) if text[0].isdigit() else float(NUMBER_WORDS[text])
+
+
+# --------------------------------------------------------------------------- years
+
+_DECADE_WORDS = {"fifties": 1950, "sixties": 1960, "seventies": 1970, "eighties": 1980, "nineties": 1990,
+                 "noughties": 2000, "aughts": 2000}
+_DECADE = re.compile(
+    r"(?<![\w.])(?:(early|mid|late)[\s-]*)?(?:(1[89]\d0|20\d0)'?s|'?(\d)0'?s|(" + "|".join(_DECADE_WORDS) + r"))(?!\w)"
+)
+_YEAR = r"(19\d\d|20\d\d)"
+_YEAR_RANGE = re.compile(rf"(?<![\w.])(?:from |between )?{_YEAR} ?(?:-|to|and|until|till|through|thru) ?{_YEAR}(?![\w.])")
+_BEFORE = re.compile(rf"(?<![\w])(before|until|till|pre|prior to|older than|up to|no later than)[\s-]+(?:the )?"
+                     rf"(?:{_YEAR}|'?(\d0)'?s|(1[89]\d0|20\d0)'?s)(?![\w.])")
+_AFTER = re.compile(rf"(?<![\w])(after|since|post|newer than|from|no earlier than)[\s-]+(?:the )?"
+                    rf"(?:{_YEAR}|'?(\d0)'?s|(1[89]\d0|20\d0)'?s)(?![\w.])")
+_BARE_YEAR = re.compile(rf"(?<![\w.$#-]){_YEAR}(?![\w.%-])")
+_RECENT = re.compile(r"\b(?:recent(?:ly)?|latest|newest|brand[- ]new|new releases?|new(?:ly)? released|current|"
+                     r"this year'?s?|last (?:few|couple of|couple|two|2|three|3) years)\b")
+_OLD = re.compile(r"\b(?:old[- ]?school|throwbacks?|retro|oldies|golden oldies)\b")
+RECENT_YEARS = 3
+OLD_SCHOOL_MAX = 1999
+OLDIES_MAX = 1979
+
+
+def _decade_start(two_digits: int, latest_year: int) -> int:
+    # "20s" is the 2020s once the catalog reaches 2020, and the 1920s before; "00s" and "10s" are 21st century.
+    century = 2000 if 2000 + two_digits <= latest_year else 1900
+    return century + two_digits
+
+
+def _decade_of(year: str | None, two: str | None, four: str | None, latest_year: int) -> tuple[int, int]:
+    """The first and last year of a year ("1995"), a two-digit decade ("90") or a four-digit one ("1990")."""
+    if year:
+        return int(year), int(year)
+    start = int(four) if four else _decade_start(int(two or 0), latest_year)
+    return start, start + 9
+
+
+def find_years(low: str, latest_year: int = 2020) -> list[Finding]:
+    """Year constraints: decades ("80s", "late 1990s", "eighties"), "before 2000", "after 2010",
+    "from 1995 to 2005", a bare year, "recent" (the last 3 catalog years) and "old school"/"oldies".
+    Each finding's value is a (min, max) pair, either end None."""
+    out: list[Finding] = []
+    taken: list[tuple[int, int]] = []
+
+    def add(value: tuple[int | None, int | None], m: re.Match[str]) -> None:
+        if any(s < m.end() and m.start() < e for s, e in taken):
+            return
+        taken.append((m.start(), m.end()))
+        out.append(Finding("years", value, m.start(), m.end()))
+
+    for m in _YEAR_RANGE.finditer(low):
+        a, b = sorted((int(m.group(1)), int(m.group(2))))
+        add((a, b), m)
+    for m in _BEFORE.finditer(low):
+        lo, hi = _decade_of(m.group(2), m.group(3), m.group(4), latest_year)
+        add((None, hi if m.group(1) in ("until", "till", "up to", "no later than") else lo - 1), m)
+    for m in _AFTER.finditer(low):
+        lo, hi = _decade_of(m.group(2), m.group(3), m.group(4), latest_year)
+        if m.group(1) == "from" and not m.group(2):
+            add((lo, hi), m)  # "from the 80s" is the decade itself
+        else:
+            add((hi + 1 if m.group(1) in ("after", "post", "newer than") else lo, None), m)
+    for m in _DECADE.finditer(low):
+        part, four, two, word = m.groups()
+        start = int(four) if four else _DECADE_WORDS[word] if word else _decade_start(int(two) * 10, latest_year)
+        lo, hi = start, start + 9
+        if part == "early":
+            hi = start + 3
+        elif part == "mid":
+            lo, hi = start + 3, start + 6
+        elif part == "late":
+            lo = start + 6
+        add((lo, hi), m)
+    for m in _BARE_YEAR.finditer(low):
+        y = int(m.group(1))
+        if y <= latest_year + 1:
+            add((y, y), m)
+    for m in _RECENT.finditer(low):
+        add((latest_year - RECENT_YEARS + 1, None), m)
+    for m in _OLD.finditer(low):
+        add((None, OLDIES_MAX if "oldies" in m.group(0) else OLD_SCHOOL_MAX), m)
+    return sorted(out, key=lambda f: f.start)
+
+
+def merge_years(findings: list[Finding]) -> tuple[int | None, int | None]:
+    """One range covering every year finding ("80s and 90s" -> 1980-1999)."""
+    lows = [f.value[0] for f in findings]
+    highs = [f.value[1] for f in findings]
+    lo = None if any(v is None for v in lows) else min(lows, default=None)
+    hi = None if any(v is None for v in highs) else max(highs, default=None)
+    if lo is not None and hi is not None and lo > hi:
+        lo, hi = hi, lo
+    return lo, hi
+
+
+def parse_years(text: str, latest_year: int = 2020) -> tuple[int | None, int | None] | None:
+    """The year range a text asks for, e.g. "late 80s" -> (1986, 1989), "before 2000" -> (None, 1999)."""
+    found = find_years(normalize(text), latest_year)
+    return merge_years(found) if found else None
+
+
+# --------------------------------------------------------------------------- length
+
+_COUNT = r"(?:\d{1,3}|twenty[ -]five|" + "|".join(w for w in NUMBER_WORDS if w not in ("a", "an", "single")
+                                                 and " " not in w) + ")"
+_N_TRACKS = re.compile(rf"(?<![\w.])(?:(?:top|a list of|playlist of|list of)\s+)?({_COUNT})[\s-]*"
+                       r"(?:(?:good|great|new|more|other|different|fun|chill)\s+)?(?:songs?|tracks?|tunes?|bangers)\b")
+_TOP_N = re.compile(r"\btop\s+(\d{1,3})\b")
+_DURATION = re.compile(
+    rf"(?<![\w.])(?:(half an?|half)\s+hour|(?:an?|one)\s+hour\s+and\s+a\s+half|(?:an?\s+)?(hour)[\s-]+long"
+    rf"|(\d{{1,3}}(?:\.\d+)?)\s*(h|hrs?|hours?|minutes?|mins?)(?:\s*(\d{{1,2}})\s*(?:minutes?|mins?|m)?)?"
+    rf"|({_NUM})[\s-]+(?:and a half\s+)?(hours?|hrs?|minutes?|mins?)(\s+and a half)?)(?!\w)"
+)
+
+
+def find_length(low: str) -> list[Finding]:
+    """"20 songs", "a dozen tracks", "top 10" -> n_tracks; "40 minutes", "an hour", "1.5 hours",
+    "half an hour", "1h30" -> minutes."""
+    out: list[Finding] = []
+    for m in _DURATION.finditer(low):
+        half, hour_long, digits, unit, extra, word, word_unit, and_half = m.groups()
+        if half:
+            minutes = 30.0
+        elif hour_long:
+            minutes = 60.0
+        elif digits:
+            minutes = float(digits) * (60 if unit.startswith("h") else 1)
+            if extra and unit.startswith("h"):
+                minutes += float(extra)
+        elif word:
+            hours = word_unit.startswith("h")
+            minutes = _number(word) * (60 if hours else 1) + (30 if hours and "and a half" in m.group(0) else 0)
+        else:  # "an hour and a half"
+            minutes = 90.0
+        if minutes > 0:
+            out.append(Finding("minutes", minutes, m.start(), m.end()))
+    for pattern in (_N_TRACKS, _TOP_N):
+        for m in pattern.finditer(low):
+            if any(f.start < m.end() and m.start() < f.end for f in out):
+                continue
+            n = _number(m.group(1))
+            if n >= 2:
+                out.append(Finding("n_tracks", int(n), m.start(), m.end()))
+    return out
+
+
+# --------------------------------------------------------------------------- caps per artist
+
+_WHO = r"(?:artists?|bands?|singers?|performers?|groups?|acts?|musicians?)"
+_CAP = re.compile(
+    rf"(?:\b(?:max(?:imum)?|at most|up to|no more than|not more than|only|just|limit(?: of)?|limited to)\s+)?"
+    rf"\b({_NUM})\s+(?:songs?\s+|tracks?\s+)?(?:per|from each|by each|for each|each|from any|by any)\s+{_WHO}\b"
+)
+_CAP_ONE = re.compile(
+    rf"\b(?:(?:all |only |every song by (?:a )?|each song by (?:a )?)?different {_WHO}|no repeat(?:ed|ing|s)? {_WHO}"
+    rf"|no {_WHO} twice|no duplicate {_WHO}|unique {_WHO}|each {_WHO} (?:only )?once|no {_WHO} repeats?"
+    rf"|(?:don'?t|do not|never) repeat (?:an? |the |any )?{_WHO})\b"
+)
+
+
+def find_artist_cap(low: str) -> list[Finding]:
+    """"max 2 per artist", "no more than one song per artist", "different artists" (-> 1)."""
+    out = [Finding("max_per_artist", int(_number(m.group(1))), m.start(), m.end())
+           for m in _CAP.finditer(low) if _number(m.group(1)) >= 1]
+    out += [Finding("max_per_artist", 1, m.start(), m.end()) for m in _CAP_ONE.finditer(low)]
+    return out
+
+
+# --------------------------------------------------------------------------- popularity, remixes, ordering
+
+_DEEP = re.compile(
+    r"\b(?:(?:not|nothing|none|no|nothing that'?s)\s+(?:too\s+|very\s+|that\s+|so\s+|overly\s+|super\s+)?"
+    r"(?:famous|popular|mainstream|well[- ]known|known|commercial|overplayed|radio)|deep[- ]cuts?|hidden gems?"
+    r"|underground|lesser[- ]known|less[- ]known|little[- ]known|obscure|underrated|under the radar|non[- ]?mainstream"
+    r"|unknown|b[- ]sides?|rarities|undiscovered|niche|not overplayed)\b"
+)
+_HITS = re.compile(r"\b(?:(?:greatest |biggest |top |chart |big |smash )?hits|popular|charts?|chart[- ]topp(?:ers|ing)"
+                   r"|top 40|mainstream|well[- ]known|famous|bangers|most streamed|radio friendly)\b")
+_NO_REMIX = re.compile(r"\b(?:no|without|not?|skip|exclude|avoid|hate)\s+(?:any\s+|the\s+)?remix(?:es)?\b"
+                       r"|\boriginal versions?(?: only)?\b|\bremix(?:es)? (?:not|never)\b")
+_REMIX = re.compile(r"\bremix(?:es|ed)?\b(?:\s+(?:are\s+|is\s+)?(?:ok|okay|fine|welcome|allowed|good))?")
+_ORDERINGS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("arc", re.compile(r"\bwarm[- ]?up\b.{0,40}\b(?:peak|cool[- ]?down)\b|\bpeak\b.{0,20}\bcool[- ]?down\b"
+                       r"|\b(?:like )?an? dj[- ]?set\b|\bdj[- ]?set\b|\b(?:an? )?energy arc\b|\brise and fall\b")),
+    ("rising", re.compile(r"\bbuild(?:s|ing)?[- ]up\b|\bbuild(?:s|ing)? (?:the )?energy\b|\b(?:rising|increasing|growing)"
+                          r" (?:energy|intensity|tempo)\b|\bramp(?:s|ing)? up\b|\bcrescendo\b|\bprogressively\b"
+                          r"|\bget(?:s|ting)? (?:more (?:energetic|intense)|faster|louder|heavier)\b")),
+    ("falling", re.compile(r"\bwind(?:s|ing)?[- ]down\b|\bcool(?:s|ing)?[- ]?down\b|\bfad(?:e|es|ing) out\b"
+                           r"|\b(?:decreasing|falling|descending|dropping) (?:energy|intensity|tempo)\b"
+                           r"|\bget(?:s|ting)? (?:calmer|slower|softer|quieter)\b")),
+    ("smooth", re.compile(r"\bsmooth(?:ly)? transitions?\b|\btransition(?:s)? smoothly\b|\bseamless(?:ly)?\b"
+                          r"|\b(?:good |nice |smooth )?flow(?:s)?(?: well| nicely| smoothly)?\b|\bblend(?:s|ed)? "
+                          r"(?:well|together)\b")),
+)
+
+
+def find_popularity(low: str) -> list[Finding]:
+    """"deep cuts", "not too famous", "hidden gems", "underground" -> deep_cuts; "hits", "popular" -> hits."""
+    out = [Finding("popularity", "deep_cuts", m.start(), m.end()) for m in _DEEP.finditer(low)]
+    out += [Finding("popularity", "hits", m.start(), m.end()) for m in _HITS.finditer(low)
+            if not any(f.start <= m.start() < f.end for f in out)]
+    return out
+
+
+def find_remixes(low: str) -> list[Finding]:
+    """"no remixes" -> allow_remixes False; "remixes ok", "remixes of 80s songs" -> True."""
+    out = [Finding("allow_remixes", False, m.start(), m.end()) for m in _NO_REMIX.finditer(low)]
+    out += [Finding("allow_remixes", True, m.start(), m.end()) for m in _REMIX.finditer(low)
+            if not any(f.start <= m.start() < f.end for f in out)]
+    return out
+
+
+def find_ordering(low: str) -> list[Finding]:
+    """"build up" -> rising, "wind down" -> falling, "warm-up, peak, cool-down"/"DJ set" -> arc, "flow" -> smooth."""
+    out: list[Finding] = []
+    for name, pattern in _ORDERINGS:
+        for m in pattern.finditer(low):
+            if not any(f.start < m.end() and m.start() < f.end for f in out):
+                out.append(Finding("ordering", name, m.start(), m.end()))
+    return out
+
+
+# --------------------------------------------------------------------------- explicit features
+
+TEMPO_BOUNDS = (30.0, 250.0)
+BPM_TOLERANCE = 6.0
+_BPM = r"\s*(?:bpm|beats per minute|beats a minute)\b"
+_TEMPO_RANGE = re.compile(rf"(?:\b(?:between|from)\s+)?\b(\d{{2,3}})\s*(?:-|to|and)\s*(\d{{2,3}}){_BPM}")
+_TEMPO_MIN = re.compile(rf"\b(?:over|above|more than|at least|faster than|min(?:imum)?|>)\s*(\d{{2,3}}){_BPM}|"
+                        rf"\b(\d{{2,3}}){_BPM}\s*(?:\+|or (?:more|faster|above))")
+_TEMPO_MAX = re.compile(rf"\b(?:under|below|less than|at most|slower than|max(?:imum)?|<)\s*(\d{{2,3}}){_BPM}|"
+                        rf"\b(\d{{2,3}}){_BPM}\s*or (?:less|slower|below)")
+_TEMPO_AT = re.compile(rf"\b(?:(?:around|about|approx(?:imately)?|roughly|~|at)\s*)?(\d{{2,3}}){_BPM}")
+
+# "high energy", "very low valence": what a level means for each feature, on its own scale.
+_LEVELS: dict[str, dict[str, tuple[float | None, float | None]]] = {
+    "energy": {"very high": (0.85, None), "high": (0.7, None), "medium": (0.4, 0.75), "low": (None, 0.45),
+               "very low": (None, 0.3)},
+    "valence": {"very high": (0.8, None), "high": (0.6, None), "medium": (0.3, 0.7), "low": (None, 0.35),
+                "very low": (None, 0.2)},
+    "danceability": {"very high": (0.8, None), "high": (0.7, None), "medium": (0.45, 0.75), "low": (None, 0.5),
+                     "very low": (None, 0.4)},
+    "acousticness": {"very high": (0.7, None), "high": (0.5, None), "medium": (0.1, 0.6), "low": (None, 0.1),
+                     "very low": (None, 0.02)},
+    "instrumentalness": {"very high": (0.8, None), "high": (0.5, None), "medium": (0.1, 0.6), "low": (None, 0.05),
+                         "very low": (None, 0.01)},
+    "speechiness": {"very high": (0.33, None), "high": (0.2, None), "medium": (0.06, 0.25), "low": (None, 0.07),
+                    "very low": (None, 0.045)},
+    "tempo": {"very high": (150.0, None), "high": (130.0, None), "medium": (100.0, 130.0), "low": (None, 100.0),
+              "very low": (None, 85.0)},
+}
+_FEATURE_WORDS = {"energy": "energy", "intensity": "energy", "valence": "valence", "positivity": "valence",
+                  "danceability": "danceability", "acousticness": "acousticness",
+                  "instrumentalness": "instrumentalness", "speechiness": "speechiness", "tempo": "tempo",
+                  "bpm": "tempo"}
+_LEVEL = re.compile(
+    r"\b(?:(very|super|really|extremely)\s+)?(high|higher|low|lower|medium|moderate|mid)[\s-]+("
+    + "|".join(_FEATURE_WORDS) + r")\b"
+)
+
+
+def _tempo(value: str) -> float | None:
+    v = float(value)
+    return v if TEMPO_BOUNDS[0] <= v <= TEMPO_BOUNDS[1] else None
+
+
+def find_features(low: str) -> list[Finding]:
+    """Explicit feature constraints: "120 bpm" (±6), "between 90 and 110 bpm", "over 140 bpm",
+    "high energy", "very low valence", "medium tempo". Each value is (feature name, Range)."""
+    out: list[Finding] = []
+
+    def add(feature: str, r: Range, m: re.Match[str]) -> None:
+        if not any(f.start < m.end() and m.start() < f.end for f in out):
+            out.append(Finding("features", (feature, r), m.start(), m.end()))
+
+    for m in _TEMPO_RANGE.finditer(low):
+        a, b = _tempo(m.group(1)), _tempo(m.group(2))
+        if a is not None and b is not None:
+            add("tempo", Range(min=min(a, b), max=max(a, b)), m)
+    for m in _TEMPO_MIN.finditer(low):
+        if (v := _tempo(m.group(1) or m.group(2))) is not None:
+            add("tempo", Range(min=v), m)
+    for m in _TEMPO_MAX.finditer(low):
+        if (v := _tempo(m.group(1) or m.group(2))) is not None:
+            add("tempo", Range(max=v), m)
+    for m in _TEMPO_AT.finditer(low):
+        if (v := _tempo(m.group(1))) is not None:
+            add("tempo", Range(min=max(v - BPM_TOLERANCE, TEMPO_BOUNDS[0]), max=v + BPM_TOLERANCE), m)
+    for m in _LEVEL.finditer(low):
+        very, level, word = m.groups()
+        level = {"higher": "high", "lower": "low", "moderate": "medium", "mid": "medium"}.get(level, level)
+        if very and level != "medium":
+            level = f"very {level}"
+        feature = _FEATURE_WORDS[word]
+        lo, hi = _LEVELS[feature][level]
+        add(feature, Range(min=lo, max=hi), m)
+    return out
+
+
+# --------------------------------------------------------------------------- moods and activities
+
+_B = tuple[float | None, float | None]
+# Phrase -> feature bounds. Tempo in BPM, the rest on Spotify's 0..1 scales. Catalog quantiles (p10/p50/p90):
+# energy .44/.72/.92, valence .19/.51/.83, danceability .45/.67/.83, acousticness .002/.08/.52,
+# instrumentalness 0/0/.42, speechiness .033/.063/.27, tempo 88/122/160.
+MOODS: dict[str, dict[str, _B]] = {
+    # calm end
+    "calm": {"energy": (None, 0.5)},
+    "chill": {"energy": (None, 0.65)},
+    "chilled": {"energy": (None, 0.65)},
+    "chillout": {"energy": (None, 0.65)},
+    "chill out": {"energy": (None, 0.65)},
+    "laid back": {"energy": (None, 0.65)},
+    "lo fi": {"energy": (None, 0.65)},
+    "lofi": {"energy": (None, 0.65)},
+    "relaxing": {"energy": (None, 0.55)},
+    "relaxed": {"energy": (None, 0.55)},
+    "relax": {"energy": (None, 0.55)},
+    "mellow": {"energy": (None, 0.55)},
+    "peaceful": {"energy": (None, 0.45)},
+    "soothing": {"energy": (None, 0.45)},
+    "gentle": {"energy": (None, 0.45)},
+    "soft": {"energy": (None, 0.5)},
+    "quiet": {"energy": (None, 0.45)},
+    "sleep": {"energy": (None, 0.4)},
+    "sleeping": {"energy": (None, 0.4)},
+    "bedtime": {"energy": (None, 0.4)},
+    "lullaby": {"energy": (None, 0.4)},
+    "cozy": {"energy": (None, 0.6)},
+    "warm up": {"energy": (0.45, 0.8)},
+    "warmup": {"energy": (0.45, 0.8)},
+    "rainy day": {"energy": (None, 0.6)},
+    "background": {"energy": (None, 0.65), "speechiness": (None, 0.15)},
+    "dinner": {"energy": (None, 0.65), "speechiness": (None, 0.15)},
+    "slow": {"tempo": (None, 100.0)},
+    "slower": {"tempo": (None, 105.0)},
+    # focus
+    "focus": {"speechiness": (None, 0.08), "energy": (None, 0.75)},
+    "focusing": {"speechiness": (None, 0.08), "energy": (None, 0.75)},
+    "concentrate": {"speechiness": (None, 0.08), "energy": (None, 0.75)},
+    "concentration": {"speechiness": (None, 0.08), "energy": (None, 0.75)},
+    "study": {"speechiness": (None, 0.08), "energy": (None, 0.75)},
+    "studying": {"speechiness": (None, 0.08), "energy": (None, 0.75)},
+    "reading": {"speechiness": (None, 0.08), "energy": (None, 0.65)},
+    "coding": {"speechiness": (None, 0.08), "energy": (None, 0.8)},
+    "instrumental": {"instrumentalness": (0.5, None)},
+    "instrumentals": {"instrumentalness": (0.5, None)},
+    "no vocals": {"instrumentalness": (0.5, None)},
+    "no lyrics": {"instrumentalness": (0.5, None)},
+    "without lyrics": {"instrumentalness": (0.5, None)},
+    "without vocals": {"instrumentalness": (0.5, None)},
+    "acoustic": {"acousticness": (0.5, None)},
+    "unplugged": {"acousticness": (0.5, None)},
+    # energetic end
+    "upbeat": {"energy": (0.6, None), "valence": (0.45, None)},
+    "energetic": {"energy": (0.75, None)},
+    "energizing": {"energy": (0.75, None)},
+    "high energy": {"energy": (0.75, None)},
+    "intense": {"energy": (0.8, None)},
+    "hype": {"energy": (0.75, None)},
+    "pump up": {"energy": (0.75, None)},
+    "pumped": {"energy": (0.75, None)},
+    "motivation": {"energy": (0.7, None)},
+    "motivational": {"energy": (0.7, None)},
+    "motivating": {"energy": (0.7, None)},
+    "aggressive": {"energy": (0.8, None)},
+    "angry": {"energy": (0.8, None)},
+    "loud": {"energy": (0.8, None)},
+    "heavy": {"energy": (0.8, None)},
+    "workout": {"energy": (0.7, None), "tempo": (110.0, 180.0)},
+    "work out": {"energy": (0.7, None), "tempo": (110.0, 180.0)},
+    "working out": {"energy": (0.7, None), "tempo": (110.0, 180.0)},
+    "gym": {"energy": (0.7, None), "tempo": (110.0, 180.0)},
+    "exercise": {"energy": (0.7, None), "tempo": (110.0, 180.0)},
+    "training": {"energy": (0.7, None), "tempo": (110.0, 180.0)},
+    "cardio": {"energy": (0.7, None), "tempo": (115.0, 185.0)},
+    "lifting": {"energy": (0.75, None)},
+    "running": {"energy": (0.7, None), "tempo": (120.0, 185.0)},
+    "run": {"energy": (0.7, None), "tempo": (120.0, 185.0)},
+    "jogging": {"energy": (0.65, None), "tempo": (115.0, 180.0)},
+    "fast": {"tempo": (130.0, None)},
+    "faster": {"tempo": (125.0, None)},
+    "driving": {"energy": (0.6, None)},
+    "road trip": {"energy": (0.6, None)},
+    # dance
+    "party": {"danceability": (0.65, None), "energy": (0.65, None)},
+    "house party": {"danceability": (0.65, None), "energy": (0.65, None)},
+    "partying": {"danceability": (0.65, None), "energy": (0.65, None)},
+    "club": {"danceability": (0.65, None), "energy": (0.7, None)},
+    "clubbing": {"danceability": (0.65, None), "energy": (0.7, None)},
+    "dance": {"danceability": (0.7, None)},
+    "dancing": {"danceability": (0.7, None)},
+    "danceable": {"danceability": (0.7, None)},
+    "groovy": {"danceability": (0.7, None)},
+    "funky": {"danceability": (0.7, None)},
+    "bouncy": {"danceability": (0.7, None)},
+    # valence
+    "happy": {"valence": (0.6, None)},
+    "cheerful": {"valence": (0.6, None)},
+    "joyful": {"valence": (0.6, None)},
+    "feel good": {"valence": (0.6, None)},
+    "feelgood": {"valence": (0.6, None)},
+    "positive": {"valence": (0.6, None)},
+    "uplifting": {"valence": (0.55, None), "energy": (0.55, None)},
+    "euphoric": {"valence": (0.5, None), "energy": (0.65, None)},
+    "sunny": {"valence": (0.55, None)},
+    "summer": {"valence": (0.5, None), "danceability": (0.6, None)},
+    "summery": {"valence": (0.5, None), "danceability": (0.6, None)},
+    "beach": {"valence": (0.5, None), "danceability": (0.6, None)},
+    "fun": {"valence": (0.55, None)},
+    "sad": {"valence": (None, 0.35)},
+    "sadness": {"valence": (None, 0.35)},
+    "melancholic": {"valence": (None, 0.35)},
+    "melancholy": {"valence": (None, 0.35)},
+    "depressing": {"valence": (None, 0.3)},
+    "depressed": {"valence": (None, 0.3)},
+    "gloomy": {"valence": (None, 0.35)},
+    "lonely": {"valence": (None, 0.4)},
+    "heartbreak": {"valence": (None, 0.4)},
+    "heartbroken": {"valence": (None, 0.4)},
+    "breakup": {"valence": (None, 0.4)},
+    "break up": {"valence": (None, 0.4)},
+    "crying": {"valence": (None, 0.35)},
+    "dark": {"valence": (None, 0.35)},
+    "moody": {"valence": (None, 0.4)},
+    "warm": {"valence": (0.4, None), "energy": (None, 0.75)},
+    "romantic": {"energy": (None, 0.7)},
+    "love songs": {"energy": (None, 0.7)},
+    "date night": {"energy": (None, 0.7)},
+    "sensual": {"energy": (None, 0.7)},
+    "sexy": {"energy": (None, 0.7)},
+}
+MOOD_PHRASE_MAX_WORDS = 2
+# Words that make a mood word not apply: "not sad", "nothing too slow", "less aggressive".
+NEGATORS = frozenset("not no nothing without never less isnt dont doesnt arent non nor".split())
+_INTENSIFIERS = frozenset("too very so that overly super really".split())
+
+
+def mood_ranges(word: str) -> dict[str, Range] | None:
+    """The feature ranges a mood or activity word stands for ("chill" -> energy <= 0.65), or None."""
+    bounds = MOODS.get(" ".join(normalize(word).replace("-", " ").split()))
+    if bounds is None:
+        return None
+    return {name: Range(min=lo, max=hi) for name, (lo, hi) in bounds.items()}
+
+
+def is_negated(words: list[str], index: int) -> bool:
+    """Whether words[index] is negated by the two or three words before it ("not too sad")."""
+    j = index - 1
+    while j >= 0 and index - j <= 3 and words[j] in _INTENSIFIERS:
+        j -= 1
+    return j >= 0 and index - j <= 3 and words[j].replace("'", "") in NEGATORS
+
+
+def intersect(a: Range, b: Range) -> Range:
+    lo = b.min if a.min is None else a.min if b.min is None else max(a.min, b.min)
+    hi = b.max if a.max is None else a.max if b.max is None else min(a.max, b.max)
+    return Range(min=lo, max=hi)
+
+
+def combine_features(groups: list[dict[str, Range]]) -> dict[str, Range]:
+    """Feature ranges of several findings, intersected in order; a range that would empty an earlier one
+    is skipped (the earlier, usually explicit, one wins: "chill but upbeat" keeps chill's energy)."""
+    out: dict[str, Range] = {}
+    for group in groups:
+        for name, r in group.items():
+            merged = intersect(out[name], r) if name in out else r
+            if not merged.is_empty():
+                out[name] = merged
+    return out
+
+
+# --------------------------------------------------------------------------- genres
+
+# Request phrase -> catalog labels, in order of preference: the first label the catalog has is used.
+# Only phrases whose meaning is clear; "indie", "classic" or "urban" alone are left to semantic search.
+GENRE_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "hip hop": ("rap", "hip hop"), "hiphop": ("rap", "hip hop"), "rap music": ("rap",), "rapping": ("rap",),
+    "rappers": ("rap",), "rapper": ("rap",), "gangsta rap": ("gangster rap",), "southern rap": ("southern hip hop",),
+    "dirty south": ("southern hip hop",), "trap music": ("trap",),
+    "r and b": ("r&b",), "rnb": ("r&b",), "r n b": ("r&b",), "rhythm and blues": ("r&b",),
+    "soul": ("neo soul", "r&b"), "neosoul": ("neo soul",), "swingbeat": ("new jack swing",),
+    "electronic": ("edm",), "electronica": ("edm",), "dance music": ("edm",), "dance tracks": ("edm",),
+    "dance songs": ("edm",), "edm": ("edm",), "house": ("edm",), "house music": ("edm",), "deep house": ("edm",),
+    "tropical house": ("edm",), "techno": ("edm",), "trance": ("edm",), "dubstep": ("edm",), "electro": ("electro house",),
+    "drum and bass": ("edm",), "dnb": ("edm",), "rave": ("edm",),
+    "latino": ("latin",), "spanish": ("latin",), "reggaeton": ("reggaeton",), "reggaetón": ("reggaeton",),
+    "salsa": ("tropical",), "bachata": ("tropical",), "cumbia": ("tropical",), "merengue": ("tropical",),
+    "rock and roll": ("rock",), "rock n roll": ("rock",), "rocknroll": ("rock",), "metal": ("hard rock",),
+    "heavy metal": ("hard rock",), "punk": ("rock",), "grunge": ("rock",), "emo": ("rock",),
+    "alternative": ("permanent wave", "rock"), "alt rock": ("permanent wave", "rock"),
+    "alternative rock": ("permanent wave", "rock"), "indie rock": ("permanent wave", "rock"),
+    "new wave": ("permanent wave",), "britpop": ("permanent wave",), "post punk": ("permanent wave",),
+    "indie pop": ("indie poptimism",), "synthpop": ("electropop",), "synth pop": ("electropop",),
+    "teen pop": ("post-teen pop",), "pop music": ("pop",),
+}
+# Genre words the default catalog has no label for; they still count as ordinary words (not artist names).
+OTHER_GENRE_WORDS = frozenset(
+    "jazz blues country folk classical opera gospel reggae ska funk disco ambient indie metal punk emo grunge "
+    "synthwave vaporwave chillwave shoegaze orchestral soundtrack score kpop jpop bluegrass swing bossa nova "
+    "flamenco afrobeat afrobeats dancehall drill grime hardcore screamo prog progressive psychedelic acapella "
+    "choir piano guitar violin cello beats instrumental rap music".split()
+)

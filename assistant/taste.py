@@ -1,0 +1,178 @@
+"""`TasteProfile`: a listener's taste as numbers over the catalog, so ranking can lean towards it.
+
+Built from a stored `Profile` (likes, dislikes, play counts) and the index. Each history track weighs
+`LIKE_WEIGHT` if liked plus its play count on a log scale; `taste_scores` blends, for every catalog track:
+- the cosine similarity to the weighted centroid of the history tracks' embeddings,
+- the closeness of its audio features to the history's mean features,
+- the listener's affinity for its artist (liked artists, artists of liked and played tracks),
+- minus the similarity to the centroid of disliked tracks,
+- optionally a nudge towards the listener's popularity habit (hits or deep cuts),
+and standardises the result, so it adds to the retrieval signals (also standardised) on the same scale.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable, Literal
+
+import numpy as np
+
+from assistant.profiles import Profile
+from retrieval.catalog import UNIT_FEATURES, Track
+from retrieval.hybrid import standardise
+from retrieval.index import TrackIndex, artist_key
+
+Habit = Literal["any", "hits", "deep_cuts"]
+
+LIKE_WEIGHT = 2.0  # a like counts as much as the most played track, twice over
+AUDIO_WEIGHT = 0.4
+ARTIST_WEIGHT = 1.5  # in standard deviations for the listener's favourite artist (affinity scaled to 0..1)
+DISLIKE_WEIGHT = 0.5
+HABIT_WEIGHT = 0.5
+HITS_MIN, DEEP_MAX = 60, 40  # the popularity bounds of PlaylistSpec's "hits" and "deep_cuts"
+# A habit needs this many history tracks, and this share of them (weighted) on one side. Catalog base
+# rates are 23% hits and 47% deep cuts, so the bars are about twice and one and a half times those.
+HABIT_MIN_TRACKS = 5
+HITS_SHARE, DEEP_SHARE = 0.5, 0.7
+EXPLAIN_MIN_SCORE = 1.0  # only tracks a standard deviation above the catalog mean are explained by taste
+EXPLAIN_MIN_SIMILARITY = 0.5  # cosine similarity to the nearest history track
+EXPLAIN_HISTORY = 200  # nearest-track explanations look at the heaviest history tracks only
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    return v / max(float(np.linalg.norm(v)), 1e-9)
+
+
+@dataclass
+class TasteProfile:
+    index: TrackIndex
+    weights: dict[str, float]  # history track id -> weight (> 0), catalog tracks only
+    disliked_tracks: list[str] = field(default_factory=list)
+    liked_artists: list[str] = field(default_factory=list)
+    disliked_artists: list[str] = field(default_factory=list)
+    play_counts: dict[str, int] = field(default_factory=dict)
+
+    # ------------------------------------------------------------------ building
+
+    @classmethod
+    def from_profile(cls, profile: Profile, index: TrackIndex) -> "TasteProfile":
+        disliked = set(profile.disliked_tracks)
+        plays = {t: p.count for t, p in profile.plays.items() if t in index.row and t not in disliked}
+        top = max(plays.values(), default=0)
+        weights = {t: float(np.log1p(n) / np.log1p(top)) for t, n in plays.items() if n > 0}
+        for t in profile.liked_tracks:
+            if t in index.row:
+                weights[t] = weights.get(t, 0.0) + LIKE_WEIGHT
+        return cls(index, weights, list(profile.disliked_tracks), list(profile.liked_artists),
+                   list(profile.disliked_artists), plays)
+
+    @classmethod
+    def from_liked(cls, index: TrackIndex, track_ids: Iterable[str]) -> "TasteProfile":
+        """A profile of a listener who liked exactly these tracks (the titles eval uses the seed tracks)."""
+        return cls.from_profile(Profile("eval", liked_tracks=list(track_ids)), index)
+
+    @property
+    def has_taste(self) -> bool:
+        """False for a new listener: nothing liked or played in this catalog, so nothing to steer by."""
+        return bool(self.weights) or any(artist_key(a) in self.index.artist_index for a in self.liked_artists)
+
+    def _history(self, index: TrackIndex) -> tuple[np.ndarray, np.ndarray]:
+        ids = [t for t in self.weights if t in index.row]
+        return np.array([index.row[t] for t in ids], dtype=np.int64), np.array([self.weights[t] for t in ids])
+
+    def artist_affinity(self, index: TrackIndex) -> np.ndarray:
+        """Per track: the listener's affinity for its artist, 0..1 (1 = the favourite artist)."""
+        per_artist = np.zeros(len(index.artist_names), dtype=np.float64)
+        rows, w = self._history(index)
+        np.add.at(per_artist, index.artist[rows], w)
+        for name in self.liked_artists:
+            number = index.artist_index.get(artist_key(name))
+            if number is not None:
+                per_artist[number] += LIKE_WEIGHT
+        top = per_artist.max(initial=0.0)
+        return (per_artist / top if top > 0 else per_artist)[index.artist].astype(np.float32)
+
+    # ------------------------------------------------------------------ habits
+
+    def popularity_habit(self) -> Habit:
+        """"hits" or "deep_cuts" when the history leans clearly to one side, else "any"."""
+        rows, w = self._history(self.index)
+        pop = self.index.popularity[rows]
+        known = ~np.isnan(pop)
+        if known.sum() < HABIT_MIN_TRACKS:
+            return "any"
+        pop, w = pop[known], w[known]
+        if w[pop >= HITS_MIN].sum() >= HITS_SHARE * w.sum():
+            return "hits"
+        if w[pop <= DEEP_MAX].sum() >= DEEP_SHARE * w.sum():
+            return "deep_cuts"
+        return "any"
+
+    def favourite_artists(self, n: int = 5) -> list[str]:
+        affinity = self.artist_affinity(self.index)
+        order = np.argsort(-affinity, kind="stable")
+        out: list[str] = []
+        for row in order:
+            if affinity[row] <= 0 or len(out) >= n:
+                break
+            name = self.index.tracks[row].artist
+            if name not in out:
+                out.append(name)
+        return out
+
+    # ------------------------------------------------------------------ scoring
+
+    def _audio_closeness(self, index: TrackIndex, rows: np.ndarray, w: np.ndarray) -> np.ndarray:
+        """Minus the distance of each track's unit-scale audio features to the history's weighted mean."""
+        features = np.stack([index.features[name] for name in UNIT_FEATURES], axis=1)
+        history = features[rows]
+        known = ~np.isnan(history)
+        mean = (np.where(known, history, 0) * w[:, None]).sum(0) / np.maximum((known * w[:, None]).sum(0), 1e-9)
+        mean = np.where(known.any(0), mean, np.nan)
+        diff = features - mean
+        diff = np.where(np.isnan(diff), np.nanmean(np.abs(diff)), diff)  # unknown feature: an average distance
+        return -np.sqrt((diff ** 2).sum(1))
+
+    def taste_scores(self, index: TrackIndex | None = None, popularity_nudge: bool = True) -> np.ndarray:
+        """Standardised taste score of every track of `index` (default: the index it was built with);
+        zeros when there is no taste to score by. `popularity_nudge` adds the hits/deep-cuts habit:
+        turn it off when the request itself says which."""
+        index = index or self.index
+        if not self.has_taste:
+            return np.zeros(len(index), dtype=np.float32)
+        rows, w = self._history(index)
+        total = ARTIST_WEIGHT * self.artist_affinity(index)
+        if len(rows):
+            total += standardise(index.dense_scores(_unit((index.vectors[rows] * w[:, None]).sum(0))))
+            total += AUDIO_WEIGHT * standardise(self._audio_closeness(index, rows, w))
+        disliked = [index.row[t] for t in self.disliked_tracks if t in index.row]
+        if disliked:
+            total -= DISLIKE_WEIGHT * standardise(index.dense_scores(_unit(index.vectors[disliked].mean(0))))
+        habit = self.popularity_habit() if popularity_nudge else "any"
+        if habit != "any":
+            pop = np.nan_to_num(standardise(np.nan_to_num(index.popularity, nan=np.nanmedian(index.popularity))))
+            total += (HABIT_WEIGHT if habit == "hits" else -HABIT_WEIGHT) * pop
+        return standardise(total)
+
+    def explain_taste(self, track: Track, scores: np.ndarray | None = None) -> str | None:
+        """"close to songs you like by X" for a track that fits the listener's taste, else None.
+
+        `scores` are this profile's `taste_scores()` (pass them when explaining many tracks)."""
+        index = self.index
+        row = index.row.get(track.track_id)
+        if row is None or not self.has_taste:
+            return None
+        if track.track_id in self.weights:
+            plays = self.play_counts.get(track.track_id, 0)
+            return f"one of your favourites ({plays} plays)" if plays else "a song you like"
+        scores = self.taste_scores() if scores is None else scores
+        if scores[row] < EXPLAIN_MIN_SCORE:
+            return None
+        rows, w = self._history(index)
+        heaviest = rows[np.argsort(-w, kind="stable")[:EXPLAIN_HISTORY]]
+        sims = index.vectors[heaviest] @ index.vectors[row]
+        near = [int(heaviest[i]) for i in np.argsort(-sims, kind="stable")[:3] if sims[i] >= EXPLAIN_MIN_SIMILARITY]
+        if not near:
+            return f"by {track.artist}, an artist you like" if self.artist_affinity(index)[row] > 0 else None
+        artists = list(dict.fromkeys(index.tracks[r].artist for r in near))[:2]
+        return f"close to songs you like by {' and '.join(artists)}"

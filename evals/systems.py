@@ -1,0 +1,182 @@
+"""The systems the ranking suites compare: Segue's hybrid search and four baselines, behind one protocol,
+and the loop that runs them all over the same queries."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+from evals.metrics import collapse, score_ranking
+from retrieval.hybrid import HybridConfig, HybridSearcher, SearchQuery
+from retrieval.index import TrackIndex, top_k
+from retrieval.ingest import _progress
+
+
+@dataclass
+class EvalQuery:
+    """One ranking query: the request so far, the known seed tracks and the relevant tracks."""
+
+    qid: str
+    text: str
+    gold: list[str]
+    history: list[str] = field(default_factory=list)
+    seed_track_ids: list[str] = field(default_factory=list)
+    group: str = ""  # the dialog of a CPCD turn (macro averages are per group)
+    turn: int = 0
+
+
+class Ranker(Protocol):
+    name: str
+
+    def rank(self, query: EvalQuery, k: int) -> list[str]:
+        """The k best track ids for `query`, best first."""
+        ...
+
+
+def _stable_int(text: str) -> int:
+    return int(hashlib.sha256(text.encode()).hexdigest()[:12], 16)
+
+
+def baseline_text(query: EvalQuery, index: TrackIndex) -> str:
+    """What the text-only baselines search for: every user turn so far, then the seed tracks' titles
+    (the query of the reference baselines in the issue)."""
+    seeds = [index.tracks[index.row[t]].title for t in query.seed_track_ids if t in index.row]
+    return " ".join([*query.history, query.text, *seeds])
+
+
+class RandomRanker:
+    """Uniformly random tracks; a fresh but reproducible draw per query (seed, query id)."""
+
+    name = "random"
+
+    def __init__(self, index: TrackIndex, seed: int = 0) -> None:
+        self.index = index
+        self.seed = seed
+
+    def rank(self, query: EvalQuery, k: int) -> list[str]:
+        rng = np.random.default_rng([self.seed, _stable_int(query.qid)])
+        rows = rng.choice(len(self.index), size=min(k, len(self.index)), replace=False)
+        return [self.index.tracks[i].track_id for i in rows]
+
+
+class PopularityRanker:
+    """The same list for every query: most popular first. Ties, and tracks without a popularity (the whole
+    CPCD corpus has none), come in one fixed random order, so without popularity this is a random ranking
+    that does not change with the query."""
+
+    name = "popularity"
+
+    def __init__(self, index: TrackIndex, seed: int = 0) -> None:
+        self.index = index
+        tie = np.random.default_rng(seed).random(len(index))
+        popularity = np.nan_to_num(index.popularity, nan=-1.0)
+        self.has_popularity = bool(np.isfinite(index.popularity).any())
+        self.order = np.lexsort((tie, -popularity))
+
+    def rank(self, query: EvalQuery, k: int) -> list[str]:
+        return [self.index.tracks[i].track_id for i in self.order[:k]]
+
+
+class BM25Ranker:
+    """Okapi BM25 over the track texts of the index (`index.bm25`)."""
+
+    name = "bm25"
+
+    def __init__(self, index: TrackIndex) -> None:
+        self.index = index
+
+    def rank(self, query: EvalQuery, k: int) -> list[str]:
+        scores = self.index.bm25.scores(baseline_text(query, self.index))
+        return [self.index.tracks[i].track_id for i in top_k(scores, k)]
+
+
+class DenseRanker:
+    """Cosine similarity of the embedded query to every track vector (`index.dense_scores`)."""
+
+    name = "dense"
+
+    def __init__(self, index: TrackIndex) -> None:
+        self.index = index
+
+    def rank(self, query: EvalQuery, k: int) -> list[str]:
+        scores = self.index.dense_scores(self.index.encode(baseline_text(query, self.index)))
+        return [self.index.tracks[i].track_id for i in top_k(scores, k)]
+
+
+ArtistResolver = Callable[[str], list[str]]
+
+
+class SegueRanker:
+    """Segue's retrieval: `HybridSearcher` over the same index, given the turns, the seeds, and as seed
+    artists the catalog artists the request names plus the seeds' artists."""
+
+    name = "segue"
+
+    def __init__(self, index: TrackIndex, config: HybridConfig | None = None,
+                 resolve_artists: ArtistResolver | None = None) -> None:
+        self.index = index
+        self.searcher = HybridSearcher(index, config)
+        self.resolve_artists = resolve_artists
+
+    def search_query(self, query: EvalQuery) -> SearchQuery:
+        named = self.resolve_artists(query.text) if self.resolve_artists else []
+        seed_artists = [self.index.tracks[self.index.row[t]].artist for t in query.seed_track_ids if t in self.index.row]
+        return SearchQuery(text=query.text, history=list(query.history), seed_track_ids=list(query.seed_track_ids),
+                           seed_artists=list(dict.fromkeys([*named, *seed_artists])))
+
+    def rank(self, query: EvalQuery, k: int) -> list[str]:
+        hits = self.searcher.search(self.search_query(query), k)
+        return [self.index.tracks[row].track_id for row, _ in hits]
+
+
+def standard_rankers(index: TrackIndex, seed: int = 0, config: HybridConfig | None = None,
+                     resolve_artists: ArtistResolver | None = None) -> list[Ranker]:
+    """Segue and the four baselines, in the order tables show them."""
+    return [SegueRanker(index, config, resolve_artists), BM25Ranker(index), DenseRanker(index),
+            PopularityRanker(index, seed), RandomRanker(index, seed)]
+
+
+@dataclass
+class QueryResult:
+    query: EvalQuery
+    metrics: dict[str, float]
+    ms: float
+
+
+def run_rankers(rankers: Sequence[Ranker], queries: Sequence[EvalQuery], metric_names: Sequence[str],
+                depth: Callable[[EvalQuery], int], key: Callable[[str], str] | None = None,
+                progress: bool = True, description: str = "ranking") -> dict[str, list[QueryResult]]:
+    """Every ranker on every query, scored the same way: ids mapped to near-duplicate clusters by `key`
+    (each cluster once), then the seeds removed from the ranking and from the gold. Queries whose gold is
+    empty after that are skipped (CPCD protocol)."""
+    results: dict[str, list[QueryResult]] = {r.name: [] for r in rankers}
+    with _progress(progress) as bar:
+        task = bar.add_task(description, total=len(queries) * len(rankers)) if bar else None
+        as_key = key or (lambda x: x)
+        for query in queries:
+            seeds = set(collapse(query.seed_track_ids, as_key))
+            gold = [g for g in collapse(query.gold, as_key) if g not in seeds]
+            for ranker in rankers:
+                if gold:
+                    start = time.perf_counter()
+                    ranked = ranker.rank(query, depth(query) + len(query.seed_track_ids))
+                    ms = (time.perf_counter() - start) * 1000
+                    ranked_keys = [r for r in collapse(ranked, as_key) if r not in seeds]
+                    results[ranker.name].append(QueryResult(query, score_ranking(ranked_keys, set(gold), metric_names), ms))
+                if bar:
+                    bar.advance(task)
+    return results
+
+
+def catalog_artist_resolver(index: TrackIndex) -> ArtistResolver | None:
+    """The request parser's artist resolver (assistant/understand.py) over this index, when it exists."""
+    import importlib.util
+
+    if importlib.util.find_spec("assistant.understand") is None:
+        return None
+    return None
