@@ -16,6 +16,8 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
+import gradio as gr
+
 from assistant.ui_support import (
     EXPORT_FORMATS,
     TABLE_HEADERS,
@@ -30,8 +32,6 @@ from assistant.ui_support import (
 from retrieval.errors import SegueError
 
 if TYPE_CHECKING:
-    import gradio as gr
-
     from assistant.api import MusicAssistant
 
 DEFAULT_HOST = "127.0.0.1"
@@ -95,8 +95,6 @@ class SegueUI:
 
     def send(self, message: str, session: UISession | None) -> Iterator[tuple[Any, ...]]:
         """Stream the reply: the new playlist as soon as it exists, then the text as it is written."""
-        import gradio as gr
-
         s = self.session(session)
         message = (message or "").strip()
         if not message:
@@ -164,8 +162,6 @@ class SegueUI:
         return tracks[int(position) - 1]
 
     def export(self, fmt: str, session: UISession | None) -> tuple[UISession, str | None]:
-        import gradio as gr
-
         s = self.session(session)
         if s.chat.playlist is None or not s.chat.playlist.tracks:
             raise gr.Error("No playlist to export yet: ask for one first.")
@@ -175,8 +171,6 @@ class SegueUI:
 
     def render(self, session: UISession | None) -> tuple[Any, ...]:
         """What follows a playlist change: the summary line, the arc plot and the four download buttons."""
-        import gradio as gr
-
         playlist = session.chat.playlist if session is not None else None
         if playlist is None or not playlist.tracks:
             files: dict[str, Any] = {}
@@ -213,8 +207,6 @@ def _position_text(position: float | None) -> str:
 
 def build_app(assistant_factory: Callable[[], MusicAssistant]) -> gr.Blocks:
     """The Blocks app. `assistant_factory` is called once, now: index and model errors surface at launch."""
-    import gradio as gr
-
     assistant = assistant_factory()
     ui = SegueUI(assistant)
     panel = backend_markdown(assistant.llm.info(), assistant.index.name, len(assistant.index))
@@ -294,8 +286,6 @@ def _picked_position(evt: gr.SelectData) -> int:
 
 def theme() -> Any:
     """The default look with system fonts: the stock theme would fetch its fonts from Google."""
-    import gradio as gr
-
     return gr.themes.Default(font=["ui-sans-serif", "system-ui", "sans-serif"],
                              font_mono=["ui-monospace", "monospace"])
 

@@ -158,5 +158,80 @@ def llm_serve(
     serve(get_settings(), port)
 
 
+# --------------------------------------------------------------------------------------- profiles
+
+UserOpt = Annotated[str, typer.Option("--user", "-u", help="The listener's name (profiles are per user).")]
+UNMATCHED_SHOWN = 50
+
+
+@profile_app.command("import")
+def profile_import(
+    file: Annotated[Path, typer.Argument(help="A history CSV (title, artist[, play_count, timestamp]) or an "
+                                              "Apple Music/iTunes Library.xml export.")],
+    user: UserOpt,
+    as_json: JsonOpt = False,
+) -> None:
+    """Import listening history into a profile; every row that matches no catalog track is listed."""
+    from assistant.history_import import import_history
+    from assistant.profiles import ProfileStore, store_path
+    from retrieval.index import open_index
+    from retrieval.settings import get_settings
+
+    settings = get_settings()
+    report = import_history(ProfileStore(store_path(settings.data_dir)), user, file,
+                            open_index(settings, use_store=False).tracks)
+    if as_json:
+        print_json(report.as_dict())
+        return
+    typer.echo(report.summary())
+    for u in report.unmatched[:UNMATCHED_SHOWN]:
+        near = f" (closest: {u.closest})" if u.closest else ""
+        typer.echo(f"  unmatched {u.where}: {u.title or '?'} — {u.artist or '?'}: {u.reason}{near}")
+    if len(report.unmatched) > UNMATCHED_SHOWN:
+        typer.echo(f"  ... and {len(report.unmatched) - UNMATCHED_SHOWN} more unmatched rows (--json lists all)")
+
+
+@profile_app.command("show")
+def profile_show(
+    user: Annotated[Optional[str], typer.Option("--user", "-u", help="The listener; omit to list all users.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """What Segue knows about a listener: likes, dislikes, most played tracks, favourite artists, habit."""
+    from assistant.profiles import ProfileStore, store_path
+    from assistant.taste import profile_summary
+    from retrieval.settings import get_settings
+
+    settings = get_settings()
+    store = ProfileStore(store_path(settings.data_dir))
+    if user is None:
+        users = store.users()
+        if as_json:
+            print_json({"users": users})
+        else:
+            typer.echo("\n".join(users) if users else "no profiles yet: `segue profile import FILE --user NAME`")
+        return
+    from retrieval.index import open_index
+
+    summary = profile_summary(store.profile(user), open_index(settings, use_store=False))
+    if as_json:
+        print_json(summary)
+        return
+    habit = {"hits": "mostly hits", "deep_cuts": "mostly deep cuts"}.get(str(summary["popularity_habit"]),
+                                                                         "no clear lean to hits or deep cuts")
+    typer.echo(f"{summary['user']}: {summary['tracks_played']} tracks played ({summary['plays']} plays), "
+               f"{len(summary['liked_tracks'])} liked, {len(summary['disliked_tracks'])} disliked; {habit}")
+    if summary["favourite_artists"]:
+        typer.echo(f"favourite artists: {', '.join(summary['favourite_artists'])}")
+    for label, key in (("liked artists", "liked_artists"), ("disliked artists", "disliked_artists")):
+        if summary[key]:
+            typer.echo(f"{label}: {', '.join(summary[key])}")
+    for label, key in (("liked", "liked_tracks"), ("disliked", "disliked_tracks"), ("most played", "most_played")):
+        if summary[key]:
+            typer.echo(f"{label}:")
+            for t in summary[key]:
+                plays = f"  ({t['plays']} plays)" if "plays" in t else ""
+                typer.echo(f"  {t['title']} — {t['artist']}{plays}  [{t['track_id']}]")
+
+
 if __name__ == "__main__":
     main()

@@ -205,15 +205,21 @@ def parse_timestamp(value: str) -> float:
 
 
 def _parse_count(value: str) -> int:
-    number = float(value.strip())
+    try:
+        number = float(value.strip())
+    except ValueError:
+        number = math.nan
     if not math.isfinite(number) or number < 0 or number != int(number):
         raise ValueError(f"invalid play count {value.strip()[:20]!r}")
     return int(number)
 
 
-def read_csv(path: Path) -> tuple[list[HistoryRow], list[Unmatched]]:
-    """Rows of a history CSV (comma, semicolon or tab separated; header required); bad rows are returned
-    as `Unmatched` with the reason. A row without a play count is one play."""
+Entry = HistoryRow | Unmatched  # a row of the file, or why it cannot be used (in file order)
+
+
+def read_csv(path: Path) -> list[Entry]:
+    """Rows of a history CSV (comma, semicolon or tab separated; header required); bad rows become
+    `Unmatched` with the reason. A row without a play count is one play."""
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
@@ -232,8 +238,7 @@ def read_csv(path: Path) -> tuple[list[HistoryRow], list[Unmatched]]:
         raise HistoryImportError(
             f"{path} has no title and artist columns in its first line (found: {first_line[:80]!r}): "
             "the CSV needs a header with title, artist and optionally play_count, timestamp")
-    rows: list[HistoryRow] = []
-    bad: list[Unmatched] = []
+    rows: list[Entry] = []
     try:
         records = list(csv.reader(io.StringIO(text), delimiter=delimiter, strict=True))
     except csv.Error as exc:
@@ -248,19 +253,19 @@ def read_csv(path: Path) -> tuple[list[HistoryRow], list[Unmatched]]:
             continue
         where, title, artist = f"line {line}", cell(record, "title"), cell(record, "artist")
         if not title or not artist:
-            bad.append(Unmatched(where, title, artist, "missing title or artist"))
+            rows.append(Unmatched(where, title, artist, "missing title or artist"))
             continue
         try:
             plays = _parse_count(cell(record, "plays")) if cell(record, "plays") else 1
             stamp = parse_timestamp(cell(record, "timestamp")) if cell(record, "timestamp") else None
         except ValueError as exc:
-            bad.append(Unmatched(where, title, artist, str(exc)))
+            rows.append(Unmatched(where, title, artist, str(exc)))
             continue
         rows.append(HistoryRow(where, title, artist, cell(record, "album"), plays, stamp))
-    return rows, bad
+    return rows
 
 
-def read_itunes_library(path: Path) -> tuple[list[HistoryRow], list[Unmatched]]:
+def read_itunes_library(path: Path) -> list[Entry]:
     """Rows of an Apple Music / iTunes library export (XML or binary plist with a `Tracks` dictionary)."""
     try:
         with open(path, "rb") as fh:
@@ -272,24 +277,23 @@ def read_itunes_library(path: Path) -> tuple[list[HistoryRow], list[Unmatched]]:
     if not isinstance(tracks, dict):
         raise HistoryImportError(f"{path} is a plist but has no Tracks dictionary: export the library with "
                                  "File > Library > Export Library")
-    rows: list[HistoryRow] = []
-    bad: list[Unmatched] = []
+    rows: list[Entry] = []
     for key, item in tracks.items():
         where = f"track {key}"
         if not isinstance(item, dict):
-            bad.append(Unmatched(where, "", "", "entry is not a track dictionary"))
+            rows.append(Unmatched(where, "", "", "entry is not a track dictionary"))
             continue
         title = str(item.get("Name", "")).strip()
         artist = str(item.get("Artist") or item.get("Album Artist") or "").strip()
         if not title or not artist:
-            bad.append(Unmatched(where, title, artist, "missing title or artist"))
+            rows.append(Unmatched(where, title, artist, "missing title or artist"))
             continue
         if item.get("Podcast") or item.get("Movie") or item.get("TV Show") or item.get("Has Video"):
-            bad.append(Unmatched(where, title, artist, "not a song (podcast or video)"))
+            rows.append(Unmatched(where, title, artist, "not a song (podcast or video)"))
             continue
         count = item.get("Play Count", 0)
         if not isinstance(count, int) or isinstance(count, bool) or count < 0:
-            bad.append(Unmatched(where, title, artist, f"invalid play count {count!r}"[:60]))
+            rows.append(Unmatched(where, title, artist, f"invalid play count {count!r}"[:60]))
             continue
         played = item.get("Play Date UTC")
         stamp = played.replace(tzinfo=timezone.utc).timestamp() if isinstance(played, datetime) else None
@@ -300,7 +304,7 @@ def read_itunes_library(path: Path) -> tuple[list[HistoryRow], list[Unmatched]]:
         elif item.get("Disliked"):
             liked = False
         rows.append(HistoryRow(where, title, artist, str(item.get("Album", "")).strip(), count, stamp, liked))
-    return rows, bad
+    return rows
 
 
 def detect_format(path: Path) -> Format:
@@ -315,29 +319,32 @@ def detect_format(path: Path) -> Format:
     return "itunes" if head.startswith((b"<?xml", b"<plist", b"bplist")) else "csv"
 
 
-def read_history(path: Path | str) -> tuple[Format, list[HistoryRow], list[Unmatched]]:
+def read_history(path: Path | str) -> tuple[Format, list[Entry]]:
     path = Path(path)
     if not path.is_file():
         raise HistoryImportError(f"history file not found: {path}")
     try:
         fmt = detect_format(path)
-        rows, bad = (read_itunes_library if fmt == "itunes" else read_csv)(path)
+        entries = (read_itunes_library if fmt == "itunes" else read_csv)(path)
     except OSError as exc:
         raise HistoryImportError(f"cannot read {path}: {exc.strerror or exc}") from None
-    if not rows and not bad:
+    if not entries:
         raise HistoryImportError(f"{path} holds no tracks")
-    return fmt, rows, bad
+    return fmt, entries
 
 
 # ------------------------------------------------------------------------------------------ importing
 
-def match_history(rows: Sequence[HistoryRow], bad: Sequence[Unmatched], matcher: CatalogMatcher,
-                  source: str, fmt: Format) -> tuple[ImportReport, list[Play], dict[str, bool | None]]:
+def match_history(entries: Sequence[Entry], matcher: CatalogMatcher, source: str, fmt: Format
+                  ) -> tuple[ImportReport, list[Play], dict[str, bool | None]]:
     """The report, the plays (summed per catalog track) and the likes/dislikes of the matched rows."""
-    report = ImportReport(source=source, format=fmt, rows=len(rows) + len(bad), unmatched=list(bad))
+    report = ImportReport(source=source, format=fmt, rows=len(entries))
     last: dict[str, float] = {}
     feedback: dict[str, bool | None] = {}
-    for row in rows:
+    for row in entries:
+        if isinstance(row, Unmatched):
+            report.unmatched.append(row)
+            continue
         track_id, miss = matcher.match(row)
         if track_id is None:
             assert miss is not None
@@ -358,10 +365,10 @@ def match_history(rows: Sequence[HistoryRow], bad: Sequence[Unmatched], matcher:
 def import_history(store: ProfileStore, user: str, path: Path | str, tracks: Sequence[Track] | CatalogMatcher
                    ) -> ImportReport:
     """Parse, match and store a history file for `user` in one transaction; returns what was matched."""
-    fmt, rows, bad = read_history(path)
+    store.check()  # a damaged profile file fails before a long parse and match
+    fmt, entries = read_history(path)
     matcher = tracks if isinstance(tracks, CatalogMatcher) else CatalogMatcher(tracks)
-    report, plays, feedback = match_history(rows, bad, matcher, str(path), fmt)
-    store.check()
+    report, plays, feedback = match_history(entries, matcher, str(path), fmt)
     if plays or feedback:
         store.apply(user, plays=plays, track_feedback=feedback)
     return report

@@ -131,8 +131,8 @@ def find_years(low: str, latest_year: int = 2020) -> list[Finding]:
         add((None, hi if m.group(1) in ("until", "till", "up to", "no later than") else lo - 1), m)
     for m in _AFTER.finditer(low):
         lo, hi = _decade_of(m.group(2), m.group(3), m.group(4), latest_year)
-        if m.group(1) == "from" and not m.group(2):
-            add((lo, hi), m)  # "from the 80s" is the decade itself
+        if m.group(1) == "from":
+            add((lo, hi), m)  # "from 2019", "from the 80s": that year or decade, not "since"
         else:
             add((hi + 1 if m.group(1) in ("after", "post", "newer than") else lo, None), m)
     for m in _DECADE.finditer(low):
@@ -176,8 +176,9 @@ def parse_years(text: str, latest_year: int = 2020) -> tuple[int | None, int | N
 
 # --------------------------------------------------------------------------- length
 
-_COUNT = r"(?:\d{1,3}|twenty[ -]five|" + "|".join(w for w in NUMBER_WORDS if w not in ("a", "an", "single")
-                                                 and " " not in w) + ")"
+# Counts of songs: "a song" is not a request for exactly one track.
+_COUNT = r"(?:\d{1,3}|twenty[ -]five|" + "|".join(sorted((w for w in NUMBER_WORDS if w not in ("a", "an", "single")
+                                                        and " " not in w), key=len, reverse=True)) + ")"
 _N_TRACKS = re.compile(rf"(?<![\w.])(?:(?:top|a list of|playlist of|list of)\s+)?({_COUNT})[\s-]*"
                        r"(?:(?:good|great|new|more|other|different|fun|chill)\s+)?(?:songs?|tracks?|tunes?|bangers)\b")
 _TOP_N = re.compile(r"\btop\s+(\d{1,3})\b")
@@ -193,7 +194,7 @@ def find_length(low: str) -> list[Finding]:
     "half an hour", "1h30" -> minutes."""
     out: list[Finding] = []
     for m in _DURATION.finditer(low):
-        half, hour_long, digits, unit, extra, word, word_unit, and_half = m.groups()
+        half, hour_long, digits, unit, extra, word, word_unit, _ = m.groups()
         if half:
             minutes = 30.0
         elif hour_long:

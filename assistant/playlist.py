@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from assistant import export
 from assistant.spec import PlaylistSpec
 from retrieval.catalog import Track
 
@@ -30,3 +31,15 @@ class Playlist(BaseModel):
 
     def track_ids(self) -> list[str]:
         return [t.track_id for t in self.tracks]
+
+    def to_m3u(self) -> str:
+        return export.to_m3u(self)
+
+    def to_xspf(self) -> str:
+        return export.to_xspf(self)
+
+    def to_json(self) -> str:
+        return export.to_json(self)
+
+    def to_csv(self) -> str:
+        return export.to_csv(self)

@@ -100,6 +100,10 @@ def check_user(name: str) -> str:
     return name
 
 
+def store_path(data_dir: Path) -> Path:
+    return data_dir / PROFILES_FILE
+
+
 class ProfileStore:
     """Profiles of several named listeners in the SQLite file `path`.
 

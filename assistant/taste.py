@@ -176,3 +176,29 @@ class TasteProfile:
             return f"by {track.artist}, an artist you like" if self.artist_affinity(index)[row] > 0 else None
         artists = list(dict.fromkeys(index.tracks[r].artist for r in near))[:2]
         return f"close to songs you like by {' and '.join(artists)}"
+
+
+def profile_summary(profile: Profile, index: TrackIndex, top: int = 10) -> dict[str, object]:
+    """What Segue knows about a listener, with track names from `index` (`segue profile show`)."""
+
+    def name(track_id: str) -> dict[str, str]:
+        row = index.row.get(track_id)
+        if row is None:
+            return {"track_id": track_id, "title": "?", "artist": "? (not in this catalog)"}
+        t = index.tracks[row]
+        return {"track_id": track_id, "title": t.title, "artist": t.artist}
+
+    taste = TasteProfile.from_profile(profile, index)
+    played = sorted(profile.plays.values(), key=lambda p: (-p.count, p.track_id))
+    return {
+        "user": profile.user,
+        "tracks_played": len(profile.plays),
+        "plays": sum(p.count for p in profile.plays.values()),
+        "popularity_habit": taste.popularity_habit(),
+        "favourite_artists": taste.favourite_artists(),
+        "liked_tracks": [name(t) for t in profile.liked_tracks],
+        "disliked_tracks": [name(t) for t in profile.disliked_tracks],
+        "liked_artists": list(profile.liked_artists),
+        "disliked_artists": list(profile.disliked_artists),
+        "most_played": [{**name(p.track_id), "plays": p.count} for p in played[:top]],
+    }

@@ -178,6 +178,22 @@ def test_embedded_structured_output_is_valid_for_many_inputs(embedded: LLMClient
         assert fields.genre and len(fields.genre) <= 30 and len(fields.activities) <= 3
 
 
+def test_embedded_structured_accepts_a_json_schema_dict(embedded: LLMClient) -> None:
+    schema = {
+        "title": "Mood",
+        "type": "object",
+        "properties": {
+            "mood": {"type": "string", "enum": ["calm", "upbeat", "sad"]},
+            "words": {"type": "array", "items": {"type": "string", "maxLength": 20}, "maxItems": 3},
+        },
+        "required": ["mood", "words"],
+    }
+    for request in ("slow sad songs for a rainy night", "party bangers to dance to"):
+        value = embedded.structured(request_messages(request), schema, max_tokens=80)
+        assert isinstance(value, dict) and value["mood"] in {"calm", "upbeat", "sad"}
+        assert len(value["words"]) <= 3 and all(len(w) <= 20 for w in value["words"])
+
+
 def test_embedded_structured_invalid_twice_raises_output_error(embedded: LLMClient) -> None:
     attempts: list[str] = []
 

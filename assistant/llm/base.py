@@ -60,33 +60,58 @@ class LLMClient(ABC):
         """Raw text of a reply constrained to the JSON `schema`, and its finish reason."""
 
     def structured(
-        self, messages: Sequence[Message], schema: type[T], *, max_tokens: int = 300, temperature: float = 0.0
-    ) -> T:
-        """A `schema` instance filled in by the model: schema-constrained, then validated by pydantic.
+        self,
+        messages: Sequence[Message],
+        schema: type[T] | dict[str, Any],
+        *,
+        max_tokens: int = 300,
+        temperature: float = 0.0,
+    ) -> T | dict[str, Any]:
+        """`schema` filled in by the model: schema-constrained, then validated.
 
-        An invalid reply is retried once (warmer, and with more room if it was cut off); a second
+        `schema` is a pydantic model (an instance comes back) or a JSON schema dict (a validated dict comes
+        back). An invalid reply is retried once (warmer, and with more room if it was cut off); a second
         failure raises `LLMOutputError`. The schema must be bounded (see `bounded_schema`).
         """
         json_schema = bounded_schema(schema)
+        name = schema.__name__ if isinstance(schema, type) else str(json_schema.get("title", "Output"))[:64]
         msgs = check_messages(messages)
         raw, error = "", ""
         for attempt in range(2):
-            raw, finish = self._complete_json(
-                msgs, schema.__name__, json_schema, max_tokens=max_tokens, temperature=temperature
-            )
+            raw, finish = self._complete_json(msgs, name, json_schema, max_tokens=max_tokens, temperature=temperature)
             try:
-                return schema.model_validate_json(raw)
-            except ValidationError as exc:
-                first = exc.errors()[0]
-                where = ".".join(str(p) for p in first["loc"]) or "reply"
-                error = f"{where}: {first['msg']}" + (" (cut off at max_tokens)" if finish == "length" else "")
+                return _validate(raw, schema, json_schema)
+            except ValueError as exc:
+                error = str(exc) + (" (cut off at max_tokens)" if finish == "length" else "")
             if attempt == 0:
                 temperature = max(temperature, RETRY_MIN_TEMPERATURE)
                 if finish == "length":
                     max_tokens *= 2
-        raise LLMOutputError(
-            one_line(f"the model's reply did not fit {schema.__name__} after a retry ({error})"), raw=raw
-        )
+        raise LLMOutputError(one_line(f"the model's reply did not fit {name} after a retry ({error})"), raw=raw)
+
+
+def _validate(raw: str, schema: type[T] | dict[str, Any], json_schema: dict[str, Any]) -> T | dict[str, Any]:
+    """The reply as a validated object; ValueError with the first problem otherwise."""
+    if isinstance(schema, type):
+        try:
+            return schema.model_validate_json(raw)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"]) or "reply"
+            raise ValueError(f"{where}: {first['msg']}") from None
+    import json
+
+    import jsonschema
+
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"reply: invalid JSON ({exc.msg})") from None
+    problem = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(json_schema).iter_errors(value))
+    if problem is not None:
+        where = ".".join(str(p) for p in problem.absolute_path) or "reply"
+        raise ValueError(f"{where}: {problem.message[:200]}")
+    return value
 
 
 def check_messages(messages: Sequence[Message]) -> list[Message]:
