@@ -116,7 +116,7 @@ class SegueUI:
                 else:  # the final reply
                     s.history[-1]["content"] = escape_markdown(_reply_text(value))
         except SegueError as exc:
-            s.history[-1]["content"] = escape_markdown(f"⚠️ {exc}")
+            s.history[-1]["content"] = escape_markdown(f"Error: {exc}")
         yield self.view(s)
 
     def undo(self, session: UISession | None) -> tuple[Any, ...]:
@@ -124,7 +124,7 @@ class SegueUI:
         try:
             self.say(s, _reply_text(s.chat.undo()))
         except SegueError as exc:
-            self.say(s, f"⚠️ {exc}")
+            self.say(s, f"Error: {exc}")
         return self.view(s)
 
     def new_chat(self, session: UISession | None) -> tuple[Any, ...]:
@@ -139,7 +139,7 @@ class SegueUI:
             try:
                 self.say(s, _reply_text(s.chat.remove(track.track_id)))
             except SegueError as exc:
-                self.say(s, f"⚠️ {exc}")
+                self.say(s, f"Error: {exc}")
         return self.view(s)
 
     def feedback(self, position: float | None, liked: bool, session: UISession | None) -> tuple[Any, ...]:
@@ -150,7 +150,7 @@ class SegueUI:
             try:
                 self.say(s, _reply_text(s.chat.feedback(track.track_id, liked=bool(liked))))
             except SegueError as exc:
-                self.say(s, f"⚠️ {exc}")
+                self.say(s, f"Error: {exc}")
         return self.view(s)
 
     def _track_at(self, s: UISession, position: float | None) -> Any:
@@ -195,7 +195,7 @@ def _event(event: Any) -> tuple[str, Any]:
 def _reply_text(reply: Any) -> str:
     """A reply's text followed by its notices, one per line."""
     notices = [n for n in (getattr(reply, "notices", None) or []) if n]
-    return "\n".join([reply.text, *(f"ℹ️ {n}" for n in notices)]) if notices else reply.text
+    return "\n".join([reply.text, *(f"Note: {n}" for n in notices)]) if notices else reply.text
 
 
 def _position_text(position: float | None) -> str:
@@ -209,7 +209,8 @@ def build_app(assistant_factory: Callable[[], MusicAssistant]) -> gr.Blocks:
     """The Blocks app. `assistant_factory` is called once, now: index and model errors surface at launch."""
     assistant = assistant_factory()
     ui = SegueUI(assistant)
-    panel = backend_markdown(assistant.llm.info(), assistant.index.name, len(assistant.index))
+    llm_info = assistant.llm.info() if assistant.llm is not None else {"backend": "none (rule-based parser)"}
+    panel = backend_markdown(llm_info, assistant.index.name, len(assistant.index))
     queued = {"concurrency_id": ASSISTANT_QUEUE, "concurrency_limit": 1}
 
     with gr.Blocks(title="Segue", analytics_enabled=False, delete_cache=(3600, 3600)) as demo:
@@ -237,24 +238,24 @@ def build_app(assistant_factory: Callable[[], MusicAssistant]) -> gr.Blocks:
                 summary = gr.Markdown(summary_markdown(None), elem_id="summary")
                 table = gr.Dataframe(
                     headers=TABLE_HEADERS, datatype="str", interactive=False, wrap=True, elem_id="playlist",
-                    column_widths=["5%", "20%", "16%", "7%", "8%", "7%", "8%", "29%"], max_height=420,
-                    label="Playlist (click a row to pick a track)",
+                    column_widths=[36, 150, 120, 58, 66, 52, 66, 230], max_height=420,
+                    label="Playlist",
                 )
                 with gr.Row(equal_height=True):
-                    position = gr.Number(label="Track #", precision=0, minimum=1, value=None,
+                    position = gr.Number(label="Track # (click a row)", precision=0, value=None,
                                          elem_id="position", scale=1, min_width=90)
-                    like_btn = gr.Button("👍 Like", elem_id="like", scale=1, min_width=80)
-                    dislike_btn = gr.Button("👎 Dislike", elem_id="dislike", scale=1, min_width=80)
-                    remove_btn = gr.Button("✕ Remove", elem_id="remove", scale=1, min_width=80)
+                    like_btn = gr.Button("✓ Like", elem_id="like", scale=1, min_width=80)
+                    dislike_btn = gr.Button("✗ Dislike", elem_id="dislike", scale=1, min_width=80)
+                    remove_btn = gr.Button("− Remove", elem_id="remove", scale=1, min_width=80)
                 plot = gr.Plot(label="Energy and tempo by position", format="png", elem_id="arc")
                 with gr.Row():
-                    downloads = [gr.DownloadButton(f"⬇ {fmt.upper()}", interactive=False, size="sm",
+                    downloads = [gr.DownloadButton(f"⬇ {fmt.upper()}", interactive=False, size="sm", min_width=60,
                                                    elem_id=f"download-{fmt}") for fmt in EXPORT_FORMATS]
         # Inputs of the API-only parts: the message being sent, a verdict, an export format and its file.
-        pending = gr.Textbox(visible=False)
-        liked = gr.Checkbox(visible=False)
-        fmt = gr.Dropdown(list(EXPORT_FORMATS), value="m3u", visible=False)
-        export_file = gr.File(visible=False)
+        pending = gr.Textbox(label="message", visible=False)
+        liked = gr.Checkbox(label="liked", visible=False)
+        fmt = gr.Dropdown(list(EXPORT_FORMATS), value="m3u", label="format", visible=False)
+        export_file = gr.File(label="file", visible=False)
         export_btn = gr.Button(visible=False)
 
         view = [session, chatbot, table]
@@ -303,7 +304,7 @@ def launch(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, password: str | N
     demo.queue(default_concurrency_limit=1)
     auth = (lambda _user, given: hmac.compare_digest(given.encode(), password.encode())) if password else None
     demo.launch(server_name=host, server_port=port, auth=auth, ssr_mode=False, show_error=True,
-                theme=theme(), css=CSS, footer_links=["api"])
+                theme=theme(), css=CSS, footer_links=["api"], run_history=False)
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:

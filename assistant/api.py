@@ -15,7 +15,9 @@ from pydantic import ValidationError
 from assistant.builder import BuildConfig, PlaylistBuilder
 from assistant.errors import EmptyRequestError, InvalidOverrideError, RequestTooLongError
 from assistant.playlist import Playlist
+from assistant.profiles import ProfileStore, store_path
 from assistant.spec import MAX_TRACKS, PlaylistSpec
+from assistant.taste import Personaliser, add_taste_reasons
 from retrieval.hybrid import HybridSearcher
 from retrieval.index import TrackIndex, open_index
 from retrieval.settings import Settings, get_settings
@@ -25,10 +27,12 @@ _LENGTH_FIELDS = ("n_tracks", "minutes")
 
 class MusicAssistant:
     def __init__(self, settings: Settings | None = None, *, index: TrackIndex | None = None, llm: Any = None,
-                 user: str | None = None) -> None:
+                 user: str | None = None, personalize: float = 0.5) -> None:
         self.settings = settings or get_settings()
         self.llm = llm
-        self.user = user  # whose taste to use; accepted now, personalisation comes later
+        self.user = user  # whose taste steers the playlists (profiles.sqlite in the data dir)
+        # `personalize`: 0 = the request alone, 1 = the listener's taste weighs twice the request's meaning.
+        self.personaliser = Personaliser(ProfileStore(store_path(self.settings.data_dir)), user, personalize)
         self._index = index
         self._builder: PlaylistBuilder | None = None
         self._lock = threading.Lock()
@@ -38,7 +42,7 @@ class MusicAssistant:
         if self._index is None:
             with self._lock:
                 if self._index is None:
-                    self._index = open_index(self.settings)
+                    self._index = open_index(self.settings, use_store=False)  # building needs no Chroma
         return self._index
 
     @property
@@ -65,37 +69,44 @@ class MusicAssistant:
 
     def understand(self, request: str, **overrides: Any) -> PlaylistSpec:
         """The spec for `request`, with `overrides` (PlaylistSpec fields) applied on top."""
-        from assistant.understand import understand
-
-        spec = understand(self.check_request(request), self.index, llm=self.llm)
-        return self.apply_overrides(spec, overrides)
-
-    def apply_overrides(self, spec: PlaylistSpec, overrides: dict[str, Any]) -> PlaylistSpec:
-        unknown = sorted(set(overrides) - set(PlaylistSpec.model_fields))
-        if unknown:
-            raise InvalidOverrideError(f"unknown playlist option {', '.join(unknown)}: use one of "
-                                       f"{', '.join(PlaylistSpec.model_fields)}")
-        data = spec.model_dump()
-        if any(k in overrides for k in _LENGTH_FIELDS):  # a length given by the caller replaces the parsed one
-            data.update(dict.fromkeys(_LENGTH_FIELDS))
-        data.update(overrides)
-        if isinstance(data.get("n_tracks"), int) and data["n_tracks"] > self.max_tracks:
-            data["n_tracks"] = self.max_tracks
-        try:
-            return PlaylistSpec.model_validate(data)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"]) or "spec"
-            raise InvalidOverrideError(f"invalid playlist option {where}: {first['msg']}") from None
+        return self._spec(request, overrides)[0]
 
     def generate_playlist(self, request: str, **overrides: Any) -> Playlist:
         """A playlist for a plain-language request. Keyword overrides are PlaylistSpec fields, e.g.
         `n_tracks=20, year_min=1980, ordering="arc"`; they win over what the request says."""
-        spec = self.understand(request, **overrides)
-        notices = []
-        asked = overrides.get("n_tracks")
-        if isinstance(asked, int) and asked > self.max_tracks:
-            notices.append(f"a playlist holds at most {self.max_tracks} tracks; {asked} were asked for")
-        playlist = self.builder.build(spec)
-        playlist.notices.extend(notices)
+        spec, notices = self._spec(request, overrides)
+        spec, taste_score, taste, taste_notices = self.personaliser.prepare(spec, self.index)
+        playlist = self.builder.build(spec, extra=taste_score)
+        if taste is not None:
+            add_taste_reasons(playlist, taste)
+        playlist.notices.extend([*notices, *taste_notices])
         return playlist
+
+    def feedback(self, track_id: str, liked: bool | None = True) -> None:
+        """Like (True) or dislike (False) a catalog track for this assistant's user; None forgets it.
+        Disliked tracks and artists never appear again; liked ones steer the next playlists."""
+        self.personaliser.feedback(self.index, track_id, liked)
+
+    def _spec(self, request: str, overrides: dict[str, Any]) -> tuple[PlaylistSpec, list[str]]:
+        from assistant.understand import understand
+
+        parsed = understand(self.check_request(request), self.index, llm=self.llm)
+        unknown = sorted(set(overrides) - set(PlaylistSpec.model_fields))
+        if unknown:
+            raise InvalidOverrideError(f"unknown playlist option {', '.join(unknown)}: use one of "
+                                       f"{', '.join(PlaylistSpec.model_fields)}")
+        data = parsed.model_dump()
+        if any(k in overrides for k in _LENGTH_FIELDS):  # a length given by the caller replaces the parsed one
+            data.update(dict.fromkeys(_LENGTH_FIELDS))
+        data.update(overrides)
+        notices = []
+        asked = data.get("n_tracks")
+        if isinstance(asked, int) and not isinstance(asked, bool) and asked > self.max_tracks:
+            data["n_tracks"] = self.max_tracks
+            notices.append(f"a playlist holds at most {self.max_tracks} tracks; {asked} were asked for")
+        try:
+            return PlaylistSpec.model_validate(data), notices
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"]) or "spec"
+            raise InvalidOverrideError(f"invalid playlist option {where}: {first['msg']}") from None

@@ -265,13 +265,15 @@ class PlaylistBuilder:
 
     # ------------------------------------------------------------------ public
 
-    def build(self, spec: PlaylistSpec, query: SearchQuery | None = None, *, avoid: Iterable[str] = ()) -> Playlist:
+    def build(self, spec: PlaylistSpec, query: SearchQuery | None = None, *, avoid: Iterable[str] = (),
+              extra: np.ndarray | None = None) -> Playlist:
         """The playlist for `spec`; `query` replaces the spec-made search query (e.g. with conversation history),
-        `avoid` lists track ids never to use (nor other copies of their songs)."""
+        `avoid` lists track ids never to use (nor other copies of their songs), `extra` is a weighted
+        per-track score added to the relevance (the listener's taste, see assistant/taste.py)."""
         index = self.index
         query = query or SearchQuery(text=spec.description, seed_track_ids=spec.seed_tracks,
                                      seed_artists=spec.seed_artists)
-        scores = self.searcher.scores(query) + self._popularity_nudge(spec)
+        scores = self.searcher.scores(query, extra) + self._popularity_nudge(spec)
         fixed = self._fixed_mask(spec, [*query.seed_track_ids], avoid)
         default_cap, named_caps = artist_caps(spec)
         limits = _Limits(

@@ -103,6 +103,61 @@ def search(
         typer.echo(f"{i:>3}. {r['score']:.3f}  {r['title']} — {r['artist']}  [{r['track_id']}]")
 
 
+# --------------------------------------------------------------------------------------- playlists
+
+
+@app.command()
+def playlist(
+    request: Annotated[str, typer.Argument(help="What you want to hear, in plain words.")],
+    n: Annotated[Optional[int], typer.Option("-n", help="Number of tracks.", min=1)] = None,
+    minutes: Annotated[Optional[float], typer.Option("--minutes", help="Length in minutes instead of a count.", min=1)] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Build a playlist from the catalog for a plain-language request."""
+    from assistant.api import MusicAssistant
+    from assistant.builder import format_duration
+    from assistant.export import playlist_dict
+
+    overrides: dict[str, Any] = {}
+    if n is not None:
+        overrides["n_tracks"] = n
+    if minutes is not None:
+        overrides["minutes"] = minutes
+    result = MusicAssistant().generate_playlist(request, **overrides)
+    if as_json:
+        print_json(playlist_dict(result))
+        return
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=Text(f"{result.title}\n{result.description}"), title_justify="left")
+    for column, justify in (("#", "right"), ("title — artist", "left"), ("year", "right"), ("time", "right"),
+                            ("BPM", "right"), ("energy", "right")):
+        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    for i, t in enumerate(result.tracks, 1):
+        table.add_row(str(i), Text(f"{t.title} — {t.artist}"), str(t.year or ""), format_duration(t.duration_ms),
+                      f"{t.tempo:.0f}" if t.tempo else "", f"{t.energy:.2f}" if t.energy is not None else "")
+    Console().print(table)
+    for r in result.relaxed:
+        typer.echo(f"relaxed {r.constraint}: {r.reason}")
+    for notice in result.notices:
+        typer.echo(f"note: {notice}")
+
+
+@bench_app.command("playlist")
+def bench_playlist(as_json: JsonOpt = False) -> None:
+    """p50/p95 latency of generate_playlist (no LLM) over 200 real and generated requests."""
+    from assistant.bench import bench_playlist as run
+
+    result = run(progress=not as_json)
+    if as_json:
+        print_json(result)
+    else:
+        for key, value in result.items():
+            typer.echo(f"{key:>16}: {value}")
+
+
 @bench_app.command("ingest")
 def bench_ingest(as_json: JsonOpt = False) -> None:
     """Full-catalog ingest into a fresh temporary index, then a no-change re-ingest."""
@@ -231,6 +286,124 @@ def profile_show(
             for t in summary[key]:
                 plays = f"  ({t['plays']} plays)" if "plays" in t else ""
                 typer.echo(f"  {t['title']} — {t['artist']}{plays}  [{t['track_id']}]")
+
+
+# --------------------------------------------------------------------------------------- web UI
+
+
+@app.command()
+def ui(
+    host: Annotated[str, typer.Option(help="Interface to listen on; beyond loopback a password is required.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.", min=1, max=65535)] = 7860,
+    password: Annotated[Optional[str], typer.Option(envvar="SEGUE_UI_PASSWORD", show_envvar=True,
+                                                    help="Password of the login page (any user name).")] = None,
+) -> None:
+    """Serve the web UI (chat, playlist table, energy arc, exports) until Ctrl-C."""
+    from app import launch
+
+    launch(host, port, password)
+
+
+# --------------------------------------------------------------------------------------- evals
+
+OutOpt = Annotated[Optional[Path], typer.Option("--out", help="Also write the JSON (and for `all` the report) here.")]
+LimitOpt = Annotated[Optional[int], typer.Option("--limit", min=1, help="Only the first N queries / dialogs / requests.")]
+
+
+@eval_app.command("titles")
+def eval_titles(
+    seeds: Annotated[int, typer.Option("--seeds", min=0, max=50, help="Reveal each playlist's first N tracks as known taste.")] = 0,
+    limit: LimitOpt = None,
+    split: Annotated[str, typer.Option(help="eval (hash % 3 == 0) or train (the other playlists, for fitting).")] = "eval",
+    as_json: JsonOpt = False,
+    out: OutOpt = None,
+) -> None:
+    """Playlist title -> tracks (RecSys Challenge 2018 title-only), Segue against four baselines."""
+    from evals.report import emit
+    from evals.titles import run_titles
+    from retrieval.settings import get_settings
+
+    emit(run_titles(get_settings(), seeds, limit, split, progress=not as_json), as_json, out)
+
+
+@eval_app.command("cpcd")
+def eval_cpcd(
+    dialogs: Annotated[Optional[Path], typer.Option("--dialogs", help="CPCD dialogs JSONL (.gz or plain); default: the shipped dev part.")] = None,
+    limit: LimitOpt = None,
+    split: Annotated[str, typer.Option(help="all, fit or holdout (a third of the dialogs by id hash, never fitted on).")] = "all",
+    as_json: JsonOpt = False,
+    out: OutOpt = None,
+) -> None:
+    """The CPCD conversational protocol, with the paper's published dev figures beside ours."""
+    from evals.cpcd import run_cpcd
+    from evals.report import emit
+    from retrieval.settings import get_settings
+
+    emit(run_cpcd(get_settings(), dialogs, limit, split, progress=not as_json), as_json, out)
+
+
+@eval_app.command("constraints")
+def eval_constraints(
+    n: Annotated[int, typer.Option("--n", min=1, help="How many generated requests.")] = 300,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the request generator.")] = 0,
+    as_json: JsonOpt = False,
+    out: OutOpt = None,
+) -> None:
+    """Generated requests with machine-checked constraints: satisfaction per type, invented tracks, duplicates."""
+    from assistant.api import MusicAssistant
+    from evals.constraints import run_constraints
+    from evals.report import emit
+
+    emit(run_constraints(MusicAssistant(), n, seed, progress=not as_json), as_json, out)
+
+
+@eval_app.command("requests")
+def eval_requests(
+    queries: Annotated[Optional[list[Path]], typer.Option("--queries", help="CSV of requests (column `original`, else the first); repeatable.")] = None,
+    limit: LimitOpt = None,
+    with_text: Annotated[bool, typer.Option("--with-text", help="Also have the LLM write the reply (chat).")] = False,
+    as_json: JsonOpt = False,
+    out: OutOpt = None,
+) -> None:
+    """Real people's requests through the whole assistant: answered share, exceptions, latency."""
+    from assistant.api import MusicAssistant
+    from evals.report import emit
+    from evals.requests import default_request_files, load_requests, run_requests
+
+    requests = load_requests(queries or default_request_files())[:limit]
+    emit(run_requests(MusicAssistant(), requests, with_text, progress=not as_json), as_json, out)
+
+
+@eval_app.command("explanations")
+def eval_explanations(
+    limit: Annotated[int, typer.Option("--limit", min=1, help="How many requests (playlists of 5 tracks) to explain.")] = 10,
+    as_json: JsonOpt = False,
+    out: OutOpt = None,
+) -> None:
+    """Share of LLM explanation sentences that are ungrounded, before and after verification."""
+    from assistant.api import MusicAssistant
+    from assistant.llm import get_llm
+    from evals.explanations import run_explanations
+    from evals.report import emit
+    from evals.requests import default_request_files, load_requests
+    from retrieval.settings import get_settings
+
+    requests = load_requests(default_request_files())[:limit]
+    emit(run_explanations(MusicAssistant(), get_llm(get_settings()), requests, progress=not as_json), as_json, out)
+
+
+@eval_app.command("all")
+def eval_all(
+    out: Annotated[Path, typer.Option("--out", help="Folder for report.md, the plots and every suite's JSON.")],
+    limit: LimitOpt = None,
+    n: Annotated[int, typer.Option("--n", min=1, help="Generated requests of the constraints suite.")] = 300,
+) -> None:
+    """Every suite, then a Markdown report with plots in OUT."""
+    from evals.report import run_all
+    from retrieval.settings import get_settings
+
+    _, path = run_all(get_settings(), out, limit, n)
+    typer.echo(f"report: {path}")
 
 
 if __name__ == "__main__":

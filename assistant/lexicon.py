@@ -25,8 +25,13 @@ _QUOTES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "“": '"'
                          "–": "-", "—": "-", "‐": "-", "‑": "-"})
 
 
+_ASCII_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def clean(text: str, max_chars: int) -> str:
     """The request as the parser reads it: NFKC, control characters as spaces, at most `max_chars` long."""
+    if text.isascii():
+        return _ASCII_CONTROL.sub(" ", text[:max_chars])
     text = unicodedata.normalize("NFKC", text[: max_chars * 2])[:max_chars]
     return "".join(" " if unicodedata.category(c)[0] == "C" else c for c in text).translate(_QUOTES)
 
@@ -88,7 +93,7 @@ _BEFORE = re.compile(rf"(?<![\w])(before|until|till|pre|prior to|older than|up t
 _AFTER = re.compile(rf"(?<![\w])(after|since|post|newer than|from|no earlier than)[\s-]+(?:the )?"
                     rf"(?:{_YEAR}|'?(\d0)'?s|(1[89]\d0|20\d0)'?s)(?![\w.])")
 _BARE_YEAR = re.compile(rf"(?<![\w.$#-]){_YEAR}(?![\w.%-])")
-_RECENT = re.compile(r"\b(?:recent(?:ly)?|latest|newest|brand[- ]new|new releases?|new(?:ly)? released|current|"
+_RECENT = re.compile(r"\b(?:recent|latest|newest|brand[- ]new|new releases?|new(?:ly)? released|"
                      r"this year'?s?|last (?:few|couple of|couple|two|2|three|3) years)\b")
 _OLD = re.compile(r"\b(?:old[- ]?school|throwbacks?|retro|oldies|golden oldies)\b")
 RECENT_YEARS = 3
@@ -179,13 +184,13 @@ def parse_years(text: str, latest_year: int = 2020) -> tuple[int | None, int | N
 # Counts of songs: "a song" is not a request for exactly one track.
 _COUNT = r"(?:\d{1,3}|twenty[ -]five|" + "|".join(sorted((w for w in NUMBER_WORDS if w not in ("a", "an", "single")
                                                         and " " not in w), key=len, reverse=True)) + ")"
-_N_TRACKS = re.compile(rf"(?<![\w.])(?:(?:top|a list of|playlist of|list of)\s+)?({_COUNT})[\s-]*"
-                       r"(?:(?:good|great|new|more|other|different|fun|chill)\s+)?(?:songs?|tracks?|tunes?|bangers)\b")
+_N_TRACKS = re.compile(rf"(?<![\w.])(?:(?:top|a list of|playlist of|list of|a)\s+)?({_COUNT})[\s-]*"
+                       r"(?:(?:good|great|new|more|fun|chill)\s+)?(?:songs?|tracks?|tunes?|bangers)\b(?:\s+of\b)?")
 _TOP_N = re.compile(r"\btop\s+(\d{1,3})\b")
 _DURATION = re.compile(
     rf"(?<![\w.])(?:(half an?|half)\s+hour|(?:an?|one)\s+hour\s+and\s+a\s+half|(?:an?\s+)?(hour)[\s-]+long"
     rf"|(\d{{1,3}}(?:\.\d+)?)\s*(h|hrs?|hours?|minutes?|mins?)(?:\s*(\d{{1,2}})\s*(?:minutes?|mins?|m)?)?"
-    rf"|({_NUM})[\s-]+(?:and a half\s+)?(hours?|hrs?|minutes?|mins?)(\s+and a half)?)(?!\w)"
+    rf"|({_NUM})[\s-]+(?:and a half\s+)?(hours?|hrs?|minutes?|mins?)(\s+and a half)?)(?!\w)(?:\s+(?:of|long)\b)?"
 )
 
 
@@ -229,7 +234,7 @@ _CAP = re.compile(
 )
 _CAP_ONE = re.compile(
     rf"\b(?:(?:all |only |every song by (?:a )?|each song by (?:a )?)?different {_WHO}|no repeat(?:ed|ing|s)? {_WHO}"
-    rf"|no {_WHO} twice|no duplicate {_WHO}|unique {_WHO}|each {_WHO} (?:only )?once|no {_WHO} repeats?"
+    rf"|no {_WHO} twice|no duplicate {_WHO}|each {_WHO} (?:only )?once|no {_WHO} repeats?"
     rf"|(?:don'?t|do not|never) repeat (?:an? |the |any )?{_WHO})\b"
 )
 
@@ -509,7 +514,7 @@ MOODS: dict[str, dict[str, _B]] = {
 MOOD_PHRASE_MAX_WORDS = 2
 # Words that make a mood word not apply: "not sad", "nothing too slow", "less aggressive".
 NEGATORS = frozenset("not no nothing without never less isnt dont doesnt arent non nor".split())
-_INTENSIFIERS = frozenset("too very so that overly super really".split())
+_INTENSIFIERS = frozenset("too very so that overly super really the any much".split())
 
 
 def mood_ranges(word: str) -> dict[str, Range] | None:
@@ -534,15 +539,25 @@ def intersect(a: Range, b: Range) -> Range:
     return Range(min=lo, max=hi)
 
 
-def combine_features(groups: list[dict[str, Range]]) -> dict[str, Range]:
-    """Feature ranges of several findings, intersected in order; a range that would empty an earlier one
-    is skipped (the earlier, usually explicit, one wins: "chill but upbeat" keeps chill's energy)."""
+def combine_features(explicit: list[dict[str, Range]], moods: list[dict[str, Range]]) -> dict[str, Range]:
+    """One range per feature: mood ranges intersected, except that moods which contradict each other on a
+    feature ("depressed but need happy tunes") leave it unconstrained; explicit ranges ("120 bpm", "high
+    energy") then win over the moods."""
     out: dict[str, Range] = {}
-    for group in groups:
+    contradicted: set[str] = set()
+    for group in moods:
         for name, r in group.items():
             merged = intersect(out[name], r) if name in out else r
-            if not merged.is_empty():
+            if merged.is_empty():
+                contradicted.add(name)
+            else:
                 out[name] = merged
+    for name in contradicted:
+        out.pop(name, None)
+    for group in explicit:
+        for name, r in group.items():
+            merged = intersect(out[name], r) if name in out else r
+            out[name] = r if merged.is_empty() else merged
     return out
 
 

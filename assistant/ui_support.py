@@ -116,17 +116,15 @@ def write_exports(playlist: Playlist, directory: Path) -> dict[str, Path]:
     File names come from `safe_filename`, so a title like "../../x" or "<script>" cannot escape the
     directory or carry markup.
     """
-    from assistant.export import safe_filename
+    from assistant.export import EXPORTERS, safe_filename
 
     if directory.exists():
         shutil.rmtree(directory)
     directory.mkdir(parents=True)
-    stem = safe_filename(playlist.title)
-    writers = {"m3u": playlist.to_m3u, "xspf": playlist.to_xspf, "json": playlist.to_json, "csv": playlist.to_csv}
     paths = {}
     for fmt in EXPORT_FORMATS:
-        path = directory / f"{stem}.{fmt}"
-        path.write_text(writers[fmt](), encoding="utf-8")
+        path = directory / safe_filename(playlist.title, fmt)
+        path.write_text(EXPORTERS[fmt](playlist), encoding="utf-8")
         paths[fmt] = path
     return paths
 

@@ -82,7 +82,7 @@ def print_ranking_table(payload: dict[str, Any], out: "Console | None" = None) -
     systems: dict[str, dict[str, float]] = payload["systems"]
     metrics = [m for m in next(iter(systems.values())) if m != "ms_per_query"]
     table = Table(title=f"{payload['suite']} (n={payload['n']})")
-    table.add_column("system")
+    table.add_column("system", no_wrap=True)
     for m in metrics:
         table.add_column(m, justify="right")
     table.add_column("ms/query", justify="right")
@@ -252,3 +252,52 @@ def write_report(results: Sequence[SuiteResult], out_dir: Path, notes: Sequence[
     path = out_dir / "report.md"
     path.write_text("\n".join(lines))
     return path
+
+
+def emit(result: SuiteResult, as_json: bool, out_dir: Path | None) -> None:
+    """Print the suite's JSON (`--json`) or its table, and write the JSON into `out_dir` when given."""
+    if as_json:
+        print(json.dumps(result.payload, indent=2, ensure_ascii=False, default=str))
+    else:
+        print_result(result)
+    if out_dir is not None:
+        path = write_json(result, out_dir)
+        if not as_json:
+            console().print(f"wrote {path}")
+
+
+def run_all(settings: Any, out_dir: Path, limit: int | None = None, n_constraints: int = 300,
+            explanations: int = 10, progress: bool = True) -> tuple[list[SuiteResult], Path]:
+    """Every suite on the defaults (`limit` caps the queries, dialogs and requests of each), then the report."""
+    import time
+
+    from assistant.api import MusicAssistant
+    from assistant.llm import get_llm
+    from evals.constraints import run_constraints
+    from evals.corpora import hidden_titles_index
+    from evals.cpcd import run_cpcd
+    from evals.explanations import run_explanations
+    from evals.requests import default_request_files, load_requests, run_requests
+    from evals.titles import run_titles
+
+    results: list[SuiteResult] = []
+    notes: list[str] = []
+
+    def timed(name: str, run: Any) -> None:
+        start = time.perf_counter()
+        result = run()
+        results.append(result)
+        notes.append(f"{name}: {time.perf_counter() - start:.0f} s wall time")
+        print_result(result)
+
+    built = hidden_titles_index(settings, "eval", progress)
+    timed("titles", lambda: run_titles(settings, 0, limit, progress=progress, built=built))
+    timed("titles --seeds 5", lambda: run_titles(settings, 5, limit, progress=progress, built=built))
+    timed("cpcd", lambda: run_cpcd(settings, limit=limit, progress=progress))
+    assistant = MusicAssistant(settings)
+    timed("constraints", lambda: run_constraints(assistant, n_constraints, 0, progress))
+    requests = load_requests(default_request_files())
+    timed("requests", lambda: run_requests(assistant, requests[:limit], progress=progress))
+    timed("explanations", lambda: run_explanations(assistant, get_llm(settings), requests[:explanations],
+                                                   progress=progress))
+    return results, write_report(results, out_dir, notes)

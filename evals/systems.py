@@ -113,7 +113,7 @@ ArtistResolver = Callable[[str], list[str]]
 
 class SegueRanker:
     """Segue's retrieval: `HybridSearcher` over the same index, given the turns, the seeds, and as seed
-    artists the catalog artists the request names plus the seeds' artists."""
+    artists the catalog artists the user's turns name plus the seeds' artists."""
 
     name = "segue"
 
@@ -124,13 +124,35 @@ class SegueRanker:
         self.resolve_artists = resolve_artists
 
     def search_query(self, query: EvalQuery) -> SearchQuery:
-        named = self.resolve_artists(query.text) if self.resolve_artists else []
+        # Artists named in earlier turns still describe the playlist the listener is after.
+        named = [a for turn in (*query.history, query.text) for a in self.resolve_artists(turn)] if self.resolve_artists else []
         seed_artists = [self.index.tracks[self.index.row[t]].artist for t in query.seed_track_ids if t in self.index.row]
         return SearchQuery(text=query.text, history=list(query.history), seed_track_ids=list(query.seed_track_ids),
                            seed_artists=list(dict.fromkeys([*named, *seed_artists])))
 
     def rank(self, query: EvalQuery, k: int) -> list[str]:
         hits = self.searcher.search(self.search_query(query), k)
+        return [self.index.tracks[row].track_id for row, _ in hits]
+
+
+class PersonalisedSegueRanker(SegueRanker):
+    """Segue for a listener whose profile is the query's seed tracks, liked: the same hybrid search plus
+    the `TasteProfile` score at `MusicAssistant`'s default strength (issue "Personalisation")."""
+
+    name = "segue_personalised"
+
+    def __init__(self, index: TrackIndex, config: HybridConfig | None = None,
+                 resolve_artists: ArtistResolver | None = None, strength: float = 0.5) -> None:
+        super().__init__(index, config, resolve_artists)
+        self.strength = strength
+
+    def rank(self, query: EvalQuery, k: int) -> list[str]:
+        from assistant.spec import PlaylistSpec
+        from assistant.taste import TasteProfile, taste_boost
+
+        taste = TasteProfile.from_liked(self.index, query.seed_track_ids)
+        extra = taste_boost(taste, PlaylistSpec(), self.strength)
+        hits = self.searcher.search(self.search_query(query), k, extra=extra)
         return [self.index.tracks[row].track_id for row, _ in hits]
 
 
@@ -173,10 +195,9 @@ def run_rankers(rankers: Sequence[Ranker], queries: Sequence[EvalQuery], metric_
     return results
 
 
-def catalog_artist_resolver(index: TrackIndex) -> ArtistResolver | None:
-    """The request parser's artist resolver (assistant/understand.py) over this index, when it exists."""
-    import importlib.util
+def catalog_artist_resolver(index: TrackIndex) -> ArtistResolver:
+    """The artists a request names as taste (not exclusions), found by Segue's request parser over this index."""
+    from assistant.understand import RequestParser, Vocabulary
 
-    if importlib.util.find_spec("assistant.understand") is None:
-        return None
-    return None
+    parser = RequestParser(Vocabulary.for_index(index))
+    return lambda text: parser.parse(text).seed_artists

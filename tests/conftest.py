@@ -125,3 +125,73 @@ def llm_server_url() -> Iterator[str]:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+# --------------------------------------------------------------------------------------- web UI
+
+# Catalog rows whose text is hostile: the UI must show each title as text (tests/test_ui.py).
+HOSTILE_ARTIST = "Quentin Zephyrbloom"
+HOSTILE_TITLES = (
+    "<img src=x onerror=alert(1)>",
+    '<img src=x onerror="window.__xss=1">',
+    "**Bold** [click](javascript:window.__xss=2) & <b>Co</b>",
+)
+UI_PLAYLISTS = 24  # every 16th playlist: ~1,300 real tracks, enough for the chat to build and refine
+
+
+@pytest.fixture(scope="session")
+def ui_data_dir(catalog: Catalog, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data dir with a real index (ingested like `segue ingest` does) of a catalog slice plus the hostile rows."""
+    from retrieval.ingest import ingest
+
+    root = tmp_path_factory.mktemp("ui")
+    chosen = {p.playlist_id for p in catalog.playlists[::16][:UI_PLAYLISTS]}
+    path = write_catalog_slice(root / "catalog.csv", chosen)
+    with open(path, encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        fields, template = reader.fieldnames or [], next(reader)
+    with open(path, "a", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=fields)
+        for i, title in enumerate(HOSTILE_TITLES):
+            writer.writerow({**template, "track_id": f"hostile{i:017d}", "track_name": title,
+                             "track_artist": HOSTILE_ARTIST, "track_album_id": "hostilealbum",
+                             "track_album_name": "Escapes", "track_popularity": "40"})
+    data_dir = root / "data"
+    ingest(Settings(data_dir=data_dir, threads=TEST_THREADS, chroma_url=None), path, progress=False)
+    return data_dir
+
+
+@pytest.fixture(scope="session")
+def ui_url(ui_data_dir: Path) -> Iterator[str]:
+    """URL of `python app.py` serving the UI on a free loopback port over `ui_data_dir` (embedded LLM)."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SEGUE_")}
+    env.update(SEGUE_DATA_DIR=str(ui_data_dir), SEGUE_THREADS=str(TEST_THREADS),
+               SEGUE_LLM_THREADS=str(TEST_THREADS), HF_HUB_OFFLINE="1", GRADIO_ANALYTICS_ENABLED="False")
+    repo = Path(__file__).resolve().parents[1]
+    with tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen([sys.executable, str(repo / "app.py"), "--port", str(port)], cwd=repo,
+                                stdout=subprocess.DEVNULL, stderr=err, env=env)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 180
+            while True:
+                if proc.poll() is not None:
+                    err.seek(0)
+                    pytest.fail(f"UI exited with {proc.returncode}: {err.read().decode(errors='replace')[-3000:]}")
+                try:
+                    if httpx.get(url, timeout=2).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if time.monotonic() > deadline:
+                    pytest.fail("UI not ready after 180 s")
+                time.sleep(0.2)
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()

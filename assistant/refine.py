@@ -1,0 +1,477 @@
+"""Follow-up messages of a conversation -> one `Edit` of the current spec or playlist.
+
+Deterministic rules only, tried in a fixed order: undo, start over, questions about the tracks, swap,
+move/reorder, remove, "more like ...", length, then spec refinements (relative moods such as "calmer"
+plus whatever the request parser reads: "only 90s", "no more Drake", "no rap", "only hits"), and
+finally a new request. Tracks are referred to by position ("track 3", "the second song", "the last
+two", "2 and 5") or by title; every position is checked by the chat, never trusted.
+
+Instructions aimed at the system ("ignore previous instructions", "print the system prompt") are cut
+out of the message before anything else: what remains is handled like any request, so a message can
+only ask for what a request may legitimately ask.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+from rapidfuzz import fuzz
+
+from assistant.lexicon import NUMBER_WORDS, find_length, find_ordering, normalize
+from assistant.playlist import Playlist
+from assistant.spec import PlaylistSpec
+from assistant.understand import ParsedRequest, RequestParser, name_key, title_key
+from retrieval.catalog import Track
+from retrieval.filters import Range
+from retrieval.lexical import STOPWORDS
+
+EditKind = Literal["new", "refine", "length", "more_like", "remove", "exclude", "swap", "move", "reorder",
+                   "start_over", "undo", "question", "message"]
+
+DEFAULT_MORE = 3  # tracks "add more like track 3" adds when no number is given
+UNIT_STEP = 0.1  # how far "more upbeat" / "calmer" moves a 0..1 feature past the playlist's mean
+TEMPO_STEP = 10.0
+SHORTER = 2 / 3
+LONGER = 1.5
+MIN_FUZZY_TITLE = 6  # shorter titles must appear word for word
+TITLE_FUZZY_CUTOFF = 90.0
+
+
+@dataclass
+class Edit:
+    """What a message asks for. Only the fields of its `kind` are set."""
+
+    kind: EditKind
+    text: str = ""  # the message (instructions to the system cut out)
+    positions: list[int] = field(default_factory=list)  # 0-based track positions it refers to
+    unknown_title: str | None = None  # a track it names that is not in the playlist
+    n_tracks: int | None = None  # length: an absolute count
+    minutes: float | None = None  # length: an absolute duration
+    add: int | None = None  # tracks to add (length, more_like)
+    to: int | None = None  # move: destination position
+    ordering: str | None = None  # reorder: a spec ordering, or "shuffle", "reverse", "year", "tempo"
+    topic: str | None = None  # question: what is asked about
+    features: dict[str, Range] = field(default_factory=dict)  # refine: new feature ranges
+    parsed: ParsedRequest | None = None  # refine / new / more_like: what the request parser read
+    labels: list[str] = field(default_factory=list)  # refine: words for the change summary
+    notices: list[str] = field(default_factory=list)
+
+
+# ------------------------------------------------------------------------------------------- patterns
+
+_INJECTION = re.compile(
+    r"(?:\b(?:please\s+)?(?:ignore|disregard|forget|override)\b[^.!?\n]{0,40}?\b(?:instructions?|prompts?|rules?"
+    r"|guidelines|directions)\b(?:\s+and)?"
+    r"|\b(?:output|print|reveal|show|repeat|display|leak|tell me|give me|write out)\b[^.!?\n]{0,30}?"
+    r"\b(?:system prompt|prompts?|instructions?|configuration|secrets?|api keys?|password)\b(?:\s+and)?"
+    r"|\byou are now\b[^.!?\n]*|\b(?:act|behave) as\b[^.!?\n]*|\bjailbreak\w*|\bdeveloper mode\b"
+    r"|\bsystem\s*:|\bassistant\s*:)",
+    re.IGNORECASE)
+INJECTION_NOTICE = "Instructions aimed at the system were ignored: Segue only builds and edits playlists."
+
+_UNDO = re.compile(r"^\W*(?:/undo|undo|go back|revert|take (?:that|it) back|back to the (?:last|previous) "
+                   r"(?:one|version|playlist)|previous version|restore the (?:last|previous)(?: version| one)?)\b")
+_START_OVER = re.compile(
+    r"\b(?:start(?:ing)? (?:over|again|afresh|fresh)|from scratch|reset|/new|new chat|clear (?:it|all|everything|"
+    r"the (?:playlist|list))|delete (?:everything|it all|all|the (?:playlist|list))|remove (?:everything|all "
+    r"(?:the )?(?:songs|tracks))|wipe (?:it|everything|the (?:playlist|list))|throw (?:it|this) (?:all )?away)\b")
+_NEW_MARKERS = re.compile(
+    r"\b(?:new playlist|another playlist|different playlist|instead|something (?:completely |totally |entirely )?"
+    r"different|change of plans?|switch to|now (?:give|play|make|some|i want)|give me|play me|make me|i want|"
+    r"i'd like|i would like|can i (?:get|have)|could i (?:get|have)|how about|what about|let's (?:do|have|try)|"
+    r"(?:build|create|make) (?:a|me a|another) (?:playlist|mix)|playlist (?:of|with|for))\b")
+_QUESTION_START = re.compile(r"^\W*(?:why|what|what's|whats|which|who|who's|whos|when|how|is|does|did|are|was|"
+                             r"tell me|explain)\b")
+_SWAP = re.compile(r"\b(?:swap|switch|exchange|flip|trade)\b")
+_MOVE = re.compile(r"\b(?:move|put|place|bump)\b")
+_REMOVE = re.compile(r"\b(?:remove|drop|delete|skip|cut|ditch|lose|kill|axe|scrap|get rid of|take out|take off|"
+                     r"throw out|kick out|(?:i )?(?:don't|do not|dont) (?:like|want|love)|not a fan of|hate|"
+                     r"(?:i'm |im )?(?:sick|tired) of|no more of)\b")
+_MORE_LIKE = re.compile(r"\b(?:more|others?|songs?|tracks?|stuff|something|anything|some(?:thing)?)\s+(?:\w+\s+){0,2}?"
+                        r"(?:like|similar to|in the style of|along the lines of)\b|\bsimilar to\b|\bmore of (?:that|this|"
+                        r"those|track|song|the)\b|\bmore by\b")
+_ADD = re.compile(r"\b(?:add|more|another|extra|additional|throw in|include)\b")
+_SHORTER = re.compile(r"\b(?:shorter|shorten|cut it down|trim(?: it)?|fewer (?:songs|tracks)|less (?:songs|tracks)|"
+                      r"too long)\b")
+_LONGER = re.compile(r"\b(?:longer|lengthen|extend(?: it)?|too short|more (?:songs|tracks)|add (?:some )?more)\b")
+_SHUFFLE = re.compile(r"\b(?:shuffle|randomi[sz]e|mix (?:it|them) up)\b")
+_REVERSE = re.compile(r"\b(?:reverse|backwards|flip the order)\b")
+_SORT = re.compile(r"\b(?:sort|order|arrange)\b.{0,20}?\b(year|date|age|chronolog\w*|tempo|bpm|energy)\b|"
+                   r"\bchronological(?:ly)?\b")
+
+# Relative moods: phrase -> ({feature: +1 | -1}, summary words).
+_RELATIVE: tuple[tuple[re.Pattern[str], dict[str, int], str], ...] = tuple(
+    (re.compile(pattern), moves, label) for pattern, moves, label in (
+        (r"\bless upbeat\b", {"energy": -1, "valence": -1}, "less upbeat"),
+        (r"\b(?:more upbeat|upbeat(?:ter)?|more up ?beat)\b", {"energy": 1, "valence": 1}, "more upbeat"),
+        (r"\b(?:less (?:energy|energetic|intense|loud|aggressive|hype|hard|heavy)|lower energy|calmer|more calm|"
+         r"calm (?:it|things) down|chill(?:er)?|more chill(?:ed)?|mellower|more mellow|softer|quieter|gentler|"
+         r"more (?:gentle|relaxed|relaxing|laid back)|tone it down|more low[- ]key)\b", {"energy": -1}, "energy lowered"),
+        (r"\b(?:more (?:energy|energetic|intense|lively|hype|power|powerful|punch|punchy|aggressive)|higher energy|"
+         r"livelier|harder|louder|heavier|pump (?:it )?up|amp (?:it )?up|more oomph)\b", {"energy": 1}, "energy raised"),
+        (r"\b(?:happier|more (?:happy|cheerful|positive|joyful|uplifting|fun|feel[- ]good)|brighter|"
+         r"less (?:sad|dark|melanchol\w*|depressing|gloomy|moody))\b", {"valence": 1}, "happier"),
+        (r"\b(?:sadder|darker|moodier|more (?:sad|melanchol\w*|moody|dark|emotional|somber)|"
+         r"less (?:happy|cheerful|cheery|positive))\b", {"valence": -1}, "sadder"),
+        (r"\b(?:less (?:danceable|dancey|groovy))\b", {"danceability": -1}, "less danceable"),
+        (r"\b(?:more (?:danceable|dancey|groovy|dance)|groovier|funkier|danceable)\b", {"danceability": 1},
+         "more danceable"),
+        (r"\b(?:faster|quicker|speed (?:it )?up|higher (?:tempo|bpm)|more tempo|up ?tempo)\b", {"tempo": 1},
+         "faster"),
+        (r"\b(?:slower|slow (?:it )?down|lower (?:tempo|bpm)|down ?tempo)\b", {"tempo": -1}, "slower"),
+        (r"\b(?:less acoustic|more electronic)\b", {"acousticness": -1}, "less acoustic"),
+        (r"\bmore acoustic\b", {"acousticness": 1}, "more acoustic"),
+    ))
+
+_TOPICS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("why", re.compile(r"\bwhy\b|\breason\b|\bhow come\b|\bwhat(?:'s| is) .{0,30} doing (?:here|there|in)\b")),
+    ("tempo", re.compile(r"\b(?:tempo|bpm|how fast|speed|beats per minute)\b")),
+    ("year", re.compile(r"\b(?:year|when|how old|released|release date|come out|came out|decade)\b")),
+    ("genre", re.compile(r"\b(?:genres?|style|kind of music|type of music|what kind)\b")),
+    ("energy", re.compile(r"\b(?:energy|energetic|intense|intensity)\b")),
+    ("mood", re.compile(r"\b(?:mood|happy|sad|valence|positive|feel like)\b")),
+    ("danceability", re.compile(r"\b(?:danceab\w+|dance to|groovy)\b")),
+    ("duration", re.compile(r"\b(?:how long|length|duration|minutes)\b")),
+    ("count", re.compile(r"\bhow many\b")),
+    ("album", re.compile(r"\balbum\b")),
+    ("popularity", re.compile(r"\b(?:popular|popularity|famous|well[- ]known)\b")),
+    ("artist", re.compile(r"\b(?:who|artist|sings|sung|performs|performed|band)\b")),
+)
+_PLAYLIST_WORDS = re.compile(r"\b(?:playlist|the list|it all|the whole|in total|overall|average|all (?:the )?"
+                             r"(?:songs|tracks)|this mix)\b")
+
+# ------------------------------------------------------------------------------------------ positions
+
+_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
+             "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13, "fourteenth": 14,
+             "fifteenth": 15, "sixteenth": 16, "seventeenth": 17, "eighteenth": 18, "nineteenth": 19,
+             "twentieth": 20}
+_COUNT_WORDS = r"(?:\d{1,3}|" + "|".join(w for w in NUMBER_WORDS if " " not in w and len(w) > 2) + ")"
+_EDGE_RUN = re.compile(rf"\b(first|last|top|bottom)\s+({_COUNT_WORDS})\b(?!\s*(?:minutes?|mins?|bpm|%))")
+_SECOND_LAST = re.compile(r"\b(?:second[- ]to[- ]last|second[- ]last|next[- ]to[- ]last|penultimate|"
+                          r"one before (?:the )?last)\b")
+_ORDINAL = re.compile(r"\b(" + "|".join(_ORDINALS) + r"|(\d{1,3})(?:st|nd|rd|th)|last|final|opening|closing)\b"
+                      r"(?!\s+(?:time|half|minutes?|person))")
+_NUMBERED = re.compile(r"(?:\b(?:tracks?|songs?|numbers?|tunes?|nos?\.?)\s*#?|#)\s*(\d{1,3})\b")
+_LIST_MORE = re.compile(r"\s*(?:,|and|&|or|-|to|through|thru)\s*(?:(?:tracks?|songs?|numbers?|#)\s*)?#?(\d{1,3})\b")
+_BARE = re.compile(r"(?<![\w.#])(\d{1,3})\b(?!\s*(?:minutes?|mins?|min|hours?|h\b|songs|tracks|tunes|bpm|s\b|'s|%|"
+                   r"more|x\b|times|per)|[.:]\d)")
+
+
+def _count(word: str) -> int | None:
+    word = word.replace("-", " ")
+    if word.isdigit():
+        return int(word)
+    value = NUMBER_WORDS.get(word)
+    return int(value) if value is not None else None
+
+
+def find_positions(low: str, n: int, *, bare: bool = False) -> list[int]:
+    """0-based positions a message refers to, in the order given (may be out of range; the caller checks).
+    `bare`: plain numbers count too ("swap 2 and 5"), for verbs that only take positions."""
+    found: list[tuple[int, list[int]]] = []
+    taken: list[tuple[int, int]] = []
+
+    def add(start: int, end: int, positions: list[int]) -> None:
+        if not any(s < end and start < e for s, e in taken):
+            taken.append((start, end))
+            found.append((start, positions))
+
+    for m in _EDGE_RUN.finditer(low):
+        k = _count(m.group(2))
+        if k:
+            first = m.group(1) in ("first", "top")
+            add(m.start(), m.end(), list(range(k)) if first else list(range(max(n - k, 0), n)))
+    for m in _SECOND_LAST.finditer(low):
+        add(m.start(), m.end(), [n - 2])
+    for m in _NUMBERED.finditer(low):
+        numbers = [int(m.group(1))]
+        end = m.end()
+        while more := _LIST_MORE.match(low, end):
+            joiner = low[end:more.start(1)]
+            if re.search(r"-|\bto\b|through|thru", joiner) and numbers[-1] < int(more.group(1)) <= numbers[-1] + 50:
+                numbers.extend(range(numbers[-1] + 1, int(more.group(1)) + 1))
+            else:
+                numbers.append(int(more.group(1)))
+            end = more.end()
+        add(m.start(), end, [k - 1 for k in numbers])
+    for m in _ORDINAL.finditer(low):
+        word = m.group(1)
+        if word in ("last", "final", "closing"):
+            add(m.start(), m.end(), [n - 1])
+        elif word == "opening":
+            add(m.start(), m.end(), [0])
+        else:
+            add(m.start(), m.end(), [(int(m.group(2)) if m.group(2) else _ORDINALS[word]) - 1])
+    if bare:
+        for m in _BARE.finditer(low):
+            add(m.start(), m.end(), [int(m.group(1)) - 1])
+    out: list[int] = []
+    for _, positions in sorted(found):
+        out.extend(p for p in positions if p not in out)
+    return out
+
+
+def find_titles(message: str, tracks: list[Track]) -> list[int]:
+    """Positions of the playlist tracks whose title the message names (exactly, or closely for long titles)."""
+    text = f" {name_key(message)} "
+    out = []
+    for i, t in enumerate(tracks):
+        key = title_key(t.title)
+        if not key or key in STOPWORDS:
+            continue
+        if f" {key} " in text or (len(key) >= MIN_FUZZY_TITLE and len(key.split()) >= 2
+                                  and fuzz.partial_ratio(key, text) >= TITLE_FUZZY_CUTOFF):
+            out.append(i)
+    # "Hold On" inside "Hold On Tight": keep the longest title that matched at a place
+    keys = {i: title_key(tracks[i].title) for i in out}
+    return [i for i in out if not any(j != i and keys[i] != keys[j] and keys[i] in keys[j] for j in out)]
+
+
+def find_artist_tracks(message: str, tracks: list[Track]) -> list[int]:
+    """Positions of the tracks whose artist the message names."""
+    text = f" {name_key(message)} "
+    return [i for i, t in enumerate(tracks) if (key := name_key(t.artist)) and f" {key} " in text
+            and key not in STOPWORDS]
+
+
+def _quoted_title(message: str) -> str | None:
+    m = re.search(r"\"([^\"]{2,80})\"|“([^”]{2,80})”", message)
+    return (m.group(1) or m.group(2)) if m else None
+
+
+# ----------------------------------------------------------------------------------------- features
+
+
+def _mean(tracks: list[Track], feature: str) -> float | None:
+    values = [getattr(t, feature) for t in tracks if getattr(t, feature) is not None]
+    return sum(values) / len(values) if values else None
+
+
+def shift_feature(feature: str, direction: int, tracks: list[Track], current: Range | None) -> Range:
+    """The range that moves `feature` past the playlist's mean: "more upbeat" puts every track above it."""
+    step, low, high = (TEMPO_STEP, 60.0, 190.0) if feature == "tempo" else (UNIT_STEP, 0.05, 0.95)
+    mean = _mean(tracks, feature)
+    if mean is None:
+        mean = (low + high) / 2
+    current = current or Range()
+    if direction > 0:
+        bound = round(min(mean + step, high), 3)
+        return Range(min=bound, max=current.max if current.max is not None and current.max > bound else None)
+    bound = round(max(mean - step, low), 3)
+    return Range(min=current.min if current.min is not None and current.min < bound else None, max=bound)
+
+
+def relative_moods(low: str, tracks: list[Track], spec: PlaylistSpec) -> tuple[dict[str, Range], list[str]]:
+    """Feature ranges for comparatives ("calmer", "more upbeat", "faster") and their summary words."""
+    features: dict[str, Range] = {}
+    labels: list[str] = []
+    taken: list[tuple[int, int]] = []
+    for pattern, moves, label in _RELATIVE:
+        for m in pattern.finditer(low):
+            if any(s < m.end() and m.start() < e for s, e in taken):
+                continue
+            taken.append((m.start(), m.end()))
+            for feature, direction in moves.items():
+                features[feature] = shift_feature(feature, direction, tracks, spec.features.get(feature))
+            if label not in labels:
+                labels.append(label)
+    return features, labels
+
+
+# ------------------------------------------------------------------------------------------- classify
+
+
+def strip_injection(message: str) -> tuple[str, bool]:
+    """The message without instructions aimed at the system, and whether any were cut."""
+    cleaned, n = _INJECTION.subn(" ", message)
+    return " ".join(cleaned.split()), n > 0
+
+
+def _meaningful(text: str) -> bool:
+    return any(w not in STOPWORDS and len(w) > 1 for w in re.findall(r"[^\W_]+", normalize(text)))
+
+
+REFINE_FIELDS = frozenset({"year_min", "year_max", "exclude_artists", "exclude_genres", "exclude_tracks", "genres",
+                           "features", "popularity", "max_per_artist", "allow_remixes"})
+
+
+def classify(message: str, playlist: Playlist | None, parser: RequestParser) -> Edit:
+    """The edit a message asks for, given the current playlist (None before the first one)."""
+    text, injected = strip_injection(message)
+    notices = [INJECTION_NOTICE] if injected else []
+    edit = _classify(text, playlist, parser)
+    edit.text = text
+    edit.notices = notices + edit.notices
+    return edit
+
+
+def _classify(text: str, playlist: Playlist | None, parser: RequestParser) -> Edit:
+    low = normalize(text).replace("’", "'")
+    if not _meaningful(text):
+        return Edit("message")
+    if _UNDO.search(low):
+        return Edit("undo")
+    if m := _START_OVER.search(low):
+        rest = (text[:m.start()] + " " + text[m.end():]).strip(" ,.;:-!")
+        rest = re.sub(r"^(?:and|with|then|now)\b\s*", "", rest, flags=re.IGNORECASE)
+        if _meaningful(rest) and len(rest.split()) >= 2:
+            return Edit("new", parsed=parser.analyse(rest), text=rest)
+        return Edit("start_over")
+    tracks = playlist.tracks if playlist is not None else []
+    if not tracks:
+        return Edit("new", parsed=parser.analyse(text))
+
+    n = len(tracks)
+    if _QUESTION_START.search(low) or low.rstrip().endswith("?"):
+        question = _question(text, low, tracks)
+        if question is not None:
+            return question
+    if _SWAP.search(low):
+        positions = find_positions(low, n, bare=True) or find_titles(text, tracks)
+        if len(positions) == 1 and re.search(r"\b(?:with|and) the next\b", low):
+            positions.append(positions[0] + 1)
+        return Edit("swap", positions=positions[:2])
+    if order := _reorder(low, tracks):
+        return order
+    if _MOVE.search(low):
+        move = _move(text, low, tracks)
+        if move is not None:
+            return move
+    parsed = parser.analyse(text)
+    if _REMOVE.search(low):
+        removal = _removal(text, low, tracks, parsed)
+        if removal is not None:
+            return removal
+    if _MORE_LIKE.search(low) or (_ADD.search(low) and parsed.spec.seed_artists):
+        positions = find_positions(low, n) or find_titles(text, tracks)
+        add = _added_count(low)
+        if positions or parsed.spec.seed_artists:
+            return Edit("more_like", positions=positions, add=add or DEFAULT_MORE, parsed=parsed)
+    length = _length(low, tracks, playlist.spec if playlist else PlaylistSpec())
+    if length is not None:
+        return length
+    if _NEW_MARKERS.search(low) and not _RELATIVE_ANY.search(low):
+        return Edit("new", parsed=parsed)
+    features, labels = relative_moods(low, tracks, playlist.spec if playlist else PlaylistSpec())
+    found = parsed.found & REFINE_FIELDS
+    if features or found:
+        return Edit("refine", features=features, labels=labels, parsed=parsed)
+    return Edit("new", parsed=parsed)
+
+
+_RELATIVE_ANY = re.compile("|".join(f"(?:{p.pattern})" for p, _, _ in _RELATIVE))
+
+
+def _question(text: str, low: str, tracks: list[Track]) -> Edit | None:
+    topic = next((name for name, pattern in _TOPICS if pattern.search(low)), None)
+    positions = find_positions(low, len(tracks)) or find_titles(text, tracks)
+    if not positions and re.search(r"\b(?:by|from)\b", low):
+        positions = find_artist_tracks(text, tracks)
+    if positions:
+        return Edit("question", positions=positions, topic=topic or "why")
+    if topic is not None and (_PLAYLIST_WORDS.search(low) or topic in ("count", "duration")):
+        return Edit("question", topic=topic)
+    quoted = _quoted_title(text)
+    if topic == "why" and quoted:
+        return Edit("question", topic="why", unknown_title=quoted)
+    if re.search(r"\b(?:here|there|in (?:the|this|my) (?:playlist|list|mix)|included|chose|choose|pick(?:ed)?)\b",
+                 low) and topic is not None:
+        return Edit("question", topic=topic, unknown_title=_after_verb(text))
+    return None
+
+
+def _after_verb(text: str) -> str | None:
+    m = re.search(r"\b(?:is|did you (?:pick|choose|include|add))\s+(.{2,60}?)\s+(?:here|there|in|included)\b", text,
+                  re.IGNORECASE)
+    return m.group(1).strip(" \"'“”") if m else None
+
+
+def _reorder(low: str, tracks: list[Track]) -> Edit | None:
+    if _SHUFFLE.search(low):
+        return Edit("reorder", ordering="shuffle")
+    if _REVERSE.search(low) and not find_positions(low, len(tracks)):
+        return Edit("reorder", ordering="reverse")
+    if m := _SORT.search(low):
+        key = (m.group(1) or "year").lower()
+        return Edit("reorder", ordering="tempo" if key in ("tempo", "bpm") else "energy" if key == "energy" else "year")
+    orderings = find_ordering(low)
+    if orderings and re.search(r"\b(?:order|sequence|arrange|flow|build|wind|cool|ramp|set|peak)\b", low):
+        return Edit("reorder", ordering=orderings[0].value)
+    return None
+
+
+_TO_START = re.compile(r"\b(?:to|at) the (?:top|start|beginning|front)\b|\bfirst\s*$|\bto (?:the )?(?:top|start)\b|"
+                       r"\bopen with\b|\bopener\b")
+_TO_END = re.compile(r"\b(?:to|at) the (?:end|bottom|back)\b|\blast\s*$|\bto (?:the )?(?:end|bottom)\b|\bcloser\b")
+_TO_POSITION = re.compile(r"\b(?:to|at|into|in)\s+(?:position|spot|place|slot|number|#)\s*#?(\d{1,3})\b|"
+                          r"\b(?:to|at)\s+(?:the\s+)?(" + "|".join(_ORDINALS) + r")\s+(?:position|spot|place|slot)\b")
+
+
+def _move(text: str, low: str, tracks: list[Track]) -> Edit | None:
+    n = len(tracks)
+    target = None
+    head = low
+    if m := _TO_POSITION.search(low):
+        target = int(m.group(1)) - 1 if m.group(1) else _ORDINALS[m.group(2)] - 1
+        head = low[:m.start()]
+    elif m := _TO_START.search(low):
+        target, head = 0, low[:m.start()]
+    elif m := _TO_END.search(low):
+        target, head = n - 1, low[:m.start()]
+    if target is None:
+        return None
+    positions = find_positions(head, n, bare=True) or find_titles(text[:len(head)], tracks)
+    return Edit("move", positions=positions[:1], to=target) if positions else None
+
+
+def _removal(text: str, low: str, tracks: list[Track], parsed: ParsedRequest) -> Edit | None:
+    positions = find_positions(low, len(tracks), bare=True)
+    if positions:
+        return Edit("remove", positions=positions)
+    titles = find_titles(text, tracks)
+    artist_tracks = find_artist_tracks(text, tracks)
+    named_artists = parsed.spec.exclude_artists or parsed.spec.seed_artists
+    if titles and not (artist_tracks and set(artist_tracks) >= set(titles) and not _names_title(low)):
+        return Edit("remove", positions=titles)
+    if named_artists or artist_tracks:
+        return Edit("exclude", parsed=parsed, positions=artist_tracks)
+    if parsed.spec.exclude_genres or parsed.spec.genres:
+        return Edit("exclude", parsed=parsed)
+    quoted = _quoted_title(text)
+    if quoted:
+        return Edit("remove", unknown_title=quoted)
+    return None
+
+
+def _names_title(low: str) -> bool:
+    return bool(re.search(r"\b(?:the song|the track|that song|that track)\b", low))
+
+
+def _added_count(low: str) -> int | None:
+    m = re.search(rf"\b({_COUNT_WORDS})\s+(?:more|other|extra|additional|new|similar|songs?|tracks?)\b", low)
+    if m and (k := _count(m.group(1))):
+        return k
+    return None
+
+
+def _length(low: str, tracks: list[Track], spec: PlaylistSpec) -> Edit | None:
+    n = len(tracks)
+    findings = find_length(low)
+    add = _added_count(low)
+    if add and _ADD.search(low):
+        return Edit("length", n_tracks=n + add, add=add)
+    for f in findings:
+        if f.field == "minutes":
+            return Edit("length", minutes=float(f.value))
+        if f.field == "n_tracks":
+            return Edit("length", n_tracks=int(f.value))
+    if _SHORTER.search(low):
+        if spec.minutes is not None and spec.n_tracks is None:
+            return Edit("length", minutes=round(spec.minutes * SHORTER, 1))
+        return Edit("length", n_tracks=max(1, round(n * SHORTER)))
+    if _LONGER.search(low):
+        return Edit("length", n_tracks=max(n + DEFAULT_MORE, round(n * LONGER)))
+    return None

@@ -1,0 +1,1033 @@
+"""Request understanding: a plain request -> `PlaylistSpec`, grounded in the catalog's own vocabulary.
+
+`RequestParser` is deterministic and fast (well under 5 ms): regex finders from `assistant.lexicon` read
+years, lengths, caps, popularity, ordering and explicit features; a `Vocabulary` built once per catalog
+resolves genres, artists and tracks by exact look-ups of the request's word n-grams, with fuzzy
+matching (rapidfuzz) only on the few phrases that a context word ("like", "by", "without", ...)
+marks as a name. `understand` adds a capable LLM's structured proposal on top, every value of which
+is checked against the catalog before it reaches the spec.
+
+Artist names that are ordinary words ("Love", "Summer", "The Band") are the main source of false
+matches, so a name made only of common words must be clearly named: quoted, after "by", or capitalised
+as a whole (not at the start of a sentence, not in a Title Case request) after a context word.
+"""
+
+from __future__ import annotations
+
+import bisect
+import logging
+import re
+import threading
+import weakref
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Annotated, Any
+
+from pydantic import BaseModel, Field, StringConstraints, ValidationError
+from rapidfuzz import fuzz, process
+
+from assistant.lexicon import (
+    GENRE_SYNONYMS,
+    MOODS,
+    NEGATORS,
+    NUMBER_WORDS,
+    OTHER_GENRE_WORDS,
+    TEMPO_BOUNDS,
+    Finding,
+    clean,
+    combine_features,
+    find_artist_cap,
+    find_features,
+    find_length,
+    find_ordering,
+    find_popularity,
+    find_remixes,
+    find_years,
+    is_negated,
+    merge_years,
+    mood_ranges,
+    normalize,
+)
+from assistant.spec import FEATURE_NAMES, MAX_MINUTES, MAX_TRACKS, FeatureName, Ordering, PlaylistSpec, Popularity
+from retrieval.catalog import Track
+from retrieval.filters import Range
+from retrieval.lexical import STOPWORDS
+
+if TYPE_CHECKING:
+    from assistant.llm.base import LLMClient
+    from retrieval.index import TrackIndex
+    from retrieval.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# --------------------------------------------------------------------------- tokens
+
+_TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)*|[&+]")
+_SOFT_GAP_CHARS = frozenset(".-'$!*")
+_QUOTED = re.compile(r'"([^"]{1,150})"|(?<!\w)\'([^\']{1,150})\'(?!\w)')
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str  # folded, apostrophes removed, possessive 's cut: "CCR's" -> "ccr", "Don't" -> "dont"
+    start: int
+    end: int
+    segment: int  # tokens of one segment are not separated by punctuation such as , ; ( " / or " - "
+    possessive: bool
+
+
+def tokenize(low: str) -> list[Token]:
+    """The words of a normalized text with their spans and segments."""
+    out: list[Token] = []
+    segment, prev_end, prev_len = 0, 0, 0
+    for m in _TOKEN.finditer(low):
+        raw = m.group(0)
+        gap = low[prev_end:m.start()]
+        if out and _hard_gap(gap, prev_len):
+            segment += 1
+        possessive = raw.endswith("'s") and len(raw) > 2
+        out.append(Token(_word(raw), m.start(), m.end(), segment, possessive))
+        prev_end, prev_len = m.end(), len(raw)
+    return out
+
+
+def _word(raw: str) -> str:
+    if raw in ("&", "+"):
+        return "and"
+    return (raw[:-2] if raw.endswith("'s") and len(raw) > 2 else raw).replace("'", "")
+
+
+def _hard_gap(gap: str, prev_len: int) -> bool:
+    stripped = gap.strip()
+    if not stripped:
+        return False
+    if gap == stripped and set(gap) <= _SOFT_GAP_CHARS:
+        return False  # inside a name: "Jay-Z", "R.E.M", "Travelin' Band"
+    if stripped == "." and prev_len <= 3 and gap.startswith("."):
+        return False  # "Dr. Dre", "St. Vincent"
+    return stripped != "'"
+
+
+def name_key(name: str) -> str:
+    """The form names are compared in: "Beyoncé" -> "beyonce", "Guns N' Roses" -> "guns n roses",
+    "Simon & Garfunkel" -> "simon and garfunkel"."""
+    return " ".join(_word(raw) for raw in _TOKEN.findall(normalize(clean(name, 500))))
+
+
+_BRACKETS = re.compile(r"\s*[(\[][^)\]]*[)\]]")
+_SUFFIX = re.compile(r"\s+-\s+.*$")
+
+
+def title_key(title: str) -> str:
+    """A title without its version notes: "Blackout - Radio Edit (feat. X)" -> "blackout"."""
+    base = _SUFFIX.sub("", _BRACKETS.sub("", title))
+    return name_key(base) or name_key(title)
+
+
+# --------------------------------------------------------------------------- vocabulary
+
+# Words that are never enough, alone, to name an artist or a track.
+_FUNCTION_WORDS = frozenset(
+    "the a an and or of to in on for with by from at as is are was be been it its this that these those i me my "
+    "we you your he she they them our any some more most other new old good best great like similar similiar "
+    "than then but not no nothing without just only also really very so too all what which who whom how when "
+    "where why can could would should will want need looking look find recommend recommendations recommendation "
+    "suggest suggestions suggestion please help anything something someone songs song music tracks track tunes "
+    "artists artist bands band singer singers album albums playlist playlists list stuff vibe vibes kind type "
+    "style genre sound sounds feel feeling love loves loved time day night life world people man girl boy "
+    "baby heart one two three yes live intro outro chorus verse beat beats bass drop riff solo lyrics vocals voice "
+    "cover version remix remixes soundtrack ost theme record records ep single singles".split()
+)
+# A title word used in this many distinct catalog titles counts as an ordinary word ("love", "summer").
+COMMON_TITLE_DF = 6
+MAX_NAME_WORDS = 6
+MAX_TITLE_WORDS = 10
+# Stricter for short names: one letter off in "kinda" already scores 89 against "kina".
+ARTIST_FUZZY_CUTOFFS = ((6, 92.0), (10, 88.0), (10_000, 85.0))
+TITLE_FUZZY_CUTOFF = 85.0
+MIN_FUZZY_CHARS = 5
+# "ccr" names Creedence Clearwater Revival only when no other artist with those initials comes close.
+INITIALISM_DOMINANCE = 3.0
+INITIALISM_MIN_TRACKS = 3
+
+
+@dataclass
+class _TrackRef:
+    key: str
+    track_id: str
+    popularity: int
+
+
+@dataclass
+class Vocabulary:
+    """What a catalog can be asked for by name: its genre labels, artists and titles, in `name_key` form."""
+
+    labels: frozenset[str]
+    genre_phrases: dict[str, tuple[str, ...]]  # phrase key -> catalog labels
+    mood_phrases: dict[str, str]  # phrase key -> MOODS entry
+    artist_names: list[str]  # artist number -> display name
+    artists: dict[str, int]  # name key -> artist number
+    aliases: dict[str, int]  # "weeknd", "acdc", "ccr" -> artist number
+    artist_tracks: list[list[_TrackRef]]
+    titles: dict[str, _TrackRef]  # title key -> most popular track of that title
+    common: frozenset[str]  # ordinary words and words frequent in titles ("summer", "queen")
+    ordinary: frozenset[str]  # function words and the request lexicon ("songs", "like", "sad", "rock")
+    latest_year: int
+    # fuzzy search space: name keys without a leading "the", by first letter, sorted by length
+    _fuzzy: dict[str, tuple[list[str], list[int], list[int]]] = field(default_factory=dict)
+
+    @classmethod
+    def from_tracks(cls, tracks: Sequence[Track], labels: Iterable[str] | None = None) -> "Vocabulary":
+        """Build from catalog tracks alone (no vectors needed)."""
+        label_set = frozenset(l.lower() for l in labels) if labels is not None else frozenset(
+            l.lower() for t in tracks for l in (*t.genres, *t.subgenres))
+        genre_phrases: dict[str, tuple[str, ...]] = {}
+        for label in label_set:
+            if key := name_key(label):
+                genre_phrases[key] = (label,)
+        # the curated synonyms win over a label of the same name: "hip hop" means all of rap
+        for phrase, preferred in GENRE_SYNONYMS.items():
+            chosen = next((p for p in preferred if p in label_set), None)
+            if chosen:
+                genre_phrases[name_key(phrase)] = (chosen,)
+        mood_phrases = {name_key(w): w for w in MOODS}
+
+        artist_names: list[str] = []
+        artists: dict[str, int] = {}
+        artist_tracks: list[list[_TrackRef]] = []
+        weight: list[int] = []
+        titles: dict[str, _TrackRef] = {}
+        title_words: Counter[str] = Counter()
+        seen_titles: set[str] = set()
+        latest = 0
+        keys: dict[str, str] = {}
+        for t in tracks:
+            key = keys.get(t.artist)
+            if key is None:
+                key = keys[t.artist] = name_key(t.artist)
+            if not key:
+                continue
+            number = artists.get(key)
+            if number is None:
+                number = artists[key] = len(artist_names)
+                artist_names.append(t.artist)
+                artist_tracks.append([])
+                weight.append(0)
+            ref = _TrackRef(title_key(t.title), t.track_id, t.popularity or 0)
+            artist_tracks[number].append(ref)
+            weight[number] += 1 + ref.popularity
+            best = titles.get(ref.key)
+            if best is None or ref.popularity > best.popularity:
+                titles[ref.key] = ref
+            if ref.key not in seen_titles:
+                seen_titles.add(ref.key)
+                title_words.update(set(ref.key.split()))
+            latest = max(latest, t.year or 0)
+
+        lexicon_words = {w for phrase in (*MOODS, *GENRE_SYNONYMS, *label_set, *NUMBER_WORDS)
+                         for w in name_key(phrase).split()}
+        ordinary = frozenset(STOPWORDS | _FUNCTION_WORDS | NEGATORS | OTHER_GENRE_WORDS | lexicon_words)
+        common = ordinary | {w for w, df in title_words.items() if df >= COMMON_TITLE_DF}
+        aliases = _aliases(artists, [len(refs) for refs in artist_tracks], weight, common)
+        return cls(label_set, genre_phrases, mood_phrases, artist_names, artists, aliases, artist_tracks, titles,
+                   common, ordinary, latest or 2020, _fuzzy_index(artists))
+
+    @classmethod
+    def for_index(cls, index: TrackIndex) -> "Vocabulary":
+        """The vocabulary of an index, built on first use and kept as long as the index lives."""
+        with _cache_lock:
+            vocab = _cache.get(index)
+            if vocab is None:
+                vocab = _cache[index] = cls.from_tracks(index.tracks, index.labels.keys())
+            return vocab
+
+    # ------------------------------------------------------------------ look-ups
+
+    def is_common(self, key: str) -> bool:
+        """Whether a name key is made only of common words ("the band", "love", "green day")."""
+        return all(w in self.common for w in key.split())
+
+    def is_ordinary(self, key: str) -> bool:
+        """Whether a name key is made only of request words ("love songs", "the band")."""
+        return all(w in self.ordinary for w in key.split())
+
+    def artist_number(self, key: str) -> int | None:
+        """The artist a name key spells: exactly, by an alias, with "the" added or dropped ("the bahamas"),
+        or without its spaces ("2 pac")."""
+        for candidate in (key, key.removeprefix("the ") if key.startswith("the ") else "", key.replace(" ", "")):
+            if not candidate:
+                continue
+            number = self.artists.get(candidate)
+            if number is None:
+                number = self.aliases.get(candidate)
+            if number is not None:
+                return number
+        return None
+
+    def fuzzy_artist(self, key: str) -> tuple[int, float] | None:
+        """The closest artist to a name key (misspellings), with its score; only keys of similar length are
+        compared, since a ratio >= cutoff bounds the length ratio."""
+        core = key.removeprefix("the ")
+        if len(core.replace(" ", "")) < MIN_FUZZY_CHARS or core[0] not in self._fuzzy:
+            return None
+        # Misspellings seldom change the first letter; comparing only names that share it (and a length
+        # the cutoff allows: ratio = 2M/(a+b) >= c  =>  b <= a (2 - c) / c) keeps this well under 1 ms.
+        keys, lengths, numbers = self._fuzzy[core[0]]
+        cutoff = next(c for limit, c in ARTIST_FUZZY_CUTOFFS if len(core) <= limit)
+        slack = (200 - cutoff) / cutoff
+        lo = bisect.bisect_left(lengths, int(len(core) / slack))
+        hi = bisect.bisect_right(lengths, int(len(core) * slack) + 1)
+        hit = process.extractOne(core, keys[lo:hi], scorer=fuzz.ratio, score_cutoff=cutoff)
+        if hit is None:
+            return None
+        return numbers[lo + hit[2]], float(hit[1])
+
+    def resolve_artist(self, name: str, *, fuzzy: bool = True) -> str | None:
+        """The catalog artist a name means ("ccr", "the weekend", "Beyonce"), or None."""
+        key = name_key(name)
+        if not key:
+            return None
+        number = self.artist_number(key)
+        if number is None and fuzzy and not self.is_ordinary(key):
+            hit = self.fuzzy_artist(key)
+            number = hit[0] if hit else None
+        return None if number is None else self.artist_names[number]
+
+    def best_title(self, phrases: Sequence[str], artist: int) -> tuple[_TrackRef, int] | None:
+        """The artist's track whose title best matches one of `phrases`, and that phrase's position."""
+        best: tuple[tuple[float, int, int], _TrackRef, int] | None = None
+        for pos, phrase in enumerate(phrases):
+            for ref in self.artist_tracks[artist] if phrase else ():
+                score = 100.0 if ref.key == phrase else fuzz.ratio(phrase, ref.key)
+                rank = (score, len(phrase), ref.popularity)
+                if score >= TITLE_FUZZY_CUTOFF and (best is None or rank > best[0]):
+                    best = (rank, ref, pos)
+        return (best[1], best[2]) if best else None
+
+    def resolve_track(self, title: str, artist: str | None = None) -> str | None:
+        """The catalog track id of a title (fuzzy within the artist's tracks when an artist is given)."""
+        key = title_key(title)
+        if artist is not None:
+            number = self.artist_number(name_key(artist))
+            if number is None:
+                return None
+            hit = self.best_title([key], number)
+            return hit[0].track_id if hit else None
+        ref = self.titles.get(key)
+        return ref.track_id if ref else None
+
+    def resolve_genre(self, phrase: str) -> list[str]:
+        """Catalog labels a genre phrase stands for ("hip hop" -> ["rap"]); empty if the catalog has none."""
+        return list(self.genre_phrases.get(name_key(phrase), ()))
+
+
+_cache: weakref.WeakKeyDictionary[Any, Vocabulary] = weakref.WeakKeyDictionary()
+_cache_lock = threading.Lock()
+
+
+def _fuzzy_index(artists: dict[str, int]) -> dict[str, tuple[list[str], list[int], list[int]]]:
+    groups: dict[str, list[tuple[str, int]]] = {}
+    for key, number in artists.items():
+        core = key.removeprefix("the ")
+        groups.setdefault(core[0], []).append((core, number))
+    out = {}
+    for letter, items in groups.items():
+        items.sort(key=lambda item: len(item[0]))
+        out[letter] = ([k for k, _ in items], [len(k) for k, _ in items], [n for _, n in items])
+    return out
+
+
+def _aliases(artists: dict[str, int], n_tracks: list[int], weight: list[int], common: frozenset[str]) -> dict[str, int]:
+    """Other ways to write an artist: without a leading "the", without spaces ("acdc") and, for names of
+    three words or more of artists with a few tracks, initials ("ccr") when one artist dominates them."""
+    aliases: dict[str, int] = {}
+    initials: dict[str, list[int]] = {}
+    for key, number in artists.items():
+        words = key.split()
+        if words[0] == "the" and len(words) > 1:
+            aliases.setdefault(" ".join(words[1:]), number)
+        if len(words) > 1 and len(compact := "".join(words)) >= 4:
+            aliases.setdefault(compact, number)
+        if len(words) >= 3 and n_tracks[number] >= INITIALISM_MIN_TRACKS:
+            initials.setdefault("".join(w[0] for w in words), []).append(number)
+    for letters, numbers in initials.items():
+        ranked = sorted(numbers, key=lambda n: -weight[n])
+        if len(ranked) > 1 and weight[ranked[0]] < INITIALISM_DOMINANCE * weight[ranked[1]]:
+            continue
+        if letters not in common and not letters.isdigit():
+            aliases.setdefault(letters, ranked[0])
+    return {k: v for k, v in aliases.items() if k not in artists}
+
+
+# --------------------------------------------------------------------------- the parser
+
+# Phrases before a name. "by" is strong enough to name even an ordinary word ("by Love").
+_POSITIVE = ("like", "similar to", "similar", "similiar to", "sounds like", "sound like", "reminiscent of",
+             "inspired by", "influenced by", "in the style of", "style of", "vein of", "fan of", "fans of",
+             "from", "by", "ala", "a la", "such as", "feat", "ft", "featuring", "including", "more", "than",
+             "artists like", "bands like", "listening to", "vs")
+_NEGATIVE = ("without", "no", "not", "no more", "except", "but not", "anything but", "minus", "exclude",
+             "excluding", "avoid", "skip", "nothing by", "nothing from", "not by", "none", "none by", "hate",
+             "dont like", "sick of", "tired of", "no songs by", "no tracks by", "no music by", "nothing like")
+_CONTEXTS: dict[tuple[str, ...], str] = {tuple(p.split()): "positive" for p in _POSITIVE}
+_CONTEXTS.update({tuple(p.split()): "negative" for p in _NEGATIVE})
+_CONTEXT_MAX = max(len(k) for k in _CONTEXTS)
+_LIST_WORDS = frozenset({"and", "or", "nor"})
+_SENTENCE_END = re.compile(r"[.!?]\s*$")
+_DASH_GAP = re.compile(r"\s-|-\s")
+MAX_GENRE_WORDS = 4
+# Share of capitalised words above which a request is Title Case and capitals say nothing about names.
+TITLE_CASE_SHARE = 0.6
+
+
+@dataclass
+class _Mention:
+    kind: str  # "artist" or "track"
+    value: int | str  # artist number or track id
+    start: int  # token indices, end exclusive
+    end: int
+    negative: bool
+    context_start: int  # first token of the context phrase (== start when none)
+    by: bool = False
+
+
+@dataclass
+class ParsedRequest:
+    """The parser's result: the spec, the fields the request set itself, and the phrases it understood."""
+
+    spec: PlaylistSpec
+    found: frozenset[str]
+    phrases: list[tuple[str, str]]  # (spec field, words of the request)
+
+    @property
+    def constrained(self) -> bool:
+        """Whether anything beyond the free-text description was understood."""
+        return bool(self.found - {"description"})
+
+
+class _Request:
+    """One request being parsed: its text, tokens and which tokens are used up."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.low = normalize(text)
+        self.tokens = tokenize(self.low)
+        self.words = [t.text for t in self.tokens]
+        self.used = [False] * len(self.tokens)
+        self.quotes = [_trimmed(self.low, m.start() + 1, m.end() - 1) for m in _QUOTED.finditer(self.low)]
+        caps = [self.text[t.start].isupper() for t in self.tokens if self.text[t.start].isalpha() and t.end - t.start > 3]
+        self.title_case = len(caps) >= 3 and sum(caps) / len(caps) >= TITLE_CASE_SHARE
+
+    def use(self, i: int, j: int) -> None:
+        for k in range(i, j):
+            self.used[k] = True
+
+    def use_span(self, start: int, end: int) -> None:
+        for i, t in enumerate(self.tokens):
+            if t.start < end and start < t.end:
+                self.used[i] = True
+
+    def free(self, i: int, j: int) -> bool:
+        """Tokens i..j exist, are not used up and lie in one segment."""
+        return (0 <= i < j <= len(self.tokens) and not any(self.used[i:j])
+                and self.tokens[i].segment == self.tokens[j - 1].segment)
+
+    def key(self, i: int, j: int) -> str:
+        return " ".join(self.words[i:j])
+
+    def gap(self, i: int) -> str:
+        """The text between token i-1 and token i."""
+        return self.text[self.tokens[i - 1].end:self.tokens[i].start] if i > 0 else ""
+
+    def followed_by(self, j: int, word: str) -> bool:
+        return j < len(self.tokens) and self.words[j] == word
+
+    def context(self, i: int) -> tuple[str | None, int, tuple[str, ...]]:
+        """The context phrase ending just before token i: its kind ("positive", "negative" or "by"),
+        its first token and its words."""
+        seg = self.tokens[min(i, len(self.tokens) - 1)].segment
+        for n in range(min(_CONTEXT_MAX, i), 0, -1):
+            phrase = tuple(self.words[i - n:i])
+            kind = _CONTEXTS.get(phrase)
+            if kind and not any(self.used[i - n:i]) and self.tokens[i - n].segment == seg:
+                return ("by" if phrase[-1] == "by" and kind == "positive" else kind), i - n, phrase
+        return None, i, ()
+
+    def quoted(self, i: int, j: int) -> bool:
+        """Exactly the words inside a pair of quotes."""
+        return (self.tokens[i].start, self.tokens[j - 1].end) in self.quotes
+
+    def inside_quote(self, i: int, j: int) -> bool:
+        """Part of a longer quoted phrase (a name inside a quoted title)."""
+        start, end = self.tokens[i].start, self.tokens[j - 1].end
+        return any(qs <= start and end <= qe and (qs, qe) != (start, end) for qs, qe in self.quotes)
+
+    def whole_segment(self, i: int, j: int) -> bool:
+        return self.segment_bounds(i) == (i, j)
+
+    def cap(self, k: int) -> bool:
+        c = self.text[self.tokens[k].start]
+        return c.isupper() or c.isdigit()
+
+    def upper(self, i: int) -> bool:
+        raw = self.text[self.tokens[i].start:self.tokens[i].end]
+        raw = raw[:-2] if self.tokens[i].possessive else raw
+        return len(raw) >= 3 and raw.isupper()
+
+    def sentence_start(self, i: int) -> bool:
+        return i == 0 or bool(_SENTENCE_END.search(self.text[:self.tokens[i].start]))
+
+    def capitalised(self, i: int, j: int) -> bool:
+        """Written as a name: first and last word capitalised (in a request that is not Title Case or all
+        capitals), and not merely the first word of a sentence."""
+        if self.title_case or (j - i > 1 and self.text[self.tokens[i].start:self.tokens[j - 1].end].isupper()):
+            return False
+        return self.cap(i) and self.cap(j - 1) and not self.sentence_start(i)
+
+    def extends_capitals(self, i: int, j: int) -> bool:
+        """Capitalised words run on past i..j ("Alex" in "Alex G"): the name is probably longer."""
+        if not self.cap(i):
+            return False
+        seg = self.tokens[i].segment
+        n = len(self.tokens)
+        before = (i > 0 and self.tokens[i - 1].segment == seg and self.cap(i - 1) and not self.sentence_start(i - 1)
+                  and self.words[i - 1] not in _NOT_NAME_WORDS)
+        after = (j < n and self.tokens[j].segment == seg and self.cap(j) and self.words[j] not in _NOT_NAME_WORDS
+                 and not self.tokens[j - 1].possessive)  # "Radiohead's Kid A": the name ends at "'s"
+        # "Birds of Prey", "Psy-dub": the capitals continue after a small word or a hyphen
+        linked = (j + 1 < n and self.words[j] in _LINK_WORDS and self.tokens[j + 1].segment == seg
+                  and self.cap(j + 1))
+        hyphen = (j < n and self.gap(j) == "-") or (i > 0 and self.gap(i) == "-")
+        return before or after or linked or hyphen
+
+    def dash_before(self, i: int) -> bool:
+        return i > 0 and bool(_DASH_GAP.search(self.gap(i)))
+
+    def dash_after(self, j: int) -> bool:
+        return j < len(self.tokens) and bool(_DASH_GAP.search(self.gap(j)))
+
+    def segment_bounds(self, i: int) -> tuple[int, int]:
+        seg = self.tokens[i].segment
+        lo = i
+        while lo > 0 and self.tokens[lo - 1].segment == seg:
+            lo -= 1
+        hi = i
+        while hi < len(self.tokens) and self.tokens[hi].segment == seg:
+            hi += 1
+        return lo, hi
+
+
+_CONTEXT_WORDS = frozenset(w for k in _CONTEXTS for w in k)
+# Capitalised words that do not continue a name ("Like Drake And Future", "Drake Songs").
+_NOT_NAME_WORDS = _CONTEXT_WORDS | _LIST_WORDS | STOPWORDS | frozenset(
+    "songs song music tracks albums album stuff type style vibe vibes similar i".split())
+_LINK_WORDS = frozenset("of in on at the to".split())
+# A music noun after a name marks it as one: "Metallica songs".
+_NAME_NOUNS = frozenset("songs song music tracks albums album stuff type vibes vibe".split())
+# Names no request can mean without quotes: "The", "HIM", "You".
+_PRONOUNS = frozenset("the a an i me you he him she her it we us they them his hers its our your their this that "
+                      "these those who what".split())
+# Contexts that may introduce a title alone ("songs like Kiss from a Rose"); "from" or "by" may not.
+_TITLE_CONTEXTS = frozenset(tuple(p.split()) for p in (
+    "like", "similar to", "similar", "similiar to", "sounds like", "sound like", "such as", "reminiscent of",
+    "including", "listening to", "song", "the song", "artists like", "bands like", "nothing like"))
+_NAMED = re.compile(r"\bby\s+$")
+_LIST_GAP = re.compile(r"^\s*[,/&+]\s*$")
+
+
+def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span without surrounding spaces and punctuation."""
+    while start < end and not text[start].isalnum():
+        start += 1
+    while end > start and not text[end - 1].isalnum():
+        end -= 1
+    return start, end
+
+
+class RequestParser:
+    """Turns a request into a `PlaylistSpec` using a catalog `Vocabulary`; never raises on any string."""
+
+    def __init__(self, vocab: Vocabulary, max_chars: int = 2000) -> None:
+        self.vocab = vocab
+        self.max_chars = max_chars
+
+    def parse(self, request: str) -> PlaylistSpec:
+        return self.analyse(request).spec
+
+    def analyse(self, request: str) -> ParsedRequest:
+        text = clean(request if isinstance(request, str) else str(request), self.max_chars)
+        req = _Request(text)
+        findings = self._patterns(req)
+        mentions = self._names(req)
+        genres, excluded_genres, mood_groups, cut = self._phrases(req, mentions)
+        return self._assemble(req, findings, mentions, genres, excluded_genres, mood_groups, cut)
+
+    # ------------------------------------------------------------------ regex findings
+
+    def _patterns(self, req: _Request) -> list[Finding]:
+        out: list[Finding] = []
+        finders = (find_artist_cap, find_features, find_length, lambda low: find_years(low, self.vocab.latest_year),
+                   find_popularity, find_remixes, find_ordering)
+        for finder in finders:
+            for f in finder(req.low):
+                if _NAMED.search(req.low, 0, f.start) and f.field not in ("n_tracks", "minutes", "max_per_artist"):
+                    continue  # "by Brand New", "by Underground": a name, not a constraint
+                if not any(o.start < f.end and f.start < o.end for o in out):
+                    out.append(f)
+        for f in out:
+            req.use_span(f.start, f.end)
+        return out
+
+    # ------------------------------------------------------------------ artists and titles
+
+    def _names(self, req: _Request) -> list[_Mention]:
+        """Artists and tracks named in the request, left to right, the longest name first."""
+        mentions: list[_Mention] = []
+        i, n = 0, len(req.tokens)
+        while i < n:
+            if req.used[i] or req.words[i] in _CONTEXT_WORDS and req.context(i + 1)[1] <= i:
+                i += 1  # a word of a context phrase ("to" of "similar to") does not start a name
+                continue
+            artist = self._exact_artist(req, i, mentions)
+            title = self._title_alone(req, i)
+            mention = title if title and (artist is None or title.end > artist.end) else artist
+            if mention is None:
+                mention = self._fuzzy_artist(req, i, mentions)
+            if mention is None:
+                i += 1
+                continue
+            mentions.append(mention)
+            req.use(mention.start, mention.end)
+            i = mention.end
+            if mention.kind == "artist" and (track := self._artist_title(req, mention)):
+                mentions.append(track)
+                req.use(track.start, track.end)
+                mention.kind = "track_artist"  # named to identify the track, not as a seed of its own
+                i = max(i, track.end)
+        return mentions
+
+    @staticmethod
+    def _listed(req: _Request, i: int, mentions: list[_Mention]) -> tuple[str | None, int]:
+        """The context of a name that continues a list of artists: "like Drake, Future and Migos"."""
+        if not mentions or i == 0 or mentions[-1].kind == "track":
+            return None, i
+        last = mentions[-1]
+        joiner = req.words[i - 1] in _LIST_WORDS and last.end == i - 1
+        comma = last.end == i and bool(_LIST_GAP.search(req.gap(i)))
+        if joiner or comma:
+            return ("negative" if last.negative else "positive"), i - 1 if joiner else i
+        return None, i
+
+    def _context_of(self, req: _Request, i: int, j: int, mentions: list[_Mention]) -> tuple[str | None, int]:
+        """What marks tokens i..j as a name: a context phrase before, a list, a possessive, a dash, or
+        a music noun after ("Metallica songs"); None when nothing does."""
+        kind, start, _ = req.context(i)
+        if kind is None:
+            kind, start = self._listed(req, i, mentions)
+        if kind is None and (req.tokens[j - 1].possessive or req.whole_segment(i, j) and
+                             (req.dash_before(i) or req.dash_after(j))):
+            kind = "positive"
+        if kind is None and j < len(req.tokens) and req.words[j] in _NAME_NOUNS and req.tokens[j].segment == req.tokens[i].segment:
+            kind = "positive"
+        return kind, start
+
+    def _exact_artist(self, req: _Request, i: int, mentions: list[_Mention]) -> _Mention | None:
+        vocab = self.vocab
+        for j in range(min(i + MAX_NAME_WORDS, len(req.tokens)), i, -1):
+            if not req.free(i, j):
+                continue
+            key = req.key(i, j)
+            number = vocab.artist_number(key)
+            if number is None:
+                continue
+            if j - i == 1 and key not in vocab.artists and len(key) <= 4 and not (req.upper(i) or req.context(i)[0]):
+                continue  # a short alias ("ccr", "acdc") must look like one: in capitals, or after "like"
+            kind, start = self._context_of(req, i, j, mentions)
+            if self._accept(req, i, j, key, kind):
+                return _Mention("artist", number, i, j, kind == "negative", start, by=kind == "by")
+        return None
+
+    def _accept(self, req: _Request, i: int, j: int, key: str, kind: str | None) -> bool:
+        """Whether words i..j that spell an artist's name do name that artist here (see the module doc)."""
+        vocab = self.vocab
+        quoted = req.quoted(i, j)
+        if req.inside_quote(i, j) or (kind != "by" and req.followed_by(j, "by")):
+            return False  # part of a quoted title; or "X by Y", where X is a title
+        if all(w in _PRONOUNS for w in key.split()):
+            return quoted and kind is not None  # "The", "HIM"
+        content = sum(w not in STOPWORDS for w in key.split())
+        if content <= 1 and req.extends_capitals(i, j):
+            return False  # "Alex" of "Alex G", "Squeeze" of "The Main Squeeze"
+        if kind == "by" or (quoted and kind is not None):
+            return True
+        if vocab.is_ordinary(key):
+            return kind is not None and req.capitalised(i, j)  # "like Love", never "love songs"
+        if vocab.is_common(key):
+            if kind is not None and content >= 2:
+                return True  # "like green day"
+            return req.capitalised(i, j) and (kind is not None or not req.title_case)
+        return content >= 2 or kind is not None or req.capitalised(i, j)
+
+    def _fuzzy_artist(self, req: _Request, i: int, mentions: list[_Mention]) -> _Mention | None:
+        """A misspelt name, tried only where a context word says a name follows (or before "'s", or as a
+        whole dash-separated segment)."""
+        if req.words[i] in STOPWORDS and req.words[i] != "the":
+            return None
+        kind, start, _ = req.context(i)
+        if kind is None:
+            kind, start = self._listed(req, i, mentions)
+        last = min(i + 5, len(req.tokens))
+        marked = kind is not None
+        if marked:
+            candidates = list(range(i + 1, last + 1))
+        else:
+            candidates = [j for j in range(i + 1, last + 1) if req.tokens[j - 1].possessive
+                          or (req.whole_segment(i, j) and (req.dash_before(i) or req.dash_after(j)))]
+            kind = "positive"
+        best: tuple[float, int, int] | None = None
+        for j in candidates:
+            if not req.free(i, j):
+                break
+            key = req.key(i, j)
+            if self.vocab.is_ordinary(key) or req.inside_quote(i, j) or req.followed_by(j, "by"):
+                continue
+            if self.vocab.is_common(key) and not (marked and len(key.removeprefix("the ")) >= 7):
+                continue  # everyday words ("the weekend") are only taken for a name after "like", "by", ...
+            if j - i == 1 and req.extends_capitals(i, j):
+                continue
+            hit = self.vocab.fuzzy_artist(key)
+            if hit and (best is None or hit[1] > best[0] or hit[1] == best[0] and j > best[2]):
+                best = (hit[1], hit[0], j)
+        if best is None:
+            return None
+        return _Mention("artist", best[1], i, best[2], kind == "negative", start, by=kind == "by")
+
+    def _artist_title(self, req: _Request, m: _Mention) -> _Mention | None:
+        """One of the artist's tracks named next to it: "X by A", "A's X", "A - X", "X - A", "X (A)"."""
+        spans: list[tuple[int, int]] = []
+        n = len(req.tokens)
+        if (m.by or req.words[m.context_start] == "from") and 0 < m.context_start < m.start:
+            end = m.context_start
+            lo, _ = req.segment_bounds(end - 1)
+            spans += [(a, end) for a in range(end - 1, max(lo, end - MAX_TITLE_WORDS) - 1, -1)]
+        if req.tokens[m.end - 1].possessive and m.end < n:
+            _, hi = req.segment_bounds(m.end)
+            spans += [(m.end, b) for b in range(m.end + 1, min(hi, m.end + MAX_TITLE_WORDS) + 1)]
+        if req.whole_segment(m.start, m.end):
+            if m.start > 0:
+                lo, hi = req.segment_bounds(m.start - 1)
+                spans += [(a, hi) for a in range(hi - 1, max(lo, hi - MAX_TITLE_WORDS) - 1, -1)]
+            if m.end < n:
+                lo, hi = req.segment_bounds(m.end)
+                spans += [(lo, b) for b in range(lo + 1, min(hi, lo + MAX_TITLE_WORDS) + 1)]
+        spans = [(a, b) for a, b in spans if req.free(a, b)]
+        if not spans:
+            return None
+        hit = self.vocab.best_title([req.key(a, b) for a, b in spans], int(m.value))
+        if hit is None:
+            return None
+        ref, pos = hit
+        a, b = spans[pos]
+        return _Mention("track", ref.track_id, a, b, m.negative, min(a, m.context_start))
+
+    def _title_alone(self, req: _Request, i: int) -> _Mention | None:
+        """A title named without a known artist: after "like" / "similar to" (a long title, or one written
+        as a title), or quoted; never when followed by "by" (an artist the catalog does not have)."""
+        kind, start, phrase = req.context(i)
+        for j in range(min(i + MAX_TITLE_WORDS, len(req.tokens)), i, -1):
+            if not req.free(i, j):
+                continue
+            key = req.key(i, j)
+            ref = self.vocab.titles.get(key)
+            if (ref is None or req.followed_by(j, "by") or req.followed_by(j, "from") or req.inside_quote(i, j)
+                    or req.tokens[j - 1].possessive):
+                continue
+            quoted, ordinary = req.quoted(i, j), self.vocab.is_ordinary(key)
+            if kind == "negative":
+                ok = quoted
+            elif j - i == 1:
+                # one word names too many tracks ("Rage", "Hard", "Circles"): only a quoted one after "like"
+                ok = quoted and phrase in _TITLE_CONTEXTS and not ordinary
+            elif phrase in _TITLE_CONTEXTS:
+                ok = quoted or (req.capitalised(i, j) and not req.extends_capitals(i, j)) or (j - i >= 3 and not ordinary)
+            else:
+                ok = quoted and req.cap(i) and not ordinary
+            if ok:
+                return _Mention("track", ref.track_id, i, j, kind == "negative", start)
+        return None
+
+    # ------------------------------------------------------------------ genres and moods
+
+    def _phrases(self, req: _Request, mentions: list[_Mention]) -> tuple[
+            list[str], list[str], list[dict[str, Range]], list[tuple[int, int]]]:
+        genres: list[str] = []
+        excluded: list[str] = []
+        moods: list[dict[str, Range]] = []
+        cut: list[tuple[int, int]] = []  # token spans to drop from the description (negated phrases)
+        n = len(req.tokens)
+        last_negated_genre_end = -2
+        i = 0
+        while i < n:
+            hit = None
+            for j in range(min(i + MAX_GENRE_WORDS, n), i, -1):
+                if not req.free(i, j):
+                    continue
+                key = req.key(i, j)
+                if key in self.vocab.genre_phrases:
+                    hit = ("genre", key, j)
+                elif key in self.vocab.mood_phrases:
+                    hit = ("mood", key, j)
+                if hit:
+                    break
+            if hit is None:
+                i += 1
+                continue
+            kind, key, j = hit
+            negated = is_negated(req.words, i)
+            if kind == "genre":
+                listed = i >= 2 and req.words[i - 1] in _LIST_WORDS and last_negated_genre_end == i - 1
+                listed |= last_negated_genre_end == i and req.tokens[i].segment != req.tokens[i - 1].segment
+                if negated or listed:
+                    excluded += self.vocab.genre_phrases[key]
+                    last_negated_genre_end = j
+                    cut.append((_negation_start(req.words, i), j))
+                else:
+                    genres += self.vocab.genre_phrases[key]
+            elif negated:
+                cut.append((_negation_start(req.words, i), j))
+            else:
+                ranges = mood_ranges(self.vocab.mood_phrases[key])
+                if ranges:
+                    moods.append(ranges)
+            for k in range(i, j):
+                req.used[k] = True
+            i = j
+        return genres, excluded, moods, cut
+
+    # ------------------------------------------------------------------ the spec
+
+    def _assemble(self, req: _Request, findings: list[Finding], mentions: list[_Mention], genres: list[str],
+                  excluded_genres: list[str], mood_groups: list[dict[str, Range]],
+                  cut: list[tuple[int, int]]) -> ParsedRequest:
+        vocab = self.vocab
+        values: dict[str, Any] = {}
+        phrases: list[tuple[str, str]] = []
+        remove: list[tuple[int, int]] = [(f.start, f.end) for f in findings]
+        for f in findings:
+            phrases.append((f.field, req.text[f.start:f.end]))
+            if f.field == "years":
+                continue
+            if f.field == "features":
+                continue
+            values.setdefault(f.field, f.value)
+        years = [f for f in findings if f.field == "years"]
+        if years:
+            lo, hi = merge_years(years)
+            values["year_min"] = None if lo is None else min(max(lo, 1900), 2100)
+            values["year_max"] = None if hi is None else min(max(hi, 1900), 2100)
+            if values["year_min"] is None:
+                del values["year_min"]
+            if values["year_max"] is None:
+                del values["year_max"]
+        explicit = [{f.value[0]: f.value[1]} for f in findings if f.field == "features"]
+        features = combine_features(explicit, mood_groups)
+        if features:
+            values["features"] = features
+        if "n_tracks" in values:
+            values["n_tracks"] = min(max(int(values["n_tracks"]), 1), MAX_TRACKS)
+        if "minutes" in values:
+            values["minutes"] = min(float(values["minutes"]), float(MAX_MINUTES))
+        if "max_per_artist" in values:
+            values["max_per_artist"] = min(max(int(values["max_per_artist"]), 1), MAX_TRACKS)
+
+        seeds, excluded_artists, seed_tracks, excluded_tracks = [], [], [], []
+        for m in mentions:
+            words = req.text[req.tokens[m.start].start:req.tokens[m.end - 1].end]
+            if m.kind == "artist":
+                name = vocab.artist_names[int(m.value)]
+                (excluded_artists if m.negative else seeds).append(name)
+                phrases.append(("exclude_artists" if m.negative else "seed_artists", words))
+            elif m.kind == "track":
+                (excluded_tracks if m.negative else seed_tracks).append(str(m.value))
+                phrases.append(("exclude_tracks" if m.negative else "seed_tracks", words))
+            if m.negative:
+                remove.append((req.tokens[m.context_start].start, req.tokens[m.end - 1].end))
+        for a, b in cut:
+            remove.append((req.tokens[a].start, req.tokens[b - 1].end))
+        values["seed_artists"] = [s for s in dict.fromkeys(seeds) if s not in excluded_artists]
+        values["exclude_artists"] = list(dict.fromkeys(excluded_artists))
+        values["seed_tracks"] = [t for t in dict.fromkeys(seed_tracks) if t not in excluded_tracks]
+        values["exclude_tracks"] = list(dict.fromkeys(excluded_tracks))
+        values["exclude_genres"] = list(dict.fromkeys(excluded_genres))
+        values["genres"] = [g for g in dict.fromkeys(genres) if g not in values["exclude_genres"]]
+        values = {k: v for k, v in values.items() if v not in ([], None)}
+        values["description"] = _cut(req.text, remove)[:2000]
+        try:
+            spec = PlaylistSpec(**values)
+        except ValidationError as exc:  # a combination the contract refuses: keep what is surely valid
+            log.debug("parsed spec invalid (%s); keeping the description only", exc.errors()[0]["msg"])
+            spec, values = PlaylistSpec(description=values["description"]), {"description": values["description"]}
+        found = frozenset(k for k in values if k != "description" or values[k])
+        return ParsedRequest(spec, found, phrases)
+
+
+def _negation_start(words: list[str], i: int) -> int:
+    j = i - 1
+    while j >= 0 and i - j <= 3 and words[j] not in NEGATORS:
+        j -= 1
+    return j if j >= 0 and words[j] in NEGATORS else i
+
+
+def _cut(text: str, spans: list[tuple[int, int]]) -> str:
+    """`text` without `spans`, tidied: single spaces, no dangling punctuation."""
+    keep = [True] * len(text)
+    for a, b in spans:
+        for k in range(max(a, 0), min(b, len(text))):
+            keep[k] = False
+    out = "".join(c if k else " " for c, k in zip(text, keep))
+    out = re.sub(r"\s+([,.;:!?])", r"\1", " ".join(out.split()))
+    out = _DANGLING_END.sub("", _DANGLING_START.sub("", out.strip(" ,;:-/&")))
+    return out.strip(" ,;:-/&")
+
+
+_SMALL_WORDS = r"(?:but|and|or|with|without|no|not|please|in|of|from|for|by|to|the|a|an)"
+_DANGLING_START = re.compile(rf"^(?:{_SMALL_WORDS}\b[\s,]*)+", re.I)
+_DANGLING_END = re.compile(rf"(?:(?:^|[\s,]+){_SMALL_WORDS})+$", re.I)
+
+
+# --------------------------------------------------------------------------- the LLM's proposal
+
+Short = Annotated[str, StringConstraints(max_length=60)]
+
+
+class FeatureProposal(BaseModel):
+    name: FeatureName
+    min: float | None = None
+    max: float | None = None
+
+
+class SpecProposal(BaseModel):
+    """What an LLM may propose for a spec: bounded for the grammar, checked by `merge_proposal`."""
+
+    description: str = Field(default="", max_length=300)
+    genres: list[Short] = Field(default_factory=list, max_length=3)
+    exclude_genres: list[Short] = Field(default_factory=list, max_length=3)
+    seed_artists: list[Short] = Field(default_factory=list, max_length=4)
+    exclude_artists: list[Short] = Field(default_factory=list, max_length=4)
+    seed_titles: list[Short] = Field(default_factory=list, max_length=3)
+    year_min: int | None = None
+    year_max: int | None = None
+    features: list[FeatureProposal] = Field(default_factory=list, max_length=4)
+    n_tracks: int | None = None
+    minutes: float | None = None
+    max_per_artist: int | None = None
+    popularity: Popularity = "any"
+    ordering: Ordering = "retrieved"
+    allow_remixes: bool | None = None
+
+
+# A proposed range narrower than this, once clipped to the feature's scale, is dropped: "energy 7" clips
+# to exactly 1.0, which no model meant.
+MIN_RANGE_WIDTH = {"tempo": 10.0}
+MIN_UNIT_RANGE_WIDTH = 0.1
+SPEC_MAX_TOKENS = 300
+
+
+def _clip_range(name: str, r: FeatureProposal) -> Range | None:
+    lo_bound, hi_bound = TEMPO_BOUNDS if name == "tempo" else (0.0, 1.0)
+    lo = None if r.min is None else min(max(r.min, lo_bound), hi_bound)
+    hi = None if r.max is None else min(max(r.max, lo_bound), hi_bound)
+    if lo is not None and hi is not None and lo > hi:
+        return None
+    if lo == lo_bound:
+        lo = None
+    if hi == hi_bound:
+        hi = None
+    if lo is None and hi is None:
+        return None
+    width = (hi if hi is not None else hi_bound) - (lo if lo is not None else lo_bound)
+    return Range(min=lo, max=hi) if width >= MIN_RANGE_WIDTH.get(name, MIN_UNIT_RANGE_WIDTH) else None
+
+
+def _year(value: int | None, vocab: Vocabulary) -> int | None:
+    return value if value is not None and 1900 <= value <= vocab.latest_year + 1 else None
+
+
+def merge_proposal(parsed: ParsedRequest, proposal: SpecProposal, vocab: Vocabulary) -> PlaylistSpec:
+    """The parser's spec completed by an LLM's proposal. Every proposed value is checked against the catalog
+    (unknown genres, artists and titles are dropped), ranges are clipped, numbers bounded; a field the
+    parser read from the request itself is never overridden."""
+    base, found = parsed.spec, parsed.found
+    out: dict[str, Any] = base.model_dump()
+
+    def take(name: str, value: Any) -> None:
+        if name not in found and value not in (None, [], {}, ""):
+            out[name] = value
+
+    genres = [g for p in proposal.genres for g in vocab.resolve_genre(p) if g not in base.exclude_genres]
+    excluded = [g for p in proposal.exclude_genres for g in vocab.resolve_genre(p) if g not in base.genres]
+    take("genres", list(dict.fromkeys(genres)))
+    take("exclude_genres", list(dict.fromkeys(excluded)))
+    seeds = [a for a in map(vocab.resolve_artist, proposal.seed_artists) if a and a not in base.exclude_artists]
+    banned = [a for a in map(vocab.resolve_artist, proposal.exclude_artists) if a and a not in base.seed_artists]
+    take("seed_artists", list(dict.fromkeys(seeds)))
+    take("exclude_artists", list(dict.fromkeys(banned)))
+    artists = out["seed_artists"] or [None]
+    tracks = [t for title in proposal.seed_titles for a in artists if (t := vocab.resolve_track(title, a))]
+    take("seed_tracks", [t for t in dict.fromkeys(tracks) if t not in base.exclude_tracks])
+    if not found & {"year_min", "year_max"}:
+        lo, hi = _year(proposal.year_min, vocab), _year(proposal.year_max, vocab)
+        if lo is None or hi is None or lo <= hi:
+            out["year_min"], out["year_max"] = lo, hi
+    features = dict(base.features)
+    for f in proposal.features:
+        if f.name in FEATURE_NAMES and f.name not in features and (r := _clip_range(f.name, f)):
+            features[f.name] = r
+    out["features"] = features
+    take("n_tracks", None if proposal.n_tracks is None or proposal.n_tracks < 1 else min(proposal.n_tracks, MAX_TRACKS))
+    take("minutes", None if proposal.minutes is None or proposal.minutes <= 0 else min(proposal.minutes, MAX_MINUTES))
+    take("max_per_artist", None if proposal.max_per_artist is None or proposal.max_per_artist < 1
+         else min(proposal.max_per_artist, MAX_TRACKS))
+    take("popularity", None if proposal.popularity == "any" else proposal.popularity)
+    take("ordering", None if proposal.ordering == "retrieved" else proposal.ordering)
+    if "allow_remixes" not in found and proposal.allow_remixes is not None:
+        out["allow_remixes"] = proposal.allow_remixes
+    if not base.description:
+        out["description"] = proposal.description.strip()[:2000]
+    try:
+        return PlaylistSpec(**out)
+    except ValidationError as exc:
+        log.debug("merged spec invalid (%s); keeping the parser's", exc.errors()[0]["msg"])
+        return base
+
+
+def propose_spec(llm: LLMClient, request: str, vocab: Vocabulary) -> SpecProposal:
+    """Ask the LLM to fill `SpecProposal` for a request (raises `LLMError` on failure)."""
+    from assistant.prompts import render_prompt
+
+    prompt = render_prompt("spec_extraction", request=request, genres=", ".join(sorted(vocab.labels)),
+                           latest_year=vocab.latest_year)
+    return llm.structured([{"role": "user", "content": prompt}], SpecProposal, max_tokens=SPEC_MAX_TOKENS)
+
+
+def understand(request: str, index: TrackIndex | Vocabulary, llm: LLMClient | None = None, *,
+               settings: Settings | None = None) -> PlaylistSpec:
+    """The spec of a request: the parser's, completed by the LLM's checked proposal when the LLM is capable."""
+    from assistant.llm.errors import LLMError
+    from retrieval.settings import get_settings
+
+    vocab = index if isinstance(index, Vocabulary) else Vocabulary.for_index(index)
+    max_chars = (settings or get_settings()).max_message_chars
+    parsed = RequestParser(vocab, max_chars).analyse(request)
+    # Only a served model (backend "openai", e.g. vLLM) is asked. The embedded SmolLM2-135M makes specs
+    # worse: under a schema it writes valid JSON with invented content (genre "Electric Slinky", tempo
+    # "slow" for a run; see shared NOTES), and costs seconds of a shared CPU for every request.
+    if llm is None or getattr(llm, "backend", None) != "openai":
+        return parsed.spec
+    try:
+        proposal = propose_spec(llm, clean(request, max_chars), vocab)
+    except LLMError as exc:
+        log.debug("LLM spec proposal failed, using the parser's spec: %s", exc)
+        return parsed.spec
+    return merge_proposal(parsed, proposal, vocab)

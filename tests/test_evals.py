@@ -1,0 +1,214 @@
+"""Fast slices of the offline eval suites on real data: small indexes, a few real CPCD dialogs, real requests."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from assistant.api import MusicAssistant
+from evals.constraints import TYPES, generate_requests, run_constraints
+from evals.corpora import EvalDataError, hidden_titles_index, playlist_bucket, title_playlists, train_folds
+from evals.cpcd import DEFAULT_DIALOGS, dialog_queries, dialog_split, load_dialogs, normalised_title, run_cpcd
+from evals.explanations import run_explanations
+from evals.report import write_report
+from evals.requests import artist_lookup, default_request_files, load_requests, named_artists, run_requests
+from evals.titles import run_titles
+from retrieval.settings import Settings, get_settings
+from retrieval.text import track_text
+
+SYSTEMS = {"segue", "bm25", "dense", "popularity", "random"}
+
+
+def _ranking_schema(payload: dict, metrics: set[str]) -> None:
+    assert set(payload["systems"]) == SYSTEMS
+    for name, row in payload["systems"].items():
+        assert metrics <= set(row), name
+        assert all(0.0 <= row[m] <= 1.0 for m in metrics), (name, row)
+    assert set(payload["segue_vs_bm25"]) == metrics
+
+
+# ----------------------------------------------------------------------------------------- titles
+
+
+@pytest.fixture(scope="module")
+def titles_base(slice_catalog, slice_index):
+    """A third of the slice's playlists (both splits represented) with the slice's vectors as known."""
+    playlists = slice_catalog.playlists[:20]
+    keep = {t for p in playlists for t in p.track_ids}
+    tracks = [t for t in slice_catalog.tracks if t.track_id in keep]
+    known = {text: slice_index.vectors[i] for i, text in enumerate(slice_index.texts)}
+    return tracks, playlists, known
+
+
+def test_hidden_titles_index_hides_eval_playlists_and_their_labels(titles_base, settings: Settings):
+    tracks, playlists, _ = titles_base
+    index, queries = hidden_titles_index(settings, "eval", progress=False, base=titles_base)
+    hidden = {p.playlist_id for p in queries}
+    assert queries and all(playlist_bucket(p.playlist_id) == 0 and len(p.track_ids) >= 10 for p in queries)
+    assert not hidden & {p.playlist_id for p in index.playlists}
+    assert len(index) == len(tracks)
+    shown = {p.playlist_id for p in playlists} - hidden
+    only_hidden = [tid for p in queries for tid in p.track_ids
+                   if not any(tid in p2.track_ids for p2 in playlists if p2.playlist_id in shown)]
+    assert only_hidden
+    for tid in only_hidden[:20]:
+        t = index.tracks[index.row[tid]]
+        assert t.genres == [] and t.subgenres == []
+        assert index.texts[index.row[tid]] == track_text(t)
+    # The training split is every other playlist of 10+ tracks, dealt into stable folds.
+    train = title_playlists(playlists, "train")
+    assert not hidden & {p.playlist_id for p in train}
+    folds = train_folds(playlists, 3)
+    assert sorted(p.playlist_id for f in folds for p in f) == sorted(p.playlist_id for p in train)
+    with pytest.raises(EvalDataError):
+        title_playlists(playlists, "test")
+
+
+def test_titles_suite_schema_and_cache(titles_base, settings: Settings):
+    built = hidden_titles_index(settings, "eval", progress=False, base=titles_base)
+    assert (settings.data_dir / "cache").is_dir()
+    again = hidden_titles_index(settings, "eval", progress=False, base=titles_base)
+    assert again[0].embedder.embedded == 0  # every changed text came from the disk cache
+    result = run_titles(settings, limit=5, progress=False, built=built)
+    payload = result.payload
+    assert payload["suite"] == "titles" and payload["n"] == min(5, len(built[1]))
+    _ranking_schema(payload, {"r_precision", "ndcg@100", "recall@100", "hits@10"})
+    seeded = run_titles(settings, seeds=5, limit=5, progress=False, built=built).payload
+    assert seeded["suite"] == "titles-seeds5" and seeded["setup"]["seeds"] == 5
+    _ranking_schema(seeded, {"r_precision", "ndcg@100", "recall@100", "hits@10"})
+
+
+# ----------------------------------------------------------------------------------------- CPCD
+
+
+def _real_dialogs(n: int) -> list[dict]:
+    with gzip.open(DEFAULT_DIALOGS, "rt", encoding="utf-8") as fh:
+        return [json.loads(next(fh)) for _ in range(n)]
+
+
+@pytest.fixture(scope="module")
+def cpcd_files(tmp_path_factory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("cpcd")
+    dialogs = _real_dialogs(3)
+    plain = folder / "three.jsonl"
+    plain.write_text("".join(json.dumps(d) + "\n" for d in dialogs))
+    # The same dialogs with cluster ids, where every track of a dialog is one cluster: after the first
+    # turn's likes become seeds, no gold is left, so every later turn is skipped.
+    clustered = []
+    for d in dialogs:
+        d = json.loads(json.dumps(d))
+        for rec in d["tracks"].values():
+            rec["track_cluster_ids"] = f"c-{d['id']}"
+        clustered.append(d)
+    gz = folder / "three-clusters.jsonl.gz"
+    gz.write_bytes(gzip.compress("".join(json.dumps(d) + "\n" for d in clustered).encode()))
+    bad = folder / "bad.jsonl"
+    bad.write_text('{"id": "x", "turns": []}\n')
+    return {"plain": plain, "clusters": gz, "bad": bad}
+
+
+def test_cpcd_protocol_queries_and_helpers(cpcd_files):
+    dialogs, records = load_dialogs(cpcd_files["plain"])
+    assert len(dialogs) == 3 and all(g in records for d in dialogs for g in d.goal)
+    queries = dialog_queries(dialogs)
+    assert len(queries) == sum(len(d.user_turns) for d in dialogs)
+    for q in queries:
+        d = next(d for d in dialogs if d.id == q.group)
+        assert q.history == d.user_turns[:q.turn]
+        assert q.seed_track_ids == [x for likes in d.liked[:q.turn] for x in likes[:3]]
+    assert normalised_title("Hotel California (2013 Remaster)") == normalised_title("Hotel California - Live")
+    assert {dialog_split(d.id) for d in load_dialogs(DEFAULT_DIALOGS)[0]} == {"fit", "holdout"}
+    with pytest.raises(EvalDataError):
+        load_dialogs(cpcd_files["bad"])
+    with pytest.raises(EvalDataError):
+        load_dialogs(cpcd_files["plain"].with_name("missing.jsonl"))
+
+
+def test_cpcd_suite_with_and_without_cluster_ids(cpcd_files, settings: Settings, tmp_path: Path):
+    plain = run_cpcd(settings, cpcd_files["plain"], limit=3, progress=False)
+    payload = plain.payload
+    assert payload["suite"] == "cpcd" and payload["dialogs"] == 3
+    assert payload["setup"]["clusters"] == "normalised title + first artist"
+    _ranking_schema(payload, {"hits@1", "hits@10", "hits@100", "mrr@10", "recall@100"})
+    assert payload["n"] + payload["setup"]["turns_skipped"] == sum(
+        len(d.user_turns) for d in load_dialogs(cpcd_files["plain"])[0])
+    assert payload["published"]["systems"]["bm25"]["hits@10"] == pytest.approx(0.2189)
+    assert "106,736" in payload["published"]["corpus"]
+    assert payload["by_turn"]["segue"]["hits@10"]
+
+    clustered = run_cpcd(settings, cpcd_files["clusters"], limit=3, progress=False).payload
+    assert clustered["setup"]["clusters"] == "file cluster ids"
+    assert clustered["n"] < payload["n"]  # one cluster per dialog: the seeds use up all the gold
+    # a one-cluster gold is found at rank 1 by anything that ranks inside the dialog's own tracks
+    assert clustered["systems"]["segue"]["hits@1"] == 1.0
+
+    report = write_report([plain], tmp_path / "report")
+    assert "## cpcd" in report.read_text() and "paper bm25" in report.read_text()
+    assert (tmp_path / "report" / "cpcd-systems.png").stat().st_size > 1000
+    assert (tmp_path / "report" / "cpcd-by-turn.png").exists() and (tmp_path / "report" / "cpcd.json").exists()
+
+
+def test_cli_cpcd_json(cpcd_files, settings: Settings, monkeypatch):
+    from assistant.cli import app
+
+    monkeypatch.setenv("SEGUE_DATA_DIR", str(settings.data_dir))
+    get_settings.cache_clear()
+    try:
+        out = CliRunner().invoke(app, ["eval", "cpcd", "--dialogs", str(cpcd_files["plain"]), "--limit", "2", "--json"])
+    finally:
+        get_settings.cache_clear()
+    assert out.exit_code == 0, out.output
+    payload = json.loads(out.output)
+    assert payload["suite"] == "cpcd" and payload["dialogs"] == 2 and set(payload["systems"]) == SYSTEMS
+    bad = CliRunner().invoke(app, ["eval", "cpcd", "--dialogs", str(cpcd_files["bad"])])
+    assert bad.exit_code != 0
+
+
+# ----------------------------------------------------------------------------------------- assistant suites
+
+
+@pytest.fixture(scope="module")
+def slice_assistant(slice_index, tmp_path_factory) -> MusicAssistant:
+    data = tmp_path_factory.mktemp("assistant")
+    return MusicAssistant(Settings(data_dir=data, threads=1, llm_threads=1), index=slice_index)
+
+
+def test_constraints_suite(slice_assistant):
+    requests = generate_requests(slice_assistant.index, 20, seed=3)
+    assert [r.text for r in requests] == [r.text for r in generate_requests(slice_assistant.index, 20, seed=3)]
+    payload = run_constraints(slice_assistant, n=20, seed=3, progress=False).payload
+    assert payload["n"] == 20 and payload["invented_tracks"] == 0 and payload["exceptions"] == 0
+    assert payload["duplicates"] == 0
+    assert payload["satisfaction"] and set(payload["satisfaction"]) <= {t.replace("feature:", "") for t in TYPES}
+    assert all(0.0 <= v <= 1.0 for v in payload["satisfaction"].values())
+    assert payload["satisfaction"]["n_tracks"] > 0.5
+
+
+def test_requests_suite(slice_assistant):
+    requests = load_requests(default_request_files())
+    assert len(requests) == 1200 and requests[0].startswith("I love Radiohead")
+    payload = run_requests(slice_assistant, requests[:20], progress=False).payload
+    assert payload["n"] == 20 and payload["exceptions"] == 0 and payload["answered"] == 1.0
+    assert 0 < payload["p50_ms"] <= payload["p95_ms"]
+    lookup = artist_lookup(slice_assistant.index, lambda name: False)
+    name = slice_assistant.index.tracks[0].artist
+    assert named_artists(f"something like {name}'s songs", lookup)
+
+
+def test_explanations_suite(slice_assistant):
+    requests = load_requests(default_request_files())[:2]
+    metadata_only = run_explanations(slice_assistant, None, requests, tracks=3, progress=False).payload
+    assert metadata_only["sentences"] == 0 and metadata_only["shown_sentences"] > 0
+    assert metadata_only["ungrounded_after"] == 0.0
+
+    from assistant.llm import create_llm
+
+    llm = create_llm(slice_assistant.settings)
+    payload = run_explanations(slice_assistant, llm, requests[:1], tracks=2, progress=False).payload
+    assert payload["n"] == 1 and payload["sentences"] >= 1
+    assert payload["ungrounded_after"] == 0.0
+    assert set(payload) >= {"sentences", "ungrounded_before", "ungrounded_after"}

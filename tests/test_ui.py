@@ -1,0 +1,171 @@
+"""The web UI in a real browser: Debian's Chromium driven by Playwright against `python app.py`.
+
+The server runs in a subprocess over a small real index (tests/conftest.py `ui_url`) whose catalog holds
+tracks with hostile titles. Waits are on elements (Gradio keeps a stream open, so "network idle" never
+comes). `SEGUE_UPDATE_SCREENSHOT=1` also saves the UI to docs/screenshot.png for the README.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from assistant.playlist import Playlist
+from assistant.ui_support import (
+    arc_figure,
+    escape_markdown,
+    format_length,
+    format_total,
+    summary_markdown,
+    table_rows,
+    write_exports,
+)
+from retrieval.catalog import Track
+from tests.conftest import HOSTILE_ARTIST, HOSTILE_TITLES
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+SCREENSHOT = Path(__file__).resolve().parents[1] / "docs" / "screenshot.png"
+REPLY_TIMEOUT_MS = 120_000  # one chat turn with the embedded model on a loaded 2-core machine
+
+# --------------------------------------------------------------------------------- helpers, no browser
+
+
+def _playlist(title: str = "Test") -> Playlist:
+    tracks = [
+        Track(track_id="a" * 22, title=HOSTILE_TITLES[0], artist="A & B", year=1979, duration_ms=185_400,
+              tempo=121.6, energy=0.814),
+        Track(track_id="b" * 22, title="Plain", artist="C", duration_ms=None),
+    ]
+    return Playlist(title=title, tracks=tracks, reasons={"a" * 22: "upbeat *disco*"})
+
+
+def test_escape_markdown_keeps_text_literal() -> None:
+    assert escape_markdown("<img src=x onerror=alert(1)>") == "&lt;img src=x onerror=alert(1)&gt;"
+    assert escape_markdown("**bold** [x](javascript:y) `c` #h a_b $m$") == (
+        r"\*\*bold\*\* \[x\](javascript:y) \`c\` \#h a\_b \$m\$")
+    assert escape_markdown("R&B\nline") == "R&amp;B\nline"
+
+
+def test_table_rows_and_summary() -> None:
+    p = _playlist("<b>Night</b> *drive*")
+    rows = table_rows(p)
+    assert rows[0] == ["1", HOSTILE_TITLES[0], "A & B", "1979", "3:05", "122", "0.81", "upbeat *disco*"]
+    assert rows[1] == ["2", "Plain", "C", "", "", "", "", ""]  # unknown values stay empty, never "None"
+    assert table_rows(None) == []
+    assert summary_markdown(p) == r"**&lt;b&gt;Night&lt;/b&gt; \*drive\*** · 2 tracks · 3 min"
+    assert format_length(59_600) == "1:00" and format_total(3_900_000) == "1 h 05 min"
+
+
+def test_arc_figure_plots_energy_and_tempo_by_position() -> None:
+    fig = arc_figure(_playlist())
+    energy_line = fig.axes[0].lines[0]
+    tempo_line = fig.axes[1].lines[0]
+    assert list(energy_line.get_xdata()) == [1, 2]
+    assert energy_line.get_ydata()[0] == pytest.approx(0.814)
+    assert tempo_line.get_ydata()[0] == pytest.approx(121.6)
+    assert arc_figure(Playlist(title="empty")) is None
+
+
+def test_write_exports_uses_safe_names_inside_the_folder(tmp_path: Path) -> None:
+    files = write_exports(_playlist("../../etc/<passwd>"), tmp_path / "out")
+    assert sorted(files) == ["csv", "json", "m3u", "xspf"]
+    for fmt, path in files.items():
+        assert path.parent == tmp_path / "out" and path.suffix == f".{fmt}"
+        assert "/" not in path.name and "<" not in path.name
+    assert files["m3u"].read_text().splitlines()[0] == "#EXTM3U"
+    write_exports(_playlist("Other"), tmp_path / "out")  # a new export replaces the old files
+    assert len(list((tmp_path / "out").iterdir())) == 4
+
+
+# --------------------------------------------------------------------------------- browser
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(f"{CHROMIUM} is missing: run scripts/test.sh, which installs Debian's chromium package")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+class UIPage:
+    """One browser context (its own cookies and Gradio session) on the app, with what it saw."""
+
+    def __init__(self, browser: object, url: str) -> None:
+        self.url = url
+        self.context = browser.new_context(viewport={"width": 1400, "height": 1050}, accept_downloads=True)
+        self.page = self.context.new_page()
+        self.page.set_default_timeout(30_000)
+        self.dialogs: list[str] = []
+        self.outside: list[str] = []
+        self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
+        self.page.on("request", self._request)
+        self.page.goto(url, wait_until="load")
+        self.page.locator("#message textarea").wait_for()
+
+    def _request(self, request: object) -> None:
+        if not request.url.startswith((self.url, "data:", "blob:")):
+            self.outside.append(request.url)
+
+    def rows(self) -> int:
+        """Rows of the playlist table (the grid is virtualised: its aria-rowcount counts every row + header)."""
+        return int(self.page.locator("#playlist [role=grid]").get_attribute("aria-rowcount")) - 1
+
+    def wait_rows(self, n: int) -> None:
+        self.page.wait_for_function(
+            "n => Number(document.querySelector('#playlist [role=grid]').getAttribute('aria-rowcount')) === n + 1",
+            arg=n, timeout=REPLY_TIMEOUT_MS)
+
+    def cell(self, row: int, col: int) -> str:
+        return self.page.locator(f'#playlist [data-testid="cell-{row}-{col}"]').inner_text()
+
+    def titles(self) -> list[str]:
+        return [self.cell(r, 1) for r in range(min(self.rows(), 8))]  # the rows rendered without scrolling
+
+    def bot_messages(self) -> list[str]:
+        return self.page.locator("#chat [data-testid=bot]").all_inner_texts()
+
+    def send(self, text: str) -> None:
+        """Send `text` and wait until the reply has finished streaming (the Send button is idle again)."""
+        before = len(self.bot_messages())
+        self.page.locator("#message textarea").fill(text)
+        self.page.locator("#send").click()
+        self.page.wait_for_function(
+            "n => document.querySelectorAll('#chat [data-testid=bot]').length > n", arg=before,
+            timeout=REPLY_TIMEOUT_MS)
+        self.wait_idle()
+
+    def click(self, button: str) -> None:
+        self.page.locator(f"#{button}").click()
+        self.wait_idle()
+
+    def wait_idle(self) -> None:
+        """Until no component shows Gradio's progress tracker (pending or generating)."""
+        self.page.wait_for_function(
+            "() => !document.querySelector('.wrap.generating, .wrap.pending, .wrap.translucent')",
+            timeout=REPLY_TIMEOUT_MS)
+
+    def wait_summary(self, n: int) -> None:
+        """The follow-up render (summary, plot, downloads) has caught up with an n-track playlist."""
+        self.page.locator("#summary").get_by_text(f"{n} track").wait_for(timeout=REPLY_TIMEOUT_MS)
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def ui(browser: object, ui_url: str) -> Iterator[UIPage]:
+    page = UIPage(browser, ui_url)
+    yield page
+    assert page.outside == [], f"the page contacted hosts beyond the app: {page.outside}"
+    page.close()

@@ -1,0 +1,302 @@
+"""Request understanding on the real catalog's vocabulary (no embeddings needed) and with a real LLM server."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+
+from assistant.lexicon import MOODS, mood_ranges, parse_years
+from assistant.llm import create_llm
+from assistant.spec import MAX_TRACKS, PlaylistSpec
+from assistant.understand import (
+    FeatureProposal,
+    RequestParser,
+    SpecProposal,
+    Vocabulary,
+    merge_proposal,
+    understand,
+)
+from retrieval.catalog import Catalog
+from retrieval.filters import TrackFilter, filter_mask
+from retrieval.index import TrackIndex
+from retrieval.settings import Settings
+from tests.conftest import free_port
+
+CCR = "Creedence Clearwater Revival"
+
+
+@pytest.fixture(scope="module")
+def vocab(catalog: Catalog) -> Vocabulary:
+    return Vocabulary.from_tracks(catalog.tracks)
+
+
+@pytest.fixture(scope="module")
+def parser(vocab: Vocabulary) -> RequestParser:
+    return RequestParser(vocab)
+
+
+@pytest.fixture(scope="module")
+def by_id(catalog: Catalog) -> dict[str, Any]:
+    return catalog.by_id()
+
+
+def _check(spec: PlaylistSpec, expected: dict[str, Any], by_id: dict[str, Any]) -> None:
+    for name, want in expected.items():
+        if name == "features":
+            assert set(spec.features) == set(want), spec.features
+            for feature, (lo, hi) in want.items():
+                assert (spec.features[feature].min, spec.features[feature].max) == (lo, hi), feature
+        elif name in ("seed_tracks", "exclude_tracks"):
+            # (title, artist); an empty artist accepts any version of the title
+            got = [(by_id[t].title, by_id[t].artist) for t in getattr(spec, name)]
+            assert len(got) == len(want), got
+            for (title, artist), (want_title, want_artist) in zip(got, want):
+                assert title == want_title and artist == (want_artist or artist), got
+        else:
+            assert getattr(spec, name) == want, f"{name}: {getattr(spec, name)!r} != {want!r}"
+
+
+CASES: list[tuple[str, dict[str, Any]]] = [
+    # years
+    ("chill 80s songs for studying", {"year_min": 1980, "year_max": 1989,
+                                      "features": {"energy": (None, 0.65), "speechiness": (None, 0.08)}}),
+    ("1990s hip hop", {"genres": ["rap"], "year_min": 1990, "year_max": 1999}),
+    ("'70s rock", {"genres": ["rock"], "year_min": 1970, "year_max": 1979}),
+    ("pop songs before 2000", {"genres": ["pop"], "year_min": None, "year_max": 1999}),
+    ("edm after 2010", {"genres": ["edm"], "year_min": 2011, "year_max": None}),
+    ("latin music from 1995 to 2005", {"genres": ["latin"], "year_min": 1995, "year_max": 2005}),
+    ("recent r&b", {"genres": ["r&b"], "year_min": 2018}),
+    ("late 90s dance pop", {"genres": ["dance pop"], "year_min": 1996, "year_max": 1999}),
+    ("old school hip hop", {"genres": ["rap"], "year_max": 1999}),
+    ("the eighties and nineties", {"year_min": 1980, "year_max": 1999, "description": ""}),
+    # genres and synonyms
+    ("r and b slow jams", {"genres": ["r&b"], "features": {"tempo": (None, 100.0)}}),
+    ("soul music", {"genres": ["neo soul"]}),
+    ("electronic workout mix", {"genres": ["edm"], "features": {"energy": (0.7, None), "tempo": (110.0, 180.0)}}),
+    ("indie pop, no rap", {"genres": ["indie poptimism"], "exclude_genres": ["rap"]}),
+    ("rock but no hard rock", {"genres": ["rock"], "exclude_genres": ["hard rock"]}),
+    ("no rap or trap please", {"genres": [], "exclude_genres": ["rap", "trap"]}),
+    # length
+    ("20 songs for running", {"n_tracks": 20, "features": {"energy": (0.7, None), "tempo": (120.0, 185.0)}}),
+    ("a dozen tracks of happy pop", {"n_tracks": 12, "genres": ["pop"], "description": "happy pop"}),
+    ("40 minutes of calm music", {"minutes": 40.0, "n_tracks": None, "features": {"energy": (None, 0.5)}}),
+    ("an hour of party music", {"minutes": 60.0, "features": {"danceability": (0.65, None), "energy": (0.65, None)}}),
+    ("1.5 hours of focus music", {"minutes": 90.0}),
+    ("half an hour of mellow acoustic songs", {"minutes": 30.0,
+                                               "features": {"energy": (None, 0.55), "acousticness": (0.5, None)}}),
+    # caps per artist
+    ("rock, max 2 per artist", {"max_per_artist": 2, "genres": ["rock"]}),
+    ("no more than one song per artist", {"max_per_artist": 1, "exclude_artists": []}),
+    ("rap from different artists", {"max_per_artist": 1, "genres": ["rap"]}),
+    ("just some pop", {"max_per_artist": None}),
+    # exclusions
+    ("pop without Drake", {"genres": ["pop"], "exclude_artists": ["Drake"], "seed_artists": []}),
+    ("hip hop, no more Drake", {"exclude_artists": ["Drake"]}),
+    ("trap without Drake and Future", {"genres": ["trap"], "exclude_artists": ["Drake", "Future"]}),
+    # popularity
+    ("nothing too famous", {"popularity": "deep_cuts"}),
+    ("underground hip hop", {"popularity": "deep_cuts", "genres": ["rap"]}),
+    ("hidden gems", {"popularity": "deep_cuts"}),
+    ("chart hits from 2019", {"popularity": "hits", "year_min": 2019, "year_max": 2019}),
+    # remixes
+    ("remixes ok", {"allow_remixes": True}),
+    ("dance pop, no remixes", {"allow_remixes": False, "genres": ["dance pop"]}),
+    # ordering
+    ("build up the energy", {"ordering": "rising"}),
+    ("something to wind down", {"ordering": "falling", "description": "something"}),
+    ("warm-up, peak, cool-down", {"ordering": "arc"}),
+    ("like a DJ set", {"ordering": "arc"}),
+    ("with smooth transitions", {"ordering": "smooth"}),
+    # explicit features
+    ("120 bpm", {"features": {"tempo": (114.0, 126.0)}}),
+    ("between 90 and 110 bpm", {"features": {"tempo": (90.0, 110.0)}}),
+    ("high energy low valence", {"features": {"energy": (0.7, None), "valence": (None, 0.35)}}),
+    ("chill but 120 bpm", {"features": {"energy": (None, 0.65), "tempo": (114.0, 126.0)}}),
+    # moods: negated, contradictory
+    ("not sad", {"features": {}}),
+    ("sad songs but not too slow", {"features": {"valence": (None, 0.35)}}),
+    ("going through something depressing and need happy tunes", {"features": {}}),
+    ("instrumental music for sleep", {"features": {"instrumentalness": (0.5, None), "energy": (None, 0.4)}}),
+    # artists: initialisms, accents, articles, misspellings, ordinary words
+    ("songs like ccr", {"seed_artists": [CCR]}),
+    ("songs like the weeknd", {"seed_artists": ["The Weeknd"]}),
+    ("something like beyonce", {"seed_artists": ["Beyoncé"]}),
+    ("songs like radiohed", {"seed_artists": ["Radiohead"]}),
+    ("music like jamiroqai and the weekend", {"seed_artists": ["Jamiroquai", "The Weeknd"]}),
+    ("I love Radiohead's music", {"seed_artists": ["Radiohead"]}),
+    ("I like Future", {"seed_artists": ["Future"]}),
+    ("future bass for the summer", {"seed_artists": []}),
+    ("songs by Queen", {"seed_artists": ["Queen"]}),
+    ("songs for a queen", {"seed_artists": []}),
+    ("music like The Band", {"seed_artists": ["The Band"]}),
+    ("songs for the band trip", {"seed_artists": []}),
+    # seed tracks
+    ("Music similar to CCR's Travelin' Band?", {"seed_tracks": [("Travelin' Band", CCR)], "seed_artists": []}),
+    ("Fortunate Son by CCR", {"seed_tracks": [("Fortunate Son", CCR)]}),
+    ("similar to Blackout by Blasterjaxx", {"seed_tracks": [("Blackout", "Blasterjaxx")]}),
+    ("Songs similar to Blackout by Boris", {"seed_tracks": [], "seed_artists": []}),
+    ("Bad Moon Rising - Creedence Clearwater Revival", {"seed_tracks": [("Bad Moon Rising", CCR)]}),
+    ("songs like Bad Moon Rising", {"seed_tracks": [("Bad Moon Rising", CCR)]}),
+    ("Songs like Kiss from a Rose", {"seed_tracks": [("Kiss from a Rose", "")]}),
+    # combinations and the description
+    ("upbeat 90s r&b, 25 songs, max 2 per artist, no Drake, no remixes, build up",
+     {"genres": ["r&b"], "year_min": 1990, "year_max": 1999, "n_tracks": 25, "max_per_artist": 2,
+      "exclude_artists": ["Drake"], "ordering": "rising", "allow_remixes": False, "description": "upbeat r&b",
+      "features": {"energy": (0.6, None), "valence": (0.45, None)}}),
+    ("chill songs for studying, 20 songs, no rap", {"description": "chill songs for studying", "n_tracks": 20,
+                                                    "exclude_genres": ["rap"]}),
+    ("", {"description": "", "genres": [], "seed_artists": [], "features": {}}),
+]
+
+
+@pytest.mark.parametrize(("request_text", "expected"), CASES, ids=[c[0][:40] or "empty" for c in CASES])
+def test_parser_cases(parser: RequestParser, by_id: dict[str, Any], request_text: str, expected: dict[str, Any]) -> None:
+    _check(parser.parse(request_text), expected, by_id)
+
+
+def test_explicit_fields_are_reported(parser: RequestParser) -> None:
+    parsed = parser.analyse("dance pop, no remixes, 30 minutes")
+    assert {"genres", "allow_remixes", "minutes"} <= parsed.found
+    assert parsed.constrained
+    assert not parser.analyse("something nice please").constrained
+
+
+def test_public_lexicon_functions(vocab: Vocabulary) -> None:
+    assert mood_ranges("Chill")["energy"].max == 0.65
+    assert mood_ranges("no such mood") is None
+    assert parse_years("late 80s") == (1986, 1989)
+    assert parse_years("nothing about years") is None
+    assert vocab.resolve_artist("ccr") == CCR
+    assert vocab.resolve_artist("the weekend") == "The Weeknd"
+    assert vocab.resolve_artist("zzzz qqqq") is None
+    assert vocab.resolve_genre("hip hop") == ["rap"]
+    assert vocab.resolve_genre("polka") == []
+    assert vocab.resolve_track("travelin band", CCR) is not None
+
+
+def test_mood_ranges_keep_many_catalog_tracks(catalog: Catalog) -> None:
+    # Every mood word must narrow the search without starving it: at least 5% of the 28k tracks.
+    columns = {f: np.array([np.nan if getattr(t, f) is None else getattr(t, f) for t in catalog.tracks])
+               for f in ("energy", "valence", "danceability", "acousticness", "instrumentalness", "speechiness", "tempo")}
+    for word in MOODS:
+        mask = np.ones(len(catalog.tracks), dtype=bool)
+        for feature, r in mood_ranges(word).items():
+            values = columns[feature]
+            with np.errstate(invalid="ignore"):
+                mask &= (values >= (r.min if r.min is not None else -np.inf)) & (values <= (r.max if r.max is not None else np.inf))
+        assert mask.mean() >= 0.05, f"{word} keeps only {mask.mean():.1%} of the catalog"
+
+
+NASTY = [
+    "x" * 100_000,
+    "\x00\x01\x02 rap \x7f\u200b\u202e",
+    "🔥🎶💃 party vibes 🕺",
+    "أريد أغاني هادئة من الثمانينات",
+    "<script>alert('no rap')</script><b>80s</b>",
+    "'; DROP TABLE tracks; -- songs like ccr",
+    "\"\"\"''' by by by like like \" '",
+    "- - - , , by",
+    "99999 songs, 0 minutes, 1000 bpm, max 0 per artist, from 2090 to 1950",
+    "İstanbul ǅ ß ﬁ Ⅻ",
+]
+
+
+@pytest.mark.parametrize("text", NASTY, ids=range(len(NASTY)))
+def test_nasty_inputs_give_valid_specs(parser: RequestParser, text: str) -> None:
+    spec = parser.parse(text)
+    assert PlaylistSpec.model_validate(spec.model_dump()) == spec
+    assert len(spec.description) <= parser.max_chars
+
+
+@hsettings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(max_size=300) | st.lists(st.sampled_from(
+    ["like", "by", "no", "not", "without", "80s", "ccr", "Queen", "rap", "20", "songs", "minutes", "bpm", "-", ",",
+     "'", '"', "max", "per", "artist", "from", "to", "1995", "chill", "Travelin'", "Band", "the", "weeknd"]),
+    max_size=25).map(" ".join))
+def test_any_text_yields_a_valid_spec(parser: RequestParser, text: str) -> None:
+    spec = parser.parse(text)
+    assert isinstance(spec, PlaylistSpec)
+    assert PlaylistSpec.model_validate(spec.model_dump()) == spec
+    assert set(spec.genres) | set(spec.exclude_genres) <= parser.vocab.labels
+    assert set(spec.seed_artists) | set(spec.exclude_artists) <= set(parser.vocab.artist_names)
+
+
+# --------------------------------------------------------------------------- the LLM merge
+
+
+def test_merge_cleans_a_malicious_proposal(parser: RequestParser, vocab: Vocabulary, by_id: dict[str, Any]) -> None:
+    parsed = parser.analyse("pop songs from the 80s")
+    proposal = SpecProposal(
+        description="Electric Slinky",
+        genres=["Electric Slinky", "rock"],
+        exclude_genres=["pop"],  # contradicts the request: dropped
+        seed_artists=["Zzyzx Quintessential Orchestra Of Nowhere", "radiohead"],
+        seed_titles=["Creep"],
+        year_min=3000,
+        year_max=1066,
+        features=[FeatureProposal(name="energy", min=7), FeatureProposal(name="tempo", min=-5, max=100_000),
+                  FeatureProposal(name="valence", min=0.2, max=0.6)],
+        n_tracks=5000,
+        minutes=-3,
+        max_per_artist=0,
+        popularity="hits",
+        ordering="arc",
+        allow_remixes=True,
+    )
+    spec = merge_proposal(parsed, proposal, vocab)
+    assert spec.genres == ["pop"]  # the parser's explicit genre wins; "Electric Slinky" never gets in
+    assert spec.exclude_genres == []
+    assert (spec.year_min, spec.year_max) == (1980, 1989)
+    assert spec.seed_artists == ["Radiohead"]
+    assert [(by_id[t].title, by_id[t].artist) for t in spec.seed_tracks] == [("Creep", "Radiohead")]
+    assert set(spec.features) == {"valence"}  # energy 7 and the unbounded tempo are dropped
+    assert (spec.features["valence"].min, spec.features["valence"].max) == (0.2, 0.6)
+    assert spec.n_tracks == MAX_TRACKS and spec.minutes is None and spec.max_per_artist is None
+    assert (spec.popularity, spec.ordering, spec.allow_remixes) == ("hits", "arc", True)
+    assert spec.description == parsed.spec.description
+
+
+def test_merge_alone_rejects_bad_years_and_genres(parser: RequestParser, vocab: Vocabulary) -> None:
+    parsed = parser.analyse("something nice")
+    spec = merge_proposal(parsed, SpecProposal(genres=["Electric Slinky"], year_min=3000, year_max=2100,
+                                               features=[FeatureProposal(name="energy", min=0.95, max=3)]), vocab)
+    assert spec.genres == [] and spec.year_min is None and spec.year_max is None and spec.features == {}
+
+
+def test_understand_with_a_served_model_stays_grounded(llm_server_url: str, vocab: Vocabulary) -> None:
+    llm = create_llm(Settings(llm_url=llm_server_url, llm_model="SmolLM2-135M-Instruct", llm_timeout=120))
+    spec = understand("upbeat 80s synthpop for a run, 20 songs", vocab, llm)
+    assert set(spec.genres) | set(spec.exclude_genres) <= vocab.labels
+    assert set(spec.seed_artists) | set(spec.exclude_artists) <= set(vocab.artist_names)
+    for name, r in spec.features.items():
+        assert not r.is_empty()
+        assert all(0 <= v <= (250 if name == "tempo" else 1) for v in (r.min, r.max) if v is not None)
+    # what the parser read from the request itself is kept
+    assert (spec.year_min, spec.year_max, spec.n_tracks) == (1980, 1989, 20)
+
+
+def test_understand_falls_back_when_the_llm_fails(parser: RequestParser, vocab: Vocabulary) -> None:
+    dead = create_llm(Settings(llm_url=f"http://127.0.0.1:{free_port()}/v1", llm_timeout=2))
+    request = "chill 80s songs like ccr, no rap"
+    assert understand(request, vocab, dead) == parser.parse(request)
+
+
+def test_understand_does_not_ask_the_embedded_model(parser: RequestParser, vocab: Vocabulary) -> None:
+    embedded = create_llm(Settings(llm_backend="embedded"))
+    request = "sad songs from the 90s"
+    assert understand(request, vocab, embedded) == parser.parse(request)
+
+
+def test_understand_on_an_index(slice_catalog: Catalog) -> None:
+    tracks = slice_catalog.tracks
+    index = TrackIndex(tracks, np.zeros((len(tracks), 384), dtype=np.float32), name="no vectors")
+    assert Vocabulary.for_index(index) is Vocabulary.for_index(index)
+    spec = understand("no rap, 90s r&b, max 2 per artist", index)
+    assert spec.genres == ["r&b"] and spec.exclude_genres == ["rap"] and spec.max_per_artist == 2
+    mask = filter_mask(index, spec.track_filter())
+    assert mask.sum() > 0
+    assert all(1990 <= t.year <= 1999 and "rap" not in t.genres for t in np.array(tracks, dtype=object)[mask])
+    assert spec.track_filter() != TrackFilter()
