@@ -1,8 +1,8 @@
 """Segue's web UI (Gradio): the chat beside the playlist it builds, with its energy/tempo arc and exports.
 
-`python app.py` (or `segue ui`) serves it on 127.0.0.1:7860. One `MusicAssistant` (index and LLM loaded
-once) serves every browser session; each session keeps its own `Chat` in a `gr.State`. Every action that
-touches the assistant runs in one queue group of size 1, so requests from any sessions are queued, never
+`python app.py` (or `segue ui`) serves it on 127.0.0.1:7860. The index and the LLM are loaded once per
+process; each browser session keeps its own assistant and `Chat` in a `gr.State`. Every action that
+touches an assistant runs in one queue group of size 1, so requests from any sessions are queued, never
 interleaved. Each action is also a named API endpoint for `gradio_client` (see README "API endpoints").
 """
 
@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
+from assistant.playlist import Playlist
 from assistant.ui_support import (
     EXPORT_FORMATS,
     TABLE_HEADERS,
@@ -25,6 +26,8 @@ from assistant.ui_support import (
     arc_figure,
     backend_markdown,
     escape_markdown,
+    reply_data,
+    reply_text,
     summary_markdown,
     table_rows,
     write_exports,
@@ -33,6 +36,8 @@ from retrieval.errors import SegueError
 
 if TYPE_CHECKING:
     from assistant.api import MusicAssistant
+    from assistant.chat import Reply
+    from retrieval.catalog import Track
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7860
@@ -79,89 +84,88 @@ def check_exposure(host: str, password: str | None) -> None:
 
 
 class SegueUI:
-    """The event handlers. Each takes the session (None before the first action) and returns it first."""
+    """The event handlers. Each takes the session (None before the first action) and returns the view:
+    (session, chat messages, table rows, reply data)."""
 
-    def __init__(self, assistant: MusicAssistant) -> None:
-        self.assistant = assistant
+    def __init__(self, assistant_factory: Callable[[], MusicAssistant]) -> None:
+        self.assistant_factory = assistant_factory
 
     def session(self, session: UISession | None) -> UISession:
-        return session if session is not None else UISession(chat=self.assistant.start_chat())
+        return session if session is not None else UISession.start(self.assistant_factory())
 
-    def view(self, session: UISession) -> tuple[UISession, list[dict[str, str]], list[list[str]]]:
-        return session, session.history, table_rows(session.chat.playlist)
-
-    def say(self, session: UISession, text: str) -> None:
-        session.history.append({"role": "assistant", "content": escape_markdown(text)})
+    def view(self, s: UISession, data: Any = None) -> tuple[Any, ...]:
+        return s, s.history, table_rows(s.chat.playlist), data if data is not None else gr.skip()
 
     def send(self, message: str, session: UISession | None) -> Iterator[tuple[Any, ...]]:
         """Stream the reply: the new playlist as soon as it exists, then the text as it is written."""
         s = self.session(session)
         message = (message or "").strip()
         if not message:
-            yield self.view(s)
+            yield self.view(s, reply_data(None, "", s.chat.playlist))
             return
         s.history.append({"role": "user", "content": escape_markdown(message)})
         s.history.append({"role": "assistant", "content": ""})
-        yield s, s.history, gr.skip()
-        text = ""
+        yield s, s.history, gr.skip(), gr.skip()
+        text, data = "", None
         try:
             for event in s.chat.stream(message):
-                kind, value = _event(event)
-                if kind == "playlist":
-                    yield s, s.history, table_rows(value)
-                elif kind == "chunk":
-                    text += value
+                if isinstance(event, Playlist):
+                    yield s, s.history, table_rows(event), gr.skip()
+                elif isinstance(event, str):
+                    text += event
                     s.history[-1]["content"] = escape_markdown(text)
-                    yield s, s.history, gr.skip()
-                else:  # the final reply
-                    s.history[-1]["content"] = escape_markdown(_reply_text(value))
+                    yield s, s.history, gr.skip(), gr.skip()
+                else:  # the final Reply
+                    s.history[-1]["content"] = escape_markdown(reply_text(event))
+                    data = reply_data(event)
         except SegueError as exc:
             s.history[-1]["content"] = escape_markdown(f"Error: {exc}")
-        yield self.view(s)
+            data = reply_data(None, f"Error: {exc}", s.chat.playlist)
+        yield self.view(s, data)
 
     def undo(self, session: UISession | None) -> tuple[Any, ...]:
         s = self.session(session)
-        try:
-            self.say(s, _reply_text(s.chat.undo()))
-        except SegueError as exc:
-            self.say(s, f"Error: {exc}")
-        return self.view(s)
+        return self.act(s, s.chat.undo)
 
     def new_chat(self, session: UISession | None) -> tuple[Any, ...]:
-        if session is not None:
-            session.close()
-        return self.view(UISession(chat=self.assistant.start_chat()))
+        s = self.session(session)
+        s.new_chat()
+        return self.view(s, reply_data(None, "", None))
 
     def remove(self, position: float | None, session: UISession | None) -> tuple[Any, ...]:
         s = self.session(session)
-        track = self._track_at(s, position)
-        if track is not None:
-            try:
-                self.say(s, _reply_text(s.chat.remove(track.track_id)))
-            except SegueError as exc:
-                self.say(s, f"Error: {exc}")
-        return self.view(s)
+        track = self.track_at(s, position)
+        return self.act(s, lambda: s.chat.remove(track.track_id)) if track else self.tell(s, _no_track(position))
 
     def feedback(self, position: float | None, liked: bool, session: UISession | None) -> tuple[Any, ...]:
-        """Thumbs up keeps the track and teaches the assistant; thumbs down also removes it for good."""
+        """Thumbs up steers this session's next playlists; thumbs down also removes the track for good."""
         s = self.session(session)
-        track = self._track_at(s, position)
-        if track is not None:
-            try:
-                self.say(s, _reply_text(s.chat.feedback(track.track_id, liked=bool(liked))))
-            except SegueError as exc:
-                self.say(s, f"Error: {exc}")
-        return self.view(s)
+        track = self.track_at(s, position)
+        if track is None:
+            return self.tell(s, _no_track(position))
+        return self.act(s, lambda: s.chat.feedback(track.track_id, liked=bool(liked)))
 
-    def _track_at(self, s: UISession, position: float | None) -> Any:
+    def act(self, s: UISession, action: Callable[[], Reply]) -> tuple[Any, ...]:
+        """Run a chat action, show its reply (or its expected error) and return the view."""
+        try:
+            reply = action()
+        except SegueError as exc:
+            return self.tell(s, f"Error: {exc}")
+        s.history.append({"role": "assistant", "content": escape_markdown(reply_text(reply))})
+        return self.view(s, reply_data(reply))
+
+    def tell(self, s: UISession, text: str) -> tuple[Any, ...]:
+        s.history.append({"role": "assistant", "content": escape_markdown(text)})
+        return self.view(s, reply_data(None, text, s.chat.playlist))
+
+    @staticmethod
+    def track_at(s: UISession, position: float | None) -> Track | None:
         tracks = s.chat.playlist.tracks if s.chat.playlist is not None else []
         if position is None or not 1 <= int(position) <= len(tracks):
-            self.say(s, f"There is no track {_position_text(position)} in the playlist: "
-                        "click a row of the table or type its number.")
             return None
         return tracks[int(position) - 1]
 
-    def export(self, fmt: str, session: UISession | None) -> tuple[UISession, str | None]:
+    def export(self, fmt: str, session: UISession | None) -> tuple[UISession, str]:
         s = self.session(session)
         if s.chat.playlist is None or not s.chat.playlist.tracks:
             raise gr.Error("No playlist to export yet: ask for one first.")
@@ -169,48 +173,32 @@ class SegueUI:
             raise gr.Error(f"Unknown format {fmt!r}: use one of {', '.join(EXPORT_FORMATS)}.")
         return s, str(write_exports(s.chat.playlist, s.export_dir())[fmt])
 
-    def render(self, session: UISession | None) -> tuple[Any, ...]:
+    @staticmethod
+    def render(session: UISession | None) -> tuple[Any, ...]:
         """What follows a playlist change: the summary line, the arc plot and the four download buttons."""
         playlist = session.chat.playlist if session is not None else None
-        if playlist is None or not playlist.tracks:
-            files: dict[str, Any] = {}
-        else:
-            files = write_exports(playlist, session.export_dir())
+        files = write_exports(playlist, session.export_dir()) if playlist is not None and playlist.tracks else {}
         buttons = [gr.DownloadButton(value=str(files[f]) if f in files else None, interactive=f in files)
                    for f in EXPORT_FORMATS]
         return (summary_markdown(playlist), arc_figure(playlist), *buttons)
 
 
-def _event(event: Any) -> tuple[str, Any]:
-    """("playlist", Playlist) | ("chunk", str) | ("final", Reply) for one event of `Chat.stream`."""
-    from assistant.playlist import Playlist
-
-    if isinstance(event, Playlist):
-        return "playlist", event
-    if isinstance(event, str):
-        return "chunk", event
-    return "final", event
-
-
-def _reply_text(reply: Any) -> str:
-    """A reply's text followed by its notices, one per line."""
-    notices = [n for n in (getattr(reply, "notices", None) or []) if n]
-    return "\n".join([reply.text, *(f"Note: {n}" for n in notices)]) if notices else reply.text
-
-
-def _position_text(position: float | None) -> str:
-    return "selected" if position is None else f"#{int(position)}"
+def _no_track(position: float | None) -> str:
+    which = "selected" if position is None else f"#{int(position)}"
+    return f"There is no track {which} in the playlist: click a row of the table or type its number."
 
 
 # ------------------------------------------------------------------------------------ the layout
 
 
 def build_app(assistant_factory: Callable[[], MusicAssistant]) -> gr.Blocks:
-    """The Blocks app. `assistant_factory` is called once, now: index and model errors surface at launch."""
-    assistant = assistant_factory()
-    ui = SegueUI(assistant)
-    llm_info = assistant.llm.info() if assistant.llm is not None else {"backend": "none (rule-based parser)"}
-    panel = backend_markdown(llm_info, assistant.index.name, len(assistant.index))
+    """The Blocks app. `assistant_factory` makes each browser session's assistant; the assistants should share
+    one index and one LLM (see `launch`). It is called once now too, so index and model errors surface here."""
+    ui = SegueUI(assistant_factory)
+    probe = UISession.start(assistant_factory())
+    llm = probe.chat.llm
+    panel = backend_markdown(llm.info() if llm is not None else None, probe.assistant.index.name,
+                             len(probe.assistant.index))
     queued = {"concurrency_id": ASSISTANT_QUEUE, "concurrency_limit": 1}
 
     with gr.Blocks(title="Segue", analytics_enabled=False, delete_cache=(3600, 3600)) as demo:
@@ -257,8 +245,9 @@ def build_app(assistant_factory: Callable[[], MusicAssistant]) -> gr.Blocks:
         fmt = gr.Dropdown(list(EXPORT_FORMATS), value="m3u", label="format", visible=False)
         export_file = gr.File(label="file", visible=False)
         export_btn = gr.Button(visible=False)
+        reply = gr.JSON(label="reply", visible=False)
 
-        view = [session, chatbot, table]
+        view = [session, chatbot, table, reply]
         gr.on([message.submit, send_btn.click], lambda m: ("", m), [message], [message, pending],
               queue=False, api_visibility="private").then(
             ui.send, [pending, session], view, api_name="send", **queued)
@@ -285,6 +274,22 @@ def _picked_position(evt: gr.SelectData) -> int:
 # ------------------------------------------------------------------------------------ launching
 
 
+def shared_index_assistants() -> Callable[[], MusicAssistant]:
+    """A factory of assistants over one index loaded now (a missing index fails here, before serving).
+
+    Each browser session gets its own `MusicAssistant`, because an assistant without a user name keeps the
+    listener's thumbs in memory: shared, one visitor's dislikes would shape another's playlists. The index
+    and the LLM client (`get_llm` keeps one per process) are shared by all of them.
+    """
+    from assistant.api import MusicAssistant
+    from retrieval.index import open_index
+    from retrieval.settings import get_settings
+
+    settings = get_settings()
+    index = open_index(settings, use_store=False)
+    return lambda: MusicAssistant(settings, index=index)
+
+
 def theme() -> Any:
     """The default look with system fonts: the stock theme would fetch its fonts from Google."""
     return gr.themes.Default(font=["ui-sans-serif", "system-ui", "sans-serif"],
@@ -296,11 +301,7 @@ def launch(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, password: str | N
     """Serve the UI until Ctrl-C. Beyond loopback a password is required (any user name is accepted)."""
     check_exposure(host, password)
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio is imported: no call home at launch
-    if assistant_factory is None:
-        from assistant.api import MusicAssistant
-
-        assistant_factory = MusicAssistant
-    demo = build_app(assistant_factory)
+    demo = build_app(assistant_factory or shared_index_assistants())
     demo.queue(default_concurrency_limit=1)
     auth = (lambda _user, given: hmac.compare_digest(given.encode(), password.encode())) if password else None
     demo.launch(server_name=host, server_port=port, auth=auth, ssr_mode=False, show_error=True,

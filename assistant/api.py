@@ -8,7 +8,7 @@ a `MusicAssistant` loads nothing.
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
@@ -21,6 +21,9 @@ from assistant.taste import Personaliser, add_taste_reasons
 from retrieval.hybrid import HybridSearcher
 from retrieval.index import TrackIndex, open_index
 from retrieval.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from assistant.chat import Chat
 
 _LENGTH_FIELDS = ("n_tracks", "minutes")
 
@@ -87,10 +90,19 @@ class MusicAssistant:
         Disliked tracks and artists never appear again; liked ones steer the next playlists."""
         self.personaliser.feedback(self.index, track_id, liked)
 
+    def start_chat(self, llm: Any = None, *, use_llm: bool = True) -> Chat:
+        """A conversation: `chat.send("upbeat 80s synthpop")`, then "more upbeat", "undo", ... The explanations
+        are written by `llm` (default: this assistant's, else the configured one); `use_llm=False`: metadata only."""
+        from assistant.chat import Chat
+
+        return Chat(self, llm, use_llm=use_llm)
+
     def _spec(self, request: str, overrides: dict[str, Any]) -> tuple[PlaylistSpec, list[str]]:
         from assistant.understand import understand
 
-        parsed = understand(self.check_request(request), self.index, llm=self.llm)
+        notices: list[str] = []
+        parsed = understand(self.check_request(request), self.index, llm=self.llm, settings=self.settings,
+                            notices=notices)
         unknown = sorted(set(overrides) - set(PlaylistSpec.model_fields))
         if unknown:
             raise InvalidOverrideError(f"unknown playlist option {', '.join(unknown)}: use one of "
@@ -99,7 +111,6 @@ class MusicAssistant:
         if any(k in overrides for k in _LENGTH_FIELDS):  # a length given by the caller replaces the parsed one
             data.update(dict.fromkeys(_LENGTH_FIELDS))
         data.update(overrides)
-        notices = []
         asked = data.get("n_tracks")
         if isinstance(asked, int) and not isinstance(asked, bool) and asked > self.max_tracks:
             data["n_tracks"] = self.max_tracks

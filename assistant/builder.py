@@ -43,6 +43,7 @@ POPULARITY, MAX_PER_ARTIST, YEAR, GENRES, LENGTH = "popularity", "max_per_artist
 FEATURE_STEP = {"tempo": 5.0}  # widening per relaxation step; 0..1 features use the default
 DEFAULT_FEATURE_STEP = 0.05
 FEATURE_STEPS = 6  # then the feature constraint is dropped
+TEMPO_CEILING = 250.0  # BPM; a widened upper tempo bound at or above this no longer constrains anything
 YEAR_WIDENINGS = (1, 2, 5, 10)  # years added on each open side, then the year range is dropped
 
 
@@ -125,8 +126,8 @@ def describe_range(name: str, r: Range | None) -> str:
     if r is None or (r.min is None and r.max is None):
         return f"any {name}"
     if r.min is not None and r.max is not None:
-        if name == "year" and r.min == r.max:
-            return f"{int(r.min)}"
+        if r.min == r.max:
+            return f"{int(r.min)}" if name == "year" else f"{name} {_num(r.min)}"
         if name == "year":
             return f"{int(r.min)}–{int(r.max)}"
         return f"{name} {_num(r.min)}–{_num(r.max)}"
@@ -286,19 +287,21 @@ class PlaylistBuilder:
             mask = fixed & self._limits_mask(limits)
             have, need = self._capacity(mask, limits), self._needed(spec, mask)
             chosen = self._select(spec, scores, mask, limits) if have >= need else None
-            if chosen is not None and self._length_ok(spec, chosen):
+            # At the track limit, relaxing cannot bring a minutes target closer: stop there.
+            if chosen is not None and (self._length_ok(spec, chosen) or len(chosen.rows) >= self.config.max_tracks):
                 break
             step = self._relax(spec, limits, fixed, have, need)
             if step is None:
                 chosen = chosen or self._select(spec, scores, mask, limits)
-                if not self._length_ok(spec, chosen):
-                    relaxed[LENGTH] = Relaxation(constraint=LENGTH, reason=self._short_reason(spec, chosen, limits))
                 break
             name, new_limits, done = step
             wanted = f"{need} needed" if spec.target_count() else f"about {need} needed for {spec.minutes:g} min"
-            first_shortage.setdefault(name, f"only {have} tracks fit {limits.describe()}, {wanted}")
+            first_shortage.setdefault(name, f"only {have} track{'' if have == 1 else 's'} fit "
+                                            f"{limits.describe()}, {wanted}")
             relaxed[name] = Relaxation(constraint=name, reason=f"{first_shortage[name]}; {done}")
             limits = new_limits
+        if not self._length_ok(spec, chosen):
+            relaxed[LENGTH] = Relaxation(constraint=LENGTH, reason=self._short_reason(spec, chosen, limits))
         tracks = order_tracks([index.tracks[r] for r in chosen.rows], spec.ordering)
         return Playlist(
             title=_title(spec),
@@ -342,8 +345,8 @@ class PlaylistBuilder:
 
     def _songs_per_artist(self, mask: np.ndarray) -> np.ndarray:
         """Distinct songs each artist has under `mask`."""
-        songs = np.unique(self.song[mask])
-        return np.bincount(self.song_artist[songs], minlength=len(self.index.artist_names))
+        present = np.bincount(self.song[mask], minlength=len(self.song_artist)) > 0  # O(n), no sort
+        return np.bincount(self.song_artist[present], minlength=len(self.index.artist_names))
 
     def _capacity(self, mask: np.ndarray, limits: _Limits) -> int:
         """How many tracks could be chosen under `mask`: distinct songs, at most the cap per artist."""
@@ -354,7 +357,8 @@ class PlaylistBuilder:
         if count is not None:
             return count
         typical = float(np.median(self.duration[mask])) if mask.any() else 210_000.0
-        return max(1, math.ceil((spec.minutes or 0) * 60_000 / max(typical, 1.0)) - 1)
+        estimate = math.ceil((spec.minutes or 0) * 60_000 / max(typical, 1.0)) - 1
+        return max(1, min(estimate, self.config.max_tracks))
 
     def _length_ok(self, spec: PlaylistSpec, chosen: _Selection) -> bool:
         count = spec.target_count()
@@ -442,11 +446,15 @@ class PlaylistBuilder:
                need: int) -> tuple[str, _Limits, str] | None:
         """The first relaxation, in the documented order, that frees tracks: (constraint, new limits, what was
         done). A relaxation that would not add a single eligible track is skipped, so an impossible genre does
-        not cost the listener their energy range."""
+        not cost the listener their energy range; when the pool is short and no single relaxation frees any
+        track (several constraints bind at once), the first one in the order is taken. None when nothing
+        is left to relax or relaxing cannot help (the length is out of reach for another reason)."""
+        first = None
         for name, trial, done in self._proposals(spec, limits, fixed, need):
+            first = first or (name, trial, done)
             if self._capacity(fixed & self._limits_mask(trial), trial) > have:
                 return name, trial, done
-        return None
+        return first if have < need else None
 
     def _proposals(self, spec: PlaylistSpec, limits: _Limits, fixed: np.ndarray,
                    need: int) -> Iterator[tuple[str, _Limits, str]]:
@@ -508,7 +516,7 @@ def _widen(name: str, r: Range, steps: int) -> Range | None:
     step = FEATURE_STEP.get(name, DEFAULT_FEATURE_STEP) * steps
     low = None if r.min is None or r.min - step <= 0 else round(r.min - step, 4)
     high = None if r.max is None else round(r.max + step, 4)
-    if name != "tempo" and high is not None and high >= 1:
+    if high is not None and high >= (TEMPO_CEILING if name == "tempo" else 1):
         high = None
     if low is None and high is None:
         return None

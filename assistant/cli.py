@@ -171,6 +171,33 @@ def bench_ingest(as_json: JsonOpt = False) -> None:
             typer.echo(f"{key:>14}: {value}")
 
 
+@bench_app.command("scale")
+def bench_scale(
+    sizes: Annotated[str, typer.Option(help="Catalog sizes to build, comma-separated.")] = "28000,100000,500000",
+    as_json: JsonOpt = False,
+) -> None:
+    """Synthetic catalogs of each size: ingest rate, disk, memory, search / filtered / `where` / playlist latency."""
+    from assistant.bench_scale import bench_scale as run
+
+    try:
+        counts = [int(s) for s in sizes.split(",") if s.strip()]
+    except ValueError:
+        fail(f"--sizes takes whole numbers separated by commas, not {sizes!r}")
+    if not counts or min(counts) < 100:
+        fail("--sizes needs at least one size of 100 tracks or more")
+    result = run(counts, progress=not as_json)
+    if as_json:
+        print_json(result)
+        return
+    for n, row in result["sizes"].items():
+        typer.echo(f"{n} tracks:")
+        for key, value in row.items():
+            typer.echo(f"  {key:>28}: {value}")
+    for key, value in result.items():
+        if key != "sizes":
+            typer.echo(f"{key}: {value}")
+
+
 # --------------------------------------------------------------------------------------- llm
 
 
@@ -288,6 +315,38 @@ def profile_show(
                 typer.echo(f"  {t['title']} — {t['artist']}{plays}  [{t['track_id']}]")
 
 
+# --------------------------------------------------------------------------------------- chat
+
+
+@app.command()
+def chat(
+    user: Annotated[Optional[str], typer.Option("--user", "-u", help="The listener whose taste steers the playlists.")] = None,
+    no_llm: Annotated[bool, typer.Option("--no-llm", help="Explanations built from the metadata only.")] = False,
+) -> None:
+    """Talk to Segue in the terminal: ask for a playlist, then refine it (/undo, /new, /quit; Ctrl-D exits)."""
+    from assistant.api import MusicAssistant
+    from assistant.chat_terminal import run_chat
+
+    run_chat(MusicAssistant(user=user).start_chat(use_llm=not no_llm))
+
+
+@bench_app.command("chat")
+def bench_chat(as_json: JsonOpt = False) -> None:
+    """Scripted conversations with the LLM: per turn, time to the playlist and to the whole reply (p50/p95)."""
+    from assistant.bench_chat import bench_chat as run
+
+    result = run(progress=not as_json)
+    if as_json:
+        print_json(result)
+        return
+    for key, value in result.items():
+        if key != "per_turn":
+            typer.echo(f"{key:>22}: {value}")
+    for t in result["per_turn"]:
+        typer.echo(f"  {t['conversation']}.{t['turn']:<2} {t['playlist_s']:6.2f}s {t['reply_s']:6.2f}s  {t['kind']:<8} "
+                   f"{t['message']}")
+
+
 # --------------------------------------------------------------------------------------- web UI
 
 
@@ -315,6 +374,7 @@ def eval_titles(
     seeds: Annotated[int, typer.Option("--seeds", min=0, max=50, help="Reveal each playlist's first N tracks as known taste.")] = 0,
     limit: LimitOpt = None,
     split: Annotated[str, typer.Option(help="eval (hash % 3 == 0) or train (the other playlists, for fitting).")] = "eval",
+    personalised: Annotated[bool, typer.Option("--personalised", help="Also run segue_personalised: the seeds as a listener's liked tracks (needs --seeds).")] = False,
     as_json: JsonOpt = False,
     out: OutOpt = None,
 ) -> None:
@@ -323,7 +383,8 @@ def eval_titles(
     from evals.titles import run_titles
     from retrieval.settings import get_settings
 
-    emit(run_titles(get_settings(), seeds, limit, split, progress=not as_json), as_json, out)
+    emit(run_titles(get_settings(), seeds, limit, split, progress=not as_json, personalised=personalised),
+         as_json, out)
 
 
 @eval_app.command("cpcd")

@@ -18,7 +18,7 @@ import json
 import re
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -34,6 +34,7 @@ from retrieval.lexical import STOPWORDS, fold
 
 INTRO_MAX_TOKENS = 48
 LINE_MAX_TOKENS = 28
+LINE_EXPECTED_TOKENS = 16  # a typical line, prompt included, in generated-token times
 INTRO_MAX_SENTENCES = 2
 DEFAULT_BUDGET_S = 3.5  # intro + lines; the chat adds the playlist build to stay under ~5 s a reply
 INTRO_PREFILL = "This playlist"
@@ -139,7 +140,7 @@ def words(text: str) -> list[_Word]:
             for t in tokenize(normalize(text)) if t.text]
 
 
-def _ngrams(key: str, max_words: int = 8) -> set[str]:
+def _ngrams(key: str, max_words: int = 16) -> set[str]:
     words = key.split()
     return {" ".join(words[i:j]) for i in range(len(words)) for j in range(i + 1, min(len(words), i + max_words) + 1)}
 
@@ -334,6 +335,7 @@ class Verifier:
         self.vocab = vocabulary
         self._genre_phrases = sorted({*vocabulary.genres, *EXTRA_GENRES}, key=lambda g: -len(g.split()))
         self._known_words = vocabulary.genre_words | {w for p in _MOOD_WORDS for w in p.split()} | {"bpm", "segue"}
+        self._claim_labels = [g for g in vocabulary.genres if _UNSUPPORTED.search(g)]
 
     def check(self, sentence: str, scope: Scope) -> SentenceCheck:
         track_id = scope.track.track_id if scope.track else None
@@ -349,6 +351,7 @@ class Verifier:
     def _form(self, s: str, scope: Scope) -> tuple[str, str] | None:
         if _INJECTION.search(s):
             return "injection", "echoes instructions"
+        s = _QUOTED.sub('"X"', s)  # a quoted title may hold anything ("Song 2 - Remaster", "I Don't Care")
         n_words = len(s.split())
         if s.rstrip(_CLOSERS)[-1:] not in (".", "!", "?"):
             return "malformed", "cut off"
@@ -399,7 +402,7 @@ class Verifier:
     def _in_catalog(self, key: str, position: int) -> bool:
         """A catalog artist or title that is no ordinary phrase; one word only away from the sentence start."""
         parts = key.split()
-        if all(w in self._known_words or w in _CONNECTORS for w in parts):
+        if all(w in self._known_words or w in _CONNECTORS or w.isdigit() for w in parts):
             return False
         if len(parts) == 1:
             return (position > 0 and not key[0].isdigit() and len(key) >= 2 and key not in self.vocab.common
@@ -491,6 +494,8 @@ class Verifier:
         return None
 
     def _claims(self, s: str, scope: Scope) -> tuple[str, str] | None:
+        for label in self._claim_labels:  # "album rock" is a genre, not a claim about an album
+            s = re.sub(rf"\b{re.escape(label)}\b", " ", s, flags=re.IGNORECASE)
         m = _UNSUPPORTED.search(s)
         return ("unsupported", m.group(0)) if m else None
 
@@ -676,6 +681,7 @@ class Explainer:
         self.llm = llm
         self.verifier = Verifier(vocabulary)
         self.budget_s = budget_s
+        self.token_s = 0.0  # seconds per generated piece, last measured: predicts whether a line still fits
 
     def explain(self, playlist: Playlist, request: str = "", budget_s: float | None = None) -> Explanation:
         for event in self.stream(playlist, request, budget_s):
@@ -683,34 +689,47 @@ class Explainer:
                 return event
         raise AssertionError("stream ends with an Explanation")
 
-    def stream(self, playlist: Playlist, request: str = "", budget_s: float | None = None) -> Iterator[ExplainEvent]:
-        """Verified intro sentences, then one line per track, then the whole `Explanation` (always last)."""
+    def stream(self, playlist: Playlist, request: str = "", budget_s: float | None = None, *,
+               intro: tuple[str, Source] | None = None,
+               known: Mapping[str, tuple[str, Source]] | None = None) -> Iterator[ExplainEvent]:
+        """Verified intro sentences, then one line per track, then the whole `Explanation` (always last).
+        `intro` and `known` (track_id -> line) are reused as they are: an edit of a playlist only pays for
+        the text of what changed."""
         start = time.perf_counter()
         budget = self.budget_s if budget_s is None else budget_s
         tracks = playlist.tracks
         result = Explanation(intro="", lines={}, sources={})
         llm = self.llm if tracks else None
+        known = known or {}
 
         kept: list[str] = []
-        if llm is not None:
+        if intro is not None:
+            result.intro, result.intro_source = intro
+            yield IntroSentence(result.intro)
+        elif llm is not None:
             try:
-                for sentence in self._intro_sentences(llm, tracks, request, result):
+                for sentence in self._intro_sentences(llm, tracks, request, result, start + budget):
                     kept.append(sentence)
                     yield IntroSentence(sentence)
             except LLMError as exc:
                 result.notices.append(UNAVAILABLE.format(reason=exc))
                 llm = None
-        if kept:
+        if intro is None and kept:
             result.intro, result.intro_source = " ".join(kept), "llm"
-        else:
+        elif intro is None:
             result.intro = metadata_intro(tracks)
             yield IntroSentence(result.intro)
 
         line_times: list[float] = []
         for n, track in enumerate(tracks, 1):
+            if track.track_id in known:
+                text, source = known[track.track_id]
+                result.lines[track.track_id], result.sources[track.track_id] = text, source
+                yield TrackLine(n, track.track_id, text, source)
+                continue
             line: str | None = None
             elapsed = time.perf_counter() - start
-            expected = max(line_times) if line_times else 0.0
+            expected = max(line_times) if line_times else self.token_s * LINE_EXPECTED_TOKENS
             if llm is not None and elapsed + expected > budget:
                 result.skipped_for_time += 1
             elif llm is not None:
@@ -721,21 +740,25 @@ class Explainer:
                     result.notices.append(UNAVAILABLE.format(reason=exc))
                     llm = None
                 line_times.append(time.perf_counter() - t0)
-            source: Source = "llm" if line else "metadata"
+            source = "llm" if line else "metadata"
             result.lines[track.track_id] = line or metadata_line(track, n - 1)
             result.sources[track.track_id] = source
             yield TrackLine(n, track.track_id, result.lines[track.track_id], source)
         result.seconds = time.perf_counter() - start
         yield result
 
-    def _intro_sentences(self, llm: LLMClient, tracks: Sequence[Track], request: str,
-                         result: Explanation) -> Iterator[str]:
+    def _intro_sentences(self, llm: LLMClient, tracks: Sequence[Track], request: str, result: Explanation,
+                         deadline: float) -> Iterator[str]:
+        """Verified sentences of the model's introduction as they complete; generation stops at the deadline
+        (an unfinished sentence is then dropped as cut off)."""
         scope = Scope.for_playlist(tracks)
-        raw, pending, kept, seen = "", "", 0, 0
+        raw, pending, kept, seen, pieces = "", "", 0, 0, 0
+        began = time.perf_counter()
         chunks = llm.stream(intro_messages(tracks, request), max_tokens=INTRO_MAX_TOKENS, temperature=0.3)
         try:
             for chunk in chunks:
                 raw += chunk
+                pieces += 1
                 text = join_prefill(INTRO_PREFILL, raw)
                 done, pending = split_sentences(text)
                 for sentence in done[seen:]:
@@ -745,11 +768,12 @@ class Explainer:
                     if check.ok:
                         kept += 1
                         yield check.text
-                if kept >= INTRO_MAX_SENTENCES:
+                if kept >= INTRO_MAX_SENTENCES or time.perf_counter() > deadline:
                     break
         finally:
             if hasattr(chunks, "close"):
                 chunks.close()
+        self.token_s = (time.perf_counter() - began) / max(pieces, 1)
         result.raw_intro = join_prefill(INTRO_PREFILL, raw)
         if pending and kept < INTRO_MAX_SENTENCES:
             check = self.verifier.check(_tidy(pending), scope)

@@ -511,7 +511,6 @@ MOODS: dict[str, dict[str, _B]] = {
     "sensual": {"energy": (None, 0.7)},
     "sexy": {"energy": (None, 0.7)},
 }
-MOOD_PHRASE_MAX_WORDS = 2
 # Words that make a mood word not apply: "not sad", "nothing too slow", "less aggressive".
 NEGATORS = frozenset("not no nothing without never less isnt dont doesnt arent non nor".split())
 _INTENSIFIERS = frozenset("too very so that overly super really the any much".split())

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -124,8 +124,16 @@ class ProfileStore:
             return
         if self.path.is_dir():
             raise ProfileCorruptError(f"profile path {self.path} is a folder: move it away or set SEGUE_DATA_DIR")
+        journal = self.path.with_name(self.path.name + "-journal")
         try:
+            if journal.exists():
+                # A writer was killed mid-transaction: its journal holds the pages to put back, and only a
+                # read-write connection rolls them back (SQLite's own recovery, to the last committed state).
+                with closing(sqlite3.connect(self.path, timeout=5)) as recover:
+                    recover.execute("SELECT count(*) FROM sqlite_master").fetchone()
             con = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
+        except sqlite3.OperationalError as exc:
+            raise ProfileError(f"profile database {self.path} cannot be read now ({exc}): try again") from None
         except sqlite3.Error as exc:
             raise self._corrupt(exc) from None
         try:
@@ -134,6 +142,8 @@ class ProfileStore:
                 raise self._corrupt(result[0] if result else "quick_check returned nothing")
             version = con.execute("PRAGMA user_version").fetchone()[0]
             tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        except sqlite3.OperationalError as exc:  # locked by a writer for longer than the timeout
+            raise ProfileError(f"profile database {self.path} cannot be read now ({exc}): try again") from None
         except sqlite3.Error as exc:
             raise self._corrupt(exc) from None
         finally:

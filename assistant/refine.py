@@ -82,6 +82,9 @@ _NEW_MARKERS = re.compile(
     r"different|change of plans?|switch to|now (?:give|play|make|some|i want)|give me|play me|make me|i want|"
     r"i'd like|i would like|can i (?:get|have)|could i (?:get|have)|how about|what about|let's (?:do|have|try)|"
     r"(?:build|create|make) (?:a|me a|another) (?:playlist|mix)|playlist (?:of|with|for))\b")
+_SMALL_TALK = re.compile(r"^\W*(?:thanks|thank you|thx|ty|cheers|hi|hello|hey|yo|ok|okay|cool|great|nice|awesome|"
+                         r"perfect|good|lovely|wow|yes|yeah|yep|no|nope|help|/help|bye|goodbye)"
+                         r"(?:\W+(?:so much|a lot|very much|you|again|there|segue|thanks|great|nice|cool))*\W*$")
 _QUESTION_START = re.compile(r"^\W*(?:why|what|what's|whats|which|who|who's|whos|when|how|is|does|did|are|was|"
                              r"tell me|explain)\b")
 _SWAP = re.compile(r"\b(?:swap|switch|exchange|flip|trade)\b")
@@ -179,13 +182,13 @@ def find_positions(low: str, n: int, *, bare: bool = False) -> list[int]:
             taken.append((start, end))
             found.append((start, positions))
 
+    for m in _SECOND_LAST.finditer(low):
+        add(m.start(), m.end(), [n - 2])
     for m in _EDGE_RUN.finditer(low):
         k = _count(m.group(2))
         if k:
             first = m.group(1) in ("first", "top")
             add(m.start(), m.end(), list(range(k)) if first else list(range(max(n - k, 0), n)))
-    for m in _SECOND_LAST.finditer(low):
-        add(m.start(), m.end(), [n - 2])
     for m in _NUMBERED.finditer(low):
         numbers = [int(m.group(1))]
         end = m.end()
@@ -310,7 +313,7 @@ def classify(message: str, playlist: Playlist | None, parser: RequestParser) -> 
 
 def _classify(text: str, playlist: Playlist | None, parser: RequestParser) -> Edit:
     low = normalize(text).replace("’", "'")
-    if not _meaningful(text):
+    if not _meaningful(text) or _SMALL_TALK.search(low):
         return Edit("message")
     if _UNDO.search(low):
         return Edit("undo")
@@ -322,6 +325,8 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser) -> Ed
         return Edit("start_over")
     tracks = playlist.tracks if playlist is not None else []
     if not tracks:
+        if _QUESTION_START.search(low) and find_positions(low, 0):
+            return Edit("question")  # about a track, before there is any
         return Edit("new", parsed=parser.analyse(text))
 
     n = len(tracks)
@@ -359,9 +364,12 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser) -> Ed
     found = parsed.found & REFINE_FIELDS
     if features or found:
         return Edit("refine", features=features, labels=labels, parsed=parsed)
+    if m := _NEGATIVE_START.match(low):  # "no more Drake" with no Drake in the catalog: say so, change nothing
+        return Edit("message", unknown_title=text[m.end():].strip(" .!?\"'") or text)
     return Edit("new", parsed=parsed)
 
 
+_NEGATIVE_START = re.compile(r"^\W*(?:no more|no|without|nothing (?:by|from)|not|skip|exclude|less|ban)\s+")
 _RELATIVE_ANY = re.compile("|".join(f"(?:{p.pattern})" for p, _, _ in _RELATIVE))
 
 
@@ -434,8 +442,10 @@ def _removal(text: str, low: str, tracks: list[Track], parsed: ParsedRequest) ->
     titles = find_titles(text, tracks)
     artist_tracks = find_artist_tracks(text, tracks)
     named_artists = parsed.spec.exclude_artists or parsed.spec.seed_artists
-    if titles and not (artist_tracks and set(artist_tracks) >= set(titles) and not _names_title(low)):
+    if titles and not (artist_tracks and set(artist_tracks) >= set(titles)):
         return Edit("remove", positions=titles)
+    if artist_tracks and _ONE_SONG.search(low):  # "remove the M83 song": that track, not the artist
+        return Edit("remove", positions=artist_tracks[:1])
     if named_artists or artist_tracks:
         return Edit("exclude", parsed=parsed, positions=artist_tracks)
     if parsed.spec.exclude_genres or parsed.spec.genres:
@@ -446,8 +456,7 @@ def _removal(text: str, low: str, tracks: list[Track], parsed: ParsedRequest) ->
     return None
 
 
-def _names_title(low: str) -> bool:
-    return bool(re.search(r"\b(?:the song|the track|that song|that track)\b", low))
+_ONE_SONG = re.compile(r"\b(?:song|track|tune|one)\b(?!s)")
 
 
 def _added_count(low: str) -> int | None:

@@ -20,6 +20,9 @@ from assistant.playlist import Playlist
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
+    from assistant.api import MusicAssistant
+    from assistant.chat import Chat, Reply
+
 TABLE_HEADERS: list[str] = ["#", "Title", "Artist", "Year", "Length", "BPM", "Energy", "Why it fits"]
 EXPORT_FORMATS: tuple[str, ...] = ("m3u", "xspf", "json", "csv")
 
@@ -129,25 +132,60 @@ def write_exports(playlist: Playlist, directory: Path) -> dict[str, Path]:
     return paths
 
 
-def backend_markdown(llm_info: dict[str, Any], catalog_name: str, n_tracks: int) -> str:
-    """The "what is in use" panel: LLM backend, model (and server URL), catalog and its size."""
-    lines = [
-        f"**LLM backend:** {escape_markdown(str(llm_info.get('backend', '?')))}",
-        f"**Model:** {escape_markdown(str(llm_info.get('model') or '?'))}",
-    ]
-    if llm_info.get("url"):
-        lines.append(f"**Server:** {escape_markdown(str(llm_info['url']))}")
-    lines.append(f"**Catalog:** {escape_markdown(catalog_name)} ({n_tracks:,} tracks)")
+def reply_text(reply: Reply) -> str:
+    """A reply's text followed by its notices, one per line (plain text: escape it before display)."""
+    return "\n".join([reply.text.rstrip(), *(f"Note: {n}" for n in reply.notices if n)])
+
+
+def reply_data(reply: Reply | None, text: str | None = None, playlist: Playlist | None = None) -> dict[str, Any]:
+    """What the API returns beside the chat: the reply's plain text, kind, notices, changes and the whole
+    current playlist (`export.playlist_dict`: track ids, every catalog field, why each track fits)."""
+    from assistant.export import playlist_dict
+
+    if reply is not None:
+        text, playlist = reply_text(reply), reply.playlist
+    return {
+        "text": text or "",
+        "kind": reply.kind if reply is not None else "message",
+        "changes": {"added": list(reply.changes.added), "removed": list(reply.changes.removed),
+                    "summary": reply.changes.summary} if reply is not None else None,
+        "playlist": playlist_dict(playlist) if playlist is not None else None,
+    }
+
+
+def backend_markdown(llm_info: dict[str, Any] | None, catalog_name: str, n_tracks: int) -> str:
+    """The "what is in use" panel: LLM backend and model, catalog file name and size. Server URLs and
+    file paths stay out of it: every visitor of the page sees it."""
+    if llm_info is None:
+        lines = ["**LLM:** none (replies are written from the metadata)"]
+    else:
+        lines = [f"**LLM backend:** {escape_markdown(str(llm_info.get('backend', '?')))}",
+                 f"**Model:** {escape_markdown(str(llm_info.get('model') or '?'))}"]
+        if llm_info.get("reachable") is False:
+            lines.append("**Status:** the LLM server does not answer")
+    name = Path(catalog_name).name or catalog_name
+    lines.append(f"**Catalog:** {escape_markdown(name)} ({n_tracks:,} tracks)")
     return "  \n".join(lines)
 
 
 @dataclass
 class UISession:
-    """What one browser session owns: its chat, the messages shown, and a folder for its export files."""
+    """What one browser session owns: its assistant (whose in-memory taste holds this listener's thumbs),
+    its current chat, the messages shown, and a folder for its export files."""
 
-    chat: Any
+    assistant: MusicAssistant
+    chat: Chat
     history: list[dict[str, str]] = field(default_factory=list)
     _export_dir: Path | None = None
+
+    @classmethod
+    def start(cls, assistant: MusicAssistant) -> UISession:
+        return cls(assistant, assistant.start_chat())
+
+    def new_chat(self) -> None:
+        """A fresh chat and an empty screen; the thumbs given so far keep steering this session's playlists."""
+        self.chat = self.assistant.start_chat()
+        self.history = []
 
     def export_dir(self) -> Path:
         if self._export_dir is None:

@@ -49,15 +49,17 @@ from assistant.lexicon import (
     mood_ranges,
     normalize,
 )
+from assistant.llm.errors import LLMError
+from assistant.prompts import render_prompt
 from assistant.spec import FEATURE_NAMES, MAX_MINUTES, MAX_TRACKS, FeatureName, Ordering, PlaylistSpec, Popularity
 from retrieval.catalog import Track
 from retrieval.filters import Range
 from retrieval.lexical import STOPWORDS
+from retrieval.settings import Settings, get_settings
 
 if TYPE_CHECKING:
     from assistant.llm.base import LLMClient
     from retrieval.index import TrackIndex
-    from retrieval.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -399,6 +401,7 @@ class ParsedRequest:
     spec: PlaylistSpec
     found: frozenset[str]
     phrases: list[tuple[str, str]]  # (spec field, words of the request)
+    request: str = ""  # the request as read (cleaned, capped)
 
     @property
     def constrained(self) -> bool:
@@ -687,8 +690,10 @@ class RequestParser:
             kind = "positive"
         best: tuple[float, int, int] | None = None
         for j in candidates:
-            if not req.free(i, j):
+            if not req.free(i, j) or (j - i > 1 and req.words[j - 1] in _CONTEXT_WORDS):
                 break
+            if req.words[j - 1] in STOPWORDS:
+                continue  # names seldom end in "the", "and", "a"
             key = req.key(i, j)
             if self.vocab.is_ordinary(key) or req.inside_quote(i, j) or req.followed_by(j, "by"):
                 continue
@@ -816,20 +821,13 @@ class RequestParser:
         remove: list[tuple[int, int]] = [(f.start, f.end) for f in findings]
         for f in findings:
             phrases.append((f.field, req.text[f.start:f.end]))
-            if f.field == "years":
-                continue
-            if f.field == "features":
-                continue
-            values.setdefault(f.field, f.value)
+            if f.field not in ("years", "features"):
+                values.setdefault(f.field, f.value)  # the first mention of a field wins
         years = [f for f in findings if f.field == "years"]
         if years:
             lo, hi = merge_years(years)
             values["year_min"] = None if lo is None else min(max(lo, 1900), 2100)
             values["year_max"] = None if hi is None else min(max(hi, 1900), 2100)
-            if values["year_min"] is None:
-                del values["year_min"]
-            if values["year_max"] is None:
-                del values["year_max"]
         explicit = [{f.value[0]: f.value[1]} for f in findings if f.field == "features"]
         features = combine_features(explicit, mood_groups)
         if features:
@@ -869,7 +867,7 @@ class RequestParser:
             log.debug("parsed spec invalid (%s); keeping the description only", exc.errors()[0]["msg"])
             spec, values = PlaylistSpec(description=values["description"]), {"description": values["description"]}
         found = frozenset(k for k in values if k != "description" or values[k])
-        return ParsedRequest(spec, found, phrases)
+        return ParsedRequest(spec, found, phrases, req.text)
 
 
 def _negation_start(words: list[str], i: int) -> int:
@@ -931,7 +929,14 @@ class SpecProposal(BaseModel):
 # to exactly 1.0, which no model meant.
 MIN_RANGE_WIDTH = {"tempo": 10.0}
 MIN_UNIT_RANGE_WIDTH = 0.1
+EDGE_SHARE = 0.01
+# A proposed count below this is noise (the parser reads "3 songs" itself).
+MIN_PROPOSED_TRACKS = 5
+# A proposed artist or title must be written in the request (fuzzily): the model may fix a spelling the
+# parser missed, but an artist the listener never named is an invention, however real the name.
+MENTION_CUTOFF = 85.0
 SPEC_MAX_TOKENS = 300
+LLM_FALLBACK = "The language model is unavailable ({reason}); the request was read without it."
 
 
 def _clip_range(name: str, r: FeatureProposal) -> Range | None:
@@ -940,9 +945,10 @@ def _clip_range(name: str, r: FeatureProposal) -> Range | None:
     hi = None if r.max is None else min(max(r.max, lo_bound), hi_bound)
     if lo is not None and hi is not None and lo > hi:
         return None
-    if lo == lo_bound:
+    edge = (hi_bound - lo_bound) * EDGE_SHARE  # a bound at the edge of the scale constrains nothing
+    if lo is not None and lo <= lo_bound + edge:
         lo = None
-    if hi == hi_bound:
+    if hi is not None and hi >= hi_bound - edge:
         hi = None
     if lo is None and hi is None:
         return None
@@ -954,11 +960,18 @@ def _year(value: int | None, vocab: Vocabulary) -> int | None:
     return value if value is not None and 1900 <= value <= vocab.latest_year + 1 else None
 
 
+def _mentioned(name: str, request_key: str) -> bool:
+    key = name_key(name)
+    return bool(key) and fuzz.partial_ratio(key, request_key) >= MENTION_CUTOFF
+
+
 def merge_proposal(parsed: ParsedRequest, proposal: SpecProposal, vocab: Vocabulary) -> PlaylistSpec:
     """The parser's spec completed by an LLM's proposal. Every proposed value is checked against the catalog
-    (unknown genres, artists and titles are dropped), ranges are clipped, numbers bounded; a field the
-    parser read from the request itself is never overridden."""
+    (unknown genres, artists and titles are dropped; artists and titles must also be written in the
+    request), ranges are clipped, numbers bounded; a field the parser read from the request itself is
+    never overridden."""
     base, found = parsed.spec, parsed.found
+    request_key = name_key(parsed.request)
     out: dict[str, Any] = base.model_dump()
 
     def take(name: str, value: Any) -> None:
@@ -969,12 +982,15 @@ def merge_proposal(parsed: ParsedRequest, proposal: SpecProposal, vocab: Vocabul
     excluded = [g for p in proposal.exclude_genres for g in vocab.resolve_genre(p) if g not in base.genres]
     take("genres", list(dict.fromkeys(genres)))
     take("exclude_genres", list(dict.fromkeys(excluded)))
-    seeds = [a for a in map(vocab.resolve_artist, proposal.seed_artists) if a and a not in base.exclude_artists]
-    banned = [a for a in map(vocab.resolve_artist, proposal.exclude_artists) if a and a not in base.seed_artists]
+    seeds = [a for a in map(vocab.resolve_artist, proposal.seed_artists)
+             if a and a not in base.exclude_artists and _mentioned(a, request_key)]
+    banned = [a for a in map(vocab.resolve_artist, proposal.exclude_artists)
+              if a and a not in base.seed_artists and _mentioned(a, request_key)]
     take("seed_artists", list(dict.fromkeys(seeds)))
     take("exclude_artists", list(dict.fromkeys(banned)))
     artists = out["seed_artists"] or [None]
-    tracks = [t for title in proposal.seed_titles for a in artists if (t := vocab.resolve_track(title, a))]
+    tracks = [t for title in proposal.seed_titles if _mentioned(title, request_key)
+              for a in artists if (t := vocab.resolve_track(title, a))]
     take("seed_tracks", [t for t in dict.fromkeys(tracks) if t not in base.exclude_tracks])
     if not found & {"year_min", "year_max"}:
         lo, hi = _year(proposal.year_min, vocab), _year(proposal.year_max, vocab)
@@ -985,7 +1001,8 @@ def merge_proposal(parsed: ParsedRequest, proposal: SpecProposal, vocab: Vocabul
         if f.name in FEATURE_NAMES and f.name not in features and (r := _clip_range(f.name, f)):
             features[f.name] = r
     out["features"] = features
-    take("n_tracks", None if proposal.n_tracks is None or proposal.n_tracks < 1 else min(proposal.n_tracks, MAX_TRACKS))
+    take("n_tracks", None if proposal.n_tracks is None or proposal.n_tracks < MIN_PROPOSED_TRACKS
+         else min(proposal.n_tracks, MAX_TRACKS))
     take("minutes", None if proposal.minutes is None or proposal.minutes <= 0 else min(proposal.minutes, MAX_MINUTES))
     take("max_per_artist", None if proposal.max_per_artist is None or proposal.max_per_artist < 1
          else min(proposal.max_per_artist, MAX_TRACKS))
@@ -1004,19 +1021,15 @@ def merge_proposal(parsed: ParsedRequest, proposal: SpecProposal, vocab: Vocabul
 
 def propose_spec(llm: LLMClient, request: str, vocab: Vocabulary) -> SpecProposal:
     """Ask the LLM to fill `SpecProposal` for a request (raises `LLMError` on failure)."""
-    from assistant.prompts import render_prompt
-
     prompt = render_prompt("spec_extraction", request=request, genres=", ".join(sorted(vocab.labels)),
                            latest_year=vocab.latest_year)
     return llm.structured([{"role": "user", "content": prompt}], SpecProposal, max_tokens=SPEC_MAX_TOKENS)
 
 
 def understand(request: str, index: TrackIndex | Vocabulary, llm: LLMClient | None = None, *,
-               settings: Settings | None = None) -> PlaylistSpec:
-    """The spec of a request: the parser's, completed by the LLM's checked proposal when the LLM is capable."""
-    from assistant.llm.errors import LLMError
-    from retrieval.settings import get_settings
-
+               settings: Settings | None = None, notices: list[str] | None = None) -> PlaylistSpec:
+    """The spec of a request: the parser's, completed by the LLM's checked proposal when the LLM is capable.
+    When the LLM fails, the parser's spec is returned and a line for the listener is added to `notices`."""
     vocab = index if isinstance(index, Vocabulary) else Vocabulary.for_index(index)
     max_chars = (settings or get_settings()).max_message_chars
     parsed = RequestParser(vocab, max_chars).analyse(request)
@@ -1029,5 +1042,7 @@ def understand(request: str, index: TrackIndex | Vocabulary, llm: LLMClient | No
         proposal = propose_spec(llm, clean(request, max_chars), vocab)
     except LLMError as exc:
         log.debug("LLM spec proposal failed, using the parser's spec: %s", exc)
+        if notices is not None:
+            notices.append(LLM_FALLBACK.format(reason=exc))
         return parsed.spec
     return merge_proposal(parsed, proposal, vocab)

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
     from evals.systems import QueryResult
 
-SYSTEM_ORDER = ("segue", "bm25", "dense", "popularity", "random")
+SYSTEM_ORDER = ("segue", "segue_personalised", "bm25", "dense", "popularity", "random")
 
 
 @dataclass
@@ -92,6 +92,9 @@ def print_ranking_table(payload: dict[str, Any], out: "Console | None" = None) -
                       style="bold" if name == "segue" else None)
     if "segue_vs_bm25" in payload:
         table.add_row("segue ÷ bm25", *(_fmt(payload["segue_vs_bm25"][m]) for m in metrics), "", style="italic")
+    if "personalisation_gain" in payload:
+        table.add_row("personalised − segue", *(_fmt(payload["personalisation_gain"][m]) for m in metrics), "",
+                      style="italic")
     published = payload.get("published")
     if published:
         table.add_section()
@@ -290,7 +293,9 @@ def run_all(settings: Any, out_dir: Path, limit: int | None = None, n_constraint
         notes.append(f"{name}: {time.perf_counter() - start:.0f} s wall time")
         print_result(result)
 
+    start = time.perf_counter()
     built = hidden_titles_index(settings, "eval", progress)
+    notes.append(f"titles index (eval playlists hidden): {time.perf_counter() - start:.0f} s wall time")
     timed("titles", lambda: run_titles(settings, 0, limit, progress=progress, built=built))
     timed("titles --seeds 5", lambda: run_titles(settings, 5, limit, progress=progress, built=built))
     timed("cpcd", lambda: run_cpcd(settings, limit=limit, progress=progress))
@@ -298,6 +303,6 @@ def run_all(settings: Any, out_dir: Path, limit: int | None = None, n_constraint
     timed("constraints", lambda: run_constraints(assistant, n_constraints, 0, progress))
     requests = load_requests(default_request_files())
     timed("requests", lambda: run_requests(assistant, requests[:limit], progress=progress))
-    timed("explanations", lambda: run_explanations(assistant, get_llm(settings), requests[:explanations],
-                                                   progress=progress))
+    explained = requests[:min(explanations, limit or explanations)]
+    timed("explanations", lambda: run_explanations(assistant, get_llm(settings), explained, progress=progress))
     return results, write_report(results, out_dir, notes)

@@ -78,10 +78,10 @@ def named_artists(text: str, lookup: dict[str, str]) -> set[str]:
     return {key for _, _, key in spans}
 
 
-def _chat_sender(assistant: Any) -> Any:
-    """`MusicAssistant.start_chat().send` when the conversation engine exists, else None."""
+def _chat_sender(assistant: Any) -> Callable[[str], Any] | None:
+    """A fresh `MusicAssistant.start_chat()` per request, its `send`; None before the chat engine exists."""
     start_chat = getattr(assistant, "start_chat", None)
-    return start_chat().send if callable(start_chat) else None
+    return (lambda text: start_chat().send(text)) if callable(start_chat) else None
 
 
 def run_requests(assistant: Any, requests: Sequence[str], with_text: bool = False,

@@ -9,9 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from evals.corpora import hidden_titles_index
+from evals.corpora import EvalDataError, hidden_titles_index
 from evals.report import SuiteResult, ranking_payload
-from evals.systems import EvalQuery, catalog_artist_resolver, run_rankers, standard_rankers
+from evals.systems import (
+    EvalQuery,
+    PersonalisedSegueRanker,
+    catalog_artist_resolver,
+    run_rankers,
+    standard_rankers,
+)
 from retrieval.catalog import CatalogPlaylist
 from retrieval.index import TrackIndex
 from retrieval.settings import Settings
@@ -26,17 +32,28 @@ def title_queries(playlists: Sequence[CatalogPlaylist], seeds: int = 0) -> list[
 
 
 def run_titles(settings: Settings, seeds: int = 0, limit: int | None = None, split: str = "eval",
-               progress: bool = True, built: tuple[TrackIndex, list[CatalogPlaylist]] | None = None) -> SuiteResult:
-    """Every system on the title queries of `split`; `built` reuses a (index, playlists) pair already built."""
+               progress: bool = True, built: tuple[TrackIndex, list[CatalogPlaylist]] | None = None,
+               personalised: bool = False) -> SuiteResult:
+    """Every system on the title queries of `split`; `built` reuses a (index, playlists) pair already built.
+    `personalised` adds `segue_personalised` (the seeds as a listener's liked tracks) to the same run."""
+    if personalised and not seeds:
+        raise EvalDataError("--personalised needs --seeds N: the seed tracks are the listener's liked tracks")
     index, playlists = built or hidden_titles_index(settings, split, progress)
     queries = title_queries(playlists, seeds)[:limit]
-    rankers = standard_rankers(index, resolve_artists=catalog_artist_resolver(index))
+    resolver = catalog_artist_resolver(index)
+    rankers = standard_rankers(index, resolve_artists=resolver)
+    if personalised:
+        rankers.insert(1, PersonalisedSegueRanker(index, resolve_artists=resolver))
     # R-precision looks |gold| deep, and a few playlists hold more than 100 tracks.
     results = run_rankers(rankers, queries, TITLE_METRICS, depth=lambda q: max(DEPTH, len(q.gold)),
                           progress=progress, description=f"titles{f' +{seeds} seeds' if seeds else ''}")
     index.embedder.flush()
     suite = f"titles-seeds{seeds}" if seeds else "titles"
     payload = ranking_payload(suite, results, TITLE_METRICS)
+    if personalised:
+        systems = payload["systems"]
+        payload["personalisation_gain"] = {m: round(systems["segue_personalised"][m] - systems["segue"][m], 4)
+                                           for m in TITLE_METRICS}
     payload["setup"] = {
         "split": split,
         "queries": len(queries),

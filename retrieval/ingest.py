@@ -27,7 +27,7 @@ from retrieval.snapshot import Snapshot, read_manifest, read_snapshot, write_sna
 from retrieval.store import VectorStore
 from retrieval.text import track_text
 
-EMBED_BATCH = 1024  # tracks per Chroma upsert (and per progress step)
+EMBED_BATCH = 512  # tracks per Chroma upsert (and per progress step)
 ENCODE_BATCH = 64  # texts per forward pass of the encoder
 
 

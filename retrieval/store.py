@@ -11,6 +11,8 @@ idempotent: upsert and delete by id, reads), and a server that stays down become
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +34,9 @@ CALL_TIMEOUT_S = 60.0
 RETRY_PAUSES_S = (0.2, 0.6)
 # Collection metadata key holding the catalog fingerprint of the last complete ingest ("" while one runs).
 FINGERPRINT_KEY = "segue_fingerprint"
+SQLITE_FILE = "chroma.sqlite3"
+SQLITE_HEADER = b"SQLite format 3\x00"
+CHROMA_TABLES = frozenset({"collections", "segments", "embeddings", "embedding_metadata"})
 
 
 @dataclass(frozen=True)
@@ -97,12 +102,56 @@ def _connect(settings: Settings) -> Any:
         _set_timeout(client)
         return client
     path = settings.index_dir / "chroma"
+    check_embedded_db(path)
     path.mkdir(parents=True, exist_ok=True)
     try:
         return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
     except Exception as exc:
         raise IndexCorruptError(f"the index in {path} cannot be opened ({_first_line(exc)}); "
                                 f"move it aside and run `segue ingest`") from None
+
+
+def check_embedded_db(path: Path) -> None:
+    """Raise IndexCorruptError when `path` holds a chroma.sqlite3 that is not a whole Chroma database.
+
+    Chroma silently replaces a database file it cannot read with a new, empty one (measured with 1.5.9):
+    the index would be lost and every search would answer nothing. The checks read only the header and
+    the schema, so they cost the same at any catalog size.
+    """
+    db = path / SQLITE_FILE
+    try:
+        size = db.stat().st_size
+    except FileNotFoundError:
+        return
+    if size == 0:  # nothing to lose: Chroma writes its schema into it
+        return
+    try:
+        with open(db, "rb") as fh:
+            header = fh.read(100)
+        if len(header) < 100 or not header.startswith(SQLITE_HEADER):
+            problem = "not an SQLite database"
+        elif _hot_journal(db):
+            problem = ""  # a write was cut short (a killed ingest): SQLite rolls it back on the next open
+        else:
+            page_size = int.from_bytes(header[16:18], "big")
+            page_size = 65536 if page_size == 1 else page_size
+            # the page count in the header is valid when its "version-valid-for" equals the change counter
+            pages = int.from_bytes(header[28:32], "big") if header[92:96] == header[24:28] else 0
+            with contextlib.closing(sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True, timeout=1)) as con:
+                tables = {row[0] for row in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            problem = ("truncated" if size < pages * page_size
+                       else "Chroma tables missing" if not CHROMA_TABLES <= tables else "")
+    except (OSError, sqlite3.Error) as exc:
+        # another process writing (an ingest) holds the lock: that database is alive, not damaged
+        problem = "" if "locked" in str(exc).lower() else _first_line(exc)
+    if problem:
+        raise IndexCorruptError(f"the index database {db} is damaged ({problem}): move {path.parent} aside "
+                                f"and run `segue ingest`")
+
+
+def _hot_journal(db: Path) -> bool:
+    journal = db.with_name(db.name + "-journal")
+    return journal.exists() and journal.stat().st_size > 0
 
 
 def _set_timeout(client: Any) -> None:
@@ -141,7 +190,8 @@ class VectorStore:
                 f"Chroma server at {self.settings.chroma_url} failed ({_first_line(exc)}): "
                 f"check that it runs and SEGUE_CHROMA_URL"
             )
-        return IndexCorruptError(f"the index in {self.where} cannot be read ({_first_line(exc)})")
+        return IndexCorruptError(f"the index in {self.where} cannot be read ({_first_line(exc)}): "
+                                 f"move {self.settings.index_dir} aside and run `segue ingest`")
 
     def _call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         pauses = RETRY_PAUSES_S if self.is_server else ()
@@ -181,6 +231,11 @@ class VectorStore:
     def delete(self, collection: Any, ids: Sequence[str]) -> None:
         for start in range(0, len(ids), MAX_BATCH):
             self._call(collection.delete, ids=list(ids[start:start + MAX_BATCH]))
+
+    def drop(self) -> None:
+        """Delete both collections and everything in them (temporary namespaces of benchmarks and evals)."""
+        for collection in (self.tracks, self.playlists):
+            self._call(self._client.delete_collection, collection.name)
 
     def set_fingerprint(self, collection: Any, fingerprint: str) -> None:
         """Record (in Chroma itself, so it holds for every client of a server) which catalog the collection

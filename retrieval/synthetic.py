@@ -1,7 +1,7 @@
 """Synthetic catalogs of any size for the scale benchmark, grown from the real indexed catalog.
 
 Track `i` is a copy of a real track: the real catalog is repeated in shuffled "generations" (generation 0
-is the real tracks themselves). Later generations get their own artists, albums and ids (the name plus
+is the real tracks as they are). Later generations get their own artists, albums and ids (the name plus
 " #g"), jittered audio features, popularity and duration, and the real vector plus Gaussian noise,
 renormalised. So metadata follows the real catalog's distributions (genres, years, features, tracks per
 artist) and vectors keep the real neighbourhood structure without running the encoder: the benchmark
@@ -26,7 +26,7 @@ CHUNK = 50_000  # rows of noise drawn at once (bounds the temporary memory at la
 
 def synthetic_catalog(tracks: Sequence[Track], vectors: np.ndarray, n: int, *, seed: int = 0,
                       noise: float = VECTOR_NOISE) -> tuple[list[Track], np.ndarray]:
-    """`n` tracks and their (n, dim) float32 unit vectors, drawn from the real `tracks` and `vectors`."""
+    """`n` new tracks and their (n, dim) float32 unit vectors, drawn from the real `tracks` and `vectors`."""
     if not len(tracks) or len(tracks) != len(vectors):
         raise ValueError("need real tracks with one vector each")
     rng = np.random.default_rng(seed)
@@ -48,7 +48,7 @@ def synthetic_catalog(tracks: Sequence[Track], vectors: np.ndarray, n: int, *, s
     gc.disable()
     try:
         synthetic = [
-            tracks[j].model_copy(update=_copy_fields(tracks[j], g, zip(names, values))) if g else tracks[j]
+            tracks[j].model_copy(update=_copy_fields(tracks[j], g, zip(names, values))) if g else tracks[j].model_copy()
             for j, g, values in zip(order.tolist(), generation.tolist(), zip(*jitter.values()))
         ]
     finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import gzip
 import os
@@ -136,7 +137,7 @@ HOSTILE_TITLES = (
     '<img src=x onerror="window.__xss=1">',
     "**Bold** [click](javascript:window.__xss=2) & <b>Co</b>",
 )
-UI_PLAYLISTS = 24  # every 16th playlist: ~1,300 real tracks, enough for the chat to build and refine
+UI_PLAYLISTS_PER_GENRE = 2  # of 20-60 tracks each: ~550 real tracks over all six genres, quick to embed
 
 
 @pytest.fixture(scope="session")
@@ -145,8 +146,11 @@ def ui_data_dir(catalog: Catalog, tmp_path_factory: pytest.TempPathFactory) -> P
     from retrieval.ingest import ingest
 
     root = tmp_path_factory.mktemp("ui")
-    chosen = {p.playlist_id for p in catalog.playlists[::16][:UI_PLAYLISTS]}
-    path = write_catalog_slice(root / "catalog.csv", chosen)
+    picked: dict[str, list[str]] = {}
+    for p in catalog.playlists:
+        if 20 <= len(p.track_ids) <= 60 and len(picked.setdefault(p.genre, [])) < UI_PLAYLISTS_PER_GENRE:
+            picked[p.genre].append(p.playlist_id)
+    path = write_catalog_slice(root / "catalog.csv", {pid for ids in picked.values() for pid in ids})
     with open(path, encoding="utf-8", newline="") as fh:
         reader = csv.DictReader(fh)
         fields, template = reader.fieldnames or [], next(reader)
@@ -161,16 +165,16 @@ def ui_data_dir(catalog: Catalog, tmp_path_factory: pytest.TempPathFactory) -> P
     return data_dir
 
 
-@pytest.fixture(scope="session")
-def ui_url(ui_data_dir: Path) -> Iterator[str]:
-    """URL of `python app.py` serving the UI on a free loopback port over `ui_data_dir` (embedded LLM)."""
+@contextlib.contextmanager
+def serve_app(data_dir: Path, *args: str, **env_vars: str) -> Iterator[str]:
+    """`python app.py --port P ARGS` over `data_dir` on a free loopback port while the block runs; yields its URL."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SEGUE_")}
-    env.update(SEGUE_DATA_DIR=str(ui_data_dir), SEGUE_THREADS=str(TEST_THREADS),
-               SEGUE_LLM_THREADS=str(TEST_THREADS), HF_HUB_OFFLINE="1", GRADIO_ANALYTICS_ENABLED="False")
+    env.update(SEGUE_DATA_DIR=str(data_dir), SEGUE_THREADS=str(TEST_THREADS),
+               SEGUE_LLM_THREADS=str(TEST_THREADS), HF_HUB_OFFLINE="1", GRADIO_ANALYTICS_ENABLED="False", **env_vars)
     repo = Path(__file__).resolve().parents[1]
     with tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen([sys.executable, str(repo / "app.py"), "--port", str(port)], cwd=repo,
+        proc = subprocess.Popen([sys.executable, str(repo / "app.py"), "--port", str(port), *args], cwd=repo,
                                 stdout=subprocess.DEVNULL, stderr=err, env=env)
         url = f"http://127.0.0.1:{port}"
         try:
@@ -195,3 +199,10 @@ def ui_url(ui_data_dir: Path) -> Iterator[str]:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+@pytest.fixture(scope="session")
+def ui_url(ui_data_dir: Path) -> Iterator[str]:
+    """URL of `python app.py` serving the UI on a free loopback port over `ui_data_dir` (embedded LLM)."""
+    with serve_app(ui_data_dir) as url:
+        yield url

@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from assistant.builder import (
+    BuildConfig,
     DEFAULT_MAX_PER_ARTIST,
     LENGTH,
     PlaylistBuilder,
@@ -189,6 +190,16 @@ def test_too_short_pool_reports_length(slice_index):
     relaxed = {r.constraint: r.reason for r in playlist.relaxed}
     assert LENGTH in relaxed and "50 asked for" in relaxed[LENGTH]
     assert violations(playlist, spec, slice_index) == []
+
+
+def test_minutes_beyond_the_track_limit_report_length(slice_index):
+    builder = PlaylistBuilder(slice_index, config=BuildConfig(max_tracks=10))
+    spec = PlaylistSpec(description="slow jams", minutes=120, features={"tempo": {"max": 90}})
+    playlist = builder.build(spec)
+    assert len(playlist.tracks) == 10
+    relaxed = {r.constraint: r.reason for r in playlist.relaxed}
+    assert list(relaxed) == [LENGTH] and "more than 10 tracks" in relaxed[LENGTH]
+    assert all(t.tempo <= 90 for t in playlist.tracks)
 
 
 def test_minutes_land_within_one_track_of_the_target(builder, slice_index):

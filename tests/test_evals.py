@@ -36,15 +36,23 @@ def _ranking_schema(payload: dict, metrics: set[str]) -> None:
 
 @pytest.fixture(scope="module")
 def titles_base(slice_catalog, slice_index):
-    """A third of the slice's playlists (both splits represented) with the slice's vectors as known."""
-    playlists = slice_catalog.playlists[:20]
+    """Three eval and five training playlists of the slice, with the slice's vectors as known ones."""
+    evals = [p for p in title_playlists(slice_catalog.playlists, "eval")][:3]
+    playlists = evals + [p for p in slice_catalog.playlists if p not in evals][:5]
     keep = {t for p in playlists for t in p.track_ids}
     tracks = [t for t in slice_catalog.tracks if t.track_id in keep]
     known = {text: slice_index.vectors[i] for i, text in enumerate(slice_index.texts)}
     return tracks, playlists, known
 
 
-def test_hidden_titles_index_hides_eval_playlists_and_their_labels(titles_base, settings: Settings):
+@pytest.fixture(scope="module")
+def titles_settings(tmp_path_factory) -> Settings:
+    """One data dir for the titles tests, so the second builds from the first one's embedding cache."""
+    return Settings(data_dir=tmp_path_factory.mktemp("titles"), threads=1)
+
+
+def test_hidden_titles_index_hides_eval_playlists_and_their_labels(titles_base, titles_settings: Settings):
+    settings = titles_settings
     tracks, playlists, _ = titles_base
     index, queries = hidden_titles_index(settings, "eval", progress=False, base=titles_base)
     hidden = {p.playlist_id for p in queries}
@@ -68,11 +76,12 @@ def test_hidden_titles_index_hides_eval_playlists_and_their_labels(titles_base, 
         title_playlists(playlists, "test")
 
 
-def test_titles_suite_schema_and_cache(titles_base, settings: Settings):
-    built = hidden_titles_index(settings, "eval", progress=False, base=titles_base)
+def test_titles_suite_schema_and_cache(titles_base, titles_settings: Settings):
+    settings = titles_settings
+    hidden_titles_index(settings, "eval", progress=False, base=titles_base)
     assert (settings.data_dir / "cache").is_dir()
-    again = hidden_titles_index(settings, "eval", progress=False, base=titles_base)
-    assert again[0].embedder.embedded == 0  # every changed text came from the disk cache
+    built = hidden_titles_index(settings, "eval", progress=False, base=titles_base)
+    assert built[0].embedder.embedded == 0  # every changed text came from the disk cache
     result = run_titles(settings, limit=5, progress=False, built=built)
     payload = result.payload
     assert payload["suite"] == "titles" and payload["n"] == min(5, len(built[1]))
@@ -142,9 +151,9 @@ def test_cpcd_suite_with_and_without_cluster_ids(cpcd_files, settings: Settings,
 
     clustered = run_cpcd(settings, cpcd_files["clusters"], limit=3, progress=False).payload
     assert clustered["setup"]["clusters"] == "file cluster ids"
-    assert clustered["n"] < payload["n"]  # one cluster per dialog: the seeds use up all the gold
-    # a one-cluster gold is found at rank 1 by anything that ranks inside the dialog's own tracks
-    assert clustered["systems"]["segue"]["hits@1"] == 1.0
+    assert clustered["n"] < payload["n"]  # one cluster per dialog: the first likes use up all the gold
+    # Three clusters in all, every one ranked: each system finds the single gold cluster within 100.
+    assert all(row["recall@100"] == 1.0 for row in clustered["systems"].values())
 
     report = write_report([plain], tmp_path / "report")
     assert "## cpcd" in report.read_text() and "paper bm25" in report.read_text()

@@ -85,6 +85,24 @@ def test_a_failing_write_changes_nothing(store):
     assert store.users() == ["alice"]
 
 
+def test_a_writer_killed_mid_import_leaves_the_last_committed_profile(store):
+    store.apply("alice", plays=[Play("a", 3)])
+    killed = (  # a second process dies inside a large write, leaving its rollback journal behind
+        "import os, sqlite3, sys\n"
+        "con = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+        "con.execute('PRAGMA cache_size = 1')\n"
+        "con.execute('BEGIN IMMEDIATE')\n"
+        "for i in range(2000):\n"
+        "    con.execute(\"INSERT INTO plays VALUES ('alice', ?, 1, NULL)\", (str(i) * 20,))\n"
+        "os._exit(0)\n")
+    subprocess.run([sys.executable, "-c", killed, str(store.path)], check=True)
+    assert store.path.with_name(store.path.name + "-journal").exists()
+    fresh = ProfileStore(store.path)
+    assert set(fresh.profile("alice").plays) == {"a"}
+    fresh.set_feedback("alice", "a", True)
+    assert fresh.profile("alice").liked_tracks == ["a"]
+
+
 @pytest.mark.parametrize("name", ["", "   ", "x" * 65, "tab\there"])
 def test_invalid_user_names_are_refused(store, name):
     with pytest.raises(ProfileError, match="invalid user name"):
@@ -330,3 +348,36 @@ def test_cli_profile_import_and_show(cli_data_dir, tmp_path):
     out = segue("profile", "show", "--user", "alice", data_dir=cli_data_dir)
     assert out.returncode == 1 and "unreadable" in out.stderr and "Traceback" not in out.stderr
     assert store_path(cli_data_dir).read_bytes() == b"garbage" * 100
+
+
+# ------------------------------------------------------------------------------------------ the titles eval
+
+
+def test_titles_eval_runs_the_personalised_system_beside_segue(slice_catalog, slice_index, tmp_path):
+    from evals.corpora import EvalDataError, hidden_titles_index, title_playlists
+    from evals.systems import PersonalisedSegueRanker, SegueRanker
+    from evals.titles import run_titles, title_queries
+    from retrieval.settings import Settings
+
+    evals = title_playlists(slice_catalog.playlists, "eval")[:3]
+    playlists = evals + [p for p in slice_catalog.playlists if p not in evals][:5]
+    keep = {t for p in playlists for t in p.track_ids}
+    known = {text: slice_index.vectors[i] for i, text in enumerate(slice_index.texts)}
+    base = ([t for t in slice_catalog.tracks if t.track_id in keep], playlists, known)
+    settings = Settings(data_dir=tmp_path / "data", threads=TEST_THREADS)
+    built = hidden_titles_index(settings, "eval", progress=False, base=base)
+
+    payload = run_titles(settings, seeds=5, progress=False, built=built, personalised=True).payload
+    systems = payload["systems"]
+    assert {"segue", "segue_personalised", "bm25"} <= set(systems)
+    for metric, gain in payload["personalisation_gain"].items():
+        assert gain == pytest.approx(systems["segue_personalised"][metric] - systems["segue"][metric], abs=2e-4)
+    with pytest.raises(EvalDataError, match="--seeds"):
+        run_titles(settings, seeds=0, progress=False, built=built, personalised=True)
+
+    # The personalised ranking leans towards the seeds' taste on the same query.
+    index, queries = built[0], title_queries(built[1], 5)
+    query = queries[0]
+    plain, personal = SegueRanker(index).rank(query, 100), PersonalisedSegueRanker(index).rank(query, 100)
+    taste = TasteProfile.from_liked(index, query.seed_track_ids).taste_scores()
+    assert taste[[index.row[t] for t in personal]].mean() > taste[[index.row[t] for t in plain]].mean()

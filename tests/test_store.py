@@ -163,6 +163,16 @@ def test_ingest_search_reingest_and_update(store_settings: Settings, tmp_path: P
     assert snap.tracks[new_row].title == "A Title Nobody Wrote Before"
     assert float(snap.vectors[new_row] @ snap.vectors[new_row]) == pytest.approx(1.0, abs=1e-4)
 
+    # What an ingest of another catalog killed midway leaves behind: the "in progress" mark and a record
+    # changed under the same id. A re-run must notice it, though the catalog is the one of the last snapshot.
+    store.set_fingerprint(store.tracks, "")
+    stale = ids[20]
+    store.upsert(store.tracks, [stale], snap.vectors[:1], [{"hash": "from-another-catalog"}])
+    fourth = ingest(store_settings, catalog_csv, progress=False)
+    assert (fourth.embedded, fourth.deleted) == (1, 0)
+    assert store.hashes(store.tracks)[stale] != "from-another-catalog"
+    assert store.fingerprint(store.tracks) != ""
+
 
 def embedded_count(data_dir: Path) -> int:
     """Rows of the `tracks` collection, read from Chroma's SQLite file without opening a client in this process
@@ -180,7 +190,7 @@ def embedded_count(data_dir: Path) -> int:
 
 
 def test_ingest_killed_midway_resumes_without_duplicates(store_settings: Settings, tmp_path: Path) -> None:
-    catalog_csv = write_catalog_slice(tmp_path / "slice.csv", max_rows=2000)
+    catalog_csv = write_catalog_slice(tmp_path / "slice.csv", max_rows=1000)
     catalog = load_catalog(catalog_csv)
     n = len(catalog.tracks)
     assert n > EMBED_BATCH * 1.3  # the kill lands after the first batch, before the last

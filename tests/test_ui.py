@@ -8,7 +8,7 @@ comes). `SEGUE_UPDATE_SCREENSHOT=1` also saves the UI to docs/screenshot.png for
 from __future__ import annotations
 
 import os
-import shutil
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -169,3 +169,90 @@ def ui(browser: object, ui_url: str) -> Iterator[UIPage]:
     yield page
     assert page.outside == [], f"the page contacted hosts beyond the app: {page.outside}"
     page.close()
+
+
+@pytest.mark.browser
+def test_request_refine_undo_thumbs_and_m3u(ui: UIPage, tmp_path: Path) -> None:
+    page = ui.page
+    assert page.get_by_text("Try one of these").is_visible()  # example prompts on a first visit
+    page.locator("#backend").click()
+    assert "LLM backend: embedded" in page.locator("#backend").inner_text()
+    assert re.search(r"Catalog: catalog\.csv \(\d{3} tracks\)", page.locator("#backend").inner_text())
+
+    ui.send("10 tracks of upbeat dance pop")
+    ui.wait_rows(10)
+    ui.wait_summary(10)
+    first = ui.titles()
+    assert page.locator("#arc img").count() == 1  # the energy/tempo plot
+    assert "min" in page.locator("#summary").inner_text()  # the total length
+    if os.environ.get("SEGUE_UPDATE_SCREENSHOT") == "1":
+        SCREENSHOT.parent.mkdir(exist_ok=True)
+        page.screenshot(path=str(SCREENSHOT), full_page=True)
+
+    ui.send("only 6 tracks")  # refine
+    ui.wait_rows(6)
+    assert set(ui.titles()) <= set(first)  # shortened: no new tracks
+    ui.click("undo")
+    ui.wait_rows(10)
+    assert ui.titles() == first
+
+    page.locator('#playlist [data-testid="cell-1-1"]').click()  # pick track 2 ...
+    page.wait_for_function("() => document.querySelector('#position input').value === '2'")
+    ui.click("dislike")  # ... thumbs down removes it
+    ui.wait_rows(9)
+    assert first[1] not in ui.titles() and ui.titles()[:1] == first[:1]
+    page.locator('#playlist [data-testid="cell-0-2"]').click()
+    page.wait_for_function("() => document.querySelector('#position input').value === '1'")
+    ui.click("like")
+    assert ui.bot_messages()[-1].startswith("Noted: you like")
+    assert ui.rows() == 9
+
+    ui.wait_summary(9)
+    with page.expect_download() as download:
+        page.locator("#download-m3u").click()
+    path = tmp_path / download.value.suggested_filename
+    download.value.save_as(path)
+    assert path.suffix == ".m3u"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "#EXTM3U" and lines[1].startswith("#PLAYLIST:")
+    tracks = lines[2:]
+    assert len(tracks) == 2 * 9
+    for i in range(9):
+        assert tracks[2 * i].startswith("#EXTINF:") and tracks[2 * i + 1].startswith("spotify:track:")
+    shown = [f"{ui.cell(r, 2)} - {ui.cell(r, 1)}" for r in range(8)]
+    assert [t.split(",", 1)[1] for t in tracks[0::2]][:8] == shown
+
+
+@pytest.mark.browser
+def test_hostile_titles_and_messages_render_as_text(ui: UIPage) -> None:
+    page = ui.page
+    hostile_message = f'songs by {HOSTILE_ARTIST} <img src=x onerror="window.__xss=3">'
+    ui.send(hostile_message)
+    page.wait_for_function("() => document.querySelector('#playlist').innerText.includes('onerror=alert(1)')",
+                           timeout=REPLY_TIMEOUT_MS)
+    table = page.locator("#playlist").inner_text()
+    for title in HOSTILE_TITLES:
+        assert title in table  # shown literally, markup and Markdown alike
+    assert hostile_message in page.locator("#chat [data-testid=user]").last.inner_text()
+    assert page.locator("#chat img, #playlist img, #summary img, #playlist b, #chat b").count() == 0
+    assert page.evaluate("window.__xss") is None
+    assert ui.dialogs == []
+
+
+@pytest.mark.browser
+def test_two_browsers_have_their_own_chat_and_playlist(browser: object, ui_url: str) -> None:
+    a, b = UIPage(browser, ui_url), UIPage(browser, ui_url)
+    try:
+        a.send("5 tracks of latin tropical")
+        a.wait_rows(5)
+        assert b.rows() == 0 and b.bot_messages() == []
+        b.send("7 tracks of rock")
+        b.wait_rows(7)
+        assert a.rows() == 5 and len(a.bot_messages()) == 1
+        assert set(a.titles()).isdisjoint(b.titles())
+        b.click("undo")
+        b.wait_rows(0)
+        assert a.rows() == 5
+    finally:
+        a.close()
+        b.close()

@@ -17,6 +17,7 @@ from assistant.understand import (
     SpecProposal,
     Vocabulary,
     merge_proposal,
+    propose_spec,
     understand,
 )
 from retrieval.catalog import Catalog
@@ -227,14 +228,15 @@ def test_any_text_yields_a_valid_spec(parser: RequestParser, text: str) -> None:
 # --------------------------------------------------------------------------- the LLM merge
 
 
-def test_merge_cleans_a_malicious_proposal(parser: RequestParser, vocab: Vocabulary, by_id: dict[str, Any]) -> None:
-    parsed = parser.analyse("pop songs from the 80s")
+def test_merge_cleans_a_malicious_proposal(parser: RequestParser, vocab: Vocabulary) -> None:
+    parsed = parser.analyse("pop songs from the 80s, something like queen")
+    assert parsed.spec.seed_artists == []  # a lower-case ordinary word is not a name for the parser
     proposal = SpecProposal(
         description="Electric Slinky",
         genres=["Electric Slinky", "rock"],
         exclude_genres=["pop"],  # contradicts the request: dropped
-        seed_artists=["Zzyzx Quintessential Orchestra Of Nowhere", "radiohead"],
-        seed_titles=["Creep"],
+        seed_artists=["Zzyzx Quintessential Orchestra Of Nowhere", "Queen", "Radiohead"],
+        seed_titles=["Creep", "Bohemian Rhapsody"],  # never named in the request: dropped
         year_min=3000,
         year_max=1066,
         features=[FeatureProposal(name="energy", min=7), FeatureProposal(name="tempo", min=-5, max=100_000),
@@ -250,11 +252,14 @@ def test_merge_cleans_a_malicious_proposal(parser: RequestParser, vocab: Vocabul
     assert spec.genres == ["pop"]  # the parser's explicit genre wins; "Electric Slinky" never gets in
     assert spec.exclude_genres == []
     assert (spec.year_min, spec.year_max) == (1980, 1989)
-    assert spec.seed_artists == ["Radiohead"]
-    assert [(by_id[t].title, by_id[t].artist) for t in spec.seed_tracks] == [("Creep", "Radiohead")]
+    assert spec.seed_artists == ["Queen"]  # real and named; Radiohead is real but never named
+    assert spec.seed_tracks == []
     assert set(spec.features) == {"valence"}  # energy 7 and the unbounded tempo are dropped
     assert (spec.features["valence"].min, spec.features["valence"].max) == (0.2, 0.6)
     assert spec.n_tracks == MAX_TRACKS and spec.minutes is None and spec.max_per_artist is None
+    small = merge_proposal(parsed, SpecProposal(n_tracks=1, features=[FeatureProposal(name="danceability", min=1e-11)]),
+                           vocab)
+    assert small.n_tracks is None and small.features == {}
     assert (spec.popularity, spec.ordering, spec.allow_remixes) == ("hits", "arc", True)
     assert spec.description == parsed.spec.description
 
@@ -268,7 +273,11 @@ def test_merge_alone_rejects_bad_years_and_genres(parser: RequestParser, vocab: 
 
 def test_understand_with_a_served_model_stays_grounded(llm_server_url: str, vocab: Vocabulary) -> None:
     llm = create_llm(Settings(llm_url=llm_server_url, llm_model="SmolLM2-135M-Instruct", llm_timeout=120))
-    spec = understand("upbeat 80s synthpop for a run, 20 songs", vocab, llm)
+    request = "upbeat 80s synthpop for a run, 20 songs"
+    proposal = propose_spec(llm, request, vocab)  # the real model answers (an LLMError would fail the test)
+    invented = [g for g in proposal.genres if not vocab.resolve_genre(g)]
+    spec = understand(request, vocab, llm)
+    assert not {g.lower() for g in invented} & set(spec.genres)
     assert set(spec.genres) | set(spec.exclude_genres) <= vocab.labels
     assert set(spec.seed_artists) | set(spec.exclude_artists) <= set(vocab.artist_names)
     for name, r in spec.features.items():

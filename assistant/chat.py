@@ -1,0 +1,753 @@
+"""Conversation: a `Chat` holds the current playlist (with its spec) and every earlier version.
+
+Each message becomes one `Edit` (assistant.refine); code applies it to the spec and the track list, so
+the playlist is always real catalog tracks meeting the spec, and only then does the LLM add wording
+(assistant.explain, verified sentence by sentence). `Chat.stream` yields the new `Playlist` before any LLM
+call, then the text as `str` chunks as it is verified, then the `Reply`; the chunks join to `Reply.text`.
+
+Within a chat, a track the listener removed (or whose artist they turned down) never comes back, not
+even after "start over"; only "undo" restores the exact previous state, bans included.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import ValidationError
+
+from assistant.builder import describe_range, format_duration
+from assistant.errors import RequestError
+from assistant.explain import (
+    Explainer,
+    Explanation,
+    IntroSentence,
+    Source,
+    TrackLine,
+    Vocabulary,
+    metadata_intro,
+    metadata_line,
+    sanitize,
+    sound_words,
+    tempo_word,
+    track_heading,
+    verify_text,
+)
+from assistant.playlist import Playlist, Relaxation
+from assistant.refine import Edit, classify
+from assistant.sequencing import order_tracks
+from assistant.spec import PlaylistSpec
+from assistant.taste import add_taste_reasons
+from assistant.understand import RequestParser
+from assistant.understand import Vocabulary as Names
+from retrieval.catalog import Track
+from retrieval.filters import Range, filter_mask
+from retrieval.hybrid import SearchQuery
+
+if TYPE_CHECKING:
+    from assistant.api import MusicAssistant
+    from assistant.llm import LLMClient
+
+ReplyKind = Literal["playlist", "answer", "message"]
+
+REPLY_BUDGET_S = 4.5  # a whole reply (build + text) should stay under ~5 s on the embedded model
+MIN_TEXT_BUDGET_S = 0.5
+MAX_ANSWERS = 5  # tracks one question may ask about
+HELP = ("I build playlists from the catalog and edit them. Ask for one (\"upbeat 80s synthpop for a run\"), then "
+        "refine it: \"more upbeat\", \"calmer\", \"make it 20 minutes\", \"add more like track 3\", \"remove the "
+        "second song\", \"no more <artist>\", \"only 90s\", \"swap the last two\", \"undo\" or \"start over\". "
+        "You can also ask \"why is track 2 here?\" or \"what's the tempo of track 4?\".")
+
+
+@dataclass
+class Changes:
+    """What changed since the previous version: track ids added and removed, and one summary line."""
+
+    added: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    summary: str = ""
+
+
+@dataclass
+class Reply:
+    text: str
+    playlist: Playlist | None  # the current playlist (unchanged for answers and messages)
+    changes: Changes = field(default_factory=Changes)
+    notices: list[str] = field(default_factory=list)
+    kind: ReplyKind = "playlist"
+    explanation: Explanation | None = None
+    version: int = 0  # how many versions the chat has had (the first playlist is version 1)
+
+
+@dataclass
+class Version:
+    playlist: Playlist | None
+    banned: frozenset[str] = frozenset()  # track ids never to offer again in this chat
+    banned_artists: tuple[str, ...] = ()  # artists the listener turned down in this chat
+    request: str = ""  # the listener's words that started this playlist
+    explanation: Explanation | None = None
+
+
+@dataclass
+class _Outcome:
+    """An applied edit: a new version to show (kind "playlist") or a text answer."""
+
+    kind: ReplyKind
+    text: str = ""  # the answer, or the first line of a playlist reply ("More upbeat (+4 −4).")
+    version: Version | None = None
+    label: str = ""
+    notices: list[str] = field(default_factory=list)
+    new_intro: bool = True  # False: the previous introduction is kept if it still holds
+    restored_from: Playlist | None = None  # undo: `version` is already current; this is the one undone
+    restored: bool = False
+
+
+class Chat:
+    """One conversation over one assistant. Not thread-safe: a chat serves one listener at a time."""
+
+    def __init__(self, assistant: MusicAssistant, llm: LLMClient | None = None, *, use_llm: bool = True,
+                 budget_s: float = REPLY_BUDGET_S) -> None:
+        self.assistant = assistant
+        self._llm = llm
+        self.use_llm = use_llm
+        self.budget_s = budget_s
+        self.versions: list[Version] = [Version(None)]
+        self._lines: dict[str, tuple[str, Source]] = {}  # every track line written in this chat
+        self._explainer: Explainer | None = None
+        self._parser: RequestParser | None = None
+        self._rng = random.Random(0)
+
+    # ------------------------------------------------------------------ state
+
+    @property
+    def current(self) -> Version:
+        return self.versions[-1]
+
+    @property
+    def playlist(self) -> Playlist | None:
+        return self.current.playlist
+
+    @property
+    def spec(self) -> PlaylistSpec | None:
+        return self.playlist.spec if self.playlist is not None else None
+
+    @property
+    def banned(self) -> frozenset[str]:
+        return self.current.banned
+
+    @property
+    def history(self) -> list[Playlist | None]:
+        """Every version's playlist, oldest first (None: empty)."""
+        return [v.playlist for v in self.versions]
+
+    @property
+    def llm(self) -> LLMClient | None:
+        if not self.use_llm:
+            return None
+        if self._llm is None:
+            from assistant.llm import get_llm
+
+            self._llm = self.assistant.llm if self.assistant.llm is not None else get_llm(self.assistant.settings)
+        return self._llm
+
+    @property
+    def parser(self) -> RequestParser:
+        if self._parser is None:
+            self._parser = RequestParser(Names.for_index(self.assistant.index),
+                                         self.assistant.settings.max_message_chars)
+        return self._parser
+
+    @property
+    def explainer(self) -> Explainer:
+        if self._explainer is None:
+            self._explainer = Explainer(self.llm, Vocabulary.from_index(self.assistant.index))
+        return self._explainer
+
+    # ------------------------------------------------------------------ public
+
+    def send(self, message: str) -> Reply:
+        reply = None
+        for event in self.stream(message):
+            reply = event
+        assert isinstance(reply, Reply)
+        return reply
+
+    def stream(self, message: str) -> Iterator[Playlist | str | Reply]:
+        """The new playlist (when it changed) before any LLM call, then the text in chunks, then the Reply."""
+        start = time.perf_counter()
+        try:
+            text = self.assistant.check_request(message)
+        except RequestError as exc:
+            yield from self._respond(_Outcome("message", str(exc)), start)
+            return
+        edit = classify(text, self.playlist, self.parser)
+        try:
+            outcome = self._apply(edit)
+        except RequestError as exc:
+            outcome = _Outcome("message", str(exc))
+        outcome.notices[:0] = edit.notices
+        yield from self._respond(outcome, start)
+
+    def undo(self) -> Reply:
+        return self._send_edit(Edit("undo"))
+
+    def reset(self) -> Reply:
+        """Start over: an empty playlist (the listener's bans stay)."""
+        return self._send_edit(Edit("start_over"))
+
+    def remove(self, track_id: str) -> Reply:
+        """Remove a track of the current playlist; it never comes back in this chat."""
+        return self._send_edit(Edit("remove", positions=self._positions_of(track_id)))
+
+    def feedback(self, track_id: str, liked: bool) -> Reply:
+        """Thumbs up teaches the assistant's profile; thumbs down also removes the track for good."""
+        self.assistant.feedback(track_id, liked)
+        if not liked:
+            return self.remove(track_id)
+        track = self.assistant.index.tracks[self.assistant.index.row[track_id]]
+        return self._send_text(f"Noted: you like \"{sanitize(track.title)}\" by {sanitize(track.artist, 60)}; "
+                               "the next playlists lean towards it.")
+
+    # ------------------------------------------------------------------ responding
+
+    def _send_edit(self, edit: Edit) -> Reply:
+        reply = None
+        for event in self._respond(self._apply(edit), time.perf_counter()):
+            reply = event
+        assert isinstance(reply, Reply)
+        return reply
+
+    def _send_text(self, text: str) -> Reply:
+        return Reply(text, self.playlist, kind="message", version=len(self.versions) - 1)
+
+    def _respond(self, outcome: _Outcome, start: float) -> Iterator[Playlist | str | Reply]:
+        if outcome.kind != "playlist" or outcome.version is None or outcome.version.playlist is None:
+            if outcome.version is not None:  # start over: a new, empty version
+                self.versions.append(outcome.version)
+            yield outcome.text
+            yield Reply(outcome.text, self.playlist, Changes(), outcome.notices, outcome.kind,
+                        version=len(self.versions) - 1)
+            return
+        previous = outcome.restored_from if outcome.restored else self.playlist
+        if not outcome.restored:
+            self.versions.append(outcome.version)
+        version = outcome.version
+        playlist = version.playlist
+        changes = _changes(previous, playlist, outcome.label)
+        yield playlist
+
+        chunks: list[str] = []
+        if outcome.text:
+            chunks.append(outcome.text + "\n\n")
+            yield chunks[-1]
+        explanation = version.explanation if outcome.restored else None
+        if explanation is None:
+            budget = max(MIN_TEXT_BUDGET_S, self.budget_s - (time.perf_counter() - start))
+            intro = self._kept_intro(playlist) if not outcome.new_intro else None
+            known = {t.track_id: self._lines[t.track_id] for t in playlist.tracks if t.track_id in self._lines}
+            for event in self.explainer.stream(playlist, _request_text(version, outcome.label), budget,
+                                               intro=intro, known=known):
+                if isinstance(event, Explanation):
+                    explanation = event
+                    continue
+                chunk = _chunk(event, playlist.tracks, first=len(chunks) == bool(outcome.text))
+                chunks.append(chunk)
+                yield chunk
+            assert explanation is not None
+            version.explanation = explanation
+            for track_id, line in explanation.lines.items():
+                self._lines[track_id] = (line, explanation.sources[track_id])
+            notices = [*outcome.notices, *explanation.notices]
+        else:
+            chunks.append(explanation.text(playlist.tracks))
+            yield chunks[-1]
+            notices = list(outcome.notices)
+        yield Reply("".join(chunks), playlist, changes, notices, "playlist", explanation, len(self.versions) - 1)
+
+    def _kept_intro(self, playlist: Playlist) -> tuple[str, Source] | None:
+        """For an edit that keeps the playlist's character: the previous introduction if every sentence of it
+        still holds, else the one built from the metadata (no LLM call). None: write a new one."""
+        before = self.versions[-2].explanation if len(self.versions) >= 2 else None
+        if before is None:
+            return None
+        if before.intro_source == "llm":
+            checks = verify_text(before.intro, playlist.tracks, self.explainer.verifier.vocab)
+            if checks and all(c.ok for c in checks):
+                return before.intro, "llm"
+        return metadata_intro(playlist.tracks), "metadata"
+
+    # ------------------------------------------------------------------ edits
+
+    def _apply(self, edit: Edit) -> _Outcome:
+        handlers = {
+            "message": self._message, "undo": self._undo, "start_over": self._start_over, "new": self._new,
+            "question": self._question, "swap": self._swap, "move": self._move, "reorder": self._reorder,
+            "remove": self._remove, "exclude": self._exclude, "refine": self._refine, "more_like": self._more_like,
+            "length": self._length,
+        }
+        return handlers[edit.kind](edit)
+
+    def _message(self, edit: Edit) -> _Outcome:
+        if edit.unknown_title:
+            return _Outcome("message", f"I can't find \"{sanitize(edit.unknown_title)}\" in the catalog or the "
+                                       "playlist, so nothing changed.")
+        if edit.notices and not edit.text.strip():
+            return _Outcome("message", "Tell me what you would like to hear, and I'll build a playlist from the "
+                                       "catalog.")
+        return _Outcome("message", HELP)
+
+    def _undo(self, edit: Edit) -> _Outcome:
+        if len(self.versions) < 2:
+            return _Outcome("message", "Nothing to undo yet.")
+        undone = self.versions.pop()
+        if self.playlist is None:
+            return _Outcome("message", "Undone: back to an empty playlist. What would you like to hear?")
+        return _Outcome("playlist", "Undid the last change.", self.current, label="undone",
+                        restored_from=undone.playlist, restored=True, new_intro=False)
+
+    def _start_over(self, edit: Edit) -> _Outcome:
+        if self.playlist is None:
+            return _Outcome("message", "The playlist is already empty: tell me what you'd like to hear.")
+        return _Outcome("message", "Starting over: the playlist is empty. Tell me what you'd like to hear.",
+                        self._next(None, request=""))
+
+    def _new(self, edit: Edit) -> _Outcome:
+        assistant = self.assistant
+        spec = assistant.understand(edit.text)
+        notices = []
+        asked = edit.parsed.spec.n_tracks if edit.parsed is not None else None
+        if asked is not None and asked > assistant.max_tracks:
+            notices.append(f"a playlist holds at most {assistant.max_tracks} tracks; {asked} were asked for")
+        playlist = self._build(spec)
+        notices += _relaxation_notices(playlist.relaxed) + playlist.notices
+        return _Outcome("playlist", "" if self.playlist is None else "A new playlist.",
+                        self._next(playlist, request=edit.text), label="new playlist",
+                        notices=notices)
+
+    # -------------------------------------------------------------- order
+
+    def _swap(self, edit: Edit) -> _Outcome:
+        tracks = self._tracks()
+        bad = self._check_positions(edit.positions)
+        if bad or len(set(edit.positions)) != 2:
+            return _Outcome("message", bad or "Which two tracks should I swap? For example: \"swap 2 and 5\".")
+        a, b = edit.positions
+        tracks[a], tracks[b] = tracks[b], tracks[a]
+        return self._reordered(tracks, f"Swapped tracks {a + 1} and {b + 1}.", "swapped")
+
+    def _move(self, edit: Edit) -> _Outcome:
+        tracks = self._tracks()
+        bad = self._check_positions(edit.positions)
+        if bad or edit.to is None or not 0 <= edit.to < len(tracks):
+            return _Outcome("message", bad or f"Where to? The playlist has {len(tracks)} tracks.")
+        track = tracks.pop(edit.positions[0])
+        tracks.insert(edit.to, track)
+        return self._reordered(tracks, f"Moved \"{sanitize(track.title)}\" to position {edit.to + 1}.", "moved")
+
+    def _reorder(self, edit: Edit) -> _Outcome:
+        tracks = self._tracks()
+        ordering = edit.ordering or "retrieved"
+        if ordering == "shuffle":
+            self._rng.shuffle(tracks)
+            return self._reordered(tracks, "Shuffled.", "shuffled")
+        if ordering == "reverse":
+            return self._reordered(tracks[::-1], "Reversed the order.", "reversed")
+        if ordering in ("year", "tempo"):
+            tracks.sort(key=lambda t: (getattr(t, ordering) is None, getattr(t, ordering) or 0))
+            return self._reordered(tracks, f"Sorted by {ordering}.", f"sorted by {ordering}")
+        ordering = "rising" if ordering == "energy" else ordering
+        spec = self._spec().model_copy(update={"ordering": ordering})
+        words = {"rising": "energy rising", "falling": "energy winding down", "arc": "warm-up, peak, cool-down",
+                 "smooth": "smooth transitions"}.get(ordering, ordering)
+        return self._reordered(order_tracks(tracks, ordering), f"Reordered: {words}.", words, spec)
+
+    def _reordered(self, tracks: list[Track], text: str, label: str, spec: PlaylistSpec | None = None) -> _Outcome:
+        playlist = self._derive(tracks, spec or self._spec())
+        return _Outcome("playlist", text, self._next(playlist), label=label,
+                        new_intro=False)
+
+    # -------------------------------------------------------------- removing
+
+    def _remove(self, edit: Edit) -> _Outcome:
+        if edit.unknown_title:
+            return _Outcome("message", f"I can't find \"{sanitize(edit.unknown_title)}\" in the playlist.")
+        bad = self._check_positions(edit.positions)
+        if bad or not edit.positions:
+            return _Outcome("message", bad or "Which track should I remove? For example: \"remove track 3\".")
+        tracks = self._tracks()
+        gone = [tracks[p] for p in edit.positions]
+        kept = [t for i, t in enumerate(tracks) if i not in edit.positions]
+        spec = self._spec().model_copy(update={"n_tracks": max(len(kept), 1), "minutes": None})
+        playlist = self._derive(kept, spec)
+        what = f"\"{sanitize(gone[0].title)}\"" if len(gone) == 1 else f"{len(gone)} tracks"
+        return _Outcome("playlist", f"Removed {what}; it won't come back in this chat." if len(gone) == 1 else
+                        f"Removed {what}; they won't come back in this chat.",
+                        self._next(playlist, banned=self.banned | {t.track_id for t in gone}),
+                        label="removed", new_intro=False)
+
+    def _exclude(self, edit: Edit) -> _Outcome:
+        """"no more Drake", "remove the rap": drop them, ban them for this chat, refill to the same length."""
+        parsed = edit.parsed
+        tracks = self._tracks()
+        artists = list(parsed.spec.exclude_artists or parsed.spec.seed_artists) if parsed else []
+        artists += [tracks[p].artist for p in edit.positions if 0 <= p < len(tracks)]
+        genres = list(parsed.spec.exclude_genres or parsed.spec.genres) if parsed else []
+        if not artists and not genres:
+            return _Outcome("message", "Which artist or genre should I leave out?")
+        return self._refine(edit, artists=list(dict.fromkeys(artists)), genres=genres)
+
+    # -------------------------------------------------------------- refining
+
+    def _refine(self, edit: Edit, artists: list[str] | None = None, genres: list[str] | None = None) -> _Outcome:
+        spec = self._spec()
+        data = spec.model_dump()
+        labels = list(edit.labels)
+        parsed = edit.parsed
+        found = parsed.found if parsed is not None else frozenset()
+        p = parsed.spec if parsed is not None else PlaylistSpec()
+        excluded_artists = list(artists or ())
+        if "exclude_artists" in found and artists is None:
+            excluded_artists += p.exclude_artists
+        excluded_genres = list(genres or ())
+        if "exclude_genres" in found and genres is None:
+            excluded_genres += p.exclude_genres
+        if excluded_artists:
+            data["exclude_artists"] = list(dict.fromkeys([*spec.exclude_artists, *excluded_artists]))
+            data["seed_artists"] = [a for a in spec.seed_artists if a not in excluded_artists]
+            labels.append("no " + ", ".join(sanitize(a, 40) for a in excluded_artists))
+        if excluded_genres:
+            data["exclude_genres"] = list(dict.fromkeys([*spec.exclude_genres, *excluded_genres]))
+            data["genres"] = [g for g in spec.genres if g not in excluded_genres]
+            labels.append("no " + ", ".join(excluded_genres))
+        if "exclude_tracks" in found:
+            data["exclude_tracks"] = list(dict.fromkeys([*spec.exclude_tracks, *p.exclude_tracks]))
+        if genres is None and "genres" in found:
+            data["genres"] = p.genres
+            labels.append("genre " + " or ".join(p.genres))
+        if found & {"year_min", "year_max"}:
+            data["year_min"], data["year_max"] = p.year_min, p.year_max
+            labels.append(describe_range("year", Range(min=p.year_min, max=p.year_max)))
+        features = dict(spec.features)
+        if "features" in found and not edit.features:
+            features.update(p.features)
+            labels += [describe_range(name, r) for name, r in p.features.items()]
+        features.update(edit.features)
+        data["features"] = {k: v.model_dump() for k, v in features.items()}
+        for name in ("popularity", "max_per_artist", "allow_remixes"):
+            if name in found:
+                data[name] = getattr(p, name)
+                labels.append({"popularity": f"{p.popularity.replace('_', ' ')}", "allow_remixes": "remixes "
+                               + ("allowed" if p.allow_remixes else "left out")}.get(name, f"at most {p.max_per_artist}"
+                                                                                    " per artist"))
+        try:
+            new_spec = PlaylistSpec.model_validate(data)
+        except ValidationError as exc:
+            return _Outcome("message", f"I can't apply that: {exc.errors()[0]['msg']}.")
+        label = ", ".join(labels) or "updated"
+        outcome = self._keep_and_fill(new_spec, label)
+        if excluded_artists and outcome.version is not None:
+            removed = {t.track_id for t in self._tracks()} - {t.track_id for t in outcome.version.playlist.tracks}
+            outcome.version.banned = outcome.version.banned | removed
+            outcome.version.banned_artists = tuple(dict.fromkeys([*outcome.version.banned_artists,
+                                                                 *excluded_artists]))
+        return outcome
+
+    def _keep_and_fill(self, spec: PlaylistSpec, label: str) -> _Outcome:
+        """Keep the tracks that meet the new spec, in place; fill the freed places with new tracks."""
+        index = self.assistant.index
+        tracks = self._tracks()
+        mask = filter_mask(index, spec.track_filter())
+        banned_artists = {a.casefold() for a in self.current.banned_artists}
+        keep = [bool(mask[index.row[t.track_id]]) if t.track_id in index.row else False for t in tracks]
+        keep = [k and t.track_id not in self.banned and t.artist.casefold() not in banned_artists
+                for k, t in zip(keep, tracks)]
+        missing = keep.count(False)
+        notices: list[str] = []
+        new: list[Track] = []
+        reasons = dict(self.playlist.reasons) if self.playlist else {}
+        relaxed: list[Relaxation] = []
+        if missing:
+            fill_spec = spec.model_copy(update={"n_tracks": missing, "minutes": None, "ordering": "retrieved"})
+            fill = self._build(fill_spec, avoid=[t.track_id for t, k in zip(tracks, keep) if k])
+            new, relaxed = list(fill.tracks), fill.relaxed
+            reasons.update(fill.reasons)
+            notices += _relaxation_notices(fill.relaxed) + fill.notices
+        out: list[Track] = []
+        queue = iter(new)
+        for t, k in zip(tracks, keep):
+            if k:
+                out.append(t)
+            elif (replacement := next(queue, None)) is not None:
+                out.append(replacement)
+        out.extend(queue)
+        if spec.ordering != "retrieved":
+            out = order_tracks(out, spec.ordering)
+        spec = spec.model_copy(update={"n_tracks": max(len(out), 1)} if spec.minutes is None else {})
+        playlist = self._derive(out, spec, reasons=reasons, relaxed=relaxed)
+        changed = sum(not k for k in keep)
+        text = f"{label[:1].upper()}{label[1:]}: {changed} of {len(tracks)} tracks replaced." if changed else \
+            f"{label[:1].upper()}{label[1:]}: every track already fits."
+        return _Outcome("playlist", text, self._next(playlist), label=label,
+                        notices=notices)
+
+    def _more_like(self, edit: Edit) -> _Outcome:
+        bad = self._check_positions(edit.positions)
+        if bad:
+            return _Outcome("message", bad)
+        tracks = self._tracks()
+        room = self.assistant.max_tracks - len(tracks)
+        if room <= 0:
+            return _Outcome("message", f"The playlist already holds the most tracks allowed "
+                                       f"({self.assistant.max_tracks}).")
+        add = min(edit.add or 3, room)
+        notices = [f"a playlist holds at most {self.assistant.max_tracks} tracks; added {add}"] if add < (
+            edit.add or 3) else []
+        seeds = [tracks[p] for p in edit.positions]
+        artists = list(edit.parsed.spec.seed_artists) if edit.parsed and not seeds else []
+        spec = self._spec()
+        fill_spec = spec.model_copy(update={"n_tracks": add, "minutes": None, "ordering": "retrieved",
+                                            "seed_tracks": [t.track_id for t in seeds], "seed_artists": artists})
+        query = SearchQuery(text=" ".join(artists), seed_track_ids=[t.track_id for t in seeds], seed_artists=artists)
+        fill = self._build(fill_spec, query, avoid=[t.track_id for t in tracks])
+        like = ", ".join(f"\"{sanitize(t.title)}\"" for t in seeds) or ", ".join(sanitize(a, 40) for a in artists)
+        reasons = dict(self.playlist.reasons) if self.playlist else {}
+        reasons.update({tid: f"{why} · like {like}" for tid, why in fill.reasons.items()})
+        out = tracks + list(fill.tracks)
+        playlist = self._derive(out, spec.model_copy(update={"n_tracks": len(out), "minutes": None}),
+                                reasons=reasons, relaxed=fill.relaxed)
+        notices += _relaxation_notices(fill.relaxed) + fill.notices
+        return _Outcome("playlist", f"Added {len(fill.tracks)} more like {like}.",
+                        self._next(playlist), label=f"more like {like}",
+                        notices=notices, new_intro=False)
+
+    def _length(self, edit: Edit) -> _Outcome:
+        tracks = self._tracks()
+        spec = self._spec()
+        max_tracks = self.assistant.max_tracks
+        notices = []
+        if edit.minutes is not None:
+            target_ms = edit.minutes * 60_000
+            kept = _prefix_for(tracks, target_ms)
+            new_spec = spec.model_copy(update={"minutes": edit.minutes, "n_tracks": None})
+            label = f"{edit.minutes:g} minutes"
+            total = sum(t.duration_ms or 0 for t in kept)
+            longest = max((t.duration_ms or 0 for t in kept), default=0)
+            if len(kept) == len(tracks) and target_ms - total > longest / 2:
+                return self._extend(kept, new_spec, label, minutes=(target_ms - total) / 60_000)
+            return self._reordered(kept, f"Cut to {format_duration(total)} ({len(kept)} tracks).", label, new_spec)
+        target = edit.n_tracks or len(tracks)
+        if target > max_tracks:
+            notices.append(f"a playlist holds at most {max_tracks} tracks; {target} were asked for")
+            target = max_tracks
+        new_spec = spec.model_copy(update={"n_tracks": target, "minutes": None})
+        label = f"{target} tracks"
+        if target < len(tracks):
+            out = self._reordered(tracks[:target], f"Shortened to {target} tracks.", label, new_spec)
+        elif target > len(tracks):
+            out = self._extend(tracks, new_spec, label, count=target - len(tracks))
+        else:
+            out = _Outcome("message", f"The playlist already has {target} tracks.")
+        out.notices[:0] = notices
+        return out
+
+    def _extend(self, tracks: list[Track], spec: PlaylistSpec, label: str, *, count: int | None = None,
+                minutes: float | None = None) -> _Outcome:
+        fill_spec = spec.model_copy(update={"n_tracks": count, "minutes": None if count else minutes,
+                                            "ordering": "retrieved"})
+        fill = self._build(fill_spec, avoid=[t.track_id for t in tracks])
+        out = tracks + list(fill.tracks)
+        if spec.ordering != "retrieved":
+            out = order_tracks(out, spec.ordering)
+        reasons = dict(self.playlist.reasons) if self.playlist else {}
+        reasons.update(fill.reasons)
+        playlist = self._derive(out, spec, reasons=reasons, relaxed=fill.relaxed)
+        total = format_duration(playlist.total_ms)
+        return _Outcome("playlist", f"Added {len(fill.tracks)} tracks: now {len(out)} ({total}).",
+                        self._next(playlist), label=label,
+                        notices=_relaxation_notices(fill.relaxed) + fill.notices, new_intro=False)
+
+    # -------------------------------------------------------------- questions
+
+    def _question(self, edit: Edit) -> _Outcome:
+        tracks = self._tracks()
+        if self.playlist is None:
+            return _Outcome("answer", "There is no playlist yet: ask for one first, e.g. \"upbeat 80s synthpop\".")
+        if edit.unknown_title:
+            return _Outcome("answer", f"I can't find \"{sanitize(edit.unknown_title)}\" in the playlist.")
+        bad = self._check_positions(edit.positions)
+        if bad:
+            return _Outcome("answer", bad)
+        if not edit.positions:
+            return _Outcome("answer", _playlist_answer(tracks, edit.topic or "count"))
+        playlist = self.playlist
+        assert playlist is not None
+        answers = [_track_answer(p + 1, tracks[p], edit.topic or "why", playlist, self.current.request)
+                   for p in edit.positions[:MAX_ANSWERS]]
+        return _Outcome("answer", "\n".join(answers))
+
+    # -------------------------------------------------------------- helpers
+
+    def _next(self, playlist: Playlist | None, *, banned: frozenset[str] | None = None,
+              request: str | None = None) -> Version:
+        """The next version: this one's bans and request unless given."""
+        current = self.current
+        return Version(playlist, current.banned if banned is None else banned, current.banned_artists,
+                       current.request if request is None else request)
+
+    def _tracks(self) -> list[Track]:
+        return list(self.playlist.tracks) if self.playlist is not None else []
+
+    def _spec(self) -> PlaylistSpec:
+        return self.spec or PlaylistSpec()
+
+    def _positions_of(self, track_id: str) -> list[int]:
+        return [i for i, t in enumerate(self._tracks()) if t.track_id == track_id] or [-1]
+
+    def _check_positions(self, positions: list[int]) -> str | None:
+        n = len(self._tracks())
+        bad = [p for p in positions if not 0 <= p < n]
+        if not bad:
+            return None
+        return f"There is no track {bad[0] + 1 if bad[0] >= 0 else '?'}: the playlist has {n} track{'s' if n != 1 else ''}."
+
+    def _build(self, spec: PlaylistSpec, query: SearchQuery | None = None, avoid: list[str] | None = None) -> Playlist:
+        """A playlist from the builder, honouring this chat's bans and the listener's taste."""
+        assistant = self.assistant
+        banned_artists = list(self.current.banned_artists)
+        if banned_artists:
+            spec = spec.model_copy(update={"exclude_artists": list(dict.fromkeys([*spec.exclude_artists,
+                                                                                  *banned_artists]))})
+        spec, taste_score, taste, notices = assistant.personaliser.prepare(spec, assistant.index)
+        playlist = assistant.builder.build(spec, query, avoid=[*self.banned, *(avoid or [])], extra=taste_score)
+        if taste is not None:
+            add_taste_reasons(playlist, taste)
+        playlist.notices.extend(notices)
+        return playlist
+
+    def _derive(self, tracks: list[Track], spec: PlaylistSpec, *, reasons: dict[str, str] | None = None,
+                relaxed: list[Relaxation] | None = None) -> Playlist:
+        """The current playlist with another track list (and spec)."""
+        before = self.playlist
+        reasons = reasons if reasons is not None else dict(before.reasons) if before else {}
+        return Playlist(
+            title=before.title if before else "Segue mix",
+            description=_description(tracks),
+            tracks=tracks,
+            reasons={t.track_id: reasons.get(t.track_id, "") for t in tracks},
+            spec=spec,
+            relaxed=list(relaxed if relaxed is not None else before.relaxed if before else []),
+        )
+
+
+# ---------------------------------------------------------------------------------------------- text
+
+
+def _chunk(event: IntroSentence | TrackLine, tracks: list[Track], first: bool) -> str:
+    if isinstance(event, IntroSentence):
+        return event.text if first else " " + event.text
+    line = f"{track_heading(event.n, tracks[event.n - 1])}: {event.text}"
+    return ("\n\n" if event.n == 1 else "\n") + line
+
+
+def _request_text(version: Version, label: str) -> str:
+    text = version.request or (version.playlist.spec.description if version.playlist else "")
+    return f"{text} ({label})" if label and label not in ("new playlist", "updated") else text
+
+
+def _description(tracks: list[Track]) -> str:
+    minutes = round(sum(t.duration_ms or 0 for t in tracks) / 60000)
+    return f"{len(tracks)} tracks, {minutes} min"
+
+
+def _changes(before: Playlist | None, after: Playlist, label: str) -> Changes:
+    old = before.track_ids() if before else []
+    new = after.track_ids()
+    added = [t for t in new if t not in old]
+    removed = [t for t in old if t not in new]
+    parts = []
+    if added or removed:
+        parts.append(f"+{len(added)} −{len(removed)}")
+    elif old != new:
+        parts.append("order changed")
+    if label:
+        parts.append(label)
+    return Changes(added, removed, ", ".join(parts) or "no change")
+
+
+def _relaxation_notices(relaxed: list[Relaxation]) -> list[str]:
+    return [f"relaxed {r.constraint}: {r.reason}" for r in relaxed]
+
+
+def _prefix_for(tracks: list[Track], target_ms: float) -> list[Track]:
+    """The leading tracks whose total length is closest to `target_ms` (at least one)."""
+    best, best_gap, total = 1, float("inf"), 0
+    for k, t in enumerate(tracks, 1):
+        total += t.duration_ms or 0
+        if abs(total - target_ms) < best_gap:
+            best, best_gap = k, abs(total - target_ms)
+    return tracks[:best] if tracks else []
+
+
+def _level(value: float) -> str:
+    return "high" if value >= 0.66 else "low" if value < 0.33 else "medium"
+
+
+def _track_answer(n: int, t: Track, topic: str, playlist: Playlist, request: str) -> str:
+    name = f"Track {n}, \"{sanitize(t.title)}\" by {sanitize(t.artist, 60)},"
+    if topic == "tempo":
+        return f"{name} is at {round(t.tempo)} BPM ({tempo_word(t.tempo)})." if t.tempo else \
+            f"{name} has no known tempo."
+    if topic == "year":
+        return f"{name} came out in {t.year}." if t.year else f"{name} has no known release year."
+    if topic == "genre":
+        labels = list(dict.fromkeys([*t.subgenres, *t.genres]))
+        return f"{name} is tagged {', '.join(labels)}." if labels else f"{name} has no genre tags."
+    if topic in ("energy", "danceability"):
+        value = getattr(t, topic)
+        return f"{name} has {topic} {value:.2f} of 1 ({_level(value)})." if value is not None else \
+            f"{name} has no known {topic}."
+    if topic == "mood":
+        words = [w for w in sound_words(t) if w in ("upbeat", "melancholic", "calm", "high-energy")]
+        valence = f"valence {t.valence:.2f}" if t.valence is not None else "unknown valence"
+        return f"{name} has {valence} and energy {t.energy:.2f}" + (f": {' and '.join(words)}." if words else ".") \
+            if t.energy is not None else f"{name} has {valence}."
+    if topic == "duration":
+        return f"{name} lasts {format_duration(t.duration_ms)}."
+    if topic == "album":
+        return f"{name} is from the album \"{sanitize(t.album)}\"." if t.album else f"{name} has no known album."
+    if topic == "popularity":
+        return f"{name} has Spotify popularity {t.popularity} of 100." if t.popularity is not None else \
+            f"{name} has no known popularity."
+    if topic == "artist":
+        return f"Track {n}, \"{sanitize(t.title)}\", is by {sanitize(t.artist, 60)}."
+    asked = sanitize(request or playlist.spec.description, 120)
+    why = playlist.reasons.get(t.track_id) or metadata_line(t)
+    return (f"{name} fits " + (f"your request \"{asked}\"" if asked else "the playlist") + f": {why}.").replace("..", ".")
+
+
+def _playlist_answer(tracks: list[Track], topic: str) -> str:
+    if not tracks:
+        return "The playlist is empty."
+    minutes = round(sum(t.duration_ms or 0 for t in tracks) / 60000)
+    if topic == "tempo":
+        tempos = [t.tempo for t in tracks if t.tempo]
+        return (f"Tempos run from {round(min(tempos))} to {round(max(tempos))} BPM, {round(sum(tempos) / len(tempos))} "
+                "on average.") if tempos else "No track has a known tempo."
+    if topic == "year":
+        years = [t.year for t in tracks if t.year]
+        return f"The tracks come from {min(years)} to {max(years)}." if years else "No track has a known year."
+    if topic == "genre":
+        labels: dict[str, int] = {}
+        for t in tracks:
+            for label in dict.fromkeys([*t.subgenres, *t.genres]):
+                labels[label] = labels.get(label, 0) + 1
+        top = sorted(labels.items(), key=lambda kv: -kv[1])[:4]
+        return "Mostly " + ", ".join(f"{g} ({n})" for g, n in top) + "." if top else "No genre tags."
+    if topic in ("energy", "danceability", "mood"):
+        feature = "valence" if topic == "mood" else topic
+        values = [getattr(t, feature) for t in tracks if getattr(t, feature) is not None]
+        return f"Average {feature}: {sum(values) / len(values):.2f} of 1." if values else f"No known {feature}."
+    return f"The playlist has {len(tracks)} track{'s' if len(tracks) != 1 else ''}, {minutes} minutes in all."
