@@ -34,7 +34,7 @@ from retrieval.lexical import STOPWORDS, fold
 
 INTRO_MAX_TOKENS = 48
 LINE_MAX_TOKENS = 28
-LINE_EXPECTED_TOKENS = 16  # a typical line, prompt included, in generated-token times
+LINE_EXPECTED_TOKENS = 40  # the first line of a reply (its prompt is not cached yet), in generated-token times
 INTRO_MAX_SENTENCES = 2
 DEFAULT_BUDGET_S = 3.5  # intro + lines; the chat adds the playlist build to stay under ~5 s a reply
 INTRO_PREFILL = "This playlist"

@@ -43,9 +43,10 @@ def read_manifest(index_dir: Path) -> dict | None:
     if not path.exists():
         return None
     try:
-        return json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError):
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # ValueError: bad JSON or bytes that are not UTF-8
         return None
+    return manifest if isinstance(manifest, dict) else None
 
 
 def write_snapshot(index_dir: Path, snap: Snapshot) -> None:

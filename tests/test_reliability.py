@@ -297,3 +297,170 @@ def test_ui_with_a_hung_llm_shows_the_playlist_and_a_notice(ui_data_dir: Path, s
     reply = last_reply(chat)
     assert f"Note: {UNAVAILABLE}" in reply and "did not answer within 1 s" in reply
     assert all(f"{i}." in reply for i in range(1, 16))  # one metadata line per track
+
+
+# --------------------------------------------------------------------------------------- Chroma server
+
+
+@pytest.mark.server
+def test_chroma_server_stopped_then_restarted(tmp_path: Path) -> None:
+    """A real `chroma run` holding the index: stopped, search is one clear line (and playlists, served from the
+    local snapshot, go on); restarted on the same path and port, search answers as before."""
+    from retrieval.index import forget_open_indexes, open_index
+
+    port, db = free_port(), tmp_path / "chroma-db"
+    url = f"http://127.0.0.1:{port}"
+    data_dir = tmp_path / "data"
+    settings = Settings(data_dir=data_dir, threads=TEST_THREADS, chroma_url=url)
+    catalog_csv = write_catalog_slice(tmp_path / "slice.csv", max_rows=300)
+    query = "calm acoustic guitar"
+    proc = start_chroma(db, port)
+    try:
+        ingest(settings, catalog_csv, progress=False)
+        up = segue("search", query, "--json", data_dir=data_dir, SEGUE_CHROMA_URL=url)
+        assert up.returncode == 0, up.stderr[-2000:]
+        expected = [hit["track_id"] for hit in json.loads(up.stdout)]
+        assert len(expected) == 10
+        forget_open_indexes()
+        index = open_index(settings)  # a long-running process that opened the index while the server was up
+
+        stop_chroma(proc)
+        down = segue("search", query, data_dir=data_dir, SEGUE_CHROMA_URL=url)
+        assert down.returncode == 1 and down.stdout == ""
+        one_line_error(down.stderr, f"Chroma server at {url} unreachable")
+        assert "start it or fix SEGUE_CHROMA_URL" in down.stderr
+        failed = segue("ingest", "--catalog", str(catalog_csv), data_dir=data_dir, SEGUE_CHROMA_URL=url)
+        assert failed.returncode == 1
+        one_line_error(failed.stderr, f"Chroma server at {url} unreachable")
+        with pytest.raises(SegueError) as caught:
+            index.dense_search(query, k=10)
+        assert url in str(caught.value) and "\n" not in str(caught.value)
+        forget_open_indexes()
+        with pytest.raises(SegueError, match="unreachable"):
+            open_index(settings)
+        playlist = segue("playlist", query, "-n", "5", "--json", data_dir=data_dir, SEGUE_CHROMA_URL=url)
+        assert playlist.returncode == 0, playlist.stderr[-2000:]
+        assert len(json.loads(playlist.stdout)["tracks"]) == 5
+
+        proc = start_chroma(db, port)  # back on the same path and port
+        assert [t.track_id for t, _ in index.dense_search(query, k=10)] == expected
+        again = segue("search", query, "--json", data_dir=data_dir, SEGUE_CHROMA_URL=url)
+        assert again.returncode == 0, again.stderr[-2000:]
+        assert [hit["track_id"] for hit in json.loads(again.stdout)] == expected
+    finally:
+        forget_open_indexes()
+        stop_chroma(proc)
+
+
+# --------------------------------------------------------------------------------------- the index
+
+
+def test_no_index_says_run_ingest(tmp_path: Path) -> None:
+    data_dir = tmp_path / "empty"
+    assistant = MusicAssistant(settings_for(data_dir))
+    with pytest.raises(IndexMissingError, match=r"run `segue ingest` first"):
+        assistant.generate_playlist("chill acoustic evening")
+    with pytest.raises(IndexMissingError, match=r"run `segue ingest` first"):
+        assistant.start_chat(use_llm=False).send("chill acoustic evening")
+    for args in (("search", "chill"), ("playlist", "chill acoustic evening")):
+        done = segue(*args, data_dir=data_dir)
+        assert done.returncode == 1 and done.stdout == ""
+        one_line_error(done.stderr, f"no index in {data_dir / 'index'}: run `segue ingest` first")
+    ui = subprocess.run([sys.executable, str(REPO / "app.py"), "--port", str(free_port())], capture_output=True,
+                        text=True, timeout=300, cwd=REPO,
+                        env={**os.environ, "SEGUE_DATA_DIR": str(data_dir), "HF_HUB_OFFLINE": "1"})
+    assert ui.returncode == 1
+    one_line_error(ui.stderr, "no index in")
+    assert not (data_dir / "index" / "snapshot").exists()
+
+
+@pytest.fixture
+def index_copy(ui_data_dir: Path, tmp_path: Path) -> Path:
+    """A private copy of a real ingested data dir (snapshot and embedded Chroma), free to damage."""
+    data_dir = tmp_path / "data"
+    shutil.copytree(ui_data_dir / "index", data_dir / "index")
+    return data_dir
+
+
+def damage(path: Path, how: str) -> None:
+    size = path.stat().st_size
+    if how == "garbage":
+        path.write_bytes(os.urandom(size))
+    elif how == "truncated":
+        os.truncate(path, size // 2)
+    elif how == "middle":  # the header survives, the pages after it do not
+        with open(path, "r+b") as fh:
+            fh.seek(min(4096, size // 4))
+            fh.write(os.urandom(size // 2))
+    else:
+        raise ValueError(how)
+
+
+@pytest.mark.parametrize("name, how", [
+    ("vectors.npy", "garbage"), ("vectors.npy", "truncated"), ("tracks.jsonl.gz", "truncated"),
+    ("tracks.jsonl.gz", "middle"), ("manifest.json", "garbage"), ("playlist_vectors.npy", "middle"),
+])
+def test_damaged_snapshot_is_a_clear_error_and_left_as_is(index_copy: Path, monkeypatch: pytest.MonkeyPatch,
+                                                          capsys: pytest.CaptureFixture[str], name: str,
+                                                          how: str) -> None:
+    damage(index_copy / "index" / "snapshot" / name, how)
+    before = tree_digest(index_copy)
+    with pytest.raises(IndexCorruptError) as caught:
+        MusicAssistant(settings_for(index_copy)).generate_playlist("chill acoustic evening")
+    message = str(caught.value)
+    assert "\n" not in message and "aside and run `segue ingest`" in message
+    code, out, err = run_cli(monkeypatch, capsys, index_copy, "playlist", "chill acoustic evening")
+    assert code == 1 and out == ""
+    one_line_error(err, "the index")
+    assert tree_digest(index_copy) == before
+
+
+@pytest.mark.parametrize("how", ["garbage", "truncated", "middle"])
+def test_damaged_chroma_database_is_a_clear_error_and_left_as_is(index_copy: Path, how: str) -> None:
+    """Chroma would silently replace an unreadable chroma.sqlite3 with an empty database (and answer every
+    search with nothing): the store refuses to open it instead, and neither search nor ingest writes a byte."""
+    db = index_copy / "index" / "chroma" / "chroma.sqlite3"
+    damage(db, how)
+    before = tree_digest(index_copy)
+    for args in (("search", "chill"), ("ingest", "--catalog", str(index_copy.parent / "none.csv"))):
+        done = segue(*args, data_dir=index_copy)
+        assert done.returncode == 1 and done.stdout == ""
+        one_line_error(done.stderr, f"the index database {db} is damaged")
+        assert "aside and run `segue ingest`" in done.stderr
+    assert tree_digest(index_copy) == before
+
+
+def test_search_refuses_a_store_that_lost_its_tracks(index_copy: Path) -> None:
+    """The snapshot without its Chroma data (deleted, or a server started on another path): an error, not an
+    empty answer."""
+    shutil.rmtree(index_copy / "index" / "chroma")
+    done = segue("search", "chill", data_dir=index_copy)
+    assert done.returncode == 1 and done.stdout == ""
+    one_line_error(done.stderr, "the vector store")
+    assert "holds 0 tracks" in done.stderr and "run `segue ingest`" in done.stderr
+
+
+def test_first_ingest_killed_midway_leaves_no_half_index(tmp_path: Path) -> None:
+    """Killed after its first batch reached Chroma, before any snapshot: every face says "run `segue ingest`"
+    rather than serving half a catalog. (That the next ingest resumes is tests/test_store.py's.)"""
+    catalog_csv = write_catalog_slice(tmp_path / "slice.csv", max_rows=2000)
+    data_dir = tmp_path / "data"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SEGUE_")}
+    env.update(SEGUE_DATA_DIR=str(data_dir), SEGUE_THREADS=str(TEST_THREADS))
+    proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "ingest", "--catalog", str(catalog_csv), "--json"],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=REPO)
+    try:
+        deadline = time.monotonic() + 600
+        while embedded_count(data_dir) == 0:
+            assert proc.poll() is None, "ingest ended before it could be killed"
+            assert time.monotonic() < deadline, "no batch written within 600 s"
+            time.sleep(0.05)
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert 0 < embedded_count(data_dir) < len(load_catalog(catalog_csv).tracks)
+    for args in (("search", "chill"), ("playlist", "chill acoustic evening")):
+        done = segue(*args, data_dir=data_dir)
+        assert done.returncode == 1
+        one_line_error(done.stderr, f"no index in {data_dir / 'index'}: run `segue ingest` first")

@@ -146,14 +146,18 @@ class UIPage:
         self.wait_idle()
 
     def click(self, button: str) -> None:
+        """Click an action button and wait for its reply (every action but "new chat" adds one)."""
+        before = len(self.bot_messages())
         self.page.locator(f"#{button}").click()
+        self.page.wait_for_function(
+            "n => document.querySelectorAll('#chat [data-testid=bot]').length !== n", arg=before,
+            timeout=REPLY_TIMEOUT_MS)
         self.wait_idle()
 
     def wait_idle(self) -> None:
-        """Until no component shows Gradio's progress tracker (pending or generating)."""
+        """Until every component's progress tracker is hidden (no event pending or generating)."""
         self.page.wait_for_function(
-            "() => !document.querySelector('.wrap.generating, .wrap.pending, .wrap.translucent')",
-            timeout=REPLY_TIMEOUT_MS)
+            "() => !document.querySelector('[data-testid=status-tracker]:not(.hide)')", timeout=REPLY_TIMEOUT_MS)
 
     def wait_summary(self, n: int) -> None:
         """The follow-up render (summary, plot, downloads) has caught up with an n-track playlist."""
