@@ -12,6 +12,7 @@ import argparse
 import hmac
 import ipaddress
 import os
+import socket
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
@@ -78,6 +79,18 @@ def check_exposure(host: str, password: str | None) -> None:
             f"refusing to listen on {host} without a password: set {PASSWORD_ENV} (or pass --password), "
             f"or keep the default host {DEFAULT_HOST}"
         )
+
+
+def check_port(host: str, port: int) -> None:
+    """Fail in one line, before the index is loaded, when the address cannot be listened on."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise UIConfigError(f"cannot listen on {host}:{port} ({reason}): pick another --port or --host") from None
 
 
 # ------------------------------------------------------------------------------------ the actions
@@ -201,12 +214,12 @@ def build_app(assistant_factory: Callable[[], MusicAssistant]) -> gr.Blocks:
                              len(probe.assistant.index))
     queued = {"concurrency_id": ASSISTANT_QUEUE, "concurrency_limit": 1}
 
-    with gr.Blocks(title="Segue", analytics_enabled=False, delete_cache=(3600, 3600)) as demo:
+    with gr.Blocks(title="Segue", analytics_enabled=False, delete_cache=(3600, 3600), fill_width=True) as demo:
         session = gr.State(None, delete_callback=lambda s: s.close() if s is not None else None)
         gr.Markdown("## Segue\nAsk for a playlist in your own words, then refine it: *more upbeat*, "
                     "*no more than one song per artist*, *swap the third track*.")
         with gr.Row(equal_height=False):
-            with gr.Column(scale=5, min_width=360):
+            with gr.Column(scale=4, min_width=360):
                 chatbot = gr.Chatbot(
                     label="Chat", elem_id="chat", height=480, sanitize_html=True, render_markdown=True,
                     latex_delimiters=[], allow_tags=False, feedback_options=None, line_breaks=True,
@@ -222,15 +235,15 @@ def build_app(assistant_factory: Callable[[], MusicAssistant]) -> gr.Blocks:
                     new_btn = gr.Button("New chat", elem_id="new-chat", size="sm")
                 with gr.Accordion("Backend and catalog", open=False, elem_id="backend"):
                     gr.Markdown(panel, elem_classes="segue-small")
-            with gr.Column(scale=6, min_width=420):
+            with gr.Column(scale=6, min_width=480):
                 summary = gr.Markdown(summary_markdown(None), elem_id="summary")
                 table = gr.Dataframe(
                     headers=TABLE_HEADERS, datatype="str", interactive=False, wrap=True, elem_id="playlist",
-                    column_widths=[36, 150, 120, 58, 66, 52, 66, 230], max_height=420,
+                    column_widths=["4%", "18%", "14%", "7%", "9%", "6%", "9%", "33%"], max_height=440,
                     label="Playlist",
                 )
                 with gr.Row(equal_height=True):
-                    position = gr.Number(label="Track # (click a row)", precision=0, value=None,
+                    position = gr.Number(label="Track #", placeholder="click a row", precision=0, value=None,
                                          elem_id="position", scale=1, min_width=90)
                     like_btn = gr.Button("✓ Like", elem_id="like", scale=1, min_width=80)
                     dislike_btn = gr.Button("✗ Dislike", elem_id="dislike", scale=1, min_width=80)
@@ -300,6 +313,7 @@ def launch(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, password: str | N
            *, assistant_factory: Callable[[], MusicAssistant] | None = None) -> None:
     """Serve the UI until Ctrl-C. Beyond loopback a password is required (any user name is accepted)."""
     check_exposure(host, password)
+    check_port(host, port)
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio is imported: no call home at launch
     demo = build_app(assistant_factory or shared_index_assistants())
     demo.queue(default_concurrency_limit=1)

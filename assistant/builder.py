@@ -28,7 +28,7 @@ import numpy as np
 from assistant.playlist import Playlist, Relaxation
 from assistant.sequencing import order_tracks
 from assistant.spec import MAX_TRACKS, PlaylistSpec
-from retrieval.catalog import UNIT_FEATURES, Track
+from retrieval.catalog import Track
 from retrieval.filters import Range, TrackFilter, filter_mask
 from retrieval.hybrid import HybridSearcher, SearchQuery, standardise
 from retrieval.index import TrackIndex, artist_key, top_k
@@ -61,7 +61,7 @@ _VARIANT_MARK = re.compile(r"\b(?:mix|edit|version|dub)\b")
 _CANONICAL_WORDS = frozenset(
     "mix edit version original radio single album remaster remastered digital mono stereo explicit clean lp "
     "full length 7".split())
-_REMIX_TERMS = re.compile(r"\bremix|\brmx\b|\bedits?\b|\bextended\b|\bclub mix")
+_REMIX_TERMS = re.compile(r"\bremix|\brmx\b|\bclub mix|\bextended mix")  # in a request: remixes are wanted
 
 
 def _qualifiers(folded_title: str) -> list[str]:

@@ -118,6 +118,8 @@ def playlist(
     from assistant.builder import format_duration
     from assistant.export import playlist_dict
 
+    if n is not None and minutes is not None:
+        fail("give the length as -n (tracks) or --minutes, not both")
     overrides: dict[str, Any] = {}
     if n is not None:
         overrides["n_tracks"] = n

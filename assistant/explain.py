@@ -175,24 +175,25 @@ _ABBREVIATIONS = frozenset({"feat", "ft", "vs", "mr", "mrs", "ms", "dr", "st", "
 _CLOSERS = "\"'”’)]"
 
 
-def split_sentences(text: str) -> tuple[list[str], str]:
-    """Complete sentences of `text` and the unfinished rest. A sentence ends at . ! ? (outside quotes, not
-    after "feat." or an initial) followed by whitespace, or at a line break."""
+def split_sentences(text: str, names: Sequence[str] = ()) -> tuple[list[str], str]:
+    """Complete sentences of `text` and the unfinished rest. A sentence ends at . ! ? (outside quotes and
+    `names`, not after "feat." or an initial) followed by whitespace, or at a line break."""
     out: list[str] = []
     start, in_quote, i = 0, False, 0
+    scan = mask_names(text, names) if names else text  # "Tony! Toni! Toné!" holds no sentence end
     while i < len(text):
-        c = text[i]
+        c = scan[i]
         if c in "\"“”":
             in_quote = not in_quote if c == '"' else c == "“"
         elif c == "\n":
             if text[start:i].strip():
                 out.append(text[start:i].strip())
             start, in_quote = i + 1, False
-        elif c in ".!?" and (not in_quote or (c == "." and text[i + 1:i + 2] in ('"', "”"))):
+        elif c in ".!?" and (not in_quote or (c == "." and scan[i + 1:i + 2] in ('"', "”"))):
             j = i + 1
-            while j < len(text) and text[j] in _CLOSERS + ".!?":
+            while j < len(scan) and scan[j] in _CLOSERS + ".!?":
                 j += 1
-            if j < len(text) and text[j].isspace():
+            if j < len(scan) and scan[j].isspace():
                 in_quote = False
                 word = re.findall(r"[^\W_]+$", text[start:i])
                 last = word[0] if word else ""
@@ -273,6 +274,28 @@ class SentenceCheck:
         return self.reason is None
 
 
+def blanked_names(tracks: Sequence[Track]) -> list[str]:
+    """Artist names and titles of two words or more (one-word names are too often ordinary words) or with
+    sentence punctuation ("Toni!", "Shinedown."), longest first."""
+    names = {n for t in tracks for n in (t.artist, t.title, sanitize(t.artist, 40), sanitize(t.artist, 60))
+             if len(n.split()) >= 2 or re.search(r"[.!?]", n)}
+    return sorted(names, key=len, reverse=True)
+
+
+def mask_names(text: str, names: Sequence[str]) -> str:
+    """`text` with each of `names` replaced by spaces (same length, so positions still match)."""
+    low = text.lower() if len(text.lower()) == len(text) else text  # positions must survive lower()
+    for name in names:
+        name = name.lower() if low is not text else name
+        start = low.find(name)
+        while start >= 0:
+            end = start + len(name)
+            text = text[:start] + " " * len(name) + text[end:]
+            low = low[:start] + " " * len(name) + low[end:]
+            start = low.find(name, end)
+    return text
+
+
 @dataclass
 class Scope:
     """What a sentence may talk about: one track (a track line) or the whole playlist (the introduction)."""
@@ -282,6 +305,7 @@ class Scope:
     own: set[str] = field(default_factory=set)  # names (and their parts) the sentence may mention
     others: set[str] = field(default_factory=set)  # playlist names it must not mention (other tracks)
     numbers: set[str] = field(default_factory=set)  # numbers that are part of a title or album
+    names: list[str] = field(default_factory=list)  # names of the playlist to blank out for the fact checks
 
     @classmethod
     def for_track(cls, track: Track, playlist: Sequence[Track]) -> "Scope":
@@ -289,7 +313,7 @@ class Scope:
         others = {name_key(t.artist) for t in playlist} | {name_key(t.title) for t in playlist}
         others -= own
         numbers = {w for w in (name_key(track.title) + " " + name_key(track.album)).split() if w.isdigit()}
-        return cls([track], track, own, others, numbers)
+        return cls([track], track, own, others, numbers, blanked_names(playlist))
 
     @classmethod
     def for_playlist(cls, playlist: Sequence[Track]) -> "Scope":
@@ -298,7 +322,7 @@ class Scope:
         for t in playlist:
             own |= _ngrams(name_key(t.artist)) | _ngrams(name_key(t.title)) | _ngrams(name_key(t.album))
             numbers |= {w for w in (name_key(t.title) + " " + name_key(t.album)).split() if w.isdigit()}
-        return cls(list(playlist), None, own, set(), numbers)
+        return cls(list(playlist), None, own, set(), numbers, blanked_names(playlist))
 
     def value(self, feature: str) -> float | None:
         """The track's value, or the playlist mean (None when unknown)."""
@@ -336,12 +360,17 @@ class Verifier:
         self._genre_phrases = sorted({*vocabulary.genres, *EXTRA_GENRES}, key=lambda g: -len(g.split()))
         self._known_words = vocabulary.genre_words | {w for p in _MOOD_WORDS for w in p.split()} | {"bpm", "segue"}
         self._claim_labels = [g for g in vocabulary.genres if _UNSUPPORTED.search(g)]
+        self._genre_words = vocabulary.genre_words
 
     def check(self, sentence: str, scope: Scope) -> SentenceCheck:
+        """The verdict on one sentence. Names are checked on the sentence as written; every other check reads
+        it with the playlist's names blanked out, so "Quiet Riot" is no mood and "Pop Evil" no genre."""
         track_id = scope.track.track_id if scope.track else None
-        for test in (self._form, self._names, self._years, self._tempo, self._count, self._genres, self._moods,
-                     self._claims):
-            problem = test(sentence, scope)
+        masked = mask_names(sentence, scope.names)
+        checks = ((self._form, sentence), (self._names, sentence), (self._years, masked), (self._tempo, masked),
+                  (self._count, masked), (self._genres, masked), (self._moods, masked), (self._claims, masked))
+        for test, text in checks:
+            problem = test(text, scope)
             if problem:
                 return SentenceCheck(sentence, track_id, problem[0], problem[1])
         return SentenceCheck(sentence, track_id)
@@ -351,15 +380,16 @@ class Verifier:
     def _form(self, s: str, scope: Scope) -> tuple[str, str] | None:
         if _INJECTION.search(s):
             return "injection", "echoes instructions"
-        s = _QUOTED.sub('"X"', s)  # a quoted title may hold anything ("Song 2 - Remaster", "I Don't Care")
-        n_words = len(s.split())
         if s.rstrip(_CLOSERS)[-1:] not in (".", "!", "?"):
             return "malformed", "cut off"
+        s = _QUOTED.sub('"X"', mask_names(s, scope.names))  # names and quoted titles may hold anything
+        n_words = len(s.split())
         if not MIN_WORDS <= n_words <= MAX_WORDS:
             return "malformed", f"{n_words} words"
         if _LIST_MARK.search(s) or _CHATTER.search(s):
             return "malformed", "list or chatter"
-        counts = Counter(w.key for w in words(s) if len(w.key) > 3 and w.key not in STOPWORDS and w.key not in _PLAIN)
+        counts = Counter(w.key for w in words(s) if len(w.key) > 3 and w.key not in STOPWORDS and w.key not in _PLAIN
+                         and w.key not in self._genre_words)
         if counts and counts.most_common(1)[0][1] >= 2:
             return "malformed", f"repeats {counts.most_common(1)[0][0]!r}"
         return None
@@ -539,7 +569,10 @@ def metadata_intro(tracks: Sequence[Track]) -> str:
     labels = Counter(label for t in tracks if (label := main_label(t)))
     years = [t.year for t in tracks if t.year]
     moods = Counter(w for t in tracks for w in sound_words(t))
-    artists = list(dict.fromkeys(t.artist for t in tracks))
+    unique: dict[str, str] = {}
+    for t in tracks:
+        unique.setdefault(t.artist.casefold(), t.artist)
+    artists = list(unique.values())
     text = f"Here are {len(tracks)} tracks" + (f" ({minutes} min)" if minutes else "")
     if labels:
         text += " of " + _join([g for g, _ in labels.most_common(2)])
@@ -760,7 +793,7 @@ class Explainer:
                 raw += chunk
                 pieces += 1
                 text = join_prefill(INTRO_PREFILL, raw)
-                done, pending = split_sentences(text)
+                done, pending = split_sentences(text, scope.names)
                 for sentence in done[seen:]:
                     seen += 1
                     check = self.verifier.check(_tidy(sentence), scope)
@@ -783,11 +816,12 @@ class Explainer:
 
     def _track_line(self, llm: LLMClient, track: Track, tracks: Sequence[Track], result: Explanation) -> str | None:
         raw = ""
+        names = blanked_names(tracks)
         chunks = llm.stream(track_messages(track), max_tokens=LINE_MAX_TOKENS, temperature=0.2)
         try:
             for chunk in chunks:
                 raw += chunk
-                done, _ = split_sentences(join_prefill(LINE_PREFILL, raw))
+                done, _ = split_sentences(join_prefill(LINE_PREFILL, raw), names)
                 if done:
                     break
         finally:
@@ -795,7 +829,7 @@ class Explainer:
                 chunks.close()
         text = join_prefill(LINE_PREFILL, raw).strip()
         result.raw_lines[track.track_id] = text
-        done, rest = split_sentences(text + " ")
+        done, rest = split_sentences(text + " ", names)
         sentence = done[0] if done else rest
         if not sentence:
             return None
@@ -815,7 +849,7 @@ def explain(playlist: Playlist, llm: LLMClient | None, *, index: TrackIndex | No
 def verify_text(text: str, playlist: Sequence[Track], vocabulary: Vocabulary,
                 track: Track | None = None) -> list[SentenceCheck]:
     """Check every sentence of `text` (about `track`, or the whole playlist): the verifier on its own, for evals."""
-    done, rest = split_sentences(text)
     scope = Scope.for_track(track, playlist) if track else Scope.for_playlist(playlist)
+    done, rest = split_sentences(text, scope.names)
     verifier = Verifier(vocabulary)
     return [verifier.check(_tidy(s), scope) for s in [*done, *([rest] if rest else [])]]

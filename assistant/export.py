@@ -29,6 +29,7 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 CSV_COLUMNS = ("position", "track_id", "title", "artist", "album", "year", "duration_ms", "popularity", "genres",
                *AUDIO_FEATURES, "reason")
 MAX_FILENAME_CHARS = 80
+_NAME_RESERVED = frozenset('<>:"/\\|?*')
 _WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
 
 
@@ -131,7 +132,9 @@ def safe_filename(title: str, ext: str) -> str:
     """A download name from a playlist title: no path separators, control or reserved characters, no leading
     dot, at most MAX_FILENAME_CHARS before the extension; "playlist" when nothing usable is left."""
     name = unicodedata.normalize("NFKC", title)
-    name = re.sub(r'[\x00-\x1f\x7f-\x9f<>:"/\\|?*]', " ", name)
+    # category C: control, format (bidi overrides that disguise the extension, zero-width), surrogates
+    # (a lone one cannot even be written to disk), private and unassigned code points
+    name = "".join(" " if c in _NAME_RESERVED or unicodedata.category(c)[0] == "C" else c for c in name)
     name = "_".join(name.split())
     name = name[:MAX_FILENAME_CHARS].strip("._- ")
     if not name or name.lower().split(".")[0] in _WINDOWS_RESERVED:

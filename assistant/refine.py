@@ -14,7 +14,7 @@ only ask for what a request may legitimately ask.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from rapidfuzz import fuzz
@@ -345,7 +345,7 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser) -> Ed
         move = _move(text, low, tracks)
         if move is not None:
             return move
-    parsed = parser.analyse(text)
+    parsed = _negated_years(low, parser.analyse(text))
     if _REMOVE.search(low):
         removal = _removal(text, low, tracks, parsed)
         if removal is not None:
@@ -371,6 +371,23 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser) -> Ed
 
 _NEGATIVE_START = re.compile(r"^\W*(?:no more|no|without|nothing (?:by|from)|not|skip|exclude|less|ban)\s+")
 _RELATIVE_ANY = re.compile("|".join(f"(?:{p.pattern})" for p, _, _ in _RELATIVE))
+
+
+_NEGATED_YEARS = re.compile(r"\b(?:nothing|no (?:songs?|tracks?|music)|none|not)\s+(?:from\s+)?(?:the\s+)?"
+                            r"(before|prior to|older than|after|since|newer than)\b")
+
+
+def _negated_years(low: str, parsed: ParsedRequest) -> ParsedRequest:
+    """"nothing after 2015" means up to 2015 (the parser reads "after 2015" alone: from 2016)."""
+    m = _NEGATED_YEARS.search(low)
+    spec = parsed.spec
+    if m is None or not parsed.found & {"year_min", "year_max"}:
+        return parsed
+    if m.group(1) in ("before", "prior to", "older than") and spec.year_max is not None and spec.year_min is None:
+        spec = spec.model_copy(update={"year_min": spec.year_max + 1, "year_max": None})
+    elif m.group(1) in ("after", "since", "newer than") and spec.year_min is not None and spec.year_max is None:
+        spec = spec.model_copy(update={"year_max": spec.year_min - (m.group(1) != "since"), "year_min": None})
+    return replace(parsed, spec=spec, found=parsed.found | {"year_min", "year_max"})
 
 
 def _question(text: str, low: str, tracks: list[Track]) -> Edit | None:

@@ -74,14 +74,8 @@ def summary_markdown(playlist: Playlist | None) -> str:
     if playlist is None or not playlist.tracks:
         return "No playlist yet: ask for one in the chat."
     n = len(playlist.tracks)
-    return f"**{escape_markdown(playlist.title)}** · {n} track{'s' if n != 1 else ''} · {format_total(playlist.total_ms)}"
-
-
-def track_choices(playlist: Playlist | None) -> list[tuple[str, int]]:
-    """(label, position) pairs for the track picker; positions start at 1."""
-    if playlist is None:
-        return []
-    return [(f"{i}. {t.title} — {t.artist}", i) for i, t in enumerate(playlist.tracks, 1)]
+    count = f"{n} track{'s' if n != 1 else ''}"
+    return f"**{escape_markdown(playlist.title)}** · {count} · {format_total(playlist.total_ms)}"
 
 
 def arc_figure(playlist: Playlist | None) -> Figure | None:

@@ -5,13 +5,15 @@ left the catalog are deleted. Vectors are upserted a batch at a time, so an inge
 it wrote and the next run embeds only the rest (upsert by id never duplicates).
 
 The catalog fingerprint is stored in Chroma's collection metadata when an ingest completes and cleared when
-one starts: a re-run over an unchanged catalog checks it and stops, without reading 28k hashes back.
+one starts: a re-run over an unchanged catalog checks it and stops, without reading 28k hashes back, and
+without parsing the catalog when the file (and the code reading it) has the digest the manifest records.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import sys
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
@@ -20,10 +22,12 @@ from typing import Any, Iterator
 
 import numpy as np
 
+from retrieval import catalog as catalog_module
+from retrieval import text as text_module
 from retrieval.catalog import CatalogPlaylist, Track, load_catalog
 from retrieval.embeddings import DIM, Embedder, shared_embedder
 from retrieval.settings import Settings
-from retrieval.snapshot import Snapshot, read_manifest, read_snapshot, write_snapshot
+from retrieval.snapshot import Snapshot, read_manifest, read_snapshot, update_manifest, write_snapshot
 from retrieval.store import VectorStore
 from retrieval.text import track_text
 
@@ -95,6 +99,17 @@ def catalog_fingerprint(track_hashes: dict[str, str], playlist_hashes: dict[str,
     return digest.hexdigest()
 
 
+def source_digest(path: Path) -> str:
+    """Digest of the catalog file and of the code that parses and hashes it: equal digests mean equal tracks."""
+    digest = hashlib.sha256()
+    for module in (catalog_module, text_module, sys.modules[__name__]):
+        digest.update(Path(module.__file__ or "").read_bytes())
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 @contextlib.contextmanager
 def _progress(enabled: bool) -> Iterator[Any]:
     if not enabled:
@@ -110,20 +125,37 @@ def _progress(enabled: bool) -> Iterator[Any]:
 def ingest(settings: Settings, catalog_path: Path | None = None, *, progress: bool = True,
            namespace: str = "") -> IngestResult:
     start = time.perf_counter()
-    catalog = load_catalog(catalog_path or settings.catalog)
+    path = Path(catalog_path or settings.catalog)
     index_dir = settings.index_dir if not namespace else settings.index_dir / namespace
-    store = VectorStore(settings, namespace=namespace)
+    manifest = read_manifest(index_dir)
+    digest = source_digest(path) if path.is_file() else ""
+    store: VectorStore | None = None
+    # The same catalog bytes read by the same code, into a store that still holds that ingest: nothing to
+    # do, and no need to parse the catalog (most of a no-change run's time).
+    if digest and manifest is not None and manifest.get("source_digest") == digest:
+        store = VectorStore(settings, namespace=namespace)
+        if manifest.get("fingerprint") and store.fingerprint(store.tracks) == manifest["fingerprint"]:
+            return IngestResult(
+                tracks=manifest["tracks"], playlists=manifest["playlists"], skipped=manifest.get("skipped", 0),
+                skipped_reasons=manifest.get("skipped_reasons", {}), embedded=0, deleted=0,
+                seconds=round(time.perf_counter() - start, 2), catalog=str(path), index=store.where,
+            )
+    catalog = load_catalog(path)
+    store = store or VectorStore(settings, namespace=namespace)
+    source = {"source_digest": digest, "skipped": catalog.report.skipped_total,
+              "skipped_reasons": dict(catalog.report.skipped)}
 
     wanted = {t.track_id: t.content_hash() for t in catalog.tracks}
     wanted_playlists = {p.playlist_id: playlist_hash(p) for p in catalog.playlists}
     fingerprint = catalog_fingerprint(wanted, wanted_playlists)
-    manifest = read_manifest(index_dir)
     todo: list[Track] = []
     gone: list[str] = []
     # Chroma records the fingerprint only after an ingest completed (and clears it when one starts), so a
     # match on both sides proves nothing changed without reading every stored hash back.
     up_to_date = (manifest is not None and manifest.get("fingerprint") == fingerprint
                   and store.fingerprint(store.tracks) == fingerprint)
+    if up_to_date and manifest is not None and manifest.get("source_digest") != digest:
+        update_manifest(index_dir, source)  # e.g. an index written before digests: the next run is quick
     if not up_to_date:
         stored = store.hashes(store.tracks)
         stored_playlists = store.hashes(store.playlists)
@@ -141,7 +173,8 @@ def ingest(settings: Settings, catalog_path: Path | None = None, *, progress: bo
             store.upsert(store.playlists, [p.playlist_id for p in todo_playlists], embedder.encode(texts),
                          [{"hash": wanted_playlists[p.playlist_id], "name": p.name} for p in todo_playlists], texts)
         store.delete(store.playlists, gone_playlists)
-        _write_snapshot(index_dir, store, catalog.tracks, catalog.playlists, fresh, fingerprint, str(catalog.source))
+        _write_snapshot(index_dir, store, catalog.tracks, catalog.playlists, fresh,
+                        {"fingerprint": fingerprint, "catalog": str(catalog.source), **source})
         store.set_fingerprint(store.tracks, fingerprint)
 
     return IngestResult(
@@ -185,12 +218,15 @@ def _embed_tracks(store: VectorStore, embedder: Embedder, todo: list[Track], has
 
 
 def _write_snapshot(index_dir: Path, store: VectorStore, tracks: list[Track], playlists: list[CatalogPlaylist],
-                    fresh: dict[str, np.ndarray], fingerprint: str, source: str) -> None:
-    """Vectors come from this run, else from the previous snapshot, else (after a killed run) from Chroma."""
+                    fresh: dict[str, np.ndarray], manifest: dict[str, Any]) -> None:
+    """Vectors come from this run, else from the previous snapshot if the track is unchanged there, else from
+    Chroma (after a killed run, or when another machine embedded them into a shared Chroma server)."""
     known: dict[str, np.ndarray] = {}
+    current = {t.track_id: t for t in tracks}
     try:
         old = read_snapshot(index_dir)
-        known = {t.track_id: v for t, v in zip(old.tracks, old.vectors) if t.track_id not in fresh}
+        known = {t.track_id: v for t, v in zip(old.tracks, old.vectors)
+                 if t.track_id not in fresh and current.get(t.track_id) == t}
     except Exception:  # no usable previous snapshot: Chroma has every vector
         pass
     need = [t.track_id for t in tracks if t.track_id not in fresh and t.track_id not in known]
@@ -199,5 +235,5 @@ def _write_snapshot(index_dir: Path, store: VectorStore, tracks: list[Track], pl
     vectors = np.stack([fresh.get(t.track_id, known.get(t.track_id)) for t in tracks]) if tracks else np.zeros((0, DIM), np.float32)
     playlist_vectors = (store.vectors(store.playlists, [p.playlist_id for p in playlists])
                         if playlists else np.zeros((0, DIM), np.float32))
-    manifest = {"fingerprint": fingerprint, "catalog": source, "tracks": len(tracks), "playlists": len(playlists)}
+    manifest = {**manifest, "tracks": len(tracks), "playlists": len(playlists)}
     write_snapshot(index_dir, Snapshot(tracks, vectors, playlists, playlist_vectors, manifest))

@@ -23,6 +23,7 @@ from retrieval.errors import IndexCorruptError, IndexMissingError
 
 MANIFEST = "manifest.json"
 FORMAT_VERSION = 1
+UNIT_TOLERANCE = 1e-3  # on squared vector lengths
 
 
 @dataclass
@@ -73,6 +74,17 @@ def write_snapshot(index_dir: Path, snap: Snapshot) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
+def update_manifest(index_dir: Path, changes: dict) -> None:
+    """Merge `changes` into the manifest of the existing snapshot; written aside and renamed, so atomic."""
+    manifest = read_manifest(index_dir)
+    if manifest is None:
+        return
+    path = snapshot_dir(index_dir) / MANIFEST
+    tmp = path.with_name(f"{MANIFEST}.tmp-{os.getpid()}")
+    tmp.write_text(json.dumps({**manifest, **changes}, indent=1))
+    os.replace(tmp, path)
+
+
 def read_snapshot(index_dir: Path) -> Snapshot:
     folder = snapshot_dir(index_dir)
     manifest = read_manifest(index_dir)
@@ -93,4 +105,16 @@ def read_snapshot(index_dir: Path) -> Snapshot:
         ) from None
     if len(tracks) != len(vectors) or len(playlists) != len(playlist_vectors):
         raise IndexCorruptError(f"the index in {folder} is inconsistent: move {index_dir} aside and run `segue ingest`")
+    if not (_unit_rows(vectors) and _unit_rows(playlist_vectors)):
+        raise IndexCorruptError(f"the index in {folder} is damaged (vectors are not unit length): move {index_dir} "
+                                "aside and run `segue ingest`")
     return Snapshot(tracks, vectors, playlists, playlist_vectors, manifest)
+
+
+def _unit_rows(vectors: np.ndarray) -> bool:
+    """Every row finite and of length 1, as ingest writes them: bytes damaged inside an .npy file load
+    without error, as NaNs or wild values (~0.1 s at 500k rows)."""
+    if vectors.ndim != 2 or vectors.dtype != np.float32:
+        return False
+    norms = np.einsum("ij,ij->i", vectors, vectors)
+    return bool(np.all(np.abs(norms - 1.0) < UNIT_TOLERANCE))

@@ -263,6 +263,9 @@ def test_follow_up_classification(slice_index: TrackIndex):
         edit = classify(message, playlist, parser)
         assert (edit.kind, edit.positions) == (kind, positions), message
     assert classify("make it 20 minutes", playlist, parser).minutes == 20
+    after = classify("nothing after 2015", playlist, parser).parsed.spec
+    before = classify("no songs before 2000", playlist, parser).parsed.spec
+    assert (after.year_min, after.year_max, before.year_min, before.year_max) == (None, 2015, 2000, None)
     assert classify("add 5 more", playlist, parser).n_tracks == 15
     assert classify("anything", None, parser).kind == "new"
     unknown = classify("no more Qwzx Blorftones", playlist, parser)  # not in the catalog: nothing changes

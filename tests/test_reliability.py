@@ -421,8 +421,9 @@ def test_damaged_chroma_database_is_a_clear_error_and_left_as_is(index_copy: Pat
     search with nothing): the store refuses to open it instead, and neither search nor ingest writes a byte."""
     db = index_copy / "index" / "chroma" / "chroma.sqlite3"
     damage(db, how)
+    catalog_csv = write_catalog_slice(index_copy.parent / "slice.csv", max_rows=50)
     before = tree_digest(index_copy)
-    for args in (("search", "chill"), ("ingest", "--catalog", str(index_copy.parent / "none.csv"))):
+    for args in (("search", "chill"), ("ingest", "--catalog", str(catalog_csv))):
         done = segue(*args, data_dir=index_copy)
         assert done.returncode == 1 and done.stdout == ""
         one_line_error(done.stderr, f"the index database {db} is damaged")

@@ -71,7 +71,7 @@ def test_filtered_search_keeps_to_the_mask_and_finds_the_nearest(stored_index: T
     query = stored_index.store.query
     monkeypatch.setattr(stored_index.store, "query", lambda *a, **kw: calls.append(a) or query(*a, **kw))
     broad = filter_mask(stored_index, TrackFilter(features={"energy": Range(min=0.5)}))
-    narrow = filter_mask(stored_index, TrackFilter(include_labels=["rock"], year=Range(min=1975, max=1977)))
+    narrow = filter_mask(stored_index, TrackFilter(include_labels=["rock"], year=Range(min=1970, max=1979)))
     assert 0.5 < broad.mean() < 0.9 and 20 < narrow.sum() < 60
     recalls = []
     queries = range(0, len(stored_index), len(stored_index) // 15)

@@ -281,3 +281,30 @@ def test_server_going_down_midway_loses_nothing(tmp_path: Path) -> None:
         assert store.query(store.tracks, vectors[7], 1)[0].id == "t7"
     finally:
         stop_chroma(proc)
+
+
+def test_replicas_share_one_server(chroma_server: str, tmp_path: Path) -> None:
+    """Two app machines (two data dirs) on one Chroma server: what one embeds, the other only reads."""
+    drop_collections(chroma_server)
+    try:
+        first = Settings(data_dir=tmp_path / "replica1", threads=TEST_THREADS, chroma_url=chroma_server)
+        second = Settings(data_dir=tmp_path / "replica2", threads=TEST_THREADS, chroma_url=chroma_server)
+        catalog_csv = write_catalog_slice(tmp_path / "slice.csv", max_rows=200)
+        assert ingest(first, catalog_csv, progress=False).embedded > 150
+        assert ingest(second, catalog_csv, progress=False).embedded == 0  # its snapshot comes from the server
+
+        fields, rows = read_rows(catalog_csv)
+        edited = rows[5]["track_id"]
+        for r in rows:
+            if r["track_id"] == edited:
+                r["track_name"] = "Retitled On Another Machine"
+        write_rows(catalog_csv, fields, rows)
+        assert ingest(first, catalog_csv, progress=False).embedded == 1
+        assert ingest(second, catalog_csv, progress=False).embedded == 0
+        one, two = read_snapshot(first.index_dir), read_snapshot(second.index_dir)
+        assert [t.track_id for t in one.tracks] == [t.track_id for t in two.tracks]
+        row = [t.track_id for t in two.tracks].index(edited)
+        assert two.tracks[row].title == "Retitled On Another Machine"
+        assert np.allclose(one.vectors, two.vectors, atol=1e-5)  # the edited track's new vector included
+    finally:
+        drop_collections(chroma_server)

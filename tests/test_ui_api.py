@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import os
+import socket
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -15,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app import UIConfigError, check_exposure, is_loopback
+from app import UIConfigError, check_exposure, check_port, is_loopback
 
 pytestmark = pytest.mark.server
 
@@ -26,7 +27,7 @@ REPO = Path(__file__).resolve().parents[1]
 def client(url: str, **kwargs: object):
     from gradio_client import Client
 
-    return Client(url, verbose=False, download_files=str(Path(os.environ.get("TMPDIR", "/tmp"))), **kwargs)
+    return Client(url, verbose=False, **kwargs)
 
 
 def rows(table: dict) -> list[list[str]]:
@@ -54,6 +55,15 @@ def test_password_is_required_beyond_loopback() -> None:
     assert done.returncode == 1
     assert done.stderr.startswith("error: refusing to listen on 0.0.0.0 without a password")
     assert "Traceback" not in done.stderr
+
+
+def test_busy_port_is_a_one_line_error() -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        with pytest.raises(UIConfigError, match=f"cannot listen on 127.0.0.1:{port}"):
+            check_port("127.0.0.1", port)
 
 
 # --------------------------------------------------------------------------------- the endpoints
