@@ -5,9 +5,11 @@ Steps of `PlaylistBuilder.build`:
    exclusions (artists, genres, track ids and other copies of those songs), the remix rule (variant versions
    only when asked for) and the seeds themselves (a playlist "like X" brings new songs).
 2. Relevance: `HybridSearcher.scores` for the description and seeds, nudged by the popularity preference.
-3. Selection: greedy MMR (relevance vs. the highest cosine similarity to what is already chosen) over the
-   best candidates, honouring the per-artist cap, one copy per song and the length: exactly n tracks, or a
-   total within one track's length of the asked minutes.
+3. Selection: first the best allowed tracks of the artists the listener named (min(3, cap) for one, one
+   each for several, at most half the playlist), then greedy MMR (relevance vs. the highest cosine
+   similarity to what is already chosen) over the best candidates, honouring the per-artist cap, one copy
+   per song and the length: exactly n tracks, or a total within one track's length of the asked minutes.
+   A named artist none of whose tracks meets the hard constraints is reported as relaxed ("seed_artists").
 4. Relaxation, only when too few tracks qualify, in this order: popularity preference, feature ranges
    (widened step by step, then dropped), per-artist cap, year range (widened, then dropped), genres.
    Exclusions, duplicates and the remix rule are never relaxed. Each relaxation is reported in
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Iterable, Iterator
 
@@ -36,9 +39,11 @@ from retrieval.lexical import fold
 
 DEFAULT_MAX_PER_ARTIST = 2
 SEED_ARTIST_CAP = 3  # an artist the listener named may appear this often unless the spec sets a cap
+SEED_ARTIST_SHARE = 0.5  # at most this share of the slots is reserved for named artists (at least one each)
 
 # Names of relaxable constraints as they appear in `Relaxation.constraint` (features use their own name).
 POPULARITY, MAX_PER_ARTIST, YEAR, GENRES, LENGTH = "popularity", "max_per_artist", "year", "genres", "length"
+SEED_ARTISTS = "seed_artists"  # reported when no track of a named artist meets the hard constraints
 
 FEATURE_STEP = {"tempo": 5.0}  # widening per relaxation step; 0..1 features use the default
 DEFAULT_FEATURE_STEP = 0.05
@@ -104,8 +109,11 @@ def song_key(track: Track) -> str:
     return f"{key}|{fold(track.title)}" if is_remix(track.title) else key
 
 
+_QUOTED_TEXT = re.compile(r'"[^"]*"')  # a quoted title ("... - Steve Aoki Remix") asks for no remixes
+
+
 def remixes_allowed(spec: PlaylistSpec) -> bool:
-    return spec.allow_remixes or bool(_REMIX_TERMS.search(fold(spec.description)))
+    return spec.allow_remixes or bool(_REMIX_TERMS.search(_QUOTED_TEXT.sub(" ", fold(spec.description))))
 
 
 def artist_caps(spec: PlaylistSpec) -> tuple[int, dict[str, int]]:
@@ -267,11 +275,13 @@ class PlaylistBuilder:
     # ------------------------------------------------------------------ public
 
     def build(self, spec: PlaylistSpec, query: SearchQuery | None = None, *, avoid: Iterable[str] = (),
-              extra: np.ndarray | None = None) -> Playlist:
+              extra: np.ndarray | None = None, taken: Iterable[str] = ()) -> Playlist:
         """The playlist for `spec`; `query` replaces the spec-made search query (e.g. with conversation history),
         `avoid` lists track ids never to use (nor other copies of their songs), `extra` is a weighted
-        per-track score added to the relevance (the listener's taste, see assistant/taste.py)."""
+        per-track score added to the relevance (the listener's taste, see assistant/taste.py). `taken` are the
+        tracks the new ones will join (a chat's kept tracks): they count towards the per-artist caps."""
         index = self.index
+        taken_artists = Counter(int(index.artist[index.row[t]]) for t in taken if t in index.row)
         query = query or SearchQuery(text=spec.description, seed_track_ids=spec.seed_tracks,
                                      seed_artists=spec.seed_artists)
         scores = self.searcher.scores(query, extra) + self._popularity_nudge(spec)
@@ -286,13 +296,13 @@ class PlaylistBuilder:
         while True:
             mask = fixed & self._limits_mask(limits)
             have, need = self._capacity(mask, limits), self._needed(spec, mask)
-            chosen = self._select(spec, scores, mask, limits) if have >= need else None
+            chosen = self._select(spec, scores, mask, limits, taken_artists) if have >= need else None
             # At the track limit, relaxing cannot bring a minutes target closer: stop there.
             if chosen is not None and (self._length_ok(spec, chosen) or len(chosen.rows) >= self.config.max_tracks):
                 break
             step = self._relax(spec, limits, fixed, have, need)
             if step is None:
-                chosen = chosen or self._select(spec, scores, mask, limits)
+                chosen = chosen or self._select(spec, scores, mask, limits, taken_artists)
                 break
             name, new_limits, done = step
             wanted = f"{need} needed" if spec.target_count() else f"about {need} needed for {spec.minutes:g} min"
@@ -302,6 +312,8 @@ class PlaylistBuilder:
             limits = new_limits
         if not self._length_ok(spec, chosen):
             relaxed[LENGTH] = Relaxation(constraint=LENGTH, reason=self._short_reason(spec, chosen, limits))
+        if absent := self._absent_seed_artists(spec, chosen):
+            relaxed[SEED_ARTISTS] = Relaxation(constraint=SEED_ARTISTS, reason=self._absent_reason(absent, mask, limits))
         tracks = order_tracks([index.tracks[r] for r in chosen.rows], spec.ordering)
         return Playlist(
             title=_title(spec),
@@ -369,14 +381,17 @@ class PlaylistBuilder:
 
     # ------------------------------------------------------------------ selection
 
-    def _select(self, spec: PlaylistSpec, scores: np.ndarray, mask: np.ndarray, limits: _Limits) -> _Selection:
-        """MMR over the best `pool` allowed tracks; if they run out, the rest of the allowed tracks by score."""
+    def _select(self, spec: PlaylistSpec, scores: np.ndarray, mask: np.ndarray, limits: _Limits,
+                taken_artists: Counter[int]) -> _Selection:
+        """MMR over the best `pool` allowed tracks; if they run out, the rest of the allowed tracks by score.
+        `taken_artists`: tracks per artist already in the playlist, counted against the caps."""
         allowed = np.where(mask, scores, -np.inf)
         count = spec.target_count()
         pool = top_k(allowed, max(self.config.pool, 3 * (count or 0)))
         pool = pool[np.isfinite(allowed[pool])]
-        chosen = _Selection()
+        chosen = _Selection(per_artist=dict(taken_artists))
         caps = self._caps_array(limits)
+        self._reserve(spec, allowed, chosen, caps)
         self._greedy(spec, pool, allowed[pool], chosen, caps, self.config.mmr_lambda)
         if not self._done(spec, chosen):
             rest = np.flatnonzero(mask)
@@ -384,6 +399,51 @@ class PlaylistBuilder:
             rest = rest[np.argsort(-allowed[rest], kind="stable")]
             self._greedy(spec, rest, allowed[rest], chosen, caps, 1.0)
         return chosen
+
+    def _named_artists(self, spec: PlaylistSpec) -> list[int]:
+        keys = dict.fromkeys(artist_key(a) for a in spec.seed_artists)
+        return [self.index.artist_index[k] for k in keys if k in self.index.artist_index]
+
+    def _reserve(self, spec: PlaylistSpec, allowed: np.ndarray, chosen: _Selection, caps: np.ndarray) -> None:
+        """Slots for the artists the listener named, filled first with their best allowed tracks: min(3, cap)
+        for one artist, one each for several, within `SEED_ARTIST_SHARE` of the playlist. Similarity alone
+        may leave a named artist out ("hits building up the energy, like Stevie Wonder")."""
+        named = self._named_artists(spec)
+        if not named:
+            return
+        count = spec.target_count()
+        slots = count if count is not None else self._needed(spec, np.isfinite(allowed))
+        budget = min(slots, max(len(named), math.ceil(slots * SEED_ARTIST_SHARE)))
+        each = SEED_ARTIST_CAP if len(named) == 1 else 1
+        target_ms = None if count is not None else (spec.minutes or 0) * 60_000
+        for artist in named:
+            want = min(each, int(caps[artist])) - chosen.per_artist.get(artist, 0)
+            rows = np.flatnonzero((self.index.artist == artist) & np.isfinite(allowed))
+            for row in rows[np.argsort(-allowed[rows], kind="stable")]:
+                if want <= 0 or budget <= 0:
+                    break
+                song, duration = int(self.song[row]), int(self.duration[row])
+                if song in chosen.songs or (target_ms is not None and chosen.total_ms + duration > target_ms):
+                    continue
+                chosen.rows.append(int(row))
+                chosen.total_ms += duration
+                chosen.songs.add(song)
+                chosen.per_artist[artist] = chosen.per_artist.get(artist, 0) + 1
+                want -= 1
+                budget -= 1
+
+    def _absent_seed_artists(self, spec: PlaylistSpec, chosen: _Selection) -> list[int]:
+        """Named artists with no track in the playlist (nor among the tracks it joins)."""
+        return [a for a in self._named_artists(spec) if not chosen.per_artist.get(a)]
+
+    def _absent_reason(self, absent: list[int], mask: np.ndarray, limits: _Limits) -> str:
+        unplaced = [a for a in absent if (mask & (self.index.artist == a)).any()]  # allowed, but too long
+        excluded = [a for a in absent if a not in unplaced]
+        why = limits.describe()
+        why = f"fits {why}" if why != "no other constraint" else "is left after the exclusions"
+        parts = [f"no track by {', '.join(self.index.artist_names[a] for a in group)} {text}"
+                 for group, text in ((excluded, why), (unplaced, "fit the asked length")) if group]
+        return "; ".join(parts) + "; the playlist follows their sound instead"
 
     def _done(self, spec: PlaylistSpec, chosen: _Selection) -> bool:
         count = spec.target_count()

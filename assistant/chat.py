@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import ValidationError
 
-from assistant.builder import describe_range, format_duration
+from assistant.builder import LENGTH, describe_range, format_duration
 from assistant.errors import RequestError
 from assistant.explain import (
     Explainer,
@@ -27,22 +27,18 @@ from assistant.explain import (
     IntroSentence,
     Source,
     TrackLine,
-    Vocabulary,
     metadata_intro,
     metadata_line,
-    sanitize,
-    sound_words,
-    tempo_word,
     track_heading,
-    verify_text,
 )
+from assistant.grounding import Vocabulary, sanitize, sound_words, tempo_word, verify_text
 from assistant.playlist import Playlist, Relaxation
 from assistant.refine import Edit, classify
 from assistant.sequencing import order_tracks
 from assistant.spec import PlaylistSpec
 from assistant.taste import add_taste_reasons
 from assistant.understand import RequestParser
-from assistant.understand import Vocabulary as Names
+from assistant.vocabulary import Vocabulary as Names
 from retrieval.catalog import Track
 from retrieval.filters import Range, filter_mask
 from retrieval.hybrid import SearchQuery
@@ -439,18 +435,19 @@ class Chat:
         for name in ("popularity", "max_per_artist", "allow_remixes"):
             if name in found:
                 data[name] = getattr(p, name)
-                labels.append({"popularity": f"{p.popularity.replace('_', ' ')}", "allow_remixes": "remixes "
-                               + ("allowed" if p.allow_remixes else "left out")}.get(name, f"at most {p.max_per_artist}"
-                                                                                    " per artist"))
+                labels.append(_setting_label(p, name))
         try:
             new_spec = PlaylistSpec.model_validate(data)
         except ValidationError as exc:
             return _Outcome("message", f"I can't apply that: {exc.errors()[0]['msg']}.")
         label = ", ".join(labels) or "updated"
         outcome = self._keep_and_fill(new_spec, label)
-        if excluded_artists and outcome.version is not None:
-            removed = {t.track_id for t in self._tracks()} - {t.track_id for t in outcome.version.playlist.tracks}
-            outcome.version.banned = outcome.version.banned | removed
+        if (excluded_artists or excluded_genres) and outcome.version is not None:
+            # what the listener turned down is banned for the chat: the tracks, and the artists by name
+            names = {a.casefold() for a in excluded_artists}
+            turned_down = {t.track_id for t in self._tracks() if t.artist.casefold() in names
+                           or set(excluded_genres) & {*t.genres, *t.subgenres}}
+            outcome.version.banned = outcome.version.banned | turned_down
             outcome.version.banned_artists = tuple(dict.fromkeys([*outcome.version.banned_artists,
                                                                  *excluded_artists]))
         return outcome
@@ -517,7 +514,7 @@ class Chat:
         reasons.update({tid: f"{why} · like {like}" for tid, why in fill.reasons.items()})
         out = tracks + list(fill.tracks)
         playlist = self._derive(out, spec.model_copy(update={"n_tracks": len(out), "minutes": None}),
-                                reasons=reasons, relaxed=fill.relaxed)
+                                reasons=reasons, relaxed=self._kept_relaxations(fill.relaxed))
         notices += _relaxation_notices(fill.relaxed) + fill.notices
         return _Outcome("playlist", f"Added {len(fill.tracks)} more like {like}.",
                         self._next(playlist), label=f"more like {like}",
@@ -555,19 +552,25 @@ class Chat:
 
     def _extend(self, tracks: list[Track], spec: PlaylistSpec, label: str, *, count: int | None = None,
                 minutes: float | None = None) -> _Outcome:
+        max_tracks = self.assistant.max_tracks
+        if len(tracks) >= max_tracks:
+            return _Outcome("message", f"The playlist already holds the most tracks allowed ({max_tracks}).")
         fill_spec = spec.model_copy(update={"n_tracks": count, "minutes": None if count else minutes,
                                             "ordering": "retrieved"})
         fill = self._build(fill_spec, avoid=[t.track_id for t in tracks])
-        out = tracks + list(fill.tracks)
+        notices = _relaxation_notices(fill.relaxed) + fill.notices
+        added = list(fill.tracks)[:max_tracks - len(tracks)]  # minutes can ask for more than the limit leaves
+        if len(added) < len(fill.tracks):
+            notices.append(f"a playlist holds at most {max_tracks} tracks")
+        out = tracks + added
         if spec.ordering != "retrieved":
             out = order_tracks(out, spec.ordering)
         reasons = dict(self.playlist.reasons) if self.playlist else {}
         reasons.update(fill.reasons)
-        playlist = self._derive(out, spec, reasons=reasons, relaxed=fill.relaxed)
+        playlist = self._derive(out, spec, reasons=reasons, relaxed=self._kept_relaxations(fill.relaxed))
         total = format_duration(playlist.total_ms)
-        return _Outcome("playlist", f"Added {len(fill.tracks)} tracks: now {len(out)} ({total}).",
-                        self._next(playlist), label=label,
-                        notices=_relaxation_notices(fill.relaxed) + fill.notices, new_intro=False)
+        return _Outcome("playlist", f"Added {len(added)} tracks: now {len(out)} ({total}).",
+                        self._next(playlist), label=label, notices=notices, new_intro=False)
 
     # -------------------------------------------------------------- questions
 
@@ -611,7 +614,8 @@ class Chat:
         bad = [p for p in positions if not 0 <= p < n]
         if not bad:
             return None
-        return f"There is no track {bad[0] + 1 if bad[0] >= 0 else '?'}: the playlist has {n} track{'s' if n != 1 else ''}."
+        which = bad[0] + 1 if bad[0] >= 0 else "?"
+        return f"There is no track {which}: the playlist has {n} track{'s' if n != 1 else ''}."
 
     def _build(self, spec: PlaylistSpec, query: SearchQuery | None = None, avoid: list[str] | None = None) -> Playlist:
         """A playlist from the builder, honouring this chat's bans and the listener's taste."""
@@ -621,11 +625,21 @@ class Chat:
             spec = spec.model_copy(update={"exclude_artists": list(dict.fromkeys([*spec.exclude_artists,
                                                                                   *banned_artists]))})
         spec, taste_score, taste, notices = assistant.personaliser.prepare(spec, assistant.index)
-        playlist = assistant.builder.build(spec, query, avoid=[*self.banned, *(avoid or [])], extra=taste_score)
+        # `avoid` are the tracks staying in the playlist: the new ones join them under the per-artist caps
+        playlist = assistant.builder.build(spec, query, avoid=[*self.banned, *(avoid or [])], extra=taste_score,
+                                           taken=avoid or [])
         if taste is not None:
             add_taste_reasons(playlist, taste)
         playlist.notices.extend(notices)
         return playlist
+
+    def _kept_relaxations(self, added: list[Relaxation]) -> list[Relaxation]:
+        """The relaxations the kept tracks were chosen under (not the old length: the length is asked anew)
+        and those of the tracks added to them."""
+        merged = {r.constraint: r for r in added}
+        kept = self.playlist.relaxed if self.playlist else []
+        merged.update({r.constraint: r for r in kept if r.constraint != LENGTH})
+        return list(merged.values())
 
     def _derive(self, tracks: list[Track], spec: PlaylistSpec, *, reasons: dict[str, str] | None = None,
                 relaxed: list[Relaxation] | None = None) -> Playlist:
@@ -677,6 +691,14 @@ def _changes(before: Playlist | None, after: Playlist, label: str) -> Changes:
     return Changes(added, removed, ", ".join(parts) or "no change")
 
 
+def _setting_label(spec: PlaylistSpec, name: str) -> str:
+    if name == "popularity":
+        return {"hits": "hits only", "deep_cuts": "deep cuts only"}.get(spec.popularity, "any popularity")
+    if name == "allow_remixes":
+        return "remixes allowed" if spec.allow_remixes else "no remixes"
+    return f"at most {spec.max_per_artist} per artist"
+
+
 def _relaxation_notices(relaxed: list[Relaxation]) -> list[str]:
     return [f"relaxed {r.constraint}: {r.reason}" for r in relaxed]
 
@@ -725,7 +747,8 @@ def _track_answer(n: int, t: Track, topic: str, playlist: Playlist, request: str
         return f"Track {n}, \"{sanitize(t.title)}\", is by {sanitize(t.artist, 60)}."
     asked = sanitize(request or playlist.spec.description, 120)
     why = playlist.reasons.get(t.track_id) or metadata_line(t)
-    return (f"{name} fits " + (f"your request \"{asked}\"" if asked else "the playlist") + f": {why}.").replace("..", ".")
+    fits = f"your request \"{asked}\"" if asked else "the playlist"
+    return f"{name} fits {fits}: {why.rstrip('.')}."
 
 
 def _playlist_answer(tracks: list[Track], topic: str) -> str:

@@ -329,7 +329,10 @@ def chat(
     from assistant.api import MusicAssistant
     from assistant.chat_terminal import run_chat
 
-    run_chat(MusicAssistant(user=user).start_chat(use_llm=not no_llm))
+    assistant = MusicAssistant(user=user)
+    if not len(assistant.index):  # opening it now reports a missing index before the first message
+        fail("the index is empty: run `segue ingest` first")
+    run_chat(assistant.start_chat(use_llm=not no_llm))
 
 
 @bench_app.command("chat")

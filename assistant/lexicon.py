@@ -184,9 +184,30 @@ def parse_years(text: str, latest_year: int = 2020) -> tuple[int | None, int | N
 # Counts of songs: "a song" is not a request for exactly one track.
 _COUNT = r"(?:\d{1,3}|twenty[ -]five|" + "|".join(sorted((w for w in NUMBER_WORDS if w not in ("a", "an", "single")
                                                         and " " not in w), key=len, reverse=True)) + ")"
-_N_TRACKS = re.compile(rf"(?<![\w.])(?:(?:top|a list of|playlist of|list of|a)\s+)?({_COUNT})[\s-]*"
-                       r"(?:(?:good|great|new|more|fun|chill)\s+)?(?:songs?|tracks?|tunes?|bangers)\b(?:\s+of\b)?")
+# What a count counts. Nouns that also say something ("hits", "deep cuts", "ballads") stay for the other finders.
+_PLAIN_NOUNS = r"(?:songs?|tracks?|tunes?)"
+_MUSIC_NOUNS = (r"(?:songs?|tracks?|tunes?|jams?|bangers?|bops?|anthems?|ballads?|classics|hits|cuts|records|pieces"
+                r"|singles)")
+# Words a count's noun phrase never runs through: "3 per artist", "10 minutes", "2 of my songs", "5 by Drake".
+_NOT_MODIFIERS = (r"(?:by|from|per|like|than|of|for|with|without|no|not|at|in|on|to|is|are|was|but|or|each|every"
+                  r"|my|your|his|her|their|our|minutes?|mins?|hours?|hrs?|seconds?|years?|days?|weeks?|times?|bpm"
+                  r"|percent|artists?|bands?|playlists?)")
+# "8 upbeat dance pop tracks", "a dozen chill songs", "25 post-teen pop songs", "10 80s hits", "10 Maroon 5 songs":
+# a number, at most four words that describe, and a music noun. Only the number (with "a", "top", ...) is the
+# finding's span, so the words between stay free for the genre, mood and name readers.
+_N_TRACKS = re.compile(
+    rf"(?<![\w.$#-])(?P<count>(?:(?:top|a list of|playlist of|list of|a)\s+)?(?P<n>{_COUNT}))(?![\w.])"
+    rf"(?P<mods>(?:[\s-]+(?!{_NOT_MODIFIERS}\b)(?:[a-z][\w&'+.-]*|\d+'?s?)){{0,4}}?)"
+    rf"[\s-]+(?P<noun>{_MUSIC_NOUNS})\b(?P<of>\s+of\b)?")
 _TOP_N = re.compile(r"\btop\s+(\d{1,3})\b")
+# A number alone where only a count fits: "make it 6", "give me 25 please", "just 10", "30 in total".
+_BARE_COUNT = re.compile(
+    rf"(?:\b(?:make it|make that|make them|give me|gimme|i want|i need|i'?d like|let'?s do|lets do|how about|just"
+    rf"|limit (?:it )?to|cap (?:it )?at|keep it (?:to|at)|cut (?:it )?to|shorten (?:it )?to)\s+)"
+    rf"(?P<n>{_COUNT})(?=\s*(?:$|[,.;:!?)]|(?:please|pls|thanks|thank you|total|in total|of them|max|tops|or so|and|but"
+    rf"|instead|now)\b))"
+    rf"|(?<![\w.$#-])(?P<m>{_COUNT})\s+(?:in\s+)?total\b")
+_POSSESSIVE_BEFORE = re.compile(r"\b(?:my|your|his|her|their|our|these|those)\s+$")
 _DURATION = re.compile(
     rf"(?<![\w.])(?:(half an?|half)\s+hour|(?:an?|one)\s+hour\s+and\s+a\s+half|(?:an?\s+)?(hour)[\s-]+long"
     rf"|(\d{{1,3}}(?:\.\d+)?)\s*(h|hrs?|hours?|minutes?|mins?)(?:\s*(\d{{1,2}})\s*(?:minutes?|mins?|m)?)?"
@@ -195,8 +216,9 @@ _DURATION = re.compile(
 
 
 def find_length(low: str) -> list[Finding]:
-    """"20 songs", "a dozen tracks", "top 10" -> n_tracks; "40 minutes", "an hour", "1.5 hours",
-    "half an hour", "1h30" -> minutes."""
+    """"20 songs", "a dozen tracks", "8 upbeat dance pop tracks", "top 10", "make it 6", "25 in total" -> n_tracks;
+    "40 minutes", "an hour", "1.5 hours", "half an hour", "1h30" -> minutes. A number inside a name ("Maroon 5
+    songs", "Blink-182") is the caller's to rule out: the lexicon does not know the catalog."""
     out: list[Finding] = []
     for m in _DURATION.finditer(low):
         half, hour_long, digits, unit, extra, word, word_unit, _ = m.groups()
@@ -215,13 +237,20 @@ def find_length(low: str) -> list[Finding]:
             minutes = 90.0
         if minutes > 0:
             out.append(Finding("minutes", minutes, m.start(), m.end()))
-    for pattern in (_N_TRACKS, _TOP_N):
-        for m in pattern.finditer(low):
-            if any(f.start < m.end() and m.start() < f.end for f in out):
-                continue
-            n = _number(m.group(1))
-            if n >= 2:
-                out.append(Finding("n_tracks", int(n), m.start(), m.end()))
+    counts: list[tuple[str, int, int]] = []  # (number, start, end of the span to claim)
+    for m in _N_TRACKS.finditer(low):
+        if _POSSESSIVE_BEFORE.search(low, 0, m.start()):
+            continue  # "my 3 favourite songs" names songs, it does not ask for a count
+        plain = not m.group("mods") and re.fullmatch(_PLAIN_NOUNS, m.group("noun"))
+        counts.append((m.group("n"), m.start(), m.end() if plain else m.end("count")))
+    counts += [(m.group(1), m.start(), m.end()) for m in _TOP_N.finditer(low)]
+    counts += [(m.group("n") or m.group("m"), m.start(), m.end()) for m in _BARE_COUNT.finditer(low)]
+    for number, start, end in counts:
+        if any(f.start < end and start < f.end for f in out):
+            continue
+        n = _number(number)
+        if n >= 2:
+            out.append(Finding("n_tracks", int(n), start, end))
     return out
 
 
@@ -331,7 +360,7 @@ _LEVELS: dict[str, dict[str, tuple[float | None, float | None]]] = {
               "very low": (None, 85.0)},
 }
 _FEATURE_WORDS = {"energy": "energy", "intensity": "energy", "valence": "valence", "positivity": "valence",
-                  "danceability": "danceability", "acousticness": "acousticness",
+                  "happiness": "valence", "danceability": "danceability", "acousticness": "acousticness",
                   "instrumentalness": "instrumentalness", "speechiness": "speechiness", "tempo": "tempo",
                   "bpm": "tempo"}
 _LEVEL = re.compile(
@@ -340,20 +369,83 @@ _LEVEL = re.compile(
 )
 
 
+# "energy above 0.9", "valence below 30%", "tempo over 120", "danceability between 0.6 and 0.8", "at least 70%
+# danceability", "energy around 0.5": a feature word, a comparison and a number on the feature's own scale
+# (0..1, or a percentage; BPM for tempo).
+_FEATURE_NAME = r"(energy|intensity|valence|positivity|happiness|danceability|acousticness|instrumentalness|speechiness|tempo)"
+_VALUE = r"(\d{1,3}(?:\.\d+)?|\.\d+)\s*(%|percent|bpm)?"
+_MORE = (r"(?:above|over|more than|greater than|higher than|faster than|at least|no less than|min(?:imum)?(?: of)?"
+         r"|>=?|≥)")
+_LESS = (r"(?:below|under|less than|lower than|slower than|at most|no more than|max(?:imum)?(?: of)?|<=?|≤)")
+_ABOUT = r"(?:around|about|approximately|roughly|near|close to|~|=|:|of|at)"
+_LINK = r"(?:\s+(?:of|is|level|score|value|should be|must be|that'?s|thats))?\s*"
+# (kind, whether the number comes before the feature word, pattern)
+_FEATURE_COMPARISONS: tuple[tuple[str, bool, re.Pattern[str]], ...] = (
+    ("between", False, re.compile(rf"\b{_FEATURE_NAME}{_LINK}(?:between|from)\s*{_VALUE}\s*(?:and|to|-)\s*{_VALUE}(?![\w.])")),
+    ("min", False, re.compile(rf"\b{_FEATURE_NAME}{_LINK}{_MORE}\s*{_VALUE}(?![\w.])")),
+    ("max", False, re.compile(rf"\b{_FEATURE_NAME}{_LINK}{_LESS}\s*{_VALUE}(?![\w.])")),
+    ("min", True, re.compile(rf"(?<![\w.]){_MORE}\s*{_VALUE}\s+(?:of\s+)?{_FEATURE_NAME}\b")),
+    ("max", True, re.compile(rf"(?<![\w.]){_LESS}\s*{_VALUE}\s+(?:of\s+)?{_FEATURE_NAME}\b")),
+    ("about", False, re.compile(rf"\b{_FEATURE_NAME}\s*{_ABOUT}\s*{_VALUE}(?![\w.])")),
+)
+UNIT_TOLERANCE = 0.1  # "energy around 0.5" -> 0.4..0.6
+
+
+def _scaled(feature: str, value: str, unit: str | None) -> float | None:
+    """A number said for a feature on that feature's scale, or None when it cannot be one."""
+    v = float(value)
+    if feature == "tempo":
+        return _tempo(value) if unit in (None, "bpm") else None
+    if unit == "bpm":
+        return None
+    if unit or v > 1:  # "30%", "70" on a 0..1 scale
+        v = v / 100
+    return v if 0 <= v <= 1 else None
+
+
+def _comparisons(low: str) -> list[tuple[str, Range, re.Match[str]]]:
+    out = []
+    for kind, number_first, pattern in _FEATURE_COMPARISONS:
+        for m in pattern.finditer(low):
+            groups = m.groups()
+            value, unit, word = groups if number_first else (groups[1], groups[2], groups[0])
+            feature = _FEATURE_WORDS[word]
+            v = _scaled(feature, value, unit)
+            if v is None:
+                continue
+            if kind == "between":
+                w = _scaled(feature, groups[3], groups[4] or unit)
+                if w is None:
+                    continue
+                r = Range(min=min(v, w), max=max(v, w))
+            elif kind == "min":
+                r = Range(min=v)
+            elif kind == "max":
+                r = Range(max=v)
+            else:
+                tolerance = BPM_TOLERANCE if feature == "tempo" else UNIT_TOLERANCE
+                r = Range(min=max(v - tolerance, 0.0), max=v + tolerance if feature == "tempo" else min(v + tolerance, 1.0))
+            out.append((feature, r, m))
+    return out
+
+
 def _tempo(value: str) -> float | None:
     v = float(value)
     return v if TEMPO_BOUNDS[0] <= v <= TEMPO_BOUNDS[1] else None
 
 
 def find_features(low: str) -> list[Finding]:
-    """Explicit feature constraints: "120 bpm" (±6), "between 90 and 110 bpm", "over 140 bpm",
-    "high energy", "very low valence", "medium tempo". Each value is (feature name, Range)."""
+    """Explicit feature constraints: "energy above 0.9", "valence below 30%", "tempo over 120", "120 bpm" (±6),
+    "between 90 and 110 bpm", "over 140 bpm", "high energy", "very low valence", "medium tempo". Each value is
+    (feature name, Range)."""
     out: list[Finding] = []
 
     def add(feature: str, r: Range, m: re.Match[str]) -> None:
         if not any(f.start < m.end() and m.start() < f.end for f in out):
             out.append(Finding("features", (feature, r), m.start(), m.end()))
 
+    for feature, r, m in _comparisons(low):
+        add(feature, r, m)
     for m in _TEMPO_RANGE.finditer(low):
         a, b = _tempo(m.group(1)), _tempo(m.group(2))
         if a is not None and b is not None:

@@ -22,7 +22,8 @@ from rapidfuzz import fuzz
 from assistant.lexicon import NUMBER_WORDS, find_length, find_ordering, normalize
 from assistant.playlist import Playlist
 from assistant.spec import PlaylistSpec
-from assistant.understand import ParsedRequest, RequestParser, name_key, title_key
+from assistant.understand import ParsedRequest, RequestParser
+from assistant.vocabulary import name_key, title_key
 from retrieval.catalog import Track
 from retrieval.filters import Range
 from retrieval.lexical import STOPWORDS
@@ -92,9 +93,9 @@ _MOVE = re.compile(r"\b(?:move|put|place|bump)\b")
 _REMOVE = re.compile(r"\b(?:remove|drop|delete|skip|cut|ditch|lose|kill|axe|scrap|get rid of|take out|take off|"
                      r"throw out|kick out|(?:i )?(?:don't|do not|dont) (?:like|want|love)|not a fan of|hate|"
                      r"(?:i'm |im )?(?:sick|tired) of|no more of)\b")
-_MORE_LIKE = re.compile(r"\b(?:more|others?|songs?|tracks?|stuff|something|anything|some(?:thing)?)\s+(?:\w+\s+){0,2}?"
-                        r"(?:like|similar to|in the style of|along the lines of)\b|\bsimilar to\b|\bmore of (?:that|this|"
-                        r"those|track|song|the)\b|\bmore by\b")
+_MORE_LIKE = re.compile(r"\b(?:more|others?|songs?|tracks?|stuff|something|anything|some(?:thing)?)\s+"
+                        r"(?:\w+\s+){0,2}?(?:like|similar to|in the style of|along the lines of)\b|\bsimilar to\b"
+                        r"|\bmore of (?:that|this|those|track|song|the)\b|\bmore by\b")
 _ADD = re.compile(r"\b(?:add|more|another|extra|additional|throw in|include)\b")
 _SHORTER = re.compile(r"\b(?:shorter|shorten|cut it down|trim(?: it)?|fewer (?:songs|tracks)|less (?:songs|tracks)|"
                       r"too long)\b")
@@ -111,9 +112,11 @@ _RELATIVE: tuple[tuple[re.Pattern[str], dict[str, int], str], ...] = tuple(
         (r"\b(?:more upbeat|upbeat(?:ter)?|more up ?beat)\b", {"energy": 1, "valence": 1}, "more upbeat"),
         (r"\b(?:less (?:energy|energetic|intense|loud|aggressive|hype|hard|heavy)|lower energy|calmer|more calm|"
          r"calm (?:it|things) down|chill(?:er)?|more chill(?:ed)?|mellower|more mellow|softer|quieter|gentler|"
-         r"more (?:gentle|relaxed|relaxing|laid back)|tone it down|more low[- ]key)\b", {"energy": -1}, "energy lowered"),
+         r"more (?:gentle|relaxed|relaxing|laid back)|tone it down|more low[- ]key)\b", {"energy": -1},
+         "energy lowered"),
         (r"\b(?:more (?:energy|energetic|intense|lively|hype|power|powerful|punch|punchy|aggressive)|higher energy|"
-         r"livelier|harder|louder|heavier|pump (?:it )?up|amp (?:it )?up|more oomph)\b", {"energy": 1}, "energy raised"),
+         r"livelier|harder|louder|heavier|pump (?:it )?up|amp (?:it )?up|more oomph)\b", {"energy": 1},
+         "energy raised"),
         (r"\b(?:happier|more (?:happy|cheerful|positive|joyful|uplifting|fun|feel[- ]good)|brighter|"
          r"less (?:sad|dark|melanchol\w*|depressing|gloomy|moody))\b", {"valence": 1}, "happier"),
         (r"\b(?:sadder|darker|moodier|more (?:sad|melanchol\w*|moody|dark|emotional|somber)|"
@@ -313,7 +316,8 @@ def classify(message: str, playlist: Playlist | None, parser: RequestParser) -> 
 
 def _classify(text: str, playlist: Playlist | None, parser: RequestParser) -> Edit:
     low = normalize(text).replace("’", "'")
-    if not _meaningful(text) or _SMALL_TALK.search(low):
+    # "make it 8 tracks" is all stopwords but the one-digit count
+    if (not _meaningful(text) and not find_length(low)) or _SMALL_TALK.search(low):
         return Edit("message")
     if _UNDO.search(low):
         return Edit("undo")

@@ -1,38 +1,32 @@
 """Request understanding: a plain request -> `PlaylistSpec`, grounded in the catalog's own vocabulary.
 
 `RequestParser` is deterministic and fast (well under 5 ms): regex finders from `assistant.lexicon` read
-years, lengths, caps, popularity, ordering and explicit features; a `Vocabulary` built once per catalog
-resolves genres, artists and tracks by exact look-ups of the request's word n-grams, with fuzzy
-matching (rapidfuzz) only on the few phrases that a context word ("like", "by", "without", ...)
-marks as a name. `understand` adds a capable LLM's structured proposal on top, every value of which
-is checked against the catalog before it reaches the spec.
+years, lengths, caps, popularity, ordering and explicit features; the catalog's `Vocabulary`
+(`assistant.vocabulary`) resolves genres, artists and tracks by exact look-ups of the request's word
+n-grams, with fuzzy matching (rapidfuzz) only on the few phrases that a context word ("like", "by",
+"without", ...) marks as a name. `understand` adds a capable LLM's structured proposal on top, every
+value of which is checked against the catalog before it reaches the spec.
 
 Artist names that are ordinary words ("Love", "Summer", "The Band") are the main source of false
 matches, so a name made only of common words must be clearly named: quoted, after "by", or capitalised
 as a whole (not at the start of a sentence, not in a Title Case request) after a context word.
+Names come before constraints: a quoted title ("Pursuit of Happiness - Steve Aoki Remix") and a name
+holding a number ("Maroon 5", "The 1975", "6 Underground") are not read as a remix wish, a count or a year.
 """
 
 from __future__ import annotations
 
-import bisect
 import logging
 import re
-import threading
-import weakref
-from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, Field, StringConstraints, ValidationError
-from rapidfuzz import fuzz, process
+from rapidfuzz import fuzz
 
 from assistant.lexicon import (
-    GENRE_SYNONYMS,
-    MOODS,
     NEGATORS,
     NUMBER_WORDS,
-    OTHER_GENRE_WORDS,
     TEMPO_BOUNDS,
     Finding,
     clean,
@@ -52,7 +46,21 @@ from assistant.lexicon import (
 from assistant.llm.errors import LLMError
 from assistant.prompts import render_prompt
 from assistant.spec import FEATURE_NAMES, MAX_MINUTES, MAX_TRACKS, FeatureName, Ordering, PlaylistSpec, Popularity
-from retrieval.catalog import Track
+from assistant.vocabulary import (  # re-exported: these names were defined here before assistant.vocabulary
+    ARTIST_FUZZY_CUTOFFS,
+    COMMON_TITLE_DF,
+    INITIALISM_DOMINANCE,
+    INITIALISM_MIN_TRACKS,
+    MAX_NAME_WORDS,
+    MAX_TITLE_WORDS,
+    MIN_FUZZY_CHARS,
+    TITLE_FUZZY_CUTOFF,
+    Token,
+    Vocabulary,
+    name_key,
+    title_key,
+    tokenize,
+)
 from retrieval.filters import Range
 from retrieval.lexical import STOPWORDS
 from retrieval.settings import Settings, get_settings
@@ -61,306 +69,16 @@ if TYPE_CHECKING:
     from assistant.llm.base import LLMClient
     from retrieval.index import TrackIndex
 
+__all__ = [
+    "ARTIST_FUZZY_CUTOFFS", "COMMON_TITLE_DF", "INITIALISM_DOMINANCE", "INITIALISM_MIN_TRACKS", "MAX_NAME_WORDS",
+    "MAX_TITLE_WORDS", "MIN_FUZZY_CHARS", "TITLE_FUZZY_CUTOFF", "FeatureProposal", "ParsedRequest", "RequestParser",
+    "SpecProposal", "Token", "Vocabulary", "merge_proposal", "name_key", "propose_spec", "title_key", "tokenize",
+    "understand",
+]
+
 log = logging.getLogger(__name__)
 
-# --------------------------------------------------------------------------- tokens
-
-_TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)*|[&+]")
-_SOFT_GAP_CHARS = frozenset(".-'$!*")
 _QUOTED = re.compile(r'"([^"]{1,150})"|(?<!\w)\'([^\']{1,150})\'(?!\w)')
-
-
-@dataclass(frozen=True)
-class Token:
-    text: str  # folded, apostrophes removed, possessive 's cut: "CCR's" -> "ccr", "Don't" -> "dont"
-    start: int
-    end: int
-    segment: int  # tokens of one segment are not separated by punctuation such as , ; ( " / or " - "
-    possessive: bool
-
-
-def tokenize(low: str) -> list[Token]:
-    """The words of a normalized text with their spans and segments."""
-    out: list[Token] = []
-    segment, prev_end, prev_len = 0, 0, 0
-    for m in _TOKEN.finditer(low):
-        raw = m.group(0)
-        gap = low[prev_end:m.start()]
-        if out and _hard_gap(gap, prev_len):
-            segment += 1
-        possessive = raw.endswith("'s") and len(raw) > 2
-        out.append(Token(_word(raw), m.start(), m.end(), segment, possessive))
-        prev_end, prev_len = m.end(), len(raw)
-    return out
-
-
-def _word(raw: str) -> str:
-    if raw in ("&", "+"):
-        return "and"
-    return (raw[:-2] if raw.endswith("'s") and len(raw) > 2 else raw).replace("'", "")
-
-
-def _hard_gap(gap: str, prev_len: int) -> bool:
-    stripped = gap.strip()
-    if not stripped:
-        return False
-    if gap == stripped and set(gap) <= _SOFT_GAP_CHARS:
-        return False  # inside a name: "Jay-Z", "R.E.M", "Travelin' Band"
-    if stripped == "." and prev_len <= 3 and gap.startswith("."):
-        return False  # "Dr. Dre", "St. Vincent"
-    return stripped != "'"
-
-
-def name_key(name: str) -> str:
-    """The form names are compared in: "Beyoncé" -> "beyonce", "Guns N' Roses" -> "guns n roses",
-    "Simon & Garfunkel" -> "simon and garfunkel"."""
-    return " ".join(_word(raw) for raw in _TOKEN.findall(normalize(clean(name, 500))))
-
-
-_BRACKETS = re.compile(r"\s*[(\[][^)\]]*[)\]]")
-_SUFFIX = re.compile(r"\s+-\s+.*$")
-
-
-def title_key(title: str) -> str:
-    """A title without its version notes: "Blackout - Radio Edit (feat. X)" -> "blackout"."""
-    base = _SUFFIX.sub("", _BRACKETS.sub("", title))
-    return name_key(base) or name_key(title)
-
-
-# --------------------------------------------------------------------------- vocabulary
-
-# Words that are never enough, alone, to name an artist or a track.
-_FUNCTION_WORDS = frozenset(
-    "the a an and or of to in on for with by from at as is are was be been it its this that these those i me my "
-    "we you your he she they them our any some more most other new old good best great like similar similiar "
-    "than then but not no nothing without just only also really very so too all what which who whom how when "
-    "where why can could would should will want need looking look find recommend recommendations recommendation "
-    "suggest suggestions suggestion please help anything something someone songs song music tracks track tunes "
-    "artists artist bands band singer singers album albums playlist playlists list stuff vibe vibes kind type "
-    "style genre sound sounds feel feeling love loves loved time day night life world people man girl boy "
-    "baby heart one two three yes live intro outro chorus verse beat beats bass drop riff solo lyrics vocals voice "
-    "cover version remix remixes soundtrack ost theme record records ep single singles".split()
-)
-# A title word used in this many distinct catalog titles counts as an ordinary word ("love", "summer").
-COMMON_TITLE_DF = 6
-MAX_NAME_WORDS = 6
-MAX_TITLE_WORDS = 10
-# Stricter for short names: one letter off in "kinda" already scores 89 against "kina".
-ARTIST_FUZZY_CUTOFFS = ((6, 92.0), (10, 88.0), (10_000, 85.0))
-TITLE_FUZZY_CUTOFF = 85.0
-MIN_FUZZY_CHARS = 5
-# "ccr" names Creedence Clearwater Revival only when no other artist with those initials comes close.
-INITIALISM_DOMINANCE = 3.0
-INITIALISM_MIN_TRACKS = 3
-
-
-@dataclass
-class _TrackRef:
-    key: str
-    track_id: str
-    popularity: int
-
-
-@dataclass
-class Vocabulary:
-    """What a catalog can be asked for by name: its genre labels, artists and titles, in `name_key` form."""
-
-    labels: frozenset[str]
-    genre_phrases: dict[str, tuple[str, ...]]  # phrase key -> catalog labels
-    mood_phrases: dict[str, str]  # phrase key -> MOODS entry
-    artist_names: list[str]  # artist number -> display name
-    artists: dict[str, int]  # name key -> artist number
-    aliases: dict[str, int]  # "weeknd", "acdc", "ccr" -> artist number
-    artist_tracks: list[list[_TrackRef]]
-    titles: dict[str, _TrackRef]  # title key -> most popular track of that title
-    common: frozenset[str]  # ordinary words and words frequent in titles ("summer", "queen")
-    ordinary: frozenset[str]  # function words and the request lexicon ("songs", "like", "sad", "rock")
-    latest_year: int
-    # fuzzy search space: name keys without a leading "the", by first letter, sorted by length
-    _fuzzy: dict[str, tuple[list[str], list[int], list[int]]] = field(default_factory=dict)
-
-    @classmethod
-    def from_tracks(cls, tracks: Sequence[Track], labels: Iterable[str] | None = None) -> "Vocabulary":
-        """Build from catalog tracks alone (no vectors needed)."""
-        label_set = frozenset(l.lower() for l in labels) if labels is not None else frozenset(
-            l.lower() for t in tracks for l in (*t.genres, *t.subgenres))
-        genre_phrases: dict[str, tuple[str, ...]] = {}
-        for label in label_set:
-            if key := name_key(label):
-                genre_phrases[key] = (label,)
-        # the curated synonyms win over a label of the same name: "hip hop" means all of rap
-        for phrase, preferred in GENRE_SYNONYMS.items():
-            chosen = next((p for p in preferred if p in label_set), None)
-            if chosen:
-                genre_phrases[name_key(phrase)] = (chosen,)
-        mood_phrases = {name_key(w): w for w in MOODS}
-
-        artist_names: list[str] = []
-        artists: dict[str, int] = {}
-        artist_tracks: list[list[_TrackRef]] = []
-        weight: list[int] = []
-        titles: dict[str, _TrackRef] = {}
-        title_words: Counter[str] = Counter()
-        seen_titles: set[str] = set()
-        latest = 0
-        keys: dict[str, str] = {}
-        for t in tracks:
-            key = keys.get(t.artist)
-            if key is None:
-                key = keys[t.artist] = name_key(t.artist)
-            if not key:
-                continue
-            number = artists.get(key)
-            if number is None:
-                number = artists[key] = len(artist_names)
-                artist_names.append(t.artist)
-                artist_tracks.append([])
-                weight.append(0)
-            ref = _TrackRef(title_key(t.title), t.track_id, t.popularity or 0)
-            artist_tracks[number].append(ref)
-            weight[number] += 1 + ref.popularity
-            best = titles.get(ref.key)
-            if best is None or ref.popularity > best.popularity:
-                titles[ref.key] = ref
-            if ref.key not in seen_titles:
-                seen_titles.add(ref.key)
-                title_words.update(set(ref.key.split()))
-            latest = max(latest, t.year or 0)
-
-        lexicon_words = {w for phrase in (*MOODS, *GENRE_SYNONYMS, *label_set, *NUMBER_WORDS)
-                         for w in name_key(phrase).split()}
-        ordinary = frozenset(STOPWORDS | _FUNCTION_WORDS | NEGATORS | OTHER_GENRE_WORDS | lexicon_words)
-        common = ordinary | {w for w, df in title_words.items() if df >= COMMON_TITLE_DF}
-        aliases = _aliases(artists, [len(refs) for refs in artist_tracks], weight, common)
-        return cls(label_set, genre_phrases, mood_phrases, artist_names, artists, aliases, artist_tracks, titles,
-                   common, ordinary, latest or 2020, _fuzzy_index(artists))
-
-    @classmethod
-    def for_index(cls, index: TrackIndex) -> "Vocabulary":
-        """The vocabulary of an index, built on first use and kept as long as the index lives."""
-        with _cache_lock:
-            vocab = _cache.get(index)
-            if vocab is None:
-                vocab = _cache[index] = cls.from_tracks(index.tracks, index.labels.keys())
-            return vocab
-
-    # ------------------------------------------------------------------ look-ups
-
-    def is_common(self, key: str) -> bool:
-        """Whether a name key is made only of common words ("the band", "love", "green day")."""
-        return all(w in self.common for w in key.split())
-
-    def is_ordinary(self, key: str) -> bool:
-        """Whether a name key is made only of request words ("love songs", "the band")."""
-        return all(w in self.ordinary for w in key.split())
-
-    def artist_number(self, key: str) -> int | None:
-        """The artist a name key spells: exactly, by an alias, with "the" added or dropped ("the bahamas"),
-        or without its spaces ("2 pac")."""
-        for candidate in (key, key.removeprefix("the ") if key.startswith("the ") else "", key.replace(" ", "")):
-            if not candidate:
-                continue
-            number = self.artists.get(candidate)
-            if number is None:
-                number = self.aliases.get(candidate)
-            if number is not None:
-                return number
-        return None
-
-    def fuzzy_artist(self, key: str) -> tuple[int, float] | None:
-        """The closest artist to a name key (misspellings), with its score; only keys of similar length are
-        compared, since a ratio >= cutoff bounds the length ratio."""
-        core = key.removeprefix("the ")
-        if len(core.replace(" ", "")) < MIN_FUZZY_CHARS or core[0] not in self._fuzzy:
-            return None
-        # Misspellings seldom change the first letter; comparing only names that share it (and a length
-        # the cutoff allows: ratio = 2M/(a+b) >= c  =>  b <= a (2 - c) / c) keeps this well under 1 ms.
-        keys, lengths, numbers = self._fuzzy[core[0]]
-        cutoff = next(c for limit, c in ARTIST_FUZZY_CUTOFFS if len(core) <= limit)
-        slack = (200 - cutoff) / cutoff
-        lo = bisect.bisect_left(lengths, int(len(core) / slack))
-        hi = bisect.bisect_right(lengths, int(len(core) * slack) + 1)
-        hit = process.extractOne(core, keys[lo:hi], scorer=fuzz.ratio, score_cutoff=cutoff)
-        if hit is None:
-            return None
-        return numbers[lo + hit[2]], float(hit[1])
-
-    def resolve_artist(self, name: str, *, fuzzy: bool = True) -> str | None:
-        """The catalog artist a name means ("ccr", "the weekend", "Beyonce"), or None."""
-        key = name_key(name)
-        if not key:
-            return None
-        number = self.artist_number(key)
-        if number is None and fuzzy and not self.is_ordinary(key):
-            hit = self.fuzzy_artist(key)
-            number = hit[0] if hit else None
-        return None if number is None else self.artist_names[number]
-
-    def best_title(self, phrases: Sequence[str], artist: int) -> tuple[_TrackRef, int] | None:
-        """The artist's track whose title best matches one of `phrases`, and that phrase's position."""
-        best: tuple[tuple[float, int, int], _TrackRef, int] | None = None
-        for pos, phrase in enumerate(phrases):
-            for ref in self.artist_tracks[artist] if phrase else ():
-                score = 100.0 if ref.key == phrase else fuzz.ratio(phrase, ref.key)
-                rank = (score, len(phrase), ref.popularity)
-                if score >= TITLE_FUZZY_CUTOFF and (best is None or rank > best[0]):
-                    best = (rank, ref, pos)
-        return (best[1], best[2]) if best else None
-
-    def resolve_track(self, title: str, artist: str | None = None) -> str | None:
-        """The catalog track id of a title (fuzzy within the artist's tracks when an artist is given)."""
-        key = title_key(title)
-        if artist is not None:
-            number = self.artist_number(name_key(artist))
-            if number is None:
-                return None
-            hit = self.best_title([key], number)
-            return hit[0].track_id if hit else None
-        ref = self.titles.get(key)
-        return ref.track_id if ref else None
-
-    def resolve_genre(self, phrase: str) -> list[str]:
-        """Catalog labels a genre phrase stands for ("hip hop" -> ["rap"]); empty if the catalog has none."""
-        return list(self.genre_phrases.get(name_key(phrase), ()))
-
-
-_cache: weakref.WeakKeyDictionary[Any, Vocabulary] = weakref.WeakKeyDictionary()
-_cache_lock = threading.Lock()
-
-
-def _fuzzy_index(artists: dict[str, int]) -> dict[str, tuple[list[str], list[int], list[int]]]:
-    groups: dict[str, list[tuple[str, int]]] = {}
-    for key, number in artists.items():
-        core = key.removeprefix("the ")
-        groups.setdefault(core[0], []).append((core, number))
-    out = {}
-    for letter, items in groups.items():
-        items.sort(key=lambda item: len(item[0]))
-        out[letter] = ([k for k, _ in items], [len(k) for k, _ in items], [n for _, n in items])
-    return out
-
-
-def _aliases(artists: dict[str, int], n_tracks: list[int], weight: list[int], common: frozenset[str]) -> dict[str, int]:
-    """Other ways to write an artist: without a leading "the", without spaces ("acdc") and, for names of
-    three words or more of artists with a few tracks, initials ("ccr") when one artist dominates them."""
-    aliases: dict[str, int] = {}
-    initials: dict[str, list[int]] = {}
-    for key, number in artists.items():
-        words = key.split()
-        if words[0] == "the" and len(words) > 1:
-            aliases.setdefault(" ".join(words[1:]), number)
-        if len(words) > 1 and len(compact := "".join(words)) >= 4:
-            aliases.setdefault(compact, number)
-        if len(words) >= 3 and n_tracks[number] >= INITIALISM_MIN_TRACKS:
-            initials.setdefault("".join(w[0] for w in words), []).append(number)
-    for letters, numbers in initials.items():
-        ranked = sorted(numbers, key=lambda n: -weight[n])
-        if len(ranked) > 1 and weight[ranked[0]] < INITIALISM_DOMINANCE * weight[ranked[1]]:
-            continue
-        if letters not in common and not letters.isdigit():
-            aliases.setdefault(letters, ranked[0])
-    return {k: v for k, v in aliases.items() if k not in artists}
-
 
 # --------------------------------------------------------------------------- the parser
 
@@ -378,6 +96,9 @@ _CONTEXT_MAX = max(len(k) for k in _CONTEXTS)
 _LIST_WORDS = frozenset({"and", "or", "nor"})
 _SENTENCE_END = re.compile(r"[.!?]\s*$")
 _DASH_GAP = re.compile(r"\s-|-\s")
+_QUOTE_GAP = re.compile(r"\s*[\"']\s*")
+# Punctuation that ends an artist's name written after a quoted title ("... by Van Halen, no remixes").
+_CLAUSE_GAP = re.compile(r"[,;!?\"()\[\]]")
 MAX_GENRE_WORDS = 4
 # Share of capitalised words above which a request is Title Case and capitals say nothing about names.
 TITLE_CASE_SHARE = 0.6
@@ -446,10 +167,13 @@ class _Request:
     def followed_by(self, j: int, word: str) -> bool:
         return j < len(self.tokens) and self.words[j] == word
 
-    def context(self, i: int) -> tuple[str | None, int, tuple[str, ...]]:
+    def context(self, i: int, *, quoted: bool = False) -> tuple[str | None, int, tuple[str, ...]]:
         """The context phrase ending just before token i: its kind ("positive", "negative" or "by"),
-        its first token and its words."""
+        its first token and its words. `quoted`: token i opens a quote (`like "Jump"`), whose quote mark
+        does not part the context from it."""
         seg = self.tokens[min(i, len(self.tokens) - 1)].segment
+        if quoted and 0 < i < len(self.tokens) and _QUOTE_GAP.fullmatch(self.gap(i)):
+            seg = self.tokens[i - 1].segment
         for n in range(min(_CONTEXT_MAX, i), 0, -1):
             phrase = tuple(self.words[i - n:i])
             kind = _CONTEXTS.get(phrase)
@@ -561,14 +285,17 @@ class RequestParser:
     def analyse(self, request: str) -> ParsedRequest:
         text = clean(request if isinstance(request, str) else str(request), self.max_chars)
         req = _Request(text)
-        findings = self._patterns(req)
-        mentions = self._names(req)
+        quoted, names = self._quoted_titles(req)
+        names += self._numbered_names(req)
+        findings = self._patterns(req, names)
+        mentions = sorted(quoted + self._names(req), key=lambda m: m.start)
         genres, excluded_genres, mood_groups, cut = self._phrases(req, mentions)
         return self._assemble(req, findings, mentions, genres, excluded_genres, mood_groups, cut)
 
     # ------------------------------------------------------------------ regex findings
 
-    def _patterns(self, req: _Request) -> list[Finding]:
+    def _patterns(self, req: _Request, names: list[tuple[int, int]]) -> list[Finding]:
+        """The lexicon's findings, except those inside `names` (text spans of titles and artist names)."""
         out: list[Finding] = []
         finders = (find_artist_cap, find_features, find_length, lambda low: find_years(low, self.vocab.latest_year),
                    find_popularity, find_remixes, find_ordering)
@@ -576,6 +303,8 @@ class RequestParser:
             for f in finder(req.low):
                 if _NAMED.search(req.low, 0, f.start) and f.field not in ("n_tracks", "minutes", "max_per_artist"):
                     continue  # "by Brand New", "by Underground": a name, not a constraint
+                if any(a < f.end and f.start < b for a, b in names):
+                    continue  # "Maroon 5 songs", "The 1975", "Pursuit of Happiness - Steve Aoki Remix"
                 if not any(o.start < f.end and f.start < o.end for o in out):
                     out.append(f)
         for f in out:
@@ -583,6 +312,85 @@ class RequestParser:
         return out
 
     # ------------------------------------------------------------------ artists and titles
+
+    def _quoted_titles(self, req: _Request) -> tuple[list[_Mention], list[tuple[int, int]]]:
+        """Quoted titles, with their artist when "by" follows: '"Ordinary Man (feat. Elton John)" by Ozzy
+        Osbourne', 'but not "Gunshot - Radio Edit" by John Christian'. Read before anything else, and whole:
+        version notes, brackets and dashes inside the quotes are part of the title, no word of it is a
+        constraint ("Remix", "2007", "Club"), and the artist after "by" identifies the track rather than
+        being a seed of its own. Returns the mentions and the text spans that are names."""
+        mentions: list[_Mention] = []
+        names: list[tuple[int, int]] = []
+        for qs, qe in req.quotes:
+            inside = [k for k, t in enumerate(req.tokens) if qs <= t.start and t.end <= qe]
+            if not inside or any(req.used[k] for k in inside):
+                continue
+            i, j = inside[0], inside[-1] + 1
+            kind, start, _ = req.context(i, quoted=True)
+            negative = kind == "negative"
+            by = self._by_artist(req, j)
+            if by is None:
+                # A quote the tokenizer keeps whole is left to the name readers, which weigh a quoted artist
+                # against a title; one it splits ("Torn (feat. Emelie Cyréus)") is only readable here.
+                track = None if req.tokens[i].segment == req.tokens[j - 1].segment else self.vocab.match_title(
+                    req.text[qs:qe])
+                end = j
+            else:
+                number, end = by
+                track = None if number is None else self.vocab.match_title(req.text[qs:qe], number)
+                names.append((qs, qe))  # a title ("X" by A) even when the catalog lacks it
+                if track is None and number is not None:
+                    req.use(i, end)
+                    if not negative:  # 'like "a song we lack" by Drake': around Drake; 'not "..." by Drake': nothing
+                        mentions.append(_Mention("artist", number, j + 1, end, False, j, by=True))
+                    continue
+            if track is None:
+                continue
+            mentions.append(_Mention("track", track, i, end, negative, start))
+            names.append((req.tokens[i].start, req.tokens[end - 1].end))
+            req.use(i, end)
+        return mentions, names
+
+    def _by_artist(self, req: _Request, j: int) -> tuple[int | None, int] | None:
+        """The artist named after "by" at token j, up to the next comma or bracket: (artist number or None
+        when the catalog has no such artist, end token); None when no "by" follows."""
+        a = j + 1
+        if not req.followed_by(j, "by") or a >= len(req.tokens) or req.used[a]:
+            return None
+        end = a + 1
+        while (end < len(req.tokens) and end - a < MAX_TITLE_WORDS and not req.used[end]
+               and not _CLAUSE_GAP.search(req.gap(end))):
+            end += 1
+        for b in range(end, a, -1):  # the longest name first: "Van Halen" in "Van Halen but no Drake"
+            number = self.vocab.artist_number(req.key(a, b))
+            if number is not None:
+                return number, b
+        best: tuple[float, int, int] | None = None
+        for b in range(end, a, -1):
+            key = req.key(a, b)
+            if req.words[b - 1] in STOPWORDS or self.vocab.is_ordinary(key):
+                continue
+            hit = self.vocab.fuzzy_artist(key)
+            if hit and (best is None or hit[1] > best[0]):
+                best = (hit[1], hit[0], b)
+        return (best[1], best[2]) if best else (None, a)
+
+    def _numbered_names(self, req: _Request) -> list[tuple[int, int]]:
+        """Text spans of the artist names and titles that hold a number ("Maroon 5", "The 1975", "Blink-182",
+        "Twenty One Pilots", "like 6 Underground"): that number is no count, year or cap. They are found again,
+        as names, by `_names`."""
+        names: list[tuple[int, int]] = []
+        for k, word in enumerate(req.words):
+            if req.used[k] or not (word.isdigit() or word in NUMBER_WORDS and word not in ("a", "an")):
+                continue
+            for i in range(max(0, k - MAX_NAME_WORDS + 1), k + 1):
+                if any(req.used[i:k + 1]):
+                    continue
+                m = self._exact_artist(req, i, []) or self._title_alone(req, i)
+                if m is not None and m.start <= k < m.end:
+                    names.append((req.tokens[m.start].start, req.tokens[m.end - 1].end))
+                    break
+        return names
 
     def _names(self, req: _Request) -> list[_Mention]:
         """Artists and tracks named in the request, left to right, the longest name first."""
@@ -607,6 +415,7 @@ class RequestParser:
                 mentions.append(track)
                 req.use(track.start, track.end)
                 mention.kind = "track_artist"  # named to identify the track, not as a seed of its own
+                mention.negative = track.negative  # "not Numb by Linkin Park": cut from the description too
                 i = max(i, track.end)
         return mentions
 
@@ -734,6 +543,9 @@ class RequestParser:
             return None
         ref, pos = hit
         a, b = spans[pos]
+        if b == m.context_start:  # "not X by A": the title's own context says whether it is excluded
+            kind, start, _ = req.context(a, quoted=True)
+            return _Mention("track", ref.track_id, a, b, kind == "negative", start)
         return _Mention("track", ref.track_id, a, b, m.negative, min(a, m.context_start))
 
     def _title_alone(self, req: _Request, i: int) -> _Mention | None:

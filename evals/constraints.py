@@ -7,8 +7,14 @@ builder); the playlist is then checked against the truth, one constraint type at
 own checker `violations()` on a spec that holds only that type. A constraint the assistant reports as
 relaxed counts as relaxed, not violated. `description` is the soft intent and is not checked.
 
-Vague words take Segue's documented meaning ("high energy" is the lexicon's range for that phrase), so the
-suite checks that what the words mean is delivered, whether or not the parser understood the sentence.
+Vague words take Segue's documented meaning ("high energy" is the lexicon's range for that phrase, "hip hop"
+is the catalog label the vocabulary maps it to), so the suite checks that what the words mean is delivered,
+whether or not the parser understood the sentence.
+
+Seeds follow the builder's documented semantics. A seed track is never in its own playlist ("like X" asks for
+new songs), so `seed_tracks` checks that the named song was resolved into the spec (the same song under
+another id counts). A named seed artist must appear in the playlist (the builder reserves slots for it),
+unless none of their tracks meets the hard constraints, which the builder reports as relaxed.
 """
 
 from __future__ import annotations
@@ -19,11 +25,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.builder import song_key, violations
+import numpy as np
+
+from assistant.builder import SEED_ARTISTS, song_key, violations
 from assistant.lexicon import find_features
 from assistant.playlist import Playlist
 from assistant.spec import FEATURE_NAMES, PlaylistSpec
-from assistant.understand import Vocabulary, name_key
+from assistant.vocabulary import Vocabulary, name_key
 from evals.report import SuiteResult
 from retrieval.errors import SegueError
 from retrieval.index import TrackIndex, artist_key
@@ -45,6 +53,7 @@ TYPES = ("n_tracks", "minutes", "genres", "exclude_genres", "year", *(f"feature:
          "max_per_artist", "popularity", "ordering", "no_remixes", "exclude_artists", "exclude_tracks",
          "seed_artists", "seed_tracks")
 MIN_ARTIST_TRACKS = 5
+MIN_GENRE_LEFT = 50  # tracks of the asked genre an exclusion must leave for the request to make sense
 CONSTRAINTS_PER_REQUEST = (1, 4)
 
 
@@ -57,6 +66,7 @@ class GeneratedRequest:
 
 @dataclass
 class _Pools:
+    vocab: Vocabulary
     genres: list[str]
     subgenres: list[str]
     artists: list[str]  # named unambiguously: enough tracks, not made of common words
@@ -74,7 +84,7 @@ def _pools(index: TrackIndex) -> _Pools:
     artists = sorted(a for a, r in rows.items() if len(r) >= MIN_ARTIST_TRACKS and name_key(a)
                      and not vocab.is_common(name_key(a)) and a.isascii())
     years = [t.year for t in index.tracks if t.year]
-    return _Pools(genres, subgenres, artists, rows, (min(years, default=1960), max(years, default=2020)))
+    return _Pools(vocab, genres, subgenres, artists, rows, (min(years, default=1960), max(years, default=2020)))
 
 
 def generate_requests(index: TrackIndex, n: int, seed: int = 0) -> list[GeneratedRequest]:
@@ -92,11 +102,12 @@ def _one(rng: random.Random, pools: _Pools, index: TrackIndex) -> GeneratedReque
     optional = ["genres", "exclude_genres", "year", "features", "max_per_artist", "popularity", "ordering",
                 "no_remixes", "exclude_artists", "exclude_tracks", "seed_artists", "seed_tracks"]
     chosen = rng.sample(optional, rng.randint(*CONSTRAINTS_PER_REQUEST))
+    genre_word = ""
     if "genres" in chosen and pools.genres:
-        genre = rng.choice(pools.genres + pools.subgenres)
-        truth["genres"] = [genre]
+        genre_word = rng.choice(pools.genres + pools.subgenres)
+        # what the phrase means in Segue: "hip hop" is the catalog's "rap" (a curated synonym), not the subgenre
+        truth["genres"] = pools.vocab.resolve_genre(genre_word) or [genre_word]
         types.append("genres")
-    genre_word = truth["genres"][0] if "genres" in truth else ""
     if rng.random() < 0.7:
         n = rng.choice((5, 8, 10, 12, 15, 20, 25, 30))
         truth["n_tracks"] = n
@@ -108,7 +119,9 @@ def _one(rng: random.Random, pools: _Pools, index: TrackIndex) -> GeneratedReque
         types.append("minutes")
         head.append(f"{minutes} minutes of {genre_word or 'music'}")
     if "exclude_genres" in chosen:
-        options = [g for g in pools.genres if g not in truth.get("genres", [])]
+        # never the genre of the asked subgenre: "gangster rap, no rap" asks for nothing
+        options = [g for g in pools.genres if g not in truth.get("genres", [])
+                   and not _contradicts(index, truth.get("genres", []), g)]
         if options:
             g = rng.choice(options)
             truth["exclude_genres"] = [g]
@@ -191,10 +204,20 @@ def _one(rng: random.Random, pools: _Pools, index: TrackIndex) -> GeneratedReque
     return GeneratedRequest(text=text, truth=PlaylistSpec.model_validate(truth), types=types)
 
 
+def _contradicts(index: TrackIndex, genres: list[str], excluded: str) -> bool:
+    """Whether excluding `excluded` leaves (almost) no track of `genres`: a subgenre inside that genre."""
+    if not genres:
+        return False
+    labels = {label.lower(): mask for label, mask in index.labels.items()}
+    none = np.zeros(len(index.tracks), dtype=bool)
+    wanted = np.logical_or.reduce([labels.get(g, none) for g in genres])
+    return int((wanted & ~labels.get(excluded, none)).sum()) < MIN_GENRE_LEFT
+
+
 # --------------------------------------------------------------------------- checking
 
 RELAXATION_NAME = {"n_tracks": "length", "minutes": "length", "genres": "genres", "year": "year",
-                   "max_per_artist": "max_per_artist", "popularity": "popularity",
+                   "max_per_artist": "max_per_artist", "popularity": "popularity", "seed_artists": SEED_ARTISTS,
                    **{f"feature:{f}": f for f in FEATURE_NAMES}}
 
 
@@ -243,17 +266,20 @@ def check(playlist: Playlist, request: GeneratedRequest, index: TrackIndex) -> d
             continue
         if kind == "ordering":
             ok = _ordered(playlist, request.truth.ordering)
-        elif kind == "seed_artists":
-            wanted = {artist_key(a) for a in request.truth.seed_artists}
-            ok = any(artist_key(t.artist) in wanted for t in playlist.tracks)
-        elif kind == "seed_tracks":
-            ok = set(request.truth.seed_tracks) <= set(playlist.spec.seed_tracks)
+        elif kind == "seed_artists":  # every named artist is in the playlist
+            ok = {artist_key(a) for a in request.truth.seed_artists} <= {artist_key(t.artist) for t in playlist.tracks}
+        elif kind == "seed_tracks":  # resolved into the spec (the builder never plays the seed itself)
+            ok = _songs(request.truth.seed_tracks, index) <= _songs(playlist.spec.seed_tracks, index)
         else:
             alone = PlaylistSpec(n_tracks=max(n, 1), allow_remixes=True)
             noise = set(violations(playlist, alone, index))
             ok = not [v for v in violations(playlist, _only(request.truth, kind, n), index) if v not in noise]
         out[kind] = "satisfied" if ok else "violated"
     return out
+
+
+def _songs(track_ids: list[str], index: TrackIndex) -> set[str]:
+    return {song_key(index.tracks[index.row[t]]) if t in index.row else t for t in track_ids}
 
 
 @dataclass

@@ -86,7 +86,7 @@ def _chat_sender(assistant: Any) -> Callable[[str], Any] | None:
 
 def run_requests(assistant: Any, requests: Sequence[str], with_text: bool = False,
                  progress: bool = True) -> SuiteResult:
-    from assistant.understand import Vocabulary, name_key
+    from assistant.vocabulary import Vocabulary, name_key
 
     index: TrackIndex = assistant.index
     vocab = Vocabulary.for_index(index)

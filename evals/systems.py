@@ -197,7 +197,8 @@ def run_rankers(rankers: Sequence[Ranker], queries: Sequence[EvalQuery], metric_
 
 def catalog_artist_resolver(index: TrackIndex) -> ArtistResolver:
     """The artists a request names as taste (not exclusions), found by Segue's request parser over this index."""
-    from assistant.understand import RequestParser, Vocabulary
+    from assistant.understand import RequestParser
+    from assistant.vocabulary import Vocabulary
 
     parser = RequestParser(Vocabulary.for_index(index))
     return lambda text: parser.parse(text).seed_artists

@@ -9,10 +9,11 @@ from retrieval.index import TrackIndex, artist_key
 
 
 class Range(BaseModel):
-    """A closed interval; either end may be open (None)."""
+    """A closed interval; either end may be open (None). NaN and infinities are refused: a NaN bound would
+    let no value in while looking like a constraint."""
 
-    min: float | None = None
-    max: float | None = None
+    min: float | None = Field(default=None, allow_inf_nan=False)
+    max: float | None = Field(default=None, allow_inf_nan=False)
 
     def contains(self, value: float | None) -> bool:
         if value is None:

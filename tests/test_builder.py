@@ -17,6 +17,8 @@ from assistant.builder import (
     BuildConfig,
     DEFAULT_MAX_PER_ARTIST,
     LENGTH,
+    SEED_ARTIST_CAP,
+    SEED_ARTISTS,
     PlaylistBuilder,
     is_remix,
     reason_line,
@@ -108,7 +110,11 @@ def specs(draw: st.DrawFn, index: TrackIndex) -> PlaylistSpec:
 def check(playlist, spec: PlaylistSpec, index: TrackIndex) -> None:
     assert violations(playlist, spec, index) == []
     for r in playlist.relaxed:
-        assert r.reason and r.constraint in {*spec.features, "popularity", "max_per_artist", "year", "genres", LENGTH}
+        assert r.reason and r.constraint in {*spec.features, "popularity", "max_per_artist", "year", "genres", LENGTH,
+                                             SEED_ARTISTS}
+    # a named artist is in the playlist unless the playlist says why not
+    if playlist.tracks and SEED_ARTISTS not in {r.constraint for r in playlist.relaxed}:
+        assert {artist_key(a) for a in spec.seed_artists} <= {artist_key(t.artist) for t in playlist.tracks}
     keys = [song_key(t) for t in playlist.tracks]
     assert len(keys) == len(set(keys))
     assert set(playlist.reasons) == set(playlist.track_ids())
@@ -257,6 +263,44 @@ def test_seeds_bring_new_songs(builder, slice_index):
     playlist = builder.build(PlaylistSpec(seed_tracks=[seed.track_id], n_tracks=10))
     assert song_key(seed) not in {song_key(t) for t in playlist.tracks}
     assert len(playlist.tracks) == 10
+
+
+def _far_artists(index: TrackIndex, genre: str, n: int) -> list[str]:
+    """Artists with at least 4 distinct non-remix songs, all in `genre` only: far from a latin reggaeton query."""
+    songs: dict[str, set[str]] = {}
+    other: set[str] = set()
+    for t in index.tracks:
+        if {g.lower() for g in t.genres} != {genre}:
+            other.add(t.artist)
+        elif not is_remix(t.title):
+            songs.setdefault(t.artist, set()).add(song_key(t))
+    return sorted(a for a, s in songs.items() if len(s) >= 4 and a not in other)[:n]
+
+
+def test_named_artists_get_reserved_slots(builder, slice_index):
+    # A latin reggaeton query would not bring rock artists by similarity: the reservation does.
+    one, two = _far_artists(slice_index, "rock", 2)
+    base = PlaylistSpec(description="latin reggaeton summer", genres=[], n_tracks=12)
+    playlist = builder.build(base.model_copy(update={"seed_artists": [one]}))
+    assert sum(artist_key(t.artist) == artist_key(one) for t in playlist.tracks) == SEED_ARTIST_CAP
+    assert len(playlist.tracks) == 12 and not playlist.relaxed
+    capped = builder.build(base.model_copy(update={"seed_artists": [one], "max_per_artist": 1}))
+    assert sum(artist_key(t.artist) == artist_key(one) for t in capped.tracks) == 1
+    both = builder.build(base.model_copy(update={"seed_artists": [one, two]}))
+    assert {artist_key(one), artist_key(two)} <= {artist_key(t.artist) for t in both.tracks}
+    timed = builder.build(PlaylistSpec(description="latin reggaeton summer", minutes=30, seed_artists=[one]))
+    assert artist_key(one) in {artist_key(t.artist) for t in timed.tracks}
+    assert violations(timed, timed.spec, slice_index) == []
+
+
+def test_named_artist_outside_the_constraints_is_reported(builder, slice_index):
+    artist = _far_artists(slice_index, "rock", 1)[0]
+    spec = PlaylistSpec(description="rock", seed_artists=[artist], genres=["edm"], n_tracks=10)
+    playlist = builder.build(spec)
+    relaxed = {r.constraint: r.reason for r in playlist.relaxed}
+    assert artist in relaxed[SEED_ARTISTS] and "edm" in relaxed[SEED_ARTISTS]
+    assert all("edm" in [g.lower() for g in (*t.genres, *t.subgenres)] for t in playlist.tracks)  # genre kept
+    assert violations(playlist, spec, slice_index) == [] and len(playlist.tracks) == 10
 
 
 def test_reason_names_the_constrained_features(builder):

@@ -4,7 +4,10 @@ questions, injection, LLM failure, the follow-up classifier and the terminal fac
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from rich.console import Console
@@ -17,7 +20,7 @@ from assistant.playlist import Playlist
 from assistant.prompts import load_prompt
 from assistant.refine import classify, find_positions
 from assistant.understand import RequestParser
-from assistant.understand import Vocabulary as Names
+from assistant.vocabulary import Vocabulary as Names
 from retrieval.catalog import Track
 from retrieval.index import TrackIndex
 from retrieval.settings import Settings
@@ -294,3 +297,16 @@ def test_terminal_chat(assistant: MusicAssistant):
     assert "Removed" in text and "Undid the last change." in text and "Starting over" in text
     assert "no more <artist>" in text  # /help
     assert chat.playlist is None
+
+
+def test_chat_command_needs_an_index_and_documents_its_commands(tmp_path: Path):
+    env = {"SEGUE_DATA_DIR": str(tmp_path / "empty"), "HF_HUB_OFFLINE": "1", "PATH": "/usr/bin:/bin"}
+    run = subprocess.run([sys.executable, "-m", "assistant.cli", "chat"], input="hello\n", capture_output=True,
+                         text=True, env=env, timeout=120)
+    assert run.returncode == 1 and "segue ingest" in run.stderr and "Traceback" not in run.stderr
+    helped = subprocess.run([sys.executable, "-m", "assistant.cli", "chat", "--help"], capture_output=True,
+                            text=True, env=env, timeout=120)
+    assert helped.returncode == 0 and "/undo" in helped.stdout and "Ctrl-D" in helped.stdout
+    bench = subprocess.run([sys.executable, "-m", "assistant.cli", "bench", "chat", "--help"], capture_output=True,
+                           text=True, env=env, timeout=120)
+    assert bench.returncode == 0 and "--json" in bench.stdout

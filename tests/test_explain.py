@@ -7,16 +7,8 @@ from typing import Any
 
 import pytest
 
-from assistant.explain import (
-    Explainer,
-    Vocabulary,
-    explain,
-    metadata_intro,
-    metadata_line,
-    split_sentences,
-    track_data,
-    verify_text,
-)
+from assistant.explain import Explainer, explain, metadata_intro, metadata_line, track_data
+from assistant.grounding import Vocabulary, split_sentences, verify_text
 from assistant.llm import LLMClient, create_llm
 from assistant.playlist import Playlist
 from assistant.spec import PlaylistSpec
@@ -78,7 +70,8 @@ def outsider(slice_index: TrackIndex, tracks: list[Track], vocab: Vocabulary) ->
     mine = {t.artist for t in tracks}
     for t in slice_index.tracks:
         words = t.artist.lower().split()
-        if t.artist not in mine and len(words) == 2 and t.artist.istitle() and not any(w in vocab.common for w in words):
+        common = any(w in vocab.common for w in words)
+        if t.artist not in mine and len(words) == 2 and t.artist.istitle() and not common:
             return t.artist
     raise AssertionError("no outsider artist")
 

@@ -136,7 +136,7 @@ def test_bad_input_in_one_chat_session(assistant: MusicAssistant, slice_index: T
             assert "HACKED" not in reply.text and "system prompt" not in reply.text.lower()
     # ... and the conversation still works: a refinement, then undo back to the previous playlist.
     before = chat.playlist.track_ids()
-    reply = chat.send("only 8 tracks")
+    reply = chat.send("make it 8 tracks")
     assert reply.kind == "playlist" and len(reply.playlist.tracks) == 8, reply.text[:200]
     assert chat.undo().playlist.track_ids() == before
 
@@ -214,7 +214,7 @@ def test_bad_input_through_the_ui(ui_url: str) -> None:
         else:
             assert reply.startswith(expected), (case, reply[:300])
     assert "<script" not in all_text(chat) and "<img" not in all_text(chat)  # shown as text, never as markup
-    chat, table = session.predict("only 8 tracks", api_name="/send")[:2]
+    chat, table = session.predict("make it 8 tracks", api_name="/send")[:2]
     assert len(table["data"]) == 8, last_reply(chat)[:300]
     chat, table = session.predict(api_name="/undo")[:2]
     assert len(table["data"]) > 8
