@@ -15,7 +15,7 @@ import random
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import ValidationError
 
@@ -51,6 +51,7 @@ ReplyKind = Literal["playlist", "answer", "message"]
 
 REPLY_BUDGET_S = 4.5  # a whole reply (build + text) should stay under ~5 s on the embedded model
 MIN_TEXT_BUDGET_S = 0.5
+MIN_FILL_MINUTES = 1.0  # a minutes playlist whose kept tracks leave less time than this gets no new track
 MAX_ANSWERS = 5  # tracks one question may ask about
 HELP = ("I build playlists from the catalog and edit them. Ask for one (\"upbeat 80s synthpop for a run\"), then "
         "refine it: \"more upbeat\", \"calmer\", \"make it 20 minutes\", \"add more like track 3\", \"remove the "
@@ -466,10 +467,14 @@ class Chat:
         new: list[Track] = []
         reasons = dict(self.playlist.reasons) if self.playlist else {}
         relaxed: list[Relaxation] = []
-        if missing:
-            fill_spec = spec.model_copy(update={"n_tracks": missing, "minutes": None, "ordering": "retrieved"})
+        length: dict[str, Any] | None = {"n_tracks": missing, "minutes": None} if missing else None
+        if missing and spec.target_count() is None:  # a length in minutes: fill the time left, not the count
+            left = (spec.minutes or 0.0) - sum(t.duration_ms or 0 for t, k in zip(tracks, keep) if k) / 60_000
+            length = {"n_tracks": None, "minutes": left} if left > MIN_FILL_MINUTES else None
+        if length is not None:
+            fill_spec = spec.model_copy(update={**length, "ordering": "retrieved"})
             fill = self._build(fill_spec, avoid=[t.track_id for t, k in zip(tracks, keep) if k])
-            new, relaxed = list(fill.tracks), fill.relaxed
+            new, relaxed = list(fill.tracks)[:self.assistant.max_tracks - keep.count(True)], fill.relaxed
             reasons.update(fill.reasons)
             notices += _relaxation_notices(fill.relaxed) + fill.notices
         out: list[Track] = []

@@ -87,10 +87,11 @@ _DECADE = re.compile(
     r"(?<![\w.])(?:(early|mid|late)[\s-]*)?(?:(1[89]\d0|20\d0)'?s|'?(\d)0'?s|(" + "|".join(_DECADE_WORDS) + r"))(?!\w)"
 )
 _YEAR = r"(19\d\d|20\d\d)"
-_YEAR_RANGE = re.compile(rf"(?<![\w.])(?:from |between )?{_YEAR} ?(?:-|to|and|until|till|through|thru) ?{_YEAR}(?![\w.])")
-_BEFORE = re.compile(rf"(?<![\w])(before|until|till|pre|prior to|older than|up to|no later than)[\s-]+(?:the )?"
+_RELEASED = r"(?:(?:released|recorded|made|put out|came out|coming out)\s+)?"
+_YEAR_RANGE = re.compile(rf"(?<![\w.]){_RELEASED}(?:from |between )?{_YEAR} ?(?:-|to|and|until|till|through|thru) ?{_YEAR}(?![\w.])")
+_BEFORE = re.compile(rf"(?<![\w]){_RELEASED}(before|until|till|pre|prior to|older than|up to|no later than)[\s-]+(?:the )?"
                      rf"(?:{_YEAR}|'?(\d0)'?s|(1[89]\d0|20\d0)'?s)(?![\w.])")
-_AFTER = re.compile(rf"(?<![\w])(after|since|post|newer than|from|no earlier than)[\s-]+(?:the )?"
+_AFTER = re.compile(rf"(?<![\w]){_RELEASED}(after|since|post|newer than|from|no earlier than)[\s-]+(?:the )?"
                     rf"(?:{_YEAR}|'?(\d0)'?s|(1[89]\d0|20\d0)'?s)(?![\w.])")
 _BARE_YEAR = re.compile(rf"(?<![\w.$#-]){_YEAR}(?![\w.%-])")
 _RECENT = re.compile(r"\b(?:recent|latest|newest|brand[- ]new|new releases?|new(?:ly)? released|"
@@ -279,26 +280,27 @@ def find_artist_cap(low: str) -> list[Finding]:
 # --------------------------------------------------------------------------- popularity, remixes, ordering
 
 _DEEP = re.compile(
-    r"\b(?:(?:not|nothing|none|no|nothing that'?s)\s+(?:too\s+|very\s+|that\s+|so\s+|overly\s+|super\s+)?"
-    r"(?:famous|popular|mainstream|well[- ]known|known|commercial|overplayed|radio)|deep[- ]cuts?|hidden gems?"
+    r"\b(?:(?:only|just)\s+)?(?:(?:not|nothing|none|no|nothing that'?s)\s+"
+    r"(?:too\s+|very\s+|that\s+|so\s+|overly\s+|super\s+)?(?:famous|popular|mainstream|well[- ]known|known|commercial|overplayed|radio)|deep[- ]cuts?|hidden gems?"
     r"|underground|lesser[- ]known|less[- ]known|little[- ]known|obscure|underrated|under the radar|non[- ]?mainstream"
-    r"|unknown|b[- ]sides?|rarities|undiscovered|niche|not overplayed)\b"
+    r"|unknown|b[- ]sides?|rarities|undiscovered|niche|not overplayed)\b(?:\s+only\b)?"
 )
-_HITS = re.compile(r"\b(?:(?:greatest |biggest |top |chart |big |smash )?hits|popular|charts?|chart[- ]topp(?:ers|ing)"
-                   r"|top 40|mainstream|well[- ]known|famous|bangers|most streamed|radio friendly)\b")
+_HITS = re.compile(r"\b(?:(?:only |just |nothing but )?(?:greatest |biggest |top |chart |big |smash )?hits|popular"
+                   r"|charts?|chart[- ]topp(?:ers|ing)|top 40|mainstream|well[- ]known|famous|bangers|most streamed|radio friendly)\b(?:\s+only\b)?")
 _NO_REMIX = re.compile(r"\b(?:no|without|not?|skip|exclude|avoid|hate)\s+(?:any\s+|the\s+)?remix(?:es)?\b"
                        r"|\boriginal versions?(?: only)?\b|\bremix(?:es)? (?:not|never)\b")
 _REMIX = re.compile(r"\bremix(?:es|ed)?\b(?:\s+(?:are\s+|is\s+)?(?:ok|okay|fine|welcome|allowed|good))?")
 _ORDERINGS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("arc", re.compile(r"\bwarm[- ]?up\b.{0,40}\b(?:peak|cool[- ]?down)\b|\bpeak\b.{0,20}\bcool[- ]?down\b"
-                       r"|\b(?:like )?an? dj[- ]?set\b|\bdj[- ]?set\b|\b(?:an? )?energy arc\b|\brise and fall\b")),
-    ("rising", re.compile(r"\bbuild(?:s|ing)?[- ]up\b|\bbuild(?:s|ing)? (?:the )?energy\b|\b(?:rising|increasing|growing)"
+                       r"|\b(?:(?:shaped|structured|built|laid out) )?(?:like )?an? dj[- ]?set\b|\bdj[- ]?set\b"
+                       r"|\b(?:an? )?energy arc\b|\brise and fall\b")),
+    ("rising", re.compile(r"\bbuild(?:s|ing)?[- ]up(?: the (?:energy|intensity|tempo|vibe))?\b|\bbuild(?:s|ing)? (?:the )?energy\b|\b(?:rising|increasing|growing)"
                           r" (?:energy|intensity|tempo)\b|\bramp(?:s|ing)? up\b|\bcrescendo\b|\bprogressively\b"
                           r"|\bget(?:s|ting)? (?:more (?:energetic|intense)|faster|louder|heavier)\b")),
-    ("falling", re.compile(r"\bwind(?:s|ing)?[- ]down\b|\bcool(?:s|ing)?[- ]?down\b|\bfad(?:e|es|ing) out\b"
+    ("falling", re.compile(r"\bwind(?:s|ing)?[- ]down(?: (?:at|towards?|by) the end)?\b|\bcool(?:s|ing)?[- ]?down\b|\bfad(?:e|es|ing) out\b"
                            r"|\b(?:decreasing|falling|descending|dropping) (?:energy|intensity|tempo)\b"
                            r"|\bget(?:s|ting)? (?:calmer|slower|softer|quieter)\b")),
-    ("smooth", re.compile(r"\bsmooth(?:ly)? transitions?\b|\btransition(?:s)? smoothly\b|\bseamless(?:ly)?\b"
+    ("smooth", re.compile(r"\b(?:with )?smooth(?:ly)? transitions?\b|\btransition(?:s)? smoothly\b|\bseamless(?:ly)?\b"
                           r"|\b(?:good |nice |smooth )?flow(?:s)?(?: well| nicely| smoothly)?\b|\bblend(?:s|ed)? "
                           r"(?:well|together)\b")),
 )
@@ -398,8 +400,10 @@ def _scaled(feature: str, value: str, unit: str | None) -> float | None:
         return _tempo(value) if unit in (None, "bpm") else None
     if unit == "bpm":
         return None
-    if unit or v > 1:  # "30%", "70" on a 0..1 scale
+    if unit:
         v = v / 100
+    elif v > 1:  # "energy above 70" is a percentage; "above 2.5" or "above 7" (out of 10?) says nothing sure
+        v = v / 100 if 10 <= v <= 100 else -1.0
     return v if 0 <= v <= 1 else None
 
 

@@ -98,7 +98,9 @@ _SENTENCE_END = re.compile(r"[.!?]\s*$")
 _DASH_GAP = re.compile(r"\s-|-\s")
 _QUOTE_GAP = re.compile(r"\s*[\"']\s*")
 # Punctuation that ends an artist's name written after a quoted title ("... by Van Halen, no remixes").
-_CLAUSE_GAP = re.compile(r"[,;!?\"()\[\]]")
+_CLAUSE_GAP = re.compile(r"[,;\"()\[\]]")
+# Symbols a name may hold between its words: "Axwell /\ Ingrosso", "Panic! At The Disco", "Too $hort".
+_NAME_GAP = re.compile(r"\s*[/\\&+:*~|!?.$#@]+\s*")
 MAX_GENRE_WORDS = 4
 # Share of capitalised words above which a request is Title Case and capitals say nothing about names.
 TITLE_CASE_SHARE = 0.6
@@ -139,7 +141,8 @@ class _Request:
         self.tokens = tokenize(self.low)
         self.words = [t.text for t in self.tokens]
         self.used = [False] * len(self.tokens)
-        self.quotes = [_trimmed(self.low, m.start() + 1, m.end() - 1) for m in _QUOTED.finditer(self.low)]
+        self.quoted_spans = [(m.start() + 1, m.end() - 1) for m in _QUOTED.finditer(self.low)]  # inside the marks
+        self.quotes = [_trimmed(self.low, a, b) for a, b in self.quoted_spans]  # without edge punctuation
         caps = [self.text[t.start].isupper() for t in self.tokens if self.text[t.start].isalpha() and t.end - t.start > 3]
         self.title_case = len(caps) >= 3 and sum(caps) / len(caps) >= TITLE_CASE_SHARE
 
@@ -156,6 +159,12 @@ class _Request:
         """Tokens i..j exist, are not used up and lie in one segment."""
         return (0 <= i < j <= len(self.tokens) and not any(self.used[i:j])
                 and self.tokens[i].segment == self.tokens[j - 1].segment)
+
+    def free_name(self, i: int, j: int) -> bool:
+        """Like `free`, but the words may also be parted by the symbols a name can hold (`_NAME_GAP`)."""
+        return (0 <= i < j <= len(self.tokens) and not any(self.used[i:j])
+                and all(self.tokens[k].segment == self.tokens[k - 1].segment or _NAME_GAP.fullmatch(self.gap(k))
+                        for k in range(i + 1, j)))
 
     def key(self, i: int, j: int) -> str:
         return " ".join(self.words[i:j])
@@ -286,7 +295,7 @@ class RequestParser:
         text = clean(request if isinstance(request, str) else str(request), self.max_chars)
         req = _Request(text)
         quoted, names = self._quoted_titles(req)
-        names += self._numbered_names(req)
+        names += self._name_spans(req)
         findings = self._patterns(req, names)
         mentions = sorted(quoted + self._names(req), key=lambda m: m.start)
         genres, excluded_genres, mood_groups, cut = self._phrases(req, mentions)
@@ -321,7 +330,7 @@ class RequestParser:
         being a seed of its own. Returns the mentions and the text spans that are names."""
         mentions: list[_Mention] = []
         names: list[tuple[int, int]] = []
-        for qs, qe in req.quotes:
+        for qs, qe in req.quoted_spans:
             inside = [k for k, t in enumerate(req.tokens) if qs <= t.start and t.end <= qe]
             if not inside or any(req.used[k] for k in inside):
                 continue
@@ -375,22 +384,29 @@ class RequestParser:
                 best = (hit[1], hit[0], b)
         return (best[1], best[2]) if best else (None, a)
 
-    def _numbered_names(self, req: _Request) -> list[tuple[int, int]]:
-        """Text spans of the artist names and titles that hold a number ("Maroon 5", "The 1975", "Blink-182",
-        "Twenty One Pilots", "like 6 Underground"): that number is no count, year or cap. They are found again,
-        as names, by `_names`."""
+    def _name_spans(self, req: _Request) -> list[tuple[int, int]]:
+        """Text spans of the names whose words must not be read as constraints: artist names and titles that
+        hold a number ("Maroon 5", "The 1975", "Blink-182", "Twenty One Pilots", "like 21 Guns": no count,
+        year or cap), and names of two words or more that a context marks as names ("similar to Dimelo Flow":
+        no "flow" ordering). `_names` finds them again as names."""
         names: list[tuple[int, int]] = []
-        for k, word in enumerate(req.words):
-            if req.used[k] or not (word.isdigit() or word in NUMBER_WORDS and word not in ("a", "an")):
+        i = 0
+        while i < len(req.tokens):
+            m = None if req.used[i] else self._exact_artist(req, i, []) or self._title_alone(req, i)
+            if m is None or not self._shields(req, m):
+                i += 1
                 continue
-            for i in range(max(0, k - MAX_NAME_WORDS + 1), k + 1):
-                if any(req.used[i:k + 1]):
-                    continue
-                m = self._exact_artist(req, i, []) or self._title_alone(req, i)
-                if m is not None and m.start <= k < m.end:
-                    names.append((req.tokens[m.start].start, req.tokens[m.end - 1].end))
-                    break
+            names.append((req.tokens[m.start].start, req.tokens[m.end - 1].end))
+            i = m.end
         return names
+
+    def _shields(self, req: _Request, m: _Mention) -> bool:
+        """Whether a name found by the readers outweighs the constraints its words might spell."""
+        if any(w.isdigit() or w in NUMBER_WORDS and w not in ("a", "an") for w in req.words[m.start:m.end]):
+            return True
+        if m.end - m.start < 2:
+            return False  # "like Underground": the deep-cuts wish is likelier than the band
+        return self._context_of(req, m.start, m.end, [])[0] is not None  # "similar to Dimelo Flow"
 
     def _names(self, req: _Request) -> list[_Mention]:
         """Artists and tracks named in the request, left to right, the longest name first."""
@@ -440,14 +456,14 @@ class RequestParser:
         if kind is None and (req.tokens[j - 1].possessive or req.whole_segment(i, j) and
                              (req.dash_before(i) or req.dash_after(j))):
             kind = "positive"
-        if kind is None and j < len(req.tokens) and req.words[j] in _NAME_NOUNS and req.tokens[j].segment == req.tokens[i].segment:
+        if kind is None and j < len(req.tokens) and req.words[j] in _NAME_NOUNS and req.tokens[j].segment == req.tokens[j - 1].segment:
             kind = "positive"
         return kind, start
 
     def _exact_artist(self, req: _Request, i: int, mentions: list[_Mention]) -> _Mention | None:
         vocab = self.vocab
         for j in range(min(i + MAX_NAME_WORDS, len(req.tokens)), i, -1):
-            if not req.free(i, j):
+            if not req.free_name(i, j):
                 continue
             key = req.key(i, j)
             number = vocab.artist_number(key)
@@ -697,12 +713,19 @@ def _cut(text: str, spans: list[tuple[int, int]]) -> str:
             keep[k] = False
     out = "".join(c if k else " " for c, k in zip(text, keep))
     out = re.sub(r"\s+([,.;:!?])", r"\1", " ".join(out.split()))
+    out = re.sub(r"([,;])(?:\s*[,;])+", r"\1", out)  # "songs,, no rap" once "no remixes" is cut
+    out = _REQUEST_VERB.sub("", out.strip(" ,;:-/&"))
     out = _DANGLING_END.sub("", _DANGLING_START.sub("", out.strip(" ,;:-/&")))
     return out.strip(" ,;:-/&")
 
 
 _SMALL_WORDS = r"(?:but|and|or|with|without|no|not|please|in|of|from|for|by|to|the|a|an)"
 _DANGLING_START = re.compile(rf"^(?:{_SMALL_WORDS}\b[\s,]*)+", re.I)
+# How a request opens says nothing about the music: "Make me", "Can you give us", "I'm looking for".
+_REQUEST_VERB = re.compile(
+    r"^(?:(?:hey|hi|hello|please|pls)\b[\s,!]*)*(?:(?:can|could|would|will) you\s+)?(?:please\s+)?"
+    r"(?:(?:make|give|create|build|generate|put together|play|find|get|recommend|suggest|compile|curate|send)"
+    r"(?:\s+(?:me|us))?|i(?:'d| would)? (?:want|need|like)|i'?m looking for|looking for)\b[\s,]*", re.I)
 _DANGLING_END = re.compile(rf"(?:(?:^|[\s,]+){_SMALL_WORDS})+$", re.I)
 
 

@@ -277,16 +277,16 @@ class Vocabulary:
     def match_title(self, title: str, artist: int | None = None) -> str | None:
         """The track a title written out names: the exact title with its version notes first ("Jump - 2015
         Remaster", "Fantasy - Felix Jaehn Remix"), then the title without them ("Ordinary Man (feat. Elton
-        John)" -> "ordinary man"). Within the artist's tracks when the artist is known (fuzzily as a last
-        resort), else among all titles, exactly."""
+        John)" -> "ordinary man", the plain version preferred). Within the artist's tracks when the artist is
+        known (fuzzily as a last resort), else among all titles, exactly."""
         full, key = name_key(title), title_key(title)
         if artist is None:
             ref = self.full_titles.get(full) or self.titles.get(key)
             return ref.track_id if ref else None
         refs = self.artist_tracks[artist]
         for same in ([r for r in refs if r.full == full], [r for r in refs if r.key == key]):
-            if same:
-                return max(same, key=lambda r: r.popularity).track_id
+            if same:  # the plain version first ("Jump" for "Jump - Live 1986"), then the most popular
+                return max(same, key=lambda r: (r.full == r.key, r.popularity)).track_id
         hit = self.best_title([key], artist)
         return hit[0].track_id if hit else None
 

@@ -45,6 +45,18 @@ FEATURE_PHRASES: dict[str, tuple[str, ...]] = {
     "acousticness": ("high acousticness", "low acousticness"),
     "tempo": ("between 90 and 110 bpm", "over 140 bpm", "under 100 bpm", "around 120 bpm"),
 }
+# Other ways to say the same kinds of things, drawn by a separate generator (see `generate_requests`).
+NUMERIC_FEATURE_PHRASES: dict[str, tuple[str, ...]] = {
+    "energy": ("energy above 0.8", "energy below 40%"),
+    "valence": ("valence over 0.6", "valence under 30%"),
+    "danceability": ("danceability at least 70%", "danceability below 0.5"),
+    "acousticness": ("acousticness below 0.1", "acousticness above 50%"),
+    "tempo": ("tempo over 120", "tempo under 100"),
+}
+NOUNS = ("songs", "tracks", "tunes")
+COUNT_LAST = ("make it {n} {noun}", "make it {n}", "{n} in total")  # the count said apart from the noun
+COUNT_LAST_SHARE = 0.25
+NUMERIC_SHARE = 0.4
 ORDER_PHRASES = {"rising": "building up the energy", "falling": "winding down at the end",
                  "arc": "shaped like a DJ set", "smooth": "with smooth transitions"}
 POPULARITY_PHRASES = {"hits": "only big hits", "deep_cuts": "deep cuts only"}
@@ -69,8 +81,8 @@ class _Pools:
     vocab: Vocabulary
     genres: list[str]
     subgenres: list[str]
-    artists: list[str]  # named unambiguously: enough tracks, not made of common words
-    artist_rows: dict[str, list[int]]
+    artists: list[str]  # named unambiguously: enough tracks, not made of common words, no quote mark or comma
+    artist_rows: dict[str, list[int]]  # the artist's tracks whose title can be quoted
     years: tuple[int, int]
 
 
@@ -80,9 +92,12 @@ def _pools(index: TrackIndex) -> _Pools:
     subgenres = sorted({s for t in index.tracks for s in t.subgenres} - set(genres))
     rows: dict[str, list[int]] = {}
     for i, t in enumerate(index.tracks):
-        rows.setdefault(t.artist, []).append(i)
+        # a title with a double quote inside, or with no word at all ("@"), cannot be written in quotes
+        if '"' not in t.title and name_key(t.title):
+            rows.setdefault(t.artist, []).append(i)
+    # '"' and ',' in a name make a request ambiguous: 'no Tito "El Bambino"', 'like Sarah, the Illstrumentalist'
     artists = sorted(a for a, r in rows.items() if len(r) >= MIN_ARTIST_TRACKS and name_key(a)
-                     and not vocab.is_common(name_key(a)) and a.isascii())
+                     and not vocab.is_common(name_key(a)) and a.isascii() and not {'"', ","} & set(a))
     years = [t.year for t in index.tracks if t.year]
     return _Pools(vocab, genres, subgenres, artists, rows, (min(years, default=1960), max(years, default=2020)))
 
@@ -90,15 +105,18 @@ def _pools(index: TrackIndex) -> _Pools:
 def generate_requests(index: TrackIndex, n: int, seed: int = 0) -> list[GeneratedRequest]:
     """`n` random requests over the catalog of `index`, the same for the same seed and catalog."""
     rng = random.Random(seed)
+    # Phrasing variants come from their own generator, so the drawn specs are the same as with one phrasing.
+    style = random.Random(f"phrasing-{seed}")
     pools = _pools(index)
-    return [_one(rng, pools, index) for _ in range(n)]
+    return [_one(rng, style, pools, index) for _ in range(n)]
 
 
-def _one(rng: random.Random, pools: _Pools, index: TrackIndex) -> GeneratedRequest:
+def _one(rng: random.Random, style: random.Random, pools: _Pools, index: TrackIndex) -> GeneratedRequest:
     truth: dict[str, Any] = {}
     types: list[str] = []
     head: list[str] = []  # "25 rock songs"
     tail: list[str] = []  # ", from the 90s, no remixes, ..."
+    count_last = ""  # "make it 8 tracks", at the very end
     optional = ["genres", "exclude_genres", "year", "features", "max_per_artist", "popularity", "ordering",
                 "no_remixes", "exclude_artists", "exclude_tracks", "seed_artists", "seed_tracks"]
     chosen = rng.sample(optional, rng.randint(*CONSTRAINTS_PER_REQUEST))
@@ -112,7 +130,12 @@ def _one(rng: random.Random, pools: _Pools, index: TrackIndex) -> GeneratedReque
         n = rng.choice((5, 8, 10, 12, 15, 20, 25, 30))
         truth["n_tracks"] = n
         types.append("n_tracks")
-        head.append(f"{n} {genre_word} songs".replace("  ", " "))
+        noun = style.choice(NOUNS)
+        if style.random() < COUNT_LAST_SHARE:
+            head.append(f"{genre_word or 'some'} {noun}")
+            count_last = style.choice(COUNT_LAST).format(n=n, noun=noun)
+        else:
+            head.append(f"{n} {genre_word} {noun}".replace("  ", " "))
     else:
         minutes = rng.choice((30, 45, 60, 90))
         truth["minutes"] = minutes
@@ -151,6 +174,8 @@ def _one(rng: random.Random, pools: _Pools, index: TrackIndex) -> GeneratedReque
     if "features" in chosen:
         feature = rng.choice(list(FEATURE_PHRASES))
         phrase = rng.choice(FEATURE_PHRASES[feature])
+        if style.random() < NUMERIC_SHARE:
+            phrase = style.choice(NUMERIC_FEATURE_PHRASES[feature])
         found = [f.value for f in find_features(phrase) if f.field == "features"]
         if found:
             name, r = found[0]
@@ -200,7 +225,7 @@ def _one(rng: random.Random, pools: _Pools, index: TrackIndex) -> GeneratedReque
         truth["exclude_tracks"] = [track.track_id]
         types.append("exclude_tracks")
         tail.append(f'but not "{track.title}" by {artist}')
-    text = "Make me " + ", ".join([*head, *tail])
+    text = "Make me " + ", ".join([*head, *tail, *([count_last] if count_last else [])])
     return GeneratedRequest(text=text, truth=PlaylistSpec.model_validate(truth), types=types)
 
 

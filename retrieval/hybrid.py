@@ -23,17 +23,27 @@ class SearchQuery(BaseModel):
 
 
 class HybridConfig(BaseModel):
-    """Weights of each signal in the fused score (fitted on training queries, see evals)."""
+    """Weights of each signal in the fused score.
 
-    dense: float = 1.0
-    lexical: float = 0.6
-    artist: float = 0.8
-    playlist_artists: float = 0.3
+    The text and artist weights were chosen by coordinate ascent on the titles suite's *training* playlists
+    (two folds, each hidden like the eval split; `segue eval titles --split train`), never on the eval split,
+    and only among non-negative weights: a negative weight fitted there exploits how the suite hides labels
+    (a track that still shows the query's genre is less likely to be a hidden one), which would make real
+    playlists worse.
+    """
+
+    dense: float = 0.25
+    lexical: float = 0.1
+    artist: float = 2.0  # the artist's best-matching track: an artist that fits lifts all its tracks
+    artist_mean: float = 0.5  # the mean of the artist's 3 best matches: steadier than the single best
+    artist_lexical: float = 1.0
+    playlist_artists: float = 0.1
+    popularity: float = 1.0
     seed_dense: float = 1.0
     seed_artist: float = 1.0
     named_artist: float = 3.0
     history_decay: float = 0.5
-    artist_top: int = 3
+    diversify_head: int = 10  # the first results show this many different artists where possible
 
 
 def standardise(x: np.ndarray) -> np.ndarray:
@@ -84,13 +94,17 @@ class HybridSearcher:
         if vector is not None:
             dense = index.dense_scores(vector)
             out["dense"] = standardise(dense)
-            out["artist"] = standardise(artist_level(index, dense, cfg.artist_top))
+            out["artist"] = standardise(artist_level(index, dense, 1))
+            out["artist_mean"] = standardise(artist_level(index, dense, 3))
             if len(index.playlists):
                 out["playlist_artists"] = standardise(self._playlist_artists(vector))
         text = " ".join([*query.history[-1:], query.text])
         lexical = index.bm25.scores(text)
         if lexical.any():
             out["lexical"] = standardise(lexical)
+            out["artist_lexical"] = standardise(artist_level(index, lexical, 3))
+        if np.isfinite(index.popularity).any():
+            out["popularity"] = standardise(np.nan_to_num(index.popularity, nan=float(np.nanmedian(index.popularity))))
         seeds = [index.row[t] for t in query.seed_track_ids if t in index.row]
         if seeds:
             centroid = index.vectors[seeds].mean(axis=0)
@@ -134,4 +148,23 @@ class HybridSearcher:
             for t in query.seed_track_ids:
                 if t in self.index.row:
                     scores[self.index.row[t]] = -np.inf
-        return [(int(i), float(scores[i])) for i in top_k(scores, k) if np.isfinite(scores[i])]
+        ranked = [int(i) for i in top_k(scores, k) if np.isfinite(scores[i])]
+        head = diversified_head(self.index, scores, self.config.diversify_head)
+        order = head + [i for i in ranked if i not in set(head)]
+        return [(i, float(scores[i])) for i in order[:k]]
+
+
+def diversified_head(index: TrackIndex, scores: np.ndarray, n: int, penalty: float = 0.3) -> list[int]:
+    """The first `n` rows when each further track of an artist costs `penalty` (in standardised units):
+    the opening results cover several good artists instead of one artist's whole discography."""
+    if n <= 0:
+        return []
+    candidates = [int(i) for i in top_k(scores, n * 10) if np.isfinite(scores[i])]
+    seen: dict[int, int] = {}
+    adjusted = []
+    for row in candidates:  # best first, so a row's rank within its artist is the count seen so far
+        a = int(index.artist[row])
+        adjusted.append((float(scores[row]) - penalty * seen.get(a, 0), row))
+        seen[a] = seen.get(a, 0) + 1
+    adjusted.sort(key=lambda pair: -pair[0])
+    return [row for _, row in adjusted[:n]]

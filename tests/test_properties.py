@@ -182,8 +182,8 @@ FOLLOW_UPS = ["more upbeat", "calmer", "faster", "make it 8 tracks", "make it 40
 MESSAGES = st.sampled_from(FOLLOW_UPS) | REQUESTS
 
 
-@examples(250)
-@given(first=REQUESTS, messages=st.lists(MESSAGES, min_size=1, max_size=6))
+@examples(600)
+@given(first=REQUESTS, messages=st.lists(MESSAGES, min_size=1, max_size=12))
 def test_any_conversation_keeps_every_playlist_sound(assistant: MusicAssistant, first: str,
                                                      messages: list[str]) -> None:
     """Arbitrary messages in one chat: every reply has text, every playlist shown keeps its spec, and undo

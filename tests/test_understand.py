@@ -11,15 +11,17 @@ from hypothesis import HealthCheck, given, settings as hsettings, strategies as 
 from assistant.lexicon import MOODS, mood_ranges, parse_years
 from assistant.llm import create_llm
 from assistant.spec import MAX_TRACKS, PlaylistSpec
+import assistant.understand
+import assistant.vocabulary
 from assistant.understand import (
     FeatureProposal,
     RequestParser,
     SpecProposal,
-    Vocabulary,
     merge_proposal,
     propose_spec,
     understand,
 )
+from assistant.vocabulary import Vocabulary
 from retrieval.catalog import Catalog
 from retrieval.filters import TrackFilter, filter_mask
 from retrieval.index import TrackIndex
@@ -88,6 +90,34 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("1.5 hours of focus music", {"minutes": 90.0}),
     ("half an hour of mellow acoustic songs", {"minutes": 30.0,
                                                "features": {"energy": (None, 0.55), "acousticness": (0.5, None)}}),
+    # a count is a number attached to a music noun, with a few describing words between
+    ("8 upbeat dance pop tracks", {"n_tracks": 8, "genres": ["dance pop"],
+                                   "features": {"energy": (0.6, None), "valence": (0.45, None)}}),
+    ("a dozen chill songs", {"n_tracks": 12, "features": {"energy": (None, 0.65)}, "description": "chill songs"}),
+    ("Make me 25 post-teen pop songs", {"n_tracks": 25, "genres": ["post-teen pop"]}),
+    ("Make me 30 album rock songs", {"n_tracks": 30, "genres": ["album rock"]}),
+    ("10 80s hits", {"n_tracks": 10, "year_min": 1980, "year_max": 1989, "popularity": "hits"}),
+    ("8 Drake songs", {"n_tracks": 8, "seed_artists": ["Drake"]}),
+    ("10 Maroon 5 songs", {"n_tracks": 10, "seed_artists": ["Maroon 5"]}),
+    ("make it 6 tracks", {"n_tracks": 6}),
+    ("give me 25", {"n_tracks": 25}),
+    ("just 10 please", {"n_tracks": 10}),
+    ("make it 20 and more upbeat", {"n_tracks": 20, "features": {"energy": (0.6, None), "valence": (0.45, None)}}),
+    ("rock, 30 in total", {"n_tracks": 30, "genres": ["rock"]}),
+    # ... but not a number inside a name, nor one that counts something else
+    ("Maroon 5 songs", {"n_tracks": None, "seed_artists": ["Maroon 5"]}),
+    ("2 Chainz songs", {"n_tracks": None, "seed_artists": ["2 Chainz"]}),
+    ("Blink-182 songs", {"n_tracks": None, "seed_artists": ["blink-182"]}),
+    ("twenty one pilots songs please", {"n_tracks": None, "seed_artists": ["Twenty One Pilots"]}),
+    ("give me 50 Cent", {"n_tracks": None, "seed_artists": ["50 Cent"]}),
+    ("songs like The 1975", {"year_min": None, "year_max": None, "seed_artists": ["The 1975"]}),
+    ("songs like 6 Underground", {"n_tracks": None}),
+    ("songs like 21 Guns", {"n_tracks": None, "seed_tracks": [("21 Guns", "Green Day")]}),
+    ("something like 7 Years by Lukas Graham", {"n_tracks": None, "year_min": None,
+                                                 "seed_tracks": [("7 Years", "Lukas Graham")]}),
+    ("my 3 favourite songs are on repeat", {"n_tracks": None}),
+    ("3 songs per artist", {"n_tracks": None, "max_per_artist": 3}),
+    ("give me 90s hip hop", {"n_tracks": None, "year_min": 1990, "year_max": 1999, "genres": ["rap"]}),
     # caps per artist
     ("rock, max 2 per artist", {"max_per_artist": 2, "genres": ["rock"]}),
     ("no more than one song per artist", {"max_per_artist": 1, "exclude_artists": []}),
@@ -116,6 +146,17 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("between 90 and 110 bpm", {"features": {"tempo": (90.0, 110.0)}}),
     ("high energy low valence", {"features": {"energy": (0.7, None), "valence": (None, 0.35)}}),
     ("chill but 120 bpm", {"features": {"energy": (None, 0.65), "tempo": (114.0, 126.0)}}),
+    # numeric feature phrases: the feature's own scale, a percentage, BPM for tempo
+    ("energy above 0.9", {"features": {"energy": (0.9, None)}}),
+    ("valence below 30%", {"features": {"valence": (None, 0.3)}}),
+    ("tempo over 120", {"features": {"tempo": (120.0, None)}}),
+    ("danceability between 0.6 and 0.8", {"features": {"danceability": (0.6, 0.8)}}),
+    ("at least 70% danceability", {"features": {"danceability": (0.7, None)}}),
+    ("energy around 0.5, 20 songs", {"features": {"energy": (0.4, 0.6)}, "n_tracks": 20}),
+    ("high energy 10 songs", {"features": {"energy": (0.7, None)}, "n_tracks": 10}),
+    ("high energy 90s rock", {"features": {"energy": (0.7, None)}, "year_min": 1990, "genres": ["rock"]}),
+    ("tempo over 300", {"features": {}}),
+    ("energy above 2.5", {"features": {}}),
     # moods: negated, contradictory
     ("not sad", {"features": {}}),
     ("sad songs but not too slow", {"features": {"valence": (None, 0.35)}}),
@@ -142,6 +183,29 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("Bad Moon Rising - Creedence Clearwater Revival", {"seed_tracks": [("Bad Moon Rising", CCR)]}),
     ("songs like Bad Moon Rising", {"seed_tracks": [("Bad Moon Rising", CCR)]}),
     ("Songs like Kiss from a Rose", {"seed_tracks": [("Kiss from a Rose", "")]}),
+    # quoted titles are read whole: version notes, brackets and dashes included, no word of them a constraint
+    ('like "Ordinary Man (feat. Elton John)" by Ozzy Osbourne',
+     {"seed_tracks": [("Ordinary Man (feat. Elton John)", "Ozzy Osbourne")], "seed_artists": []}),
+    ('no remixes, like "We Don\'t Talk Anymore - Junge Junge Remix" by Charlie Puth',
+     {"seed_tracks": [("We Don't Talk Anymore - Junge Junge Remix", "Charlie Puth")], "allow_remixes": False}),
+    ('like "(There You Go) Tellin\' Me No Again - 2007 Remaster" by Keith Sweat',
+     {"seed_tracks": [("(There You Go) Tellin' Me No Again - 2007 Remaster", "Keith Sweat")], "year_min": None}),
+    ('like "Touched - Original Club Mix" by EDX', {"seed_tracks": [("Touched - Original Club Mix", "EDX")],
+                                                   "features": {}}),
+    ('like "People Crying Every Night" by A R I Z O N A',
+     {"seed_tracks": [("People Crying Every Night", "A R I Z O N A")], "features": {}}),
+    ('songs like "Torn (feat. Emelie Cyréus)"', {"seed_tracks": [("Torn (feat. Emelie Cyréus)", "")]}),
+    ('like "Jump" by Van Halen but no Drake', {"seed_tracks": [("Jump", "Van Halen")], "exclude_artists": ["Drake"]}),
+    # the context before a title says whether it is excluded, and its artist is then no seed
+    ('rap, but not "Shadow of the Day" by Linkin Park',
+     {"exclude_tracks": [("Shadow of the Day", "Linkin Park")], "seed_tracks": [], "seed_artists": []}),
+    ('10 songs, but not "More Than You Know" by Axwell /\\ Ingrosso',
+     {"exclude_tracks": [("More Than You Know", "Axwell /\\ Ingrosso")], "seed_artists": [], "n_tracks": 10}),
+    ("songs like Shadow of the Day by Linkin Park but not Numb by Linkin Park",
+     {"seed_tracks": [("Shadow of the Day", "Linkin Park")], "exclude_tracks": [("Numb", "Linkin Park")],
+      "seed_artists": [], "description": "songs like Shadow of the Day by Linkin Park"}),
+    ('like "A Song Nobody Wrote" by Drake', {"seed_artists": ["Drake"], "seed_tracks": []}),
+    ('not "A Song Nobody Wrote" by Drake', {"seed_artists": [], "exclude_artists": [], "seed_tracks": []}),
     # combinations and the description
     ("upbeat 90s r&b, 25 songs, max 2 per artist, no Drake, no remixes, build up",
      {"genres": ["r&b"], "year_min": 1990, "year_max": 1999, "n_tracks": 25, "max_per_artist": 2,
@@ -176,6 +240,20 @@ def test_public_lexicon_functions(vocab: Vocabulary) -> None:
     assert vocab.resolve_genre("hip hop") == ["rap"]
     assert vocab.resolve_genre("polka") == []
     assert vocab.resolve_track("travelin band", CCR) is not None
+
+
+def test_vocabulary_lives_in_its_own_module_and_is_reexported(vocab: Vocabulary, catalog: Catalog) -> None:
+    for name in ("Vocabulary", "Token", "tokenize", "name_key", "title_key", "MAX_NAME_WORDS"):
+        assert getattr(assistant.understand, name) is getattr(assistant.vocabulary, name)
+    # a title written out resolves to that very version first, then to the title without version notes
+    jump, by_id = vocab.resolve_track("Jump", "Van Halen"), catalog.by_id()
+    assert jump is not None and by_id[jump].title == "Jump"
+    assert by_id[vocab.resolve_track("Jump - 2015 Remaster", "Van Halen")].title == "Jump - 2015 Remaster"
+    assert vocab.resolve_track("Jump - Live 1986", "Van Halen") == jump  # no such version: the plain one
+    remix = vocab.resolve_track("We Don't Talk Anymore - Junge Junge Remix", "Charlie Puth")
+    assert remix is not None and remix != vocab.resolve_track("We Don't Talk Anymore", "Charlie Puth")
+    assert vocab.resolve_track("Ordinary Man (feat. Elton John)") == vocab.resolve_track("Ordinary Man", "Ozzy Osbourne")
+    assert vocab.resolve_track("Jump", "No Such Artist Anywhere") is None
 
 
 def test_mood_ranges_keep_many_catalog_tracks(catalog: Catalog) -> None:
