@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import random
 import time
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import ValidationError
 
-from assistant.builder import LENGTH, describe_range, format_duration
+from assistant.builder import LENGTH, artist_caps, describe_range, format_duration
 from assistant.errors import RequestError
 from assistant.explain import (
     Explainer,
@@ -42,6 +43,7 @@ from assistant.vocabulary import Vocabulary as Names
 from retrieval.catalog import Track
 from retrieval.filters import Range, filter_mask
 from retrieval.hybrid import SearchQuery
+from retrieval.index import artist_key
 
 if TYPE_CHECKING:
     from assistant.api import MusicAssistant
@@ -462,6 +464,14 @@ class Chat:
         keep = [bool(mask[index.row[t.track_id]]) if t.track_id in index.row else False for t in tracks]
         keep = [k and t.track_id not in self.banned and t.artist.casefold() not in banned_artists
                 for k, t in zip(keep, tracks)]
+        # the per-artist cap holds for the kept tracks too (they may come from a playlist that had relaxed it)
+        cap, named_caps = artist_caps(spec)
+        kept_per_artist: Counter[str] = Counter()
+        for i, t in enumerate(tracks):
+            if keep[i]:
+                key = artist_key(t.artist)
+                kept_per_artist[key] += 1
+                keep[i] = kept_per_artist[key] <= max(cap, named_caps.get(key, cap))
         missing = keep.count(False)
         notices: list[str] = []
         new: list[Track] = []

@@ -37,6 +37,18 @@ def print_json(data: Any) -> None:
     typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
 
 
+def print_result(result: dict[str, Any], as_json: bool, skip: tuple[str, ...] = ()) -> None:
+    """A benchmark's or info command's result: JSON, or one aligned `key: value` line per scalar entry."""
+    if as_json:
+        print_json(result)
+        return
+    shown = [k for k in result if k not in skip]
+    width = max((len(k) for k in shown), default=0)
+    for key in shown:
+        value = result[key]
+        typer.echo(f"{key:>{width}}: {', '.join(map(str, value)) if isinstance(value, list) else value}")
+
+
 def _expected_errors() -> tuple[type[BaseException], ...]:
     """Errors whose message is meant for the user; anything else is a bug and keeps its traceback."""
     from retrieval.errors import SegueError
@@ -153,11 +165,7 @@ def bench_playlist(as_json: JsonOpt = False) -> None:
     from assistant.bench import bench_playlist as run
 
     result = run(progress=not as_json)
-    if as_json:
-        print_json(result)
-    else:
-        for key, value in result.items():
-            typer.echo(f"{key:>16}: {value}")
+    print_result(result, as_json)
 
 
 @bench_app.command("ingest")
@@ -166,11 +174,7 @@ def bench_ingest(as_json: JsonOpt = False) -> None:
     from retrieval.bench import bench_ingest as run
 
     result = run(progress=not as_json)
-    if as_json:
-        print_json(result)
-    else:
-        for key, value in result.items():
-            typer.echo(f"{key:>14}: {value}")
+    print_result(result, as_json)
 
 
 @bench_app.command("scale")
@@ -209,11 +213,7 @@ def bench_llm(as_json: JsonOpt = False) -> None:
     from assistant.llm.bench import bench_llm as run
 
     result = run()
-    if as_json:
-        print_json(result)
-    else:
-        for key, value in result.items():
-            typer.echo(f"{key:>18}: {value}")
+    print_result(result, as_json)
 
 
 @llm_app.command("info")
@@ -222,11 +222,7 @@ def llm_info(as_json: JsonOpt = False) -> None:
     from assistant.llm import get_llm
 
     info = get_llm().info()
-    if as_json:
-        print_json(info)
-    else:
-        for key, value in info.items():
-            typer.echo(f"{key:>14}: {', '.join(map(str, value)) if isinstance(value, list) else value}")
+    print_result(info, as_json)
     if info.get("reachable") is False or info.get("model_served") is False:
         raise typer.Exit(1)
 
@@ -341,12 +337,9 @@ def bench_chat(as_json: JsonOpt = False) -> None:
     from assistant.bench_chat import bench_chat as run
 
     result = run(progress=not as_json)
+    print_result(result, as_json, skip=("per_turn",))
     if as_json:
-        print_json(result)
         return
-    for key, value in result.items():
-        if key != "per_turn":
-            typer.echo(f"{key:>22}: {value}")
     for t in result["per_turn"]:
         typer.echo(f"  {t['conversation']}.{t['turn']:<2} {t['playlist_s']:6.2f}s {t['reply_s']:6.2f}s  {t['kind']:<8} "
                    f"{t['message']}")

@@ -89,36 +89,27 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def llm_server_url() -> Iterator[str]:
-    """Base URL (ending in /v1) of a real OpenAI-compatible server: the embedded model served by
-    `python -m assistant.llm.serve` in a subprocess on a free loopback port."""
-    port = free_port()
-    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    env.setdefault("SEGUE_LLM_THREADS", "1")
+@contextlib.contextmanager
+def serve_process(cmd: list[str], ready_url: str, env: dict[str, str], name: str, timeout: float = 180,
+                  cwd: Path | None = None) -> Iterator[None]:
+    """Run `cmd` while the block runs, once `ready_url` answers 200; stop it afterwards however the block ends."""
     with tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "assistant.llm.serve", "--port", str(port)],
-            stdout=subprocess.DEVNULL,
-            stderr=err,
-            env=env,
-        )
-        url = f"http://127.0.0.1:{port}/v1"
+        proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=err, env=env)
         try:
-            deadline = time.monotonic() + 60
+            deadline = time.monotonic() + timeout
             while True:
                 if proc.poll() is not None:
                     err.seek(0)
-                    pytest.fail(f"LLM server exited with {proc.returncode}: {err.read().decode(errors='replace')}")
+                    pytest.fail(f"{name} exited with {proc.returncode}: {err.read().decode(errors='replace')[-3000:]}")
                 try:
-                    if httpx.get(f"{url}/models", timeout=2).status_code == 200:
+                    if httpx.get(ready_url, timeout=2).status_code == 200:
                         break
                 except httpx.TransportError:
                     pass
                 if time.monotonic() > deadline:
-                    pytest.fail("LLM server not ready after 60 s")
+                    pytest.fail(f"{name} not ready after {timeout:.0f} s")
                 time.sleep(0.1)
-            yield url
+            yield
         finally:
             proc.terminate()
             try:
@@ -126,6 +117,19 @@ def llm_server_url() -> Iterator[str]:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+@pytest.fixture(scope="session")
+def llm_server_url() -> Iterator[str]:
+    """Base URL (ending in /v1) of a real OpenAI-compatible server: the embedded model served by
+    `python -m assistant.llm.serve` in a subprocess on a free loopback port."""
+    port = free_port()
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    env.setdefault("SEGUE_LLM_THREADS", "1")
+    url = f"http://127.0.0.1:{port}/v1"
+    with serve_process([sys.executable, "-m", "assistant.llm.serve", "--port", str(port)], f"{url}/models", env,
+                       "LLM server", timeout=60):
+        yield url
 
 
 # --------------------------------------------------------------------------------------- web UI
@@ -173,32 +177,9 @@ def serve_app(data_dir: Path, *args: str, **env_vars: str) -> Iterator[str]:
     env.update(SEGUE_DATA_DIR=str(data_dir), SEGUE_THREADS=str(TEST_THREADS),
                SEGUE_LLM_THREADS=str(TEST_THREADS), HF_HUB_OFFLINE="1", GRADIO_ANALYTICS_ENABLED="False", **env_vars)
     repo = Path(__file__).resolve().parents[1]
-    with tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen([sys.executable, str(repo / "app.py"), "--port", str(port), *args], cwd=repo,
-                                stdout=subprocess.DEVNULL, stderr=err, env=env)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 180
-            while True:
-                if proc.poll() is not None:
-                    err.seek(0)
-                    pytest.fail(f"UI exited with {proc.returncode}: {err.read().decode(errors='replace')[-3000:]}")
-                try:
-                    if httpx.get(url, timeout=2).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if time.monotonic() > deadline:
-                    pytest.fail("UI not ready after 180 s")
-                time.sleep(0.2)
-            yield url
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+    url = f"http://127.0.0.1:{port}"
+    with serve_process([sys.executable, str(repo / "app.py"), "--port", str(port), *args], url, env, "UI", cwd=repo):
+        yield url
 
 
 @pytest.fixture(scope="session")
