@@ -313,7 +313,8 @@ class PlaylistBuilder:
         if not self._length_ok(spec, chosen):
             relaxed[LENGTH] = Relaxation(constraint=LENGTH, reason=self._short_reason(spec, chosen, limits))
         if absent := self._absent_seed_artists(spec, chosen):
-            relaxed[SEED_ARTISTS] = Relaxation(constraint=SEED_ARTISTS, reason=self._absent_reason(absent, mask, limits))
+            reason = self._absent_reason(absent, mask, limits)
+            relaxed[SEED_ARTISTS] = Relaxation(constraint=SEED_ARTISTS, reason=reason)
         tracks = order_tracks([index.tracks[r] for r in chosen.rows], spec.ordering)
         return Playlist(
             title=_title(spec),

@@ -53,7 +53,6 @@ ReplyKind = Literal["playlist", "answer", "message"]
 
 REPLY_BUDGET_S = 4.5  # a whole reply (build + text) should stay under ~5 s on the embedded model
 MIN_TEXT_BUDGET_S = 0.5
-MIN_FILL_MINUTES = 1.0  # a minutes playlist whose kept tracks leave less time than this gets no new track
 MAX_ANSWERS = 5  # tracks one question may ask about
 HELP = ("I build playlists from the catalog and edit them. Ask for one (\"upbeat 80s synthpop for a run\"), then "
         "refine it: \"more upbeat\", \"calmer\", \"make it 20 minutes\", \"add more like track 3\", \"remove the "
@@ -480,7 +479,7 @@ class Chat:
         length: dict[str, Any] | None = {"n_tracks": missing, "minutes": None} if missing else None
         if missing and spec.target_count() is None:  # a length in minutes: fill the time left, not the count
             left = (spec.minutes or 0.0) - sum(t.duration_ms or 0 for t, k in zip(tracks, keep) if k) / 60_000
-            length = {"n_tracks": None, "minutes": left} if left > MIN_FILL_MINUTES else None
+            length = {"n_tracks": None, "minutes": left} if left > 0 else None
         if length is not None:
             fill_spec = spec.model_copy(update={**length, "ordering": "retrieved"})
             fill = self._build(fill_spec, avoid=[t.track_id for t, k in zip(tracks, keep) if k])

@@ -345,6 +345,23 @@ def bench_chat(as_json: JsonOpt = False) -> None:
                    f"{t['message']}")
 
 
+@bench_app.command("load")
+def bench_load(
+    users: Annotated[int, typer.Option("--users", min=1, max=200, help="Concurrent simulated listeners.")] = 20,
+    seconds: Annotated[float, typer.Option("--seconds", min=1, help="How long new requests are sent.")] = 60,
+    url: Annotated[str, typer.Option("--url", help="The running UI (`segue ui`); loopback only.")] = "http://127.0.0.1:7860",
+    timeout: Annotated[float, typer.Option("--timeout", min=1, help="Seconds one request may take.")] = 180,
+    password: Annotated[Optional[str], typer.Option(envvar="SEGUE_UI_PASSWORD", show_envvar=True,
+                                                    help="Password of the UI, if it has one.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Listeners in their own sessions chatting with the running UI over HTTP: requests, errors, p50/p95
+    latency, and leaks (a session shown another's playlist)."""
+    from assistant.bench_load import bench_load as run
+
+    print_result(run(url, users, seconds, timeout=timeout, password=password), as_json, skip=("by_endpoint",))
+
+
 # --------------------------------------------------------------------------------------- web UI
 
 

@@ -88,9 +88,10 @@ _DECADE = re.compile(
 )
 _YEAR = r"(19\d\d|20\d\d)"
 _RELEASED = r"(?:(?:released|recorded|made|put out|came out|coming out)\s+)?"
-_YEAR_RANGE = re.compile(rf"(?<![\w.]){_RELEASED}(?:from |between )?{_YEAR} ?(?:-|to|and|until|till|through|thru) ?{_YEAR}(?![\w.])")
-_BEFORE = re.compile(rf"(?<![\w]){_RELEASED}(before|until|till|pre|prior to|older than|up to|no later than)[\s-]+(?:the )?"
-                     rf"(?:{_YEAR}|'?(\d0)'?s|(1[89]\d0|20\d0)'?s)(?![\w.])")
+_YEAR_RANGE = re.compile(rf"(?<![\w.]){_RELEASED}(?:from |between )?{_YEAR} ?"
+                         rf"(?:-|to|and|until|till|through|thru) ?{_YEAR}(?![\w.])")
+_BEFORE = re.compile(rf"(?<![\w]){_RELEASED}(before|until|till|pre|prior to|older than|up to|no later than)"
+                     rf"[\s-]+(?:the )?(?:{_YEAR}|'?(\d0)'?s|(1[89]\d0|20\d0)'?s)(?![\w.])")
 _AFTER = re.compile(rf"(?<![\w]){_RELEASED}(after|since|post|newer than|from|no earlier than)[\s-]+(?:the )?"
                     rf"(?:{_YEAR}|'?(\d0)'?s|(1[89]\d0|20\d0)'?s)(?![\w.])")
 _BARE_YEAR = re.compile(rf"(?<![\w.$#-]){_YEAR}(?![\w.%-])")
@@ -208,6 +209,7 @@ _BARE_COUNT = re.compile(
     rf"(?P<n>{_COUNT})(?=\s*(?:$|[,.;:!?)]|(?:please|pls|thanks|thank you|total|in total|of them|max|tops|or so|and|but"
     rf"|instead|now)\b))"
     rf"|(?<![\w.$#-])(?P<m>{_COUNT})\s+(?:in\s+)?total\b")
+MIN_DESCRIBED_COUNT = 3
 _POSSESSIVE_BEFORE = re.compile(r"\b(?:my|your|his|her|their|our|these|those)\s+$")
 _DURATION = re.compile(
     rf"(?<![\w.])(?:(half an?|half)\s+hour|(?:an?|one)\s+hour\s+and\s+a\s+half|(?:an?\s+)?(hour)[\s-]+long"
@@ -238,19 +240,21 @@ def find_length(low: str) -> list[Finding]:
             minutes = 90.0
         if minutes > 0:
             out.append(Finding("minutes", minutes, m.start(), m.end()))
-    counts: list[tuple[str, int, int]] = []  # (number, start, end of the span to claim)
+    counts: list[tuple[str, int, int, int]] = []  # (number, start, end of the span to claim, least count)
     for m in _N_TRACKS.finditer(low):
         if _POSSESSIVE_BEFORE.search(low, 0, m.start()):
             continue  # "my 3 favourite songs" names songs, it does not ask for a count
-        plain = not m.group("mods") and re.fullmatch(_PLAIN_NOUNS, m.group("noun"))
-        counts.append((m.group("n"), m.start(), m.end() if plain else m.end("count")))
-    counts += [(m.group(1), m.start(), m.end()) for m in _TOP_N.finditer(low)]
-    counts += [(m.group("n") or m.group("m"), m.start(), m.end()) for m in _BARE_COUNT.finditer(low)]
-    for number, start, end in counts:
+        if not m.group("mods") and re.fullmatch(_PLAIN_NOUNS, m.group("noun")):
+            counts.append((m.group("n"), m.start(), m.end(), 2))
+        else:  # "two different songs that fit" is seldom a playlist's length
+            counts.append((m.group("n"), m.start(), m.end("count"), MIN_DESCRIBED_COUNT))
+    counts += [(m.group(1), m.start(), m.end(), 2) for m in _TOP_N.finditer(low)]
+    counts += [(m.group("n") or m.group("m"), m.start(), m.end(), 2) for m in _BARE_COUNT.finditer(low)]
+    for number, start, end, least in counts:
         if any(f.start < end and start < f.end for f in out):
             continue
         n = _number(number)
-        if n >= 2:
+        if n >= least:
             out.append(Finding("n_tracks", int(n), start, end))
     return out
 
@@ -281,12 +285,14 @@ def find_artist_cap(low: str) -> list[Finding]:
 
 _DEEP = re.compile(
     r"\b(?:(?:only|just)\s+)?(?:(?:not|nothing|none|no|nothing that'?s)\s+"
-    r"(?:too\s+|very\s+|that\s+|so\s+|overly\s+|super\s+)?(?:famous|popular|mainstream|well[- ]known|known|commercial|overplayed|radio)|deep[- ]cuts?|hidden gems?"
+    r"(?:too\s+|very\s+|that\s+|so\s+|overly\s+|super\s+)?"
+    r"(?:famous|popular|mainstream|well[- ]known|known|commercial|overplayed|radio)|deep[- ]cuts?|hidden gems?"
     r"|underground|lesser[- ]known|less[- ]known|little[- ]known|obscure|underrated|under the radar|non[- ]?mainstream"
     r"|unknown|b[- ]sides?|rarities|undiscovered|niche|not overplayed)\b(?:\s+only\b)?"
 )
 _HITS = re.compile(r"\b(?:(?:only |just |nothing but )?(?:greatest |biggest |top |chart |big |smash )?hits|popular"
-                   r"|charts?|chart[- ]topp(?:ers|ing)|top 40|mainstream|well[- ]known|famous|bangers|most streamed|radio friendly)\b(?:\s+only\b)?")
+                   r"|charts?|chart[- ]topp(?:ers|ing)|top 40|mainstream|well[- ]known|famous|bangers|most streamed"
+                   r"|radio friendly)\b(?:\s+only\b)?")
 _NO_REMIX = re.compile(r"\b(?:no|without|not?|skip|exclude|avoid|hate)\s+(?:any\s+|the\s+)?remix(?:es)?\b"
                        r"|\boriginal versions?(?: only)?\b|\bremix(?:es)? (?:not|never)\b")
 _REMIX = re.compile(r"\bremix(?:es|ed)?\b(?:\s+(?:are\s+|is\s+)?(?:ok|okay|fine|welcome|allowed|good))?")
@@ -294,10 +300,12 @@ _ORDERINGS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("arc", re.compile(r"\bwarm[- ]?up\b.{0,40}\b(?:peak|cool[- ]?down)\b|\bpeak\b.{0,20}\bcool[- ]?down\b"
                        r"|\b(?:(?:shaped|structured|built|laid out) )?(?:like )?an? dj[- ]?set\b|\bdj[- ]?set\b"
                        r"|\b(?:an? )?energy arc\b|\brise and fall\b")),
-    ("rising", re.compile(r"\bbuild(?:s|ing)?[- ]up(?: the (?:energy|intensity|tempo|vibe))?\b|\bbuild(?:s|ing)? (?:the )?energy\b|\b(?:rising|increasing|growing)"
-                          r" (?:energy|intensity|tempo)\b|\bramp(?:s|ing)? up\b|\bcrescendo\b|\bprogressively\b"
+    ("rising", re.compile(r"\bbuild(?:s|ing)?[- ]up(?: the (?:energy|intensity|tempo|vibe))?\b"
+                          r"|\bbuild(?:s|ing)? (?:the )?energy\b|\b(?:rising|increasing|growing) (?:energy|intensity|tempo)\b"
+                          r"|\bramp(?:s|ing)? up\b|\bcrescendo\b|\bprogressively\b"
                           r"|\bget(?:s|ting)? (?:more (?:energetic|intense)|faster|louder|heavier)\b")),
-    ("falling", re.compile(r"\bwind(?:s|ing)?[- ]down(?: (?:at|towards?|by) the end)?\b|\bcool(?:s|ing)?[- ]?down\b|\bfad(?:e|es|ing) out\b"
+    ("falling", re.compile(r"\bwind(?:s|ing)?[- ]down(?: (?:at|towards?|by) the end)?\b|\bcool(?:s|ing)?[- ]?down\b"
+                           r"|\bfad(?:e|es|ing) out\b"
                            r"|\b(?:decreasing|falling|descending|dropping) (?:energy|intensity|tempo)\b"
                            r"|\bget(?:s|ting)? (?:calmer|slower|softer|quieter)\b")),
     ("smooth", re.compile(r"\b(?:with )?smooth(?:ly)? transitions?\b|\btransition(?:s)? smoothly\b|\bseamless(?:ly)?\b"
@@ -374,7 +382,8 @@ _LEVEL = re.compile(
 # "energy above 0.9", "valence below 30%", "tempo over 120", "danceability between 0.6 and 0.8", "at least 70%
 # danceability", "energy around 0.5": a feature word, a comparison and a number on the feature's own scale
 # (0..1, or a percentage; BPM for tempo).
-_FEATURE_NAME = r"(energy|intensity|valence|positivity|happiness|danceability|acousticness|instrumentalness|speechiness|tempo)"
+_FEATURE_NAME = (r"(energy|intensity|valence|positivity|happiness|danceability|acousticness|instrumentalness"
+                 r"|speechiness|tempo)")
 _VALUE = r"(\d{1,3}(?:\.\d+)?|\.\d+)\s*(%|percent|bpm)?"
 _MORE = (r"(?:above|over|more than|greater than|higher than|faster than|at least|no less than|min(?:imum)?(?: of)?"
          r"|>=?|≥)")
@@ -383,7 +392,8 @@ _ABOUT = r"(?:around|about|approximately|roughly|near|close to|~|=|:|of|at)"
 _LINK = r"(?:\s+(?:of|is|level|score|value|should be|must be|that'?s|thats))?\s*"
 # (kind, whether the number comes before the feature word, pattern)
 _FEATURE_COMPARISONS: tuple[tuple[str, bool, re.Pattern[str]], ...] = (
-    ("between", False, re.compile(rf"\b{_FEATURE_NAME}{_LINK}(?:between|from)\s*{_VALUE}\s*(?:and|to|-)\s*{_VALUE}(?![\w.])")),
+    ("between", False,
+     re.compile(rf"\b{_FEATURE_NAME}{_LINK}(?:between|from)\s*{_VALUE}\s*(?:and|to|-)\s*{_VALUE}(?![\w.])")),
     ("min", False, re.compile(rf"\b{_FEATURE_NAME}{_LINK}{_MORE}\s*{_VALUE}(?![\w.])")),
     ("max", False, re.compile(rf"\b{_FEATURE_NAME}{_LINK}{_LESS}\s*{_VALUE}(?![\w.])")),
     ("min", True, re.compile(rf"(?<![\w.]){_MORE}\s*{_VALUE}\s+(?:of\s+)?{_FEATURE_NAME}\b")),
@@ -428,7 +438,8 @@ def _comparisons(low: str) -> list[tuple[str, Range, re.Match[str]]]:
                 r = Range(max=v)
             else:
                 tolerance = BPM_TOLERANCE if feature == "tempo" else UNIT_TOLERANCE
-                r = Range(min=max(v - tolerance, 0.0), max=v + tolerance if feature == "tempo" else min(v + tolerance, 1.0))
+                high = v + tolerance if feature == "tempo" else min(v + tolerance, 1.0)
+                r = Range(min=max(v - tolerance, 0.0), max=high)
             out.append((feature, r, m))
     return out
 

@@ -51,8 +51,6 @@ from assistant.vocabulary import (  # re-exported: these names were defined here
     COMMON_TITLE_DF,
     INITIALISM_DOMINANCE,
     INITIALISM_MIN_TRACKS,
-    MAX_NAME_WORDS,
-    MAX_TITLE_WORDS,
     MIN_FUZZY_CHARS,
     TITLE_FUZZY_CUTOFF,
     Token,
@@ -102,6 +100,8 @@ _CLAUSE_GAP = re.compile(r"[,;\"()\[\]]")
 # Symbols a name may hold between its words: "Axwell /\ Ingrosso", "Panic! At The Disco", "Too $hort".
 _NAME_GAP = re.compile(r"\s*[/\\&+:*~|!?.$#@]+\s*")
 MAX_GENRE_WORDS = 4
+MAX_NAME_WORDS = 6
+MAX_TITLE_WORDS = 10
 # Share of capitalised words above which a request is Title Case and capitals say nothing about names.
 TITLE_CASE_SHARE = 0.6
 
@@ -340,9 +340,10 @@ class RequestParser:
             by = self._by_artist(req, j)
             if by is None:
                 # A quote the tokenizer keeps whole is left to the name readers, which weigh a quoted artist
-                # against a title; one it splits ("Torn (feat. Emelie Cyréus)") is only readable here.
-                track = None if req.tokens[i].segment == req.tokens[j - 1].segment else self.vocab.match_title(
-                    req.text[qs:qe])
+                # against a title; one it splits is read here when it is a catalog title exactly, version
+                # notes included ("Torn (feat. Emelie Cyréus)"); "Buttercup - Jack Stauber" is the readers'.
+                ref = self.vocab.full_titles.get(name_key(req.text[qs:qe]))
+                track = None if ref is None or req.tokens[i].segment == req.tokens[j - 1].segment else ref.track_id
                 end = j
             else:
                 number, end = by
@@ -371,13 +372,14 @@ class RequestParser:
                and not _CLAUSE_GAP.search(req.gap(end))):
             end += 1
         for b in range(end, a, -1):  # the longest name first: "Van Halen" in "Van Halen but no Drake"
-            number = self.vocab.artist_number(req.key(a, b))
-            if number is not None:
+            key = req.key(a, b)
+            number = self.vocab.artist_number(key)
+            if number is not None and self._accept(req, a, b, key, "by"):  # not "by the ...", "by him"
                 return number, b
         best: tuple[float, int, int] | None = None
         for b in range(end, a, -1):
             key = req.key(a, b)
-            if req.words[b - 1] in STOPWORDS or self.vocab.is_ordinary(key):
+            if req.words[b - 1] in STOPWORDS or self.vocab.is_ordinary(key) or not self._accept(req, a, b, key, "by"):
                 continue
             hit = self.vocab.fuzzy_artist(key)
             if hit and (best is None or hit[1] > best[0]):
@@ -456,7 +458,8 @@ class RequestParser:
         if kind is None and (req.tokens[j - 1].possessive or req.whole_segment(i, j) and
                              (req.dash_before(i) or req.dash_after(j))):
             kind = "positive"
-        if kind is None and j < len(req.tokens) and req.words[j] in _NAME_NOUNS and req.tokens[j].segment == req.tokens[j - 1].segment:
+        if (kind is None and j < len(req.tokens) and req.words[j] in _NAME_NOUNS
+                and req.tokens[j].segment == req.tokens[j - 1].segment):
             kind = "positive"
         return kind, start
 

@@ -106,8 +106,6 @@ _FUNCTION_WORDS = frozenset(
 )
 # A title word used in this many distinct catalog titles counts as an ordinary word ("love", "summer").
 COMMON_TITLE_DF = 6
-MAX_NAME_WORDS = 6
-MAX_TITLE_WORDS = 10
 # Stricter for short names: one letter off in "kinda" already scores 89 against "kina".
 ARTIST_FUZZY_CUTOFFS = ((6, 92.0), (10, 88.0), (10_000, 85.0))
 TITLE_FUZZY_CUTOFF = 85.0
@@ -123,6 +121,7 @@ class _TrackRef:
     track_id: str
     popularity: int
     full: str = ""  # `name_key` of the whole title: "jump 2015 remaster"
+    written: str = ""  # the whole title lower-cased, punctuation kept: "this girl (kungs vs. cookin' on 3 burners)"
 
 
 @dataclass
@@ -182,7 +181,7 @@ class Vocabulary:
                 artist_names.append(t.artist)
                 artist_tracks.append([])
                 weight.append(0)
-            ref = _TrackRef(title_key(t.title), t.track_id, t.popularity or 0, name_key(t.title))
+            ref = _TrackRef(title_key(t.title), t.track_id, t.popularity or 0, name_key(t.title), _written(t.title))
             artist_tracks[number].append(ref)
             weight[number] += 1 + ref.popularity
             for table, key in ((titles, ref.key), (full_titles, ref.full)):
@@ -279,14 +278,15 @@ class Vocabulary:
         Remaster", "Fantasy - Felix Jaehn Remix"), then the title without them ("Ordinary Man (feat. Elton
         John)" -> "ordinary man", the plain version preferred). Within the artist's tracks when the artist is
         known (fuzzily as a last resort), else among all titles, exactly."""
-        full, key = name_key(title), title_key(title)
+        full, key, written = name_key(title), title_key(title), _written(title)
         if artist is None:
             ref = self.full_titles.get(full) or self.titles.get(key)
             return ref.track_id if ref else None
         refs = self.artist_tracks[artist]
         for same in ([r for r in refs if r.full == full], [r for r in refs if r.key == key]):
-            if same:  # the plain version first ("Jump" for "Jump - Live 1986"), then the most popular
-                return max(same, key=lambda r: (r.full == r.key, r.popularity)).track_id
+            if same:  # as written first ("This Girl - Kungs Vs. ..." beside "This Girl (Kungs Vs. ...)"), then
+                # the plain version ("Jump" for "Jump - Live 1986"), then the most popular
+                return max(same, key=lambda r: (r.written == written, r.full == r.key, r.popularity)).track_id
         hit = self.best_title([key], artist)
         return hit[0].track_id if hit else None
 
@@ -300,6 +300,10 @@ class Vocabulary:
     def resolve_genre(self, phrase: str) -> list[str]:
         """Catalog labels a genre phrase stands for ("hip hop" -> ["rap"]); empty if the catalog has none."""
         return list(self.genre_phrases.get(name_key(phrase), ()))
+
+
+def _written(title: str) -> str:
+    return " ".join(normalize(clean(title, 500)).split())
 
 
 _cache: weakref.WeakKeyDictionary[Any, Vocabulary] = weakref.WeakKeyDictionary()

@@ -221,10 +221,14 @@ def _one(rng: random.Random, style: random.Random, pools: _Pools, index: TrackIn
     if "exclude_tracks" in chosen and pools.artists:
         # A song of the seed artist, when there is one: the builder would otherwise be likely to pick it.
         artist = seed_artist or rng.choice(pools.artists)
-        track = index.tracks[rng.choice(pools.artist_rows[artist])]
-        truth["exclude_tracks"] = [track.track_id]
-        types.append("exclude_tracks")
-        tail.append(f'but not "{track.title}" by {artist}')
+        # never the seed song itself: 'like "Lines" by Big Boi, but not "Lines" by Big Boi' asks for nothing
+        seeds = {song_key(index.tracks[index.row[t]]) for t in truth.get("seed_tracks", [])}
+        rows = [r for r in pools.artist_rows[artist] if song_key(index.tracks[r]) not in seeds]
+        if rows:
+            track = index.tracks[rng.choice(rows)]
+            truth["exclude_tracks"] = [track.track_id]
+            types.append("exclude_tracks")
+            tail.append(f'but not "{track.title}" by {artist}')
     text = "Make me " + ", ".join([*head, *tail, *([count_last] if count_last else [])])
     return GeneratedRequest(text=text, truth=PlaylistSpec.model_validate(truth), types=types)
 

@@ -33,14 +33,13 @@ import pytest
 
 from assistant.api import MusicAssistant
 from assistant.builder import violations
-from assistant.chat import Chat
 from assistant.errors import RequestError
 from retrieval.catalog import load_catalog
 from retrieval.errors import IndexCorruptError, IndexMissingError, SegueError
 from retrieval.index import TrackIndex
 from retrieval.ingest import ingest
 from retrieval.settings import Settings
-from tests.conftest import TEST_THREADS, free_port, write_catalog_slice
+from tests.conftest import TEST_THREADS, free_port, serve_app, write_catalog_slice
 from tests.test_store import embedded_count, start_chroma, stop_chroma
 
 REPO = Path(__file__).resolve().parents[1]
@@ -287,8 +286,6 @@ def test_llm_fault_still_gives_the_playlist_with_metadata_text_and_a_notice(
 
 @pytest.mark.server
 def test_ui_with_a_hung_llm_shows_the_playlist_and_a_notice(ui_data_dir: Path, silent_llm_url: str) -> None:
-    from tests.conftest import serve_app
-
     with serve_app(ui_data_dir, SEGUE_LLM_URL=silent_llm_url, SEGUE_LLM_TIMEOUT="1") as url:
         start = time.monotonic()
         chat, table = client(url).predict("upbeat dance pop for a party", api_name="/send")[:2]
@@ -465,3 +462,50 @@ def test_first_ingest_killed_midway_leaves_no_half_index(tmp_path: Path) -> None
         done = segue(*args, data_dir=data_dir)
         assert done.returncode == 1
         one_line_error(done.stderr, f"no index in {data_dir / 'index'}: run `segue ingest` first")
+
+
+# --------------------------------------------------------------------------------------- load
+
+
+def test_the_load_driver_checks_ownership_and_stays_on_loopback() -> None:
+    from assistant.bench_load import LoadTargetError, check_loopback, leaks_in, listener_years
+
+    for url in ("http://example.org:7860", "http://10.0.0.1:7860", "http://0.0.0.0:7860", "ftp://127.0.0.1:21",
+                "127.0.0.1:7860"):
+        with pytest.raises(LoadTargetError):
+            check_loopback(url)
+    assert check_loopback("http://localhost:7860/") == "http://localhost:7860"
+    assert check_loopback("http://[::1]:7860") == "http://[::1]:7860"
+    years = listener_years(20)
+    assert len(set(years)) == 20 and min(a - b for a, b in zip(years, years[1:])) >= 2
+
+    def table(*row_years: int) -> dict:
+        return {"data": [[str(i), "t", "a", str(y), "3:00", "", "", ""] for i, y in enumerate(row_years, 1)]}
+
+    chat = [{"role": "user", "content": [{"text": "songs from 2015", "type": "text"}]},
+            {"role": "assistant", "content": [{"text": "Here are ...", "type": "text"}]}]
+    sent = ["songs from 2015"]
+    assert leaks_in(chat, table(*[2015] * 15), sent, 2015, years) == []
+    assert leaks_in(chat, table(2014, 2015, 2015, 2016, 2016), sent, 2015, years) == []  # relaxed years: still own
+    assert "another listener's year" in leaks_in(chat, table(*[2013] * 15), sent, 2015, years)[0]
+    foreign = [*chat, {"role": "user", "content": "songs from 2013"}]
+    assert "never sent" in leaks_in(foreign, table(*[2015] * 15), sent, 2015, years)[0]
+    # with the reply data the UI returns, the spec says whose playlist it is, whatever years it relaxed to
+    def data(year: int, n: int) -> dict:
+        return {"playlist": {"spec": {"year_min": year, "year_max": year}, "tracks": [{"title": "t"}] * n}}
+
+    assert leaks_in(chat, table(*[2019] * 5), sent, 2015, years, data(2015, 5)) == []
+    assert "asked for 2013" in leaks_in(chat, table(*[2015] * 5), sent, 2015, years, data(2013, 5))[0]
+    assert "other tracks" in leaks_in(chat, table(*[2015] * 5), sent, 2015, years, data(2015, 4))[0]
+
+
+@pytest.mark.server
+def test_bench_load_serves_concurrent_listeners_without_errors_or_leaks(ui_url: str, tmp_path: Path) -> None:
+    done = segue("bench", "load", "--url", ui_url, "--users", "3", "--seconds", "10", "--json", data_dir=tmp_path,
+                 timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout)
+    assert result["requests"] > 0 and result["by_endpoint"]["send"]["requests"] > 0, result
+    assert (result["errors"], result["unexpected"], result["leaks"]) == (0, 0, 0), json.dumps(result)
+    assert 0 < result["p50_ms"] <= result["p95_ms"] <= result["max_ms"]
+    assert result["unfinished_listeners"] == 0
