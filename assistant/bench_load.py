@@ -131,11 +131,13 @@ class _Stats:
     unexpected_samples: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def record(self, endpoint: str, ms: float, *, error: str | None = None, unexpected: str | None = None,
+    def record(self, endpoint: str, ms: float | None, *, error: str | None = None, unexpected: str | None = None,
                leaks: Sequence[str] = ()) -> None:
+        """One request (`ms` None: none was sent, e.g. the session could not be opened)."""
         with self.lock:
-            self.requests += 1
-            self.latencies_ms.setdefault(endpoint, []).append(ms)
+            if ms is not None:
+                self.requests += 1
+                self.latencies_ms.setdefault(endpoint, []).append(ms)
             if error:
                 self.errors += 1
                 _keep(self.error_samples, error)
@@ -172,7 +174,7 @@ class _Listener(threading.Thread):
             client = Client(self.url, verbose=False, download_files=False, auth=self.auth, max_workers=2,
                             analytics_enabled=False)
         except Exception as exc:  # a server that is down, refuses the password or is not a Segue UI
-            self.stats.record("connect", 0.0, error=f"connect: {_one_line(exc)}")
+            self.stats.record("connect", None, error=f"connect: {_one_line(exc)}")
             return
         round_ = 0
         while time.monotonic() < self.deadline:
@@ -240,6 +242,15 @@ class _Budget:
             return True
 
 
+def _check_up(url: str) -> None:
+    import httpx
+
+    try:
+        httpx.get(url, timeout=10).raise_for_status()
+    except httpx.HTTPError as exc:
+        raise LoadTargetError(f"no UI answers at {url} ({_one_line(exc)}): start it with `segue ui` or fix --url") from None
+
+
 def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split())[:200]
 
@@ -252,6 +263,7 @@ def bench_load(url: str = DEFAULT_URL, users: int = 20, seconds: float = 60.0, *
     url = check_loopback(url)
     if users < 1 or seconds <= 0 or max_requests < 1:
         raise LoadTargetError("bench load needs at least 1 user, a positive duration and at least 1 request")
+    _check_up(url)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # gradio_client would otherwise look up the Hugging Face hub
     years = listener_years(users)
     stats, budget = _Stats(), _Budget(max_requests)

@@ -660,14 +660,30 @@ class Chat:
         """The current playlist with another track list (and spec)."""
         before = self.playlist
         reasons = reasons if reasons is not None else dict(before.reasons) if before else {}
+        relaxed = list(relaxed if relaxed is not None else before.relaxed if before else [])
+        if (short := self._minutes_shortfall(tracks, spec)) and all(r.constraint != LENGTH for r in relaxed):
+            relaxed.append(Relaxation(constraint=LENGTH, reason=short))
         return Playlist(
             title=before.title if before else "Segue mix",
             description=_description(tracks),
             tracks=tracks,
             reasons={t.track_id: reasons.get(t.track_id, "") for t in tracks},
             spec=spec,
-            relaxed=list(relaxed if relaxed is not None else before.relaxed if before else []),
+            relaxed=relaxed,
         )
+
+    def _minutes_shortfall(self, tracks: list[Track], spec: PlaylistSpec) -> str | None:
+        """Why a playlist edited piece by piece misses its length in minutes, or None when it does not: every
+        edit path ends here, so none can miss the target silently (e.g. at the track limit)."""
+        if spec.target_count() is not None or spec.minutes is None:
+            return None
+        total = sum(t.duration_ms or 0 for t in tracks)
+        longest = max((t.duration_ms or 0 for t in tracks), default=0)
+        if tracks and abs(total - spec.minutes * 60_000) <= longest:
+            return None
+        limit = self.assistant.max_tracks
+        why = f"a playlist holds at most {limit} tracks" if len(tracks) >= limit else "no more tracks fit"
+        return f"{len(tracks)} tracks make {total / 60_000:.0f} of the {spec.minutes:g} minutes asked for: {why}"
 
 
 # ---------------------------------------------------------------------------------------------- text

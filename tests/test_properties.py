@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, example, given, settings as hsettings, strategies as st
 from pydantic import ValidationError
 
 from assistant.api import MusicAssistant
@@ -184,6 +184,7 @@ MESSAGES = st.sampled_from(FOLLOW_UPS) | REQUESTS
 
 @examples(40)
 @given(first=REQUESTS, messages=st.lists(MESSAGES, min_size=1, max_size=6))
+@example(first="", messages=["more upbeat", "120MIN"])  # minutes beyond the track limit once went unreported
 def test_any_conversation_keeps_every_playlist_sound(assistant: MusicAssistant, first: str,
                                                      messages: list[str]) -> None:
     """Arbitrary messages in one chat: every reply has text, every playlist shown keeps its spec, and undo

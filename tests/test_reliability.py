@@ -468,8 +468,10 @@ def test_first_ingest_killed_midway_leaves_no_half_index(tmp_path: Path) -> None
 
 
 def test_the_load_driver_checks_ownership_and_stays_on_loopback() -> None:
-    from assistant.bench_load import LoadTargetError, check_loopback, leaks_in, listener_years
+    from assistant.bench_load import LoadTargetError, bench_load, check_loopback, leaks_in, listener_years
 
+    with pytest.raises(LoadTargetError, match="no UI answers at"):
+        bench_load(f"http://127.0.0.1:{free_port()}", users=2, seconds=1)
     for url in ("http://example.org:7860", "http://10.0.0.1:7860", "http://0.0.0.0:7860", "ftp://127.0.0.1:21",
                 "127.0.0.1:7860"):
         with pytest.raises(LoadTargetError):
