@@ -88,7 +88,7 @@ class HybridSearcher:
 
     def signals(self, query: SearchQuery) -> dict[str, np.ndarray]:
         """Each signal's standardised score for every track (absent signals are omitted)."""
-        index, cfg = self.index, self.config
+        index = self.index
         out: dict[str, np.ndarray] = {}
         vector = self.query_vector(query)
         if vector is not None:
