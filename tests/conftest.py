@@ -6,12 +6,13 @@ import contextlib
 import csv
 import gzip
 import os
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -60,6 +61,22 @@ def write_catalog_slice(path: Path, playlist_ids: set[str] | None = None, max_ro
             if max_rows is not None and n >= max_rows:
                 break
     return path
+
+
+def kill_after_first_write(command: list[str], env: dict[str, str], written: Callable[[], int],
+                           cwd: Path | None = None, timeout: float = 600) -> None:
+    """Run `command` and SIGKILL it as soon as `written()` is non-zero: an ingest really killed mid-way."""
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=cwd)
+    try:
+        deadline = time.monotonic() + timeout
+        while written() == 0:
+            assert proc.poll() is None, "ingest ended before it could be killed"
+            assert time.monotonic() < deadline, f"no batch written within {timeout:.0f} s"
+            time.sleep(0.05)
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.kill()
+        proc.wait()
 
 
 @pytest.fixture(scope="session")

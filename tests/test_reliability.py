@@ -20,7 +20,6 @@ import hashlib
 import json
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -39,7 +38,7 @@ from retrieval.errors import IndexCorruptError, IndexMissingError, SegueError
 from retrieval.index import TrackIndex
 from retrieval.ingest import ingest
 from retrieval.settings import Settings
-from tests.conftest import TEST_THREADS, free_port, serve_app, write_catalog_slice
+from tests.conftest import TEST_THREADS, free_port, kill_after_first_write, serve_app, write_catalog_slice
 from tests.test_store import embedded_count, start_chroma, stop_chroma
 
 REPO = Path(__file__).resolve().parents[1]
@@ -445,18 +444,8 @@ def test_first_ingest_killed_midway_leaves_no_half_index(tmp_path: Path) -> None
     data_dir = tmp_path / "data"
     env = {k: v for k, v in os.environ.items() if not k.startswith("SEGUE_")}
     env.update(SEGUE_DATA_DIR=str(data_dir), SEGUE_THREADS=str(TEST_THREADS))
-    proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "ingest", "--catalog", str(catalog_csv), "--json"],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=REPO)
-    try:
-        deadline = time.monotonic() + 600
-        while embedded_count(data_dir) == 0:
-            assert proc.poll() is None, "ingest ended before it could be killed"
-            assert time.monotonic() < deadline, "no batch written within 600 s"
-            time.sleep(0.05)
-        os.kill(proc.pid, signal.SIGKILL)
-    finally:
-        proc.kill()
-        proc.wait()
+    kill_after_first_write([sys.executable, "-m", "assistant.cli", "ingest", "--catalog", str(catalog_csv), "--json"],
+                           env, lambda: embedded_count(data_dir), cwd=REPO)
     assert 0 < embedded_count(data_dir) < len(load_catalog(catalog_csv).tracks)
     for args in (("search", "chill"), ("playlist", "chill acoustic evening")):
         done = segue(*args, data_dir=data_dir)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import json
 import os
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -32,7 +31,7 @@ from retrieval.settings import Settings
 from retrieval.snapshot import read_snapshot
 from retrieval.store import VectorStore
 from retrieval.text import track_text
-from tests.conftest import TEST_THREADS, free_port, write_catalog_slice
+from tests.conftest import TEST_THREADS, free_port, kill_after_first_write, write_catalog_slice
 
 CHROMA_CLI = Path(sys.executable).with_name("chroma")
 
@@ -204,17 +203,7 @@ def test_ingest_killed_midway_resumes_without_duplicates(store_settings: Setting
     def count() -> int:
         return server.count(server.tracks) if server else embedded_count(store_settings.data_dir)
 
-    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 600
-        while count() == 0:
-            assert proc.poll() is None, "ingest ended before it could be killed"
-            assert time.monotonic() < deadline, "no batch written within 600 s"
-            time.sleep(0.05)
-        os.kill(proc.pid, signal.SIGKILL)
-    finally:
-        proc.kill()
-        proc.wait()
+    kill_after_first_write(command, env, count)
     written = count()
     assert 0 < written < n
 
