@@ -97,11 +97,22 @@ class MusicAssistant:
 
         return Chat(self, llm, use_llm=use_llm)
 
+    def _spec_llm(self) -> Any:
+        """The LLM that may propose spec fields: the one given, else a configured server. The embedded model is
+        never asked (its proposals make specs worse), so a default assistant loads no LLM to build a playlist."""
+        if self.llm is not None:
+            return self.llm
+        if self.settings.resolved_llm_backend == "openai":
+            from assistant.llm import get_llm
+
+            return get_llm(self.settings)
+        return None
+
     def _spec(self, request: str, overrides: dict[str, Any]) -> tuple[PlaylistSpec, list[str]]:
         from assistant.understand import understand
 
         notices: list[str] = []
-        parsed = understand(self.check_request(request), self.index, llm=self.llm, settings=self.settings,
+        parsed = understand(self.check_request(request), self.index, llm=self._spec_llm(), settings=self.settings,
                             notices=notices)
         unknown = sorted(set(overrides) - set(PlaylistSpec.model_fields))
         if unknown:

@@ -131,3 +131,17 @@ def test_cli_playlist_errors_are_one_line(cli_env):
     done = run_segue(cli_env, "playlist", "   ")
     assert done.returncode == 1 and done.stderr.startswith("error: the request is empty")
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.server
+def test_a_served_llm_proposes_spec_fields_that_are_validated(slice_index, llm_server_url, tmp_path):
+    """With SEGUE_LLM_URL set, `generate_playlist` asks that server for the spec (the embedded model never is),
+    and whatever it proposes is checked against the catalog before a track is chosen."""
+    settings = Settings(data_dir=tmp_path / "data", llm_url=llm_server_url, llm_timeout=120, threads=TEST_THREADS)
+    served = MusicAssistant(settings, index=slice_index)
+    assert served._spec_llm() is not None and served._spec_llm().backend == "openai"
+    assert MusicAssistant(Settings(data_dir=tmp_path / "x"), index=slice_index)._spec_llm() is None
+    playlist = served.generate_playlist("some mellow songs for a long drive", n_tracks=6)
+    assert len(playlist.tracks) == 6 and all(t.track_id in slice_index.row for t in playlist.tracks)
+    assert set(playlist.spec.genres) <= set(slice_index.labels)
+    assert violations(playlist, playlist.spec, slice_index) == []
