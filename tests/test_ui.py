@@ -180,6 +180,8 @@ def test_request_refine_undo_thumbs_and_m3u(ui: UIPage, tmp_path: Path) -> None:
     page = ui.page
     assert page.get_by_text("Try one of these").is_visible()  # example prompts on a first visit
     page.locator("#backend").click()
+    # the accordion opens with an animation: wait for its text rather than reading it at once
+    page.get_by_text("LLM backend:").wait_for(state="visible", timeout=30_000)
     assert "LLM backend: embedded" in page.locator("#backend").inner_text()
     assert re.search(r"Catalog: catalog\.csv \(\d{3} tracks\)", page.locator("#backend").inner_text())
 
