@@ -284,6 +284,9 @@ class PlaylistBuilder:
         taken_artists = Counter(int(index.artist[index.row[t]]) for t in taken if t in index.row)
         query = query or SearchQuery(text=spec.description, seed_track_ids=spec.seed_tracks,
                                      seed_artists=spec.seed_artists)
+        if query.year_min is None and query.year_max is None:
+            # When the era must be relaxed, the nearest years should still come first.
+            query = query.model_copy(update={"year_min": spec.year_min, "year_max": spec.year_max})
         scores = self.searcher.scores(query, extra) + self._popularity_nudge(spec)
         fixed = self._fixed_mask(spec, [*query.seed_track_ids], avoid)
         default_cap, named_caps = artist_caps(spec)

@@ -22,7 +22,7 @@ from typing import Any
 from evals.corpora import EvalDataError, cpcd_index
 from evals.metrics import mean
 from evals.report import SuiteResult, ranking_payload
-from evals.systems import EvalQuery, QueryResult, catalog_artist_resolver, run_rankers, standard_rankers
+from evals.systems import EvalQuery, QueryResult, catalog_request_reader, run_rankers, standard_rankers
 from retrieval.lexical import fold
 from retrieval.settings import Settings
 
@@ -159,7 +159,7 @@ def run_cpcd(settings: Settings, path: Path | None = None, limit: int | None = N
     dialogs = dialogs[:limit]
     index = cpcd_index(records, settings, progress)
     queries = dialog_queries(dialogs)
-    rankers = standard_rankers(index, resolve_artists=catalog_artist_resolver(index))
+    rankers = standard_rankers(index, read_request=catalog_request_reader(index))
     results = run_rankers(rankers, queries, CPCD_METRICS, depth=lambda q: DEPTH, key=cluster_keys(records),
                           progress=progress, description="cpcd turns")
     index.embedder.flush()

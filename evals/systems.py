@@ -12,6 +12,7 @@ from typing import Protocol
 import numpy as np
 
 from evals.metrics import collapse, score_ranking
+from assistant.spec import PlaylistSpec
 from retrieval.hybrid import HybridConfig, HybridSearcher, SearchQuery
 from retrieval.index import TrackIndex, top_k
 from retrieval.ingest import _progress
@@ -108,27 +109,31 @@ class DenseRanker:
         return [self.index.tracks[i].track_id for i in top_k(scores, k)]
 
 
-ArtistResolver = Callable[[str], list[str]]
+RequestReader = Callable[[str], PlaylistSpec]
 
 
 class SegueRanker:
-    """Segue's retrieval: `HybridSearcher` over the same index, given the turns, the seeds, and as seed
-    artists the catalog artists the user's turns name plus the seeds' artists."""
+    """Segue's retrieval: `HybridSearcher` over the same index, given the turns, the seeds, and what Segue's
+    request parser reads in the turns: the catalog artists they name (plus the seeds' artists) and the era."""
 
     name = "segue"
 
     def __init__(self, index: TrackIndex, config: HybridConfig | None = None,
-                 resolve_artists: ArtistResolver | None = None) -> None:
+                 read_request: RequestReader | None = None) -> None:
         self.index = index
         self.searcher = HybridSearcher(index, config)
-        self.resolve_artists = resolve_artists
+        self.read_request = read_request
 
     def search_query(self, query: EvalQuery) -> SearchQuery:
-        # Artists named in earlier turns still describe the playlist the listener is after.
-        named = [a for turn in (*query.history, query.text) for a in self.resolve_artists(turn)] if self.resolve_artists else []
+        specs = [self.read_request(turn) for turn in (*query.history, query.text)] if self.read_request else []
+        # Artists named in earlier turns still describe the playlist the listener is after; the era is the
+        # one the latest turn that names an era asked for.
+        named = [a for spec in specs for a in spec.seed_artists]
+        era = next((s for s in reversed(specs) if s.year_min is not None or s.year_max is not None), None)
         seed_artists = [self.index.tracks[self.index.row[t]].artist for t in query.seed_track_ids if t in self.index.row]
         return SearchQuery(text=query.text, history=list(query.history), seed_track_ids=list(query.seed_track_ids),
-                           seed_artists=list(dict.fromkeys([*named, *seed_artists])))
+                           seed_artists=list(dict.fromkeys([*named, *seed_artists])),
+                           year_min=era.year_min if era else None, year_max=era.year_max if era else None)
 
     def rank(self, query: EvalQuery, k: int) -> list[str]:
         hits = self.searcher.search(self.search_query(query), k)
@@ -142,12 +147,11 @@ class PersonalisedSegueRanker(SegueRanker):
     name = "segue_personalised"
 
     def __init__(self, index: TrackIndex, config: HybridConfig | None = None,
-                 resolve_artists: ArtistResolver | None = None, strength: float = 0.5) -> None:
-        super().__init__(index, config, resolve_artists)
+                 read_request: RequestReader | None = None, strength: float = 0.5) -> None:
+        super().__init__(index, config, read_request)
         self.strength = strength
 
     def rank(self, query: EvalQuery, k: int) -> list[str]:
-        from assistant.spec import PlaylistSpec
         from assistant.taste import TasteProfile, taste_boost
 
         taste = TasteProfile.from_liked(self.index, query.seed_track_ids)
@@ -157,9 +161,9 @@ class PersonalisedSegueRanker(SegueRanker):
 
 
 def standard_rankers(index: TrackIndex, seed: int = 0, config: HybridConfig | None = None,
-                     resolve_artists: ArtistResolver | None = None) -> list[Ranker]:
+                     read_request: RequestReader | None = None) -> list[Ranker]:
     """Segue and the four baselines, in the order tables show them."""
-    return [SegueRanker(index, config, resolve_artists), BM25Ranker(index), DenseRanker(index),
+    return [SegueRanker(index, config, read_request), BM25Ranker(index), DenseRanker(index),
             PopularityRanker(index, seed), RandomRanker(index, seed)]
 
 
@@ -195,10 +199,9 @@ def run_rankers(rankers: Sequence[Ranker], queries: Sequence[EvalQuery], metric_
     return results
 
 
-def catalog_artist_resolver(index: TrackIndex) -> ArtistResolver:
-    """The artists a request names as taste (not exclusions), found by Segue's request parser over this index."""
+def catalog_request_reader(index: TrackIndex) -> RequestReader:
+    """Segue's request parser over this index (artists it names as taste, not exclusions; its era; ...)."""
     from assistant.understand import RequestParser
     from assistant.vocabulary import Vocabulary
 
-    parser = RequestParser(Vocabulary.for_index(index))
-    return lambda text: parser.parse(text).seed_artists
+    return RequestParser(Vocabulary.for_index(index)).parse

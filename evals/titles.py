@@ -14,7 +14,7 @@ from evals.report import SuiteResult, ranking_payload
 from evals.systems import (
     EvalQuery,
     PersonalisedSegueRanker,
-    catalog_artist_resolver,
+    catalog_request_reader,
     run_rankers,
     standard_rankers,
 )
@@ -40,10 +40,10 @@ def run_titles(settings: Settings, seeds: int = 0, limit: int | None = None, spl
         raise EvalDataError("--personalised needs --seeds N: the seed tracks are the listener's liked tracks")
     index, playlists = built or hidden_titles_index(settings, split, progress)
     queries = title_queries(playlists, seeds)[:limit]
-    resolver = catalog_artist_resolver(index)
-    rankers = standard_rankers(index, resolve_artists=resolver)
+    reader = catalog_request_reader(index)
+    rankers = standard_rankers(index, read_request=reader)
     if personalised:
-        rankers.insert(1, PersonalisedSegueRanker(index, resolve_artists=resolver))
+        rankers.insert(1, PersonalisedSegueRanker(index, read_request=reader))
     # R-precision looks |gold| deep, and a few playlists hold more than 100 tracks.
     results = run_rankers(rankers, queries, TITLE_METRICS, depth=lambda q: max(DEPTH, len(q.gold)),
                           progress=progress, description=f"titles{f' +{seeds} seeds' if seeds else ''}")

@@ -1,0 +1,103 @@
+"""Hybrid retrieval signals: the era fit, the seed signals, and the eval ranker's reading of turns."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from evals.systems import EvalQuery, SegueRanker, catalog_request_reader
+from retrieval.catalog import Track
+from retrieval.hybrid import HybridSearcher, SearchQuery, year_fit
+from retrieval.index import TrackIndex
+from retrieval.seeds import SeedTables, seed_signals
+
+
+def test_year_fit_is_minus_the_years_outside_the_range() -> None:
+    years = np.array([1985.0, 1990.0, 1995.0, 1999.0, 2004.0, np.nan])
+    fit = year_fit(years, 1990, 1999)
+    assert fit[:5].tolist() == [-5.0, 0.0, 0.0, 0.0, -5.0]
+    assert fit[5] == 0.0  # the median miss of the known years (-5, 0, 0, 0, -5)
+
+
+def test_year_fit_with_an_open_end() -> None:
+    years = np.array([1970.0, 2000.0, 2010.0])
+    assert year_fit(years, 2005, None).tolist() == [-35.0, -5.0, 0.0]
+    assert year_fit(years, None, 1980).tolist() == [0.0, -20.0, -30.0]
+
+
+@given(st.lists(st.integers(1950, 2025), min_size=1, max_size=40), st.integers(1950, 2025), st.integers(0, 30))
+def test_year_fit_is_zero_exactly_inside_the_range(years: list[int], low: int, width: int) -> None:
+    values = np.array(years, dtype=np.float64)
+    fit = year_fit(values, low, low + width)
+    inside = (values >= low) & (values <= low + width)
+    assert np.all(fit[inside] == 0) and np.all(fit[~inside] < 0)
+
+
+def _index(tracks: list[Track]) -> TrackIndex:
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(len(tracks), 8)).astype(np.float32)
+    return TrackIndex(tracks, vectors / np.linalg.norm(vectors, axis=1, keepdims=True))
+
+
+def test_seed_signals_mark_album_and_artist_and_skip_unknown_data() -> None:
+    tracks = [Track(track_id="a1", title="One", artist="Ann", album="First", album_id="alb1"),
+              Track(track_id="a2", title="Two", artist="Ann", album="First", album_id="alb1"),
+              Track(track_id="a3", title="Three", artist="Ann", album="Second", album_id="alb2"),
+              Track(track_id="b1", title="Four", artist="Bob", album="Other", album_id="alb3")]
+    index = _index(tracks)
+    signals = seed_signals(index, SeedTables(index), [0])
+    assert signals["seed_album"].tolist() == [1, 1, 0, 0]
+    assert signals["seed_artist"].tolist() == [1, 1, 1, 0]
+    # No year, popularity, audio features or playlists in this index: those signals are absent, not invented.
+    assert not {"seed_year", "seed_popularity", "seed_sound", "seed_cooccurrence"} & set(signals)
+    assert seed_signals(index, SeedTables(index), []) == {}
+
+
+def test_seed_year_and_popularity_prefer_the_seeds_values() -> None:
+    tracks = [Track(track_id=f"t{i}", title=f"Song {i}", artist=f"Artist {i}", year=year, popularity=pop)
+              for i, (year, pop) in enumerate([(1990, 80), (1992, 70), (1991, 75), (2015, 10), (2020, 20)])]
+    index = _index(tracks)
+    signals = seed_signals(index, SeedTables(index), [0, 1])
+    assert int(np.argmax(signals["seed_year"])) == 2  # 1991 is the seeds' mean year
+    assert int(np.argmax(signals["seed_popularity"])) == 2  # so is popularity 75
+    assert signals["seed_year"][4] < signals["seed_year"][3] < signals["seed_year"][2]
+
+
+def test_seeds_from_a_playlist_retrieve_more_of_it(slice_index: TrackIndex) -> None:
+    """Five tracks of a real playlist as seeds: its other tracks fill the top 50 far more often than by chance."""
+    searcher = HybridSearcher(slice_index)
+    playlist = max(slice_index.playlists, key=lambda p: len(p.track_ids))
+    seeds, rest = playlist.track_ids[:5], set(playlist.track_ids[5:])
+    hits = searcher.search(SearchQuery(seed_track_ids=seeds), k=50)
+    found = sum(slice_index.tracks[row].track_id in rest for row, _ in hits)
+    by_chance = 50 * len(rest) / len(slice_index)
+    assert found >= 5 * by_chance
+    assert not {slice_index.tracks[row].track_id for row, _ in hits} & set(seeds)
+
+
+def test_an_era_in_the_query_moves_tracks_of_that_era_up(slice_index: TrackIndex) -> None:
+    searcher = HybridSearcher(slice_index)
+    plain = searcher.search(SearchQuery(text="dance hits"), k=50)
+    era = searcher.search(SearchQuery(text="dance hits", year_min=1990, year_max=1999), k=50)
+
+    def in_90s(hits: list[tuple[int, float]]) -> int:
+        return sum(1990 <= (slice_index.year[row] or 0) <= 1999 for row, _ in hits)
+
+    assert in_90s(era) > in_90s(plain)
+
+
+def test_the_eval_ranker_reads_artists_and_the_latest_era_from_the_turns(slice_index: TrackIndex) -> None:
+    artist = next(a for a in slice_index.artist_names if len(a) > 6 and a.isascii() and a.replace(" ", "").isalpha())
+    ranker = SegueRanker(slice_index, read_request=catalog_request_reader(slice_index))
+    query = ranker.search_query(EvalQuery(qid="q", text="now make it 90s", gold=[],
+                                          history=[f"songs like {artist}", "something from the 70s"]))
+    assert artist in query.seed_artists
+    assert (query.year_min, query.year_max) == (1990, 1999)
+
+
+@pytest.mark.parametrize("text", ["", "   "])
+def test_an_empty_query_still_ranks(slice_index: TrackIndex, text: str) -> None:
+    hits = HybridSearcher(slice_index).search(SearchQuery(text=text), k=10)
+    assert len(hits) == 10
