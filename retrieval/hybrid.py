@@ -28,38 +28,54 @@ class SearchQuery(BaseModel):
     year_max: int | None = None
 
 
-class HybridConfig(BaseModel):
-    """Weights of each signal in the fused score.
+CONVERSATION_WEIGHTS: dict[str, float] = {
+    "dense": 2.0, "lexical": 0.5, "artist_mean": 0.05, "artist_lexical": 0.5, "named_artist": 8.0,
+    "seed_dense": 1.0, "seed_artist": 0.25, "seed_album": 0.1, "seed_artist_centroid": 0.25,
+}
 
-    The weights were chosen by coordinate ascent on the titles suite's *training* playlists (two folds, each
-    hidden like the eval split; `segue eval titles --split train`, with and without 5 seeds), never on the
-    eval split, and only among non-negative weights: a negative weight fitted there exploits how the suite hides labels
-    (a track that still shows the query's genre is less likely to be a hidden one), which would make real
-    playlists worse.
+
+class HybridConfig(BaseModel):
+    """Weights of each signal in the fused score: one set for a request on its own, with `conversation`
+    replacing some of them once there are earlier turns.
+
+    Why two: a one-off request or a playlist title names a style, which an artist's whole output shows better
+    than any single track's text, so track-level text counts for nothing there; in a conversation the listener
+    names songs and artists and reacts to what they heard, so the tracks' own text counts most, and the liked
+    tracks of earlier turns are a hint rather than the goal (the same album mostly brings other versions of a
+    liked song).
+
+    Request weights were chosen by coordinate ascent on the titles suite's *training* playlists (folds hidden
+    like the eval split, with and without 5 seeds; `segue eval titles --split train`), conversation weights on
+    the CPCD `fit` dialogs; never on the titles eval split or the CPCD `holdout` dialogs. Only non-negative
+    weights: a negative weight fitted on titles exploits how the suite hides labels (a track that still shows
+    the query's genre is less likely to be a hidden one), which would make real playlists worse.
     """
 
-    dense: float = 0.05  # the track's own match: little for titles (artist level says more), a tie-breaker
+    dense: float = 0.0
     lexical: float = 0.0
     artist: float = 1.0  # the artist's best-matching track: an artist that fits lifts all its tracks
-    artist_mean: float = 0.5  # the mean of the artist's 3 best matches: steadier than the single best
-    artist_lexical: float = 1.0
+    artist_mean: float = 0.1  # the mean of the artist's 3 best matches: steadier than the single best
+    artist_lexical: float = 0.25
     playlist_artists: float = 0.1
     popularity: float = 1.0
-    year_fit: float = 4.0  # a title like "90s Dance Hits" names its era: tracks outside it rank lower
-    named_artist: float = 3.0
-    # Known seeds ("more like these"). Fitted alone on the seeded titles folds these were 4x larger; a quarter
-    # of that keeps conversations, where the latest words matter more than earlier likes, near their best
-    # (CPCD fit split) while keeping most of the seeded gain.
-    seed_dense: float = 2.0
-    seed_artist: float = 0.5
-    seed_album: float = 1.0
-    seed_artist_centroid: float = 0.25
-    seed_sound: float = 1.0
-    seed_year: float = 2.0
-    seed_popularity: float = 2.0
-    seed_cooccurrence: float = 0.25
+    year_fit: float = 2.0  # a title like "90s Dance Hits" names its era: tracks outside it rank lower
+    named_artist: float = 4.0
+    seed_dense: float = 2.0  # known seeds: "more like these" (retrieval/seeds.py)
+    seed_artist: float = 0.25
+    seed_album: float = 0.5
+    seed_artist_centroid: float = 0.1
+    seed_sound: float = 2.0
+    seed_year: float = 4.0
+    seed_popularity: float = 4.0
+    seed_cooccurrence: float = 0.5
+    conversation: dict[str, float] = Field(default_factory=lambda: dict(CONVERSATION_WEIGHTS))
     history_decay: float = 0.5
     diversify_head: int = 10  # the first results show this many different artists where possible
+
+    def weight(self, signal: str, in_conversation: bool) -> float:
+        if in_conversation and signal in self.conversation:
+            return self.conversation[signal]
+        return float(getattr(self, signal))
 
 
 def standardise(x: np.ndarray) -> np.ndarray:
@@ -160,8 +176,9 @@ class HybridSearcher:
         """The fused score of every track. `extra` is a caller's own per-track signal (standardised, e.g. the
         listener's taste) added with `extra_weight`; retrieval only sees numbers, not where they came from."""
         fused = np.zeros(len(self.index), dtype=np.float32)
+        in_conversation = bool(query.history)
         for name, values in self.signals(query).items():
-            fused += getattr(self.config, name) * values
+            fused += np.float32(self.config.weight(name, in_conversation)) * values
         if extra is not None and extra_weight:
             fused += np.float32(extra_weight) * np.asarray(extra, dtype=np.float32)
         return fused

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from evals.systems import EvalQuery, SegueRanker, catalog_request_reader
 from retrieval.catalog import Track
-from retrieval.hybrid import HybridSearcher, SearchQuery, year_fit
+from retrieval.hybrid import HybridConfig, HybridSearcher, SearchQuery, year_fit
 from retrieval.index import TrackIndex
 from retrieval.seeds import SeedTables, seed_signals
 
@@ -101,3 +101,19 @@ def test_the_eval_ranker_reads_artists_and_the_latest_era_from_the_turns(slice_i
 def test_an_empty_query_still_ranks(slice_index: TrackIndex, text: str) -> None:
     hits = HybridSearcher(slice_index).search(SearchQuery(text=text), k=10)
     assert len(hits) == 10
+
+
+def test_conversation_weights_replace_request_weights_only_with_history(slice_index: TrackIndex) -> None:
+    config = HybridConfig(dense=0.0, conversation={"dense": 2.0})
+    assert config.weight("dense", in_conversation=False) == 0.0
+    assert config.weight("dense", in_conversation=True) == 2.0
+    assert config.weight("artist", in_conversation=True) == config.artist  # not overridden: the request weight
+    searcher = HybridSearcher(slice_index, config)
+    title = slice_index.tracks[0].title
+    alone = searcher.scores(SearchQuery(text=title))
+    talked = searcher.scores(SearchQuery(text=title, history=["hello"]))
+    signals = searcher.signals(SearchQuery(text=title, history=["hello"]))
+    # With history the track-level dense signal enters the score; alone it does not.
+    assert not np.allclose(alone, talked)
+    expected = sum(np.float32(config.weight(n, True)) * v for n, v in signals.items())
+    assert np.allclose(talked, expected, atol=1e-4)
