@@ -28,6 +28,10 @@ class Settings(BaseSettings):
     catalog: Path = Field(default=DEFAULT_CATALOG, description="Catalog file ingested by default.")
     chroma_url: str | None = Field(default=None, description="http://HOST:PORT of a Chroma server; unset = embedded.")
     threads: int = Field(default=2, ge=1, le=64, description="CPU threads for the embedding model.")
+    embed_backend: Literal["onnx", "torch"] = Field(
+        default="onnx", description="Embedding runtime, same vectors: onnx (exported once into data_dir/cache/onnx, "
+        "~2x faster) or torch (also the fallback when the ONNX export fails)."
+    )
 
     llm_backend: Literal["embedded", "openai"] | None = Field(
         default=None, description="LLM backend; default: openai when llm_url is set, else embedded."
