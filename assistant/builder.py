@@ -270,7 +270,7 @@ class PlaylistBuilder:
         self.remix = np.array([is_remix(t.title) for t in index.tracks], dtype=bool)
         self.duration = np.nan_to_num(index.duration_ms, nan=0.0).astype(np.int64)
         pop = index.popularity
-        self.popularity_z = standardise(np.where(np.isnan(pop), np.nanmean(pop) if len(pop) else 0.0, pop))
+        self.popularity_z = standardise(np.where(np.isnan(pop), np.nanmean(pop) if np.isfinite(pop).any() else 0.0, pop))
 
     # ------------------------------------------------------------------ public
 
@@ -510,12 +510,22 @@ class PlaylistBuilder:
                need: int) -> tuple[str, _Limits, str] | None:
         """The first relaxation, in the documented order, that frees tracks: (constraint, new limits, what was
         done). A relaxation that would not add a single eligible track is skipped, so an impossible genre does
-        not cost the listener their energy range; when the pool is short and no single relaxation frees any
-        track (several constraints bind at once), the first one in the order is taken. None when nothing
-        is left to relax or relaxing cannot help (the length is out of reach for another reason)."""
+        not cost the listener their energy range. Features count as one step of the order: when only widening
+        several of them together frees tracks, they are widened (one step at a time, over repeated calls)
+        before the years or genres are touched. When the pool is short and nothing frees any track, the first
+        relaxation in the order is taken. None when nothing is left to relax or relaxing cannot help (the
+        length is out of reach for another reason)."""
         first = None
+        first_feature = None
         for name, trial, done in self._proposals(spec, limits, fixed, need):
             first = first or (name, trial, done)
+            if name in limits.features:
+                first_feature = first_feature or (name, trial, done)
+            elif first_feature is not None:
+                no_features = replace(limits, features={})
+                if self._capacity(fixed & self._limits_mask(no_features), no_features) > have:
+                    return first_feature
+                first_feature = None  # checked once, where the features' turn ends
             if self._capacity(fixed & self._limits_mask(trial), trial) > have:
                 return name, trial, done
         return first if have < need else None

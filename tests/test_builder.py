@@ -363,3 +363,24 @@ def test_unknown_features_do_not_crash():
         ordered = order_tracks(tracks, ordering)
         assert sorted(t.track_id for t in ordered) == ["t0", "t1", "t2", "t3"]
     assert order_tracks([], "smooth") == [] and order_tracks(tracks[:1], "arc") == tracks[:1]
+
+
+def test_features_are_relaxed_together_before_the_years() -> None:
+    """Three feature limits that bind only together (each 90s track meets one of them) and a decade that a
+    one-year widening would satisfy: the features give way, the decade the listener asked for is kept."""
+    tracks = []
+    for i in range(30):
+        high = ("energy", "valence", "danceability")[i % 3]
+        tracks.append(Track(track_id=f"n{i}", title=f"Nineties {i}", artist=f"Artist {i}", year=1995,
+                            duration_ms=200_000, **{f: (0.9 if f == high else 0.1)
+                                                     for f in ("energy", "valence", "danceability")}))
+    tracks += [Track(track_id=f"z{i}", title=f"Noughties {i}", artist=f"Other {i}", year=2000, duration_ms=200_000,
+                     energy=0.9, valence=0.9, danceability=0.9) for i in range(20)]
+    vectors = np.random.default_rng(0).normal(size=(len(tracks), 8)).astype(np.float32)
+    index = TrackIndex(tracks, vectors / np.linalg.norm(vectors, axis=1, keepdims=True))
+    spec = PlaylistSpec(n_tracks=10, year_min=1990, year_max=1999,
+                        features={f: {"min": 0.8} for f in ("energy", "valence", "danceability")})
+    playlist = PlaylistBuilder(index, HybridSearcher(index)).build(spec)
+    relaxed = {r.constraint for r in playlist.relaxed}
+    assert len(playlist.tracks) == 10 and all(t.year == 1995 for t in playlist.tracks)
+    assert "year" not in relaxed and relaxed & {"energy", "valence", "danceability"}
