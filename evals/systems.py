@@ -11,8 +11,8 @@ from typing import Protocol
 
 import numpy as np
 
-from evals.metrics import collapse, score_ranking
 from assistant.spec import PlaylistSpec
+from evals.metrics import collapse, score_ranking
 from retrieval.hybrid import HybridConfig, HybridSearcher, SearchQuery
 from retrieval.index import TrackIndex, top_k
 from retrieval.ingest import _progress
