@@ -133,6 +133,7 @@ class SegueRanker:
         seed_artists = [self.index.tracks[self.index.row[t]].artist for t in query.seed_track_ids if t in self.index.row]
         return SearchQuery(text=query.text, history=list(query.history), seed_track_ids=list(query.seed_track_ids),
                            seed_artists=list(dict.fromkeys([*named, *seed_artists])),
+                           latest_artists=specs[-1].seed_artists if specs else [],
                            year_min=era.year_min if era else None, year_max=era.year_max if era else None)
 
     def rank(self, query: EvalQuery, k: int) -> list[str]:

@@ -23,13 +23,15 @@ class SearchQuery(BaseModel):
     history: list[str] = Field(default_factory=list, description="earlier user turns, oldest first")
     seed_track_ids: list[str] = Field(default_factory=list)
     seed_artists: list[str] = Field(default_factory=list, description="artists the listener named or likes")
+    latest_artists: list[str] = Field(default_factory=list, description="artists the latest message names: in a "
+                                      "conversation they count more than those of earlier turns")
     year_min: int | None = Field(default=None, description="the era asked for: a soft preference here, a hard "
                                  "filter only where the caller masks by it")
     year_max: int | None = None
 
 
 CONVERSATION_WEIGHTS: dict[str, float] = {
-    "dense": 2.0, "lexical": 0.5, "artist_mean": 0.05, "artist_lexical": 0.5, "named_artist": 8.0,
+    "dense": 2.0, "lexical": 0.5, "artist_mean": 0.05, "artist_lexical": 0.5, "named_artist": 8.0, "latest_artist": 8.0,
     "seed_dense": 1.0, "seed_artist": 0.25, "seed_album": 0.1, "seed_artist_centroid": 0.25,
 }
 
@@ -60,6 +62,7 @@ class HybridConfig(BaseModel):
     popularity: float = 1.0
     year_fit: float = 2.0  # a title like "90s Dance Hits" names its era: tracks outside it rank lower
     named_artist: float = 4.0
+    latest_artist: float = 0.0  # on its own a request's named artists are its latest: `named_artist` covers them
     seed_dense: float = 2.0  # known seeds: "more like these" (retrieval/seeds.py)
     seed_artist: float = 0.25
     seed_album: float = 0.5
@@ -159,6 +162,9 @@ class HybridSearcher:
         named = [index.artist_index[k] for k in map(artist_key, query.seed_artists) if k in index.artist_index]
         if named:
             out["named_artist"] = np.isin(index.artist, named).astype(np.float32)
+        latest = [index.artist_index[k] for k in map(artist_key, query.latest_artists) if k in index.artist_index]
+        if latest:
+            out["latest_artist"] = np.isin(index.artist, latest).astype(np.float32)
         return out
 
     def _playlist_artists(self, vector: np.ndarray) -> np.ndarray:

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from evals.systems import EvalQuery, SegueRanker, catalog_request_reader
 from retrieval.catalog import Track
-from retrieval.hybrid import HybridConfig, HybridSearcher, SearchQuery, year_fit
+from retrieval.hybrid import CONVERSATION_WEIGHTS, HybridConfig, HybridSearcher, SearchQuery, year_fit
 from retrieval.index import TrackIndex
 from retrieval.seeds import SeedTables, seed_signals
 
@@ -117,3 +117,21 @@ def test_conversation_weights_replace_request_weights_only_with_history(slice_in
     assert not np.allclose(alone, talked)
     expected = sum(np.float32(config.weight(n, True)) * v for n, v in signals.items())
     assert np.allclose(talked, expected, atol=1e-4)
+
+
+def test_in_a_conversation_the_latest_named_artist_leads(slice_index: TrackIndex) -> None:
+    counts = np.bincount(slice_index.artist)
+    earlier, latest = (slice_index.artist_names[a] for a in np.argsort(-counts)[:2])
+    query = SearchQuery(text="more of that", history=["some music please"], seed_artists=[earlier, latest],
+                        latest_artists=[latest])
+
+    def top_artists(config: HybridConfig) -> list[str]:
+        return [slice_index.tracks[row].artist for row, _ in HybridSearcher(slice_index, config).search(query, k=20)]
+
+    top = top_artists(HybridConfig())
+    without = top_artists(HybridConfig(conversation={**CONVERSATION_WEIGHTS, "latest_artist": 0.0}))
+    assert top.count(latest) > top.count(earlier)
+    assert top.count(latest) > without.count(latest)
+    ranker = SegueRanker(slice_index, read_request=catalog_request_reader(slice_index))
+    read = ranker.search_query(EvalQuery(qid="q", text=f"more like {latest}", gold=[], history=[f"play {earlier}"]))
+    assert read.latest_artists == [latest] and earlier in read.seed_artists
