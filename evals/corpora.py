@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from retrieval.catalog import CatalogPlaylist, Track, load_catalog
-from retrieval.embeddings import DIM, Embedder, model_path, shared_embedder
+from retrieval.embeddings import DIM, Embedder, model_path, embedder_for
 from retrieval.errors import IndexMissingError, SegueError
 from retrieval.index import TrackIndex
 from retrieval.ingest import _progress, playlist_text
@@ -144,7 +144,7 @@ class CachedEmbedder:
 def cached_embedder(settings: Settings, known: dict[str, np.ndarray] | None = None,
                     progress: bool = False) -> CachedEmbedder:
     cache = EmbeddingCache(settings.data_dir / "cache", Path(model_path()).parent.name)
-    return CachedEmbedder(shared_embedder(settings.threads), cache, known, progress)
+    return CachedEmbedder(embedder_for(settings), cache, known, progress)
 
 
 # --------------------------------------------------------------------------- titles: splits and hiding

@@ -22,7 +22,7 @@ from typing import Any, Callable
 import numpy as np
 
 from retrieval.bench import peak_rss_mb
-from retrieval.embeddings import shared_embedder
+from retrieval.embeddings import embedder_for
 from retrieval.filters import Range, TrackFilter, filter_mask
 from retrieval.index import TrackIndex, top_k
 from retrieval.ingest import _progress, track_metadata
@@ -104,7 +104,7 @@ def bench_size(settings: Settings, n: int, *, playlist_timer: PlaylistTimer | No
     real = read_snapshot(settings.index_dir)
     rss_start = _rss_mb()  # kept alive below, so the growth from here on is the synthetic index alone
     tracks, vectors = synthetic_catalog(real.tracks, real.vectors, n, seed=seed)
-    index = TrackIndex(tracks, vectors, embedder=shared_embedder(settings.threads), name=f"synthetic {n}")
+    index = TrackIndex(tracks, vectors, embedder=embedder_for(settings), name=f"synthetic {n}")
     index.labels, index.bm25  # built now so that the memory figure holds them and no query pays for them
     index_mb = _rss_mb() - rss_start
     _log(f"[{n}] synthetic catalog and in-memory index: {index_mb:.0f} MB")

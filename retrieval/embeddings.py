@@ -3,7 +3,7 @@
 Two backends give the same vectors (cosine >= 0.9999 on every catalog text), so indexes and caches made by
 either stay valid with the other:
 - "onnx" (default): the sentence-transformers pipeline (BERT, mean pooling, L2 norm) exported once with
-  `torch.onnx.export` into `<data dir>/cache/onnx/` and run by onnxruntime, about twice as fast on these CPUs;
+  `torch.onnx.export` into `<model cache>/onnx/` (SEGUE_MODEL_CACHE) and run by onnxruntime, about twice as fast on these CPUs;
 - "torch": sentence-transformers itself, and the fallback when the ONNX file can't be exported or loaded.
 """
 
@@ -23,6 +23,8 @@ import numpy as np
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
+
+    from retrieval.settings import Settings
 
 DIM = 384
 Backend = Literal["onnx", "torch"]
@@ -180,7 +182,8 @@ class Embedder:
     """Encodes texts to L2-normalised float32 vectors. Thread-safe; one model per instance.
 
     `backend` and `cache_dir` (where the ONNX export lives) default to the process settings
-    (SEGUE_EMBED_BACKEND, SEGUE_DATA_DIR), read when the model loads."""
+    (SEGUE_EMBED_BACKEND, SEGUE_MODEL_CACHE), read when the model loads; `embedder_for(settings)` uses
+    a given Settings object's instead."""
 
     def __init__(self, threads: int = 2, backend: Backend | None = None, cache_dir: Path | None = None) -> None:
         self.threads = threads
@@ -209,7 +212,7 @@ class Embedder:
 
         backend = self.backend or get_settings().embed_backend
         if backend == "onnx":
-            cache_dir = self.cache_dir or get_settings().data_dir / "cache" / "onnx"
+            cache_dir = self.cache_dir or onnx_cache_dir(get_settings().model_cache)
             try:
                 return load_onnx(cache_dir, self.threads)
             except Exception as exc:  # whatever broke, torch computes the same vectors: slower, not wrong
@@ -229,13 +232,23 @@ class Embedder:
         return self.encode([text])[0]
 
 
-_shared: dict[int, Embedder] = {}
+_shared: dict[tuple[int, Backend | None, Path | None], Embedder] = {}
 _shared_lock = threading.Lock()
 
 
-def shared_embedder(threads: int) -> Embedder:
-    """One embedder per process (per thread count), so the model is loaded once however many indexes use it."""
+def shared_embedder(threads: int, backend: Backend | None = None, cache_dir: Path | None = None) -> Embedder:
+    """One embedder per process and configuration, so the model is loaded once however many indexes use it."""
+    key = (threads, backend, cache_dir)
     with _shared_lock:
-        if threads not in _shared:
-            _shared[threads] = Embedder(threads)
-        return _shared[threads]
+        if key not in _shared:
+            _shared[key] = Embedder(threads, backend, cache_dir)
+        return _shared[key]
+
+
+def embedder_for(settings: "Settings") -> Embedder:
+    """The shared embedder of `settings`: its threads, backend and model cache (where the ONNX export lives)."""
+    return shared_embedder(settings.threads, settings.embed_backend, onnx_cache_dir(settings.model_cache))
+
+
+def onnx_cache_dir(model_cache: Path) -> Path:
+    return Path(model_cache) / "onnx"

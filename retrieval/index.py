@@ -15,7 +15,7 @@ from typing import Sequence
 import numpy as np
 
 from retrieval.catalog import AUDIO_FEATURES, CatalogPlaylist, Track
-from retrieval.embeddings import Embedder, shared_embedder
+from retrieval.embeddings import Embedder, embedder_for
 from retrieval.errors import IndexCorruptError
 from retrieval.lexical import BM25, fold
 from retrieval.settings import Settings
@@ -227,7 +227,7 @@ def open_index(settings: Settings, *, use_store: bool = True) -> TrackIndex:
                                         f"{len(snap.tracks)}: run `segue ingest`")
             _open[key] = TrackIndex(
                 snap.tracks, snap.vectors, snap.playlists, snap.playlist_vectors,
-                embedder=shared_embedder(settings.threads), store=store, name=snap.manifest.get("catalog", "catalog"),
+                embedder=embedder_for(settings), store=store, name=snap.manifest.get("catalog", "catalog"),
             )
         return _open[key]
 

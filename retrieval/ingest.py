@@ -25,7 +25,7 @@ import numpy as np
 from retrieval import catalog as catalog_module
 from retrieval import text as text_module
 from retrieval.catalog import CatalogPlaylist, Track, load_catalog
-from retrieval.embeddings import DIM, Embedder, shared_embedder
+from retrieval.embeddings import DIM, Embedder, embedder_for
 from retrieval.settings import Settings
 from retrieval.snapshot import Snapshot, read_manifest, read_snapshot, update_manifest, write_snapshot
 from retrieval.store import VectorStore
@@ -167,7 +167,7 @@ def ingest(settings: Settings, catalog_path: Path | None = None, *, progress: bo
                           if stored_playlists.get(p.playlist_id) != wanted_playlists[p.playlist_id]]
         gone_playlists = [pid for pid in stored_playlists if pid not in wanted_playlists]
         store.set_fingerprint(store.tracks, "")
-        embedder = shared_embedder(settings.threads)
+        embedder = embedder_for(settings)
         fresh = _embed_tracks(store, embedder, todo, wanted, progress)
         store.delete(store.tracks, gone)
         if todo_playlists:

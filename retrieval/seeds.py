@@ -13,8 +13,8 @@ import scipy.sparse as sp
 from retrieval.catalog import AUDIO_FEATURES
 from retrieval.index import TrackIndex
 
-# Features on a 0-1 or similar scale that describe a track's sound; key and mode are categorical, duration
-# says little about fit.
+# The audio features that describe a track's sound (z-scored before use, so their units do not matter); key and
+# mode are categorical.
 SOUND_FEATURES = tuple(f for f in AUDIO_FEATURES if f not in ("key", "mode"))
 
 

@@ -19,6 +19,11 @@ def _default_data_dir() -> Path:
     return Path(base) / "segue"
 
 
+def _default_model_cache() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "segue"
+
+
 class Settings(BaseSettings):
     """Configuration read from `SEGUE_*` environment variables (and `.env` if present)."""
 
@@ -29,9 +34,12 @@ class Settings(BaseSettings):
     chroma_url: str | None = Field(default=None, description="http://HOST:PORT of a Chroma server; unset = embedded.")
     threads: int = Field(default=2, ge=1, le=64, description="CPU threads for the embedding model.")
     embed_backend: Literal["onnx", "torch"] = Field(
-        default="onnx", description="Embedding runtime, same vectors: onnx (exported once into data_dir/cache/onnx, "
+        default="onnx", description="Embedding runtime, same vectors: onnx (exported once into model_cache/onnx, "
         "~2x faster) or torch (also the fallback when the ONNX export fails)."
     )
+    model_cache: Path = Field(default_factory=_default_model_cache,
+                              description="Models derived from the packaged ones (the ONNX export); shared by every "
+                              "data dir, so a new index or a test's temp dir does not export again.")
 
     llm_backend: Literal["embedded", "openai"] | None = Field(
         default=None, description="LLM backend; default: openai when llm_url is set, else embedded."

@@ -14,7 +14,7 @@ import onnx
 import pytest
 
 from retrieval.catalog import Catalog
-from retrieval.embeddings import MIN_COSINE, PROBE_KEY, Embedder, OnnxEncoder, onnx_path
+from retrieval.embeddings import MIN_COSINE, PROBE_KEY, Embedder, OnnxEncoder, embedder_for, onnx_path
 from retrieval.ingest import ENCODE_BATCH, playlist_text
 from retrieval.settings import Settings, get_settings
 from retrieval.text import track_text
@@ -120,3 +120,17 @@ def test_import_loads_no_model():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parents[1])
     assert out.stdout.strip() == "[]"
+
+
+def test_a_settings_object_decides_where_the_export_lives(onnx_embedder, onnx_cache, tmp_path):
+    """The export goes to the given settings' model cache, not into any data dir: one export for every index."""
+    onnx_embedder.encode_one("export it first")
+    cache = tmp_path / "models"
+    (cache / "onnx").mkdir(parents=True)
+    onnx_path(cache / "onnx").write_bytes(onnx_path(onnx_cache).read_bytes())  # as if exported earlier
+    settings = Settings(data_dir=tmp_path / "data", model_cache=cache, threads=TEST_THREADS)
+    embedder = embedder_for(settings)
+    assert embedder is embedder_for(settings.model_copy(update={"data_dir": tmp_path / "other"}))
+    embedder.encode_one(QUERIES[0])
+    assert embedder.cache_dir == cache / "onnx" and embedder.loaded_backend == "onnx"
+    assert not (tmp_path / "data").exists()
