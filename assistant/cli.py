@@ -410,7 +410,10 @@ def eval_cpcd(
     as_json: JsonOpt = False,
     out: OutOpt = None,
 ) -> None:
-    """The CPCD conversational protocol, with the paper's published dev figures beside ours."""
+    """The CPCD conversational protocol, with the paper's published dev figures beside ours.
+
+    The file's tracks are only title, artists and album: every system ranks them with what the catalog knows of
+    their artists (genre labels, median popularity) and songs (year, popularity, audio features) added."""
     from evals.cpcd import run_cpcd
     from evals.report import emit
     from retrieval.settings import get_settings

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from evals.enrich import CatalogKnowledge
 from retrieval.catalog import CatalogPlaylist, Track, load_catalog
 from retrieval.embeddings import DIM, Embedder, model_path, embedder_for
 from retrieval.errors import IndexMissingError, SegueError
@@ -206,7 +207,7 @@ def hide_labels(tracks: Sequence[Track], playlists: Sequence[CatalogPlaylist],
     return out
 
 
-def _base_catalog(settings: Settings) -> tuple[list[Track], list[CatalogPlaylist], dict[str, np.ndarray]]:
+def base_catalog(settings: Settings) -> tuple[list[Track], list[CatalogPlaylist], dict[str, np.ndarray]]:
     """Tracks, playlists and text -> vector of the main index, or of the raw catalog when nothing is indexed."""
     try:
         snap = read_snapshot(settings.index_dir)
@@ -226,7 +227,7 @@ def hidden_titles_index(settings: Settings, split: str = "eval", progress: bool 
     Hidden: the query playlists themselves (no playlist vectors, no playlist-neighbour signal from them),
     their names, and every genre label a track has only through them; texts are recomputed and only the
     tracks whose text changed are embedded (once: the cache keeps them)."""
-    tracks, playlists, known = base or _base_catalog(settings)
+    tracks, playlists, known = base or base_catalog(settings)
     queries = title_playlists(playlists, split)
     if not queries:
         raise EvalDataError("the catalog has no playlists of 10+ tracks to evaluate on: ingest the default catalog")
@@ -246,20 +247,23 @@ def hidden_titles_index(settings: Settings, split: str = "eval", progress: bool 
 # --------------------------------------------------------------------------- CPCD corpus
 
 
-def cpcd_track(ytid: str, record: dict[str, Any]) -> Track:
-    """A CPCD track record as a catalog `Track` (no audio features, year or popularity: the file has none)."""
-    artists = [a for a in (record.get("track_artists") or []) if str(a).strip()]
-    return Track(
+def cpcd_track(ytid: str, record: dict[str, Any], knowledge: CatalogKnowledge | None = None) -> Track:
+    """A CPCD track record as a catalog `Track`. The file has no labels, audio features, year or popularity:
+    `knowledge` adds what the catalog knows of its artist and song."""
+    artists = [str(a) for a in (record.get("track_artists") or []) if str(a).strip()]
+    track = Track(
         track_id=ytid,
         title=str(record.get("track_titles") or "").strip() or "(untitled)",
-        artist=", ".join(map(str, artists)) or "unknown artist",
+        artist=", ".join(artists) or "unknown artist",
         album=str(record.get("track_release_titles") or "").strip(),
     )
+    return knowledge.enrich(track, artists) if knowledge else track
 
 
-def cpcd_index(records: dict[str, dict[str, Any]], settings: Settings, progress: bool = True) -> TrackIndex:
-    """An index of every track a CPCD file mentions, embedded through the cache."""
-    tracks = [cpcd_track(ytid, rec) for ytid, rec in records.items()]
+def cpcd_index(records: dict[str, dict[str, Any]], settings: Settings, progress: bool = True,
+               knowledge: CatalogKnowledge | None = None) -> TrackIndex:
+    """An index of every track a CPCD file mentions (enriched by `knowledge`), embedded through the cache."""
+    tracks = [cpcd_track(ytid, rec, knowledge) for ytid, rec in records.items()]
     embedder = cached_embedder(settings, progress=progress)
     texts = [track_text(t) for t in tracks]
     vectors = embedder.encode(texts)

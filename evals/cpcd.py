@@ -13,13 +13,13 @@ import csv
 import gzip
 import hashlib
 import json
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from evals.corpora import EvalDataError, cpcd_index
+from evals.corpora import EvalDataError, base_catalog, cpcd_index
+from evals.enrich import CatalogKnowledge, normalised_title
 from evals.metrics import mean
 from evals.report import SuiteResult, ranking_payload
 from evals.systems import EvalQuery, QueryResult, catalog_request_reader, run_rankers, standard_rankers
@@ -87,17 +87,6 @@ def load_dialogs(path: Path) -> tuple[list[Dialog], dict[str, dict[str, Any]]]:
     return dialogs, records
 
 
-_BRACKETS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
-_VERSION = re.compile(r"\s-\s.*$")  # "Song - Remastered 2009", "Song - Live"
-_NON_WORD = re.compile(r"[^\w]+")
-
-
-def normalised_title(title: str) -> str:
-    """Title without bracketed notes or a " - version" suffix, folded: uploads of one song compare equal."""
-    text = _VERSION.sub("", _BRACKETS.sub(" ", fold(title)))
-    return " ".join(_NON_WORD.sub(" ", text).split()) or " ".join(_NON_WORD.sub(" ", fold(title)).split())
-
-
 def cluster_keys(records: dict[str, dict[str, Any]]) -> Callable[[str], str]:
     """Track id -> near-duplicate key: the file's cluster id when it has them, else title + first artist."""
     keys: dict[str, str] = {}
@@ -157,7 +146,8 @@ def run_cpcd(settings: Settings, path: Path | None = None, limit: int | None = N
     if split != "all":
         dialogs = [d for d in dialogs if dialog_split(d.id) == split]
     dialogs = dialogs[:limit]
-    index = cpcd_index(records, settings, progress)
+    knowledge = CatalogKnowledge(base_catalog(settings)[0])
+    index = cpcd_index(records, settings, progress, knowledge)
     queries = dialog_queries(dialogs)
     rankers = standard_rankers(index, read_request=catalog_request_reader(index))
     results = run_rankers(rankers, queries, CPCD_METRICS, depth=lambda q: DEPTH, key=cluster_keys(records),
@@ -174,7 +164,10 @@ def run_cpcd(settings: Settings, path: Path | None = None, limit: int | None = N
         else "normalised title + first artist",
         "turns_skipped": len(queries) - payload["n"],
         "query": "segue: turns + seeds + seed artists; baselines: user turns + seed titles",
-        "popularity": "the file has no popularity: that baseline is one fixed random order for every turn",
+        "catalog_knowledge": {"artist_known": round(knowledge.coverage.artist_known / max(len(index), 1), 4),
+                              "song_known": round(knowledge.coverage.song_known / max(len(index), 1), 4),
+                              "from": "the catalog's genre labels of each artist it holds (and their median "
+                                      "popularity); year, popularity and audio features of each song it holds"},
     }
     payload["published"] = {"corpus": PAPER_CORPUS, "average": "macro", "split": "dev",
                             "systems": published_scores()}

@@ -66,8 +66,8 @@ class RandomRanker:
 
 
 class PopularityRanker:
-    """The same list for every query: most popular first. Ties, and tracks without a popularity (the whole
-    CPCD corpus has none), come in one fixed random order, so without popularity this is a random ranking
+    """The same list for every query: most popular first. Ties, and tracks without a popularity (CPCD tracks
+    the catalog does not know), come in one fixed random order, so without popularity this is a random ranking
     that does not change with the query."""
 
     name = "popularity"

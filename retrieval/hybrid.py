@@ -31,8 +31,10 @@ class SearchQuery(BaseModel):
 
 
 CONVERSATION_WEIGHTS: dict[str, float] = {
-    "dense": 2.0, "lexical": 0.5, "artist_mean": 0.05, "artist_lexical": 0.5, "named_artist": 8.0, "latest_artist": 8.0,
-    "seed_dense": 1.0, "seed_artist": 0.25, "seed_album": 0.1, "seed_artist_centroid": 0.25,
+    "dense": 2.0, "lexical": 0.1, "lexical_all": 1.0, "artist": 0.5, "artist_mean": 0.05, "artist_lexical": 0.75,
+    "artist_hits": 0.0, "year_fit": 0.1, "named_artist": 24.0, "latest_artist": 24.0, "seed_dense": 3.0,
+    "seed_artist": 0.0, "seed_album": 0.25, "seed_artist_centroid": 0.0, "seed_sound": 0.25, "seed_year": 2.0,
+    "seed_popularity": 0.25,
 }
 
 
@@ -48,18 +50,21 @@ class HybridConfig(BaseModel):
 
     Request weights were chosen by coordinate ascent on the titles suite's *training* playlists (folds hidden
     like the eval split, with and without 5 seeds; `segue eval titles --split train`), conversation weights on
-    the CPCD `fit` dialogs; never on the titles eval split or the CPCD `holdout` dialogs. Only non-negative
+    the CPCD `fit` dialogs (their tracks enriched from the catalog as `segue eval cpcd` does); never on the titles
+    eval split or the CPCD `holdout` dialogs. Only non-negative
     weights: a negative weight fitted on titles exploits how the suite hides labels (a track that still shows
     the query's genre is less likely to be a hidden one), which would make real playlists worse.
     """
 
     dense: float = 0.0
     lexical: float = 0.0
+    lexical_all: float = 0.0  # all turns and liked titles: only a conversation has more than one message
     artist: float = 1.0  # the artist's best-matching track: an artist that fits lifts all its tracks
     artist_mean: float = 0.1  # the mean of the artist's 3 best matches: steadier than the single best
     artist_lexical: float = 0.25
     playlist_artists: float = 0.1
     popularity: float = 1.0
+    artist_hits: float = 0.5  # the artist's most popular tracks first: a playlist takes an artist's hits
     year_fit: float = 2.0  # a title like "90s Dance Hits" names its era: tracks outside it rank lower
     named_artist: float = 4.0
     latest_artist: float = 0.0  # on its own a request's named artists are its latest: `named_artist` covers them
@@ -89,19 +94,35 @@ def standardise(x: np.ndarray) -> np.ndarray:
     return ((x - x.mean()) / std).astype(np.float32)
 
 
+def rank_in_artist(index: TrackIndex, scores: np.ndarray) -> np.ndarray:
+    """Each track's rank (0 = best) by `scores` among its artist's tracks."""
+    order = np.lexsort((-scores, index.artist))  # by artist, best score first
+    artists_sorted = index.artist[order]
+    starts = np.searchsorted(artists_sorted, np.arange(len(index.artist_names)))
+    rank = np.empty(len(order), np.int64)
+    rank[order] = np.arange(len(order)) - starts[artists_sorted]
+    return rank
+
+
 def artist_level(index: TrackIndex, scores: np.ndarray, top: int) -> np.ndarray:
     """Each track gets the mean of its artist's `top` best track scores: an artist that matches well lifts
     all of its tracks, not only the ones whose own text matched."""
     n_artists = len(index.artist_names)
-    order = np.lexsort((-scores, index.artist))  # by artist, best score first
-    artists_sorted = index.artist[order]
-    starts = np.searchsorted(artists_sorted, np.arange(n_artists))
-    rank_in_artist = np.arange(len(order)) - starts[artists_sorted]
-    keep = rank_in_artist < top
-    sums = np.bincount(artists_sorted[keep], weights=scores[order][keep], minlength=n_artists)
-    counts = np.bincount(artists_sorted[keep], minlength=n_artists)
+    keep = rank_in_artist(index, scores) < top
+    sums = np.bincount(index.artist[keep], weights=scores[keep], minlength=n_artists)
+    counts = np.bincount(index.artist[keep], minlength=n_artists)
     per_artist = sums / np.maximum(counts, 1)
     return per_artist[index.artist].astype(np.float32)
+
+
+def popularity_rank_in_artist(index: TrackIndex) -> np.ndarray | None:
+    """-log(1 + the track's rank by popularity among its artist's tracks); a track without a popularity gets
+    the median value. None when no track has one."""
+    known = np.isfinite(index.popularity)
+    if not known.any():
+        return None
+    value = -np.log1p(rank_in_artist(index, np.where(known, index.popularity, -1.0)))
+    return np.where(known, value, np.median(value[known])).astype(np.float32)
 
 
 def year_fit(years: np.ndarray, year_min: int | None, year_max: int | None) -> np.ndarray:
@@ -122,6 +143,11 @@ class HybridSearcher:
     @cached_property
     def seed_tables(self) -> SeedTables:
         return SeedTables(self.index)
+
+    @cached_property
+    def artist_hits(self) -> np.ndarray | None:
+        values = popularity_rank_in_artist(self.index)
+        return None if values is None else standardise(values)
 
     def query_vector(self, query: SearchQuery) -> np.ndarray | None:
         """Recency-weighted mean of the embedded turns: the latest one counts most."""
@@ -152,9 +178,17 @@ class HybridSearcher:
         if lexical.any():
             out["lexical"] = standardise(lexical)
             out["artist_lexical"] = standardise(artist_level(index, lexical, 3))
+        seeds = [index.row[t] for t in query.seed_track_ids if t in index.row]
+        if query.history:
+            # Every word the listener said, and the titles of songs they liked: what they asked for three
+            # turns ago still holds unless they changed it.
+            everything = index.bm25.scores(" ".join([*query.history, query.text, *(index.tracks[r].title for r in seeds)]))
+            if everything.any():
+                out["lexical_all"] = standardise(everything)
         if np.isfinite(index.popularity).any():
             out["popularity"] = standardise(np.nan_to_num(index.popularity, nan=float(np.nanmedian(index.popularity))))
-        seeds = [index.row[t] for t in query.seed_track_ids if t in index.row]
+        if self.artist_hits is not None:
+            out["artist_hits"] = self.artist_hits
         for name, values in seed_signals(index, self.seed_tables, seeds).items():
             out[name] = standardise(values)
         if query.year_min is not None or query.year_max is not None:

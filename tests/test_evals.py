@@ -12,11 +12,13 @@ from typer.testing import CliRunner
 from assistant.api import MusicAssistant
 from evals.constraints import TYPES, generate_requests, run_constraints
 from evals.corpora import EvalDataError, hidden_titles_index, playlist_bucket, title_playlists, train_folds
-from evals.cpcd import DEFAULT_DIALOGS, dialog_queries, dialog_split, load_dialogs, normalised_title, run_cpcd
+from evals.cpcd import DEFAULT_DIALOGS, dialog_queries, dialog_split, load_dialogs, run_cpcd
+from evals.enrich import CatalogKnowledge, normalised_title
 from evals.explanations import run_explanations
 from evals.report import write_report
 from evals.requests import artist_lookup, default_request_files, load_requests, named_artists, run_requests
 from evals.titles import run_titles
+from retrieval.catalog import Track
 from retrieval.settings import Settings, get_settings
 from retrieval.text import track_text
 
@@ -137,6 +139,31 @@ def test_cpcd_protocol_queries_and_helpers(cpcd_files):
         load_dialogs(cpcd_files["plain"].with_name("missing.jsonl"))
 
 
+def test_catalog_knowledge_enriches_by_artist_and_song():
+    catalog = [
+        Track(track_id="a1", title="Hotel California - 2013 Remaster", artist="Eagles", year=1976, popularity=80,
+              genres=["rock"], subgenres=["classic rock"], energy=0.5),
+        Track(track_id="a2", title="Take It Easy", artist="Eagles", year=1972, popularity=60, genres=["rock"],
+              subgenres=["album rock"]),
+        Track(track_id="a3", title="Desperado", artist="Eagles", year=1973, popularity=50, genres=["rock", "pop"],
+              subgenres=["classic rock"]),
+        Track(track_id="b1", title="Hey Ya!", artist="OutKast", year=2003, popularity=75, genres=["rap"],
+              subgenres=["hip hop"]),
+    ]
+    knowledge = CatalogKnowledge(catalog)
+    song = knowledge.enrich(Track(track_id="y1", title="Hotel California (Live)", artist="The Eagles"), ["eagles"])
+    assert (song.year, song.popularity, song.energy) == (1976, 80, 0.5)
+    assert song.genres == ["rock", "pop"] and song.subgenres[0] == "classic rock"  # the artist's most frequent first
+    other = knowledge.enrich(Track(track_id="y2", title="Lyin' Eyes", artist="Eagles"), ["Eagles"])
+    assert other.year is None and other.popularity == 60 and other.subgenres[0] == "classic rock"  # median of the artist
+    # The first artist the catalog knows decides; an unknown one changes nothing.
+    duet = knowledge.enrich(Track(track_id="y3", title="Hey Ya!", artist="Nobody, OutKast"), ["Nobody", "OutKast"])
+    assert duet.year == 2003 and duet.genres == ["rap"]
+    unknown = Track(track_id="y4", title="Song", artist="Nobody")
+    assert knowledge.enrich(unknown, ["Nobody"]) == unknown
+    assert knowledge.coverage.model_dump() == {"tracks": 4, "artist_known": 3, "song_known": 2}
+
+
 def test_cpcd_suite_with_and_without_cluster_ids(cpcd_files, settings: Settings, tmp_path: Path):
     plain = run_cpcd(settings, cpcd_files["plain"], limit=3, progress=False)
     payload = plain.payload
@@ -148,6 +175,8 @@ def test_cpcd_suite_with_and_without_cluster_ids(cpcd_files, settings: Settings,
     assert payload["published"]["systems"]["bm25"]["hits@10"] == pytest.approx(0.2189)
     assert "106,736" in payload["published"]["corpus"]
     assert payload["by_turn"]["segue"]["hits@10"]
+    knowledge = payload["setup"]["catalog_knowledge"]
+    assert 0 < knowledge["song_known"] < knowledge["artist_known"] < 1  # real dialogs name catalog artists
 
     clustered = run_cpcd(settings, cpcd_files["clusters"], limit=3, progress=False).payload
     assert clustered["setup"]["clusters"] == "file cluster ids"

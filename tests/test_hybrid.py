@@ -9,7 +9,16 @@ from hypothesis import strategies as st
 
 from evals.systems import EvalQuery, SegueRanker, catalog_request_reader
 from retrieval.catalog import Track
-from retrieval.hybrid import CONVERSATION_WEIGHTS, HybridConfig, HybridSearcher, SearchQuery, year_fit
+from retrieval.hybrid import (
+    CONVERSATION_WEIGHTS,
+    HybridConfig,
+    HybridSearcher,
+    SearchQuery,
+    artist_level,
+    popularity_rank_in_artist,
+    rank_in_artist,
+    year_fit,
+)
 from retrieval.index import TrackIndex
 from retrieval.seeds import SeedTables, seed_signals
 
@@ -39,6 +48,21 @@ def _index(tracks: list[Track]) -> TrackIndex:
     rng = np.random.default_rng(0)
     vectors = rng.normal(size=(len(tracks), 8)).astype(np.float32)
     return TrackIndex(tracks, vectors / np.linalg.norm(vectors, axis=1, keepdims=True))
+
+
+def test_ranks_and_levels_within_an_artist() -> None:
+    # Ann: rows 0, 2, 3; Bob: rows 1, 4.
+    tracks = [Track(track_id=f"t{i}", title=f"Song {i}", artist=a, popularity=p)
+              for i, (a, p) in enumerate([("Ann", 10), ("Bob", None), ("Ann", 30), ("Ann", 20), ("Bob", 5)])]
+    index = _index(tracks)
+    scores = np.array([1.0, 5.0, 3.0, 2.0, 4.0])
+    assert rank_in_artist(index, scores).tolist() == [2, 0, 0, 1, 1]
+    assert artist_level(index, scores, 2).tolist() == [2.5, 4.5, 2.5, 2.5, 4.5]  # mean of the 2 best per artist
+    hits = popularity_rank_in_artist(index)
+    assert hits is not None
+    assert hits[[2, 3, 0, 4]] == pytest.approx(-np.log1p([0, 1, 2, 0]))  # each artist's most popular first
+    assert hits[1] == pytest.approx(np.median(-np.log1p([0, 1, 2, 0])))  # no popularity: the median
+    assert popularity_rank_in_artist(_index([Track(track_id="x", title="X", artist="Y")])) is None
 
 
 def test_seed_signals_mark_album_and_artist_and_skip_unknown_data() -> None:
