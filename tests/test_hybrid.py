@@ -121,6 +121,30 @@ def test_the_eval_ranker_reads_artists_and_the_latest_era_from_the_turns(slice_i
     assert (query.year_min, query.year_max) == (1990, 1999)
 
 
+def test_lexical_all_hears_every_turn_and_the_liked_titles(slice_index: TrackIndex) -> None:
+    from retrieval.lexical import tokenize
+
+    def rare_titled(skip: int) -> int:  # a track whose title has a word no other title has
+        counts: dict[str, int] = {}
+        for t in slice_index.tracks:
+            for w in set(tokenize(t.title)):
+                counts[w] = counts.get(w, 0) + 1
+        found = [i for i, t in enumerate(slice_index.tracks) if any(counts[w] == 1 for w in tokenize(t.title))]
+        return found[skip]
+
+    searcher = HybridSearcher(slice_index)
+    assert "lexical_all" not in searcher.signals(SearchQuery(text="rock", seed_track_ids=[slice_index.tracks[0].track_id]))
+    early, liked = rare_titled(0), rare_titled(1)
+    early_title, liked_id = slice_index.tracks[early].title, slice_index.tracks[liked].track_id
+    query = SearchQuery(text="more like that", history=[f"{early_title} vibes", "something else"],
+                        seed_track_ids=[liked_id])
+    signals = searcher.signals(query)
+    # The turn before the latest is beyond `lexical`, not beyond `lexical_all`; nor is the liked song's title.
+    assert signals["lexical_all"][early] == signals["lexical_all"].max()
+    assert signals["lexical_all"][liked] > np.median(signals["lexical_all"])
+    assert "lexical" not in signals or signals["lexical"][early] < signals["lexical"].max()
+
+
 @pytest.mark.parametrize("text", ["", "   "])
 def test_an_empty_query_still_ranks(slice_index: TrackIndex, text: str) -> None:
     hits = HybridSearcher(slice_index).search(SearchQuery(text=text), k=10)
