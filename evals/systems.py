@@ -76,7 +76,6 @@ class PopularityRanker:
         self.index = index
         tie = np.random.default_rng(seed).random(len(index))
         popularity = np.nan_to_num(index.popularity, nan=-1.0)
-        self.has_popularity = bool(np.isfinite(index.popularity).any())
         self.order = np.lexsort((tie, -popularity))
 
     def rank(self, query: EvalQuery, k: int) -> list[str]:
