@@ -410,10 +410,7 @@ def eval_cpcd(
     as_json: JsonOpt = False,
     out: OutOpt = None,
 ) -> None:
-    """The CPCD conversational protocol, with the paper's published dev figures beside ours.
-
-    The file's tracks are only title, artists and album: every system ranks them with what the catalog knows of
-    their artists (genre labels, median popularity) and songs (year, popularity, audio features) added."""
+    """The CPCD conversational protocol (its tracks enriched from the catalog), with the paper's dev figures."""
     from evals.cpcd import run_cpcd
     from evals.report import emit
     from retrieval.settings import get_settings
