@@ -418,6 +418,25 @@ def eval_cpcd(
     emit(run_cpcd(get_settings(), dialogs, limit, split, progress=not as_json), as_json, out)
 
 
+@eval_app.command("fit")
+def eval_fit(
+    suite: Annotated[str, typer.Argument(help="cpcd (the conversation weights) or titles (the request weights).")],
+    rounds: Annotated[int, typer.Option("--rounds", min=1, max=5, help="Passes of coordinate ascent over the weights.")] = 2,
+    folds: Annotated[int, typer.Option("--folds", min=2, max=5, help="titles: training folds, each hidden in turn.")] = 2,
+    dialogs: Annotated[Optional[Path], typer.Option("--dialogs", help="cpcd: dialogs JSONL; default: the shipped dev part.")] = None,
+    limit: LimitOpt = None,
+    as_json: JsonOpt = False,
+    out: OutOpt = None,
+) -> None:
+    """Refit the fusion weights on training queries only (CPCD fit dialogs, or titles training folds) and show
+    them beside the shipped ones, with scores on queries they were not fitted on. Prints; changes nothing."""
+    from evals.fit import run_fit
+    from evals.report import emit
+    from retrieval.settings import get_settings
+
+    emit(run_fit(get_settings(), suite, rounds, folds, limit, dialogs, progress=not as_json), as_json, out)
+
+
 @eval_app.command("constraints")
 def eval_constraints(
     n: Annotated[int, typer.Option("--n", min=1, help="How many generated requests.")] = 300,

@@ -166,8 +166,8 @@ def title_playlists(playlists: Sequence[CatalogPlaylist], split: str = "eval") -
 
 
 def train_folds(playlists: Sequence[CatalogPlaylist], n_folds: int) -> list[list[CatalogPlaylist]]:
-    """The training playlists dealt into `n_folds` folds by a second hash, stable across runs, for fitting
-    fusion weights on some folds and validating on the others (each fold hidden with `hidden_titles_index`)."""
+    """The training playlists dealt into `n_folds` folds by a second hash, stable across runs, for fitting the
+    fusion weights (`segue eval fit titles`: each fold hidden in turn with `hidden_index`)."""
     folds: list[list[CatalogPlaylist]] = [[] for _ in range(n_folds)]
     for p in title_playlists(playlists, "train"):
         folds[int(hashlib.sha256(f"fold:{p.playlist_id}".encode()).hexdigest(), 16) % n_folds].append(p)
@@ -222,16 +222,22 @@ def base_catalog(settings: Settings) -> tuple[list[Track], list[CatalogPlaylist]
 def hidden_titles_index(settings: Settings, split: str = "eval", progress: bool = True,
                         base: tuple[list[Track], list[CatalogPlaylist], dict[str, np.ndarray]] | None = None,
                         ) -> tuple[TrackIndex, list[CatalogPlaylist]]:
-    """The index the titles suite searches, and the query playlists it hides.
-
-    Hidden: the query playlists themselves (no playlist vectors, no playlist-neighbour signal from them),
-    their names, and every genre label a track has only through them; texts are recomputed and only the
-    tracks whose text changed are embedded (once: the cache keeps them)."""
-    tracks, playlists, known = base or base_catalog(settings)
-    queries = title_playlists(playlists, split)
+    """The index the titles suite searches, and the query playlists of `split` it hides (see `hidden_index`)."""
+    base = base or base_catalog(settings)
+    queries = title_playlists(base[1], split)
     if not queries:
         raise EvalDataError("the catalog has no playlists of 10+ tracks to evaluate on: ingest the default catalog")
-    hidden = {p.playlist_id for p in queries}
+    return hidden_index(settings, queries, base, progress, name=f"titles-{split}-hidden"), queries
+
+
+def hidden_index(settings: Settings, hidden_playlists: Sequence[CatalogPlaylist],
+                 base: tuple[list[Track], list[CatalogPlaylist], dict[str, np.ndarray]], progress: bool = True,
+                 name: str = "titles-hidden") -> TrackIndex:
+    """The catalog without `hidden_playlists`: no playlist vectors or playlist-neighbour signal from them, and
+    no genre label a track has only through them; texts are recomputed and only the tracks whose text changed
+    are embedded (once: the cache keeps them)."""
+    tracks, playlists, known = base
+    hidden = {p.playlist_id for p in hidden_playlists}
     shown_tracks = hide_labels(tracks, playlists, hidden)
     kept = [p for p in playlists if p.playlist_id not in hidden]
     embedder = cached_embedder(settings, known, progress)
@@ -239,9 +245,8 @@ def hidden_titles_index(settings: Settings, split: str = "eval", progress: bool 
     vectors = embedder.encode(texts)
     playlist_vectors = embedder.encode([playlist_text(p) for p in kept]) if kept else np.zeros((0, DIM), np.float32)
     embedder.flush()
-    index = TrackIndex(shown_tracks, vectors, kept, playlist_vectors, embedder=embedder,  # type: ignore[arg-type]
-                       texts=texts, name=f"titles-{split}-hidden")
-    return index, queries
+    return TrackIndex(shown_tracks, vectors, kept, playlist_vectors, embedder=embedder,  # type: ignore[arg-type]
+                      texts=texts, name=name)
 
 
 # --------------------------------------------------------------------------- CPCD corpus

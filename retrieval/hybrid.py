@@ -7,6 +7,7 @@ filtering never changes how a track is scored, only whether it may be chosen.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cached_property
 
 import numpy as np
@@ -49,11 +50,11 @@ class HybridConfig(BaseModel):
     liked song).
 
     Request weights were chosen by coordinate ascent on the titles suite's *training* playlists (folds hidden
-    like the eval split, with and without 5 seeds; `segue eval titles --split train`), conversation weights on
-    the CPCD `fit` dialogs (their tracks enriched from the catalog as `segue eval cpcd` does); never on the titles
-    eval split or the CPCD `holdout` dialogs. Only non-negative
-    weights: a negative weight fitted on titles exploits how the suite hides labels (a track that still shows
-    the query's genre is less likely to be a hidden one), which would make real playlists worse.
+    like the eval split, with and without 5 seeds), conversation weights on the CPCD `fit` dialogs (their tracks
+    enriched from the catalog as `segue eval cpcd` does); `segue eval fit titles|cpcd` repeats the procedure. Never
+    on the titles eval split or the CPCD `holdout` dialogs. Only non-negative weights: a negative weight fitted
+    on titles exploits how the suite hides labels (a track that still shows the query's genre is less likely to
+    be a hidden one), which would make real playlists worse.
     """
 
     dense: float = 0.0
@@ -215,10 +216,7 @@ class HybridSearcher:
     def scores(self, query: SearchQuery, extra: np.ndarray | None = None, extra_weight: float = 1.0) -> np.ndarray:
         """The fused score of every track. `extra` is a caller's own per-track signal (standardised, e.g. the
         listener's taste) added with `extra_weight`; retrieval only sees numbers, not where they came from."""
-        fused = np.zeros(len(self.index), dtype=np.float32)
-        in_conversation = bool(query.history)
-        for name, values in self.signals(query).items():
-            fused += np.float32(self.config.weight(name, in_conversation)) * values
+        fused = fuse(self.signals(query), self.config, bool(query.history), len(self.index))
         if extra is not None and extra_weight:
             fused += np.float32(extra_weight) * np.asarray(extra, dtype=np.float32)
         return fused
@@ -234,10 +232,22 @@ class HybridSearcher:
             for t in query.seed_track_ids:
                 if t in self.index.row:
                     scores[self.index.row[t]] = -np.inf
-        ranked = [int(i) for i in top_k(scores, k) if np.isfinite(scores[i])]
-        head = diversified_head(self.index, scores, self.config.diversify_head)
-        order = head + [i for i in ranked if i not in set(head)]
-        return [(i, float(scores[i])) for i in order[:k]]
+        return [(i, float(scores[i])) for i in ranked_rows(self.index, scores, k, self.config.diversify_head)]
+
+
+def fuse(signals: Mapping[str, np.ndarray], config: HybridConfig, in_conversation: bool, n_tracks: int) -> np.ndarray:
+    """The weighted sum of standardised signals: a request's weights, or a conversation's (see `HybridConfig`)."""
+    fused = np.zeros(n_tracks, dtype=np.float32)
+    for name, values in signals.items():
+        fused += np.float32(config.weight(name, in_conversation)) * values
+    return fused
+
+
+def ranked_rows(index: TrackIndex, scores: np.ndarray, k: int, diversify_head: int) -> list[int]:
+    """The k best rows by `scores` (-inf rows never), the first `diversify_head` of them diversified."""
+    ranked = [int(i) for i in top_k(scores, k) if np.isfinite(scores[i])]
+    head = diversified_head(index, scores, diversify_head)
+    return (head + [i for i in ranked if i not in set(head)])[:k]
 
 
 def diversified_head(index: TrackIndex, scores: np.ndarray, n: int, penalty: float = 0.3) -> list[int]:
