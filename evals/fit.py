@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from evals.corpora import EvalDataError, base_catalog, cpcd_index, hidden_index, title_playlists, train_folds
-from evals.cpcd import CPCD_METRICS, DEFAULT_DIALOGS, DEPTH, cluster_keys, dialog_queries, dialog_split, load_dialogs
+from evals.cpcd import DEFAULT_DIALOGS, DEPTH, cluster_keys, dialog_queries, dialog_split, load_dialogs
 from evals.enrich import CatalogKnowledge
 from evals.report import SuiteResult, ranking_payload
 from evals.systems import EvalQuery, SegueRanker, catalog_request_reader, run_rankers

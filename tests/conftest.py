@@ -99,6 +99,20 @@ def slice_index(slice_catalog: Catalog) -> TrackIndex:
     return TrackIndex(slice_catalog.tracks, vectors, slice_catalog.playlists, playlist_vectors,
                       embedder=embedder, name="test slice")
 
+@pytest.fixture(scope="session")
+def titles_base(slice_catalog: Catalog, slice_index: TrackIndex):
+    """Three eval and five training playlists of the slice, with the slice's vectors as known ones: a `base`
+    for the titles suite and the weight fitting without the full catalog."""
+    from evals.corpora import title_playlists
+
+    evals = title_playlists(slice_catalog.playlists, "eval")[:3]
+    playlists = evals + [p for p in slice_catalog.playlists if p not in evals][:5]
+    keep = {t for p in playlists for t in p.track_ids}
+    tracks = [t for t in slice_catalog.tracks if t.track_id in keep]
+    known = {text: slice_index.vectors[i] for i, text in enumerate(slice_index.texts)}
+    return tracks, playlists, known
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on (closed again, so connecting to it is refused)."""
     with socket.socket() as s:

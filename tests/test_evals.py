@@ -37,17 +37,6 @@ def _ranking_schema(payload: dict, metrics: set[str]) -> None:
 
 
 @pytest.fixture(scope="module")
-def titles_base(slice_catalog, slice_index):
-    """Three eval and five training playlists of the slice, with the slice's vectors as known ones."""
-    evals = [p for p in title_playlists(slice_catalog.playlists, "eval")][:3]
-    playlists = evals + [p for p in slice_catalog.playlists if p not in evals][:5]
-    keep = {t for p in playlists for t in p.track_ids}
-    tracks = [t for t in slice_catalog.tracks if t.track_id in keep]
-    known = {text: slice_index.vectors[i] for i, text in enumerate(slice_index.texts)}
-    return tracks, playlists, known
-
-
-@pytest.fixture(scope="module")
 def titles_settings(tmp_path_factory) -> Settings:
     """One data dir for the titles tests, so the second builds from the first one's embedding cache."""
     return Settings(data_dir=tmp_path_factory.mktemp("titles"), threads=1)

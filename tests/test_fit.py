@@ -14,7 +14,6 @@ from evals.fit import Part, coordinate_ascent, cpcd_parts, objective, run_fit
 from evals.systems import SegueRanker, catalog_request_reader
 from retrieval.hybrid import HybridConfig
 from retrieval.settings import Settings, get_settings
-from tests.test_evals import titles_base  # noqa: F401  (a module fixture: the titles slice)
 
 
 def test_objective_is_the_mean_ratio_to_the_bars_minus_half_the_shortfalls() -> None:
@@ -79,7 +78,7 @@ def test_coordinate_ascent_never_lowers_the_objective_and_touches_only_its_weigh
     assert fitted.model_dump(exclude={"conversation"}) == start.model_dump(exclude={"conversation"})
 
 
-def test_fit_titles_on_folds_of_a_slice(titles_base, fit_settings: Settings) -> None:  # noqa: F811
+def test_fit_titles_on_folds_of_a_slice(titles_base, fit_settings: Settings) -> None:
     payload = run_fit(fit_settings, "titles", rounds=1, folds=2, grid=(0.0, 2.0), progress=False,
                       base=titles_base).payload
     assert payload["weights"] == "request" and payload["unseen"] == {}
