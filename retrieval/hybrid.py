@@ -183,7 +183,8 @@ class HybridSearcher:
         if query.history:
             # Every word the listener said, and the titles of songs they liked: what they asked for three
             # turns ago still holds unless they changed it.
-            everything = index.bm25.scores(" ".join([*query.history, query.text, *(index.tracks[r].title for r in seeds)]))
+            said = [*query.history, query.text, *(index.tracks[r].title for r in seeds)]
+            everything = index.bm25.scores(" ".join(said))
             if everything.any():
                 out["lexical_all"] = standardise(everything)
         if np.isfinite(index.popularity).any():

@@ -18,7 +18,8 @@ from retrieval.settings import Settings, get_settings
 
 def test_objective_is_the_mean_ratio_to_the_bars_minus_half_the_shortfalls() -> None:
     # ratios 1, 1, 0.5 -> mean 0.8333, shortfall 0.5 -> 0.8333 - 0.25
-    assert objective([("cpcd", {"hits@10": 0.65, "mrr@10": 0.40, "recall@100": 0.20})]) == pytest.approx(0.58333, abs=1e-4)
+    row = {"hits@10": 0.65, "mrr@10": 0.40, "recall@100": 0.20}
+    assert objective([("cpcd", row)]) == pytest.approx(0.58333, abs=1e-4)
     # above every bar: no penalty, and more is better
     assert objective([("cpcd", {"hits@10": 1.3, "mrr@10": 0.8, "recall@100": 0.8})]) == pytest.approx(2.0)
 

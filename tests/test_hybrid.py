@@ -133,7 +133,8 @@ def test_lexical_all_hears_every_turn_and_the_liked_titles(slice_index: TrackInd
         return found[skip]
 
     searcher = HybridSearcher(slice_index)
-    assert "lexical_all" not in searcher.signals(SearchQuery(text="rock", seed_track_ids=[slice_index.tracks[0].track_id]))
+    alone = SearchQuery(text="rock", seed_track_ids=[slice_index.tracks[0].track_id])
+    assert "lexical_all" not in searcher.signals(alone)
     early, liked = rare_titled(0), rare_titled(1)
     early_title, liked_id = slice_index.tracks[early].title, slice_index.tracks[liked].track_id
     query = SearchQuery(text="more like that", history=[f"{early_title} vibes", "something else"],
