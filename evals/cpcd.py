@@ -4,7 +4,8 @@ At each turn t of a dialog every system ranks the corpus of the file given the u
 seeds, the first 3 liked tracks of every earlier turn. Gold is the dialog's goal playlist. Near-duplicates
 count once (the file's `track_cluster_ids` when present, else normalised title + first artist); seeds are
 removed from the ranking and the gold; turns with no gold left are skipped; macro = mean over dialogs of
-the mean over their turns (as the paper's eval.py).
+the mean over their turns (as the paper's eval.py). Every system ranks the file's tracks with what the catalog
+knows of their artists and songs added (`evals/enrich.py`).
 """
 
 from __future__ import annotations
