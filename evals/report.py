@@ -251,7 +251,7 @@ def write_report(results: Sequence[SuiteResult], out_dir: Path, notes: Sequence[
                 lines += [f"![{result.suite} {system} latency]({png.name})", ""]
         setup = payload.get("setup")
         if setup:
-            lines += ["Setup: " + "; ".join(f"{k}: {v}" for k, v in setup.items()), ""]
+            lines += ["Setup: " + "; ".join(f"{k}: {v}" for k, v in flatten(setup).items()), ""]
     path = out_dir / "report.md"
     path.write_text("\n".join(lines))
     return path
