@@ -24,6 +24,7 @@ from evals.enrich import CatalogKnowledge, normalised_title
 from evals.metrics import mean
 from evals.report import SuiteResult, ranking_payload
 from evals.systems import EvalQuery, QueryResult, catalog_request_reader, run_rankers, standard_rankers
+from retrieval.index import TrackIndex
 from retrieval.lexical import fold
 from retrieval.settings import Settings
 
@@ -138,6 +139,13 @@ def by_turn(results: Sequence[QueryResult], names: Sequence[str]) -> dict[str, l
     return out
 
 
+def enriched_index(records: dict[str, dict[str, Any]], settings: Settings,
+                   progress: bool = True) -> tuple[TrackIndex, CatalogKnowledge]:
+    """The file's tracks with what the catalog Segue is set up with knows of them, and that knowledge."""
+    knowledge = CatalogKnowledge(base_catalog(settings)[0])
+    return cpcd_index(records, settings, progress, knowledge), knowledge
+
+
 def run_cpcd(settings: Settings, path: Path | None = None, limit: int | None = None, split: str = "all",
              progress: bool = True) -> SuiteResult:
     if split not in ("all", "fit", "holdout"):
@@ -147,8 +155,7 @@ def run_cpcd(settings: Settings, path: Path | None = None, limit: int | None = N
     if split != "all":
         dialogs = [d for d in dialogs if dialog_split(d.id) == split]
     dialogs = dialogs[:limit]
-    knowledge = CatalogKnowledge(base_catalog(settings)[0])
-    index = cpcd_index(records, settings, progress, knowledge)
+    index, knowledge = enriched_index(records, settings, progress)
     queries = dialog_queries(dialogs)
     rankers = standard_rankers(index, read_request=catalog_request_reader(index))
     results = run_rankers(rankers, queries, CPCD_METRICS, depth=lambda q: DEPTH, key=cluster_keys(records),

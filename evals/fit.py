@@ -22,9 +22,16 @@ from pathlib import Path
 
 import numpy as np
 
-from evals.corpora import EvalDataError, base_catalog, cpcd_index, hidden_index, title_playlists, train_folds
-from evals.cpcd import DEFAULT_DIALOGS, DEPTH, cluster_keys, dialog_queries, dialog_split, load_dialogs
-from evals.enrich import CatalogKnowledge
+from evals.corpora import EvalDataError, base_catalog, hidden_index, title_playlists, train_folds
+from evals.cpcd import (
+    DEFAULT_DIALOGS,
+    DEPTH,
+    cluster_keys,
+    dialog_queries,
+    dialog_split,
+    enriched_index,
+    load_dialogs,
+)
 from evals.report import SuiteResult, ranking_payload
 from evals.systems import EvalQuery, SegueRanker, catalog_request_reader, run_rankers
 from evals.titles import DEPTH as TITLE_DEPTH
@@ -94,9 +101,10 @@ class Part:
                 if m in metrics}
 
 
-def cache_signals(index: TrackIndex, queries: Sequence[EvalQuery], description: str,
+def cache_signals(ranker: SegueRanker, queries: Sequence[EvalQuery], description: str,
                   progress: bool = True) -> dict[str, QuerySignals]:
-    ranker = SegueRanker(index, read_request=catalog_request_reader(index))
+    """Each query's signals as the live ranker computes them (its request parser reads the turns)."""
+    index = ranker.index
     out: dict[str, QuerySignals] = {}
     with _progress(progress) as bar:
         task = bar.add_task(description, total=len(queries)) if bar else None
@@ -155,14 +163,15 @@ def cpcd_parts(settings: Settings, path: Path | None, limit: int | None,
                progress: bool) -> tuple[list[Part], list[Part]]:
     dialogs, records = load_dialogs(Path(path or DEFAULT_DIALOGS))
     dialogs = dialogs[:limit]
-    index = cpcd_index(records, settings, progress, CatalogKnowledge(base_catalog(settings)[0]))
+    index, _ = enriched_index(records, settings, progress)
     key = cluster_keys(records)
+    ranker = SegueRanker(index, read_request=catalog_request_reader(index))
     parts = {}
     for split in ("fit", "holdout"):
         queries = dialog_queries([d for d in dialogs if dialog_split(d.id) == split])
         if not queries:
             raise EvalDataError(f"no {split} dialogs among the {len(dialogs)} given: give more dialogs")
-        parts[split] = Part("cpcd", index, queries, cache_signals(index, queries, f"cpcd {split} signals", progress),
+        parts[split] = Part("cpcd", index, queries, cache_signals(ranker, queries, f"cpcd {split} signals", progress),
                             lambda q: DEPTH, key, macro=True)
     index.embedder.flush()
     return [parts["fit"]], [parts["holdout"]]
@@ -178,9 +187,10 @@ def titles_parts(settings: Settings, folds: int, limit: int | None, progress: bo
         if not fold:
             raise EvalDataError("a training fold has no playlists: the catalog has too few titled playlists")
         index = hidden_index(settings, [*evals, *fold], base, progress, name=f"titles-fold{k}-hidden")
+        ranker = SegueRanker(index, read_request=catalog_request_reader(index))
         for seeds, bars in ((0, "titles"), (FIT_SEEDS, "titles-seeds5")):
             queries = [replace(q, qid=f"{q.qid}:{seeds}") for q in title_queries(fold, seeds)]
-            cached = cache_signals(index, queries, f"fold {k} {bars} signals", progress)
+            cached = cache_signals(ranker, queries, f"fold {k} {bars} signals", progress)
             parts.append(Part(bars, index, queries, cached, lambda q: max(TITLE_DEPTH, len(q.gold))))
     return parts
 
