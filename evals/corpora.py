@@ -20,6 +20,7 @@ from retrieval.embeddings import DIM, Embedder, model_path, embedder_for
 from retrieval.errors import IndexMissingError, SegueError
 from retrieval.index import TrackIndex
 from retrieval.ingest import _progress, playlist_text
+from retrieval.labels import borrow_artist_labels
 from retrieval.settings import Settings
 from retrieval.snapshot import read_snapshot
 from retrieval.text import track_text
@@ -234,11 +235,13 @@ def hidden_index(settings: Settings, hidden_playlists: Sequence[CatalogPlaylist]
                  base: tuple[list[Track], list[CatalogPlaylist], dict[str, np.ndarray]], progress: bool = True,
                  name: str = "titles-hidden") -> TrackIndex:
     """The catalog without `hidden_playlists`: no playlist vectors or playlist-neighbour signal from them, and
-    no genre label a track has only through them; texts are recomputed and only the tracks whose text changed
-    are embedded (once: the cache keeps them)."""
+    no genre label a track has only through them (a track left without any takes its artist's); texts are
+    recomputed and only the tracks whose text changed are embedded (once: the cache keeps them)."""
     tracks, playlists, known = base
     hidden = {p.playlist_id for p in hidden_playlists}
-    shown_tracks = hide_labels(tracks, playlists, hidden)
+    # What ingesting the catalog without those playlists would give: tracks left unlabelled borrow their
+    # artist's remaining labels, as `retrieval.ingest` does.
+    shown_tracks, _ = borrow_artist_labels(hide_labels(tracks, playlists, hidden))
     kept = [p for p in playlists if p.playlist_id not in hidden]
     embedder = cached_embedder(settings, known, progress)
     texts = [track_text(t) for t in shown_tracks]

@@ -10,7 +10,7 @@ corpus' dialogs, so it is the same for conversations the weights were fitted on 
 from __future__ import annotations
 
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Sequence
 
 import numpy as np
@@ -18,13 +18,16 @@ from pydantic import BaseModel
 
 from retrieval.catalog import AUDIO_FEATURES, Track
 from retrieval.index import artist_key
+from retrieval.labels import ArtistLabels
 from retrieval.lexical import fold
 
 _BRACKETS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 _VERSION = re.compile(r"\s-\s.*$")  # "Song - Remastered 2009", "Song - Live"
 _NON_WORD = re.compile(r"[^\w]+")
-ARTIST_SUBGENRES = 3
+# A conversation's track is matched against its artist's style as a whole (every track of the corpus gets
+# the same number), so it takes a wider view of the artist than a catalog track borrowing labels does.
 ARTIST_GENRES = 2
+ARTIST_SUBGENRES = 3
 
 
 def normalised_title(title: str) -> str:
@@ -43,30 +46,26 @@ class CatalogKnowledge:
     """Artist labels and song facts of a catalog, looked up by name."""
 
     def __init__(self, catalog: Sequence[Track]) -> None:
-        subgenres: dict[str, Counter[str]] = defaultdict(Counter)
-        genres: dict[str, Counter[str]] = defaultdict(Counter)
         popularity: dict[str, list[int]] = defaultdict(list)
         self._songs: dict[tuple[str, str], Track] = {}
+        self._artists: set[str] = set()
         for t in catalog:
             artist = artist_key(t.artist)
-            subgenres[artist].update(t.subgenres)
-            genres[artist].update(t.genres)
+            self._artists.add(artist)
             if t.popularity is not None:
                 popularity[artist].append(t.popularity)
             self._songs.setdefault((artist, normalised_title(t.title)), t)
-        # An artist's most frequent labels: a few stray playlists should not redefine its style.
-        self._labels = {a: ([g for g, _ in genres[a].most_common(ARTIST_GENRES)],
-                            [s for s, _ in subgenres[a].most_common(ARTIST_SUBGENRES)]) for a in subgenres}
-        self._popularity = {a: int(np.median(p)) for a, p in popularity.items()}
+        self._labels = ArtistLabels(catalog, ARTIST_GENRES, ARTIST_SUBGENRES)
+        self._popularity = {a: int(np.median(p)) for a, p in popularity.items() if p}
         self.coverage = KnowledgeCoverage()
 
     def enrich(self, track: Track, artists: Sequence[str]) -> Track:
         """`track` with what the catalog knows of its first known artist, and of the song by that artist."""
         self.coverage.tracks += 1
         for artist in map(artist_key, artists):
-            if artist not in self._labels:
+            if artist not in self._artists:
                 continue
-            genres, subgenres = self._labels[artist]
+            genres, subgenres = self._labels.of(artist) or ([], [])
             update: dict[str, object] = {"genres": genres, "subgenres": subgenres,
                                          "popularity": self._popularity.get(artist)}
             song = self._songs.get((artist, normalised_title(track.title)))

@@ -23,9 +23,11 @@ from typing import Any, Iterator
 import numpy as np
 
 from retrieval import catalog as catalog_module
+from retrieval import labels as labels_module
 from retrieval import text as text_module
 from retrieval.catalog import CatalogPlaylist, Track, load_catalog
 from retrieval.embeddings import DIM, Embedder, embedder_for
+from retrieval.labels import borrow_artist_labels
 from retrieval.settings import Settings
 from retrieval.snapshot import Snapshot, read_manifest, read_snapshot, update_manifest, write_snapshot
 from retrieval.store import VectorStore
@@ -48,6 +50,7 @@ class IngestResult:
     seconds: float
     catalog: str
     index: str
+    labels_borrowed: int = 0  # unlabelled tracks that took their artist's genre labels (`retrieval.labels`)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -58,7 +61,9 @@ class IngestResult:
         )
         return (
             f"Indexed {self.tracks} tracks and {self.playlists} playlists from {self.catalog} in {self.seconds:.1f} s: "
-            f"{self.embedded} embedded, {self.deleted} removed, {skipped}. Index: {self.index}"
+            f"{self.embedded} embedded, {self.deleted} removed, {skipped}"
+            + (f", {self.labels_borrowed} unlabelled tracks took their artist's genres" if self.labels_borrowed else "")
+            + f". Index: {self.index}"
         )
 
 
@@ -104,7 +109,7 @@ def catalog_fingerprint(track_hashes: dict[str, str], playlist_hashes: dict[str,
 def source_digest(path: Path) -> str:
     """Digest of the catalog file and of the code that parses and hashes it: equal digests mean equal tracks."""
     digest = hashlib.sha256()
-    for module in (catalog_module, text_module, sys.modules[__name__]):
+    for module in (catalog_module, labels_module, text_module, sys.modules[__name__]):
         digest.update(Path(module.__file__ or "").read_bytes())
     with open(path, "rb") as fh:
         while chunk := fh.read(1 << 20):
@@ -141,11 +146,13 @@ def ingest(settings: Settings, catalog_path: Path | None = None, *, progress: bo
                 tracks=manifest["tracks"], playlists=manifest["playlists"], skipped=manifest.get("skipped", 0),
                 skipped_reasons=manifest.get("skipped_reasons", {}), embedded=0, deleted=0,
                 seconds=round(time.perf_counter() - start, 2), catalog=str(path), index=store.where,
+                labels_borrowed=manifest.get("labels_borrowed", 0),
             )
     catalog = load_catalog(path)
+    catalog.tracks, borrowed = borrow_artist_labels(catalog.tracks)
     store = store or VectorStore(settings, namespace=namespace)
     source = {"source_digest": digest, "skipped": catalog.report.skipped_total,
-              "skipped_reasons": dict(catalog.report.skipped)}
+              "skipped_reasons": dict(catalog.report.skipped), "labels_borrowed": borrowed}
 
     wanted = {t.track_id: t.content_hash() for t in catalog.tracks}
     wanted_playlists = {p.playlist_id: playlist_hash(p) for p in catalog.playlists}
@@ -189,6 +196,7 @@ def ingest(settings: Settings, catalog_path: Path | None = None, *, progress: bo
         seconds=round(time.perf_counter() - start, 2),
         catalog=str(catalog.source),
         index=store.where,
+        labels_borrowed=borrowed,
     )
 
 
