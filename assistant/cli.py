@@ -422,7 +422,8 @@ def eval_cpcd(
 def eval_fit(
     suite: Annotated[str, typer.Argument(help="cpcd (the conversation weights) or titles (the request weights).")],
     rounds: Annotated[int, typer.Option("--rounds", min=1, max=5, help="Passes of coordinate ascent over the weights.")] = 2,
-    folds: Annotated[int, typer.Option("--folds", min=2, max=5, help="titles: training folds, each hidden in turn.")] = 2,
+    folds: Annotated[int, typer.Option("--folds", min=2, max=5, help="titles: training folds, each hidden in turn "
+                                       "(3 hide a third of the catalog, as the eval split does).")] = 3,
     dialogs: Annotated[Optional[Path], typer.Option("--dialogs", help="cpcd: dialogs JSONL; default: the shipped dev part.")] = None,
     limit: LimitOpt = None,
     as_json: JsonOpt = False,

@@ -175,6 +175,21 @@ def train_folds(playlists: Sequence[CatalogPlaylist], n_folds: int) -> list[list
     return folds
 
 
+def training_catalog(base: tuple[list[Track], list[CatalogPlaylist], dict[str, np.ndarray]],
+                     ) -> tuple[list[Track], list[CatalogPlaylist], dict[str, np.ndarray]]:
+    """The catalog as the titles training folds see it: without the eval playlists and the tracks only they hold.
+
+    Each of 3 folds then hides about a third of what is left, as the eval split hides a third of the catalog,
+    so the share of tracks whose labels are hidden (and of those left unlabelled) is the eval's; folds hidden
+    *beside* the eval playlists would hide two thirds. Nothing of the eval split remains to fit on."""
+    tracks, playlists, known = base
+    evals = {p.playlist_id for p in title_playlists(playlists, "eval")}
+    kept = [p for p in playlists if p.playlist_id not in evals]
+    held = {tid for p in kept for tid in p.track_ids}
+    in_playlists = {tid for p in playlists for tid in p.track_ids}
+    return [t for t in tracks if t.track_id in held or t.track_id not in in_playlists], kept, known
+
+
 def hide_labels(tracks: Sequence[Track], playlists: Sequence[CatalogPlaylist],
                 hidden: Collection[str]) -> list[Track]:
     """Tracks without the genre labels they carry only through the `hidden` playlists.

@@ -2,9 +2,10 @@
 
 - `cpcd`: the conversation weights, on the CPCD `fit` dialogs (tracks enriched as `segue eval cpcd` does them).
   The `holdout` dialogs are scored with the start and the fitted weights and never fitted on.
-- `titles`: the request weights, on the titles suite's training playlists dealt into `folds` folds; each fold is
-  hidden in turn together with the eval split and queried by its titles, alone and with 5 seeds. The eval split
-  is never touched: `segue eval titles` then tells how the weights do there.
+- `titles`: the request weights, on the titles suite's training playlists dealt into `folds` folds. The eval
+  playlists and the tracks only they hold are left out of the catalog (`training_catalog`); each fold is hidden
+  from the rest in turn and queried by its titles, alone and with 5 seeds. The eval split is never touched:
+  `segue eval titles` then tells how the weights do there.
 
 Each query's signals are computed once (`HybridSearcher.signals`, kept as float16); a weight setting is scored by
 fusing and ranking them as `HybridSearcher.search` does (`fuse`, `ranked_rows`) through the suites' own protocol
@@ -22,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from evals.corpora import EvalDataError, base_catalog, hidden_index, title_playlists, train_folds
+from evals.corpora import EvalDataError, base_catalog, hidden_index, train_folds, training_catalog
 from evals.cpcd import (
     DEFAULT_DIALOGS,
     DEPTH,
@@ -179,14 +180,13 @@ def cpcd_parts(settings: Settings, path: Path | None, limit: int | None,
 
 def titles_parts(settings: Settings, folds: int, limit: int | None, progress: bool,
                  base: tuple[list[Track], list[CatalogPlaylist], dict[str, np.ndarray]] | None = None) -> list[Part]:
-    base = base or base_catalog(settings)
-    evals = title_playlists(base[1], "eval")
+    world = training_catalog(base or base_catalog(settings))
     parts = []
-    for k, fold in enumerate(train_folds(base[1], folds)):
+    for k, fold in enumerate(train_folds(world[1], folds)):
         fold = fold[:limit]
         if not fold:
             raise EvalDataError("a training fold has no playlists: the catalog has too few titled playlists")
-        index = hidden_index(settings, [*evals, *fold], base, progress, name=f"titles-fold{k}-hidden")
+        index = hidden_index(settings, fold, world, progress, name=f"titles-fold{k}-hidden")
         ranker = SegueRanker(index, read_request=catalog_request_reader(index))
         for seeds, bars in ((0, "titles"), (FIT_SEEDS, "titles-seeds5")):
             queries = [replace(q, qid=f"{q.qid}:{seeds}") for q in title_queries(fold, seeds)]
@@ -195,7 +195,7 @@ def titles_parts(settings: Settings, folds: int, limit: int | None, progress: bo
     return parts
 
 
-def run_fit(settings: Settings, suite: str, rounds: int = 2, folds: int = 2, limit: int | None = None,
+def run_fit(settings: Settings, suite: str, rounds: int = 2, folds: int = 3, limit: int | None = None,
             dialogs: Path | None = None, progress: bool = True, grid: Sequence[float] = GRID,
             base: tuple[list[Track], list[CatalogPlaylist], dict[str, np.ndarray]] | None = None) -> SuiteResult:
     """Fit one weight set on its training queries; the payload holds both weight sets and their scores.

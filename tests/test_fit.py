@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from evals.corpora import title_playlists, train_folds, training_catalog
 from evals.cpcd import DEFAULT_DIALOGS, dialog_split
 from evals.fit import Part, coordinate_ascent, cpcd_parts, objective, run_fit
 from evals.systems import SegueRanker, catalog_request_reader
@@ -77,6 +78,21 @@ def test_coordinate_ascent_never_lowers_the_objective_and_touches_only_its_weigh
     assert {k: v for k, v in fitted.conversation.items() if k not in names} == \
         {k: v for k, v in start.conversation.items() if k not in names}
     assert fitted.model_dump(exclude={"conversation"}) == start.model_dump(exclude={"conversation"})
+
+
+def test_training_catalog_holds_nothing_only_the_eval_split_has(titles_base) -> None:
+    tracks, playlists, known = titles_base
+    world_tracks, world_playlists, world_known = training_catalog(titles_base)
+    evals = {p.playlist_id for p in title_playlists(playlists, "eval")}
+    assert evals and not evals & {p.playlist_id for p in world_playlists}
+    assert len(world_playlists) == len(playlists) - len(evals) and world_known is known
+    kept_tracks = {tid for p in world_playlists for tid in p.track_ids}
+    assert {t.track_id for t in world_tracks} == kept_tracks  # every slice track is in some playlist
+    assert len(world_tracks) < len(tracks)
+    # The folds are cut from the training playlists only, and together hold all of them.
+    folds = train_folds(world_playlists, 3)
+    train = title_playlists(playlists, "train")
+    assert sorted(p.playlist_id for f in folds for p in f) == sorted(p.playlist_id for p in train)
 
 
 def test_fit_titles_on_folds_of_a_slice(titles_base, fit_settings: Settings) -> None:
