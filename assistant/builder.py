@@ -116,6 +116,28 @@ def remixes_allowed(spec: PlaylistSpec) -> bool:
     return spec.allow_remixes or bool(_REMIX_TERMS.search(_QUOTED_TEXT.sub(" ", fold(spec.description))))
 
 
+# Christmas songs suit a Christmas request and little else: a "70s soul" playlist should not bring "Santa Claus
+# Is Coming to Town" because the catalog's soul playlists hold holiday albums. Titles name the song; an album
+# title names a whole holiday record ("A Motown Christmas"). Plain "Santa" is not enough ("Santa Monica").
+_SEASONAL_TITLE = re.compile(
+    r"\b(?:christmas|x-?mas|navidad|santa claus|santa baby|back door santa|hey santa|jingle bells?|sleigh ride|"
+    r"rudolph|reindeer|mistletoe|frosty the snowman|silent night|winter wonderland|let it snow|deck the halls|"
+    r"little drummer boy|hark the herald|come all ye faithful|happy holidays?)\b")
+_SEASONAL_ALBUM = re.compile(r"\b(?:christmas|navidad)\b")  # not "xmas": "Best of [X-Mas Edition]" is a reissue
+_SEASON_WORDS = re.compile(
+    r"\b(?:christmas|x-?mas|navidad|noel|santa|jingle|holidays?|festive|yule|yuletide|advent|december|winter|snow)\b")
+
+
+def is_seasonal(track: Track) -> bool:
+    """A Christmas song, by its title or its album's."""
+    return bool(_SEASONAL_TITLE.search(fold(track.title)) or _SEASONAL_ALBUM.search(fold(track.album)))
+
+
+def seasonal_allowed(spec: PlaylistSpec) -> bool:
+    """Christmas songs are eligible only when the request names the season."""
+    return bool(_SEASON_WORDS.search(fold(spec.description)))
+
+
 def artist_caps(spec: PlaylistSpec) -> tuple[int, dict[str, int]]:
     """(cap for every artist, higher caps for named artists) as the spec states them (before relaxation)."""
     if spec.max_per_artist is not None:
@@ -268,6 +290,7 @@ class PlaylistBuilder:
         self.song_artist = np.zeros(len(ids), dtype=np.int64)
         self.song_artist[self.song] = index.artist
         self.remix = np.array([is_remix(t.title) for t in index.tracks], dtype=bool)
+        self.seasonal = np.array([is_seasonal(t) for t in index.tracks], dtype=bool)
         self.duration = np.nan_to_num(index.duration_ms, nan=0.0).astype(np.int64)
         pop = index.popularity
         self.popularity_z = standardise(np.where(np.isnan(pop), np.nanmean(pop) if np.isfinite(pop).any() else 0.0, pop))
@@ -335,7 +358,8 @@ class PlaylistBuilder:
         return weight.get(spec.popularity, self.config.popularity_prior) * self.popularity_z
 
     def _fixed_mask(self, spec: PlaylistSpec, seeds: list[str], avoid: Iterable[str]) -> np.ndarray:
-        """What is never relaxed: exclusions, other copies of excluded, avoided and seed songs, remixes."""
+        """What is never relaxed: exclusions, other copies of excluded, avoided and seed songs, remixes and
+        Christmas songs unless asked for."""
         index = self.index
         mask = filter_mask(index, TrackFilter(exclude_labels=spec.exclude_genres, exclude_artists=spec.exclude_artists))
         banned = [index.row[t] for t in (*spec.exclude_tracks, *avoid, *seeds) if t in index.row]
@@ -343,6 +367,8 @@ class PlaylistBuilder:
             mask &= ~np.isin(self.song, self.song[banned])
         if not remixes_allowed(spec):
             mask &= ~self.remix
+        if not seasonal_allowed(spec):
+            mask &= ~self.seasonal
         if spec.target_count() is None:
             mask &= self.duration > 0  # a minutes target needs known durations
         return mask

@@ -21,6 +21,7 @@ from assistant.builder import (
     SEED_ARTISTS,
     PlaylistBuilder,
     is_remix,
+    is_seasonal,
     reason_line,
     song_key,
     title_key,
@@ -35,9 +36,11 @@ from assistant.sequencing import (
     transition_costs,
 )
 from assistant.spec import PlaylistSpec
-from retrieval.catalog import Track
+from retrieval.catalog import Catalog, Track
+from retrieval.embeddings import shared_embedder
 from retrieval.hybrid import HybridSearcher, SearchQuery
 from retrieval.index import TrackIndex, artist_key
+from retrieval.text import track_text
 
 DESCRIPTIONS = ("", "upbeat dance pop for a party", "chill acoustic evening", "hard rock anthems",
                 "melancholic indie", "latin reggaeton summer", "90s hip hop classics", "remix party")
@@ -256,6 +259,38 @@ def test_remixes_only_when_asked(builder, slice_index):
     for spec in (PlaylistSpec(description="edm festival remixes", n_tracks=30),
                  PlaylistSpec(description="edm festival bangers remix", n_tracks=30, allow_remixes=True)):
         assert any(is_remix(t.title) for t in builder.build(spec).tracks)
+
+
+def test_christmas_songs_are_recognised_by_title_or_album():
+    def track(title: str, album: str = "") -> Track:
+        return Track(track_id=title, title=title, artist="x", album=album)
+
+    for title, album in (("Santa Claus Is Coming to Town", ""), ("Back Door Santa", "Soul Christmas"),
+                         ("Feliz Navidad", ""), ("My Favorite Things", "A Motown Christmas"), ("Jingle Bell Rock", ""),
+                         ("Run Rudolph Run - Single Version", "")):
+        assert is_seasonal(track(title, album)), title
+    for title, album in (("Santa Monica", "Sparkle And Fade"), ("MALA SANTA", "MALA SANTA"), ("Holiday", "Holiday"),
+                         ("Saturday Night - Radio Edit", "Best of [X-Mas Edition]"), ("Merry Go Round", "")):
+        assert not is_seasonal(track(title, album)), title
+
+
+def test_christmas_songs_only_when_the_season_is_asked(catalog: Catalog):
+    # The catalog's soul playlists that hold Christmas songs, and every track of theirs: a real, small index.
+    seasonal_ids = {t.track_id for t in catalog.tracks if is_seasonal(t)}
+    playlists = [p for p in catalog.playlists if seasonal_ids & set(p.track_ids)][:6]
+    wanted = {tid for p in playlists for tid in p.track_ids}
+    tracks = [t for t in catalog.tracks if t.track_id in wanted]
+    embedder = shared_embedder(1)
+    index = TrackIndex(tracks, embedder.encode([track_text(t) for t in tracks]), embedder=embedder, name="soul")
+    builder = PlaylistBuilder(index)
+    holiday = {t.track_id for t in tracks if is_seasonal(t)}
+    assert len(holiday) >= 5 and len(tracks) > 200
+    for text in ("warm 70s soul for a slow Sunday", "soul classics", "motown"):
+        playlist = builder.build(PlaylistSpec(description=text, n_tracks=40))
+        assert len(playlist.tracks) == 40 and not holiday & set(playlist.track_ids()), text
+    for text in ("soul christmas classics", "festive soul for the holidays", "motown Xmas party"):
+        playlist = builder.build(PlaylistSpec(description=text, n_tracks=20))
+        assert len(holiday & set(playlist.track_ids())) >= 3, text
 
 
 def test_seeds_bring_new_songs(builder, slice_index):
