@@ -390,6 +390,8 @@ def eval_titles(
     limit: LimitOpt = None,
     split: Annotated[str, typer.Option(help="eval (hash % 3 == 0) or train (the other playlists, for fitting).")] = "eval",
     personalised: Annotated[bool, typer.Option("--personalised", help="Also run segue_personalised: the seeds as a listener's liked tracks (needs --seeds).")] = False,
+    oracles: Annotated[bool, typer.Option("--oracles", help="Also run two bounds that know each playlist's subgenre "
+                                          "(oracle_hidden_labels, oracle_title_genre): how far genre knowledge can go.")] = False,
     as_json: JsonOpt = False,
     out: OutOpt = None,
 ) -> None:
@@ -398,8 +400,8 @@ def eval_titles(
     from evals.titles import run_titles
     from retrieval.settings import get_settings
 
-    emit(run_titles(get_settings(), seeds, limit, split, progress=not as_json, personalised=personalised),
-         as_json, out)
+    emit(run_titles(get_settings(), seeds, limit, split, progress=not as_json, personalised=personalised,
+                    oracles=oracles), as_json, out)
 
 
 @eval_app.command("cpcd")

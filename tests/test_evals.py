@@ -18,7 +18,8 @@ from evals.enrich import CatalogKnowledge, normalised_title
 from evals.explanations import run_explanations
 from evals.report import write_report
 from evals.requests import artist_lookup, default_request_files, load_requests, named_artists, run_requests
-from evals.titles import run_titles
+from evals.systems import catalog_request_reader
+from evals.titles import genre_oracles, run_titles, title_queries
 from retrieval.catalog import Track
 from retrieval.labels import ArtistLabels
 from retrieval.settings import Settings, get_settings
@@ -93,6 +94,27 @@ def test_titles_suite_schema_and_cache(titles_base, titles_settings: Settings):
     seeded = run_titles(settings, seeds=5, limit=5, progress=False, built=built).payload
     assert seeded["suite"] == "titles-seeds5" and seeded["setup"]["seeds"] == 5
     _ranking_schema(seeded, {"r_precision", "ndcg@100", "recall@100", "hits@10"})
+
+
+def test_genre_oracles_put_the_playlists_subgenre_first(titles_base, titles_settings: Settings):
+    tracks, _, _ = titles_base
+    index, playlists = hidden_titles_index(titles_settings, "eval", progress=False, base=titles_base)
+    hidden_labels, title_genre = genre_oracles(index, playlists, tracks, catalog_request_reader(index))
+    true = {t.track_id: set(t.subgenres) for t in tracks}
+    for query in title_queries(playlists[:4]):
+        subgenre = next(p.subgenre for p in playlists if p.playlist_id == query.qid)
+        for oracle, labels in ((hidden_labels, lambda tid: true[tid]),
+                               (title_genre, lambda tid: set(index.tracks[index.row[tid]].subgenres))):
+            carrying = sum(subgenre in labels(t.track_id) for t in index.tracks)
+            head = oracle.rank(query, 30)[:min(30, carrying)]
+            assert head and all(subgenre in labels(tid) for tid in head), (oracle.name, query.text)
+        # The suite hides the playlist's own labels: the index shows the subgenre on fewer tracks.
+        shown = sum(subgenre in t.subgenres for t in index.tracks)
+        assert shown < sum(subgenre in true[t.track_id] for t in index.tracks)
+    payload = run_titles(titles_settings, limit=3, progress=False, built=(index, playlists), oracles=True,
+                         base=titles_base).payload
+    assert {"oracle_hidden_labels", "oracle_title_genre"} <= set(payload["systems"])
+    assert "bounds, not systems" in payload["setup"]["oracles"]
 
 
 # ----------------------------------------------------------------------------------------- CPCD
