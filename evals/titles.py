@@ -78,8 +78,6 @@ def run_titles(settings: Settings, seeds: int = 0, limit: int | None = None, spl
     liked tracks) to the same run; `oracles` adds the two `GenreOracle` bounds."""
     if personalised and not seeds:
         raise EvalDataError("--personalised needs --seeds N: the seed tracks are the listener's liked tracks")
-    if oracles or not built:
-        base = base or base_catalog(settings)
     index, playlists = built or hidden_titles_index(settings, split, progress, base)
     queries = title_queries(playlists, seeds)[:limit]
     reader = catalog_request_reader(index)
@@ -87,8 +85,7 @@ def run_titles(settings: Settings, seeds: int = 0, limit: int | None = None, spl
     if personalised:
         rankers.insert(1, PersonalisedSegueRanker(index, read_request=reader))
     if oracles:
-        assert base is not None
-        rankers.extend(genre_oracles(index, playlists, base[0], reader))
+        rankers.extend(genre_oracles(index, playlists, (base or base_catalog(settings))[0], reader))
     # R-precision looks |gold| deep, and a few playlists hold more than 100 tracks.
     results = run_rankers(rankers, queries, TITLE_METRICS, depth=lambda q: max(DEPTH, len(q.gold)),
                           progress=progress, description=f"titles{f' +{seeds} seeds' if seeds else ''}")

@@ -50,11 +50,12 @@ class HybridConfig(BaseModel):
     liked song).
 
     Request weights were chosen by coordinate ascent on the titles suite's *training* playlists (folds hidden
-    like the eval split, with and without 5 seeds; checked again with `evals.corpora.training_catalog`'s folds), conversation weights on the CPCD `fit` dialogs (their tracks
-    enriched from the catalog as `segue eval cpcd` does); `segue eval fit titles|cpcd` repeats the procedure. Never
-    on the titles eval split or the CPCD `holdout` dialogs. Only non-negative weights: a negative weight fitted
-    on titles exploits how the suite hides labels (a track that still shows the query's genre is less likely to
-    be a hidden one), which would make real playlists worse.
+    like the eval split, with and without 5 seeds; checked again on `evals.corpora.training_catalog`'s folds),
+    conversation weights on the CPCD `fit` dialogs (their tracks enriched from the catalog as `segue eval cpcd`
+    does); `segue eval fit titles|cpcd` repeats the procedure. Never on the titles eval split or the CPCD
+    `holdout` dialogs. Only non-negative weights: a negative weight fitted on titles exploits how the suite hides
+    labels (a track that still shows the query's genre is less likely to be a hidden one), which would make real
+    playlists worse.
     """
 
     dense: float = 0.0
