@@ -16,7 +16,7 @@ import numpy as np
 
 from evals.enrich import CatalogKnowledge
 from retrieval.catalog import CatalogPlaylist, Track, load_catalog
-from retrieval.embeddings import DIM, Embedder, model_path, embedder_for
+from retrieval.embeddings import DIM, Embedder, embedder_for, model_path
 from retrieval.errors import IndexMissingError, SegueError
 from retrieval.index import TrackIndex
 from retrieval.ingest import _progress, playlist_text

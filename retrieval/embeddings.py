@@ -3,7 +3,8 @@
 Two backends give the same vectors (cosine >= 0.9999 on every catalog text), so indexes and caches made by
 either stay valid with the other:
 - "onnx" (default): the sentence-transformers pipeline (BERT, mean pooling, L2 norm) exported once with
-  `torch.onnx.export` into `<model cache>/onnx/` (SEGUE_MODEL_CACHE) and run by onnxruntime, about twice as fast on these CPUs;
+  `torch.onnx.export` into `<model cache>/onnx/` (SEGUE_MODEL_CACHE) and run by onnxruntime, about twice as
+  fast on these CPUs;
 - "torch": sentence-transformers itself, and the fallback when the ONNX file can't be exported or loaded.
 """
 

@@ -36,9 +36,6 @@ class ArtistLabels:
         self._labels = {a: ([g for g, _ in genres[a].most_common(n_genres)],
                             [s for s, _ in subgenres[a].most_common(n_subgenres)]) for a in genres}
 
-    def __contains__(self, artist_name: str) -> bool:
-        return artist_key(artist_name) in self._labels
-
     def of(self, artist_name: str) -> tuple[list[str], list[str]] | None:
         """(genres, subgenres) of the artist, or None when none of its tracks is labelled."""
         labels = self._labels.get(artist_key(artist_name))

@@ -99,6 +99,7 @@ def slice_index(slice_catalog: Catalog) -> TrackIndex:
     return TrackIndex(slice_catalog.tracks, vectors, slice_catalog.playlists, playlist_vectors,
                       embedder=embedder, name="test slice")
 
+
 @pytest.fixture(scope="session")
 def titles_base(slice_catalog: Catalog, slice_index: TrackIndex):
     """Three eval and five training playlists of the slice, with the slice's vectors as known ones: a `base`

@@ -124,18 +124,17 @@ def test_the_eval_ranker_reads_artists_and_the_latest_era_from_the_turns(slice_i
 def test_lexical_all_hears_every_turn_and_the_liked_titles(slice_index: TrackIndex) -> None:
     from retrieval.lexical import tokenize
 
-    def rare_titled(skip: int) -> int:  # a track whose title has a word no other title has
-        counts: dict[str, int] = {}
-        for t in slice_index.tracks:
-            for w in set(tokenize(t.title)):
-                counts[w] = counts.get(w, 0) + 1
-        found = [i for i, t in enumerate(slice_index.tracks) if any(counts[w] == 1 for w in tokenize(t.title))]
-        return found[skip]
+    counts: dict[str, int] = {}
+    for t in slice_index.tracks:
+        for w in set(tokenize(t.title)):
+            counts[w] = counts.get(w, 0) + 1
+    # Tracks whose title has a word no other title has.
+    rare_titled = [i for i, t in enumerate(slice_index.tracks) if any(counts[w] == 1 for w in tokenize(t.title))]
 
     searcher = HybridSearcher(slice_index)
     alone = SearchQuery(text="rock", seed_track_ids=[slice_index.tracks[0].track_id])
     assert "lexical_all" not in searcher.signals(alone)
-    early, liked = rare_titled(0), rare_titled(1)
+    early, liked = rare_titled[0], rare_titled[1]
     early_title, liked_id = slice_index.tracks[early].title, slice_index.tracks[liked].track_id
     query = SearchQuery(text="more like that", history=[f"{early_title} vibes", "something else"],
                         seed_track_ids=[liked_id])
