@@ -10,8 +10,12 @@ Steps of `PlaylistBuilder.build`:
    similarity to what is already chosen) over the best candidates, honouring the per-artist cap, one copy
    per song and the length: exactly n tracks, or a total within one track's length of the asked minutes.
    A named artist none of whose tracks meets the hard constraints is reported as relaxed ("seed_artists").
-4. Relaxation, only when too few tracks qualify, in this order: popularity preference, feature ranges
-   (widened step by step, then dropped), per-artist cap, year range (widened, then dropped), genres.
+4. Relaxation, only when too few tracks qualify, in this order: a subgenre widened to its genre ("neo soul"
+   to all of "r&b"), popularity preference, feature ranges (widened step by step, then dropped), per-artist
+   cap, year range (widened, then dropped), genres. The subgenre goes first because it is the finest part of
+   a request and often the catalog's word rather than the listener's ("soul" reads as "neo soul"): the family
+   keeps the era, mood and fame the listener did say (the catalog's 1970s soul is mostly "urban
+   contemporary").
    Exclusions, duplicates and the remix rule are never relaxed. Each relaxation is reported in
    `Playlist.relaxed` with the counts that forced it; everything not reported still holds
    (`violations()` checks it).
@@ -35,6 +39,7 @@ from retrieval.catalog import Track
 from retrieval.filters import Range, TrackFilter, filter_mask
 from retrieval.hybrid import HybridSearcher, SearchQuery, standardise
 from retrieval.index import TrackIndex, artist_key, top_k
+from retrieval.labels import parent_genres
 from retrieval.lexical import fold
 
 DEFAULT_MAX_PER_ARTIST = 2
@@ -291,6 +296,7 @@ class PlaylistBuilder:
         self.song_artist[self.song] = index.artist
         self.remix = np.array([is_remix(t.title) for t in index.tracks], dtype=bool)
         self.seasonal = np.array([is_seasonal(t) for t in index.tracks], dtype=bool)
+        self.parent_genre = parent_genres(index.tracks)
         self.duration = np.nan_to_num(index.duration_ms, nan=0.0).astype(np.int64)
         pop = index.popularity
         self.popularity_z = standardise(np.where(np.isnan(pop), np.nanmean(pop) if np.isfinite(pop).any() else 0.0, pop))
@@ -558,6 +564,12 @@ class PlaylistBuilder:
 
     def _proposals(self, spec: PlaylistSpec, limits: _Limits, fixed: np.ndarray,
                    need: int) -> Iterator[tuple[str, _Limits, str]]:
+        parents = {g: self.parent_genre[g] for g in limits.genres
+                   if g in self.parent_genre and self.parent_genre[g] not in limits.genres}
+        if parents:
+            widened = ", ".join(f"{g} to all of {p}" for g, p in parents.items())
+            yield GENRES, replace(limits, genres=list(dict.fromkeys([*limits.genres, *parents.values()]))), \
+                f"widened {widened}"
         if limits.popularity is not None:
             lean = "more popular" if spec.popularity == "hits" else "less popular"
             yield (POPULARITY, replace(limits, popularity=None),

@@ -1,8 +1,9 @@
 """`segue eval requests`: real music requests written by people, through the whole assistant.
 
 No ground truth exists for them (music-ner-eacl2023 queries), so the suite checks what every answer must
-be: a playlist or a clear message (a `SegueError`), never a crash; how long it takes; and, when a request
-names a catalog artist, how often that artist is in the playlist.
+be: a playlist or a clear message (a `SegueError`), never a crash; how long it takes; when a request names a
+catalog artist, how often that artist is in the playlist; and how many playlists had to relax which constraint
+(what the listener asked for and did not fully get).
 """
 
 from __future__ import annotations
@@ -96,6 +97,7 @@ def run_requests(assistant: Any, requests: Sequence[str], with_text: bool = Fals
     examples: Counter[str] = Counter()
     latencies: list[float] = []
     asked_artist = artist_present = 0
+    relaxations: Counter[str] = Counter()
     text_note = None
     if with_text and send is None:
         text_note = "skipped: MusicAssistant.start_chat() does not exist yet (the conversation engine)"
@@ -113,6 +115,7 @@ def run_requests(assistant: Any, requests: Sequence[str], with_text: bool = Fals
                 if playlist is not None and playlist.tracks:
                     playlists += 1
                     answered += 1
+                    relaxations.update({r.constraint for r in playlist.relaxed})
                 elif send is not None and str(getattr(reply, "text", "") or "").strip():
                     messages += 1
                     answered += 1
@@ -143,6 +146,7 @@ def run_requests(assistant: Any, requests: Sequence[str], with_text: bool = Fals
         "p95_ms": round(_percentile(ordered, 95), 1),
         "named_artist_requests": asked_artist,
         "named_artist_in_playlist": round(artist_present / asked_artist, 3) if asked_artist else None,
+        "relaxations": dict(relaxations.most_common()),
         "mode": "chat (playlist + text)" if send is not None else "playlists only",
     }
     if text_note:

@@ -1,4 +1,4 @@
-"""Genre labels of an artist, for tracks that carry none.
+"""Genre labels: an artist's, for tracks that carry none; a subgenre's parent genre.
 
 Spotify gives genres to artists, not to tracks, and a catalog's labels are sparse: a user's file may label
 some of an artist's tracks and not others, and in the default catalog a track's labels come from the
@@ -56,3 +56,16 @@ def borrow_artist_labels(tracks: Sequence[Track]) -> tuple[list[Track], int]:
         out.append(t.model_copy(update={"genres": found[0], "subgenres": found[1]}))
         borrowed += 1
     return out, borrowed
+
+
+def parent_genres(tracks: Sequence[Track]) -> dict[str, str]:
+    """Subgenre -> the genre the tracks carrying it carry most often ("neo soul" -> "r&b"); a label that is
+    also used as a genre has no parent. Lets a request for a subgenre too thin for its other constraints widen
+    to the family it belongs to rather than lose its era or mood."""
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    genres: set[str] = set()
+    for t in tracks:
+        genres.update(t.genres)
+        for s in t.subgenres:
+            counts[s].update(t.genres)
+    return {s: c.most_common(1)[0][0] for s, c in counts.items() if c and s not in genres}

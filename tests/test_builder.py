@@ -293,6 +293,30 @@ def test_christmas_songs_only_when_the_season_is_asked(catalog: Catalog):
         assert len(holiday & set(playlist.track_ids())) >= 3, text
 
 
+def test_a_thin_subgenre_widens_to_its_genre_before_the_era_gives_way(catalog: Catalog):
+    # "70s soul": the catalog files its 1970s soul mostly under "urban contemporary", not "neo soul". A real
+    # index of its r&b tracks up to 1985 and of later neo soul.
+    tracks = [t for t in catalog.tracks if "r&b" in t.genres and (t.year or 0) <= 1985][:400]
+    tracks += [t for t in catalog.tracks if "neo soul" in t.subgenres and (t.year or 0) >= 2000][:150]
+    embedder = shared_embedder(1)
+    index = TrackIndex(tracks, embedder.encode([track_text(t) for t in tracks]), embedder=embedder, name="r&b")
+    seventies = [t for t in tracks if t.year is not None and 1970 <= t.year <= 1979]
+    assert len({t.artist for t in seventies if "neo soul" in t.subgenres}) < 10  # too few for 20 at 2 each
+    assert len({t.artist for t in seventies}) >= 20
+    spec = PlaylistSpec(description="warm 70s soul", genres=["neo soul"], year_min=1970, year_max=1979,
+                        n_tracks=20)
+    playlist = PlaylistBuilder(index).build(spec)
+    relaxed = {r.constraint: r.reason for r in playlist.relaxed}
+    assert list(relaxed) == ["genres"] and "widened neo soul to all of r&b" in relaxed["genres"]
+    assert len(playlist.tracks) == 20
+    assert all(1970 <= t.year <= 1979 and "r&b" in t.genres for t in playlist.tracks)
+    assert max(Counter(artist_key(t.artist) for t in playlist.tracks).values()) <= DEFAULT_MAX_PER_ARTIST
+    # A genre with no family above it is kept until the end, as before.
+    wide = PlaylistBuilder(index).build(spec.model_copy(update={"genres": ["r&b"], "year_min": 1950,
+                                                                "year_max": 1951}))
+    assert [r.constraint for r in wide.relaxed] == ["year"]
+
+
 def test_seeds_bring_new_songs(builder, slice_index):
     seed = slice_index.tracks[100]
     playlist = builder.build(PlaylistSpec(seed_tracks=[seed.track_id], n_tracks=10))

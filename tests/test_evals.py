@@ -257,6 +257,9 @@ def test_requests_suite(slice_assistant):
     payload = run_requests(slice_assistant, requests[:20], progress=False).payload
     assert payload["n"] == 20 and payload["exceptions"] == 0 and payload["answered"] == 1.0
     assert 0 < payload["p50_ms"] <= payload["p95_ms"]
+    # No catalog track is from the 1920s: that playlist had to give up its years, and the payload says so.
+    relaxed = run_requests(slice_assistant, ["Music for a 1920s party", requests[0]], progress=False).payload
+    assert relaxed["relaxations"].get("year") == 1
     lookup = artist_lookup(slice_assistant.index, lambda name: False)
     name = slice_assistant.index.tracks[0].artist
     assert named_artists(f"something like {name}'s songs", lookup)

@@ -1,4 +1,5 @@
-"""Unlabelled tracks borrow their artist's genre labels: by hand, as properties, and through a real ingest."""
+"""Unlabelled tracks borrow their artist's genre labels: by hand, as properties, and through a real ingest;
+a subgenre's parent genre, by hand and on the default catalog."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ from pathlib import Path
 
 from hypothesis import given, settings as hyp_settings, strategies as st
 
-from retrieval.catalog import Track
+from retrieval.catalog import Catalog, Track
 from retrieval.embeddings import shared_embedder
 from retrieval.ingest import ingest
-from retrieval.labels import BORROWED_GENRES, BORROWED_SUBGENRES, ArtistLabels, borrow_artist_labels
+from retrieval.labels import (BORROWED_GENRES, BORROWED_SUBGENRES, ArtistLabels, borrow_artist_labels,
+                              parent_genres)
 from retrieval.settings import Settings
 from retrieval.snapshot import read_snapshot
 from retrieval.text import track_text
@@ -97,3 +99,26 @@ def test_ingest_lends_artist_labels_and_says_so(tmp_path: Path):
     assert float(use_me @ shared_embedder(1).encode([text])[0]) > 0.999
     again = ingest(settings, path, progress=False)  # nothing changed: the count comes from the manifest
     assert again.embedded == 0 and again.labels_borrowed == 1
+
+
+def test_a_subgenre_belongs_to_the_genre_its_tracks_carry_most():
+    tracks = [
+        _track(0, "A", ["r&b"], ["neo soul"]),
+        _track(1, "B", ["r&b", "pop"], ["neo soul"]),  # also in a pop playlist: the majority still wins
+        _track(2, "C", ["r&b"], ["neo soul", "urban contemporary"]),
+        _track(3, "D", ["rock"], ["classic rock"]),
+        _track(4, "E", ["latin"], ["latin"]),  # a label used as a genre has no parent
+        _track(5, "F", [], ["orphan"]),  # no genre anywhere: nothing to widen to
+        _track(6, "G", ["pop"], []),
+    ]
+    assert parent_genres(tracks) == {"neo soul": "r&b", "urban contemporary": "r&b", "classic rock": "rock"}
+
+
+def test_every_default_catalog_subgenre_has_one_of_its_genres(catalog: Catalog):
+    parents = parent_genres(catalog.tracks)
+    subgenres = {p.subgenre for p in catalog.playlists}
+    genres = {p.genre for p in catalog.playlists}
+    assert set(parents) == subgenres and set(parents.values()) == genres
+    assert parents["neo soul"] == "r&b" and parents["classic rock"] == "rock" and parents["trap"] == "rap"
+    for p in catalog.playlists:  # the catalog files each playlist under a subgenre of one genre
+        assert parents[p.subgenre] == p.genre
