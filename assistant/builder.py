@@ -668,20 +668,7 @@ def violations(playlist: Playlist, spec: PlaylistSpec, index: TrackIndex,
     if len(tracks) > max_tracks:
         out.append(f"{len(tracks)} tracks, more than the limit of {max_tracks}")
 
-    if YEAR not in relaxed and (spec.year_min is not None or spec.year_max is not None):
-        r = Range(min=spec.year_min, max=spec.year_max)
-        out += [f"{t.track_id} year {t.year} outside {describe_range('year', r)}" for t in tracks if not r.contains(t.year)]
-    for name, r in spec.features.items():
-        if name not in relaxed:
-            out += [f"{t.track_id} {name} {getattr(t, name)} outside {describe_range(name, r)}"
-                    for t in tracks if not r.contains(getattr(t, name))]
-    pop = spec.popularity_range()
-    if pop is not None and POPULARITY not in relaxed:
-        out += [f"{t.track_id} popularity {t.popularity} not {spec.popularity}" for t in tracks
-                if not pop.contains(t.popularity)]
-    if spec.genres and GENRES not in relaxed:
-        out += [f"{t.track_id} not in {', '.join(spec.genres)}" for t in tracks
-                if not set(spec.genres) & set(_labels(t))]
+    out += [f"{t.track_id} {what}" for t in tracks for name, what in track_breaks(t, spec) if name not in relaxed]
 
     excluded_genres = set(spec.exclude_genres)
     out += [f"{t.track_id} has excluded genre" for t in tracks if excluded_genres & set(_labels(t))]
@@ -700,6 +687,26 @@ def violations(playlist: Playlist, spec: PlaylistSpec, index: TrackIndex,
             counts[artist_key(t.artist)] = counts.get(artist_key(t.artist), 0) + 1
         out += [f"{n} tracks by {a}, cap {max(cap, named.get(a, cap))}" for a, n in counts.items()
                 if n > max(cap, named.get(a, cap))]
+    return out
+
+
+def track_breaks(track: Track, spec: PlaylistSpec) -> list[tuple[str, str]]:
+    """The relaxable constraints of `spec` one track breaks: (name as in `Relaxation.constraint`, what is wrong)."""
+    out: list[tuple[str, str]] = []
+    if spec.year_min is not None or spec.year_max is not None:
+        r = Range(min=spec.year_min, max=spec.year_max)
+        if not r.contains(track.year):
+            out.append((YEAR, f"year {track.year} outside {describe_range('year', r)}"))
+    for name, r in spec.features.items():
+        if not r.contains(getattr(track, name)):
+            value = getattr(track, name)
+            shown = "unknown" if value is None else _num(round(value, 1 if name == "tempo" else 2))
+            out.append((name, f"{name} {shown} outside {describe_range(name, r)}"))
+    pop = spec.popularity_range()
+    if pop is not None and not pop.contains(track.popularity):
+        out.append((POPULARITY, f"popularity {track.popularity}, not {spec.popularity.replace('_', ' ')}"))
+    if spec.genres and not set(spec.genres) & set(_labels(track)):
+        out.append((GENRES, f"not in {' or '.join(spec.genres)}"))
     return out
 
 

@@ -6,7 +6,8 @@ the playlist is always real catalog tracks meeting the spec, and only then does 
 call, then the text as `str` chunks as it is verified, then the `Reply`; the chunks join to `Reply.text`.
 
 Within a chat, a track the listener removed (or whose artist they turned down) never comes back, not
-even after "start over"; only "undo" restores the exact previous state, bans included.
+even after "start over", unless the listener names it again ("add ..."); only "undo" restores the exact
+previous state, bans included.
 """
 
 from __future__ import annotations
@@ -20,7 +21,21 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import ValidationError
 
-from assistant.builder import LENGTH, artist_caps, describe_range, format_duration
+from assistant.builder import (
+    GENRES,
+    LENGTH,
+    MAX_PER_ARTIST,
+    POPULARITY,
+    YEAR,
+    artist_caps,
+    describe_range,
+    format_duration,
+    is_remix,
+    reason_line,
+    remixes_allowed,
+    song_key,
+    track_breaks,
+)
 from assistant.errors import RequestError
 from assistant.explain import (
     Explainer,
@@ -55,8 +70,9 @@ REPLY_BUDGET_S = 4.5  # a whole reply (build + text) should stay under ~5 s on t
 MIN_TEXT_BUDGET_S = 0.5
 MAX_ANSWERS = 5  # tracks one question may ask about
 HELP = ("I build playlists from the catalog and edit them. Ask for one (\"upbeat 80s synthpop for a run\"), then "
-        "refine it: \"more upbeat\", \"calmer\", \"make it 20 minutes\", \"add more like track 3\", \"remove the "
-        "second song\", \"no more <artist>\", \"only 90s\", \"swap the last two\", \"undo\" or \"start over\". "
+        "refine it: \"more upbeat\", \"calmer\", \"make it 20 minutes\", \"add more like track 3\", \"add "
+        "Superstition by Stevie Wonder\", \"remove the second song\", \"no more <artist>\", \"only 90s\", \"swap the "
+        "last two\", \"undo\" or \"start over\". "
         "You can also ask \"why is track 2 here?\" or \"what's the tempo of track 4?\".")
 
 
@@ -284,7 +300,7 @@ class Chat:
             "message": self._message, "undo": self._undo, "start_over": self._start_over, "new": self._new,
             "question": self._question, "swap": self._swap, "move": self._move, "reorder": self._reorder,
             "remove": self._remove, "exclude": self._exclude, "refine": self._refine, "more_like": self._more_like,
-            "length": self._length,
+            "add_songs": self._add_songs, "length": self._length,
         }
         return handlers[edit.kind](edit)
 
@@ -443,7 +459,11 @@ class Chat:
         except ValidationError as exc:
             return _Outcome("message", f"I can't apply that: {exc.errors()[0]['msg']}.")
         label = ", ".join(labels) or "updated"
-        outcome = self._keep_and_fill(new_spec, label)
+        restated = set(edit.features) | (set(p.features) if "features" in found else set())
+        restated |= {YEAR} if found & {"year_min", "year_max"} else set()
+        restated |= {GENRES} if genres is None and "genres" in found else set()
+        restated |= {name for name in (POPULARITY, MAX_PER_ARTIST) if name in found}
+        outcome = self._keep_and_fill(new_spec, label, restated)
         if (excluded_artists or excluded_genres) and outcome.version is not None:
             # what the listener turned down is banned for the chat: the tracks, and the artists by name
             names = {a.casefold() for a in excluded_artists}
@@ -454,23 +474,35 @@ class Chat:
                                                                  *excluded_artists]))
         return outcome
 
-    def _keep_and_fill(self, spec: PlaylistSpec, label: str) -> _Outcome:
-        """Keep the tracks that meet the new spec, in place; fill the freed places with new tracks."""
+    def _keep_and_fill(self, spec: PlaylistSpec, label: str, restated: set[str] | None = None) -> _Outcome:
+        """Keep the tracks that meet the new spec, in place; fill the freed places with new tracks.
+
+        A kept track may break a constraint the playlist already reports as relaxed (it was chosen under that
+        relaxation, or the listener added it by name) unless this edit states that constraint anew (`restated`:
+        "only 70s" means the 70s now). Exclusions and bans always apply. So "no Drake" replaces Drake's tracks
+        and nothing else."""
         index = self.assistant.index
         tracks = self._tracks()
-        mask = filter_mask(index, spec.track_filter())
+        carried = {r.constraint: r for r in (self.playlist.relaxed if self.playlist else [])
+                   if r.constraint != LENGTH and r.constraint not in (restated or set())}
+        mask = filter_mask(index, PlaylistSpec(exclude_artists=spec.exclude_artists, exclude_genres=spec.exclude_genres,
+                                               exclude_tracks=spec.exclude_tracks).track_filter())
         banned_artists = {a.casefold() for a in self.current.banned_artists}
-        keep = [bool(mask[index.row[t.track_id]]) if t.track_id in index.row else False for t in tracks]
-        keep = [k and t.track_id not in self.banned and t.artist.casefold() not in banned_artists
-                for k, t in zip(keep, tracks)]
-        # the per-artist cap holds for the kept tracks too (they may come from a playlist that had relaxed it)
+        breaks = [{name for name, _ in track_breaks(t, spec)} for t in tracks]
+        keep = [t.track_id in index.row and bool(mask[index.row[t.track_id]]) and broken <= carried.keys()
+                and t.track_id not in self.banned and t.artist.casefold() not in banned_artists
+                for t, broken in zip(tracks, breaks)]
+        # the per-artist cap holds for the kept tracks too, unless the playlist reports it relaxed
         cap, named_caps = artist_caps(spec)
         kept_per_artist: Counter[str] = Counter()
         for i, t in enumerate(tracks):
-            if keep[i]:
+            if keep[i] and MAX_PER_ARTIST not in carried:
                 key = artist_key(t.artist)
                 kept_per_artist[key] += 1
                 keep[i] = kept_per_artist[key] <= max(cap, named_caps.get(key, cap))
+        still_relaxed = {name for broken, k in zip(breaks, keep) if k for name in broken}
+        if MAX_PER_ARTIST in carried:
+            still_relaxed.add(MAX_PER_ARTIST)
         missing = keep.count(False)
         notices: list[str] = []
         new: list[Track] = []
@@ -497,8 +529,10 @@ class Chat:
         if spec.ordering != "retrieved":
             out = order_tracks(out, spec.ordering)
         spec = spec.model_copy(update={"n_tracks": max(len(out), 1)} if spec.minutes is None else {})
+        relaxed = list({**{c: carried[c] for c in still_relaxed}, **{r.constraint: r for r in relaxed}}.values())
         playlist = self._derive(out, spec, reasons=reasons, relaxed=relaxed)
-        changed = sum(not k for k in keep)
+        # not `keep`: a track outside the strict spec may be chosen again by the refill's own relaxations
+        changed = len({t.track_id for t in tracks} - {t.track_id for t in out})
         text = f"{label[:1].upper()}{label[1:]}: {changed} of {len(tracks)} tracks replaced." if changed else \
             f"{label[:1].upper()}{label[1:]}: every track already fits."
         return _Outcome("playlist", text, self._next(playlist), label=label,
@@ -533,6 +567,56 @@ class Chat:
         return _Outcome("playlist", f"Added {len(fill.tracks)} more like {like}.",
                         self._next(playlist), label=f"more like {like}",
                         notices=notices, new_intro=False)
+
+    def _add_songs(self, edit: Edit) -> _Outcome:
+        """"add Santa Baby by Eartha Kitt": the catalog songs the listener named join the playlist at the end, even
+        outside its years, genres, moods or artist cap (each constraint they break is reported as relaxed, so
+        nothing is broken silently), and even when removed before: the listener's latest words win. An exclusion
+        the listener set ("no Drake") stands: they are told why the song was not added."""
+        index = self.assistant.index
+        tracks = self._tracks()
+        spec = self._spec()
+        banned_artists = {artist_key(a) for a in [*spec.exclude_artists, *self.current.banned_artists]}
+        present = {song_key(t): i for i, t in enumerate(tracks)}
+        added: list[Track] = []
+        notes: list[str] = []
+        for tid in dict.fromkeys(edit.track_ids):
+            if tid not in index.row:
+                continue
+            track = index.tracks[index.row[tid]]
+            name = f"\"{sanitize(track.title)}\" by {sanitize(track.artist, 60)}"
+            if song_key(track) in present:
+                notes.append(f"{name} is already in the playlist (track {present[song_key(track)] + 1}).")
+            elif artist_key(track.artist) in banned_artists:
+                notes.append(f"You asked me to leave out {sanitize(track.artist, 60)} in this chat, so I didn't add "
+                             f"{name}.")
+            elif set(spec.exclude_genres) & {g.lower() for g in (*track.genres, *track.subgenres)}:
+                notes.append(f"{name} is in a genre you asked me to leave out, so I didn't add it.")
+            elif tid in spec.exclude_tracks:
+                notes.append(f"You asked me to leave out {name}, so I didn't add it.")
+            elif len(tracks) + len(added) >= self.assistant.max_tracks:
+                notes.append(f"The playlist already holds the most tracks allowed ({self.assistant.max_tracks}).")
+                break
+            else:
+                added.append(track)
+                present[song_key(track)] = len(tracks) + len(added) - 1
+        if not added:
+            return _Outcome("message", " ".join(notes) or "I can't find that song in the catalog.")
+        out = tracks + added
+        new_spec = spec.model_copy(update={"n_tracks": len(out), "minutes": None})
+        if any(is_remix(t.title) for t in added) and not remixes_allowed(spec):
+            new_spec = new_spec.model_copy(update={"allow_remixes": True})
+        relaxed = _added_relaxations(added, out, spec, self._kept_relaxations([]))
+        reasons = dict(self.playlist.reasons) if self.playlist else {}
+        reasons.update({t.track_id: f"{reason_line(t, spec)} · added at your request" for t in added})
+        playlist = self._derive(out, new_spec, reasons=reasons, relaxed=relaxed)
+        names = ", ".join(f"\"{sanitize(t.title)}\" by {sanitize(t.artist, 60)}" for t in added)
+        outside = [what for t in added for _, what in track_breaks(t, spec)]
+        text = f"Added {names}: now {len(out)} tracks ({format_duration(playlist.total_ms)})."
+        if outside:
+            text += f" Added as you asked, though outside the playlist's constraints: {'; '.join(outside[:3])}."
+        return _Outcome("playlist", " ".join([text, *notes]), self._next(
+            playlist, banned=self.banned - {t.track_id for t in added}), label=f"added {names}", new_intro=False)
 
     def _length(self, edit: Edit) -> _Outcome:
         tracks = self._tracks()
@@ -687,6 +771,24 @@ class Chat:
 
 
 # ---------------------------------------------------------------------------------------------- text
+
+
+def _added_relaxations(added: list[Track], tracks: list[Track], spec: PlaylistSpec,
+                       relaxed: list[Relaxation]) -> list[Relaxation]:
+    """`relaxed` plus each constraint of `spec` that a track the listener added by name breaks (years, genres,
+    features, fame, the per-artist cap over `tracks`), reported rather than broken silently."""
+    out = {r.constraint: r for r in relaxed}
+    cap, named = artist_caps(spec)
+    per_artist = Counter(artist_key(t.artist) for t in tracks)
+    for track in added:
+        why = f"\"{sanitize(track.title)}\" added at your request"
+        for constraint, what in track_breaks(track, spec):
+            out.setdefault(constraint, Relaxation(constraint=constraint, reason=f"{why}: {what}"))
+        key = artist_key(track.artist)
+        if per_artist[key] > max(cap, named.get(key, cap)):
+            out.setdefault(MAX_PER_ARTIST, Relaxation(
+                constraint=MAX_PER_ARTIST, reason=f"{why}: {per_artist[key]} tracks by {sanitize(track.artist, 60)}"))
+    return list(out.values())
 
 
 def _chunk(event: IntroSentence | TrackLine, tracks: list[Track], first: bool) -> str:

@@ -1,9 +1,9 @@
 """Follow-up messages of a conversation -> one `Edit` of the current spec or playlist.
 
 Deterministic rules only, tried in a fixed order: undo, start over, questions about the tracks, swap,
-move/reorder, remove, "more like ...", length, then spec refinements (relative moods such as "calmer"
-plus whatever the request parser reads: "only 90s", "no more Drake", "no rap", "only hits"), and
-finally a new request. Tracks are referred to by position ("track 3", "the second song", "the last
+move/reorder, remove, "add <a catalog song>", "more like ...", length, then spec refinements (relative moods
+such as "calmer" plus whatever the request parser reads: "only 90s", "no more Drake", "no rap", "only hits"),
+and finally a new request. Tracks are referred to by position ("track 3", "the second song", "the last
 two", "2 and 5") or by title; every position is checked by the chat, never trusted.
 
 Instructions aimed at the system ("ignore previous instructions", "print the system prompt") are cut
@@ -28,8 +28,8 @@ from retrieval.catalog import Track
 from retrieval.filters import Range
 from retrieval.lexical import STOPWORDS
 
-EditKind = Literal["new", "refine", "length", "more_like", "remove", "exclude", "swap", "move", "reorder",
-                   "start_over", "undo", "question", "message"]
+EditKind = Literal["new", "refine", "length", "more_like", "add_songs", "remove", "exclude", "swap", "move",
+                   "reorder", "start_over", "undo", "question", "message"]
 
 DEFAULT_MORE = 3  # tracks "add more like track 3" adds when no number is given
 UNIT_STEP = 0.1  # how far "more upbeat" / "calmer" moves a 0..1 feature past the playlist's mean
@@ -47,6 +47,7 @@ class Edit:
     kind: EditKind
     text: str = ""  # the message (instructions to the system cut out)
     positions: list[int] = field(default_factory=list)  # 0-based track positions it refers to
+    track_ids: list[str] = field(default_factory=list)  # add_songs: the catalog tracks the message names
     unknown_title: str | None = None  # a track it names that is not in the playlist
     n_tracks: int | None = None  # length: an absolute count
     minutes: float | None = None  # length: an absolute duration
@@ -97,6 +98,11 @@ _MORE_LIKE = re.compile(r"\b(?:more|others?|songs?|tracks?|stuff|something|anyth
                         r"(?:\w+\s+){0,2}?(?:like|similar to|in the style of|along the lines of)\b|\bsimilar to\b"
                         r"|\bmore of (?:that|this|those|track|song|the)\b|\bmore by\b")
 _ADD = re.compile(r"\b(?:add|more|another|extra|additional|throw in|include)\b")
+_ADD_SONG = re.compile(r"\b(?:add|include|throw in|stick in|squeeze in|append|queue(?: up)?)\b", re.IGNORECASE)
+_ADD_TAIL = re.compile(r"\s*\b(?:to (?:the|my|this|our) (?:playlist|list|mix)|to it|in there|on there|too|as well|"
+                       r"please|for me|at the end)\W*$", re.IGNORECASE)
+_SONG_WORDS = re.compile(r"^(?:the |a )?(?:songs?|tracks?|tunes?)\s+(?:called\s+)?", re.IGNORECASE)
+_NOT_A_TITLE = frozenset("more another one two three few couple some something anything few".split())
 _SHORTER = re.compile(r"\b(?:shorter|shorten|cut it down|trim(?: it)?|fewer (?:songs|tracks)|less (?:songs|tracks)|"
                       r"too long)\b")
 _LONGER = re.compile(r"\b(?:longer|lengthen|extend(?: it)?|too short|more (?:songs|tracks)|add (?:some )?more)\b")
@@ -354,7 +360,13 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser) -> Ed
         removal = _removal(text, low, tracks, parsed)
         if removal is not None:
             return removal
-    if _MORE_LIKE.search(low) or (_ADD.search(low) and parsed.spec.seed_artists):
+    more_like = _MORE_LIKE.search(low)
+    if not more_like and _ADD_SONG.search(low) and not parsed.spec.seed_artists:
+        # "add Santa Baby by Eartha Kitt": that song itself, not songs like it
+        songs = parsed.spec.seed_tracks or (named_songs(text, parser) if parsed.found <= {"description"} else [])
+        if songs:
+            return Edit("add_songs", track_ids=list(songs), parsed=parsed)
+    if more_like or (_ADD.search(low) and parsed.spec.seed_artists):
         positions = find_positions(low, n) or find_titles(text, tracks)
         add = _added_count(low)
         if positions or parsed.spec.seed_artists:
@@ -371,6 +383,23 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser) -> Ed
     if m := _NEGATIVE_START.match(low):  # "no more Drake" with no Drake in the catalog: say so, change nothing
         return Edit("message", unknown_title=text[m.end():].strip(" .!?\"'") or text)
     return Edit("new", parsed=parsed)
+
+
+def named_songs(text: str, parser: RequestParser) -> list[str]:
+    """The catalog tracks named after an add verb without quotes ("add Santa Baby and Clean up Woman"), which
+    the request parser leaves alone (a bare title needs a context such as "like"): the rest of the message read
+    as one quoted title, else as several split at "and" and commas; all must be found, or nothing is."""
+    m = _ADD_SONG.search(text)
+    rest = _SONG_WORDS.sub("", _ADD_TAIL.sub("", text[m.end():]).strip(" .!?\"'")) if m else ""
+    if not rest or all(w in STOPWORDS or w in _NOT_A_TITLE for w in normalize(rest).split()):
+        return []
+    for parts in ([rest], [p for p in re.split(r"\s*(?:,|\band\b|&)\s*", rest) if p]):
+        quoted = [f'"{title}" by {artist}' if (title := p.rpartition(" by ")[0]) and (artist := p.rpartition(" by ")[2])
+                  else f'"{p}"' for p in parts]
+        seeds = parser.analyse("like " + " and ".join(quoted)).spec.seed_tracks
+        if len(seeds) == len(parts):
+            return list(seeds)
+    return []
 
 
 _NEGATIVE_START = re.compile(r"^\W*(?:no more|no|without|nothing (?:by|from)|not|skip|exclude|less|ban)\s+")

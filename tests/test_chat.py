@@ -4,6 +4,7 @@ questions, injection, LLM failure, the follow-up classifier and the terminal fac
 from __future__ import annotations
 
 import io
+from collections import Counter
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ import pytest
 from rich.console import Console
 
 from assistant.api import MusicAssistant
+from assistant.builder import violations
 from assistant.chat import Chat, Reply
 from assistant.chat_terminal import run_chat
 from assistant.llm import LLMClient, create_llm
@@ -274,6 +276,64 @@ def test_follow_up_classification(slice_index: TrackIndex):
     unknown = classify("no more Qwzx Blorftones", playlist, parser)  # not in the catalog: nothing changes
     assert unknown.kind == "message" and unknown.unknown_title == "Qwzx Blorftones"
     assert find_positions("swap 3 and 12", 10, bare=True) == [2, 11]  # out of range: the chat refuses it
+
+
+def _nameable(index: TrackIndex, parser: RequestParser, exclude: set[str], n: int) -> list[Track]:
+    """Tracks whose bare title the parser resolves to them alone (quoted), outside `exclude`."""
+    titles = Counter(t.title.casefold() for t in index.tracks)
+    out = []
+    for t in index.tracks:
+        words = t.title.split()
+        if (t.track_id in exclude or titles[t.title.casefold()] > 1 or len(words) < 2
+                or any(c in t.title for c in ",&()-\"") or {"and", "by"} & {w.lower() for w in words}):
+            continue
+        if parser.analyse(f'like "{t.title}"').spec.seed_tracks == [t.track_id]:
+            out.append(t)
+            if len(out) == n:
+                break
+    return out
+
+
+def test_adding_named_songs(assistant: MusicAssistant, slice_index: TrackIndex):
+    chat = assistant.start_chat(use_llm=False)
+    first = chat.send("energetic rock")
+    assert first.playlist.spec.genres == ["rock"]
+    playlist_ids = set(ids(first.playlist))
+    outside = [t for t in _nameable(slice_index, chat.parser, playlist_ids, 200)
+               if not {"rock", *first.playlist.spec.genres} & {*t.genres, *t.subgenres}]
+    song, other = outside[0], outside[1]
+    # classification: the song itself, not songs like it; several at once; counts and "like" keep their meaning
+    playlist = chat.playlist
+    assert classify(f"add {song.title} by {song.artist}", playlist, chat.parser).track_ids == [song.track_id]
+    both = classify(f"can you add {song.title} and {other.title} to the playlist", playlist, chat.parser)
+    assert (both.kind, both.track_ids) == ("add_songs", [song.track_id, other.track_id])
+    assert classify("add two more", playlist, chat.parser).kind == "length"
+    assert classify(f"add more like {song.title}", playlist, chat.parser).kind != "add_songs"
+
+    added = chat.send(f"add {song.title}")
+    assert added.kind == "playlist" and ids(added.playlist) == [*ids(first.playlist), song.track_id]
+    assert added.changes.added == [song.track_id] and not added.changes.removed
+    relaxed = {r.constraint: r.reason for r in added.playlist.relaxed}
+    assert "genres" in relaxed and "added at your request" in relaxed["genres"]  # outside the genre: said so
+    assert "outside the playlist's constraints" in added.text
+    assert violations(added.playlist, added.playlist.spec, slice_index) == []
+    assert chat.send(f"add {song.title}").kind == "message"  # already there: nothing changes
+
+    # an unrelated edit replaces only what it must: the named song stays, so do tracks chosen under relaxations
+    artist = next(t.artist for t in first.playlist.tracks if t.artist != song.artist)
+    theirs = {t.track_id for t in added.playlist.tracks if t.artist == artist}
+    no_artist = chat.send(f"no more {artist}")
+    assert song.track_id in ids(no_artist.playlist) and set(no_artist.changes.removed) == theirs
+    assert f"{len(theirs)} of {len(added.playlist.tracks)} tracks replaced" in no_artist.text
+    assert violations(no_artist.playlist, no_artist.playlist.spec, slice_index) == []
+    # restating the constraint the song breaks removes it
+    only_rock = chat.send("only rock")
+    assert song.track_id not in ids(only_rock.playlist)
+    assert violations(only_rock.playlist, only_rock.playlist.spec, slice_index) == []
+    # an exclusion the listener set stands against a named song
+    assert chat.send(f"no {other.artist}").kind == "playlist"
+    refused = chat.send(f"add {other.title}")
+    assert refused.kind == "message" and other.track_id not in ids(chat.playlist)
 
 
 # ----------------------------------------------------------------------------------------- terminal
