@@ -618,6 +618,12 @@ MOODS: dict[str, dict[str, _B]] = {
     "sensual": {"energy": (None, 0.7)},
     "sexy": {"energy": (None, 0.7)},
 }
+# A comparative in a first request ("like Daft Punk but mellower") reads as the plain mood; in a conversation the
+# follow-up rules (assistant.refine) read it relative to the current playlist instead.
+COMPARATIVES = {"mellower": "mellow", "calmer": "calm", "gentler": "gentle", "softer": "soft", "quieter": "quiet",
+                "happier": "happy", "sadder": "sad", "darker": "dark", "moodier": "moody", "heavier": "heavy",
+                "louder": "loud", "groovier": "groovy", "funkier": "funky"}
+MOODS.update({comparative: MOODS[plain] for comparative, plain in COMPARATIVES.items()})
 # Words that make a mood word not apply: "not sad", "nothing too slow", "less aggressive".
 NEGATORS = frozenset("not no nothing without never less isnt dont doesnt arent non nor".split())
 _INTENSIFIERS = frozenset("too very so that overly super really the any much".split())

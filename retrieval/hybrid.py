@@ -16,6 +16,8 @@ from pydantic import BaseModel, Field
 from retrieval.index import TrackIndex, artist_key, top_k
 from retrieval.seeds import SeedTables, seed_signals
 
+ARTIST_SEEDS = 5  # tracks of each named artist that stand in for seed songs when a request gives none
+
 
 class SearchQuery(BaseModel):
     """What to retrieve for: the request text, earlier turns of a conversation and known seeds."""
@@ -151,6 +153,18 @@ class HybridSearcher:
         values = popularity_rank_in_artist(self.index)
         return None if values is None else standardise(values)
 
+    @cached_property
+    def popularity_rank(self) -> np.ndarray:
+        """Each track's rank by popularity among its artist's tracks (0 = the best known)."""
+        return rank_in_artist(self.index, np.nan_to_num(self.index.popularity, nan=-1.0))
+
+    def artist_seeds(self, artists: list[int]) -> list[int]:
+        """The `ARTIST_SEEDS` most popular tracks of each artist (by artist number)."""
+        if not artists:
+            return []
+        rows = np.flatnonzero(np.isin(self.index.artist, artists))
+        return [int(r) for r in rows[self.popularity_rank[rows] < ARTIST_SEEDS]]
+
     def query_vector(self, query: SearchQuery) -> np.ndarray | None:
         """Recency-weighted mean of the embedded turns: the latest one counts most."""
         turns = [t for t in (*query.history, query.text) if t.strip()]
@@ -181,6 +195,7 @@ class HybridSearcher:
             out["lexical"] = standardise(lexical)
             out["artist_lexical"] = standardise(artist_level(index, lexical, 3))
         seeds = [index.row[t] for t in query.seed_track_ids if t in index.row]
+        named = [index.artist_index[k] for k in map(artist_key, query.seed_artists) if k in index.artist_index]
         if query.history:
             # Every word the listener said, and the titles of songs they liked: what they asked for three
             # turns ago still holds unless they changed it.
@@ -192,11 +207,12 @@ class HybridSearcher:
             out["popularity"] = standardise(np.nan_to_num(index.popularity, nan=float(np.nanmedian(index.popularity))))
         if self.artist_hits is not None:
             out["artist_hits"] = self.artist_hits
-        for name, values in seed_signals(index, self.seed_tables, seeds).items():
+        # "like Daft Punk" with no seed song: the named artists' best-known tracks stand in for seeds, so the
+        # rest of the playlist is near their sound, era and company rather than near the request's words.
+        for name, values in seed_signals(index, self.seed_tables, seeds or self.artist_seeds(named)).items():
             out[name] = standardise(values)
         if query.year_min is not None or query.year_max is not None:
             out["year_fit"] = standardise(year_fit(index.year, query.year_min, query.year_max))
-        named = [index.artist_index[k] for k in map(artist_key, query.seed_artists) if k in index.artist_index]
         if named:
             out["named_artist"] = np.isin(index.artist, named).astype(np.float32)
         latest = [index.artist_index[k] for k in map(artist_key, query.latest_artists) if k in index.artist_index]

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from evals.systems import EvalQuery, SegueRanker, catalog_request_reader
 from retrieval.catalog import Track
 from retrieval.hybrid import (
+    ARTIST_SEEDS,
     CONVERSATION_WEIGHTS,
     HybridConfig,
     HybridSearcher,
@@ -17,6 +18,7 @@ from retrieval.hybrid import (
     artist_level,
     popularity_rank_in_artist,
     rank_in_artist,
+    standardise,
     year_fit,
 )
 from retrieval.index import TrackIndex
@@ -99,6 +101,37 @@ def test_seeds_from_a_playlist_retrieve_more_of_it(slice_index: TrackIndex) -> N
     by_chance = 50 * len(rest) / len(slice_index)
     assert found >= 5 * by_chance
     assert not {slice_index.tracks[row].track_id for row, _ in hits} & set(seeds)
+
+
+def test_a_named_artist_without_seed_songs_lends_its_best_known_tracks_as_seeds(slice_index: TrackIndex) -> None:
+    """"like <artist>": the artist's most popular tracks stand in for seeds, so the artists it shares playlists
+    with come up (not whatever matches the request's words); real seed songs, when given, take precedence."""
+    searcher = HybridSearcher(slice_index)
+    counts = np.bincount(slice_index.artist)
+    artist = int(np.argmax(counts))
+    name = slice_index.artist_names[artist]
+    rows = np.flatnonzero(slice_index.artist == artist)
+    best = sorted(rows, key=lambda r: -np.nan_to_num(slice_index.popularity[r], nan=-1.0))[:ARTIST_SEEDS]
+    assert counts[artist] > ARTIST_SEEDS and sorted(searcher.artist_seeds([artist])) == sorted(best)
+    signals = searcher.signals(SearchQuery(seed_artists=[name]))
+    expected = seed_signals(slice_index, searcher.seed_tables, sorted(best))
+    assert set(expected) <= set(signals)
+    for key, values in expected.items():
+        assert np.allclose(signals[key], standardise(values)), key
+    seed_song = slice_index.tracks[int(rows[-1])].track_id
+    given_seed = searcher.signals(SearchQuery(seed_artists=[name], seed_track_ids=[seed_song]))
+    own = seed_signals(slice_index, searcher.seed_tables, [int(rows[-1])])
+    assert np.allclose(given_seed["seed_dense"], standardise(own["seed_dense"]))
+
+    company = {int(slice_index.artist[slice_index.row[t]]) for p in slice_index.playlists
+               if any(slice_index.row.get(t) in set(rows.tolist()) for t in p.track_ids)
+               for t in p.track_ids if t in slice_index.row} - {artist}
+
+    def in_company(query: SearchQuery) -> int:
+        hits = [row for row, _ in searcher.search(query, k=80) if slice_index.artist[row] != artist][:40]
+        return sum(int(slice_index.artist[row]) in company for row in hits)
+
+    assert in_company(SearchQuery(text="songs", seed_artists=[name])) > in_company(SearchQuery(text="songs"))
 
 
 def test_an_era_in_the_query_moves_tracks_of_that_era_up(slice_index: TrackIndex) -> None:

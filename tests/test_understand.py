@@ -214,6 +214,8 @@ CASES: list[tuple[str, dict[str, Any]]] = [
      {"seed_artists": ["AC/DC", "Volbeat", "Panic! At The Disco"]}),
     ("12 songs, but no Axwell /\\ Ingrosso", {"exclude_artists": ["Axwell /\\ Ingrosso"], "n_tracks": 12}),
     ("similar to Too $hort", {"seed_artists": ["Too $hort"]}),
+    ("something like Drake but mellower", {"seed_artists": ["Drake"], "features": {"energy": (None, 0.55)}}),
+    ("like Drake, only sadder", {"seed_artists": ["Drake"], "features": {"valence": (None, 0.35)}}),
     ("southern hip hop, similar to Dimelo Flow", {"seed_artists": ["Dimelo Flow"], "ordering": "retrieved"}),
     ("songs with good flow", {"ordering": "smooth"}),
     ('"Duet mashups" of two different songs that fit really well?', {"n_tracks": None}),
