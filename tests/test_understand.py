@@ -81,6 +81,7 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("electronic workout mix", {"genres": ["edm"], "features": {"energy": (0.7, None), "tempo": (110.0, 180.0)}}),
     ("indie pop, no rap", {"genres": ["indie poptimism"], "exclude_genres": ["rap"]}),
     ("rock but no hard rock", {"genres": ["rock"], "exclude_genres": ["hard rock"]}),
+    ("early 2000s pop punk", {"genres": ["rock"], "year_min": 2000, "year_max": 2003}),  # punk, not also pop
     ("no rap or trap please", {"genres": [], "exclude_genres": ["rap", "trap"]}),
     # length
     ("20 songs for running", {"n_tracks": 20, "features": {"energy": (0.7, None), "tempo": (120.0, 185.0)}}),
