@@ -698,8 +698,8 @@ def track_breaks(track: Track, spec: PlaylistSpec) -> list[tuple[str, str]]:
         if not r.contains(track.year):
             out.append((YEAR, f"year {track.year} outside {describe_range('year', r)}"))
     for name, r in spec.features.items():
-        if not r.contains(getattr(track, name)):
-            value = getattr(track, name)
+        value = getattr(track, name)
+        if not r.contains(value):
             shown = "unknown" if value is None else _num(round(value, 1 if name == "tempo" else 2))
             out.append((name, f"{name} {shown} outside {describe_range(name, r)}"))
     pop = spec.popularity_range()

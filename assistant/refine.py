@@ -102,7 +102,7 @@ _ADD_SONG = re.compile(r"\b(?:add|include|throw in|stick in|squeeze in|append|qu
 _ADD_TAIL = re.compile(r"\s*\b(?:to (?:the|my|this|our) (?:playlist|list|mix)|to it|in there|on there|too|as well|"
                        r"please|for me|at the end)\W*$", re.IGNORECASE)
 _SONG_WORDS = re.compile(r"^(?:the |a )?(?:songs?|tracks?|tunes?)\s+(?:called\s+)?", re.IGNORECASE)
-_NOT_A_TITLE = frozenset("more another one two three few couple some something anything few".split())
+_NOT_A_TITLE = frozenset("more another one two three few couple some something anything".split())
 _SHORTER = re.compile(r"\b(?:shorter|shorten|cut it down|trim(?: it)?|fewer (?:songs|tracks)|less (?:songs|tracks)|"
                       r"too long)\b")
 _LONGER = re.compile(r"\b(?:longer|lengthen|extend(?: it)?|too short|more (?:songs|tracks)|add (?:some )?more)\b")
