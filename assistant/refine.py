@@ -509,11 +509,14 @@ def _removal(text: str, low: str, tracks: list[Track], parsed: ParsedRequest) ->
 _ONE_SONG = re.compile(r"\b(?:song|track|tune|one)\b(?!s)")
 
 
+_ANOTHER = re.compile(r"\banother (?:one|song|track|tune)\b|^\W*(?:add |one )?another\W*$")
+
+
 def _added_count(low: str) -> int | None:
     m = re.search(rf"\b({_COUNT_WORDS})\s+(?:more|other|extra|additional|new|similar|songs?|tracks?)\b", low)
     if m and (k := _count(m.group(1))):
         return k
-    return None
+    return 1 if _ANOTHER.search(low) else None
 
 
 def _length(low: str, tracks: list[Track], spec: PlaylistSpec) -> Edit | None:

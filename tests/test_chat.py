@@ -272,6 +272,9 @@ def test_follow_up_classification(slice_index: TrackIndex):
     before = classify("no songs before 2000", playlist, parser).parsed.spec
     assert (after.year_min, after.year_max, before.year_min, before.year_max) == (None, 2015, 2000, None)
     assert classify("add 5 more", playlist, parser).n_tracks == 15
+    assert classify("add another one", playlist, parser).n_tracks == 11
+    assert classify("another song please", playlist, parser).n_tracks == 11
+    assert classify("another playlist, with 80s rock", playlist, parser).kind == "new"
     assert classify("anything", None, parser).kind == "new"
     unknown = classify("no more Qwzx Blorftones", playlist, parser)  # not in the catalog: nothing changes
     assert unknown.kind == "message" and unknown.unknown_title == "Qwzx Blorftones"
