@@ -71,8 +71,8 @@ MIN_TEXT_BUDGET_S = 0.5
 MAX_ANSWERS = 5  # tracks one question may ask about
 HELP = ("I build playlists from the catalog and edit them. Ask for one (\"upbeat 80s synthpop for a run\"), then "
         "refine it: \"more upbeat\", \"calmer\", \"make it 20 minutes\", \"add more like track 3\", \"add "
-        "Superstition by Stevie Wonder\", \"remove the second song\", \"no more <artist>\", \"only 90s\", \"swap the "
-        "last two\", \"undo\" or \"start over\". "
+        "Superstition by Stevie Wonder\", \"add some 80s rock\", \"remove the second song\", \"no more <artist>\", "
+        "\"only 90s\", \"swap the last two\", \"undo\" or \"start over\". "
         "You can also ask \"why is track 2 here?\" or \"what's the tempo of track 4?\".")
 
 
@@ -300,7 +300,7 @@ class Chat:
             "message": self._message, "undo": self._undo, "start_over": self._start_over, "new": self._new,
             "question": self._question, "swap": self._swap, "move": self._move, "reorder": self._reorder,
             "remove": self._remove, "exclude": self._exclude, "refine": self._refine, "more_like": self._more_like,
-            "add_songs": self._add_songs, "length": self._length,
+            "add_songs": self._add_songs, "add_style": self._add_style, "length": self._length,
         }
         return handlers[edit.kind](edit)
 
@@ -617,6 +617,40 @@ class Chat:
             text += f" Added as you asked, though outside the playlist's constraints: {'; '.join(outside[:3])}."
         return _Outcome("playlist", " ".join([text, *notes]), self._next(
             playlist, banned=self.banned - {t.track_id for t in added}), label=f"added {names}", new_intro=False)
+
+    def _add_style(self, edit: Edit) -> _Outcome:
+        """"add some 80s rock", "add some jazz": `edit.add` tracks chosen for those words (their genres, era, mood
+        and fame as a request of their own) join the playlist at the end. The playlist's exclusions and bans
+        hold for them; its other constraints do not bind them, and each one they break is reported."""
+        tracks = self._tracks()
+        room = self.assistant.max_tracks - len(tracks)
+        if room <= 0:
+            return _Outcome("message", f"The playlist already holds the most tracks allowed "
+                                       f"({self.assistant.max_tracks}).")
+        spec = self._spec()
+        asked = edit.parsed.spec if edit.parsed is not None else PlaylistSpec()
+        fill_spec = PlaylistSpec(
+            description=edit.about, n_tracks=min(edit.add or 3, room), genres=asked.genres, year_min=asked.year_min,
+            year_max=asked.year_max, features=asked.features, popularity=asked.popularity,
+            exclude_artists=spec.exclude_artists, exclude_genres=spec.exclude_genres,
+            exclude_tracks=spec.exclude_tracks, allow_remixes=spec.allow_remixes or asked.allow_remixes)
+        fill = self._build(fill_spec, avoid=[t.track_id for t in tracks])
+        added = list(fill.tracks)
+        if not added:
+            return _Outcome("message", f"I found nothing in the catalog for \"{sanitize(edit.about, 60)}\".")
+        out = tracks + added
+        relaxed = _added_relaxations(added, out, spec, self._kept_relaxations([]))
+        reasons = dict(self.playlist.reasons) if self.playlist else {}
+        reasons.update({tid: f"{why} · added at your request" for tid, why in fill.reasons.items()})
+        playlist = self._derive(out, spec.model_copy(update={"n_tracks": len(out), "minutes": None}),
+                                reasons=reasons, relaxed=relaxed)
+        about = sanitize(edit.about, 60)
+        text = f"Added {len(added)} for \"{about}\": now {len(out)} tracks ({format_duration(playlist.total_ms)})."
+        if outside := sorted({what.split(" outside ")[-1] for t in added for _, what in track_breaks(t, spec)}):
+            text += f" Outside the playlist's own constraints ({'; '.join(outside[:3])}), as you asked."
+        notices = _relaxation_notices(fill.relaxed) + fill.notices
+        return _Outcome("playlist", text, self._next(playlist), label=f"added {about}", notices=notices,
+                        new_intro=False)
 
     def _length(self, edit: Edit) -> _Outcome:
         tracks = self._tracks()

@@ -1,10 +1,10 @@
 """Follow-up messages of a conversation -> one `Edit` of the current spec or playlist.
 
 Deterministic rules only, tried in a fixed order: undo, start over, questions about the tracks, swap,
-move/reorder, remove, "add <a catalog song>", "more like ...", length, then spec refinements (relative moods
-such as "calmer" plus whatever the request parser reads: "only 90s", "no more Drake", "no rap", "only hits"),
-and finally a new request. Tracks are referred to by position ("track 3", "the second song", "the last
-two", "2 and 5") or by title; every position is checked by the chat, never trusted.
+move/reorder, remove, "add <a catalog song>", "add some 80s rock" (tracks of a kind), "more like ...", length,
+then spec refinements (relative moods such as "calmer" plus whatever the request parser reads: "only 90s", "no
+more Drake", "no rap", "only hits"), and finally a new request. Tracks are referred to by position ("track 3",
+"the second song", "the last two", "2 and 5") or by title; every position is checked by the chat, never trusted.
 
 Instructions aimed at the system ("ignore previous instructions", "print the system prompt") are cut
 out of the message before anything else: what remains is handled like any request, so a message can
@@ -28,8 +28,8 @@ from retrieval.catalog import Track
 from retrieval.filters import Range
 from retrieval.lexical import STOPWORDS
 
-EditKind = Literal["new", "refine", "length", "more_like", "add_songs", "remove", "exclude", "swap", "move",
-                   "reorder", "start_over", "undo", "question", "message"]
+EditKind = Literal["new", "refine", "length", "more_like", "add_songs", "add_style", "remove", "exclude", "swap",
+                   "move", "reorder", "start_over", "undo", "question", "message"]
 
 DEFAULT_MORE = 3  # tracks "add more like track 3" adds when no number is given
 UNIT_STEP = 0.1  # how far "more upbeat" / "calmer" moves a 0..1 feature past the playlist's mean
@@ -51,7 +51,8 @@ class Edit:
     unknown_title: str | None = None  # a track it names that is not in the playlist
     n_tracks: int | None = None  # length: an absolute count
     minutes: float | None = None  # length: an absolute duration
-    add: int | None = None  # tracks to add (length, more_like)
+    add: int | None = None  # tracks to add (length, more_like, add_style)
+    about: str = ""  # add_style: the words the added tracks should match ("some 80s rock")
     to: int | None = None  # move: destination position
     ordering: str | None = None  # reorder: a spec ordering, or "shuffle", "reverse", "year", "tempo"
     topic: str | None = None  # question: what is asked about
@@ -103,9 +104,15 @@ _ADD_TAIL = re.compile(r"\s*\b(?:to (?:the|my|this|our) (?:playlist|list|mix)|to
                        r"please|for me|at the end)\W*$", re.IGNORECASE)
 _SONG_WORDS = re.compile(r"^(?:the |a )?(?:songs?|tracks?|tunes?)\s+(?:called\s+)?", re.IGNORECASE)
 _NOT_A_TITLE = frozenset("more another one two three few couple some something anything".split())
+_ADD_START = re.compile(r"^\W*(?:(?:please|can you|could you|would you|also|now|and|maybe|then)\s+)*"
+                        r"(?:add|include|throw in|mix in|put in)\b\s*(.*)$")
+STYLE_FIELDS = frozenset({"genres", "year_min", "year_max", "features", "popularity"})
+_ADD_NOUN = re.compile(r"\b(?:songs?|tracks?|tunes?|numbers|something|some)\b")
 _SHORTER = re.compile(r"\b(?:shorter|shorten|cut it down|trim(?: it)?|fewer (?:songs|tracks)|less (?:songs|tracks)|"
                       r"too long)\b")
-_LONGER = re.compile(r"\b(?:longer|lengthen|extend(?: it)?|too short|more (?:songs|tracks)|add (?:some )?more)\b")
+# "add more" alone lengthens; "add more energy" is a mood (see _RELATIVE)
+_LONGER = re.compile(r"\b(?:longer|lengthen|extend(?: it)?|too short|more (?:songs|tracks)|"
+                     r"add (?:some )?more(?: (?:songs|tracks|tunes|music))?(?: please)?\W*$)")
 _SHUFFLE = re.compile(r"\b(?:shuffle|randomi[sz]e|mix (?:it|them) up)\b")
 _REVERSE = re.compile(r"\b(?:reverse|backwards|flip the order)\b")
 _SORT = re.compile(r"\b(?:sort|order|arrange)\b.{0,20}?\b(year|date|age|chronolog\w*|tempo|bpm|energy)\b|"
@@ -366,6 +373,9 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser) -> Ed
         songs = parsed.spec.seed_tracks or (named_songs(text, parser) if parsed.found <= {"description"} else [])
         if songs:
             return Edit("add_songs", track_ids=list(songs), parsed=parsed)
+    adding = None if more_like or parsed.spec.seed_tracks or parsed.spec.seed_artists else _ADD_START.match(low)
+    if adding and _adds_tracks(low, adding.group(1), parsed):  # "add a few 80s rock songs", "add some jazz"
+        return _add_style(low, adding.group(1), parsed)
     if more_like or (_ADD.search(low) and parsed.spec.seed_artists):
         positions = find_positions(low, n) or find_titles(text, tracks)
         add = _added_count(low)
@@ -385,13 +395,40 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser) -> Ed
     return Edit("new", parsed=parsed)
 
 
+def _adds_tracks(low: str, rest: str, parsed: ParsedRequest) -> bool:
+    """Whether "add ..." asks for new tracks of a kind ("add some 80s rock", "add five songs about rain", "add
+    some calmer songs") rather than a count ("add 5 more"), a length ("add 10 minutes") or a change of the
+    whole playlist's mood ("add a bit more energy")."""
+    if any(f.field == "minutes" for f in find_length(low)):
+        return False
+    if _RELATIVE_ANY.search(low) and not _ADD_NOUN.search(rest):
+        return False
+    return bool(parsed.found & STYLE_FIELDS) or _words_of_substance(rest)
+
+
+_LEADING_COUNT = re.compile(rf"^(?:a\s+)?({_COUNT_WORDS}|couple|few)\b")
+
+
+def _add_style(low: str, rest: str, parsed: ParsedRequest) -> Edit:
+    lead = _LEADING_COUNT.match(rest)
+    said = {"couple": 2, "few": DEFAULT_MORE}.get(lead.group(1)) or _count(lead.group(1)) if lead else None
+    count = parsed.spec.n_tracks if "n_tracks" in parsed.found else said or _added_count(low)
+    about = _SONG_WORDS.sub("", _ADD_TAIL.sub("", rest).strip(" .!?\"'"))
+    return Edit("add_style", add=count or DEFAULT_MORE, about=about, parsed=parsed)
+
+
+def _words_of_substance(text: str) -> bool:
+    return not all(w in STOPWORDS or w in _NOT_A_TITLE or w in NUMBER_WORDS or w.isdigit()
+                   for w in normalize(text).split())
+
+
 def named_songs(text: str, parser: RequestParser) -> list[str]:
     """The catalog tracks named after an add verb without quotes ("add Santa Baby and Clean up Woman"), which
     the request parser leaves alone (a bare title needs a context such as "like"): the rest of the message read
     as one quoted title, else as several split at "and" and commas; all must be found, or nothing is."""
     m = _ADD_SONG.search(text)
     rest = _SONG_WORDS.sub("", _ADD_TAIL.sub("", text[m.end():]).strip(" .!?\"'")) if m else ""
-    if not rest or all(w in STOPWORDS or w in _NOT_A_TITLE for w in normalize(rest).split()):
+    if not rest or not _words_of_substance(rest):
         return []
     for parts in ([rest], [p for p in re.split(r"\s*(?:,|\band\b|&)\s*", rest) if p]):
         quoted = [f'"{title}" by {artist}' if (title := p.rpartition(" by ")[0]) and (artist := p.rpartition(" by ")[2])
@@ -527,7 +564,8 @@ def _length(low: str, tracks: list[Track], spec: PlaylistSpec) -> Edit | None:
         return Edit("length", n_tracks=n + add, add=add)
     for f in findings:
         if f.field == "minutes":
-            return Edit("length", minutes=float(f.value))
+            more = sum(t.duration_ms or 0 for t in tracks) / 60_000 if _ADD_START.match(low) else 0.0
+            return Edit("length", minutes=round(more + float(f.value), 1))  # "add 10 minutes": 10 more
         if f.field == "n_tracks":
             return Edit("length", n_tracks=int(f.value))
     if _SHORTER.search(low):

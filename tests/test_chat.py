@@ -273,6 +273,12 @@ def test_follow_up_classification(slice_index: TrackIndex):
     assert (after.year_min, after.year_max, before.year_min, before.year_max) == (None, 2015, 2000, None)
     assert classify("add 5 more", playlist, parser).n_tracks == 15
     assert classify("add another one", playlist, parser).n_tracks == 11
+    minutes = sum(t.duration_ms or 0 for t in tracks) / 60_000
+    assert classify("add 10 minutes", playlist, parser).minutes == round(minutes + 10, 1)
+    assert classify("add more energy", playlist, parser).kind == "refine"
+    for message, count in (("add some 80s rock", 3), ("add five songs about rain", 5), ("include 2 jazzy tunes", 2)):
+        edit = classify(message, playlist, parser)
+        assert (edit.kind, edit.add) == ("add_style", count), message
     assert classify("another song please", playlist, parser).n_tracks == 11
     assert classify("another playlist, with 80s rock", playlist, parser).kind == "new"
     assert classify("anything", None, parser).kind == "new"
@@ -333,6 +339,13 @@ def test_adding_named_songs(assistant: MusicAssistant, slice_index: TrackIndex):
     only_rock = chat.send("only rock")
     assert song.track_id not in ids(only_rock.playlist)
     assert violations(only_rock.playlist, only_rock.playlist.spec, slice_index) == []
+    # "add two rap songs": tracks of that kind join; the playlist's own genre does not bind them, and is reported
+    before = ids(chat.playlist)
+    rap = chat.send("add two rap songs")
+    assert rap.kind == "playlist" and ids(rap.playlist)[:-2] == before and len(rap.playlist.tracks) == len(before) + 2
+    assert all("rap" in [*t.genres, *t.subgenres] for t in rap.playlist.tracks[-2:])
+    assert "genres" in {r.constraint for r in rap.playlist.relaxed}
+    assert violations(rap.playlist, rap.playlist.spec, slice_index) == []
     # an exclusion the listener set stands against a named song
     assert chat.send(f"no {other.artist}").kind == "playlist"
     refused = chat.send(f"add {other.title}")
