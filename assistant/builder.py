@@ -10,12 +10,12 @@ Steps of `PlaylistBuilder.build`:
    similarity to what is already chosen) over the best candidates, honouring the per-artist cap, one copy
    per song and the length: exactly n tracks, or a total within one track's length of the asked minutes.
    A named artist none of whose tracks meets the hard constraints is reported as relaxed ("seed_artists").
-4. Relaxation, only when too few tracks qualify, in this order: a subgenre widened to its genre ("neo soul"
-   to all of "r&b"), popularity preference, feature ranges (widened step by step, then dropped), per-artist
-   cap, year range (widened, then dropped), genres. The subgenre goes first because it is the finest part of
-   a request and often the catalog's word rather than the listener's ("soul" reads as "neo soul"): the family
-   keeps the era, mood and fame the listener did say (the catalog's 1970s soul is mostly "urban
-   contemporary").
+4. Relaxation, only when too few tracks qualify, in this order: a subgenre widened to its genre ("neo soul" to
+   all of "r&b"), popularity preference, feature ranges (widened step by step, then dropped), each track's length
+   (widened by half a minute at a time, then dropped), per-artist cap, year range (widened, then dropped),
+   genres. The subgenre goes first because it is the finest part of a request and often the catalog's word rather
+   than the listener's ("soul" reads as "neo soul"): the family keeps the era, mood and fame the listener did say
+   (the catalog's 1970s soul is mostly "urban contemporary").
    Exclusions, duplicates and the remix rule are never relaxed. Each relaxation is reported in
    `Playlist.relaxed` with the counts that forced it; everything not reported still holds
    (`violations()` checks it).
@@ -34,7 +34,7 @@ import numpy as np
 
 from assistant.playlist import Playlist, Relaxation
 from assistant.sequencing import order_tracks
-from assistant.spec import MAX_TRACKS, PlaylistSpec
+from assistant.spec import MAX_TRACKS, PlaylistSpec, track_ms
 from retrieval.catalog import Track
 from retrieval.filters import Range, TrackFilter, filter_mask
 from retrieval.hybrid import HybridSearcher, SearchQuery, standardise
@@ -48,12 +48,14 @@ SEED_ARTIST_SHARE = 0.5  # at most this share of the slots is reserved for named
 
 # Names of relaxable constraints as they appear in `Relaxation.constraint` (features use their own name).
 POPULARITY, MAX_PER_ARTIST, YEAR, GENRES, LENGTH = "popularity", "max_per_artist", "year", "genres", "length"
+TRACK_MINUTES = "track_minutes"  # each track's length
 SEED_ARTISTS = "seed_artists"  # reported when no track of a named artist meets the hard constraints
 
-FEATURE_STEP = {"tempo": 5.0}  # widening per relaxation step; 0..1 features use the default
+FEATURE_STEP = {"tempo": 5.0, TRACK_MINUTES: 0.5}  # widening per relaxation step; 0..1 features use the default
 DEFAULT_FEATURE_STEP = 0.05
 FEATURE_STEPS = 6  # then the feature constraint is dropped
 TEMPO_CEILING = 250.0  # BPM; a widened upper tempo bound at or above this no longer constrains anything
+TRACK_MINUTES_CEILING = 15.0  # a widened upper track length at or above this no longer constrains anything
 YEAR_WIDENINGS = (1, 2, 5, 10)  # years added on each open side, then the year range is dropped
 
 
@@ -160,6 +162,10 @@ def _num(x: float) -> str:
 def describe_range(name: str, r: Range | None) -> str:
     if r is None or (r.min is None and r.max is None):
         return f"any {name}"
+    if name == TRACK_MINUTES:
+        if r.min is not None and r.max is not None:
+            return f"tracks {_num(r.min)}–{_num(r.max)} min"
+        return f"tracks up to {_num(r.max)} min" if r.max is not None else f"tracks of {_num(r.min)} min or more"
     if r.min is not None and r.max is not None:
         if r.min == r.max:
             return f"{int(r.min)}" if name == "year" else f"{name} {_num(r.min)}"
@@ -230,6 +236,8 @@ def _description(tracks: list[Track], spec: PlaylistSpec) -> str:
     if spec.year_min is not None or spec.year_max is not None:
         parts.append(describe_range("year", Range(min=spec.year_min, max=spec.year_max)))
     parts.extend(describe_range(n, r) for n, r in spec.features.items())
+    if spec.track_minutes is not None:
+        parts.append(describe_range(TRACK_MINUTES, spec.track_minutes))
     if spec.popularity != "any":
         parts.append("hits" if spec.popularity == "hits" else "deep cuts")
     if spec.ordering in ORDER_WORDS:
@@ -259,9 +267,12 @@ class _Limits:
     genres: list[str]
     cap: int | None  # None: no per-artist cap
     artist_caps: dict[str, int] = field(default_factory=dict)
+    track_minutes: Range | None = None
 
     def describe(self) -> str:
         parts = [describe_range(n, r) for n, r in self.features.items()]
+        if self.track_minutes:
+            parts.append(describe_range(TRACK_MINUTES, self.track_minutes))
         if self.year:
             parts.append(describe_range("year", self.year))
         if self.genres:
@@ -322,7 +333,7 @@ class PlaylistBuilder:
         limits = _Limits(
             year=None if spec.year_min is None and spec.year_max is None else Range(min=spec.year_min, max=spec.year_max),
             features=dict(spec.features), popularity=spec.popularity_range(), genres=list(spec.genres),
-            cap=default_cap, artist_caps=named_caps)
+            cap=default_cap, artist_caps=named_caps, track_minutes=spec.track_minutes)
         relaxed: dict[str, Relaxation] = {}
         first_shortage: dict[str, str] = {}  # constraint -> the shortage that first forced relaxing it
         while True:
@@ -381,7 +392,8 @@ class PlaylistBuilder:
 
     def _limits_mask(self, limits: _Limits) -> np.ndarray:
         return filter_mask(self.index, TrackFilter(year=limits.year, features=limits.features,
-                                                   popularity=limits.popularity, include_labels=limits.genres))
+                                                   popularity=limits.popularity, include_labels=limits.genres,
+                                                   duration_ms=track_ms(limits.track_minutes)))
 
     def _caps_array(self, limits: _Limits) -> np.ndarray:
         n = len(self.index.artist_names)
@@ -584,6 +596,11 @@ class PlaylistBuilder:
                     features[name] = wider
                 done = f"dropped the {name} limit" if wider is None else f"widened to {describe_range(name, wider)}"
                 yield name, replace(limits, features=features), done
+        if limits.track_minutes is not None:
+            wider = _widen(TRACK_MINUTES, limits.track_minutes, 1)
+            yield (TRACK_MINUTES, replace(limits, track_minutes=wider),
+                   "dropped the track length limit" if wider is None else
+                   f"widened to {describe_range(TRACK_MINUTES, wider)}")
         if limits.cap is not None:
             cap = self._smallest_cap(limits, fixed, need)
             yield (MAX_PER_ARTIST, replace(limits, cap=cap),
@@ -628,7 +645,8 @@ def _widen(name: str, r: Range, steps: int) -> Range | None:
     step = FEATURE_STEP.get(name, DEFAULT_FEATURE_STEP) * steps
     low = None if r.min is None or r.min - step <= 0 else round(r.min - step, 4)
     high = None if r.max is None else round(r.max + step, 4)
-    if high is not None and high >= (TEMPO_CEILING if name == "tempo" else 1):
+    ceiling = {"tempo": TEMPO_CEILING, TRACK_MINUTES: TRACK_MINUTES_CEILING}.get(name, 1.0)
+    if high is not None and high >= ceiling:
         high = None
     if low is None and high is None:
         return None
@@ -702,6 +720,10 @@ def track_breaks(track: Track, spec: PlaylistSpec) -> list[tuple[str, str]]:
         if not r.contains(value):
             shown = "unknown" if value is None else _num(round(value, 1 if name == "tempo" else 2))
             out.append((name, f"{name} {shown} outside {describe_range(name, r)}"))
+    minutes = None if track.duration_ms is None else track.duration_ms / 60_000
+    if spec.track_minutes is not None and not spec.track_minutes.contains(minutes):
+        out.append((TRACK_MINUTES, f"length {format_duration(track.duration_ms)} outside "
+                                   f"{describe_range(TRACK_MINUTES, spec.track_minutes)}"))
     pop = spec.popularity_range()
     if pop is not None and not pop.contains(track.popularity):
         out.append((POPULARITY, f"popularity {track.popularity}, not {spec.popularity.replace('_', ' ')}"))

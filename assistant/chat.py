@@ -26,6 +26,7 @@ from assistant.builder import (
     LENGTH,
     MAX_PER_ARTIST,
     POPULARITY,
+    TRACK_MINUTES,
     YEAR,
     artist_caps,
     describe_range,
@@ -450,6 +451,9 @@ class Chat:
             labels += [describe_range(name, r) for name, r in p.features.items()]
         features.update(edit.features)
         data["features"] = {k: v.model_dump() for k, v in features.items()}
+        if "track_minutes" in found and p.track_minutes is not None:
+            data["track_minutes"] = p.track_minutes.model_dump()
+            labels.append(describe_range(TRACK_MINUTES, p.track_minutes))
         for name in ("popularity", "max_per_artist", "allow_remixes"):
             if name in found:
                 data[name] = getattr(p, name)
@@ -462,7 +466,7 @@ class Chat:
         restated = set(edit.features) | (set(p.features) if "features" in found else set())
         restated |= {YEAR} if found & {"year_min", "year_max"} else set()
         restated |= {GENRES} if genres is None and "genres" in found else set()
-        restated |= {name for name in (POPULARITY, MAX_PER_ARTIST) if name in found}
+        restated |= {name for name in (POPULARITY, MAX_PER_ARTIST, TRACK_MINUTES) if name in found}
         outcome = self._keep_and_fill(new_spec, label, restated)
         if (excluded_artists or excluded_genres) and outcome.version is not None:
             # what the listener turned down is banned for the chat: the tracks, and the artists by name
@@ -631,7 +635,8 @@ class Chat:
         asked = edit.parsed.spec if edit.parsed is not None else PlaylistSpec()
         fill_spec = PlaylistSpec(
             description=edit.about, n_tracks=min(edit.add or 3, room), genres=asked.genres, year_min=asked.year_min,
-            year_max=asked.year_max, features=asked.features, popularity=asked.popularity,
+            year_max=asked.year_max, features=asked.features, track_minutes=asked.track_minutes,
+            popularity=asked.popularity,
             exclude_artists=spec.exclude_artists, exclude_genres=spec.exclude_genres,
             exclude_tracks=spec.exclude_tracks, allow_remixes=spec.allow_remixes or asked.allow_remixes)
         fill = self._build(fill_spec, avoid=[t.track_id for t in tracks])

@@ -218,6 +218,35 @@ _DURATION = re.compile(
 )
 
 
+_NOTHING_BEFORE = re.compile(r"\b(?:nothing|none|no(?: (?:songs?|tracks?))?)\s+$")
+_SHORTER_THAN = r"under|below|less than|shorter than|no longer than|not longer than|at most|max(?:imum)?|up to"
+_LONGER_THAN = r"over|above|more than|longer than|at least|min(?:imum)?"
+_TRACK_LENGTH = re.compile(
+    rf"(?:\b(?P<noun>songs?|tracks?|tunes?|ones|nothing|anything)\s+(?:that(?:'s| is| are)\s+|which are\s+|each\s+)?)?"
+    rf"\b(?P<cmp>{_SHORTER_THAN}|{_LONGER_THAN})\s+(?P<n>{_NUM})"
+    rf"(?::(?P<sec>[0-5]\d)(?:\s*(?:minutes?|mins?|m)\b)?|\s*(?:minutes?|mins?|m)\b)"
+    rf"(?P<tail>(?:\s+(?:each|long|apiece|a (?:song|track)|per (?:song|track)))*)")
+
+
+def find_track_length(low: str) -> list[Finding]:
+    """"songs under 4 minutes", "tracks no longer than 3:30", "over 6 minutes each", "nothing longer than 5
+    minutes" -> track_minutes (each track's length, a Range in minutes). A bound counts only with a music noun
+    before it or "each"/"long"/"per song" after it: "under 40 minutes" alone is the playlist's length
+    (`find_length`)."""
+    out: list[Finding] = []
+    for m in _TRACK_LENGTH.finditer(low):
+        if not m.group("noun") and not m.group("tail").strip():
+            continue
+        value = _number(m.group("n")) + (int(m.group("sec")) / 60 if m.group("sec") else 0.0)
+        shorter = re.fullmatch(_SHORTER_THAN, m.group("cmp")) is not None
+        if m.group("noun") == "nothing" or _NOTHING_BEFORE.search(low, 0, m.start()):  # "nothing over 5 min"
+            shorter = not shorter
+        # the span leaves the noun to the count reader: "20 songs under 4 minutes each"
+        out.append(Finding("track_minutes", Range(max=value) if shorter else Range(min=value), m.start("cmp"),
+                           m.end()))
+    return out
+
+
 def find_length(low: str) -> list[Finding]:
     """"20 songs", "a dozen tracks", "8 upbeat dance pop tracks", "top 10", "make it 6", "25 in total" -> n_tracks;
     "40 minutes", "an hour", "1.5 hours", "half an hour", "1h30" -> minutes. A number inside a name ("Maroon 5

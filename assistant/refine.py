@@ -19,7 +19,7 @@ from typing import Literal
 
 from rapidfuzz import fuzz
 
-from assistant.lexicon import NUMBER_WORDS, find_length, find_ordering, normalize
+from assistant.lexicon import NUMBER_WORDS, Finding, find_length, find_ordering, find_track_length, normalize
 from assistant.playlist import Playlist
 from assistant.spec import PlaylistSpec
 from assistant.understand import ParsedRequest, RequestParser
@@ -106,7 +106,7 @@ _SONG_WORDS = re.compile(r"^(?:the |a )?(?:songs?|tracks?|tunes?)\s+(?:called\s+
 _NOT_A_TITLE = frozenset("more another one two three few couple some something anything".split())
 _ADD_START = re.compile(r"^\W*(?:(?:please|can you|could you|would you|also|now|and|maybe|then)\s+)*"
                         r"(?:add|include|throw in|mix in|put in)\b\s*(.*)$")
-STYLE_FIELDS = frozenset({"genres", "year_min", "year_max", "features", "popularity"})
+STYLE_FIELDS = frozenset({"genres", "year_min", "year_max", "features", "track_minutes", "popularity"})
 _ADD_NOUN = re.compile(r"\b(?:songs?|tracks?|tunes?|numbers|something|some)\b")
 _SHORTER = re.compile(r"\b(?:shorter|shorten|cut it down|trim(?: it)?|fewer (?:songs|tracks)|less (?:songs|tracks)|"
                       r"too long)\b")
@@ -314,7 +314,7 @@ def _meaningful(text: str) -> bool:
 
 
 REFINE_FIELDS = frozenset({"year_min", "year_max", "exclude_artists", "exclude_genres", "exclude_tracks", "genres",
-                           "features", "popularity", "max_per_artist", "allow_remixes"})
+                           "features", "track_minutes", "popularity", "max_per_artist", "allow_remixes"})
 
 
 def classify(message: str, playlist: Playlist | None, parser: RequestParser) -> Edit:
@@ -399,7 +399,7 @@ def _adds_tracks(low: str, rest: str, parsed: ParsedRequest) -> bool:
     """Whether "add ..." asks for new tracks of a kind ("add some 80s rock", "add five songs about rain", "add
     some calmer songs") rather than a count ("add 5 more"), a length ("add 10 minutes") or a change of the
     whole playlist's mood ("add a bit more energy")."""
-    if any(f.field == "minutes" for f in find_length(low)):
+    if any(f.field == "minutes" for f in _playlist_lengths(low)):
         return False
     if _RELATIVE_ANY.search(low) and not _ADD_NOUN.search(rest):
         return False
@@ -556,9 +556,16 @@ def _added_count(low: str) -> int | None:
     return 1 if _ANOTHER.search(low) else None
 
 
+def _playlist_lengths(low: str) -> list[Finding]:
+    """The playlist lengths a message states; "only songs under 4 minutes" states a track's, not a 4-minute
+    playlist."""
+    per_track = find_track_length(low)
+    return [f for f in find_length(low) if not any(t.start < f.end and f.start < t.end for t in per_track)]
+
+
 def _length(low: str, tracks: list[Track], spec: PlaylistSpec) -> Edit | None:
     n = len(tracks)
-    findings = find_length(low)
+    findings = _playlist_lengths(low)
     add = _added_count(low)
     if add and _ADD.search(low):
         return Edit("length", n_tracks=n + add, add=add)

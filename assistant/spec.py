@@ -34,6 +34,7 @@ class PlaylistSpec(BaseModel):
     year_min: int | None = Field(default=None, ge=1900, le=2100)
     year_max: int | None = Field(default=None, ge=1900, le=2100)
     features: dict[FeatureName, Range] = Field(default_factory=dict, description="energy etc. on 0..1; tempo in BPM")
+    track_minutes: Range | None = Field(default=None, description="each track's length, in minutes")
     n_tracks: int | None = Field(default=None, ge=1, le=MAX_TRACKS)
     minutes: float | None = Field(default=None, gt=0, le=MAX_MINUTES)
     exclude_artists: list[str] = Field(default_factory=list)
@@ -55,6 +56,8 @@ class PlaylistSpec(BaseModel):
         for name, r in self.features.items():
             if r.is_empty():
                 raise ValueError(f"{name} range {r.min}-{r.max} is empty")
+        if self.track_minutes is not None and self.track_minutes.is_empty():
+            raise ValueError(f"track length range {self.track_minutes.min}-{self.track_minutes.max} is empty")
         return self
 
     def target_count(self) -> int | None:
@@ -79,8 +82,17 @@ class PlaylistSpec(BaseModel):
             year=year,
             features=dict(self.features),
             popularity=self.popularity_range(),
+            duration_ms=track_ms(self.track_minutes),
             include_labels=list(self.genres),
             exclude_labels=list(self.exclude_genres),
             exclude_artists=list(self.exclude_artists),
             exclude_track_ids=list(self.exclude_tracks),
         )
+
+
+def track_ms(minutes: Range | None) -> Range | None:
+    """A per-track length in minutes as the catalog's milliseconds."""
+    if minutes is None:
+        return None
+    return Range(min=None if minutes.min is None else minutes.min * 60_000,
+                 max=None if minutes.max is None else minutes.max * 60_000)

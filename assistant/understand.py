@@ -37,6 +37,7 @@ from assistant.lexicon import (
     find_ordering,
     find_popularity,
     find_remixes,
+    find_track_length,
     find_years,
     is_negated,
     merge_years,
@@ -306,11 +307,14 @@ class RequestParser:
     def _patterns(self, req: _Request, names: list[tuple[int, int]]) -> list[Finding]:
         """The lexicon's findings, except those inside `names` (text spans of titles and artist names)."""
         out: list[Finding] = []
-        finders = (find_artist_cap, find_features, find_length, lambda low: find_years(low, self.vocab.latest_year),
+        # a track's length first: "songs under 4 minutes" is not a 4-minute playlist
+        finders = (find_artist_cap, find_features, find_track_length, find_length,
+                   lambda low: find_years(low, self.vocab.latest_year),
                    find_popularity, find_remixes, find_ordering)
         for finder in finders:
             for f in finder(req.low):
-                if _NAMED.search(req.low, 0, f.start) and f.field not in ("n_tracks", "minutes", "max_per_artist"):
+                if _NAMED.search(req.low, 0, f.start) and f.field not in ("n_tracks", "minutes", "max_per_artist",
+                                                                          "track_minutes"):
                     continue  # "by Brand New", "by Underground": a name, not a constraint
                 if any(a < f.end and f.start < b for a, b in names):
                     continue  # "Maroon 5 songs", "The 1975", "Pursuit of Happiness - Steve Aoki Remix"

@@ -60,9 +60,13 @@ NUMERIC_SHARE = 0.4
 ORDER_PHRASES = {"rising": "building up the energy", "falling": "winding down at the end",
                  "arc": "shaped like a DJ set", "smooth": "with smooth transitions"}
 POPULARITY_PHRASES = {"hits": "only big hits", "deep_cuts": "deep cuts only"}
+# Each track's length: (phrase, at most?) with the minutes to fill in.
+TRACK_LENGTH_PHRASES = (("songs under {v} minutes", True), ("no song longer than {v} minutes", True),
+                        ("tracks at most {v} minutes long", True), ("tracks over {v} minutes each", False),
+                        ("songs at least {v} minutes long", False))
 # Every constraint type the suite checks (PlaylistSpec fields, `features` split by feature name).
 TYPES = ("n_tracks", "minutes", "genres", "exclude_genres", "year", *(f"feature:{f}" for f in FEATURE_PHRASES),
-         "max_per_artist", "popularity", "ordering", "no_remixes", "exclude_artists", "exclude_tracks",
+         "track_minutes", "max_per_artist", "popularity", "ordering", "no_remixes", "exclude_artists", "exclude_tracks",
          "seed_artists", "seed_tracks")
 MIN_ARTIST_TRACKS = 5
 MIN_GENRE_LEFT = 50  # tracks of the asked genre an exclusion must leave for the request to make sense
@@ -117,8 +121,8 @@ def _one(rng: random.Random, style: random.Random, pools: _Pools, index: TrackIn
     head: list[str] = []  # "25 rock songs"
     tail: list[str] = []  # ", from the 90s, no remixes, ..."
     count_last = ""  # "make it 8 tracks", at the very end
-    optional = ["genres", "exclude_genres", "year", "features", "max_per_artist", "popularity", "ordering",
-                "no_remixes", "exclude_artists", "exclude_tracks", "seed_artists", "seed_tracks"]
+    optional = ["genres", "exclude_genres", "year", "features", "track_minutes", "max_per_artist", "popularity",
+                "ordering", "no_remixes", "exclude_artists", "exclude_tracks", "seed_artists", "seed_tracks"]
     chosen = rng.sample(optional, rng.randint(*CONSTRAINTS_PER_REQUEST))
     genre_word = ""
     if "genres" in chosen and pools.genres:
@@ -182,6 +186,12 @@ def _one(rng: random.Random, style: random.Random, pools: _Pools, index: TrackIn
             truth["features"] = {name: r}
             types.append(f"feature:{name}")
             tail.append(phrase)
+    if "track_minutes" in chosen:
+        phrase, at_most = rng.choice(TRACK_LENGTH_PHRASES)
+        v = rng.choice((3, 3.5, 4, 5)) if at_most else rng.choice((4, 5, 6))
+        truth["track_minutes"] = {"max": v} if at_most else {"min": v}
+        types.append("track_minutes")
+        tail.append(phrase.format(v=f"{v:g}"))
     if "max_per_artist" in chosen:
         k = rng.choice((1, 2, 3))
         truth["max_per_artist"] = k
@@ -246,6 +256,7 @@ def _contradicts(index: TrackIndex, genres: list[str], excluded: str) -> bool:
 # --------------------------------------------------------------------------- checking
 
 RELAXATION_NAME = {"n_tracks": "length", "minutes": "length", "genres": "genres", "year": "year",
+                   "track_minutes": "track_minutes",
                    "max_per_artist": "max_per_artist", "popularity": "popularity", "seed_artists": SEED_ARTISTS,
                    **{f"feature:{f}": f for f in FEATURE_NAMES}}
 

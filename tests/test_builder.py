@@ -98,6 +98,8 @@ def specs(draw: st.DrawFn, index: TrackIndex) -> PlaylistSpec:
         if draw(st.integers(0, 4)) == 0:
             features[name] = draw(feature_range(low, high, step))
     data["features"] = features
+    if draw(st.integers(0, 4)) == 0:  # each track's length, in minutes
+        data["track_minutes"] = draw(feature_range(1.5, 8, 0.5))
     data["max_per_artist"] = draw(st.one_of(st.none(), st.integers(1, 4)))
     data["popularity"] = draw(st.sampled_from(("any", "any", "hits", "deep_cuts")))
     data["ordering"] = draw(st.sampled_from(("retrieved", "rising", "falling", "arc", "smooth")))
@@ -114,7 +116,7 @@ def check(playlist, spec: PlaylistSpec, index: TrackIndex) -> None:
     assert violations(playlist, spec, index) == []
     for r in playlist.relaxed:
         assert r.reason and r.constraint in {*spec.features, "popularity", "max_per_artist", "year", "genres", LENGTH,
-                                             SEED_ARTISTS}
+                                             SEED_ARTISTS, "track_minutes"}
     # a named artist is in the playlist unless the playlist says why not
     if playlist.tracks and SEED_ARTISTS not in {r.constraint for r in playlist.relaxed}:
         assert {artist_key(a) for a in spec.seed_artists} <= {artist_key(t.artist) for t in playlist.tracks}
@@ -188,6 +190,21 @@ def test_unknown_genre_is_dropped_without_touching_other_constraints(builder, sl
     playlist = builder.build(spec)
     assert [r.constraint for r in playlist.relaxed] == ["genres"]
     assert all(t.energy >= 0.6 for t in playlist.tracks)
+
+
+def test_track_length_is_kept_or_widened_and_reported(builder, slice_index):
+    spec = PlaylistSpec(description="hard rock anthems", n_tracks=12, track_minutes={"max": 3.5})
+    playlist = builder.build(spec)
+    assert len(playlist.tracks) == 12 and not playlist.relaxed
+    assert all(t.duration_ms <= 3.5 * 60_000 for t in playlist.tracks)
+    assert "tracks up to 3.5 min" in playlist.description
+    # long tracks are scarce: the bound widens half a minute at a time, and says so
+    long = PlaylistSpec(description="epic", n_tracks=30, track_minutes={"min": 7.0}, year_min=1990, year_max=1999)
+    scarce = sum(1 for t in slice_index.tracks if (t.duration_ms or 0) >= 7 * 60_000 and 1990 <= (t.year or 0) <= 1999)
+    assert scarce < 30
+    relaxed = {r.constraint: r.reason for r in builder.build(long).relaxed}
+    assert "track_minutes" in relaxed and "tracks of 7 min or more" in relaxed["track_minutes"]
+    assert violations(builder.build(long), long, slice_index) == []
 
 
 def test_too_short_pool_reports_length(slice_index):

@@ -263,6 +263,7 @@ def test_follow_up_classification(slice_index: TrackIndex):
         "shuffle it": ("reorder", []), "no rap please": ("refine", []), "hello": ("message", []),
         f"why is {tracks[5].title} here?": ("question", [5]), f"remove {tracks[6].title}": ("remove", [6]),
         "some 80s rock instead": ("new", []),
+        "only songs under 4 minutes": ("refine", []),
     }
     for message, (kind, positions) in cases.items():
         edit = classify(message, playlist, parser)
@@ -285,6 +286,16 @@ def test_follow_up_classification(slice_index: TrackIndex):
     unknown = classify("no more Qwzx Blorftones", playlist, parser)  # not in the catalog: nothing changes
     assert unknown.kind == "message" and unknown.unknown_title == "Qwzx Blorftones"
     assert find_positions("swap 3 and 12", 10, bare=True) == [2, 11]  # out of range: the chat refuses it
+
+
+def test_track_length_in_a_conversation(assistant: MusicAssistant, slice_index: TrackIndex):
+    chat = assistant.start_chat(use_llm=False)
+    first = chat.send("energetic rock")
+    short = chat.send("only songs under 4 minutes")  # each song's length, not a 4-minute playlist
+    assert short.kind == "playlist" and len(short.playlist.tracks) == len(first.playlist.tracks)
+    assert short.playlist.spec.track_minutes.max == 4 and short.playlist.spec.minutes is None
+    assert all(t.duration_ms <= 4 * 60_000 for t in short.playlist.tracks)
+    assert violations(short.playlist, short.playlist.spec, slice_index) == []
 
 
 def _nameable(index: TrackIndex, parser: RequestParser, exclude: set[str], n: int) -> list[Track]:

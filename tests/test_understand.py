@@ -23,7 +23,7 @@ from assistant.understand import (
 )
 from assistant.vocabulary import Vocabulary
 from retrieval.catalog import Catalog
-from retrieval.filters import TrackFilter, filter_mask
+from retrieval.filters import Range, TrackFilter, filter_mask
 from retrieval.index import TrackIndex
 from retrieval.settings import Settings
 from tests.conftest import free_port
@@ -89,6 +89,12 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("40 minutes of calm music", {"minutes": 40.0, "n_tracks": None, "features": {"energy": (None, 0.5)}}),
     ("an hour of party music", {"minutes": 60.0, "features": {"danceability": (0.65, None), "energy": (0.65, None)}}),
     ("1.5 hours of focus music", {"minutes": 90.0}),
+    # a track's length is not the playlist's
+    ("20 songs under 4 minutes each", {"n_tracks": 20, "minutes": None, "track_minutes": Range(max=4.0)}),
+    ("rock songs no longer than 3:30", {"genres": ["rock"], "minutes": None, "track_minutes": Range(max=3.5)}),
+    ("nothing longer than 5 minutes", {"minutes": None, "track_minutes": Range(max=5.0)}),
+    ("an hour of epic tracks over 7 minutes", {"minutes": 60.0, "track_minutes": Range(min=7.0)}),
+    ("under 40 minutes of jazz", {"minutes": 40.0, "track_minutes": None}),
     ("half an hour of mellow acoustic songs", {"minutes": 30.0,
                                                "features": {"energy": (None, 0.55), "acousticness": (0.5, None)}}),
     # a count is a number attached to a music noun, with a few describing words between
