@@ -565,7 +565,10 @@ class Chat:
         reasons = dict(self.playlist.reasons) if self.playlist else {}
         reasons.update({tid: f"{why} · like {like}" for tid, why in fill.reasons.items()})
         out = tracks + list(fill.tracks)
-        playlist = self._derive(out, spec.model_copy(update={"n_tracks": len(out), "minutes": None}),
+        # the artists asked for are the playlist's named artists from now on (their caps hold, see artist_caps)
+        named = list(dict.fromkeys([*spec.seed_artists, *artists]))
+        playlist = self._derive(out, spec.model_copy(update={"n_tracks": len(out), "minutes": None,
+                                                             "seed_artists": named}),
                                 reasons=reasons, relaxed=self._kept_relaxations(fill.relaxed))
         notices += _relaxation_notices(fill.relaxed) + fill.notices
         return _Outcome("playlist", f"Added {len(fill.tracks)} more like {like}.",

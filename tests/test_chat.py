@@ -346,6 +346,13 @@ def test_adding_named_songs(assistant: MusicAssistant, slice_index: TrackIndex):
     assert song.track_id in ids(no_artist.playlist) and set(no_artist.changes.removed) == theirs
     assert f"{len(theirs)} of {len(added.playlist.tracks)} tracks replaced" in no_artist.text
     assert violations(no_artist.playlist, no_artist.playlist.spec, slice_index) == []
+    # "add some <artist>": their tracks join under the named-artist cap, which the playlist now states
+    artist_counts = Counter(t.artist for t in slice_index.tracks if "rock" in t.genres)
+    present = {t.artist for t in chat.playlist.tracks}
+    named = next(a for a, k in artist_counts.most_common() if k >= 4 and a not in present)
+    some = chat.send(f"add some {named}")
+    assert some.kind == "playlist" and sum(t.artist == named for t in some.playlist.tracks) == 3
+    assert violations(some.playlist, some.playlist.spec, slice_index) == []
     # restating the constraint the song breaks removes it
     only_rock = chat.send("only rock")
     assert song.track_id not in ids(only_rock.playlist)
