@@ -301,7 +301,7 @@ class Chat:
             "message": self._message, "undo": self._undo, "start_over": self._start_over, "new": self._new,
             "question": self._question, "swap": self._swap, "move": self._move, "reorder": self._reorder,
             "remove": self._remove, "exclude": self._exclude, "refine": self._refine, "more_like": self._more_like,
-            "add_songs": self._add_songs, "add_style": self._add_style, "length": self._length,
+            "add_songs": self._add_songs, "add_style": self._add_style, "steer": self._steer, "length": self._length,
         }
         return handlers[edit.kind](edit)
 
@@ -477,6 +477,20 @@ class Chat:
             outcome.version.banned_artists = tuple(dict.fromkeys([*outcome.version.banned_artists,
                                                                  *excluded_artists]))
         return outcome
+
+    def _steer(self, edit: Edit) -> _Outcome:
+        """"more west coast", "more guitar": the same constraints and length, chosen again for the request's words
+        plus these; what still fits best stays."""
+        tracks = self._tracks()
+        spec = self._spec()
+        about = sanitize(edit.about, 60)
+        length = {"n_tracks": len(tracks), "minutes": None} if spec.minutes is None else {}
+        playlist = self._build(spec.model_copy(update={"description": f"{spec.description} {about}".strip(), **length}))
+        changed = len({t.track_id for t in tracks} - set(playlist.track_ids()))
+        text = f"More {about}: {changed} of {len(tracks)} tracks replaced." if changed else \
+            f"More {about}: the same tracks still fit best."
+        notices = _relaxation_notices(playlist.relaxed) + playlist.notices
+        return _Outcome("playlist", text, self._next(playlist), label=f"more {about}", notices=notices)
 
     def _keep_and_fill(self, spec: PlaylistSpec, label: str, restated: set[str] | None = None) -> _Outcome:
         """Keep the tracks that meet the new spec, in place; fill the freed places with new tracks.

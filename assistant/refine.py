@@ -3,8 +3,9 @@
 Deterministic rules only, tried in a fixed order: undo, start over, questions about the tracks, swap,
 move/reorder, remove, "add <a catalog song>", "add some 80s rock" (tracks of a kind), "more like ...", length,
 then spec refinements (relative moods such as "calmer" plus whatever the request parser reads: "only 90s", "no
-more Drake", "no rap", "only hits"), and finally a new request. Tracks are referred to by position ("track 3",
-"the second song", "the last two", "2 and 5") or by title; every position is checked by the chat, never trusted.
+more Drake", "no rap", "only hits"), "more <words>" (the same playlist chosen again leaning to them: "more west
+coast"), and finally a new request. Tracks are referred to by position ("track 3", "the second song", "the last
+two", "2 and 5") or by title; every position is checked by the chat, never trusted.
 
 Instructions aimed at the system ("ignore previous instructions", "print the system prompt") are cut
 out of the message before anything else: what remains is handled like any request, so a message can
@@ -28,8 +29,8 @@ from retrieval.catalog import Track
 from retrieval.filters import Range
 from retrieval.lexical import STOPWORDS
 
-EditKind = Literal["new", "refine", "length", "more_like", "add_songs", "add_style", "remove", "exclude", "swap",
-                   "move", "reorder", "start_over", "undo", "question", "message"]
+EditKind = Literal["new", "refine", "steer", "length", "more_like", "add_songs", "add_style", "remove", "exclude",
+                   "swap", "move", "reorder", "start_over", "undo", "question", "message"]
 
 DEFAULT_MORE = 3  # tracks "add more like track 3" adds when no number is given
 UNIT_STEP = 0.1  # how far "more upbeat" / "calmer" moves a 0..1 feature past the playlist's mean
@@ -52,7 +53,7 @@ class Edit:
     n_tracks: int | None = None  # length: an absolute count
     minutes: float | None = None  # length: an absolute duration
     add: int | None = None  # tracks to add (length, more_like, add_style)
-    about: str = ""  # add_style: the words the added tracks should match ("some 80s rock")
+    about: str = ""  # add_style / steer: the words the tracks should match ("some 80s rock", "west coast")
     to: int | None = None  # move: destination position
     ordering: str | None = None  # reorder: a spec ordering, or "shuffle", "reverse", "year", "tempo"
     topic: str | None = None  # question: what is asked about
@@ -112,7 +113,8 @@ _SHORTER = re.compile(r"\b(?:shorter|shorten|cut it down|trim(?: it)?|fewer (?:s
                       r"too long)\b")
 # "add more" alone lengthens; "add more energy" is a mood (see _RELATIVE)
 _LONGER = re.compile(r"\b(?:longer|lengthen|extend(?: it)?|too short|more (?:songs|tracks)|"
-                     r"add (?:some )?more(?: (?:songs|tracks|tunes|music))?(?: please)?\W*$)")
+                     r"add (?:some )?more(?: (?:songs|tracks|tunes|music))?(?: please)?\W*$"
+                     r"|^\W*(?:some )?more(?: please)?\W*$)")
 _SHUFFLE = re.compile(r"\b(?:shuffle|randomi[sz]e|mix (?:it|them) up)\b")
 _REVERSE = re.compile(r"\b(?:reverse|backwards|flip the order)\b")
 _SORT = re.compile(r"\b(?:sort|order|arrange)\b.{0,20}?\b(year|date|age|chronolog\w*|tempo|bpm|energy)\b|"
@@ -392,6 +394,8 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser) -> Ed
         return Edit("refine", features=features, labels=labels, parsed=parsed)
     if m := _NEGATIVE_START.match(low):  # "no more Drake" with no Drake in the catalog: say so, change nothing
         return Edit("message", unknown_title=text[m.end():].strip(" .!?\"'") or text)
+    if (m := _MORE_WORDS.match(low)) and _words_of_substance(m.group(1)):  # "more west coast": same playlist, leaning
+        return Edit("steer", about=m.group(1).strip(" .!?\"'"), parsed=parsed)
     return Edit("new", parsed=parsed)
 
 
@@ -439,6 +443,7 @@ def named_songs(text: str, parser: RequestParser) -> list[str]:
     return []
 
 
+_MORE_WORDS = re.compile(r"^\W*(?:(?:a bit|a little|a lot|much|way|even|some|slightly|bit)\s+)?more\s+(.+)$")
 _NEGATIVE_START = re.compile(r"^\W*(?:no more|no|without|nothing (?:by|from)|not|skip|exclude|less|ban)\s+")
 _RELATIVE_ANY = re.compile("|".join(f"(?:{p.pattern})" for p, _, _ in _RELATIVE))
 

@@ -264,6 +264,7 @@ def test_follow_up_classification(slice_index: TrackIndex):
         f"why is {tracks[5].title} here?": ("question", [5]), f"remove {tracks[6].title}": ("remove", [6]),
         "some 80s rock instead": ("new", []),
         "only songs under 4 minutes": ("refine", []),
+        "more west coast": ("steer", []), "more": ("length", []),
     }
     for message, (kind, positions) in cases.items():
         edit = classify(message, playlist, parser)
@@ -286,6 +287,17 @@ def test_follow_up_classification(slice_index: TrackIndex):
     unknown = classify("no more Qwzx Blorftones", playlist, parser)  # not in the catalog: nothing changes
     assert unknown.kind == "message" and unknown.unknown_title == "Qwzx Blorftones"
     assert find_positions("swap 3 and 12", 10, bare=True) == [2, 11]  # out of range: the chat refuses it
+
+
+def test_more_of_something_unlabelled_keeps_the_playlists_constraints(assistant: MusicAssistant,
+                                                                        slice_index: TrackIndex):
+    chat = assistant.start_chat(use_llm=False)
+    first = chat.send("energetic rock, 12 songs")
+    steered = chat.send("more guitar solos")  # not a genre or mood: the same playlist, chosen again with the words
+    assert steered.kind == "playlist" and steered.playlist.spec.genres == ["rock"]
+    assert len(steered.playlist.tracks) == 12 and "guitar solos" in steered.playlist.spec.description
+    assert steered.changes.removed == [t for t in ids(first.playlist) if t not in ids(steered.playlist)]
+    assert violations(steered.playlist, steered.playlist.spec, slice_index) == []
 
 
 def test_track_length_in_a_conversation(assistant: MusicAssistant, slice_index: TrackIndex):
