@@ -689,7 +689,7 @@ def combine_features(explicit: list[dict[str, Range]], moods: list[dict[str, Ran
     for group in moods:
         for name, r in group.items():
             merged = intersect(out[name], r) if name in out else r
-            if merged.is_empty():
+            if merged.is_empty() or merged.min == merged.max:  # "dinner party": at most 0.65 and at least 0.65
                 contradicted.add(name)
             else:
                 out[name] = merged

@@ -89,6 +89,8 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("40 minutes of calm music", {"minutes": 40.0, "n_tracks": None, "features": {"energy": (None, 0.5)}}),
     ("an hour of party music", {"minutes": 60.0, "features": {"danceability": (0.65, None), "energy": (0.65, None)}}),
     ("1.5 hours of focus music", {"minutes": 90.0}),
+    # moods that meet in a single point contradict each other: "dinner" is calm, "party" is not
+    ("music for a dinner party", {"features": {"speechiness": (None, 0.15), "danceability": (0.65, None)}}),
     # a track's length is not the playlist's
     ("20 songs under 4 minutes each", {"n_tracks": 20, "minutes": None, "track_minutes": Range(max=4.0)}),
     ("rock songs no longer than 3:30", {"genres": ["rock"], "minutes": None, "track_minutes": Range(max=3.5)}),
