@@ -300,8 +300,9 @@ class Chat:
         handlers = {
             "message": self._message, "undo": self._undo, "start_over": self._start_over, "new": self._new,
             "question": self._question, "swap": self._swap, "move": self._move, "reorder": self._reorder,
-            "remove": self._remove, "exclude": self._exclude, "refine": self._refine, "more_like": self._more_like,
-            "add_songs": self._add_songs, "add_style": self._add_style, "steer": self._steer, "length": self._length,
+            "remove": self._remove, "replace": self._replace, "exclude": self._exclude, "refine": self._refine,
+            "more_like": self._more_like, "add_songs": self._add_songs, "add_style": self._add_style,
+            "steer": self._steer, "length": self._length,
         }
         return handlers[edit.kind](edit)
 
@@ -402,6 +403,32 @@ class Chat:
                         f"Removed {what}; they won't come back in this chat.",
                         self._next(playlist, banned=self.banned | {t.track_id for t in gone}),
                         label="removed", new_intro=False)
+
+    def _replace(self, edit: Edit) -> _Outcome:
+        """"replace track 3", "swap track 2 for something calmer": new tracks in those places, under the
+        playlist's constraints (and the mood asked for); the replaced ones never come back in this chat."""
+        bad = self._check_positions(edit.positions)
+        if bad or not edit.positions:
+            return _Outcome("message", bad or "Which track should I replace? For example: \"replace track 3\".")
+        tracks = self._tracks()
+        positions = list(dict.fromkeys(edit.positions))
+        gone = [tracks[p] for p in positions]
+        spec = self._spec()
+        fill_spec = spec.model_copy(update={"n_tracks": len(gone), "minutes": None, "ordering": "retrieved",
+                                            "features": {**spec.features, **edit.features}})
+        fill = self._build(fill_spec, avoid=[t.track_id for t in tracks])
+        new = iter(fill.tracks)
+        out = [next(new, None) if i in positions else t for i, t in enumerate(tracks)]
+        kept = [t for t in out if t is not None]
+        reasons = dict(self.playlist.reasons) if self.playlist else {}
+        reasons.update(fill.reasons)
+        playlist = self._derive(kept, spec.model_copy(update={"n_tracks": len(kept)} if spec.minutes is None else {}),
+                                reasons=reasons, relaxed=self._kept_relaxations(fill.relaxed))
+        names = ", ".join(f"\"{sanitize(t.title)}\"" for t in gone)
+        came = ", ".join(f"\"{sanitize(t.title)}\" by {sanitize(t.artist, 60)}" for t in fill.tracks)
+        text = f"Replaced {names} with {came}." if came else f"Removed {names}: nothing else fits in its place."
+        return _Outcome("playlist", text, self._next(playlist, banned=self.banned | {t.track_id for t in gone}),
+                        label="replaced", notices=_relaxation_notices(fill.relaxed) + fill.notices, new_intro=False)
 
     def _exclude(self, edit: Edit) -> _Outcome:
         """"no more Drake", "remove the rap": drop them, ban them for this chat, refill to the same length."""

@@ -29,8 +29,8 @@ from retrieval.catalog import Track
 from retrieval.filters import Range
 from retrieval.lexical import STOPWORDS
 
-EditKind = Literal["new", "refine", "steer", "length", "more_like", "add_songs", "add_style", "remove", "exclude",
-                   "swap", "move", "reorder", "start_over", "undo", "question", "message"]
+EditKind = Literal["new", "refine", "steer", "length", "more_like", "add_songs", "add_style", "remove", "replace",
+                   "exclude", "swap", "move", "reorder", "start_over", "undo", "question", "message"]
 
 DEFAULT_MORE = 3  # tracks "add more like track 3" adds when no number is given
 UNIT_STEP = 0.1  # how far "more upbeat" / "calmer" moves a 0..1 feature past the playlist's mean
@@ -92,6 +92,10 @@ _SMALL_TALK = re.compile(r"^\W*(?:thanks|thank you|thx|ty|cheers|hi|hello|hey|yo
 _QUESTION_START = re.compile(r"^\W*(?:why|what|what's|whats|which|who|who's|whos|when|how|is|does|did|are|was|"
                              r"tell me|explain)\b")
 _SWAP = re.compile(r"\b(?:swap|switch|exchange|flip|trade)\b")
+_REPLACE = re.compile(r"\b(?:replace|substitute|swap out|switch out|change out)\b"
+                      r"|\b(?:swap|switch|exchange|trade)\b.{0,30}\bfor (?:something|another|a different|one)\b")
+_OLDER = re.compile(r"\b(?:older|earlier|from further back|more (?:classic|vintage|retro|old school))\b")
+_NEWER = re.compile(r"\b(?:newer|more (?:recent|modern|current)|fresher|less old)\b")
 _MOVE = re.compile(r"\b(?:move|put|place|bump)\b")
 _REMOVE = re.compile(r"\b(?:remove|drop|delete|skip|cut|ditch|lose|kill|axe|scrap|get rid of|take out|take off|"
                      r"throw out|kick out|(?:i )?(?:don't|do not|dont) (?:like|want|love)|not a fan of|hate|"
@@ -353,6 +357,11 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser) -> Ed
         question = _question(text, low, tracks)
         if question is not None:
             return question
+    if _REPLACE.search(low):  # "replace track 3", "swap track 2 for something calmer"
+        positions = find_positions(low, n, bare=True) or find_titles(text, tracks)
+        if positions:
+            features, labels = relative_moods(low, tracks, playlist.spec if playlist else PlaylistSpec())
+            return Edit("replace", positions=positions, features=features, labels=labels)
     if _SWAP.search(low):
         positions = find_positions(low, n, bare=True) or find_titles(text, tracks)
         if len(positions) == 1 and re.search(r"\b(?:with|and) the next\b", low):
@@ -388,6 +397,8 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser) -> Ed
         return length
     if _NEW_MARKERS.search(low) and not _RELATIVE_ANY.search(low):
         return Edit("new", parsed=parsed)
+    if era := _relative_era(low, tracks, parsed):  # "older", "more recent"
+        return era
     features, labels = relative_moods(low, tracks, playlist.spec if playlist else PlaylistSpec())
     found = parsed.found & REFINE_FIELDS
     if features or found:
@@ -450,6 +461,20 @@ _RELATIVE_ANY = re.compile("|".join(f"(?:{p.pattern})" for p, _, _ in _RELATIVE)
 
 _NEGATED_YEARS = re.compile(r"\b(?:nothing|no (?:songs?|tracks?|music)|none|not)\s+(?:from\s+)?(?:the\s+)?"
                             r"(before|prior to|older than|after|since|newer than)\b")
+
+
+def _relative_era(low: str, tracks: list[Track], parsed: ParsedRequest) -> Edit | None:
+    """"older" / "more recent": only tracks from before / after the playlist's median year."""
+    older, newer = _OLDER.search(low), _NEWER.search(low)
+    years = sorted(t.year for t in tracks if t.year)
+    # "more recent" is relative here, though a request's "recent" alone means the last years
+    stated = any(field == "years" and "recent" not in words.lower() for field, words in parsed.phrases)
+    if bool(older) == bool(newer) or not years or stated:
+        return None
+    median = years[len(years) // 2]
+    spec = parsed.spec.model_copy(update={"year_min": None, "year_max": median - 1} if older else
+                                  {"year_min": median + 1, "year_max": None})
+    return Edit("refine", parsed=replace(parsed, spec=spec, found=parsed.found | {"year_min", "year_max"}))
 
 
 def _negated_years(low: str, parsed: ParsedRequest) -> ParsedRequest:

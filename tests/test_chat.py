@@ -265,6 +265,7 @@ def test_follow_up_classification(slice_index: TrackIndex):
         "some 80s rock instead": ("new", []),
         "only songs under 4 minutes": ("refine", []),
         "more west coast": ("steer", []), "more": ("length", []),
+        "replace track 3": ("replace", [2]), "swap track 2 for something calmer": ("replace", [1]),
     }
     for message, (kind, positions) in cases.items():
         edit = classify(message, playlist, parser)
@@ -278,6 +279,10 @@ def test_follow_up_classification(slice_index: TrackIndex):
     minutes = sum(t.duration_ms or 0 for t in tracks) / 60_000
     assert classify("add 10 minutes", playlist, parser).minutes == round(minutes + 10, 1)
     assert classify("add more energy", playlist, parser).kind == "refine"
+    assert "energy" in classify("swap track 2 for something calmer", playlist, parser).features
+    median = sorted(t.year for t in tracks if t.year)[len([t for t in tracks if t.year]) // 2]
+    older, newer = (classify(m, playlist, parser).parsed.spec for m in ("older", "more recent"))
+    assert (older.year_min, older.year_max, newer.year_min, newer.year_max) == (None, median - 1, median + 1, None)
     for message, count in (("add some 80s rock", 3), ("add five songs about rain", 5), ("include 2 jazzy tunes", 2)):
         edit = classify(message, playlist, parser)
         assert (edit.kind, edit.add) == ("add_style", count), message
@@ -298,6 +303,17 @@ def test_more_of_something_unlabelled_keeps_the_playlists_constraints(assistant:
     assert len(steered.playlist.tracks) == 12 and "guitar solos" in steered.playlist.spec.description
     assert steered.changes.removed == [t for t in ids(first.playlist) if t not in ids(steered.playlist)]
     assert violations(steered.playlist, steered.playlist.spec, slice_index) == []
+
+
+def test_replacing_a_track_in_place(assistant: MusicAssistant, slice_index: TrackIndex):
+    chat = assistant.start_chat(use_llm=False)
+    first = ids(chat.send("energetic rock").playlist)
+    replaced = chat.send("replace track 3")
+    now = ids(replaced.playlist)
+    assert replaced.kind == "playlist" and len(now) == len(first) and now[2] != first[2]
+    assert now[:2] == first[:2] and now[3:] == first[3:]  # only that place changes
+    assert replaced.changes.removed == [first[2]] and first[2] not in ids(chat.send("longer").playlist)
+    assert violations(chat.playlist, chat.playlist.spec, slice_index) == []
 
 
 def test_track_length_in_a_conversation(assistant: MusicAssistant, slice_index: TrackIndex):
