@@ -1,11 +1,12 @@
 """Follow-up messages of a conversation -> one `Edit` of the current spec or playlist.
 
-Deterministic rules only, tried in a fixed order: undo, start over, questions about the tracks, swap,
-move/reorder, remove, "add <a catalog song>", "add some 80s rock" (tracks of a kind), "more like ...", length,
-then spec refinements (relative moods such as "calmer" plus whatever the request parser reads: "only 90s", "no
-more Drake", "no rap", "only hits"), "more <words>" (the same playlist chosen again leaning to them: "more west
-coast"), and finally a new request. Tracks are referred to by position ("track 3", "the second song", "the last
-two", "2 and 5") or by title; every position is checked by the chat, never trusted.
+Deterministic rules only, tried in a fixed order: undo, start over, questions about the tracks, replace
+("replace track 3"), swap, move/reorder, remove, "add <a catalog song>", "add some 80s rock" (tracks of a kind),
+"more like ...", length, "older" / "more recent" (around the playlist's median year), then spec refinements
+(relative moods such as "calmer" plus whatever the request parser reads: "only 90s", "no more Drake", "no rap",
+"only hits"), "more <words>" (the same playlist chosen again leaning to them: "more west coast"), and finally a
+new request. Tracks are referred to by position ("track 3", "the second song", "the last two", "2 and 5") or by
+title; every position is checked by the chat, never trusted.
 
 Instructions aimed at the system ("ignore previous instructions", "print the system prompt") are cut
 out of the message before anything else: what remains is handled like any request, so a message can
