@@ -374,7 +374,7 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser) -> Ed
         move = _move(text, low, tracks)
         if move is not None:
             return move
-    parsed = _negated_years(low, parser.analyse(text))
+    parsed = _fewer_years(low, tracks, _negated_years(low, parser.analyse(text)))
     if _REMOVE.search(low):
         removal = _removal(text, low, tracks, parsed)
         if removal is not None:
@@ -489,6 +489,27 @@ def _negated_years(low: str, parsed: ParsedRequest) -> ParsedRequest:
     elif m.group(1) in ("after", "since", "newer than") and spec.year_min is not None and spec.year_max is None:
         spec = spec.model_copy(update={"year_max": spec.year_min - (m.group(1) != "since"), "year_min": None})
     return replace(parsed, spec=spec, found=parsed.found | {"year_min", "year_max"})
+
+
+_FEWER = re.compile(r"\b(?:less|fewer|not so much|not as much|too much|too many|no more|enough(?: of)?)\s+"
+                    r"(?:of\s+)?(?:the\s+)?$")
+
+
+def _fewer_years(low: str, tracks: list[Track], parsed: ParsedRequest) -> ParsedRequest:
+    """"less 2019 stuff", "fewer 80s songs": away from that era (read alone, "2019" would mean only 2019), to the
+    side where the playlist has more of its tracks (older when none)."""
+    said = next((words for field, words in parsed.phrases if field == "years"), None)
+    lo, hi = parsed.spec.year_min, parsed.spec.year_max
+    at = low.find(normalize(said)) if said else -1
+    if at < 0 or lo is None or not _FEWER.search(low[:at]):
+        return parsed
+    years = [t.year for t in tracks if t.year]
+    before = sum(y < lo for y in years)
+    after = sum(hi is not None and y > hi for y in years)
+    older = hi is None or before >= after
+    spec = parsed.spec.model_copy(update={"year_min": None, "year_max": lo - 1} if older else
+                                  {"year_min": hi + 1, "year_max": None})
+    return replace(parsed, spec=spec)
 
 
 def _question(text: str, low: str, tracks: list[Track]) -> Edit | None:

@@ -283,6 +283,9 @@ def test_follow_up_classification(slice_index: TrackIndex):
     median = sorted(t.year for t in tracks if t.year)[len([t for t in tracks if t.year]) // 2]
     older, newer = (classify(m, playlist, parser).parsed.spec for m in ("older", "more recent"))
     assert (older.year_min, older.year_max, newer.year_min, newer.year_max) == (None, median - 1, median + 1, None)
+    # "less 2019 stuff" is away from 2019 (read alone, "2019" would mean only 2019)
+    fewer = classify(f"less {median} stuff", playlist, parser).parsed.spec
+    assert (fewer.year_min, fewer.year_max) in ((None, median - 1), (median + 1, None))
     for message, count in (("add some 80s rock", 3), ("add five songs about rain", 5), ("include 2 jazzy tunes", 2)):
         edit = classify(message, playlist, parser)
         assert (edit.kind, edit.add) == ("add_style", count), message
