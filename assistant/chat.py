@@ -506,18 +506,18 @@ class Chat:
         return outcome
 
     def _steer(self, edit: Edit) -> _Outcome:
-        """"more west coast", "more guitar": the same constraints and length, chosen again for the request's words
-        plus these; what still fits best stays."""
+        """"more west coast", "only girl groups": words that are no genre, era or mood; the same constraints and
+        length, chosen again for the request's words plus these; what still fits best stays."""
         tracks = self._tracks()
         spec = self._spec()
         about = sanitize(edit.about, 60)
         length = {"n_tracks": len(tracks), "minutes": None} if spec.minutes is None else {}
         playlist = self._build(spec.model_copy(update={"description": f"{spec.description} {about}".strip(), **length}))
         changed = len({t.track_id for t in tracks} - set(playlist.track_ids()))
-        text = f"More {about}: {changed} of {len(tracks)} tracks replaced." if changed else \
-            f"More {about}: the same tracks still fit best."
+        text = f"Leaning to {about}: {changed} of {len(tracks)} tracks replaced." if changed else \
+            f"Leaning to {about}: the same tracks still fit best."
         notices = _relaxation_notices(playlist.relaxed) + playlist.notices
-        return _Outcome("playlist", text, self._next(playlist), label=f"more {about}", notices=notices)
+        return _Outcome("playlist", text, self._next(playlist), label=f"leaning to {about}", notices=notices)
 
     def _keep_and_fill(self, spec: PlaylistSpec, label: str, restated: set[str] | None = None) -> _Outcome:
         """Keep the tracks that meet the new spec, in place; fill the freed places with new tracks.

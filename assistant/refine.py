@@ -406,7 +406,8 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser) -> Ed
         return Edit("refine", features=features, labels=labels, parsed=parsed)
     if m := _NEGATIVE_START.match(low):  # "no more Drake" with no Drake in the catalog: say so, change nothing
         return Edit("message", unknown_title=text[m.end():].strip(" .!?\"'") or text)
-    if (m := _MORE_WORDS.match(low)) and _words_of_substance(m.group(1)):  # "more west coast": same playlist, leaning
+    names = parsed.spec.seed_artists or parsed.spec.seed_tracks
+    if not names and (m := _MORE_WORDS.match(low)) and _words_of_substance(m.group(1)):  # "only girl groups"
         return Edit("steer", about=m.group(1).strip(" .!?\"'"), parsed=parsed)
     return Edit("new", parsed=parsed)
 
@@ -455,7 +456,8 @@ def named_songs(text: str, parser: RequestParser) -> list[str]:
     return []
 
 
-_MORE_WORDS = re.compile(r"^\W*(?:(?:a bit|a little|a lot|much|way|even|some|slightly|bit)\s+)?more\s+(.+)$")
+_MORE_WORDS = re.compile(r"^\W*(?:(?:a bit|a little|a lot|much|way|even|some|slightly|bit)\s+)?"
+                         r"(?:more|only|just|mostly)\s+(.+)$")
 _NEGATIVE_START = re.compile(r"^\W*(?:no more|no|without|nothing (?:by|from)|not|skip|exclude|less|ban)\s+")
 _RELATIVE_ANY = re.compile("|".join(f"(?:{p.pattern})" for p, _, _ in _RELATIVE))
 

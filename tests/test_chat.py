@@ -264,7 +264,7 @@ def test_follow_up_classification(slice_index: TrackIndex):
         f"why is {tracks[5].title} here?": ("question", [5]), f"remove {tracks[6].title}": ("remove", [6]),
         "some 80s rock instead": ("new", []),
         "only songs under 4 minutes": ("refine", []),
-        "more west coast": ("steer", []), "more": ("length", []),
+        "more west coast": ("steer", []), "more": ("length", []), "only girl groups": ("steer", []),
         "replace track 3": ("replace", [2]), "swap track 2 for something calmer": ("replace", [1]),
     }
     for message, (kind, positions) in cases.items():
