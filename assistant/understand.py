@@ -103,6 +103,7 @@ _NAME_GAP = re.compile(r"\s*[/\\&+:*~|!?.$#@]+\s*")
 MAX_GENRE_WORDS = 4
 MAX_NAME_WORDS = 6
 MAX_TITLE_WORDS = 10
+BY_WITHIN = 4  # words after a title within which a "by" still names its artist
 # Share of capitalised words above which a request is Title Case and capitals say nothing about names.
 TITLE_CASE_SHARE = 0.6
 
@@ -573,14 +574,17 @@ class RequestParser:
 
     def _title_alone(self, req: _Request, i: int) -> _Mention | None:
         """A title named without a known artist: after "like" / "similar to" (a long title, or one written
-        as a title), or quoted; never when followed by "by" (an artist the catalog does not have)."""
+        as a title), or quoted; never when "by" follows within a few words (an artist the catalog does not
+        have, or whose version it lacks: another artist's song of that title is not the one meant)."""
         kind, start, phrase = req.context(i)
         for j in range(min(i + MAX_TITLE_WORDS, len(req.tokens)), i, -1):
             if not req.free(i, j):
                 continue
             key = req.key(i, j)
             ref = self.vocab.titles.get(key)
-            if (ref is None or req.followed_by(j, "by") or req.followed_by(j, "from") or req.inside_quote(i, j)
+            # "Who I Am (Sim Simma) by Beanie Man": a version note may stand between a title and its artist
+            by_soon = any(req.followed_by(k, "by") for k in range(j, min(j + BY_WITHIN, len(req.tokens))))
+            if (ref is None or by_soon or req.followed_by(j, "from") or req.inside_quote(i, j)
                     or req.tokens[j - 1].possessive):
                 continue
             quoted, ordinary = req.quoted(i, j), self.vocab.is_ordinary(key)

@@ -229,6 +229,8 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("songs with good flow", {"ordering": "smooth"}),
     ('"Duet mashups" of two different songs that fit really well?', {"n_tracks": None}),
     ('not "A Song Nobody Wrote" by Drake', {"seed_artists": [], "exclude_artists": [], "seed_tracks": []}),
+    # another artist's song of the same title is not the one meant (the catalog has Wage War's "Who I Am")
+    ("songs like Who I Am (Sim Simma) by Beanie Man", {"seed_artists": ["Beenie Man"], "seed_tracks": []}),
     # combinations and the description
     ("upbeat 90s r&b, 25 songs, max 2 per artist, no Drake, no remixes, build up",
      {"genres": ["r&b"], "year_min": 1990, "year_max": 1999, "n_tracks": 25, "max_per_artist": 2,
