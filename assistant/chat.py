@@ -420,8 +420,7 @@ class Chat:
         new = iter(fill.tracks)
         out = [next(new, None) if i in positions else t for i, t in enumerate(tracks)]
         kept = [t for t in out if t is not None]
-        reasons = dict(self.playlist.reasons) if self.playlist else {}
-        reasons.update(fill.reasons)
+        reasons = self._reasons_with(fill.reasons)
         playlist = self._derive(kept, spec.model_copy(update={"n_tracks": len(kept)} if spec.minutes is None else {}),
                                 reasons=reasons, relaxed=self._kept_relaxations(fill.relaxed))
         names = ", ".join(f"\"{sanitize(t.title)}\"" for t in gone)
@@ -590,8 +589,7 @@ class Chat:
         tracks = self._tracks()
         room = self.assistant.max_tracks - len(tracks)
         if room <= 0:
-            return _Outcome("message", f"The playlist already holds the most tracks allowed "
-                                       f"({self.assistant.max_tracks}).")
+            return self._full()
         add = min(edit.add or 3, room)
         notices = [f"a playlist holds at most {self.assistant.max_tracks} tracks; added {add}"] if add < (
             edit.add or 3) else []
@@ -603,8 +601,7 @@ class Chat:
         query = SearchQuery(text=" ".join(artists), seed_track_ids=[t.track_id for t in seeds], seed_artists=artists)
         fill = self._build(fill_spec, query, avoid=[t.track_id for t in tracks])
         like = ", ".join(f"\"{sanitize(t.title)}\"" for t in seeds) or ", ".join(sanitize(a, 40) for a in artists)
-        reasons = dict(self.playlist.reasons) if self.playlist else {}
-        reasons.update({tid: f"{why} · like {like}" for tid, why in fill.reasons.items()})
+        reasons = self._reasons_with({tid: f"{why} · like {like}" for tid, why in fill.reasons.items()})
         out = tracks + list(fill.tracks)
         # the artists asked for are the playlist's named artists from now on (their caps hold, see artist_caps)
         named = list(dict.fromkeys([*spec.seed_artists, *artists]))
@@ -643,7 +640,7 @@ class Chat:
             elif tid in spec.exclude_tracks:
                 notes.append(f"You asked me to leave out {name}, so I didn't add it.")
             elif len(tracks) + len(added) >= self.assistant.max_tracks:
-                notes.append(f"The playlist already holds the most tracks allowed ({self.assistant.max_tracks}).")
+                notes.append(self._full().text)
                 break
             else:
                 added.append(track)
@@ -655,8 +652,7 @@ class Chat:
         if any(is_remix(t.title) for t in added) and not remixes_allowed(spec):
             new_spec = new_spec.model_copy(update={"allow_remixes": True})
         relaxed = _added_relaxations(added, out, spec, self._kept_relaxations([]))
-        reasons = dict(self.playlist.reasons) if self.playlist else {}
-        reasons.update({t.track_id: f"{reason_line(t, spec)} · added at your request" for t in added})
+        reasons = self._reasons_with({t.track_id: f"{reason_line(t, spec)} · added at your request" for t in added})
         playlist = self._derive(out, new_spec, reasons=reasons, relaxed=relaxed)
         names = ", ".join(f"\"{sanitize(t.title)}\" by {sanitize(t.artist, 60)}" for t in added)
         outside = [what for t in added for _, what in track_breaks(t, spec)]
@@ -673,8 +669,7 @@ class Chat:
         tracks = self._tracks()
         room = self.assistant.max_tracks - len(tracks)
         if room <= 0:
-            return _Outcome("message", f"The playlist already holds the most tracks allowed "
-                                       f"({self.assistant.max_tracks}).")
+            return self._full()
         spec = self._spec()
         asked = edit.parsed.spec if edit.parsed is not None else PlaylistSpec()
         fill_spec = PlaylistSpec(
@@ -689,8 +684,7 @@ class Chat:
             return _Outcome("message", f"I found nothing in the catalog for \"{sanitize(edit.about, 60)}\".")
         out = tracks + added
         relaxed = _added_relaxations(added, out, spec, self._kept_relaxations([]))
-        reasons = dict(self.playlist.reasons) if self.playlist else {}
-        reasons.update({tid: f"{why} · added at your request" for tid, why in fill.reasons.items()})
+        reasons = self._reasons_with({tid: f"{why} · added at your request" for tid, why in fill.reasons.items()})
         playlist = self._derive(out, spec.model_copy(update={"n_tracks": len(out), "minutes": None}),
                                 reasons=reasons, relaxed=relaxed)
         about = sanitize(edit.about, 60)
@@ -735,7 +729,7 @@ class Chat:
                 minutes: float | None = None) -> _Outcome:
         max_tracks = self.assistant.max_tracks
         if len(tracks) >= max_tracks:
-            return _Outcome("message", f"The playlist already holds the most tracks allowed ({max_tracks}).")
+            return self._full()
         fill_spec = spec.model_copy(update={"n_tracks": count, "minutes": None if count else minutes,
                                             "ordering": "retrieved"})
         fill = self._build(fill_spec, avoid=[t.track_id for t in tracks])
@@ -746,8 +740,7 @@ class Chat:
         out = tracks + added
         if spec.ordering != "retrieved":
             out = order_tracks(out, spec.ordering)
-        reasons = dict(self.playlist.reasons) if self.playlist else {}
-        reasons.update(fill.reasons)
+        reasons = self._reasons_with(fill.reasons)
         playlist = self._derive(out, spec, reasons=reasons, relaxed=self._kept_relaxations(fill.relaxed))
         total = format_duration(playlist.total_ms)
         return _Outcome("playlist", f"Added {len(added)} tracks: now {len(out)} ({total}).",
@@ -780,6 +773,13 @@ class Chat:
         current = self.current
         return Version(playlist, current.banned if banned is None else banned, current.banned_artists,
                        current.request if request is None else request)
+
+    def _full(self) -> _Outcome:
+        return _Outcome("message", f"The playlist already holds the most tracks allowed ({self.assistant.max_tracks}).")
+
+    def _reasons_with(self, new: dict[str, str]) -> dict[str, str]:
+        """The current playlist's reasons per track, and those of the tracks joining it."""
+        return {**(self.playlist.reasons if self.playlist else {}), **new}
 
     def _tracks(self) -> list[Track]:
         return list(self.playlist.tracks) if self.playlist is not None else []
