@@ -40,7 +40,7 @@ from retrieval.filters import Range, TrackFilter, filter_mask
 from retrieval.hybrid import HybridSearcher, SearchQuery, standardise
 from retrieval.index import TrackIndex, artist_key, top_k
 from retrieval.labels import parent_genres
-from retrieval.lexical import fold
+from retrieval.lexical import fold, tokenize, word_forms
 
 DEFAULT_MAX_PER_ARTIST = 2
 SEED_ARTIST_CAP = 3  # an artist the listener named may appear this often unless the spec sets a cap
@@ -142,7 +142,13 @@ def is_seasonal(track: Track) -> bool:
 
 def seasonal_allowed(spec: PlaylistSpec) -> bool:
     """Christmas songs are eligible only when the request names the season."""
-    return bool(_SEASON_WORDS.search(fold(spec.description)))
+    return bool(_SEASON_WORDS.search(fold(f"{spec.description} {spec.about}")))
+
+
+def topic_words(track: Track, about: str) -> list[str]:
+    """The words of a subject ("songs about rain") that the track's title says, in either number."""
+    said = tokenize(track.title)
+    return [t for w in word_forms(about) for t in said if t == w]
 
 
 def artist_caps(spec: PlaylistSpec) -> tuple[int, dict[str, int]]:
@@ -199,6 +205,8 @@ def reason_line(track: Track, spec: PlaylistSpec) -> str:
         parts.append((wanted or labels)[0])
     if artist_key(track.artist) in {artist_key(a) for a in spec.seed_artists}:
         parts.append("artist you named")
+    if spec.about and (said := topic_words(track, spec.about)):
+        parts.append(f"title says \"{' '.join(said)}\"")
     shown = [n for n in spec.features if n != "tempo"] or ["energy"]
     for name in shown:
         value = getattr(track, name)
@@ -213,6 +221,8 @@ def reason_line(track: Track, spec: PlaylistSpec) -> str:
 
 def _title(spec: PlaylistSpec) -> str:
     text = " ".join(spec.description.split())
+    if spec.about:
+        text = f"{text} · about {spec.about}" if text else f"Songs about {spec.about}"
     if text:
         text = text if len(text) <= 60 else text[:57].rsplit(" ", 1)[0] + "…"
         return text[0].upper() + text[1:]
@@ -322,7 +332,7 @@ class PlaylistBuilder:
         tracks the new ones will join (a chat's kept tracks): they count towards the per-artist caps."""
         index = self.index
         taken_artists = Counter(int(index.artist[index.row[t]]) for t in taken if t in index.row)
-        query = query or SearchQuery(text=spec.description, seed_track_ids=spec.seed_tracks,
+        query = query or SearchQuery(text=spec.description, about=spec.about, seed_track_ids=spec.seed_tracks,
                                      seed_artists=spec.seed_artists)
         if query.year_min is None and query.year_max is None:
             # When the era must be relaxed, the nearest years should still come first.

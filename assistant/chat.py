@@ -302,7 +302,7 @@ class Chat:
             "question": self._question, "swap": self._swap, "move": self._move, "reorder": self._reorder,
             "remove": self._remove, "replace": self._replace, "exclude": self._exclude, "refine": self._refine,
             "more_like": self._more_like, "add_songs": self._add_songs, "add_style": self._add_style,
-            "steer": self._steer, "length": self._length,
+            "steer": self._steer, "subject": self._subject, "length": self._length,
         }
         return handlers[edit.kind](edit)
 
@@ -518,6 +518,23 @@ class Chat:
         notices = _relaxation_notices(playlist.relaxed) + playlist.notices
         return _Outcome("playlist", text, self._next(playlist), label=f"leaning to {about}", notices=notices)
 
+    def _subject(self, edit: Edit) -> _Outcome:
+        """"make it about summer": the same constraints and length, chosen again for another subject (and the
+        mood its words name: "about feeling sad")."""
+        tracks = self._tracks()
+        spec = self._spec()
+        about = sanitize(edit.about, 60)
+        # the old subject's mood goes with it: "about summer" -> "about rain" keeps no summer brightness
+        old_mood = self.parser.analyse(f"songs about {spec.about}").spec.features if spec.about else {}
+        features = {k: r for k, r in spec.features.items() if old_mood.get(k) != r}
+        features.update(edit.parsed.spec.features if edit.parsed is not None else {})
+        length = {"n_tracks": len(tracks), "minutes": None} if spec.minutes is None else {}
+        playlist = self._build(spec.model_copy(update={"about": edit.about, "features": features, **length}))
+        changed = len({t.track_id for t in tracks} - set(playlist.track_ids()))
+        notices = _relaxation_notices(playlist.relaxed) + playlist.notices
+        return _Outcome("playlist", f"Now about {about}: {changed} of {len(tracks)} tracks replaced.",
+                        self._next(playlist), label=f"about {about}", notices=notices)
+
     def _keep_and_fill(self, spec: PlaylistSpec, label: str, restated: set[str] | None = None) -> _Outcome:
         """Keep the tracks that meet the new spec, in place; fill the freed places with new tracks.
 
@@ -673,7 +690,9 @@ class Chat:
         spec = self._spec()
         asked = edit.parsed.spec if edit.parsed is not None else PlaylistSpec()
         fill_spec = PlaylistSpec(
-            description=edit.about, n_tracks=min(edit.add or 3, room), genres=asked.genres, year_min=asked.year_min,
+            # "add a few songs about rain": the subject searched in titles, not spread over the artists
+            description=asked.description if asked.about else edit.about, about=asked.about,
+            n_tracks=min(edit.add or 3, room), genres=asked.genres, year_min=asked.year_min,
             year_max=asked.year_max, features=asked.features, track_minutes=asked.track_minutes,
             popularity=asked.popularity,
             exclude_artists=spec.exclude_artists, exclude_genres=spec.exclude_genres,

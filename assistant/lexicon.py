@@ -221,16 +221,17 @@ _DURATION = re.compile(
 _NOTHING_BEFORE = re.compile(r"\b(?:nothing|none|no(?: (?:songs?|tracks?))?)\s+$")
 _SHORTER_THAN = r"under|below|less than|shorter than|no longer than|not longer than|at most|max(?:imum)?|up to"
 _LONGER_THAN = r"over|above|more than|longer than|at least|min(?:imum)?"
+_ABOUT_AS_LONG = r"about|around|roughly|approximately|approx\.?|~"
 _TRACK_LENGTH = re.compile(
     rf"(?:\b(?P<noun>songs?|tracks?|tunes?|ones|nothing|anything)\s+(?:that(?:'s| is| are)\s+|which are\s+|each\s+)?)?"
-    rf"\b(?P<cmp>{_SHORTER_THAN}|{_LONGER_THAN})\s+(?P<n>{_NUM})"
+    rf"(?:\b|(?=~))(?P<cmp>{_SHORTER_THAN}|{_LONGER_THAN}|{_ABOUT_AS_LONG})\s*(?P<n>{_NUM})"
     rf"(?::(?P<sec>[0-5]\d)(?:\s*(?:minutes?|mins?|m)\b)?|\s*(?:minutes?|mins?|m)\b)"
     rf"(?P<tail>(?:\s+(?:each|long|apiece|a (?:song|track)|per (?:song|track)))*)")
 
 
 def find_track_length(low: str) -> list[Finding]:
     """"songs under 4 minutes", "tracks no longer than 3:30", "over 6 minutes each", "nothing longer than 5
-    minutes" -> track_minutes (each track's length, a Range in minutes). A bound counts only with a music noun
+    minutes", "songs about 3 minutes long" (half a minute either side) -> track_minutes (each track's length, a Range in minutes). A bound counts only with a music noun
     before it or "each"/"long"/"per song" after it: "under 40 minutes" alone is the playlist's length
     (`find_length`)."""
     out: list[Finding] = []
@@ -238,6 +239,11 @@ def find_track_length(low: str) -> list[Finding]:
         if not m.group("noun") and not m.group("tail").strip():
             continue
         value = _number(m.group("n")) + (int(m.group("sec")) / 60 if m.group("sec") else 0.0)
+        if re.fullmatch(_ABOUT_AS_LONG, m.group("cmp")):
+            if m.group("tail").strip():  # "songs about 3 minutes long"; "songs about 40 minutes" is the playlist's
+                out.append(Finding("track_minutes", Range(min=max(value - 0.5, 0.0), max=value + 0.5),
+                                   m.start("cmp"), m.end()))
+            continue
         shorter = re.fullmatch(_SHORTER_THAN, m.group("cmp")) is not None
         if m.group("noun") == "nothing" or _NOTHING_BEFORE.search(low, 0, m.start()):  # "nothing over 5 min"
             shorter = not shorter
@@ -366,6 +372,41 @@ def find_ordering(low: str) -> list[Finding]:
         for m in pattern.finditer(low):
             if not any(f.start < m.end() and m.start() < f.end for f in out):
                 out.append(Finding("ordering", name, m.start(), m.end()))
+    return out
+
+
+# --------------------------------------------------------------------------- what the songs are about
+
+# The catalog has no lyrics: a song's subject shows only in its title, so a topic is searched track by track.
+_TOPIC_NOUN = r"(?:songs?|music|tracks?|tunes|anthems|ballads|jams|bangers|ones|something|anything|stuff)"
+# Where a topic ends: punctuation, or a word that starts another part of the request.
+# "for yourself" and "for the first time" belong to the subject; "for a road trip" starts the occasion.
+_FOR_SUBJECT = r"(?!\s+(?:yourself|myself|oneself|someone|somebody|you|me|him|her|them|us|the first time|ever)\b)"
+_TOPIC_END = (rf"(?=\s*(?:[,.;:!?()\[\]\"]|\s-\s|$)|\s+(?:for{_FOR_SUBJECT}|from|by|but|that|which|who|like|"
+              r"similar|without|under|over|in the \d|or (?:something|anything)|and (?:not|no)|no|not|pls|please|instead)\b"
+              r"|\s+\d)")
+_TOPIC_SUBJECT = rf"(?P<topic>[a-z][a-z'&/ -]{{1,60}}?){_TOPIC_END}"
+_TOPIC = re.compile(
+    rf"\b{_TOPIC_NOUN}\s+(?:(?:that|which)\s+(?:are|is|'re|'s)\s+|(?:that'?s|are|is)\s+)?"
+    rf"(?:(?:all|mostly|lyrically|basically|actually|really|just)\s+)?(?:about|on the (?:theme|topic|subject) of)"
+    rf"\s+{_TOPIC_SUBJECT}"
+    rf"|\b{_TOPIC_NOUN}\s+with\s+(?:the\s+words?\s+)?['\"]?(?P<word>[a-z][a-z' ]{{1,30}}?)['\"]?\s+in\s+"
+    rf"(?:the|their|its)\s+(?:titles?|names?)\b")
+_TOPIC_NEGATED = re.compile(r"\b(?:not|no|nothing|never|none|without|avoid|don'?t|doesn'?t|aren'?t|isn'?t)\s+"
+                            r"(?:\w+\s+)?$")
+_TOPIC_EMPTY = frozenset("a an the it this that them me you us something anything".split())
+
+
+def find_topic(low: str) -> list[Finding]:
+    """"songs about rain", "music about working hard", "songs with 'love' in the title" -> about (the subject,
+    a string). "songs that aren't about love" is not a subject: the listener said what to avoid, and nothing
+    can check it. "A Caribbean-themed party" is a style, left to the description."""
+    out: list[Finding] = []
+    for m in _TOPIC.finditer(low):
+        topic = (m.group("topic") or m.group("word")).strip(" -'/&")
+        if not topic or topic in _TOPIC_EMPTY or _TOPIC_NEGATED.search(low, 0, m.start()):
+            continue  # "no songs about love", "I don't want songs about love"
+        out.append(Finding("about", topic, m.start(), m.end()))
     return out
 
 

@@ -30,7 +30,7 @@ from retrieval.catalog import Track
 from retrieval.filters import Range
 from retrieval.lexical import STOPWORDS
 
-EditKind = Literal["new", "refine", "steer", "length", "more_like", "add_songs", "add_style", "remove", "replace",
+EditKind = Literal["new", "refine", "steer", "subject", "length", "more_like", "add_songs", "add_style", "remove", "replace",
                    "exclude", "swap", "move", "reorder", "start_over", "undo", "question", "message"]
 
 DEFAULT_MORE = 3  # tracks "add more like track 3" adds when no number is given
@@ -54,7 +54,8 @@ class Edit:
     n_tracks: int | None = None  # length: an absolute count
     minutes: float | None = None  # length: an absolute duration
     add: int | None = None  # tracks to add (length, more_like, add_style)
-    about: str = ""  # add_style / steer: the words the tracks should match ("some 80s rock", "west coast")
+    about: str = ""  # add_style / steer: the words the tracks should match ("some 80s rock", "west coast");
+    # subject: what the songs should now be about
     to: int | None = None  # move: destination position
     ordering: str | None = None  # reorder: a spec ordering, or "shuffle", "reverse", "year", "tempo"
     topic: str | None = None  # question: what is asked about
@@ -120,6 +121,13 @@ _SHORTER = re.compile(r"\b(?:shorter|shorten|cut it down|trim(?: it)?|fewer (?:s
 _LONGER = re.compile(r"\b(?:longer|lengthen|extend(?: it)?|too short|more (?:songs|tracks)|"
                      r"add (?:some )?more(?: (?:songs|tracks|tunes|music))?(?: please)?\W*$"
                      r"|^\W*(?:some )?more(?: please)?\W*$)")
+# "make it about summer", "now songs about love instead", "change the topic to rain": the same constraints and
+# length, another subject. A bare "songs about love" in a chat is a new request, like any other.
+_SUBJECT_CHANGE = re.compile(
+    r"^\W*(?P<lead>(?:(?:now|and|but|ok|okay|then|please|actually)\W+)*)(?P<verb>(?:make|have) (?:it|them|the "
+    r"(?:playlist|songs|tracks|list))(?: (?:all|only|just))? |change (?:it|the (?:topic|subject|theme)) to |switch "
+    r"(?:it )?to |(?:let'?s )?(?:do|try) |(?:only|just|rather) )?(?:(?:songs?|tracks?|ones|music) )?(?:that are )?"
+    r"(?:about|on) (?P<topic>.+?)(?P<tail> instead| now| please)?\W*$")
 _SHUFFLE = re.compile(r"\b(?:shuffle|randomi[sz]e|mix (?:it|them) up)\b")
 _REVERSE = re.compile(r"\b(?:reverse|backwards|flip the order)\b")
 _SORT = re.compile(r"\b(?:sort|order|arrange)\b.{0,20}?\b(year|date|age|chronolog\w*|tempo|bpm|energy)\b|"
@@ -396,6 +404,10 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser) -> Ed
     length = _length(low, tracks, playlist.spec if playlist else PlaylistSpec())
     if length is not None:
         return length
+    m = _SUBJECT_CHANGE.match(low)
+    if m and (m.group("lead") or m.group("verb") or m.group("tail")) and \
+            (subject := parser.analyse(f"songs about {m.group('topic')}")).spec.about:
+        return Edit("subject", about=subject.spec.about, parsed=subject)
     if _NEW_MARKERS.search(low) and not _RELATIVE_ANY.search(low):
         return Edit("new", parsed=parsed)
     if era := _relative_era(low, tracks, parsed):  # "older", "more recent"

@@ -27,6 +27,8 @@ class PlaylistSpec(BaseModel):
     """Hard constraints (filters, length, caps) plus the soft intent used for ranking (description, seeds)."""
 
     description: str = Field(default="", max_length=2000, description="free text for semantic search")
+    about: str = Field(default="", max_length=200, description="what the songs should be about (\"songs about "
+                       "rain\"): searched in each track's own title, as the catalog has no lyrics")
     seed_artists: list[str] = Field(default_factory=list, description="catalog artist names to build around")
     seed_tracks: list[str] = Field(default_factory=list, description="catalog track ids to build around")
     genres: list[str] = Field(default_factory=list, description="catalog genres or subgenres; any one suffices")

@@ -37,6 +37,7 @@ from assistant.lexicon import (
     find_ordering,
     find_popularity,
     find_remixes,
+    find_topic,
     find_track_length,
     find_years,
     is_negated,
@@ -309,7 +310,8 @@ class RequestParser:
         """The lexicon's findings, except those inside `names` (text spans of titles and artist names)."""
         out: list[Finding] = []
         # a track's length first: "songs under 4 minutes" is not a 4-minute playlist
-        finders = (find_artist_cap, find_features, find_track_length, find_length,
+        # what the songs are about before anything else: "songs about feeling sad" is a subject, not a mood
+        finders = (find_topic, find_artist_cap, find_features, find_track_length, find_length,
                    lambda low: find_years(low, self.vocab.latest_year),
                    find_popularity, find_remixes, find_ordering)
         for finder in finders:
@@ -668,6 +670,11 @@ class RequestParser:
             values["year_min"] = None if lo is None else min(max(lo, 1900), 2100)
             values["year_max"] = None if hi is None else min(max(hi, 1900), 2100)
         explicit = [{f.value[0]: f.value[1]} for f in findings if f.field == "features"]
+        for f in findings:
+            if f.field == "about":  # "songs about feeling sad": sad songs as well as a subject
+                words = normalize(str(f.value)).split()
+                mood_groups = [*mood_groups, *(r for k, w in enumerate(words)
+                                               if not is_negated(words, k) and (r := mood_ranges(w)))]
         features = combine_features(explicit, mood_groups)
         if features:
             values["features"] = features
@@ -730,7 +737,7 @@ def _cut(text: str, spans: list[tuple[int, int]]) -> str:
     return out.strip(" ,;:-/&")
 
 
-_SMALL_WORDS = r"(?:but|and|or|with|without|no|not|please|in|of|from|for|by|to|the|a|an)"
+_SMALL_WORDS = r"(?:but|and|or|with|without|no|not|please|in|of|from|for|by|to|the|a|an|that|which|about|around)"
 _DANGLING_START = re.compile(rf"^(?:{_SMALL_WORDS}\b[\s,]*)+", re.I)
 # How a request opens says nothing about the music: "Make me", "Can you give us", "I'm looking for".
 _REQUEST_VERB = re.compile(
@@ -856,7 +863,7 @@ def merge_proposal(parsed: ParsedRequest, proposal: SpecProposal, vocab: Vocabul
     take("ordering", None if proposal.ordering == "retrieved" else proposal.ordering)
     if "allow_remixes" not in found and proposal.allow_remixes is not None:
         out["allow_remixes"] = proposal.allow_remixes
-    if not base.description:
+    if not base.description and not base.about:  # "songs about rain" is said whole by its subject
         out["description"] = proposal.description.strip()[:2000]
     try:
         return PlaylistSpec(**out)

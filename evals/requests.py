@@ -2,8 +2,10 @@
 
 No ground truth exists for them (music-ner-eacl2023 queries), so the suite checks what every answer must
 be: a playlist or a clear message (a `SegueError`), never a crash; how long it takes; when a request names a
-catalog artist, how often that artist is in the playlist; and how many playlists had to relax which constraint
-(what the listener asked for and did not fully get).
+catalog artist, how often that artist is in the playlist; when it asks for songs about something ("songs about
+losing a friend"), how many of the playlist's titles say it (the catalog has no lyrics: a title is the only
+evidence a listener can check); and how many playlists had to relax which constraint (what the listener asked
+for and did not fully get).
 """
 
 from __future__ import annotations
@@ -87,6 +89,8 @@ def _chat_sender(assistant: Any) -> Callable[[str], Any] | None:
 
 def run_requests(assistant: Any, requests: Sequence[str], with_text: bool = False,
                  progress: bool = True) -> SuiteResult:
+    from assistant.builder import topic_words
+    from assistant.lexicon import find_topic, normalize
     from assistant.vocabulary import Vocabulary, name_key
 
     index: TrackIndex = assistant.index
@@ -98,6 +102,7 @@ def run_requests(assistant: Any, requests: Sequence[str], with_text: bool = Fals
     latencies: list[float] = []
     asked_artist = artist_present = 0
     relaxations: Counter[str] = Counter()
+    subject_shares: list[float] = []
     text_note = None
     if with_text and send is None:
         text_note = "skipped: MusicAssistant.start_chat() does not exist yet (the conversation engine)"
@@ -131,6 +136,10 @@ def run_requests(assistant: Any, requests: Sequence[str], with_text: bool = Fals
                 asked_artist += 1
                 if playlist is not None and names & {artist_key(t.artist) for t in playlist.tracks}:
                     artist_present += 1
+            subjects = find_topic(normalize(text))
+            if subjects:
+                said = [t for t in playlist.tracks if topic_words(t, subjects[0].value)] if playlist else []
+                subject_shares.append(len(said) / len(playlist.tracks) if playlist and playlist.tracks else 0.0)
             if bar:
                 bar.advance(task)
     ordered = sorted(latencies)
@@ -146,6 +155,8 @@ def run_requests(assistant: Any, requests: Sequence[str], with_text: bool = Fals
         "p95_ms": round(_percentile(ordered, 95), 1),
         "named_artist_requests": asked_artist,
         "named_artist_in_playlist": round(artist_present / asked_artist, 3) if asked_artist else None,
+        "subject_requests": len(subject_shares),
+        "subject_in_titles": round(sum(subject_shares) / len(subject_shares), 3) if subject_shares else None,
         "relaxations": dict(relaxations.most_common()),
         "mode": "chat (playlist + text)" if send is not None else "playlists only",
     }

@@ -113,7 +113,8 @@ RequestReader = Callable[[str], PlaylistSpec]
 
 class SegueRanker:
     """Segue's retrieval: `HybridSearcher` over the same index, given the turns, the seeds, and what Segue's
-    request parser reads in the turns: the catalog artists they name (plus the seeds' artists) and the era."""
+    request parser reads in the turns: the catalog artists they name (plus the seeds' artists), the era, and
+    what the latest turn wants the songs to be about."""
 
     name = "segue"
 
@@ -130,7 +131,8 @@ class SegueRanker:
         named = [a for spec in specs for a in spec.seed_artists]
         era = next((s for s in reversed(specs) if s.year_min is not None or s.year_max is not None), None)
         seed_artists = [self.index.tracks[self.index.row[t]].artist for t in query.seed_track_ids if t in self.index.row]
-        return SearchQuery(text=query.text, history=list(query.history), seed_track_ids=list(query.seed_track_ids),
+        return SearchQuery(text=query.text, about=specs[-1].about if specs else "", history=list(query.history),
+                           seed_track_ids=list(query.seed_track_ids),
                            seed_artists=list(dict.fromkeys([*named, *seed_artists])),
                            latest_artists=specs[-1].seed_artists if specs else [],
                            year_min=era.year_min if era else None, year_max=era.year_max if era else None)

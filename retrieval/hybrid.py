@@ -14,6 +14,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from retrieval.index import TrackIndex, artist_key, top_k
+from retrieval.lexical import word_forms
 from retrieval.seeds import SeedTables, seed_signals
 
 ARTIST_SEEDS = 5  # tracks of each named artist that stand in for seed songs when a request gives none
@@ -23,6 +24,8 @@ class SearchQuery(BaseModel):
     """What to retrieve for: the request text, earlier turns of a conversation and known seeds."""
 
     text: str = ""
+    about: str = Field(default="", description="what the songs should be about: matched against each track's own "
+                       "text, never spread to its artist's other tracks")
     history: list[str] = Field(default_factory=list, description="earlier user turns, oldest first")
     seed_track_ids: list[str] = Field(default_factory=list)
     seed_artists: list[str] = Field(default_factory=list, description="artists the listener named or likes")
@@ -71,6 +74,11 @@ class HybridConfig(BaseModel):
     artist_hits: float = 0.75  # the artist's most popular tracks first: a playlist takes an artist's hits
     year_fit: float = 4.0  # a title like "90s Dance Hits" names its era: tracks outside it rank lower
     named_artist: float = 16.0
+    # A subject ("songs about rain") shows only in the song's own title: the match counts for that track alone.
+    # Set by hand (no suite has topic requests): strong enough that a title on the subject outranks an artist's
+    # hits, as `artist` + `popularity` + `artist_hits` otherwise would for a one-word match.
+    about_dense: float = 2.0
+    about_lexical: float = 1.0
     latest_artist: float = 0.0  # on its own a request's named artists are its latest: `named_artist` covers them
     seed_dense: float = 3.0  # known seeds: "more like these" (retrieval/seeds.py)
     seed_artist: float = 0.25
@@ -194,6 +202,12 @@ class HybridSearcher:
         if lexical.any():
             out["lexical"] = standardise(lexical)
             out["artist_lexical"] = standardise(artist_level(index, lexical, 3))
+        if query.about.strip():
+            if index.embedder is not None:
+                out["about_dense"] = standardise(index.dense_scores(index.encode(query.about)))
+            about = index.title_bm25.scores(" ".join(word_forms(query.about)))
+            if about.any():
+                out["about_lexical"] = standardise(about)
         seeds = [index.row[t] for t in query.seed_track_ids if t in index.row]
         named = [index.artist_index[k] for k in map(artist_key, query.seed_artists) if k in index.artist_index]
         if query.history:
@@ -205,7 +219,8 @@ class HybridSearcher:
                 out["lexical_all"] = standardise(everything)
         if np.isfinite(index.popularity).any():
             out["popularity"] = standardise(np.nan_to_num(index.popularity, nan=float(np.nanmedian(index.popularity))))
-        if self.artist_hits is not None:
+        if self.artist_hits is not None and not query.about.strip():
+            # a style takes an artist's hits; a subject takes the song that has it, hit or not
             out["artist_hits"] = self.artist_hits
         # "like Daft Punk" with no seed song: the named artists' best-known tracks stand in for seeds, so the
         # rest of the playlist is near their sound, era and company rather than near the request's words.

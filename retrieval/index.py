@@ -124,6 +124,11 @@ class TrackIndex:
         return BM25(self.texts)
 
     @cached_property
+    def title_bm25(self) -> BM25:
+        """BM25 over the song titles alone: what a song is about, not who sings it ("Three Dog Night")."""
+        return BM25([t.title for t in self.tracks])
+
+    @cached_property
     def labels(self) -> dict[str, np.ndarray]:
         """Genre or subgenre label -> boolean mask of the tracks that carry it."""
         out: dict[str, np.ndarray] = {}

@@ -34,6 +34,26 @@ def tokenize(text: str, drop_stopwords: bool = True) -> list[str]:
     return [t for t in tokens if t and (not drop_stopwords or t not in STOPWORDS)]
 
 
+# Words that carry a subject's phrasing but not its subject: "songs about being happy" is about "happy".
+VAGUE_WORDS = frozenset("being feeling getting having going someone somebody something things stuff people "
+                        "about".split())
+
+
+def word_forms(text: str) -> list[str]:
+    """The words of `text` but the vague ones, each with its plural or singular beside it ("dogs" -> dogs, dog):
+    BM25 matches words exactly, and a title says "Dog Days" as often as "Dogs of War"."""
+    out: list[str] = []
+    for t in tokenize(text):
+        if t in VAGUE_WORDS:
+            continue
+        out.append(t)
+        if t.endswith("s") and len(t) > 3 and not t.endswith("ss"):
+            out.append(t[:-1])
+        elif not t.endswith("s"):
+            out.append(t + "s")
+    return list(dict.fromkeys(out))
+
+
 class BM25:
     def __init__(self, documents: Sequence[str], k1: float = 1.2, b: float = 0.75) -> None:
         vocab: dict[str, int] = {}

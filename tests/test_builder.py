@@ -25,6 +25,7 @@ from assistant.builder import (
     reason_line,
     song_key,
     title_key,
+    topic_words,
     violations,
 )
 from assistant.sequencing import (
@@ -308,6 +309,9 @@ def test_christmas_songs_only_when_the_season_is_asked(catalog: Catalog):
     for text in ("soul christmas classics", "festive soul for the holidays", "motown Xmas party"):
         playlist = builder.build(PlaylistSpec(description=text, n_tracks=20))
         assert len(holiday & set(playlist.track_ids())) >= 3, text
+    # a subject names the season as well as a description does
+    about = builder.build(PlaylistSpec(about="christmas", n_tracks=10))
+    assert len(holiday & set(about.track_ids())) >= 5
 
 
 def test_a_thin_subgenre_widens_to_its_genre_before_the_era_gives_way(catalog: Catalog):
@@ -385,6 +389,20 @@ def test_reason_names_the_constrained_features(builder):
     for t in playlist.tracks:
         line = reason_line(t, spec)
         assert f"valence ({t.valence:.2f})" in line and str(t.year) in line and "popular" in line
+
+
+def test_songs_about_a_subject_say_it_in_their_titles(builder, slice_index):
+    """The catalog has no lyrics: "songs about love" are songs whose titles say it, with the reason saying so."""
+    spec = PlaylistSpec(about="love", n_tracks=12)
+    playlist = builder.build(spec)
+    said = [t for t in playlist.tracks if topic_words(t, "love")]
+    assert len(playlist.tracks) == 12 and len(said) >= 10
+    assert all('title says "love' in reason_line(t, spec) for t in said)
+    assert playlist.title == "Songs about love"
+    assert topic_words(Track(track_id="x", title="Hair of the Dog", artist="Nazareth"), "dogs") == ["dog"]
+    assert topic_words(Track(track_id="y", title="One", artist="Three Dog Night"), "dogs") == []
+    styled = builder.build(PlaylistSpec(description="upbeat", about="love", n_tracks=5))
+    assert styled.title == "Upbeat · about love"
 
 
 # ------------------------------------------------------------------------------------- sequencing

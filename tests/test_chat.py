@@ -14,7 +14,7 @@ import pytest
 from rich.console import Console
 
 from assistant.api import MusicAssistant
-from assistant.builder import violations
+from assistant.builder import topic_words, violations
 from assistant.chat import Chat, Reply
 from assistant.chat_terminal import run_chat
 from assistant.llm import LLMClient, create_llm
@@ -266,6 +266,8 @@ def test_follow_up_classification(slice_index: TrackIndex):
         "only songs under 4 minutes": ("refine", []),
         "more west coast": ("steer", []), "more": ("length", []), "only girl groups": ("steer", []),
         "replace track 3": ("replace", [2]), "swap track 2 for something calmer": ("replace", [1]),
+        "make it about love": ("subject", []), "now songs about summer instead": ("subject", []),
+        "about rain instead": ("subject", []), "songs about dogs": ("new", []),
     }
     for message, (kind, positions) in cases.items():
         edit = classify(message, playlist, parser)
@@ -327,6 +329,24 @@ def test_track_length_in_a_conversation(assistant: MusicAssistant, slice_index: 
     assert short.playlist.spec.track_minutes.max == 4 and short.playlist.spec.minutes is None
     assert all(t.duration_ms <= 4 * 60_000 for t in short.playlist.tracks)
     assert violations(short.playlist, short.playlist.spec, slice_index) == []
+
+
+def test_a_new_subject_keeps_the_playlists_constraints(assistant: MusicAssistant, slice_index: TrackIndex):
+    chat = assistant.start_chat(use_llm=False)
+    first = chat.send("energetic rock, 12 songs")
+    love = chat.send("make it about love")
+    spec = love.playlist.spec
+    assert love.kind == "playlist" and (spec.about, spec.genres, len(love.playlist.tracks)) == ("love", ["rock"], 12)
+    said = [t for t in love.playlist.tracks if topic_words(t, "love")]
+    assert len(said) > sum(bool(topic_words(t, "love")) for t in first.playlist.tracks) and len(said) >= 6
+    assert violations(love.playlist, spec, slice_index) == []
+    # the old subject's mood leaves with it; the new one's comes in
+    sad = chat.send("about feeling sad instead").playlist.spec
+    summer = chat.send("make it about summer").playlist.spec
+    assert (sad.about, set(sad.features)) == ("feeling sad", {"energy", "valence"})
+    assert summer.about == "summer" and summer.features.get("valence") != sad.features["valence"]
+    added = chat.send("add 2 songs about rain")
+    assert [bool(topic_words(t, "rain")) for t in added.playlist.tracks[-2:]] == [True, True]
 
 
 def _nameable(index: TrackIndex, parser: RequestParser, exclude: set[str], n: int) -> list[Track]:

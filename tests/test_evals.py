@@ -260,6 +260,11 @@ def test_requests_suite(slice_assistant):
     # No catalog track is from the 1920s: that playlist had to give up its years, and the payload says so.
     relaxed = run_requests(slice_assistant, ["Music for a 1920s party", requests[0]], progress=False).payload
     assert relaxed["relaxations"].get("year") == 1
+    assert (relaxed["subject_requests"], relaxed["subject_in_titles"]) == (0, None)
+    # the real requests that ask for songs about something: how many of their playlists' titles say it
+    subjects = [r for r in requests if r in ("Songs about losing a friend", "Music About Working Hard")]
+    about = run_requests(slice_assistant, [*subjects, requests[0]], progress=False).payload
+    assert about["subject_requests"] == 2 and 0.5 <= about["subject_in_titles"] <= 1.0
     lookup = artist_lookup(slice_assistant.index, lambda name: False)
     name = slice_assistant.index.tracks[0].artist
     assert named_artists(f"something like {name}'s songs", lookup)

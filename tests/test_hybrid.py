@@ -216,3 +216,37 @@ def test_in_a_conversation_the_latest_named_artist_leads(slice_index: TrackIndex
     ranker = SegueRanker(slice_index, read_request=catalog_request_reader(slice_index))
     read = ranker.search_query(EvalQuery(qid="q", text=f"more like {latest}", gold=[], history=[f"play {earlier}"]))
     assert read.latest_artists == [latest] and earlier in read.seed_artists
+
+
+def test_a_subject_is_matched_in_each_title_not_in_artist_names() -> None:
+    """"songs about dogs": the title that says it wins; a band named after dogs and the hits of an artist with
+    one dog song do not."""
+    tracks = [Track(track_id="t0", title="One", artist="Three Dog Night", popularity=90),
+              Track(track_id="t1", title="Hair of the Dog", artist="Nazareth", popularity=40),
+              Track(track_id="t2", title="Big Hit", artist="Nazareth", popularity=95),
+              Track(track_id="t3", title="Dogs of War", artist="Blues Band", popularity=30),
+              Track(track_id="t4", title="Rain", artist="Other", popularity=50)]
+    # as in a real catalog, few titles say the subject
+    tracks += [Track(track_id=f"f{i}", title=f"Filler {i}", artist=f"Artist {i}", popularity=i) for i in range(60)]
+    searcher = HybridSearcher(_index(tracks))
+    signals = searcher.signals(SearchQuery(about="dogs"))
+    said = signals["about_lexical"]
+    assert said[1] > 0 and said[3] > 0  # "Dog" and "Dogs": both numbers match
+    assert said[0] == said[2] == said[4] == said[5] < 0  # not the band's name, not the artist's other track
+    top = [row for row, _ in searcher.search(SearchQuery(about="dogs"), k=2)]
+    assert set(top) == {1, 3}
+    assert "about_lexical" not in searcher.signals(SearchQuery(text="songs about dogs"))
+
+
+def test_a_subject_brings_titles_that_say_it_where_the_words_alone_bring_an_artists_hits(
+        slice_index: TrackIndex) -> None:
+    from retrieval.lexical import tokenize
+
+    searcher = HybridSearcher(slice_index)
+
+    def saying_love(query: SearchQuery) -> int:
+        return sum("love" in tokenize(slice_index.tracks[row].title) for row, _ in searcher.search(query, k=20))
+
+    as_subject = saying_love(SearchQuery(about="love"))
+    as_words = saying_love(SearchQuery(text="songs about love"))
+    assert as_subject >= 16 and as_subject > as_words

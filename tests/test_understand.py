@@ -231,6 +231,22 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ('not "A Song Nobody Wrote" by Drake', {"seed_artists": [], "exclude_artists": [], "seed_tracks": []}),
     # another artist's song of the same title is not the one meant (the catalog has Wage War's "Who I Am")
     ("songs like Who I Am (Sim Simma) by Beanie Man", {"seed_artists": ["Beenie Man"], "seed_tracks": []}),
+    # what the songs are about: a subject, cut from the description; its mood words count as moods too
+    ("songs about rain", {"about": "rain", "description": ""}),
+    ("Looking for pop songs about the end of the world", {"about": "the end of the world", "genres": ["pop"]}),
+    ("20 sad songs about heartbreak from the 90s", {"about": "heartbreak", "n_tracks": 20, "year_min": 1990,
+                                                    "year_max": 1999, "features": {"valence": (None, 0.35)}}),
+    ("songs about feeling sad", {"about": "feeling sad", "features": {"valence": (None, 0.35)}}),
+    ("chill indie songs about summer for the beach", {"about": "summer", "description": "chill indie for the beach"}),
+    ("Songs about standing up for yourself?", {"about": "standing up for yourself"}),
+    ("songs with the word 'night' in their titles", {"about": "night", "description": ""}),
+    ("Songs about breakups that aren't angry", {"about": "breakups", "description": ""}),
+    ("about 20 songs", {"about": "", "n_tracks": 20}),
+    ("songs about 3 minutes long", {"about": "", "track_minutes": Range(min=2.5, max=3.5)}),
+    ("Emo songs that aren't about girlfriends", {"about": ""}),
+    ("no songs about love", {"about": ""}),
+    ("I need a playlist for a Caribbean themed party", {"about": ""}),
+    ("christmas songs by Mariah Carey", {"about": "", "seed_artists": ["Mariah Carey"]}),
     # combinations and the description
     ("upbeat 90s r&b, 25 songs, max 2 per artist, no Drake, no remixes, build up",
      {"genres": ["r&b"], "year_min": 1990, "year_max": 1999, "n_tracks": 25, "max_per_artist": 2,
@@ -366,6 +382,16 @@ def test_merge_cleans_a_malicious_proposal(parser: RequestParser, vocab: Vocabul
     assert small.n_tracks is None and small.features == {}
     assert (spec.popularity, spec.ordering, spec.allow_remixes) == ("hits", "arc", True)
     assert spec.description == parsed.spec.description
+
+
+def test_merge_leaves_a_subject_request_without_a_description(parser: RequestParser, vocab: Vocabulary) -> None:
+    """"songs about rain" is said whole by its subject: an LLM's description ("rainy day songs") would spread the
+    word over whole artists' catalogues again."""
+    parsed = parser.analyse("songs about rain")
+    spec = merge_proposal(parsed, SpecProposal(description="rainy day songs"), vocab)
+    assert (spec.about, spec.description) == ("rain", "")
+    plain = merge_proposal(parser.analyse("20 songs"), SpecProposal(description="rainy day songs"), vocab)
+    assert plain.description == "rainy day songs"
 
 
 def test_merge_alone_rejects_bad_years_and_genres(parser: RequestParser, vocab: Vocabulary) -> None:
