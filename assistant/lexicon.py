@@ -231,9 +231,9 @@ _TRACK_LENGTH = re.compile(
 
 def find_track_length(low: str) -> list[Finding]:
     """"songs under 4 minutes", "tracks no longer than 3:30", "over 6 minutes each", "nothing longer than 5
-    minutes", "songs about 3 minutes long" (half a minute either side) -> track_minutes (each track's length, a Range in minutes). A bound counts only with a music noun
-    before it or "each"/"long"/"per song" after it: "under 40 minutes" alone is the playlist's length
-    (`find_length`)."""
+    minutes", "songs about 3 minutes long" (half a minute either side) -> track_minutes (each track's length, a
+    Range in minutes). A bound counts only with a music noun before it or "each"/"long"/"per song" after it:
+    "under 40 minutes" alone is the playlist's length (`find_length`)."""
     out: list[Finding] = []
     for m in _TRACK_LENGTH.finditer(low):
         if not m.group("noun") and not m.group("tail").strip():
@@ -383,8 +383,8 @@ _TOPIC_NOUN = r"(?:songs?|music|tracks?|tunes|anthems|ballads|jams|bangers|ones|
 # "for yourself" and "for the first time" belong to the subject; "for a road trip" starts the occasion.
 _FOR_SUBJECT = r"(?!\s+(?:yourself|myself|oneself|someone|somebody|you|me|him|her|them|us|the first time|ever)\b)"
 _TOPIC_END = (rf"(?=\s*(?:[,.;:!?()\[\]\"]|\s-\s|$)|\s+(?:for{_FOR_SUBJECT}|from|by|but|that|which|who|like|"
-              r"similar|without|under|over|in the \d|or (?:something|anything)|and (?:not|no)|no|not|pls|please|instead)\b"
-              r"|\s+\d)")
+              r"similar|without|under|over|in the \d|or (?:something|anything)|and (?:not|no)|no|not|pls|please|"
+              r"instead)\b|\s+\d)")
 _TOPIC_SUBJECT = rf"(?P<topic>[a-z][a-z'&/ -]{{1,60}}?){_TOPIC_END}"
 _TOPIC = re.compile(
     rf"\b{_TOPIC_NOUN}\s+(?:(?:that|which)\s+(?:are|is|'re|'s)\s+|(?:that'?s|are|is)\s+)?"

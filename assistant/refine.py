@@ -30,8 +30,8 @@ from retrieval.catalog import Track
 from retrieval.filters import Range
 from retrieval.lexical import STOPWORDS
 
-EditKind = Literal["new", "refine", "steer", "subject", "length", "more_like", "add_songs", "add_style", "remove", "replace",
-                   "exclude", "swap", "move", "reorder", "start_over", "undo", "question", "message"]
+EditKind = Literal["new", "refine", "steer", "subject", "length", "more_like", "add_songs", "add_style", "remove",
+                   "replace", "exclude", "swap", "move", "reorder", "start_over", "undo", "question", "message"]
 
 DEFAULT_MORE = 3  # tracks "add more like track 3" adds when no number is given
 UNIT_STEP = 0.1  # how far "more upbeat" / "calmer" moves a 0..1 feature past the playlist's mean
