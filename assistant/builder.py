@@ -228,7 +228,7 @@ def _title(spec: PlaylistSpec) -> str:
         return text[0].upper() + text[1:]
     bits = [", ".join(spec.genres[:2]).title()] if spec.genres else []
     if spec.seed_artists:
-        bits.append(f"Around {', '.join(spec.seed_artists[:2])}")
+        bits.append(f"{'Like' if spec.others_only else 'Around'} {', '.join(spec.seed_artists[:2])}")
     if spec.year_min is not None or spec.year_max is not None:
         bits.append(describe_range("year", Range(min=spec.year_min, max=spec.year_max)))
     return " · ".join(b for b in bits if b) or "Segue mix"
@@ -396,6 +396,8 @@ class PlaylistBuilder:
             mask &= ~self.remix
         if not seasonal_allowed(spec):
             mask &= ~self.seasonal
+        if spec.others_only:  # "bands like Pixies": Pixies lead the search, other artists fill the playlist
+            mask &= ~np.isin(index.artist, self._artist_numbers(spec.seed_artists))
         if spec.target_count() is None:
             mask &= self.duration > 0  # a minutes target needs known durations
         return mask
@@ -458,9 +460,13 @@ class PlaylistBuilder:
             self._greedy(spec, rest, allowed[rest], chosen, caps, 1.0)
         return chosen
 
-    def _named_artists(self, spec: PlaylistSpec) -> list[int]:
-        keys = dict.fromkeys(artist_key(a) for a in spec.seed_artists)
+    def _artist_numbers(self, names: Iterable[str]) -> list[int]:
+        keys = dict.fromkeys(artist_key(a) for a in names)
         return [self.index.artist_index[k] for k in keys if k in self.index.artist_index]
+
+    def _named_artists(self, spec: PlaylistSpec) -> list[int]:
+        """The named artists whose tracks the playlist should hold (none when they are only references)."""
+        return [] if spec.others_only else self._artist_numbers(spec.seed_artists)
 
     def _reserve(self, spec: PlaylistSpec, allowed: np.ndarray, chosen: _Selection, caps: np.ndarray) -> None:
         """Slots for the artists the listener named, filled first with their best allowed tracks: min(3, cap)

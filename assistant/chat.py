@@ -613,8 +613,11 @@ class Chat:
         seeds = [tracks[p] for p in edit.positions]
         artists = list(edit.parsed.spec.seed_artists) if edit.parsed and not seeds else []
         spec = self._spec()
+        # "more like Daft Punk" brings Daft Punk too, "more bands like Daft Punk" only others, whatever came before
+        others_only = spec.others_only if not artists else bool(edit.parsed and edit.parsed.spec.others_only)
         fill_spec = spec.model_copy(update={"n_tracks": add, "minutes": None, "ordering": "retrieved",
-                                            "seed_tracks": [t.track_id for t in seeds], "seed_artists": artists})
+                                            "seed_tracks": [t.track_id for t in seeds], "seed_artists": artists,
+                                            "others_only": others_only})
         query = SearchQuery(text=" ".join(artists), seed_track_ids=[t.track_id for t in seeds], seed_artists=artists)
         fill = self._build(fill_spec, query, avoid=[t.track_id for t in tracks])
         like = ", ".join(f"\"{sanitize(t.title)}\"" for t in seeds) or ", ".join(sanitize(a, 40) for a in artists)
@@ -623,7 +626,7 @@ class Chat:
         # the artists asked for are the playlist's named artists from now on (their caps hold, see artist_caps)
         named = list(dict.fromkeys([*spec.seed_artists, *artists]))
         playlist = self._derive(out, spec.model_copy(update={"n_tracks": len(out), "minutes": None,
-                                                             "seed_artists": named}),
+                                                             "seed_artists": named, "others_only": others_only}),
                                 reasons=reasons, relaxed=self._kept_relaxations(fill.relaxed))
         notices += _relaxation_notices(fill.relaxed) + fill.notices
         return _Outcome("playlist", f"Added {len(fill.tracks)} more like {like}.",

@@ -410,6 +410,23 @@ def find_topic(low: str) -> list[Finding]:
     return out
 
 
+# --------------------------------------------------------------------------- other artists only
+
+# "bands like Pixies", "artists similar to Daft Punk": the listener knows them and asks for others. Not
+# "songs like Pixies" nor "songs/artists like": songs may be theirs.
+_OTHER_ARTISTS = re.compile(
+    r"(?<![/\w])(?P<noun>(?:other\s+|new\s+|more\s+)?(?:artists?|bands?|musicians?|singers?|rappers?|groups?|"
+    r"djs?|producers?|acts?)(?:\s*/\s*(?:artists?|bands?|musicians?|singers?|groups?))?)\s+"
+    r"(?:(?:that|who|which)\s+(?:are|sound)\s+)?"
+    r"(?:similar\s+to|like|in the vein of|along the lines of|comparable to|sounding like)\b")
+
+
+def find_others_only(low: str) -> list[Finding]:
+    """"bands like Pixies", "other artists similar to Daft Punk" -> others_only. The span is the noun alone:
+    "like" and "similar to" are left to mark the names that follow."""
+    return [Finding("others_only", True, m.start("noun"), m.end("noun")) for m in _OTHER_ARTISTS.finditer(low)]
+
+
 # --------------------------------------------------------------------------- explicit features
 
 TEMPO_BOUNDS = (30.0, 250.0)

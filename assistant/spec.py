@@ -31,6 +31,8 @@ class PlaylistSpec(BaseModel):
                        "rain\"): searched in each track's own title, as the catalog has no lyrics")
     seed_artists: list[str] = Field(default_factory=list, description="catalog artist names to build around")
     seed_tracks: list[str] = Field(default_factory=list, description="catalog track ids to build around")
+    others_only: bool = Field(default=False, description="the seed artists are references: the playlist is of "
+                              "other artists that sound like them (\"bands like Pixies\")")
     genres: list[str] = Field(default_factory=list, description="catalog genres or subgenres; any one suffices")
     exclude_genres: list[str] = Field(default_factory=list)
     year_min: int | None = Field(default=None, ge=1900, le=2100)

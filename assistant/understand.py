@@ -34,6 +34,7 @@ from assistant.lexicon import (
     find_artist_cap,
     find_features,
     find_length,
+    find_others_only,
     find_ordering,
     find_popularity,
     find_remixes,
@@ -311,7 +312,7 @@ class RequestParser:
         out: list[Finding] = []
         # a track's length first: "songs under 4 minutes" is not a 4-minute playlist
         # what the songs are about before anything else: "songs about feeling sad" is a subject, not a mood
-        finders = (find_topic, find_artist_cap, find_features, find_track_length, find_length,
+        finders = (find_topic, find_others_only, find_artist_cap, find_features, find_track_length, find_length,
                    lambda low: find_years(low, self.vocab.latest_year),
                    find_popularity, find_remixes, find_ordering)
         for finder in finders:

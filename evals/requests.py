@@ -2,7 +2,8 @@
 
 No ground truth exists for them (music-ner-eacl2023 queries), so the suite checks what every answer must
 be: a playlist or a clear message (a `SegueError`), never a crash; how long it takes; when a request names a
-catalog artist, how often that artist is in the playlist; when it asks for songs about something ("songs about
+catalog artist, how often that artist is in the playlist (or, for "bands like X", how often X is kept out: the
+listener asked for others); when it asks for songs about something ("songs about
 losing a friend"), how many of the playlist's titles say it (the catalog has no lyrics: a title is the only
 evidence a listener can check); and how many playlists had to relax which constraint (what the listener asked
 for and did not fully get).
@@ -100,7 +101,7 @@ def run_requests(assistant: Any, requests: Sequence[str], with_text: bool = Fals
     answered = playlists = messages = exceptions = 0
     examples: Counter[str] = Counter()
     latencies: list[float] = []
-    asked_artist = artist_present = 0
+    asked_artist = artist_present = others_asked = others_kept_out = 0
     relaxations: Counter[str] = Counter()
     subject_shares: list[float] = []
     text_note = None
@@ -132,10 +133,13 @@ def run_requests(assistant: Any, requests: Sequence[str], with_text: bool = Fals
                 examples[f"{type(exc).__name__}: {exc}"[:200]] += 1
             latencies.append((time.perf_counter() - start) * 1000)
             names = named_artists(text, lookup)
-            if names:
+            present = playlist is not None and bool(names & {artist_key(t.artist) for t in playlist.tracks})
+            if names and playlist is not None and playlist.spec.others_only:
+                others_asked += 1
+                others_kept_out += not present
+            elif names:
                 asked_artist += 1
-                if playlist is not None and names & {artist_key(t.artist) for t in playlist.tracks}:
-                    artist_present += 1
+                artist_present += present
             subjects = find_topic(normalize(text))
             if subjects:
                 said = [t for t in playlist.tracks if topic_words(t, subjects[0].value)] if playlist else []
@@ -155,6 +159,8 @@ def run_requests(assistant: Any, requests: Sequence[str], with_text: bool = Fals
         "p95_ms": round(_percentile(ordered, 95), 1),
         "named_artist_requests": asked_artist,
         "named_artist_in_playlist": round(artist_present / asked_artist, 3) if asked_artist else None,
+        "others_only_requests": others_asked,
+        "others_only_kept_out": round(others_kept_out / others_asked, 3) if others_asked else None,
         "subject_requests": len(subject_shares),
         "subject_in_titles": round(sum(subject_shares) / len(subject_shares), 3) if subject_shares else None,
         "relaxations": dict(relaxations.most_common()),

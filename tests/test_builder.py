@@ -373,6 +373,23 @@ def test_named_artists_get_reserved_slots(builder, slice_index):
     assert violations(timed, timed.spec, slice_index) == []
 
 
+def test_bands_like_a_named_artist_are_other_artists_near_it(builder, slice_index):
+    """"bands like X": X's best-known tracks steer the search, X's own tracks stay out, and nothing is reported
+    missing."""
+    one = _far_artists(slice_index, "rock", 1)[0]
+    base = PlaylistSpec(description="latin reggaeton summer", seed_artists=[one], n_tracks=12)
+    others = builder.build(base.model_copy(update={"others_only": True}))
+    assert len(others.tracks) == 12 and artist_key(one) not in {artist_key(t.artist) for t in others.tracks}
+    assert not others.relaxed and violations(others, others.spec, slice_index) == []
+    plain = builder.build(base.model_copy(update={"seed_artists": []}))
+
+    def rock(playlist) -> int:
+        return sum("rock" in t.genres for t in playlist.tracks)
+
+    assert rock(others) > rock(plain)  # the named rock artist still leads the search away from reggaeton
+    assert builder.build(PlaylistSpec(seed_artists=[one], others_only=True, n_tracks=3)).title == f"Like {one}"
+
+
 def test_named_artist_outside_the_constraints_is_reported(builder, slice_index):
     artist = _far_artists(slice_index, "rock", 1)[0]
     spec = PlaylistSpec(description="rock", seed_artists=[artist], genres=["edm"], n_tracks=10)

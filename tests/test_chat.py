@@ -349,6 +349,17 @@ def test_a_new_subject_keeps_the_playlists_constraints(assistant: MusicAssistant
     assert [bool(topic_words(t, "rain")) for t in added.playlist.tracks[-2:]] == [True, True]
 
 
+def test_bands_like_an_artist_then_more_of_that_artist(assistant: MusicAssistant, slice_index: TrackIndex):
+    artist = Counter(t.artist for t in slice_index.tracks if t.artist.isascii() and len(t.artist) > 8).most_common(1)[0][0]
+    chat = assistant.start_chat(use_llm=False)
+    first = chat.send(f"bands similar to {artist}")
+    assert first.playlist.spec.others_only and artist not in {t.artist for t in first.playlist.tracks}
+    calmer = chat.send("calmer")  # the playlist stays one of other artists
+    assert artist not in {t.artist for t in calmer.playlist.tracks}
+    more = chat.send(f"add more like {artist}")  # now the listener asks for the artist itself
+    assert artist in {t.artist for t in more.playlist.tracks[-3:]} and not more.playlist.spec.others_only
+
+
 def _nameable(index: TrackIndex, parser: RequestParser, exclude: set[str], n: int) -> list[Track]:
     """Tracks whose bare title the parser resolves to them alone (quoted), outside `exclude`."""
     titles = Counter(t.title.casefold() for t in index.tracks)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 import gzip
 import json
 from pathlib import Path
@@ -261,6 +262,12 @@ def test_requests_suite(slice_assistant):
     relaxed = run_requests(slice_assistant, ["Music for a 1920s party", requests[0]], progress=False).payload
     assert relaxed["relaxations"].get("year") == 1
     assert (relaxed["subject_requests"], relaxed["subject_in_titles"]) == (0, None)
+    assert (relaxed["others_only_requests"], relaxed["others_only_kept_out"]) == (0, None)
+    artist = Counter(t.artist for t in slice_assistant.index.tracks if t.artist.isascii()
+                     and len(t.artist) > 8).most_common(1)[0][0]
+    others = run_requests(slice_assistant, [f"bands like {artist}", f"songs like {artist}"], progress=False).payload
+    assert (others["others_only_requests"], others["others_only_kept_out"]) == (1, 1.0)
+    assert (others["named_artist_requests"], others["named_artist_in_playlist"]) == (1, 1.0)
     # the real requests that ask for songs about something: how many of their playlists' titles say it
     subjects = [r for r in requests if r in ("Songs about losing a friend", "Music About Working Hard")]
     about = run_requests(slice_assistant, [*subjects, requests[0]], progress=False).payload

@@ -231,6 +231,11 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ('not "A Song Nobody Wrote" by Drake', {"seed_artists": [], "exclude_artists": [], "seed_tracks": []}),
     # another artist's song of the same title is not the one meant (the catalog has Wage War's "Who I Am")
     ("songs like Who I Am (Sim Simma) by Beanie Man", {"seed_artists": ["Beenie Man"], "seed_tracks": []}),
+    # "bands like X": X is a reference, the listener asks for other artists; "songs like X" may be X's
+    ("Looking for artists similar to Daft Punk.", {"seed_artists": ["Daft Punk"], "others_only": True}),
+    ("Any bands similar to Alvvays and Pixies?", {"seed_artists": ["Alvvays", "Pixies"], "others_only": True}),
+    ("songs like Daft Punk", {"seed_artists": ["Daft Punk"], "others_only": False}),
+    ("Songs/bands like Sweet", {"seed_artists": ["Sweet"], "others_only": False}),
     # what the songs are about: a subject, cut from the description; its mood words count as moods too
     ("songs about rain", {"about": "rain", "description": ""}),
     ("Looking for pop songs about the end of the world", {"about": "the end of the world", "genres": ["pop"]}),
