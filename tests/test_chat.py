@@ -350,7 +350,8 @@ def test_a_new_subject_keeps_the_playlists_constraints(assistant: MusicAssistant
 
 
 def test_bands_like_an_artist_then_more_of_that_artist(assistant: MusicAssistant, slice_index: TrackIndex):
-    artist = Counter(t.artist for t in slice_index.tracks if t.artist.isascii() and len(t.artist) > 8).most_common(1)[0][0]
+    artist = Counter(t.artist for t in slice_index.tracks
+                     if t.artist.isascii() and len(t.artist) > 8).most_common(1)[0][0]
     chat = assistant.start_chat(use_llm=False)
     first = chat.send(f"bands similar to {artist}")
     assert first.playlist.spec.others_only and artist not in {t.artist for t in first.playlist.tracks}
