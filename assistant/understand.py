@@ -266,6 +266,7 @@ _LINK_WORDS = frozenset("of in on at the to".split())
 # A music noun after a name marks it as one: "Metallica songs".
 _NAME_NOUNS = frozenset("songs song music tracks albums album stuff type vibes vibe".split())
 # Names no request can mean without quotes: "The", "HIM", "You".
+_POSSESSIVES = frozenset("my your his her our their".split())
 _PRONOUNS = frozenset("the a an i me you he him she her it we us they them his hers its our your their this that "
                       "these those who what".split())
 # Contexts that may introduce a title alone ("songs like Kiss from a Rose"); "from" or "by" may not.
@@ -273,6 +274,8 @@ _TITLE_CONTEXTS = frozenset(tuple(p.split()) for p in (
     "like", "similar to", "similar", "similiar to", "sounds like", "sound like", "such as", "reminiscent of",
     "including", "listening to", "song", "the song", "artists like", "bands like", "nothing like"))
 _NAMED = re.compile(r"\bby\s+$")
+# "by Dead Can Dance": capitalised words after "by" go on naming the artist (no "dance" mood)
+_NAMED_ON = re.compile(r"\bby\s+(?:[A-Z0-9][^\s,;.!?()\"]*\s+){1,3}$")
 _LIST_GAP = re.compile(r"^\s*[,/&+]\s*$")
 
 
@@ -495,6 +498,9 @@ class RequestParser:
             return False  # part of a quoted title; or "X by Y", where X is a title
         if all(w in _PRONOUNS for w in key.split()):
             return quoted and kind is not None  # "The", "HIM"
+        if (kind is None and i > 0 and req.words[i - 1] in _POSSESSIVES and j - i == 1
+                and not (j < len(req.words) and req.words[j] in ("fan", "fans"))):
+            return False  # "for my Brothers wedding", "our Family reunion": people; "my Queen fan dad": the band
         content = sum(w not in STOPWORDS for w in key.split())
         if content <= 1 and req.extends_capitals(i, j):
             return False  # "Alex" of "Alex G", "Squeeze" of "The Main Squeeze"
@@ -627,7 +633,7 @@ class RequestParser:
                     hit = ("mood", key, j)
                 if hit:
                     break
-            if hit is None:
+            if hit is None or self._in_unknown_name(req, i):
                 i += 1
                 continue
             kind, key, j = hit
@@ -651,6 +657,17 @@ class RequestParser:
                 req.used[k] = True
             i = j
         return genres, excluded, moods, cut
+
+    def _in_unknown_name(self, req: _Request, i: int) -> bool:
+        """Whether token i goes on naming an artist the catalog lacks after "by": capitalised, within a few
+        capitalised words of "by" that start no catalog artist's name ("by Dead Can Dance": no "dance" mood;
+        "by Queen Rock anthems": rock)."""
+        start = req.tokens[i].start
+        match = _NAMED_ON.search(req.text, 0, start) if req.text[start].isupper() else None
+        if match is None:
+            return False
+        first = next(k for k, t in enumerate(req.tokens) if t.start >= match.start() + 2)  # the word after "by"
+        return all(self.vocab.artist_number(req.key(first, k)) is None for k in range(first + 1, i + 1))
 
     # ------------------------------------------------------------------ the spec
 

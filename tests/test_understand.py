@@ -231,6 +231,13 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ('not "A Song Nobody Wrote" by Drake', {"seed_artists": [], "exclude_artists": [], "seed_tracks": []}),
     # another artist's song of the same title is not the one meant (the catalog has Wage War's "Who I Am")
     ("songs like Who I Am (Sim Simma) by Beanie Man", {"seed_artists": ["Beenie Man"], "seed_tracks": []}),
+    # capitalised words after "by" go on naming an artist the catalog lacks; a known name ends where it ends
+    ('Looking for songs similar to "Cantara" by Dead Can Dance', {"features": {}, "seed_artists": []}),
+    ("songs by Queen Rock anthems", {"genres": ["rock"]}),
+    ("Something by Dead Can Dance, but upbeat", {"features": {"energy": (0.6, None), "valence": (0.45, None)}}),
+    # after "my", a lone name is a person ("my Brothers wedding"), unless a fan is meant
+    ("Please suggest me some songs to pass to the DJ for my Brothers wedding!", {"seed_artists": []}),
+    ("songs my Queen fan dad would like", {"seed_artists": ["Queen"]}),
     # "bands like X": X is a reference, the listener asks for other artists; "songs like X" may be X's
     ("Looking for artists similar to Daft Punk.", {"seed_artists": ["Daft Punk"], "others_only": True}),
     ("Any bands similar to Alvvays and Pixies?", {"seed_artists": ["Alvvays", "Pixies"], "others_only": True}),
