@@ -666,7 +666,7 @@ class RequestParser:
         match = _NAMED_ON.search(req.text, 0, start) if req.text[start].isupper() else None
         if match is None:
             return False
-        first = next(k for k, t in enumerate(req.tokens) if t.start >= match.start() + 2)  # the word after "by"
+        first = next((k for k, t in enumerate(req.tokens) if t.start >= match.start() + 2), i)  # after "by"
         return all(self.vocab.artist_number(req.key(first, k)) is None for k in range(first + 1, i + 1))
 
     # ------------------------------------------------------------------ the spec
