@@ -74,6 +74,11 @@ class MusicAssistant:
         """The spec for `request`, with `overrides` (PlaylistSpec fields) applied on top."""
         return self._spec(request, overrides)[0]
 
+    def read_request(self, request: str) -> tuple[PlaylistSpec, list[str]]:
+        """The spec for `request` and what the listener should know of its reading (a genre the catalog lacks,
+        the language model unavailable)."""
+        return self._spec(request, {})
+
     def generate_playlist(self, request: str, **overrides: Any) -> Playlist:
         """A playlist for a plain-language request. Keyword overrides are PlaylistSpec fields, e.g.
         `n_tracks=20, year_min=1980, ordering="arc"`; they win over what the request says."""

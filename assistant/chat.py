@@ -332,8 +332,7 @@ class Chat:
 
     def _new(self, edit: Edit) -> _Outcome:
         assistant = self.assistant
-        spec = assistant.understand(edit.text)
-        notices = []
+        spec, notices = assistant.read_request(edit.text)
         asked = edit.parsed.spec.n_tracks if edit.parsed is not None else None
         if asked is not None and asked > assistant.max_tracks:
             notices.append(f"a playlist holds at most {assistant.max_tracks} tracks; {asked} were asked for")
@@ -465,6 +464,12 @@ class Chat:
             labels.append("no " + ", ".join(excluded_genres))
         if "exclude_tracks" in found:
             data["exclude_tracks"] = list(dict.fromkeys([*spec.exclude_tracks, *p.exclude_tracks]))
+        # "my favourite artist is Drake and my favourite genre is hip-hop": the artist steers the refill too
+        named = [a for a in p.seed_artists if a not in spec.seed_artists and a not in excluded_artists]
+        if named:
+            data["seed_artists"] = [*data["seed_artists"], *named]
+            data["exclude_artists"] = [a for a in data["exclude_artists"] if a not in named]
+            labels.append("around " + ", ".join(sanitize(a, 40) for a in named))
         if genres is None and "genres" in found:
             data["genres"] = p.genres
             labels.append("genre " + " or ".join(p.genres))

@@ -201,7 +201,8 @@ _N_TRACKS = re.compile(
     rf"(?<![\w.$#-])(?P<count>(?:(?:top|a list of|playlist of|list of|a)\s+)?(?P<n>{_COUNT}))(?![\w.])"
     rf"(?P<mods>(?:[\s-]+(?!{_NOT_MODIFIERS}\b)(?:[a-z][\w&'+.-]*|\d+'?s?)){{0,4}}?)"
     rf"[\s-]+(?P<noun>{_MUSIC_NOUNS})\b(?P<of>\s+of\b)?")
-_TOP_N = re.compile(r"\btop\s+(\d{1,3})\b")
+# "top 10" is a count; "Top 40" alone is the chart (hits), and "top 10 hits" says both
+_TOP_N = re.compile(r"\btop\s+(?!40\b(?!\s+(?:songs?|tracks?)\b))(\d{1,3})\b")
 # A number alone where only a count fits: "make it 6", "give me 25 please", "just 10", "30 in total".
 _BARE_COUNT = re.compile(
     rf"(?:\b(?:make it|make that|make them|give me|gimme|i want|i need|i'?d like|let'?s do|lets do|how about|just"
@@ -724,12 +725,23 @@ def mood_ranges(word: str) -> dict[str, Range] | None:
     return {name: Range(min=lo, max=hi) for name, (lo, hi) in bounds.items()}
 
 
-def is_negated(words: list[str], index: int) -> bool:
-    """Whether words[index] is negated by the two or three words before it ("not too sad")."""
+# Two words that turn away from what follows: "move away from the rock genre", "other than rap"
+_NEGATING_PAIRS = frozenset({("away", "from"), ("other", "than"), ("rather", "than"), ("instead", "of")})
+
+
+def negation_start(words: list[str], index: int) -> int | None:
+    """Where the words negating words[index] begin ("not too sad", "away from rock"), or None."""
     j = index - 1
     while j >= 0 and index - j <= 3 and words[j] in _INTENSIFIERS:
         j -= 1
-    return j >= 0 and index - j <= 3 and words[j].replace("'", "") in NEGATORS
+    if j >= 1 and index - j <= 3 and (words[j - 1], words[j]) in _NEGATING_PAIRS:
+        return j - 1
+    return j if j >= 0 and index - j <= 3 and words[j].replace("'", "") in NEGATORS else None
+
+
+def is_negated(words: list[str], index: int) -> bool:
+    """Whether words[index] is negated by the two or three words before it."""
+    return negation_start(words, index) is not None
 
 
 def intersect(a: Range, b: Range) -> Range:
@@ -761,6 +773,28 @@ def combine_features(explicit: list[dict[str, Range]], moods: list[dict[str, Ran
 
 
 # --------------------------------------------------------------------------- genres
+
+# Genres listeners name that a catalog may file nothing under (the default one has six genres): when the
+# catalog has no such label, the listener is told, rather than handed the nearest words as if they matched.
+KNOWN_GENRES = ("jazz", "classical", "country", "blues", "folk", "reggae", "k-pop", "kpop", "j-pop", "jpop",
+                "opera", "gospel", "bluegrass", "ska", "funk", "disco", "grime", "shoegaze", "lo-fi", "lofi",
+                "ambient", "drum and bass", "dnb", "bossa nova", "afrobeats", "dancehall", "trip hop", "trip-hop",
+                "metalcore", "deathcore", "black metal", "death metal", "visual kei", "celtic", "flamenco",
+                "swing", "big band", "soundtrack", "musical theatre", "showtunes", "polka", "zydeco")
+_KNOWN_GENRE = re.compile(r"\b(?:" + "|".join(re.escape(g) for g in sorted(KNOWN_GENRES, key=len, reverse=True))
+                          + r")\b")
+
+
+def genres_named(low: str) -> list[str]:
+    """The well-known genre names a request says and does not negate ("jazz", "k-pop"), in order."""
+    words = low.split()
+    out: list[str] = []
+    for m in _KNOWN_GENRE.finditer(low):
+        index = len(low[:m.start()].split())
+        if index < len(words) and not is_negated(words, index):
+            out.append(m.group(0))
+    return list(dict.fromkeys(out))
+
 
 # Request phrase -> catalog labels, in order of preference: the first label the catalog has is used.
 # Only phrases whose meaning is clear; "indie", "classic" or "urban" alone are left to semantic search.

@@ -93,6 +93,13 @@ _SMALL_TALK = re.compile(r"^\W*(?:thanks|thank you|thx|ty|cheers|hi|hello|hey|yo
                          r"(?:\W+(?:so much|a lot|very much|you|again|there|segue|thanks|great|nice|cool))*\W*$")
 _QUESTION_START = re.compile(r"^\W*(?:why|what|what's|whats|which|who|who's|whos|when|how|is|does|did|are|was|"
                              r"tell me|explain)\b")
+# "perfect! can we add a few songs from Ms. Banks?" asks for a change, not about track "Perfect"
+_POLITE_REQUEST = re.compile(r"^\W*(?:\w+\W+){0,3}?(?:can|could|would|will)\s+(?:we|you|i|u)\s+"
+                             r"(?:please\s+|maybe\s+|also\s+)?(?:add|include|remove|drop|replace|swap|play|put|give|"
+                             r"make|get|have|throw|try|hear|listen|change|switch|move|find)\b")
+# "I like Roxette", "I'd love to listen to Stormzy too": in a conversation, more of them in this playlist
+_LIKES = re.compile(r"^\W*(?:(?:i|we)\s+(?:really\s+|also\s+|do\s+)?(?:like|love|enjoy|dig|adore)|"
+                    r"(?:i'?d|i would|we'?d)\s+(?:love|like)\s+(?:to\s+(?:listen to|hear)|some|more))\s+")
 _SWAP = re.compile(r"\b(?:swap|switch|exchange|flip|trade)\b")
 _REPLACE = re.compile(r"\b(?:replace|substitute|swap out|switch out|change out)\b"
                       r"|\b(?:swap|switch|exchange|trade)\b.{0,30}\bfor (?:something|another|a different|one)\b")
@@ -111,8 +118,11 @@ _ADD_TAIL = re.compile(r"\s*\b(?:to (?:the|my|this|our) (?:playlist|list|mix)|to
                        r"please|for me|at the end)\W*$", re.IGNORECASE)
 _SONG_WORDS = re.compile(r"^(?:the |a )?(?:songs?|tracks?|tunes?)\s+(?:called\s+)?", re.IGNORECASE)
 _NOT_A_TITLE = frozenset("more another one two three few couple some something anything".split())
-_ADD_START = re.compile(r"^\W*(?:(?:please|can you|could you|would you|also|now|and|maybe|then)\s+)*"
-                        r"(?:add|include|throw in|mix in|put in)\b\s*(.*)$")
+_ADD_START = re.compile(r"^\W*(?:(?:nice|cool|great|lovely|perfect|awesome|ok|okay|thanks|yes|yeah)\W+)?"
+                        r"(?:(?:please|can you|could you|would you|can we|could we|let's|lets|also|now|and|maybe|"
+                        r"then)\s+)*(?:add|include|throw in|mix in|put in)\b\s*(.*)$")
+# "add some tracks by Bach": an artist named after "by" that the catalog does not have
+_BY_UNKNOWN = re.compile(r"\b(?P<word>by|from)\s+(?P<name>[^,;!?]{2,60}?)\s*(?:\b(?:too|as well|please)\b)?\W*$")
 STYLE_FIELDS = frozenset({"genres", "year_min", "year_max", "features", "track_minutes", "popularity"})
 _ADD_NOUN = re.compile(r"\b(?:songs?|tracks?|tunes?|numbers|something|some)\b")
 _SHORTER = re.compile(r"\b(?:shorter|shorten|cut it down|trim(?: it)?|fewer (?:songs|tracks)|less (?:songs|tracks)|"
@@ -362,7 +372,7 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser) -> Ed
         return Edit("new", parsed=parser.analyse(text))
 
     n = len(tracks)
-    if _QUESTION_START.search(low) or low.rstrip().endswith("?"):
+    if (_QUESTION_START.search(low) or low.rstrip().endswith("?")) and not _POLITE_REQUEST.search(low):
         question = _question(text, low, tracks)
         if question is not None:
             return question
@@ -395,7 +405,7 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser) -> Ed
             return Edit("add_songs", track_ids=list(songs), parsed=parsed)
     adding = None if more_like or parsed.spec.seed_tracks or parsed.spec.seed_artists else _ADD_START.match(low)
     if adding and _adds_tracks(low, adding.group(1), parsed):  # "add a few 80s rock songs", "add some jazz"
-        return _add_style(low, adding.group(1), parsed)
+        return _add_style(text, low, adding.group(1), parsed)
     if more_like or (_ADD.search(low) and parsed.spec.seed_artists):
         positions = find_positions(low, n) or find_titles(text, tracks)
         add = _added_count(low)
@@ -404,6 +414,9 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser) -> Ed
     length = _length(low, tracks, playlist.spec if playlist else PlaylistSpec())
     if length is not None:
         return length
+    names = parsed.spec.seed_artists or parsed.spec.seed_tracks
+    if names and _LIKES.search(low) and not parsed.found & (REFINE_FIELDS | {"about", "n_tracks", "minutes"}):
+        return Edit("more_like", add=DEFAULT_MORE, parsed=parsed)
     m = _SUBJECT_CHANGE.match(low)
     if m and (m.group("lead") or m.group("verb") or m.group("tail")) and \
             (subject := parser.analyse(f"songs about {m.group('topic')}")).spec.about:
@@ -438,7 +451,12 @@ def _adds_tracks(low: str, rest: str, parsed: ParsedRequest) -> bool:
 _LEADING_COUNT = re.compile(rf"^(?:a\s+)?({_COUNT_WORDS}|couple|few)\b")
 
 
-def _add_style(low: str, rest: str, parsed: ParsedRequest) -> Edit:
+def _add_style(text: str, low: str, rest: str, parsed: ParsedRequest) -> Edit:
+    unknown = not parsed.spec.seed_artists and not parsed.found & STYLE_FIELDS
+    m = _BY_UNKNOWN.search(low) if unknown else None
+    # "from" names someone only when a name follows ("from Ms. Banks"; "from movies" is a kind of song)
+    if m and _words_of_substance(m.group("name")) and (m.group("word") == "by" or text[m.start("name")].isupper()):
+        return Edit("message", unknown_title=text[m.start("name"):m.end("name")])
     lead = _LEADING_COUNT.match(rest)
     said = {"couple": 2, "few": DEFAULT_MORE}.get(lead.group(1)) or _count(lead.group(1)) if lead else None
     count = parsed.spec.n_tracks if "n_tracks" in parsed.found else said or _added_count(low)

@@ -41,9 +41,11 @@ from assistant.lexicon import (
     find_topic,
     find_track_length,
     find_years,
+    genres_named,
     is_negated,
     merge_years,
     mood_ranges,
+    negation_start,
     normalize,
 )
 from assistant.llm.errors import LLMError
@@ -735,10 +737,8 @@ class RequestParser:
 
 
 def _negation_start(words: list[str], i: int) -> int:
-    j = i - 1
-    while j >= 0 and i - j <= 3 and words[j] not in NEGATORS:
-        j -= 1
-    return j if j >= 0 and words[j] in NEGATORS else i
+    start = negation_start(words, i)
+    return i if start is None else start
 
 
 def _cut(text: str, spans: list[tuple[int, int]]) -> str:
@@ -761,7 +761,8 @@ _DANGLING_START = re.compile(rf"^(?:{_SMALL_WORDS}\b[\s,]*)+", re.I)
 _REQUEST_VERB = re.compile(
     r"^(?:(?:hey|hi|hello|please|pls)\b[\s,!]*)*(?:(?:can|could|would|will) you\s+)?(?:please\s+)?"
     r"(?:(?:make|give|create|build|generate|put together|play|find|get|recommend|suggest|compile|curate|send)"
-    r"(?:\s+(?:me|us))?|i(?:'d| would)? (?:want|need|like)|i'?m looking for|looking for)\b[\s,]*", re.I)
+    r"(?:\s+(?:me|us))?|i(?:'d| would)? (?:want|need|like|love)|i'?m looking for|looking for)\b"
+    r"(?:\s+to\s+(?:create|make|build|put together|have|get|hear|listen to)\b)?[\s,]*", re.I)
 _DANGLING_END = re.compile(rf"(?:(?:^|[\s,]+){_SMALL_WORDS})+$", re.I)
 
 
@@ -904,6 +905,10 @@ def understand(request: str, index: TrackIndex | Vocabulary, llm: LLMClient | No
     vocab = index if isinstance(index, Vocabulary) else Vocabulary.for_index(index)
     max_chars = (settings or get_settings()).max_message_chars
     parsed = RequestParser(vocab, max_chars).analyse(request)
+    absent = [g for g in genres_named(normalize(clean(request, max_chars))) if not vocab.resolve_genre(g)]
+    if absent and notices is not None:
+        notices.append(f"the catalog files no tracks under {' or '.join(absent)}: the playlist follows the "
+                       "request's other words")
     # Only a served model (backend "openai", e.g. vLLM) is asked. The embedded SmolLM2-135M makes specs
     # worse: under a schema it writes valid JSON with invented content (genre "Electric Slinky", tempo
     # "slow" for a run; see shared NOTES), and costs seconds of a shared CPU for every request.

@@ -55,6 +55,17 @@ def test_overrides_win_over_the_request(assistant, slice_index):
     assert abs(by_minutes.total_ms - 25 * 60_000) <= max(t.duration_ms for t in by_minutes.tracks)
 
 
+def test_a_genre_the_catalog_lacks_is_said_not_faked(assistant):
+    """The catalog files nothing under jazz: the listener is told, and the playlist still comes."""
+    jazz = assistant.generate_playlist("jazz for dinner")
+    assert jazz.tracks and any("no tracks under jazz" in n for n in jazz.notices)
+    assert not any("jazz" in n for n in assistant.generate_playlist("rock, no jazz").notices)
+    assert not any("no tracks under" in n for n in assistant.generate_playlist("metal and techno").notices)
+    spec, notices = assistant.read_request("classical or k-pop")
+    assert notices == ["the catalog files no tracks under classical or k-pop: the playlist follows the request's "
+                       "other words"] and spec == assistant.understand("classical or k-pop")
+
+
 def test_track_count_is_capped_by_settings(assistant):
     playlist = assistant.generate_playlist("chill acoustic evening", n_tracks=500)
     assert len(playlist.tracks) == 40 and playlist.spec.n_tracks == 40

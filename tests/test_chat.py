@@ -268,6 +268,10 @@ def test_follow_up_classification(slice_index: TrackIndex):
         "replace track 3": ("replace", [2]), "swap track 2 for something calmer": ("replace", [1]),
         "make it about love": ("subject", []), "now songs about summer instead": ("subject", []),
         "about rain instead": ("subject", []), "songs about dogs": ("new", []),
+        # a request phrased as a question is a request; "I like <artist>" in a chat asks for more of them
+        "perfect! can we add a few songs from Ms. Banks too?": ("message", []),
+        "can we add some tracks by Bach?": ("message", []),
+        f"I like {tracks[3].artist}": ("more_like", []),
     }
     for message, (kind, positions) in cases.items():
         edit = classify(message, playlist, parser)
@@ -292,6 +296,10 @@ def test_follow_up_classification(slice_index: TrackIndex):
         edit = classify(message, playlist, parser)
         assert (edit.kind, edit.add) == ("add_style", count), message
     assert classify("another song please", playlist, parser).n_tracks == 11
+    assert classify("can we add some tracks by Bach?", playlist, parser).unknown_title == "Bach"
+    assert classify("perfect! can we add a few songs from Ms. Banks?", playlist, parser).unknown_title == "Ms. Banks"
+    assert classify("add some songs from the 90s", playlist, parser).kind == "add_style"
+    assert classify("add some songs from movies", playlist, parser).kind == "add_style"
     assert classify("another playlist, with 80s rock", playlist, parser).kind == "new"
     assert classify("anything", None, parser).kind == "new"
     unknown = classify("no more Qwzx Blorftones", playlist, parser)  # not in the catalog: nothing changes
@@ -329,6 +337,17 @@ def test_track_length_in_a_conversation(assistant: MusicAssistant, slice_index: 
     assert short.playlist.spec.track_minutes.max == 4 and short.playlist.spec.minutes is None
     assert all(t.duration_ms <= 4 * 60_000 for t in short.playlist.tracks)
     assert violations(short.playlist, short.playlist.spec, slice_index) == []
+
+
+def test_an_artist_named_beside_a_refinement_steers_the_refill(assistant: MusicAssistant):
+    artist = Counter(t.artist for t in assistant.index.tracks if "rap" in t.genres and t.artist.isascii()
+                     and len(t.artist) > 6).most_common(1)[0][0]
+    chat = assistant.start_chat(use_llm=False)
+    chat.send("energetic songs for the gym")
+    refined = chat.send(f"My favorite artist is {artist} and my favorite genre is hip-hop")
+    spec = refined.playlist.spec
+    assert refined.kind == "playlist" and spec.genres == ["rap"] and spec.seed_artists == [artist]
+    assert artist in {t.artist for t in refined.playlist.tracks}
 
 
 def test_a_new_subject_keeps_the_playlists_constraints(assistant: MusicAssistant, slice_index: TrackIndex):

@@ -243,6 +243,13 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("Any bands similar to Alvvays and Pixies?", {"seed_artists": ["Alvvays", "Pixies"], "others_only": True}),
     ("songs like Daft Punk", {"seed_artists": ["Daft Punk"], "others_only": False}),
     ("Songs/bands like Sweet", {"seed_artists": ["Sweet"], "others_only": False}),
+    # turning away from a genre; a chart is no count; how a request opens is no description
+    ("Could we move away from the rock genre?", {"exclude_genres": ["rock"], "genres": []}),
+    ("anything other than rap", {"exclude_genres": ["rap"], "description": "anything"}),
+    ("pop rather than rock", {"genres": ["pop"], "exclude_genres": ["rock"], "description": "pop"}),
+    ("some more 80's top 40 on this list", {"popularity": "hits", "n_tracks": None, "year_min": 1980}),
+    ("top 40 songs of the 80s", {"n_tracks": 40}),
+    ("I want to hear some rock", {"description": "some rock", "genres": ["rock"]}),
     # what the songs are about: a subject, cut from the description; its mood words count as moods too
     ("songs about rain", {"about": "rain", "description": ""}),
     ("Looking for pop songs about the end of the world", {"about": "the end of the world", "genres": ["pop"]}),
