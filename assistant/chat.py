@@ -302,7 +302,7 @@ class Chat:
             "question": self._question, "swap": self._swap, "move": self._move, "reorder": self._reorder,
             "remove": self._remove, "replace": self._replace, "exclude": self._exclude, "refine": self._refine,
             "more_like": self._more_like, "add_songs": self._add_songs, "add_style": self._add_style,
-            "steer": self._steer, "subject": self._subject, "length": self._length,
+            "steer": self._steer, "subject": self._subject, "length": self._length, "thanks": self._thanks,
         }
         return handlers[edit.kind](edit)
 
@@ -314,6 +314,10 @@ class Chat:
             return _Outcome("message", "Tell me what you would like to hear, and I'll build a playlist from the "
                                        "catalog.")
         return _Outcome("message", HELP)
+
+    def _thanks(self, edit: Edit) -> _Outcome:
+        return _Outcome("message", "Glad it fits. Tell me if anything should change: \"more upbeat\", \"add 5 more\", "
+                                   "\"no more <artist>\", \"replace track 3\"...")
 
     def _undo(self, edit: Edit) -> _Outcome:
         if len(self.versions) < 2:

@@ -31,7 +31,8 @@ from retrieval.filters import Range
 from retrieval.lexical import STOPWORDS
 
 EditKind = Literal["new", "refine", "steer", "subject", "length", "more_like", "add_songs", "add_style", "remove",
-                   "replace", "exclude", "swap", "move", "reorder", "start_over", "undo", "question", "message"]
+                   "replace", "exclude", "swap", "move", "reorder", "start_over", "undo", "question", "message",
+                   "thanks"]
 
 DEFAULT_MORE = 3  # tracks "add more like track 3" adds when no number is given
 UNIT_STEP = 0.1  # how far "more upbeat" / "calmer" moves a 0..1 feature past the playlist's mean
@@ -77,7 +78,8 @@ _INJECTION = re.compile(
     re.IGNORECASE)
 INJECTION_NOTICE = "Instructions aimed at the system were ignored: Segue only builds and edits playlists."
 
-_UNDO = re.compile(r"^\W*(?:/undo|undo|go back|revert|take (?:that|it) back|back to the (?:last|previous) "
+_UNDO = re.compile(r"^\W*(?:(?:ok|okay|great|thanks|hmm+|no|nah|actually|please|wait|oops|sorry|ugh)\W+)*"
+                   r"(?:/undo|undo|go back|revert|take (?:that|it) back|back to the (?:last|previous) "
                    r"(?:one|version|playlist)|previous version|restore the (?:last|previous)(?: version| one)?)\b")
 _START_OVER = re.compile(
     r"\b(?:start(?:ing)? (?:over|again|afresh|fresh)|from scratch|reset|/new|new chat|clear (?:it|all|everything|"
@@ -91,6 +93,31 @@ _NEW_MARKERS = re.compile(
 _SMALL_TALK = re.compile(r"^\W*(?:thanks|thank you|thx|ty|cheers|hi|hello|hey|yo|ok|okay|cool|great|nice|awesome|"
                          r"perfect|good|lovely|wow|yes|yeah|yep|no|nope|help|/help|bye|goodbye)"
                          r"(?:\W+(?:so much|a lot|very much|you|again|there|segue|thanks|great|nice|cool))*\W*$")
+# "Yes that is exactly what I am looking for", "Those songs are great too", "Perfec,t thank you": the listener
+# is pleased; nothing should change. Only words of agreement and praise, and no word that asks for something.
+_PRAISE = frozenset("yes yeah yep yup sure ok okay alright fine thanks thank thx cheers great good nice cool awesome "
+                    "perfect perfectly lovely love loved wonderful excellent amazing brilliant fantastic superb "
+                    "exactly right correct agreed agree understandable fair enough glad fun solid dope sick "
+                    "fire banger bangers gorgeous beautiful".split())
+_PRAISE_FILLER = frozenset("really very so much lot indeed definitely absolutely totally well that this these those is "
+                           "are was were am it its they them what looking wanted exactly songs song tracks track "
+                           "playlist list music picks choices selection recommendations recommendation job work done "
+                           "fits fit like enjoy enjoyed all of here there just too also buddy mate man dude sounds "
+                           "looks seems".split())
+
+
+def _praises(low: str) -> bool:
+    if re.search(r"\blove (?:songs?|music|tracks?|ballads)\b", low):
+        return False  # a kind of song, not praise
+    words = [w for w in re.findall(r"[a-z]+", low.replace("'", "")) if len(w) > 1 and w not in STOPWORDS]
+
+    def praise(w: str) -> bool:  # "perfec", "wonderfull": typed in a hurry
+        return w in _PRAISE or any(len(w) >= 5 and (p.startswith(w) or w.startswith(p)) for p in _PRAISE
+                                   if len(p) >= 5)
+
+    return any(map(praise, words)) and all(praise(w) or w in _PRAISE_FILLER for w in words)
+
+
 _QUESTION_START = re.compile(r"^\W*(?:why|what|what's|whats|which|who|who's|whos|when|how|is|does|did|are|was|"
                              r"tell me|explain)\b")
 # "perfect! can we add a few songs from Ms. Banks?" asks for a change, not about track "Perfect"
@@ -355,6 +382,8 @@ def classify(message: str, playlist: Playlist | None, parser: RequestParser) -> 
 def _classify(text: str, playlist: Playlist | None, parser: RequestParser) -> Edit:
     low = normalize(text).replace("’", "'")
     # "make it 8 tracks" is all stopwords but the one-digit count
+    if playlist is not None and playlist.tracks and _praises(low):
+        return Edit("thanks")
     if (not _meaningful(text) and not find_length(low)) or _SMALL_TALK.search(low):
         return Edit("message")
     if _UNDO.search(low):

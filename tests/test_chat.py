@@ -237,6 +237,14 @@ def test_llm_failure_keeps_the_playlist_with_metadata_text(assistant: MusicAssis
     assert reply.explanation is not None and reply.explanation.llm_lines == 0
 
 
+def test_praise_keeps_the_playlist(assistant: MusicAssistant):
+    chat = assistant.start_chat(use_llm=False)
+    first = chat.send("energetic rock, 10 songs")
+    reply = chat.send("Yes, perfect!!")
+    assert reply.kind == "message" and reply.playlist is not None and ids(reply.playlist) == ids(first.playlist)
+    assert len(chat.versions) == 2 and "Glad" in reply.text  # the empty start and the first playlist
+
+
 def test_too_long_and_empty_messages(assistant: MusicAssistant):
     chat = assistant.start_chat(use_llm=False)
     long = chat.send("rock " * 1000)
@@ -272,6 +280,11 @@ def test_follow_up_classification(slice_index: TrackIndex):
         "perfect! can we add a few songs from Ms. Banks too?": ("message", []),
         "can we add some tracks by Bach?": ("message", []),
         f"I like {tracks[3].artist}": ("more_like", []),
+        # a pleased listener changes nothing (real CPCD turns, typos included)
+        "Yes that is exactly what I am looking for": ("thanks", []), "Those songs are great too": ("thanks", []),
+        "Perfec,t thank you": ("thanks", []), "cool! i really love, they are wonderfull. Thanks": ("thanks", []),
+        "Great, but more upbeat": ("refine", []), "perfect, add 5 more": ("length", []),
+        "great, thanks! undo that": ("undo", []), "love songs": ("refine", []),
     }
     for message, (kind, positions) in cases.items():
         edit = classify(message, playlist, parser)
