@@ -95,6 +95,7 @@ class Reply:
     kind: ReplyKind = "playlist"
     explanation: Explanation | None = None
     version: int = 0  # how many versions the chat has had (the first playlist is version 1)
+    action: str = ""  # what the message was read as: "new", "refine", "more_like", "thanks"... (refine.EditKind)
 
 
 @dataclass
@@ -196,7 +197,7 @@ class Chat:
         try:
             text = self.assistant.check_request(message)
         except RequestError as exc:
-            yield from self._respond(_Outcome("message", str(exc)), start)
+            yield from self._respond(_Outcome("message", str(exc)), start, "message")
             return
         edit = classify(text, self.playlist, self.parser)
         try:
@@ -204,7 +205,7 @@ class Chat:
         except RequestError as exc:
             outcome = _Outcome("message", str(exc))
         outcome.notices[:0] = edit.notices
-        yield from self._respond(outcome, start)
+        yield from self._respond(outcome, start, edit.kind)
 
     def undo(self) -> Reply:
         return self._send_edit(Edit("undo"))
@@ -230,21 +231,21 @@ class Chat:
 
     def _send_edit(self, edit: Edit) -> Reply:
         reply = None
-        for event in self._respond(self._apply(edit), time.perf_counter()):
+        for event in self._respond(self._apply(edit), time.perf_counter(), edit.kind):
             reply = event
         assert isinstance(reply, Reply)
         return reply
 
     def _send_text(self, text: str) -> Reply:
-        return Reply(text, self.playlist, kind="message", version=len(self.versions) - 1)
+        return Reply(text, self.playlist, kind="message", version=len(self.versions) - 1, action="message")
 
-    def _respond(self, outcome: _Outcome, start: float) -> Iterator[Playlist | str | Reply]:
+    def _respond(self, outcome: _Outcome, start: float, action: str) -> Iterator[Playlist | str | Reply]:
         if outcome.kind != "playlist" or outcome.version is None or outcome.version.playlist is None:
             if outcome.version is not None:  # start over: a new, empty version
                 self.versions.append(outcome.version)
             yield outcome.text
             yield Reply(outcome.text, self.playlist, Changes(), outcome.notices, outcome.kind,
-                        version=len(self.versions) - 1)
+                        version=len(self.versions) - 1, action=action)
             return
         previous = outcome.restored_from if outcome.restored else self.playlist
         if not outcome.restored:
@@ -280,7 +281,8 @@ class Chat:
             chunks.append(explanation.text(playlist.tracks))
             yield chunks[-1]
             notices = list(outcome.notices)
-        yield Reply("".join(chunks), playlist, changes, notices, "playlist", explanation, len(self.versions) - 1)
+        yield Reply("".join(chunks), playlist, changes, notices, "playlist", explanation, len(self.versions) - 1,
+                    action)
 
     def _kept_intro(self, playlist: Playlist) -> tuple[str, Source] | None:
         """For an edit that keeps the playlist's character: the previous introduction if every sentence of it

@@ -472,6 +472,24 @@ def eval_requests(
     emit(run_requests(MusicAssistant(), requests, with_text, progress=not as_json), as_json, out)
 
 
+@eval_app.command("conversations")
+def eval_conversations(
+    dialogs: Annotated[Optional[Path], typer.Option("--dialogs", help="CPCD dialogs JSONL (.gz or plain); "
+                                                    "default: the shipped dev part.")] = None,
+    limit: LimitOpt = None,
+    as_json: JsonOpt = False,
+    out: OutOpt = None,
+) -> None:
+    """Real CPCD conversations replayed through the chat: how often a follow-up throws the playlist away for a
+    new one, what each later turn was read as, exceptions and latency per turn."""
+    from assistant.api import MusicAssistant
+    from evals.conversations import default_conversations, run_conversations
+    from evals.report import emit
+
+    emit(run_conversations(MusicAssistant(), default_conversations(dialogs, limit), progress=not as_json), as_json,
+         out)
+
+
 @eval_app.command("explanations")
 def eval_explanations(
     limit: Annotated[int, typer.Option("--limit", min=1, help="How many requests (playlists of 5 tracks) to explain.")] = 10,

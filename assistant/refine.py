@@ -98,24 +98,31 @@ _SMALL_TALK = re.compile(r"^\W*(?:thanks|thank you|thx|ty|cheers|hi|hello|hey|yo
 _PRAISE = frozenset("yes yeah yep yup sure ok okay alright fine thanks thank thx cheers great good nice cool awesome "
                     "perfect perfectly lovely love loved wonderful excellent amazing brilliant fantastic superb "
                     "exactly right correct agreed agree understandable fair enough glad fun solid dope sick "
-                    "fire banger bangers gorgeous beautiful".split())
+                    "fire banger bangers gorgeous beautiful pretty smooth calming sweet neat wow lol haha fab "
+                    "fabulous".split())
 _PRAISE_FILLER = frozenset("really very so much lot indeed definitely absolutely totally well that this these those is "
                            "are was were am it its they them what looking wanted exactly songs song tracks track "
                            "playlist list music picks choices selection recommendations recommendation job work done "
                            "fits fit like enjoy enjoyed all of here there just too also buddy mate man dude sounds "
-                           "looks seems".split())
+                           "looks seems you have hit spots spot one know some new".split())
+_CONTRACTIONS = frozenset("ve re ll im didn doesn isn aren wasn don".split())
+# Praise is about what is there: "those are pretty songs" is praise, "some pretty songs" a request.
+_PRAISE_ANCHORS = frozenset("yes yeah yep yup ok okay thanks thank thx cheers these those this that it they them "
+                            "you all wow lol haha".split())
 
 
 def _praises(low: str) -> bool:
     if re.search(r"\blove (?:songs?|music|tracks?|ballads)\b", low):
         return False  # a kind of song, not praise
-    words = [w for w in re.findall(r"[a-z]+", low.replace("'", "")) if len(w) > 1 and w not in STOPWORDS]
+    said = re.findall(r"[a-z]+", low)  # "you've" -> you, ve
+    words = [w for w in said if len(w) > 1 and w not in STOPWORDS and w not in _CONTRACTIONS]
 
     def praise(w: str) -> bool:  # "perfec", "wonderfull": typed in a hurry
         return w in _PRAISE or any(len(w) >= 5 and (p.startswith(w) or w.startswith(p)) for p in _PRAISE
                                    if len(p) >= 5)
 
-    return any(map(praise, words)) and all(praise(w) or w in _PRAISE_FILLER for w in words)
+    anchored = len(said) == 1 or any(w in _PRAISE_ANCHORS for w in said)
+    return anchored and any(map(praise, words)) and all(praise(w) or w in _PRAISE_FILLER for w in words)
 
 
 _QUESTION_START = re.compile(r"^\W*(?:why|what|what's|whats|which|who|who's|whos|when|how|is|does|did|are|was|"
@@ -125,8 +132,19 @@ _POLITE_REQUEST = re.compile(r"^\W*(?:\w+\W+){0,3}?(?:can|could|would|will)\s+(?
                              r"(?:please\s+|maybe\s+|also\s+)?(?:add|include|remove|drop|replace|swap|play|put|give|"
                              r"make|get|have|throw|try|hear|listen|change|switch|move|find)\b")
 # "I like Roxette", "I'd love to listen to Stormzy too": in a conversation, more of them in this playlist
-_LIKES = re.compile(r"^\W*(?:(?:i|we)\s+(?:really\s+|also\s+|do\s+)?(?:like|love|enjoy|dig|adore)|"
+_LIKES = re.compile(r"^\W*(?:(?:yes|yeah|ok|okay|great|nice|cool|perfect|thanks|and|also)\W+)*(?:(?:i|we)\s+(?:really\s+|also\s+|do\s+)?(?:like|love|enjoy|dig|adore)|"
                     r"(?:i'?d|i would|we'?d)\s+(?:love|like)\s+(?:to\s+(?:listen to|hear)|some|more))\s+")
+# "Can I get some more like this?", "any other similar artists you'd recommend?": more of what is there
+_MORE_OF_THESE = re.compile(r"\b(?:more|others?|anything|something|songs?|some)\s+(?:\w+\s+)?(?:like|similar to)\s+"
+                            r"(?:this|these|that|those|them|it)\b|\bother (?:similar|suggestions|recommendations|"
+                            r"songs like)|\bsimilar (?:artists|songs|tracks|ones)\b|\bmore suggestions\b|"
+                            r"\bmore and more\b")
+# Asking for an artist in a conversation: "Can I get some from Doja Cat?", "How about some Nujabes?"
+_ASKS_FOR = re.compile(r"\b(?:can|could|may) (?:i|we|you) (?:have|get|add|hear|play|include)|\bgot any|\bshow me|"
+                       r"\bplay (?:me )?(?:some|a few)|\bhow about|\bwhat about|\bdo you have|\bgive me some|"
+                       r"\blet me hear|\bsome more|\ba few more|\bany more|\bi want some|\bi'?d love some")
+# A fresh start, not more of the same: "a playlist of sad songs", "something different", "instead"
+_FRESH = re.compile(r"\b(?:playlist|instead|new|start|different|else|only|just)\b")
 _SWAP = re.compile(r"\b(?:swap|switch|exchange|flip|trade)\b")
 _REPLACE = re.compile(r"\b(?:replace|substitute|swap out|switch out|change out)\b"
                       r"|\b(?:swap|switch|exchange|trade)\b.{0,30}\bfor (?:something|another|a different|one)\b")
@@ -444,8 +462,14 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser) -> Ed
     if length is not None:
         return length
     names = parsed.spec.seed_artists or parsed.spec.seed_tracks
-    if names and _LIKES.search(low) and not parsed.found & (REFINE_FIELDS | {"about", "n_tracks", "minutes"}):
+    plain = not parsed.found & (REFINE_FIELDS | {"about", "n_tracks", "minutes"})
+    if names and plain and (_LIKES.search(low) or _ASKS_FOR.search(low)) and not _FRESH.search(low):
         return Edit("more_like", add=DEFAULT_MORE, parsed=parsed)
+    m = _BY_UNKNOWN.search(low) if not names and plain and _ASKS_FOR.search(low) else None
+    if m and text[m.start("name")].isupper():  # "Got any songs by Kenny G?": not in the catalog
+        return Edit("message", unknown_title=text[m.start("name"):m.end("name")])
+    if not names and plain and _MORE_OF_THESE.search(low) and not _FRESH.search(low):
+        return Edit("length", n_tracks=n + DEFAULT_MORE, add=DEFAULT_MORE)
     m = _SUBJECT_CHANGE.match(low)
     if m and (m.group("lead") or m.group("verb") or m.group("tail")) and \
             (subject := parser.analyse(f"songs about {m.group('topic')}")).spec.about:

@@ -133,3 +133,13 @@ def score_ranking(ranked: Sequence[str], gold: Collection[str], names: Sequence[
 
 def mean(values: Sequence[float]) -> float:
     return sum(values) / len(values) if values else 0.0
+
+
+def percentile(ordered: Sequence[float], q: float) -> float:
+    """Nearest-rank percentile of sorted values: the value at rank ceil(q/100 * n) (1-based), 0 when empty.
+
+    Source: the nearest-rank method, e.g. NIST/SEMATECH e-Handbook of Statistical Methods, section 7.2.6.2."""
+    if not ordered:
+        return 0.0
+    rank = max(1, math.ceil(len(ordered) * q / 100))
+    return float(ordered[rank - 1])

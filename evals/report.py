@@ -277,6 +277,7 @@ def run_all(settings: Any, out_dir: Path, limit: int | None = None, n_constraint
     from assistant.api import MusicAssistant
     from assistant.llm import get_llm
     from evals.constraints import run_constraints
+    from evals.conversations import default_conversations, run_conversations
     from evals.corpora import hidden_titles_index
     from evals.cpcd import run_cpcd
     from evals.explanations import run_explanations
@@ -303,6 +304,7 @@ def run_all(settings: Any, out_dir: Path, limit: int | None = None, n_constraint
     timed("constraints", lambda: run_constraints(assistant, n_constraints, 0, progress))
     requests = load_requests(default_request_files())
     timed("requests", lambda: run_requests(assistant, requests[:limit], progress=progress))
+    timed("conversations", lambda: run_conversations(assistant, default_conversations(limit=limit), progress))
     explained = requests[:min(explanations, limit or explanations)]
     timed("explanations", lambda: run_explanations(assistant, get_llm(settings), explained, progress=progress))
     return results, write_report(results, out_dir, notes)

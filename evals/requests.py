@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from evals.corpora import EvalDataError
+from evals.metrics import percentile
 from evals.report import SuiteResult
 from retrieval.errors import SegueError
 from retrieval.index import TrackIndex, artist_key
@@ -155,8 +156,8 @@ def run_requests(assistant: Any, requests: Sequence[str], with_text: bool = Fals
         "with_message": messages,
         "exceptions": exceptions,
         "exception_examples": dict(examples.most_common(3)),
-        "p50_ms": round(_percentile(ordered, 50), 1),
-        "p95_ms": round(_percentile(ordered, 95), 1),
+        "p50_ms": round(percentile(ordered, 50), 1),
+        "p95_ms": round(percentile(ordered, 95), 1),
         "named_artist_requests": asked_artist,
         "named_artist_in_playlist": round(artist_present / asked_artist, 3) if asked_artist else None,
         "others_only_requests": others_asked,
@@ -169,11 +170,3 @@ def run_requests(assistant: Any, requests: Sequence[str], with_text: bool = Fals
     if text_note:
         payload["with_text"] = text_note
     return SuiteResult(payload, {"segue": latencies})
-
-
-def _percentile(ordered: Sequence[float], q: float) -> float:
-    """Nearest-rank percentile of sorted values (0 when empty)."""
-    if not ordered:
-        return 0.0
-    rank = max(1, -(-len(ordered) * q // 100))
-    return float(ordered[int(rank) - 1])

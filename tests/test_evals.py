@@ -14,10 +14,11 @@ from assistant.api import MusicAssistant
 from evals.constraints import TYPES, generate_requests, run_constraints
 from evals.corpora import (EvalDataError, hidden_titles_index, hide_labels, playlist_bucket, title_playlists,
                            train_folds)
-from evals.cpcd import DEFAULT_DIALOGS, dialog_queries, dialog_split, load_dialogs, run_cpcd
+from evals.cpcd import DEFAULT_DIALOGS, Dialog, dialog_queries, dialog_split, load_dialogs, run_cpcd
 from evals.enrich import CatalogKnowledge, normalised_title
 from evals.explanations import run_explanations
 from evals.report import write_report
+from evals.conversations import default_conversations, run_conversations
 from evals.requests import artist_lookup, default_request_files, load_requests, named_artists, run_requests
 from evals.systems import catalog_request_reader
 from evals.titles import genre_oracles, run_titles, title_queries
@@ -250,6 +251,21 @@ def test_constraints_suite(slice_assistant):
     assert payload["satisfaction"] and set(payload["satisfaction"]) <= {t.replace("feature:", "") for t in TYPES}
     assert all(0.0 <= v <= 1.0 for v in payload["satisfaction"].values())
     assert payload["satisfaction"]["n_tracks"] > 0.5
+
+
+def test_conversations_suite(slice_assistant):
+    """Real CPCD dialogs through the chat, and one made up to know the answer: praise keeps the playlist, a
+    request for another playlist starts one."""
+    dialogs = default_conversations(limit=5)
+    payload = run_conversations(slice_assistant, dialogs, progress=False).payload
+    assert payload["turns"] == sum(len(d.user_turns) for d in dialogs) and payload["exceptions"] == 0
+    assert sum(payload["later_turn_actions"].values()) == payload["later_turns"] > 0
+    assert 0 <= payload["new_playlist_share"] <= 1 and 0 < payload["p50_ms"] <= payload["p95_ms"]
+    known = Dialog(id="x", user_turns=["energetic rock", "Yes, perfect!!", "now make me a new playlist of calm pop"],
+                   liked=[[], [], []], goal=[])
+    made = run_conversations(slice_assistant, [known], progress=False).payload
+    assert (made["later_turns"], made["new_playlist_share"], made["later_turn_actions"]) == (2, 0.5, {"thanks": 1,
+                                                                                                     "new": 1})
 
 
 def test_requests_suite(slice_assistant):

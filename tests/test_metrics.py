@@ -6,7 +6,17 @@ import math
 
 import pytest
 
-from evals.metrics import collapse, hits_at_k, mean, mrr_at_k, ndcg_at_k, r_precision, recall_at_k, score_ranking
+from evals.metrics import (
+    collapse,
+    hits_at_k,
+    mean,
+    mrr_at_k,
+    ndcg_at_k,
+    percentile,
+    r_precision,
+    recall_at_k,
+    score_ranking,
+)
 
 RANKED = ["a", "x", "b", "y", "c"]
 GOLD = {"a", "b", "c", "d"}
@@ -67,3 +77,9 @@ def test_score_ranking_and_mean():
     scores = score_ranking(RANKED, GOLD, ["hits@1", "mrr@10", "recall@100", "r_precision"])
     assert scores == {"hits@1": 1.0, "mrr@10": 1.0, "recall@100": 0.75, "r_precision": 0.5}
     assert mean([1.0, 0.0, 0.5]) == 0.5 and mean([]) == 0.0
+
+
+def test_nearest_rank_percentile():
+    values = [15.0, 20.0, 35.0, 40.0, 50.0]  # the NIST example: p30 is the 2nd value (ceil(1.5) = 2)
+    assert percentile(values, 30) == 20.0 and percentile(values, 40) == 20.0 and percentile(values, 50) == 35.0
+    assert percentile(values, 100) == 50.0 and percentile(values, 0) == 15.0 and percentile([], 50) == 0.0

@@ -1,0 +1,69 @@
+"""`segue eval conversations`: real CPCD conversations replayed through the chat, turn by turn.
+
+In a CPCD dialog a listener builds one playlist over several turns ("add some Madonna", "I like Roxette", "these
+are great!"). The suite sends every user turn to a fresh `Chat` (metadata text, no LLM) and measures what the
+listener would notice: exceptions, latency per turn, what each later turn was read as, and above all how often
+a later turn threw the playlist away for a new one (`new_playlist_share`). Some later turns do ask for another
+playlist, so 0 is not the goal; a high share means follow-ups are misread as fresh requests. Nothing is fitted on
+it and no playlist is scored against the dialog's goal (`segue eval cpcd` does that).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from evals.cpcd import DEFAULT_DIALOGS, Dialog, load_dialogs
+from evals.metrics import percentile
+from evals.report import SuiteResult
+from retrieval.ingest import _progress
+
+
+def run_conversations(assistant: Any, dialogs: Sequence[Dialog], progress: bool = True) -> SuiteResult:
+    turns = later = new = exceptions = 0
+    actions: Counter[str] = Counter()
+    examples: Counter[str] = Counter()
+    latencies: list[float] = []
+    with _progress(progress) as bar:
+        task = bar.add_task("conversations", total=len(dialogs)) if bar else None
+        for dialog in dialogs:
+            chat = assistant.start_chat(use_llm=False)
+            for text in dialog.user_turns:
+                had_playlist = chat.playlist is not None and bool(chat.playlist.tracks)
+                start = time.perf_counter()
+                turns += 1
+                try:
+                    reply = chat.send(text)
+                except Exception as exc:  # a crash is the finding; the suite goes on
+                    exceptions += 1
+                    examples[f"{type(exc).__name__}: {exc}"[:200]] += 1
+                    continue
+                finally:
+                    latencies.append((time.perf_counter() - start) * 1000)
+                if had_playlist:
+                    later += 1
+                    actions[reply.action] += 1
+                    new += reply.action == "new"
+            if bar:
+                bar.advance(task)
+    ordered = sorted(latencies)
+    payload: dict[str, Any] = {
+        "suite": "conversations",
+        "n": len(dialogs),
+        "turns": turns,
+        "exceptions": exceptions,
+        "exception_examples": dict(examples.most_common(3)),
+        "p50_ms": round(percentile(ordered, 50), 1),
+        "p95_ms": round(percentile(ordered, 95), 1),
+        "later_turns": later,
+        "new_playlist_share": round(new / later, 3) if later else None,
+        "later_turn_actions": dict(actions.most_common()),
+    }
+    return SuiteResult(payload, {"segue": latencies})
+
+
+def default_conversations(path: Path | None = None, limit: int | None = None) -> list[Dialog]:
+    return load_dialogs(Path(path or DEFAULT_DIALOGS))[0][:limit]
