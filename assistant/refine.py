@@ -132,7 +132,8 @@ _POLITE_REQUEST = re.compile(r"^\W*(?:\w+\W+){0,3}?(?:can|could|would|will)\s+(?
                              r"(?:please\s+|maybe\s+|also\s+)?(?:add|include|remove|drop|replace|swap|play|put|give|"
                              r"make|get|have|throw|try|hear|listen|change|switch|move|find)\b")
 # "I like Roxette", "I'd love to listen to Stormzy too": in a conversation, more of them in this playlist
-_LIKES = re.compile(r"^\W*(?:(?:yes|yeah|ok|okay|great|nice|cool|perfect|thanks|and|also)\W+)*(?:(?:i|we)\s+(?:really\s+|also\s+|do\s+)?(?:like|love|enjoy|dig|adore)|"
+_LIKES = re.compile(r"^\W*(?:(?:yes|yeah|ok|okay|great|nice|cool|perfect|thanks|and|also)\W+)*"
+                    r"(?:(?:i|we)\s+(?:really\s+|also\s+|do\s+)?(?:like|love|enjoy|dig|adore)|"
                     r"(?:i'?d|i would|we'?d)\s+(?:love|like)\s+(?:to\s+(?:listen to|hear)|some|more))\s+")
 # "Can I get some more like this?", "any other similar artists you'd recommend?": more of what is there
 _MORE_OF_THESE = re.compile(r"\b(?:more|others?|anything|something|songs?|some)\s+(?:\w+\s+)?(?:like|similar to)\s+"
