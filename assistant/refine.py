@@ -99,22 +99,28 @@ _PRAISE = frozenset("yes yeah yep yup sure ok okay alright fine thanks thank thx
                     "perfect perfectly lovely love loved wonderful excellent amazing brilliant fantastic superb "
                     "exactly right correct agreed agree understandable fair enough glad fun solid dope sick "
                     "fire banger bangers gorgeous beautiful pretty smooth calming sweet neat wow lol haha fab "
-                    "fabulous".split())
+                    "fabulous incredible alright".split())
 _PRAISE_FILLER = frozenset("really very so much lot indeed definitely absolutely totally well that this these those is "
                            "are was were am it its they them what looking wanted exactly songs song tracks track "
                            "playlist list music picks choices selection recommendations recommendation job work done "
                            "fits fit like enjoy enjoyed all of here there just too also buddy mate man dude sounds "
-                           "looks seems you have hit spots spot one know some new".split())
+                           "looks seems you have hit spots spot one know some new picks far mix start "
+                           "forgotten".split())
+# Words that ask for something, even beside praise: "make it about love", "great, but more upbeat"
+_PRAISE_VETO = frozenset("make add give play more less change remove put want need about instead only just no not "
+                         "but".split())
 _CONTRACTIONS = frozenset("ve re ll im didn doesn isn aren wasn don".split())
 # Praise is about what is there: "those are pretty songs" is praise, "some pretty songs" a request.
-_PRAISE_ANCHORS = frozenset("yes yeah yep yup ok okay thanks thank thx cheers these those this that it they them "
-                            "you all wow lol haha".split())
+_PRAISE_ANCHORS = frozenset("yes yeah yep yup ok okay thanks thank thx cheers these those this that it its they "
+                            "them you all wow lol haha so".split())
 
 
 def _praises(low: str) -> bool:
     if re.search(r"\blove (?:songs?|music|tracks?|ballads)\b", low):
         return False  # a kind of song, not praise
     said = re.findall(r"[a-z]+", low)  # "you've" -> you, ve
+    if _PRAISE_VETO.intersection(said):
+        return False
     words = [w for w in said if len(w) > 1 and w not in STOPWORDS and w not in _CONTRACTIONS]
 
     def praise(w: str) -> bool:  # "perfec", "wonderfull": typed in a hurry
@@ -131,10 +137,6 @@ _QUESTION_START = re.compile(r"^\W*(?:why|what|what's|whats|which|who|who's|whos
 _POLITE_REQUEST = re.compile(r"^\W*(?:\w+\W+){0,3}?(?:can|could|would|will)\s+(?:we|you|i|u)\s+"
                              r"(?:please\s+|maybe\s+|also\s+)?(?:add|include|remove|drop|replace|swap|play|put|give|"
                              r"make|get|have|throw|try|hear|listen|change|switch|move|find)\b")
-# "I like Roxette", "I'd love to listen to Stormzy too": in a conversation, more of them in this playlist
-_LIKES = re.compile(r"^\W*(?:(?:yes|yeah|ok|okay|great|nice|cool|perfect|thanks|and|also)\W+)*"
-                    r"(?:(?:i|we)\s+(?:really\s+|also\s+|do\s+)?(?:like|love|enjoy|dig|adore)|"
-                    r"(?:i'?d|i would|we'?d)\s+(?:love|like)\s+(?:to\s+(?:listen to|hear)|some|more))\s+")
 # "Can I get some more like this?", "any other similar artists you'd recommend?": more of what is there
 _MORE_OF_THESE = re.compile(r"\b(?:more|others?|anything|something|songs?|some)\s+(?:\w+\s+)?(?:like|similar to)\s+"
                             r"(?:this|these|that|those|them|it)\b|\bother (?:similar|suggestions|recommendations|"
@@ -174,8 +176,8 @@ _ADD_NOUN = re.compile(r"\b(?:songs?|tracks?|tunes?|numbers|something|some)\b")
 _SHORTER = re.compile(r"\b(?:shorter|shorten|cut it down|trim(?: it)?|fewer (?:songs|tracks)|less (?:songs|tracks)|"
                       r"too long)\b")
 # "add more" alone lengthens; "add more energy" is a mood (see _RELATIVE)
-_LONGER = re.compile(r"\b(?:longer|lengthen|extend(?: it)?|too short|more (?:songs|tracks)|"
-                     r"add (?:some )?more(?: (?:songs|tracks|tunes|music))?(?: please)?\W*$"
+_LONGER = re.compile(r"\b(?:longer|lengthen|extend(?: it)?|too short|more (?:songs|tracks)|increase|"
+                     r"(?:add|get|have|give me) (?:some )?more(?: (?:songs|tracks|tunes|music))?(?: please)?\W*$"
                      r"|^\W*(?:some )?more(?: please)?\W*$)")
 # "make it about summer", "now songs about love instead", "change the topic to rain": the same constraints and
 # length, another subject. A bare "songs about love" in a chat is a new request, like any other.
@@ -464,8 +466,10 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser) -> Ed
         return length
     names = parsed.spec.seed_artists or parsed.spec.seed_tracks
     plain = not parsed.found & (REFINE_FIELDS | {"about", "n_tracks", "minutes"})
-    if names and plain and (_LIKES.search(low) or _ASKS_FOR.search(low)) and not _FRESH.search(low):
-        return Edit("more_like", add=DEFAULT_MORE, parsed=parsed)
+    if names and plain and not _FRESH.search(low):
+        # artists named in a conversation join the playlist being built ("I like Roxette", "can I get some from
+        # Doja Cat?", "Taylor Swift, Miley Cyrus"); "a new playlist of Drake", "just Drake" start another one
+        return Edit("more_like", add=max(DEFAULT_MORE, len(names)), parsed=parsed)
     m = _BY_UNKNOWN.search(low) if not names and plain and _ASKS_FOR.search(low) else None
     if m and text[m.start("name")].isupper():  # "Got any songs by Kenny G?": not in the catalog
         return Edit("message", unknown_title=text[m.start("name"):m.end("name")])

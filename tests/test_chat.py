@@ -279,7 +279,9 @@ def test_follow_up_classification(slice_index: TrackIndex):
         # a request phrased as a question is a request; "I like <artist>" in a chat asks for more of them
         "perfect! can we add a few songs from Ms. Banks too?": ("message", []),
         "can we add some tracks by Bach?": ("message", []),
-        f"I like {tracks[3].artist}": ("more_like", []),
+        f"I like {tracks[3].artist}": ("more_like", []), f"{tracks[3].artist}, please": ("more_like", []),
+        f"a new playlist of {tracks[3].artist}": ("new", []), "please increase the playlist": ("length", []),
+        "Great picks so far!": ("thanks", []), "Oh these are smooth!!!! Can I get some more like this?": ("length", []),
         # a pleased listener changes nothing (real CPCD turns, typos included)
         "Yes that is exactly what I am looking for": ("thanks", []), "Those songs are great too": ("thanks", []),
         "Perfec,t thank you": ("thanks", []), "cool! i really love, they are wonderfull. Thanks": ("thanks", []),
