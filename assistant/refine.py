@@ -104,7 +104,7 @@ _PRAISE_FILLER = frozenset("really very so much lot indeed definitely absolutely
                            "are was were am it its they them what looking wanted exactly songs song tracks track "
                            "playlist list music picks choices selection recommendations recommendation job work done "
                            "fits fit like enjoy enjoyed all of here there just too also buddy mate man dude sounds "
-                           "looks seems you have hit spots spot one know some new picks far mix start "
+                           "looks seems you have hit spots spot one know some new picks far mix start do did "
                            "forgotten".split())
 # Words that ask for something, even beside praise: "make it about love", "great, but more upbeat"
 _PRAISE_VETO = frozenset("make add give play more less change remove put want need about instead only just no not "
@@ -115,9 +115,27 @@ _PRAISE_ANCHORS = frozenset("yes yeah yep yup ok okay thanks thank thx cheers th
                             "them you all wow lol haha so".split())
 
 
+_SENTENCE = re.compile(r"[^.!?;]+[.!?;]+\s*")
+
+
+def _after_praise(low: str) -> str | None:
+    """What follows the leading sentences of praise ("Yes! These are great. More from Kane Brown" -> "More
+    from Kane Brown"), or None when the message does not open with praise."""
+    end = 0
+    for m in _SENTENCE.finditer(low):
+        if m.start() != end or not _praises(m.group(0)):
+            break
+        end = m.end()
+    rest = low[end:]
+    return rest if 0 < end and rest.strip() else None
+
+
 def _praises(low: str) -> bool:
     if re.search(r"\blove (?:songs?|music|tracks?|ballads)\b", low):
         return False  # a kind of song, not praise
+    low = re.sub(r"([a-z])\1{2,}", r"\1", low)  # "yeahhh", "niceee"
+    if re.search(r"\b(?:like|love|enjoy|dig)\s+(?:them|these|those|it|this|that)\b", low):
+        low += " great"  # "I do like them" praises as "great" does
     said = re.findall(r"[a-z]+", low)  # "you've" -> you, ve
     if _PRAISE_VETO.intersection(said):
         return False
@@ -141,7 +159,8 @@ _POLITE_REQUEST = re.compile(r"^\W*(?:\w+\W+){0,3}?(?:can|could|would|will)\s+(?
 _MORE_OF_THESE = re.compile(r"\b(?:more|others?|anything|something|songs?|some)\s+(?:\w+\s+)?(?:like|similar to)\s+"
                             r"(?:this|these|that|those|them|it)\b|\bother (?:similar|suggestions|recommendations|"
                             r"songs like)|\bsimilar (?:artists|songs|tracks|ones)\b|\bmore suggestions\b|"
-                            r"\bmore and more\b")
+                            r"\bmore and more\b|\bmore of (?:this|these|that|those|the same)\b|\bkeep (?:them|it|'em) "
+                            r"coming\b|\b(?:can|could) (?:i|we) (?:get|have) (?:some )?more\b")
 # Asking for an artist in a conversation: "Can I get some from Doja Cat?", "How about some Nujabes?"
 _ASKS_FOR = re.compile(r"\b(?:can|could|may) (?:i|we|you) (?:have|get|add|hear|play|include)|\bgot any|\bshow me|"
                        r"\bplay (?:me )?(?:some|a few)|\bhow about|\bwhat about|\bdo you have|\bgive me some|"
@@ -402,9 +421,13 @@ def classify(message: str, playlist: Playlist | None, parser: RequestParser) -> 
 
 def _classify(text: str, playlist: Playlist | None, parser: RequestParser) -> Edit:
     low = normalize(text).replace("’", "'")
+    if playlist is not None and playlist.tracks:
+        if _praises(low):
+            return Edit("thanks")
+        # "These are great! Can you add some blues?": the praise first, then the request, which is what counts
+        if (rest := _after_praise(low)) is not None:
+            text, low = text[len(text) - len(rest):], rest
     # "make it 8 tracks" is all stopwords but the one-digit count
-    if playlist is not None and playlist.tracks and _praises(low):
-        return Edit("thanks")
     if (not _meaningful(text) and not find_length(low)) or _SMALL_TALK.search(low):
         return Edit("message")
     if _UNDO.search(low):

@@ -282,6 +282,11 @@ def test_follow_up_classification(slice_index: TrackIndex):
         f"I like {tracks[3].artist}": ("more_like", []), f"{tracks[3].artist}, please": ("more_like", []),
         f"a new playlist of {tracks[3].artist}": ("new", []), "please increase the playlist": ("length", []),
         "Great picks so far!": ("thanks", []), "Oh these are smooth!!!! Can I get some more like this?": ("length", []),
+        "yeahhh those are great!": ("thanks", []), "I do like them": ("thanks", []),
+        "Yes!! More of this.": ("length", []),
+        # praise first, then the request: the request counts
+        "These are great! Can you add some blues music also?": ("add_style", []),
+        f"Yes! Please keep them coming. More from {tracks[3].artist}": ("more_like", []),
         # a pleased listener changes nothing (real CPCD turns, typos included)
         "Yes that is exactly what I am looking for": ("thanks", []), "Those songs are great too": ("thanks", []),
         "Perfec,t thank you": ("thanks", []), "cool! i really love, they are wonderfull. Thanks": ("thanks", []),
