@@ -104,7 +104,8 @@ _PRAISE_FILLER = frozenset("really very so much lot indeed definitely absolutely
                            "are was were am it its they them what looking wanted exactly songs song tracks track "
                            "playlist list music picks choices selection recommendations recommendation job work done "
                            "fits fit like enjoy enjoyed all of here there just too also buddy mate man dude sounds "
-                           "looks seems you have hit spots spot one know some new picks far mix start do did "
+                           "looks seems you have hit spots spot one know some new picks far mix start do did would "
+                           "be will "
                            "forgotten".split())
 # Words that ask for something, even beside praise: "make it about love", "great, but more upbeat"
 _PRAISE_VETO = frozenset("make add give play more less change remove put want need about instead only just no not "
@@ -180,7 +181,10 @@ _MORE_LIKE = re.compile(r"\b(?:more|others?|songs?|tracks?|stuff|something|anyth
                         r"(?:\w+\s+){0,2}?(?:like|similar to|in the style of|along the lines of)\b|\bsimilar to\b"
                         r"|\bmore of (?:that|this|those|track|song|the)\b|\bmore by\b")
 _ADD = re.compile(r"\b(?:add|more|another|extra|additional|throw in|include)\b")
-_ADD_SONG = re.compile(r"\b(?:add|include|throw in|stick in|squeeze in|append|queue(?: up)?)\b", re.IGNORECASE)
+_ADD_SONG = re.compile(r"\b(?:add(?:ing)?|include|throw in|stick in|squeeze in|append|queue(?: up)?)\b", re.IGNORECASE)
+# "Radar Love would be perfect", "The Highway Don't Care would be good also": a song suggested by its title
+_WOULD_FIT = re.compile(r"^\W*(?:(?:cool|great|nice|ok|okay|yes|and|also|maybe)\W+)*(?P<title>.{2,80}?)\s+would "
+                        r"(?:be|fit|sound)\s+(?:good|great|perfect|nice|cool|awesome|amazing|fine|well)\b", re.IGNORECASE)
 _ADD_TAIL = re.compile(r"\s*\b(?:to (?:the|my|this|our) (?:playlist|list|mix)|to it|in there|on there|too|as well|"
                        r"please|for me|at the end)\W*$", re.IGNORECASE)
 _SONG_WORDS = re.compile(r"^(?:the |a )?(?:songs?|tracks?|tunes?)\s+(?:called\s+)?", re.IGNORECASE)
@@ -189,7 +193,8 @@ _ADD_START = re.compile(r"^\W*(?:(?:nice|cool|great|lovely|perfect|awesome|ok|ok
                         r"(?:(?:please|can you|could you|would you|can we|could we|let's|lets|also|now|and|maybe|"
                         r"then)\s+)*(?:add|include|throw in|mix in|put in)\b\s*(.*)$")
 # "add some tracks by Bach": an artist named after "by" that the catalog does not have
-_BY_UNKNOWN = re.compile(r"\b(?P<word>by|from)\s+(?P<name>[^,;!?]{2,60}?)\s*(?:\b(?:too|as well|please)\b)?\W*$")
+_BY_UNKNOWN = re.compile(r"\b(?P<word>by|from)\s+(?P<name>[^,;!?]{2,60}?)\s*(?:\b(?:too|as well|please|also|to (?:wrap|"
+                         r"round|finish|end|top|cap)\b.*|for (?:the|this|my) .*)\s*)?\W*$")
 STYLE_FIELDS = frozenset({"genres", "year_min", "year_max", "features", "track_minutes", "popularity"})
 _ADD_NOUN = re.compile(r"\b(?:songs?|tracks?|tunes?|numbers|something|some)\b")
 _SHORTER = re.compile(r"\b(?:shorter|shorten|cut it down|trim(?: it)?|fewer (?:songs|tracks)|less (?:songs|tracks)|"
@@ -476,6 +481,8 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser) -> Ed
         songs = parsed.spec.seed_tracks or (named_songs(text, parser) if parsed.found <= {"description"} else [])
         if songs:
             return Edit("add_songs", track_ids=list(songs), parsed=parsed)
+    if (m := _WOULD_FIT.match(text)) and (songs := named_songs(f"add {m.group('title')}", parser)):
+        return Edit("add_songs", track_ids=songs, parsed=parsed)
     adding = None if more_like or parsed.spec.seed_tracks or parsed.spec.seed_artists else _ADD_START.match(low)
     if adding and _adds_tracks(low, adding.group(1), parsed):  # "add a few 80s rock songs", "add some jazz"
         return _add_style(text, low, adding.group(1), parsed)

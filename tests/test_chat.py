@@ -283,7 +283,7 @@ def test_follow_up_classification(slice_index: TrackIndex):
         f"a new playlist of {tracks[3].artist}": ("new", []), "please increase the playlist": ("length", []),
         "Great picks so far!": ("thanks", []), "Oh these are smooth!!!! Can I get some more like this?": ("length", []),
         "yeahhh those are great!": ("thanks", []), "I do like them": ("thanks", []),
-        "Yes!! More of this.": ("length", []),
+        "Yes!! More of this.": ("length", []), "that would be great": ("thanks", []),
         # praise first, then the request: the request counts
         "These are great! Can you add some blues music also?": ("add_style", []),
         f"Yes! Please keep them coming. More from {tracks[3].artist}": ("more_like", []),
@@ -317,6 +317,9 @@ def test_follow_up_classification(slice_index: TrackIndex):
         assert (edit.kind, edit.add) == ("add_style", count), message
     assert classify("another song please", playlist, parser).n_tracks == 11
     assert classify("can we add some tracks by Bach?", playlist, parser).unknown_title == "Bach"
+    assert classify("can we add some songs by Mihan to wrap it up?", playlist, parser).unknown_title == "Mihan"
+    suggested = classify(f"Cool and {tracks[5].title} would be perfect", playlist, parser)
+    assert suggested.kind == "add_songs" and tracks[5].track_id in suggested.track_ids
     assert classify("perfect! can we add a few songs from Ms. Banks?", playlist, parser).unknown_title == "Ms. Banks"
     assert classify("add some songs from the 90s", playlist, parser).kind == "add_style"
     assert classify("add some songs from movies", playlist, parser).kind == "add_style"
