@@ -184,7 +184,8 @@ _ADD = re.compile(r"\b(?:add|more|another|extra|additional|throw in|include)\b")
 _ADD_SONG = re.compile(r"\b(?:add(?:ing)?|include|throw in|stick in|squeeze in|append|queue(?: up)?)\b", re.IGNORECASE)
 # "Radar Love would be perfect", "The Highway Don't Care would be good also": a song suggested by its title
 _WOULD_FIT = re.compile(r"^\W*(?:(?:cool|great|nice|ok|okay|yes|and|also|maybe)\W+)*(?P<title>.{2,80}?)\s+would "
-                        r"(?:be|fit|sound)\s+(?:good|great|perfect|nice|cool|awesome|amazing|fine|well)\b", re.IGNORECASE)
+                        r"(?:be|fit|sound)\s+(?:good|great|perfect|nice|cool|awesome|amazing|fine|well)\b",
+                        re.IGNORECASE)
 _ADD_TAIL = re.compile(r"\s*\b(?:to (?:the|my|this|our) (?:playlist|list|mix)|to it|in there|on there|too|as well|"
                        r"please|for me|at the end)\W*$", re.IGNORECASE)
 _SONG_WORDS = re.compile(r"^(?:the |a )?(?:songs?|tracks?|tunes?)\s+(?:called\s+)?", re.IGNORECASE)
