@@ -101,12 +101,10 @@ _PRAISE = frozenset("yes yeah yep yup sure ok okay alright fine thanks thank thx
                     "fire banger bangers gorgeous beautiful pretty smooth calming sweet neat wow lol haha fab "
                     "fabulous incredible alright".split())
 _PRAISE_FILLER = frozenset("really very so much lot indeed definitely absolutely totally well that this these those is "
-                           "are was were am it its they them what looking wanted exactly songs song tracks track "
-                           "playlist list music picks choices selection recommendations recommendation job work done "
-                           "fits fit like enjoy enjoyed all of here there just too also buddy mate man dude sounds "
-                           "looks seems you have hit spots spot one know some new picks far mix start do did would "
-                           "be will "
-                           "forgotten".split())
+                           "are was were am be will would do did it its they them you what looking wanted songs song "
+                           "tracks track playlist list music picks choices selection recommendations recommendation "
+                           "job work done fits fit like enjoy enjoyed all of here there too also buddy mate man dude "
+                           "sounds looks seems have hit spots spot one know some new far mix start forgotten".split())
 # Words that ask for something, even beside praise: "make it about love", "great, but more upbeat"
 _PRAISE_VETO = frozenset("make add give play more less change remove put want need about instead only just no not "
                          "but".split())
