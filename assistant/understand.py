@@ -25,7 +25,6 @@ from pydantic import BaseModel, Field, StringConstraints, ValidationError
 from rapidfuzz import fuzz
 
 from assistant.lexicon import (
-    NEGATORS,
     NUMBER_WORDS,
     TEMPO_BOUNDS,
     Finding,
@@ -268,13 +267,14 @@ _LINK_WORDS = frozenset("of in on at the to".split())
 # A music noun after a name marks it as one: "Metallica songs".
 _NAME_NOUNS = frozenset("songs song music tracks albums album stuff type vibes vibe".split())
 # Names no request can mean without quotes: "The", "HIM", "You".
-_POSSESSIVES = frozenset("my your his her our their".split())
 _PRONOUNS = frozenset("the a an i me you he him she her it we us they them his hers its our your their this that "
                       "these those who what".split())
 # Contexts that may introduce a title alone ("songs like Kiss from a Rose"); "from" or "by" may not.
 _TITLE_CONTEXTS = frozenset(tuple(p.split()) for p in (
     "like", "similar to", "similar", "similiar to", "sounds like", "sound like", "such as", "reminiscent of",
     "including", "listening to", "song", "the song", "artists like", "bands like", "nothing like"))
+# After "my", a lone name is a person: "for my Brothers wedding"
+_POSSESSIVES = frozenset("my your his her our their".split())
 _NAMED = re.compile(r"\bby\s+$")
 # "by Dead Can Dance": capitalised words after "by" go on naming the artist (no "dance" mood)
 _NAMED_ON = re.compile(r"\bby\s+(?:[A-Z0-9][^\s,;.!?()\"]*\s+){1,3}$")
