@@ -14,7 +14,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from retrieval.index import TrackIndex, artist_key, top_k
-from retrieval.lexical import word_forms
+from retrieval.lexical import tokenize, word_forms
 from retrieval.seeds import SeedTables, seed_signals
 
 ARTIST_SEEDS = 5  # tracks of each named artist that stand in for seed songs when a request gives none
@@ -202,6 +202,8 @@ class HybridSearcher:
         if lexical.any():
             out["lexical"] = standardise(lexical)
             out["artist_lexical"] = standardise(artist_level(index, lexical, 3))
+        if not query.history:
+            self._unlift_name_echoes(query, out)
         if query.about.strip():
             if index.embedder is not None:
                 out["about_dense"] = standardise(index.dense_scores(index.encode(query.about)))
@@ -234,6 +236,25 @@ class HybridSearcher:
         if latest:
             out["latest_artist"] = np.isin(index.artist, latest).astype(np.float32)
         return out
+
+    def _unlift_name_echoes(self, query: SearchQuery, out: dict[str, np.ndarray]) -> None:
+        """A request that says part of an artist's name does not ask for that artist: "pop punk" is no request
+        for Daft Punk, "more fast punk songs" none for Nothing More, "like Bonnie Prince Billy" none for Bonnie
+        Tyler. Such artists' artist-level signals are capped at the average (0): their tracks still come on their
+        own merit. A request that says the whole name keeps the lift, even where the parser missed the name
+        ("similar to $uicideBoy$"). Only for a request on its own: in a conversation the turns' words matching
+        names help (`segue eval cpcd`)."""
+        index = self.index
+        said = set(tokenize(query.text))
+        echoed = [index.artists_by_name_word[w] for w in said if w in index.artists_by_name_word]
+        if not echoed:
+            return
+        partly = [a for a in np.unique(np.concatenate(echoed)) if not index.artist_name_words[a] <= said]
+        named = [index.artist_index[k] for k in map(artist_key, query.seed_artists) if k in index.artist_index]
+        rows = np.isin(index.artist, np.setdiff1d(np.array(partly, dtype=np.int32), named))
+        for name in ("artist", "artist_mean", "artist_lexical"):
+            if name in out:
+                out[name] = np.where(rows, np.minimum(out[name], 0.0), out[name]).astype(np.float32)
 
     def _playlist_artists(self, vector: np.ndarray) -> np.ndarray:
         """Credit the artists of the catalog playlists whose names best match the request."""

@@ -17,7 +17,7 @@ import numpy as np
 from retrieval.catalog import AUDIO_FEATURES, CatalogPlaylist, Track
 from retrieval.embeddings import Embedder, embedder_for
 from retrieval.errors import IndexCorruptError
-from retrieval.lexical import BM25, fold
+from retrieval.lexical import BM25, fold, tokenize
 from retrieval.settings import Settings
 from retrieval.snapshot import read_snapshot
 from retrieval.store import VectorStore
@@ -122,6 +122,20 @@ class TrackIndex:
     @cached_property
     def bm25(self) -> BM25:
         return BM25(self.texts)
+
+    @cached_property
+    def artist_name_words(self) -> list[frozenset[str]]:
+        """The words of each artist's name (by artist number), stopwords left out."""
+        return [frozenset(tokenize(name)) for name in self.artist_names]
+
+    @cached_property
+    def artists_by_name_word(self) -> dict[str, np.ndarray]:
+        """Each word of the artists' names -> the numbers of the artists whose names hold it."""
+        out: dict[str, list[int]] = {}
+        for number, words in enumerate(self.artist_name_words):
+            for word in words:
+                out.setdefault(word, []).append(number)
+        return {w: np.array(numbers, dtype=np.int32) for w, numbers in out.items()}
 
     @cached_property
     def title_bm25(self) -> BM25:

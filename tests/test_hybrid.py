@@ -250,3 +250,19 @@ def test_a_subject_brings_titles_that_say_it_where_the_words_alone_bring_an_arti
     as_subject = saying_love(SearchQuery(about="love"))
     as_words = saying_love(SearchQuery(text="songs about love"))
     assert as_subject >= 16 and as_subject > as_words
+
+
+def test_part_of_an_artists_name_in_a_request_does_not_lift_it() -> None:
+    """"pop punk" is no request for Daft Punk: its name's echo of the request gives it no artist-level lift,
+    unless the request says the whole name or names it (then it is the parser's seed)."""
+    tracks = [Track(track_id=f"d{i}", title=f"Robot Song {i}", artist="Daft Punk", popularity=80) for i in range(3)]
+    tracks += [Track(track_id=f"g{i}", title=f"Basket Case {i}", artist="Green Day", genres=["punk"], popularity=70)
+               for i in range(3)]
+    tracks += [Track(track_id=f"f{i}", title=f"Filler {i}", artist=f"Artist {i}", popularity=i) for i in range(40)]
+    searcher = HybridSearcher(_index(tracks))
+    plain = searcher.signals(SearchQuery(text="pop punk"))["artist_lexical"]
+    assert plain[0] <= 0 < plain[3]  # Daft Punk capped at the average, Green Day's labels still count
+    named = searcher.signals(SearchQuery(text="pop punk", seed_artists=["Daft Punk"]))["artist_lexical"]
+    talk = searcher.signals(SearchQuery(text="pop punk", history=["hi"]))["artist_lexical"]
+    whole = searcher.signals(SearchQuery(text="daft punk robots"))["artist_lexical"]
+    assert named[0] > 0 and talk[0] > 0 and whole[0] > 0  # named, in a conversation, or said whole: it counts
