@@ -4,8 +4,9 @@ In a CPCD dialog a listener builds one playlist over several turns ("add some Ma
 are great!"). The suite sends every user turn to a fresh `Chat` (metadata text, no LLM) and measures what the
 listener would notice: exceptions, latency per turn, what each later turn was read as, and above all how often
 a later turn threw the playlist away for a new one (`new_playlist_share`). Some later turns do ask for another
-playlist, so 0 is not the goal; a high share means follow-ups are misread as fresh requests. Nothing is fitted on
-it and no playlist is scored against the dialog's goal (`segue eval cpcd` does that).
+playlist, so 0 is not the goal; a high share means follow-ups are misread as fresh requests. No weight is fitted
+on it, but the chat's phrasings were written after reading its turns: its figure is in-sample. No playlist is
+scored against the dialog's goal (`segue eval cpcd` does that).
 """
 
 from __future__ import annotations
