@@ -18,8 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from evals.cpcd import DEFAULT_DIALOGS, Dialog, load_dialogs
-from evals.metrics import percentile
-from evals.report import SuiteResult
+from evals.report import SuiteResult, run_health
 from retrieval.ingest import _progress
 
 
@@ -50,15 +49,11 @@ def run_conversations(assistant: Any, dialogs: Sequence[Dialog], progress: bool 
                     new += reply.action == "new"
             if bar:
                 bar.advance(task)
-    ordered = sorted(latencies)
     payload: dict[str, Any] = {
         "suite": "conversations",
         "n": len(dialogs),
         "turns": turns,
-        "exceptions": exceptions,
-        "exception_examples": dict(examples.most_common(3)),
-        "p50_ms": round(percentile(ordered, 50), 1),
-        "p95_ms": round(percentile(ordered, 95), 1),
+        **run_health(exceptions, examples, latencies),
         "later_turns": later,
         "new_playlist_share": round(new / later, 3) if later else None,
         "later_turn_actions": dict(actions.most_common()),

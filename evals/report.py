@@ -4,12 +4,13 @@ matplotlib plots (Agg backend, PNG files beside the report)."""
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from evals.metrics import mean
+from evals.metrics import mean, percentile
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -29,6 +30,14 @@ class SuiteResult:
     @property
     def suite(self) -> str:
         return str(self.payload.get("suite", "suite"))
+
+
+def run_health(exceptions: int, examples: Counter[str], latencies_ms: Sequence[float]) -> dict[str, Any]:
+    """The payload fields every end-to-end suite reports: crashes (count and the three commonest) and latency."""
+    ordered = sorted(latencies_ms)
+    return {"exceptions": exceptions,
+            "exception_examples": dict(examples.most_common(3)),
+            "p50_ms": round(percentile(ordered, 50), 1), "p95_ms": round(percentile(ordered, 95), 1)}
 
 
 def ratio(a: float, b: float) -> float | None:

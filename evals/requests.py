@@ -21,8 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from evals.corpora import EvalDataError
-from evals.metrics import percentile
-from evals.report import SuiteResult
+from evals.report import SuiteResult, run_health
 from retrieval.errors import SegueError
 from retrieval.index import TrackIndex, artist_key
 from retrieval.lexical import fold
@@ -147,17 +146,13 @@ def run_requests(assistant: Any, requests: Sequence[str], with_text: bool = Fals
                 subject_shares.append(len(said) / len(playlist.tracks) if playlist and playlist.tracks else 0.0)
             if bar:
                 bar.advance(task)
-    ordered = sorted(latencies)
     payload: dict[str, Any] = {
         "suite": "requests",
         "n": len(requests),
         "answered": round(answered / len(requests), 3) if requests else 0.0,
         "with_playlist": playlists,
         "with_message": messages,
-        "exceptions": exceptions,
-        "exception_examples": dict(examples.most_common(3)),
-        "p50_ms": round(percentile(ordered, 50), 1),
-        "p95_ms": round(percentile(ordered, 95), 1),
+        **run_health(exceptions, examples, latencies),
         "named_artist_requests": asked_artist,
         "named_artist_in_playlist": round(artist_present / asked_artist, 3) if asked_artist else None,
         "others_only_requests": others_asked,
