@@ -606,6 +606,8 @@ MOODS: dict[str, dict[str, _B]] = {
     "warm up": {"energy": (0.45, 0.8)},
     "warmup": {"energy": (0.45, 0.8)},
     "rainy day": {"energy": (None, 0.6)},
+    "rainy days": {"energy": (None, 0.6)},
+    "ambient": {"energy": (None, 0.5)},
     "background": {"energy": (None, 0.65), "speechiness": (None, 0.15)},
     "dinner": {"energy": (None, 0.65), "speechiness": (None, 0.15)},
     "slow": {"tempo": (None, 100.0)},
@@ -643,6 +645,8 @@ MOODS: dict[str, dict[str, _B]] = {
     "angry": {"energy": (0.8, None)},
     "loud": {"energy": (0.8, None)},
     "heavy": {"energy": (0.8, None)},
+    "explosive": {"energy": (0.8, None)},
+    "epic": {"energy": (0.7, None)},
     "workout": {"energy": (0.7, None), "tempo": (110.0, 180.0)},
     "work out": {"energy": (0.7, None), "tempo": (110.0, 180.0)},
     "working out": {"energy": (0.7, None), "tempo": (110.0, 180.0)},
@@ -650,6 +654,8 @@ MOODS: dict[str, dict[str, _B]] = {
     "exercise": {"energy": (0.7, None), "tempo": (110.0, 180.0)},
     "training": {"energy": (0.7, None), "tempo": (110.0, 180.0)},
     "cardio": {"energy": (0.7, None), "tempo": (115.0, 185.0)},
+    "hiit": {"energy": (0.75, None), "tempo": (115.0, 185.0)},
+    "crossfit": {"energy": (0.75, None), "tempo": (115.0, 185.0)},
     "lifting": {"energy": (0.75, None)},
     "running": {"energy": (0.7, None), "tempo": (120.0, 185.0)},
     "run": {"energy": (0.7, None), "tempo": (120.0, 185.0)},
@@ -690,6 +696,7 @@ MOODS: dict[str, dict[str, _B]] = {
     "melancholy": {"valence": (None, 0.35)},
     "depressing": {"valence": (None, 0.3)},
     "depressed": {"valence": (None, 0.3)},
+    "depression": {"valence": (None, 0.3)},
     "gloomy": {"valence": (None, 0.35)},
     "lonely": {"valence": (None, 0.4)},
     "heartbreak": {"valence": (None, 0.4)},
@@ -699,6 +706,13 @@ MOODS: dict[str, dict[str, _B]] = {
     "crying": {"valence": (None, 0.35)},
     "dark": {"valence": (None, 0.35)},
     "moody": {"valence": (None, 0.4)},
+    "spooky": {"valence": (None, 0.35)},
+    "creepy": {"valence": (None, 0.35)},
+    "eerie": {"valence": (None, 0.35)},
+    "sinister": {"valence": (None, 0.35)},
+    "ominous": {"valence": (None, 0.35)},
+    "haunting": {"valence": (None, 0.35)},
+    "evil": {"valence": (None, 0.35)},
     "warm": {"valence": (0.4, None), "energy": (None, 0.75)},
     "romantic": {"energy": (None, 0.7)},
     "love songs": {"energy": (None, 0.7)},
@@ -714,7 +728,7 @@ COMPARATIVES = {"mellower": "mellow", "calmer": "calm", "gentler": "gentle", "so
 MOODS.update({comparative: MOODS[plain] for comparative, plain in COMPARATIVES.items()})
 # Words that make a mood word not apply: "not sad", "nothing too slow", "less aggressive".
 NEGATORS = frozenset("not no nothing without never less isnt dont doesnt arent non nor".split())
-_INTENSIFIERS = frozenset("too very so that overly super really the any much".split())
+_INTENSIFIERS = frozenset("too very so that overly super really the any much as".split())
 
 
 def mood_ranges(word: str) -> dict[str, Range] | None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, Field, StringConstraints, ValidationError
@@ -130,6 +130,7 @@ class ParsedRequest:
     found: frozenset[str]
     phrases: list[tuple[str, str]]  # (spec field, words of the request)
     request: str = ""  # the request as read (cleaned, capped)
+    unknown_artists: list[str] = field(default_factory=list)  # named after "by", not in the catalog
 
     @property
     def constrained(self) -> bool:
@@ -279,6 +280,8 @@ _NAMED = re.compile(r"\bby\s+$")
 # "by Dead Can Dance": capitalised words after "by" go on naming the artist (no "dance" mood)
 _NAMED_ON = re.compile(r"\bby\s+(?:[A-Z0-9][^\s,;.!?()\"]*\s+){1,3}$")
 _LIST_GAP = re.compile(r"^\s*[,/&+]\s*$")
+_BY_CAUSES = frozenset("inspired influenced".split())
+_NAME_LINKS = frozenset("and of the n a with".split())
 
 
 def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
@@ -308,7 +311,12 @@ class RequestParser:
         findings = self._patterns(req, names)
         mentions = sorted(quoted + self._names(req), key=lambda m: m.start)
         genres, excluded_genres, mood_groups, cut = self._phrases(req, mentions)
-        return self._assemble(req, findings, mentions, genres, excluded_genres, mood_groups, cut)
+        unknown = self._unknown_artists(req, mentions)
+        parsed = self._assemble(req, findings, mentions, genres, excluded_genres, mood_groups,
+                                cut + [(a - 1, b) for a, b in unknown])  # with their "by"
+        parsed.unknown_artists = list(dict.fromkeys(req.text[req.tokens[a].start:req.tokens[b - 1].end]
+                                                    for a, b in unknown))
+        return parsed
 
     # ------------------------------------------------------------------ regex findings
 
@@ -671,6 +679,44 @@ class RequestParser:
         first = next((k for k, t in enumerate(req.tokens) if t.start >= match.start() + 2), i)  # after "by"
         return all(self.vocab.artist_number(req.key(first, k)) is None for k in range(first + 1, i + 1))
 
+    def _unknown_artists(self, req: _Request, mentions: list[_Mention]) -> list[tuple[int, int]]:
+        """Token spans of artists named after "by" that the catalog lacks ("Blackout by Boris"): capitalised
+        words that no mention covers. Their words name nobody here, so they steer nothing (Boris's "Blackout"
+        is no reason for Scorpions' album "Blackout"). Only after a lowercase "by", which a title rarely holds
+        ("Stand By Me"), and not after "inspired by" / "influenced by", which as often name a place or a film."""
+        covered = {k for m in mentions for k in range(m.start, m.end)}
+        n = len(req.tokens)
+
+        def joined(k: int) -> bool:  # token k goes on the name before it: same segment, no comma or quote
+            return k < n and req.tokens[k].segment == req.tokens[k - 1].segment and not _CLAUSE_GAP.search(req.gap(k))
+
+        def name_goes_on(k: int) -> bool:
+            return joined(k) and req.cap(k) and (req.words[k] not in _NOT_NAME_WORDS or joined(k + 1) and req.cap(k + 1))
+
+        out: list[tuple[int, int]] = []
+        for i, word in enumerate(req.words[:-1]):
+            a = i + 1
+            if (word != "by" or req.text[req.tokens[i].start] != "b" or (i > 0 and req.words[i - 1] in _BY_CAUSES)
+                    or not req.cap(a) or not joined(a)):
+                continue
+            b = a + 1
+            while b - a < MAX_NAME_WORDS:
+                if name_goes_on(b):
+                    b += 1
+                elif req.words[b:b + 1] and req.words[b] in _NAME_LINKS and joined(b) and name_goes_on(b + 1):
+                    b += 2  # "Iron and Wine", "In Love With a Ghost"
+                else:
+                    break
+            key = req.key(a, b)
+            if any(k in covered for k in range(a, b)) or self.vocab.is_ordinary(key) or self._starts_artist(key):
+                continue  # a catalog name inside; "by Me", "by Metal"; "by Tyler, ..." (Tyler, The Creator)
+            out.append((a, b))
+        return out
+
+    def _starts_artist(self, key: str) -> bool:
+        """Whether a catalog artist's name begins with these words: the request may have cut it short."""
+        return any(name.startswith(key + " ") for name in self.vocab.artists)
+
     # ------------------------------------------------------------------ the spec
 
     def _assemble(self, req: _Request, findings: list[Finding], mentions: list[_Mention], genres: list[str],
@@ -909,6 +955,9 @@ def understand(request: str, index: TrackIndex | Vocabulary, llm: LLMClient | No
     if absent and notices is not None:
         notices.append(f"the catalog files no tracks under {' or '.join(absent)}: the playlist follows the "
                        "request's other words")
+    if parsed.unknown_artists and notices is not None:
+        notices.append(f"the catalog has no artist called {' or '.join(parsed.unknown_artists)}: the playlist "
+                       "follows the request's other words")
     # Only a served model (backend "openai", e.g. vLLM) is asked. The embedded SmolLM2-135M makes specs
     # worse: under a schema it writes valid JSON with invented content (genre "Electric Slinky", tempo
     # "slow" for a run; see shared NOTES), and costs seconds of a shared CPU for every request.

@@ -273,6 +273,10 @@ CASES: list[tuple[str, dict[str, Any]]] = [
       "features": {"energy": (0.6, None), "valence": (0.45, None)}}),
     ("chill songs for studying, 20 songs, no rap", {"description": "chill songs for studying", "n_tracks": 20,
                                                     "exclude_genres": ["rap"]}),
+    ("Explosive tracks for HIIT", {"features": {"energy": (0.8, None), "tempo": (115.0, 185.0)}}),
+    ("Songs with a really Evil/Sinister vibe?", {"features": {"valence": (None, 0.35)}}),
+    ("Rainy days songs?", {"features": {"energy": (None, 0.6)}}),
+    ("like Zoosters Breakout but simpler, not as epic", {"features": {}}),  # "not as" negates
     ("", {"description": "", "genres": [], "seed_artists": [], "features": {}}),
 ]
 
@@ -287,6 +291,37 @@ def test_explicit_fields_are_reported(parser: RequestParser) -> None:
     assert {"genres", "allow_remixes", "minutes"} <= parsed.found
     assert parsed.constrained
     assert not parser.analyse("something nice please").constrained
+
+
+@pytest.mark.parametrize(("request_text", "unknown"), [
+    ("Songs like Gnaw by Alex G", ["Alex G"]),
+    ("Something like Ten Feet by Curio, but faster", ["Curio"]),
+    ('Songs like "Music Sounds Better with You" by Stardust and "900 degrees" by Ian Pooley', ["Stardust", "Ian Pooley"]),
+    ("stuff like Roygbiv by Boards of Canada", ["Boards of Canada"]),
+    ("songs like Bohemian Rhapsody by Queen", []),  # in the catalog
+    ("Songs like Who Am I by outcast", []),  # a misspelt catalog artist (OutKast)
+    ("music inspired by Japan", []),  # a place as often as an artist
+    ("Songs Like Stand By Me", []),  # "By" inside a title
+    ("Old Songs but Covered by Metal/Rock Bands", []),  # a genre word
+    ("Addicted to IGOR by Tyler, and looking for more", []),  # Tyler, The Creator, cut short
+    ("something to fall asleep by", []),
+])
+def test_artists_the_catalog_lacks_are_reported_and_steer_nothing(parser: RequestParser, request_text: str,
+                                                                   unknown: list[str]) -> None:
+    parsed = parser.analyse(request_text)
+    assert parsed.unknown_artists == unknown
+    for name in unknown:
+        assert name not in parsed.spec.description
+
+
+def test_understand_says_which_artists_the_catalog_lacks(vocab: Vocabulary) -> None:
+    notices: list[str] = []
+    spec = understand("Songs like Gnaw by Alex G, upbeat", vocab, notices=notices)
+    assert notices == ["the catalog has no artist called Alex G: the playlist follows the request's other words"]
+    assert "features" in spec.model_dump(exclude_defaults=True)  # the rest of the request still read
+    quiet: list[str] = []
+    understand("songs like Bohemian Rhapsody by Queen", vocab, notices=quiet)
+    assert quiet == []
 
 
 def test_public_lexicon_functions(vocab: Vocabulary) -> None:
