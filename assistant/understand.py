@@ -691,7 +691,8 @@ class RequestParser:
             return k < n and req.tokens[k].segment == req.tokens[k - 1].segment and not _CLAUSE_GAP.search(req.gap(k))
 
         def name_goes_on(k: int) -> bool:
-            return joined(k) and req.cap(k) and (req.words[k] not in _NOT_NAME_WORDS or joined(k + 1) and req.cap(k + 1))
+            return joined(k) and req.cap(k) and (req.words[k] not in _NOT_NAME_WORDS
+                                                 or joined(k + 1) and req.cap(k + 1))
 
         out: list[tuple[int, int]] = []
         for i, word in enumerate(req.words[:-1]):

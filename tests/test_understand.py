@@ -296,7 +296,8 @@ def test_explicit_fields_are_reported(parser: RequestParser) -> None:
 @pytest.mark.parametrize(("request_text", "unknown"), [
     ("Songs like Gnaw by Alex G", ["Alex G"]),
     ("Something like Ten Feet by Curio, but faster", ["Curio"]),
-    ('Songs like "Music Sounds Better with You" by Stardust and "900 degrees" by Ian Pooley', ["Stardust", "Ian Pooley"]),
+    ('Songs like "Music Sounds Better with You" by Stardust and "900 degrees" by Ian Pooley',
+     ["Stardust", "Ian Pooley"]),
     ("stuff like Roygbiv by Boards of Canada", ["Boards of Canada"]),
     ("songs like Bohemian Rhapsody by Queen", []),  # in the catalog
     ("Songs like Who Am I by outcast", []),  # a misspelt catalog artist (OutKast)
