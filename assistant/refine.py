@@ -5,8 +5,9 @@ Deterministic rules only, tried in a fixed order: undo, start over, questions ab
 "more like ...", length, "older" / "more recent" (around the playlist's median year), then spec refinements
 (relative moods such as "calmer" plus whatever the request parser reads: "only 90s", "no more Drake", "no rap",
 "only hits"), "more <words>" (the same playlist chosen again leaning to them: "more west coast"), and finally a
-new request. Tracks are referred to by position ("track 3", "the second song", "the last two", "2 and 5") or by
-title; every position is checked by the chat, never trusted.
+new request, unless the message sets nothing the parser reads: then the playlist is kept (a name the catalog
+lacks is said, other words steer it). Tracks are referred to by position ("track 3", "the second song", "the
+last two", "2 and 5") or by title; every position is checked by the chat, never trusted.
 
 Instructions aimed at the system ("ignore previous instructions", "print the system prompt") are cut
 out of the message before anything else: what remains is handled like any request, so a message can
@@ -24,7 +25,7 @@ from rapidfuzz import fuzz
 from assistant.lexicon import NUMBER_WORDS, Finding, find_length, find_ordering, find_track_length, normalize
 from assistant.playlist import Playlist
 from assistant.spec import PlaylistSpec
-from assistant.understand import ParsedRequest, RequestParser
+from assistant.understand import ParsedRequest, RequestParser, absent_genre_notices
 from assistant.vocabulary import name_key, title_key
 from retrieval.catalog import Track
 from retrieval.filters import Range
@@ -99,19 +100,20 @@ _PRAISE = frozenset("yes yeah yep yup sure ok okay alright fine thanks thank thx
                     "perfect perfectly lovely love loved wonderful excellent amazing brilliant fantastic superb "
                     "exactly right correct agreed agree understandable fair enough glad fun solid dope sick "
                     "fire banger bangers gorgeous beautiful pretty smooth calming sweet neat wow lol haha fab "
-                    "fabulous incredible alright".split())
+                    "fabulous incredible alright notch".split())
 _PRAISE_FILLER = frozenset("really very so much lot indeed definitely absolutely totally well that this these those is "
                            "are was were am be will would do did it its they them you what looking wanted songs song "
                            "tracks track playlist list music picks choices selection recommendations recommendation "
                            "job work done fits fit like enjoy enjoyed all of here there too also buddy mate man dude "
-                           "sounds looks seems have hit spots spot one know some new far mix start forgotten".split())
+                           "sounds looks seems have hit spots spot one know some new far mix start forgotten top"
+                           .split())
 # Words that ask for something, even beside praise: "make it about love", "great, but more upbeat"
 _PRAISE_VETO = frozenset("make add give play more less change remove put want need about instead only just no not "
                          "but".split())
 _CONTRACTIONS = frozenset("ve re ll im didn doesn isn aren wasn don".split())
 # Praise is about what is there: "those are pretty songs" is praise, "some pretty songs" a request.
 _PRAISE_ANCHORS = frozenset("yes yeah yep yup ok okay thanks thank thx cheers these those this that it its they "
-                            "them you all wow lol haha so".split())
+                            "them you your all wow lol haha so".split())
 
 
 _SENTENCE = re.compile(r"[^.!?;]+[.!?;]+\s*")
@@ -200,6 +202,7 @@ _SHORTER = re.compile(r"\b(?:shorter|shorten|cut it down|trim(?: it)?|fewer (?:s
                       r"too long)\b")
 # "add more" alone lengthens; "add more energy" is a mood (see _RELATIVE)
 _LONGER = re.compile(r"\b(?:longer|lengthen|extend(?: it)?|too short|more (?:songs|tracks)|increase|"
+                     r"make it (?:\w+ )?long|"
                      r"(?:add|get|have|give me) (?:some )?more(?: (?:songs|tracks|tunes|music))?(?: please)?\W*$"
                      r"|^\W*(?:some )?more(?: please)?\W*$)")
 # "make it about summer", "now songs about love instead", "change the topic to rain": the same constraints and
@@ -449,6 +452,8 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser) -> Ed
         return Edit("new", parsed=parser.analyse(text))
 
     n = len(tracks)
+    if _ONLY_MORE.match(low):  # "thank you, more please?": no question about "Thank You" in the playlist
+        return Edit("length", n_tracks=n + DEFAULT_MORE, add=DEFAULT_MORE)
     if (_QUESTION_START.search(low) or low.rstrip().endswith("?")) and not _POLITE_REQUEST.search(low):
         question = _question(text, low, tracks)
         if question is not None:
@@ -509,6 +514,8 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser) -> Ed
             (subject := parser.analyse(f"songs about {m.group('topic')}")).spec.about:
         return Edit("subject", about=subject.spec.about, parsed=subject)
     if _NEW_MARKERS.search(low) and not _RELATIVE_ANY.search(low):
+        if not names and parsed.found <= {"description"} and not _FRESH.search(low):
+            return _understood_nothing(text, parser, parsed)  # "how about some Ricky Nelson?"
         return Edit("new", parsed=parsed)
     if era := _relative_era(low, tracks, parsed):  # "older", "more recent"
         return era
@@ -521,7 +528,63 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser) -> Ed
     names = parsed.spec.seed_artists or parsed.spec.seed_tracks
     if not names and (m := _MORE_WORDS.match(low)) and _words_of_substance(m.group(1)):  # "only girl groups"
         return Edit("steer", about=m.group(1).strip(" .!?\"'"), parsed=parsed)
+    if not names and parsed.found <= {"description"} and not _FRESH.search(low):
+        return _understood_nothing(text, parser, parsed)
     return Edit("new", parsed=parsed)
+
+
+def _understood_nothing(text: str, parser: RequestParser, parsed: ParsedRequest) -> Edit:
+    """A follow-up that sets nothing the parser reads keeps the playlist: a new one built from nothing would
+    throw away every constraint for the catalog's most popular tracks. A name the catalog lacks ("How about
+    some Ricky Nelson?") is said; praise is thanked ("I think this is great. Thanks"); a request of other words
+    steers the playlist ("i like classicals", "enya"); anything else changes nothing ("That is 15!")."""
+    low = normalize(text)
+    name = parsed.unknown_artists[0] if parsed.unknown_artists else _unknown_name(text, parser)
+    if name:
+        return Edit("message", unknown_title=name)
+    said = re.findall(r"[a-z0-9]+", low)
+    asks = bool(_ASKS_FOR.search(low) or _ASKING_WORDS.intersection(said))
+    if not asks and _PRAISE.intersection(said):
+        return Edit("thanks")
+    if not _words_of_substance(text) or not (asks or len(said) <= 3):
+        return Edit("message")
+    words = [w for w in re.findall(r"[\w'-]+", text) if w.lower() not in _NOT_THE_POINT]
+    return Edit("steer", about=" ".join(words)[:60] or text.strip()[:60], parsed=parsed,
+                notices=absent_genre_notices(text, parser.vocab))
+
+
+_KIND_NOUNS = frozenset("songs song music band bands artists artist singers tracks hits tunes stuff".split())
+_ASKING_WORDS = frozenset("add play find give show need want like love prefer more some any try hear listen include "
+                          "suggest recommend".split())
+# Words a steer leaves out of what it leans to: "i like classicals" leans to "classicals"
+_NOT_THE_POINT = STOPWORDS | _ASKING_WORDS | _PRAISE | _KIND_NOUNS
+_ONLY_MORE = re.compile(r"^\W*(?:(?:ok|okay|yes|yeah|thanks|thank you|please|so|and|now|then|can|could|would|you|we|"
+                        r"i|u|have|get|got|give|me|us|show|any|some|a|few|add|how|what|about|maybe)\W+)*"
+                        r"more(?:\W+(?:please|suggestions?|suggessions|recommendations?|songs?|tracks?|music|"
+                        r"options|ideas|of them|of these|of those))*\W*$")
+_CAPITALISED_RUN = re.compile(r"(?<![\w'’])[A-Z0-9][\w'’.&-]*"
+                              r"(?:\s+(?:(?:of|the|and|n|&)\s+)?[A-Z][\w'’.&-]*){0,4}")
+# Words after which a capitalised run names someone: "some Nujabes", "more by Jeter Jones", "love The Breeders"
+_NAME_CUES = frozenset("some any more by from of about love like no hear add play".split())
+# "some Christian songs", "current Nigerian songs": a people's or a faith's adjective, not a name
+_ADJECTIVE_ENDINGS = ("ian", "ean", "ese", "ish", "can", "ic")
+
+
+def _unknown_name(text: str, parser: RequestParser) -> str | None:
+    """A name of an artist or song the catalog lacks (catalog names were read before): the first capitalised
+    run after a word such as "some", "by" or "more", not made of common words."""
+    for m in _CAPITALISED_RUN.finditer(text):
+        before = re.findall(r"[\w']+", text[:m.start()].lower())
+        if not before or before[-1] not in _NAME_CUES:
+            continue
+        name = m.group(0).rstrip(".'’")
+        key = name_key(name)
+        after = re.findall(r"[\w']+", text[m.end():].lower())[:1]
+        if (" " not in key and key.endswith(_ADJECTIVE_ENDINGS) and after and after[0] in _KIND_NOUNS) or \
+                not re.search(r"[a-z]{3}", key) or parser.vocab.is_common(key):
+            continue
+        return name
+    return None
 
 
 def _adds_tracks(low: str, rest: str, parsed: ParsedRequest) -> bool:
@@ -553,7 +616,7 @@ def _add_style(text: str, low: str, rest: str, parsed: ParsedRequest) -> Edit:
 
 def _words_of_substance(text: str) -> bool:
     return not all(w in STOPWORDS or w in _NOT_A_TITLE or w in NUMBER_WORDS or w.isdigit()
-                   for w in normalize(text).split())
+                   for w in re.findall(r"[\w']+", normalize(text)))
 
 
 def named_songs(text: str, parser: RequestParser) -> list[str]:

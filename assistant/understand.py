@@ -280,6 +280,10 @@ _NAMED = re.compile(r"\bby\s+$")
 # "by Dead Can Dance": capitalised words after "by" go on naming the artist (no "dance" mood)
 _NAMED_ON = re.compile(r"\bby\s+(?:[A-Z0-9][^\s,;.!?()\"]*\s+){1,3}$")
 _LIST_GAP = re.compile(r"^\s*[,/&+]\s*$")
+# Words after which one lowercase word may be a name: "more of rihanna", "some wizkid", "love the ludacris"
+_LOWERCASE_NAME_CUES = frozenset("some more add love play try hear".split())
+_AMOUNT_WORDS = frozenset("some more bit lot any few couple".split())
+MIN_LOWERCASE_NAME = 4
 _BY_CAUSES = frozenset("inspired influenced".split())
 _NAME_LINKS = frozenset("and of the n a with".split())
 
@@ -522,7 +526,20 @@ class RequestParser:
             if kind is not None and content >= 2:
                 return True  # "like green day"
             return req.capitalised(i, j) and (kind is not None or not req.title_case)
-        return content >= 2 or kind is not None or req.capitalised(i, j)
+        return content >= 2 or kind is not None or req.capitalised(i, j) or self._lowercase_name(req, i, j)
+
+    def _lowercase_name(self, req: _Request, i: int, j: int) -> bool:
+        """A name of one uncommon word typed in lowercase ("add some of rihanna", "outkast"): taken after a word
+        that asks for someone, or as the whole message; never before a genre ("some yacht rock")."""
+        if any(req.cap(k) for k in range(i, j)) or len(req.key(i, j).removeprefix("the ")) < MIN_LOWERCASE_NAME:
+            return False
+        if j < len(req.tokens) and (req.cap(j) or self.vocab.genre_phrases.get(req.words[j])):
+            return False  # "some bobby Mcferrin": a longer name
+        if i == 0 or req.tokens[i - 1].segment != req.tokens[i].segment:
+            return i == 0 and j == len(req.tokens)
+        cue = req.words[i - 1]
+        # "some of drake", "a bit of ciara"; not "the fall of troy"
+        return cue in _LOWERCASE_NAME_CUES or cue == "of" and i > 1 and req.words[i - 2] in _AMOUNT_WORDS
 
     def _fuzzy_artist(self, req: _Request, i: int, mentions: list[_Mention]) -> _Mention | None:
         """A misspelt name, tried only where a context word says a name follows (or before "'s", or as a
@@ -945,6 +962,14 @@ def propose_spec(llm: LLMClient, request: str, vocab: Vocabulary) -> SpecProposa
     return llm.structured([{"role": "user", "content": prompt}], SpecProposal, max_tokens=SPEC_MAX_TOKENS)
 
 
+def absent_genre_notices(request: str, vocab: Vocabulary) -> list[str]:
+    """A line for the listener when the request names well-known genres the catalog files nothing under."""
+    absent = [g for g in genres_named(normalize(request)) if not vocab.resolve_genre(g)]
+    if not absent:
+        return []
+    return [f"the catalog files no tracks under {' or '.join(absent)}: the playlist follows the request's other words"]
+
+
 def understand(request: str, index: TrackIndex | Vocabulary, llm: LLMClient | None = None, *,
                settings: Settings | None = None, notices: list[str] | None = None) -> PlaylistSpec:
     """The spec of a request: the parser's, completed by the LLM's checked proposal when the LLM is capable.
@@ -952,10 +977,8 @@ def understand(request: str, index: TrackIndex | Vocabulary, llm: LLMClient | No
     vocab = index if isinstance(index, Vocabulary) else Vocabulary.for_index(index)
     max_chars = (settings or get_settings()).max_message_chars
     parsed = RequestParser(vocab, max_chars).analyse(request)
-    absent = [g for g in genres_named(normalize(clean(request, max_chars))) if not vocab.resolve_genre(g)]
-    if absent and notices is not None:
-        notices.append(f"the catalog files no tracks under {' or '.join(absent)}: the playlist follows the "
-                       "request's other words")
+    if notices is not None:
+        notices += absent_genre_notices(clean(request, max_chars), vocab)
     if parsed.unknown_artists and notices is not None:
         notices.append(f"the catalog has no artist called {' or '.join(parsed.unknown_artists)}: the playlist "
                        "follows the request's other words")

@@ -292,6 +292,13 @@ def test_follow_up_classification(slice_index: TrackIndex):
         "Perfec,t thank you": ("thanks", []), "cool! i really love, they are wonderfull. Thanks": ("thanks", []),
         "Great, but more upbeat": ("refine", []), "perfect, add 5 more": ("length", []),
         "great, thanks! undo that": ("undo", []), "love songs": ("refine", []),
+        # nothing the parser reads: the playlist is kept, never swapped for one built from nothing (CPCD turns)
+        "How about some Ricky Nelson?": ("message", []), "I love these! Got any Buddy Holly songs?": ("message", []),
+        "thank you, more please?": ("length", []), "got any more": ("length", []), "make it very long": ("length", []),
+        "i like classicals": ("steer", []), "not bad but can I get some songs with horns?": ("steer", []),
+        "some Italian songs": ("steer", []), "That is 15!": ("message", []), "yea am feeling it": ("message", []),
+        "Nice, your recommendations are top notch": ("thanks", []),
+        "These are all great. MercyMe is another awesome Christian band.": ("thanks", []),
     }
     for message, (kind, positions) in cases.items():
         edit = classify(message, playlist, parser)
@@ -317,6 +324,10 @@ def test_follow_up_classification(slice_index: TrackIndex):
         assert (edit.kind, edit.add) == ("add_style", count), message
     assert classify("another song please", playlist, parser).n_tracks == 11
     assert classify("can we add some tracks by Bach?", playlist, parser).unknown_title == "Bach"
+    assert classify("How about some Ricky Nelson?", playlist, parser).unknown_title == "Ricky Nelson"
+    assert classify("Songs like Gnaw by Alex G", playlist, parser).unknown_title == "Alex G"
+    jazz = classify("what jazz music would you recommend?", playlist, parser)
+    assert jazz.kind == "steer" and any("no tracks under jazz" in n for n in jazz.notices)
     assert classify("can we add some songs by Mihan to wrap it up?", playlist, parser).unknown_title == "Mihan"
     suggested = classify(f"Cool and {tracks[5].title} would be perfect", playlist, parser)
     assert suggested.kind == "add_songs" and tracks[5].track_id in suggested.track_ids
@@ -339,6 +350,23 @@ def test_more_of_something_unlabelled_keeps_the_playlists_constraints(assistant:
     assert len(steered.playlist.tracks) == 12 and "guitar solos" in steered.playlist.spec.description
     assert steered.changes.removed == [t for t in ids(first.playlist) if t not in ids(steered.playlist)]
     assert violations(steered.playlist, steered.playlist.spec, slice_index) == []
+
+
+def test_a_follow_up_read_as_nothing_keeps_the_playlist(assistant: MusicAssistant, slice_index: TrackIndex):
+    """Before, each of these (real CPCD turns) replaced the playlist with the catalog's most popular tracks."""
+    chat = assistant.start_chat(use_llm=False)
+    first = chat.send("energetic rock, 12 songs")
+    unknown = chat.send("How about some Ricky Nelson?")
+    assert unknown.kind == "message" and "Ricky Nelson" in unknown.text and ids(chat.playlist) == ids(first.playlist)
+    chatter = chat.send("That is 15!")
+    assert chatter.kind == "message" and ids(chat.playlist) == ids(first.playlist)
+    steered = chat.send("i like classicals")
+    assert steered.action == "steer" and steered.text.startswith("Leaning to classicals")
+    assert steered.playlist.spec.genres == ["rock"] and len(steered.playlist.tracks) == 12
+    assert violations(steered.playlist, steered.playlist.spec, slice_index) == []
+    more = chat.send("got any more")
+    assert more.action == "length" and len(more.playlist.tracks) == 15
+    assert ids(more.playlist)[:12] == ids(steered.playlist)
 
 
 def test_replacing_a_track_in_place(assistant: MusicAssistant, slice_index: TrackIndex):

@@ -315,6 +315,18 @@ def test_artists_the_catalog_lacks_are_reported_and_steer_nothing(parser: Reques
         assert name not in parsed.spec.description
 
 
+@pytest.mark.parametrize(("request_text", "artists"), [
+    ("thank you, can you add more of rihanna", ["Rihanna"]), ("outkast", ["OutKast"]),
+    ("nice, please add some of drake", ["Drake"]), ("These are really cool songs, but add a little bit of ciara",
+                                                   ["Ciara"]),
+    ("The fall of troy and ambient synthy stuff", []), ("I would like to listen to some yacht rock", []),
+    ("I'd love some bobby Mcferrin songs too", []), ("more summer songs", []),
+])
+def test_a_name_typed_in_lowercase(parser: RequestParser, request_text: str, artists: list[str]) -> None:
+    """One uncommon word after a word that asks for someone, or alone: chat messages are often lowercase."""
+    assert parser.parse(request_text).seed_artists == artists
+
+
 def test_understand_says_which_artists_the_catalog_lacks(vocab: Vocabulary) -> None:
     notices: list[str] = []
     spec = understand("Songs like Gnaw by Alex G, upbeat", vocab, notices=notices)
