@@ -602,6 +602,12 @@ MOODS: dict[str, dict[str, _B]] = {
     "sleeping": {"energy": (None, 0.4)},
     "bedtime": {"energy": (None, 0.4)},
     "lullaby": {"energy": (None, 0.4)},
+    "meditation": {"energy": (None, 0.45)},
+    "meditating": {"energy": (None, 0.45)},
+    "meditate": {"energy": (None, 0.45)},
+    "yoga": {"energy": (None, 0.5)},
+    "spa": {"energy": (None, 0.45)},
+    "massage": {"energy": (None, 0.45)},
     "cozy": {"energy": (None, 0.6)},
     "warm up": {"energy": (0.45, 0.8)},
     "warmup": {"energy": (0.45, 0.8)},
@@ -797,6 +803,18 @@ KNOWN_GENRES = ("jazz", "classical", "country", "blues", "folk", "reggae", "k-po
                 "swing", "big band", "soundtrack", "musical theatre", "showtunes", "polka", "zydeco")
 _KNOWN_GENRE = re.compile(r"\b(?:" + "|".join(re.escape(g) for g in sorted(KNOWN_GENRES, key=len, reverse=True))
                           + r")\b")
+
+
+# "songs like this", "this song": a reference to something the listener hears or sees and Segue cannot (most real
+# requests were posted beside a link)
+_POINTS_AT = re.compile(r"\b(?:(?:like|similar to|similar|resembles?|as|of)\s+(?:this|these)(?!\s+(?:kind|type|sort)\b)"
+                        r"|this (?:song|one|track|artist|band|album|genre|style|sound|tune|piece))\b")
+
+
+def points_at_unseen(low: str) -> str | None:
+    """The words by which a request points at something it does not name ("like this", "this song"), or None."""
+    m = _POINTS_AT.search(low)
+    return m.group(0) if m else None
 
 
 def genres_named(low: str) -> list[str]:

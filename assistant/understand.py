@@ -46,6 +46,7 @@ from assistant.lexicon import (
     mood_ranges,
     negation_start,
     normalize,
+    points_at_unseen,
 )
 from assistant.llm.errors import LLMError
 from assistant.prompts import render_prompt
@@ -962,12 +963,32 @@ def propose_spec(llm: LLMClient, request: str, vocab: Vocabulary) -> SpecProposa
     return llm.structured([{"role": "user", "content": prompt}], SpecProposal, max_tokens=SPEC_MAX_TOKENS)
 
 
+# How the notices about what the catalog lacks begin (evals count them by these)
+ABSENT_GENRE = "the catalog files no tracks under"
+UNKNOWN_ARTIST = "the catalog has no artist called"
+UNSEEN_REFERENCE = "the request points at something I cannot see"
+FOLLOWS_THE_REST = "the playlist follows the request's other words"
+
+
 def absent_genre_notices(request: str, vocab: Vocabulary) -> list[str]:
     """A line for the listener when the request names well-known genres the catalog files nothing under."""
     absent = [g for g in genres_named(normalize(request)) if not vocab.resolve_genre(g)]
     if not absent:
         return []
-    return [f"the catalog files no tracks under {' or '.join(absent)}: the playlist follows the request's other words"]
+    return [f"{ABSENT_GENRE} {' or '.join(absent)}: {FOLLOWS_THE_REST}"]
+
+
+def reading_notices(parsed: ParsedRequest, vocab: Vocabulary) -> list[str]:
+    """What the listener should know of how a request was read: a genre or an artist the catalog lacks, or a
+    song it points at without naming ("like this": most real requests were posted beside a link)."""
+    notices = absent_genre_notices(parsed.request, vocab)
+    if parsed.unknown_artists:
+        notices.append(f"{UNKNOWN_ARTIST} {' or '.join(parsed.unknown_artists)}: {FOLLOWS_THE_REST}")
+    pointer = points_at_unseen(normalize(parsed.request))
+    if pointer and not parsed.spec.seed_tracks and not parsed.spec.seed_artists:
+        notices.append(f'{UNSEEN_REFERENCE} ("{pointer}"): name a song and its artist, or describe the sound; '
+                       f"{FOLLOWS_THE_REST}")
+    return notices
 
 
 def understand(request: str, index: TrackIndex | Vocabulary, llm: LLMClient | None = None, *,
@@ -978,10 +999,7 @@ def understand(request: str, index: TrackIndex | Vocabulary, llm: LLMClient | No
     max_chars = (settings or get_settings()).max_message_chars
     parsed = RequestParser(vocab, max_chars).analyse(request)
     if notices is not None:
-        notices += absent_genre_notices(clean(request, max_chars), vocab)
-    if parsed.unknown_artists and notices is not None:
-        notices.append(f"the catalog has no artist called {' or '.join(parsed.unknown_artists)}: the playlist "
-                       "follows the request's other words")
+        notices += reading_notices(parsed, vocab)
     # Only a served model (backend "openai", e.g. vLLM) is asked. The embedded SmolLM2-135M makes specs
     # worse: under a schema it writes valid JSON with invented content (genre "Electric Slinky", tempo
     # "slow" for a run; see shared NOTES), and costs seconds of a shared CPU for every request.

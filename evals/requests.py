@@ -5,8 +5,9 @@ be: a playlist or a clear message (a `SegueError`), never a crash; how long it t
 catalog artist, how often that artist is in the playlist (or, for "bands like X", how often X is kept out: the
 listener asked for others); when it asks for songs about something ("songs about
 losing a friend"), how many of the playlist's titles say it (the catalog has no lyrics: a title is the only
-evidence a listener can check); and how many playlists had to relax which constraint (what the listener asked
-for and did not fully get).
+evidence a listener can check); how many playlists had to relax which constraint (what the listener asked
+for and did not fully get); and how many listeners were told that the catalog lacks what they named (a genre, an
+artist) or that the request points at a song it does not name ("like this").
 """
 
 from __future__ import annotations
@@ -92,6 +93,7 @@ def run_requests(assistant: Any, requests: Sequence[str], with_text: bool = Fals
                  progress: bool = True) -> SuiteResult:
     from assistant.builder import topic_words
     from assistant.lexicon import find_topic, normalize
+    from assistant.understand import ABSENT_GENRE, UNKNOWN_ARTIST, UNSEEN_REFERENCE
     from assistant.vocabulary import Vocabulary, name_key
 
     index: TrackIndex = assistant.index
@@ -104,6 +106,8 @@ def run_requests(assistant: Any, requests: Sequence[str], with_text: bool = Fals
     asked_artist = artist_present = others_asked = others_kept_out = 0
     relaxations: Counter[str] = Counter()
     subject_shares: list[float] = []
+    told: Counter[str] = Counter()
+    kinds = {"absent_genre": ABSENT_GENRE, "unknown_artist": UNKNOWN_ARTIST, "unseen_reference": UNSEEN_REFERENCE}
     text_note = None
     if with_text and send is None:
         text_note = "skipped: MusicAssistant.start_chat() does not exist yet (the conversation engine)"
@@ -112,12 +116,16 @@ def run_requests(assistant: Any, requests: Sequence[str], with_text: bool = Fals
         for text in requests:
             start = time.perf_counter()
             playlist = None
+            notices: list[str] = []
             try:
                 if send is not None:
                     reply = send(text)
                     playlist = getattr(reply, "playlist", None)
+                    notices = list(getattr(reply, "notices", []))
                 else:
                     playlist = assistant.generate_playlist(text)
+                    notices = list(playlist.notices)
+                told.update(kind for kind, start in kinds.items() if any(n.startswith(start) for n in notices))
                 if playlist is not None and playlist.tracks:
                     playlists += 1
                     answered += 1
@@ -160,6 +168,7 @@ def run_requests(assistant: Any, requests: Sequence[str], with_text: bool = Fals
         "subject_requests": len(subject_shares),
         "subject_in_titles": round(sum(subject_shares) / len(subject_shares), 3) if subject_shares else None,
         "relaxations": dict(relaxations.most_common()),
+        "told_the_catalog_lacks": {kind: told[kind] for kind in kinds},
         "mode": "chat (playlist + text)" if send is not None else "playlists only",
     }
     if text_note:

@@ -276,6 +276,7 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("Explosive tracks for HIIT", {"features": {"energy": (0.8, None), "tempo": (115.0, 185.0)}}),
     ("Songs with a really Evil/Sinister vibe?", {"features": {"valence": (None, 0.35)}}),
     ("Rainy days songs?", {"features": {"energy": (None, 0.6)}}),
+    ("music for meditation", {"features": {"energy": (None, 0.45)}}),
     ("like Zoosters Breakout but simpler, not as epic", {"features": {}}),  # "not as" negates
     ("", {"description": "", "genres": [], "seed_artists": [], "features": {}}),
 ]
@@ -334,7 +335,12 @@ def test_understand_says_which_artists_the_catalog_lacks(vocab: Vocabulary) -> N
     assert "features" in spec.model_dump(exclude_defaults=True)  # the rest of the request still read
     quiet: list[str] = []
     understand("songs like Bohemian Rhapsody by Queen", vocab, notices=quiet)
+    understand("songs like this one by Drake", vocab, notices=quiet)  # "this one" is named
+    understand("I like this kind of music: 80s synthpop", vocab, notices=quiet)
     assert quiet == []
+    pointed: list[str] = []
+    understand("Really love this song. Any suggestions for similar electronic music?", vocab, notices=pointed)
+    assert len(pointed) == 1 and pointed[0].startswith('the request points at something I cannot see ("this song")')
 
 
 def test_public_lexicon_functions(vocab: Vocabulary) -> None:
