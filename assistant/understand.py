@@ -81,6 +81,11 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+_SPACED_DASH = re.compile(r"\s+[-–]\s+")
+_SONG_DASH = re.compile(r"[\"'’”]?\s+[-–]\s+[\"'‘“]?")  # "Artist - Title", maybe inside quotes
+_VERSION_NOTE = re.compile(r"\b(?:remaster(?:ed)?|edit|mix|live|version|remix|mono|stereo|acoustic|demo|radio|single|"
+                           r"deluxe|feat|ft|\d{4})\b")
+_BY_NEXT = re.compile(r"\s*by\b")
 _QUOTED = re.compile(r'"([^"]{1,150})"|(?<!\w)\'([^\']{1,150})\'(?!\w)')
 
 # --------------------------------------------------------------------------- the parser
@@ -132,6 +137,7 @@ class ParsedRequest:
     phrases: list[tuple[str, str]]  # (spec field, words of the request)
     request: str = ""  # the request as read (cleaned, capped)
     unknown_artists: list[str] = field(default_factory=list)  # named after "by", not in the catalog
+    unknown_songs: list[str] = field(default_factory=list)  # written "Artist - Title", not in the catalog
 
     @property
     def constrained(self) -> bool:
@@ -150,6 +156,9 @@ class _Request:
         self.used = [False] * len(self.tokens)
         self.quoted_spans = [(m.start() + 1, m.end() - 1) for m in _QUOTED.finditer(self.low)]  # inside the marks
         self.quotes = [_trimmed(self.low, a, b) for a, b in self.quoted_spans]  # without edge punctuation
+        # '"Labi Siffre - Remember My Song"': each side of the dash may be a name of its own
+        self.dash_sides = {_trimmed(self.low, a, b) for qs, qe in self.quoted_spans
+                           for a, b in _dash_sides(self.low, qs, qe)}
         caps = [self.text[t.start].isupper() for t in self.tokens if self.text[t.start].isalpha() and t.end - t.start > 3]
         self.title_case = len(caps) >= 3 and sum(caps) / len(caps) >= TITLE_CASE_SHARE
 
@@ -204,6 +213,8 @@ class _Request:
     def inside_quote(self, i: int, j: int) -> bool:
         """Part of a longer quoted phrase (a name inside a quoted title)."""
         start, end = self.tokens[i].start, self.tokens[j - 1].end
+        if (start, end) in self.dash_sides:
+            return False
         return any(qs <= start and end <= qe and (qs, qe) != (start, end) for qs, qe in self.quotes)
 
     def whole_segment(self, i: int, j: int) -> bool:
@@ -287,6 +298,18 @@ _AMOUNT_WORDS = frozenset("some more bit lot any few couple".split())
 MIN_LOWERCASE_NAME = 4
 _BY_CAUSES = frozenset("inspired influenced".split())
 _NAME_LINKS = frozenset("and of the n a with".split())
+# Small words a title holds in lowercase: "In the Waiting Line", "Song of Durin"
+_TITLE_SMALL_WORDS = frozenset("a an and the of in on at to for with from by or but is am are be it i my me you your "
+                               "into out up down off over all".split())
+
+
+def _dash_sides(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The two sides of a quoted span that one spaced dash parts ("artist - title"); none when a version note
+    follows the dash ("Jump - 2015 Remaster") or "by" the quote (the quote is then one title)."""
+    dashes = list(_SPACED_DASH.finditer(text, start, end))
+    if len(dashes) != 1 or _VERSION_NOTE.search(text, dashes[0].end(), end) or _BY_NEXT.match(text, end + 1):
+        return []
+    return [(start, dashes[0].start()), (dashes[0].end(), end)]
 
 
 def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
@@ -317,10 +340,13 @@ class RequestParser:
         mentions = sorted(quoted + self._names(req), key=lambda m: m.start)
         genres, excluded_genres, mood_groups, cut = self._phrases(req, mentions)
         unknown = self._unknown_artists(req, mentions)
+        songs = self._unknown_songs(req)
         parsed = self._assemble(req, findings, mentions, genres, excluded_genres, mood_groups,
-                                cut + [(a - 1, b) for a, b in unknown])  # with their "by"
+                                cut + [(a - 1, b) for a, b in unknown] + songs)  # the artists with their "by"
         parsed.unknown_artists = list(dict.fromkeys(req.text[req.tokens[a].start:req.tokens[b - 1].end]
                                                     for a, b in unknown))
+        parsed.unknown_songs = [re.sub(r"[\"“”]", "", req.text[req.tokens[a].start:req.tokens[b - 1].end])
+                                for a, b in songs]
         return parsed
 
     # ------------------------------------------------------------------ regex findings
@@ -589,13 +615,15 @@ class RequestParser:
         if req.tokens[m.end - 1].possessive and m.end < n:
             _, hi = req.segment_bounds(m.end)
             spans += [(m.end, b) for b in range(m.end + 1, min(hi, m.end + MAX_TITLE_WORDS) + 1)]
-        if req.whole_segment(m.start, m.end):
-            if m.start > 0:
-                lo, hi = req.segment_bounds(m.start - 1)
-                spans += [(a, hi) for a in range(hi - 1, max(lo, hi - MAX_TITLE_WORDS) - 1, -1)]
-            if m.end < n:
-                lo, hi = req.segment_bounds(m.end)
-                spans += [(lo, b) for b in range(lo + 1, min(hi, lo + MAX_TITLE_WORDS) + 1)]
+        own_lo, own_hi = req.segment_bounds(m.start)
+        whole = req.whole_segment(m.start, m.end)
+        # "A - X", "X - A" (also "like Bill Withers - Ain't No Sunshine"), or A alone between commas
+        if m.start > 0 and own_lo == m.start and (whole or req.dash_before(m.start)):
+            lo, hi = req.segment_bounds(m.start - 1)
+            spans += [(a, hi) for a in range(hi - 1, max(lo, hi - MAX_TITLE_WORDS) - 1, -1)]
+        if m.end < n and own_hi == m.end and (whole or req.dash_after(m.end)):
+            lo, hi = req.segment_bounds(m.end)
+            spans += [(lo, b) for b in range(lo + 1, min(hi, lo + MAX_TITLE_WORDS) + 1)]
         spans = [(a, b) for a, b in spans if req.free(a, b)]
         if not spans:
             return None
@@ -732,6 +760,29 @@ class RequestParser:
             out.append((a, b))
         return out
 
+    def _unknown_songs(self, req: _Request) -> list[tuple[int, int]]:
+        """Token spans of songs written "Artist - Title" that the catalog lacks ("Zero 7 - In The Waiting Line"):
+        capitalised words on both sides of a spaced dash, none of them read as anything (an artist, a title, a
+        genre, a mood). Their words steer nothing: Natalie Taylor's "I Want it All" is no reason for Queen."""
+        out: list[tuple[int, int]] = []
+        n = len(req.tokens)
+        for k in range(1, n):
+            if not _SONG_DASH.fullmatch(req.gap(k)):
+                continue
+            a = k
+            while a > 0 and k - a < MAX_NAME_WORDS and req.tokens[a - 1].segment == req.tokens[k - 1].segment and (
+                    req.cap(a - 1) or req.words[a - 1] in _NAME_LINKS and a - 1 > 0 and req.cap(a - 2)):
+                a -= 1
+            b = k
+            while b < n and b - k < MAX_TITLE_WORDS and req.tokens[b].segment == req.tokens[k].segment and (
+                    req.cap(b) or req.words[b] in _TITLE_SMALL_WORDS):
+                b += 1
+            while b > k and req.words[b - 1] in _TITLE_SMALL_WORDS and not req.cap(b - 1):
+                b -= 1
+            if a < k < b and req.cap(a) and req.cap(k) and not any(req.used[a:b]):
+                out.append((a, b))
+        return out
+
     def _starts_artist(self, key: str) -> bool:
         """Whether a catalog artist's name begins with these words: the request may have cut it short."""
         return any(name.startswith(key + " ") for name in self.vocab.artists)
@@ -813,6 +864,7 @@ def _cut(text: str, spans: list[tuple[int, int]]) -> str:
         for k in range(max(a, 0), min(b, len(text))):
             keep[k] = False
     out = "".join(c if k else " " for c, k in zip(text, keep))
+    out = _EMPTY_MARKS.sub(" ", out)  # 'songs like " "' once the name inside is cut
     out = re.sub(r"\s+([,.;:!?])", r"\1", " ".join(out.split()))
     out = re.sub(r"([,;])(?:\s*[,;])+", r"\1", out)  # "songs,, no rap" once "no remixes" is cut
     out = _REQUEST_VERB.sub("", out.strip(" ,;:-/&"))
@@ -820,6 +872,7 @@ def _cut(text: str, spans: list[tuple[int, int]]) -> str:
     return out.strip(" ,;:-/&")
 
 
+_EMPTY_MARKS = re.compile(r"([\"“”'])\s*\1|“\s*”|\(\s*\)|\[\s*\]")
 _SMALL_WORDS = r"(?:but|and|or|with|without|no|not|please|in|of|from|for|by|to|the|a|an|that|which|about|around)"
 _DANGLING_START = re.compile(rf"^(?:{_SMALL_WORDS}\b[\s,]*)+", re.I)
 # How a request opens says nothing about the music: "Make me", "Can you give us", "I'm looking for".
@@ -966,6 +1019,7 @@ def propose_spec(llm: LLMClient, request: str, vocab: Vocabulary) -> SpecProposa
 # How the notices about what the catalog lacks begin (evals count them by these)
 ABSENT_GENRE = "the catalog files no tracks under"
 UNKNOWN_ARTIST = "the catalog has no artist called"
+UNKNOWN_SONG = "the catalog has no song"
 UNSEEN_REFERENCE = "the request points at something I cannot see"
 FOLLOWS_THE_REST = "the playlist follows the request's other words"
 
@@ -984,6 +1038,9 @@ def reading_notices(parsed: ParsedRequest, vocab: Vocabulary) -> list[str]:
     notices = absent_genre_notices(parsed.request, vocab)
     if parsed.unknown_artists:
         notices.append(f"{UNKNOWN_ARTIST} {' or '.join(parsed.unknown_artists)}: {FOLLOWS_THE_REST}")
+    if parsed.unknown_songs:
+        songs = " or ".join(f'"{song}"' for song in parsed.unknown_songs)
+        notices.append(f"{UNKNOWN_SONG} {songs}: {FOLLOWS_THE_REST}")
     pointer = points_at_unseen(normalize(parsed.request))
     if pointer and not parsed.spec.seed_tracks and not parsed.spec.seed_artists:
         notices.append(f'{UNSEEN_REFERENCE} ("{pointer}"): name a song and its artist, or describe the sound; '

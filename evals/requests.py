@@ -7,7 +7,7 @@ listener asked for others); when it asks for songs about something ("songs about
 losing a friend"), how many of the playlist's titles say it (the catalog has no lyrics: a title is the only
 evidence a listener can check); how many playlists had to relax which constraint (what the listener asked
 for and did not fully get); and how many listeners were told that the catalog lacks what they named (a genre, an
-artist) or that the request points at a song it does not name ("like this").
+artist, an "Artist - Title" song) or that the request points at a song it does not name ("like this").
 """
 
 from __future__ import annotations
@@ -93,7 +93,7 @@ def run_requests(assistant: Any, requests: Sequence[str], with_text: bool = Fals
                  progress: bool = True) -> SuiteResult:
     from assistant.builder import topic_words
     from assistant.lexicon import find_topic, normalize
-    from assistant.understand import ABSENT_GENRE, UNKNOWN_ARTIST, UNSEEN_REFERENCE
+    from assistant.understand import ABSENT_GENRE, UNKNOWN_ARTIST, UNKNOWN_SONG, UNSEEN_REFERENCE
     from assistant.vocabulary import Vocabulary, name_key
 
     index: TrackIndex = assistant.index
@@ -107,7 +107,8 @@ def run_requests(assistant: Any, requests: Sequence[str], with_text: bool = Fals
     relaxations: Counter[str] = Counter()
     subject_shares: list[float] = []
     told: Counter[str] = Counter()
-    kinds = {"absent_genre": ABSENT_GENRE, "unknown_artist": UNKNOWN_ARTIST, "unseen_reference": UNSEEN_REFERENCE}
+    kinds = {"absent_genre": ABSENT_GENRE, "unknown_artist": UNKNOWN_ARTIST, "unknown_song": UNKNOWN_SONG,
+             "unseen_reference": UNSEEN_REFERENCE}
     text_note = None
     if with_text and send is None:
         text_note = "skipped: MusicAssistant.start_chat() does not exist yet (the conversation engine)"

@@ -328,6 +328,35 @@ def test_a_name_typed_in_lowercase(parser: RequestParser, request_text: str, art
     assert parser.parse(request_text).seed_artists == artists
 
 
+@pytest.mark.parametrize(("request_text", "songs"), [
+    ("Zero 7 - In The Waiting Line", ["Zero 7 - In The Waiting Line"]),
+    ("Something with a similar feel (kinda atmospheric) to Natalie Taylor - I Want it All",
+     ["Natalie Taylor - I Want it All"]),
+    ('Looking for songs like "Yoe Mase - PTSD"', ["Yoe Mase - PTSD"]),
+    ("Bill Withers - Ain't No Sunshine", []),  # in the catalog: a seed
+    ("Looking for songs similar to this - sparse production, no drums", []),
+    ("Workout Music 2020 - Workout Hits 2020", []),  # words read as a mood and a popularity
+    ("MUKKA- Russian band", []),
+])
+def test_songs_the_catalog_lacks(parser: RequestParser, request_text: str, songs: list[str]) -> None:
+    parsed = parser.analyse(request_text)
+    assert parsed.unknown_songs == songs
+    for song in songs:
+        assert song.split(" - ")[1] not in parsed.spec.description  # Natalie Taylor's song brings no Queen
+
+
+def test_an_artist_and_title_written_with_a_dash(parser: RequestParser, by_id: dict[str, Any]) -> None:
+    for text in ("songs like Bill Withers - Ain't No Sunshine", "songs like 'Bill Withers - Ain't No Sunshine'"):
+        assert [(by_id[t].title, by_id[t].artist) for t in parser.parse(text).seed_tracks] == [
+            ("Ain't No Sunshine", "Bill Withers")], text
+    # a quoted "artist - title": the artist is read although the catalog lacks that song, and not another
+    # artist's song of the same title (Kings of Leon's "Be Somebody")
+    spec = parser.parse('Looking for songs like "Thousand Foot Krutch - Be Somebody"')
+    assert spec.seed_artists == ["Thousand Foot Krutch"] and spec.seed_tracks == []
+    assert [by_id[t].title for t in parser.parse('songs like "Gunshot - Radio Edit" by John Christian').seed_tracks] \
+        == ["Gunshot - Radio Edit"]
+
+
 def test_understand_says_which_artists_the_catalog_lacks(vocab: Vocabulary) -> None:
     notices: list[str] = []
     spec = understand("Songs like Gnaw by Alex G, upbeat", vocab, notices=notices)
