@@ -452,7 +452,7 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser) -> Ed
         return Edit("new", parsed=parser.analyse(text))
 
     n = len(tracks)
-    if _ONLY_MORE.match(low):  # "thank you, more please?": no question about "Thank You" in the playlist
+    if _ONLY_MORE.match(_last_sentence(low)):  # "thank you, more please?": no question about "Thank You" here
         return Edit("length", n_tracks=n + DEFAULT_MORE, add=DEFAULT_MORE)
     if (_QUESTION_START.search(low) or low.rstrip().endswith("?")) and not _POLITE_REQUEST.search(low):
         question = _question(text, low, tracks)
@@ -533,6 +533,12 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser) -> Ed
     return Edit("new", parsed=parsed)
 
 
+def _last_sentence(low: str) -> str:
+    """The message's last sentence ("All are awsome. You know my taste. Some more please." -> "some more please.")."""
+    sentences = [m.group(0) for m in _SENTENCE.finditer(low + ("" if low.rstrip()[-1:] in ".!?;" else "."))]
+    return sentences[-1].strip() if sentences else low
+
+
 def _understood_nothing(text: str, parser: RequestParser, parsed: ParsedRequest) -> Edit:
     """A follow-up that sets nothing the parser reads keeps the playlist: a new one built from nothing would
     throw away every constraint for the catalog's most popular tracks. A name the catalog lacks ("How about
@@ -558,10 +564,13 @@ _ASKING_WORDS = frozenset("add play find give show need want like love prefer mo
                           "suggest recommend".split())
 # Words a steer leaves out of what it leans to: "i like classicals" leans to "classicals"
 _NOT_THE_POINT = STOPWORDS | _ASKING_WORDS | _PRAISE | _KIND_NOUNS
+# "got any more", "done that, add more now please", "please add some suggestions": more of the same
 _ONLY_MORE = re.compile(r"^\W*(?:(?:ok|okay|yes|yeah|thanks|thank you|please|so|and|now|then|can|could|would|you|we|"
-                        r"i|u|have|get|got|give|me|us|show|any|some|a|few|add|how|what|about|maybe)\W+)*"
-                        r"more(?:\W+(?:please|suggestions?|suggessions|recommendations?|songs?|tracks?|music|"
-                        r"options|ideas|of them|of these|of those))*\W*$")
+                        r"i|u|do|done|that|have|get|got|give|send|me|us|show|any|a|few|add|how|what|about|maybe|"
+                        r"perhaps|just|lets|let's|throw in|some|want|need|i'd|love|is|are|there)\W+)*"
+                        r"(?:more|some (?:more|other )?(?:suggestions?|recommendations?)|other (?:suggestions?|"
+                        r"recommendations?))(?:\W+(?:please|now|suggestions?|suggessions|recommendations?|songs?|"
+                        r"tracks?|music|options|ideas|of them|of these|of those|too|as well))*\W*$")
 _CAPITALISED_RUN = re.compile(r"(?<![\w'’])[A-Z0-9][\w'’.&-]*"
                               r"(?:\s+(?:(?:of|the|and|n|&)\s+)?[A-Z][\w'’.&-]*){0,4}")
 # Words after which a capitalised run names someone: "some Nujabes", "more by Jeter Jones", "love The Breeders"

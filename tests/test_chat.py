@@ -295,6 +295,8 @@ def test_follow_up_classification(slice_index: TrackIndex):
         # nothing the parser reads: the playlist is kept, never swapped for one built from nothing (CPCD turns)
         "How about some Ricky Nelson?": ("message", []), "I love these! Got any Buddy Holly songs?": ("message", []),
         "thank you, more please?": ("length", []), "got any more": ("length", []), "make it very long": ("length", []),
+        "done that, add more now please": ("length", []), "loveley. please add some suggestions": ("length", []),
+        "All are awsome. You started to know my taste. some more please.": ("length", []),
         "i like classicals": ("steer", []), "not bad but can I get some songs with horns?": ("steer", []),
         "some Italian songs": ("steer", []), "That is 15!": ("message", []), "yea am feeling it": ("message", []),
         "Nice, your recommendations are top notch": ("thanks", []),
