@@ -562,8 +562,11 @@ def _understood_nothing(text: str, parser: RequestParser, parsed: ParsedRequest)
 _KIND_NOUNS = frozenset("songs song music band bands artists artist singers tracks hits tunes stuff".split())
 _ASKING_WORDS = frozenset("add play find give show need want like love prefer more some any try hear listen include "
                           "suggest recommend".split())
-# Words a steer leaves out of what it leans to: "i like classicals" leans to "classicals"
-_NOT_THE_POINT = STOPWORDS | _ASKING_WORDS | _PRAISE | _KIND_NOUNS
+# Words a steer leaves out of what it leans to: "can I get some songs with horns?" leans to "horns"
+_NOT_THE_POINT = STOPWORDS | _ASKING_WORDS | _PRAISE | _KIND_NOUNS | frozenset(
+    "can could would will do does did have has had get got we us they them he him she her his their our it's that's "
+    "i'd i'll i've lets let's just also too maybe perhaps lastly think how about what which who is are was were been "
+    "not no either way most there here one these those was anymore any".split())
 # "got any more", "done that, add more now please", "please add some suggestions": more of the same
 _ONLY_MORE = re.compile(r"^\W*(?:(?:ok|okay|yes|yeah|thanks|thank you|please|so|and|now|then|can|could|would|you|we|"
                         r"i|u|do|done|that|have|get|got|give|send|me|us|show|any|a|few|add|how|what|about|maybe|"
