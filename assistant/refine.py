@@ -194,8 +194,10 @@ _ADD_START = re.compile(r"^\W*(?:(?:nice|cool|great|lovely|perfect|awesome|ok|ok
                         r"(?:(?:please|can you|could you|would you|can we|could we|let's|lets|also|now|and|maybe|"
                         r"then)\s+)*(?:add|include|throw in|mix in|put in)\b\s*(.*)$")
 # "add some tracks by Bach": an artist named after "by" that the catalog does not have
-_BY_UNKNOWN = re.compile(r"\b(?P<word>by|from)\s+(?P<name>[^,;!?]{2,60}?)\s*(?:\b(?:too|as well|please|also|to (?:wrap|"
-                         r"round|finish|end|top|cap)\b.*|for (?:the|this|my) .*)\s*)?\W*$")
+_BY_UNKNOWN = re.compile(r"\b(?P<word>by|from)\s+(?P<name>[^,;!?]{2,60}?)(?:\s+(?:songs?|tracks?|music))?\s*"
+                         r"(?:\b(?:too|as well|please|also|to (?:wrap|round|finish|end|top|cap)\b.*|"
+                         r"for (?:the|this|my) .*|to (?:the|my|this|our) (?:list|playlist|mix)\b.*)\s*"
+                         r"|\.\s+(?:i|we|you|they|it|this|that|these|those|thanks?)\b.*)?\W*$")
 STYLE_FIELDS = frozenset({"genres", "year_min", "year_max", "features", "track_minutes", "popularity"})
 _ADD_NOUN = re.compile(r"\b(?:songs?|tracks?|tunes?|numbers|something|some)\b")
 _SHORTER = re.compile(r"\b(?:shorter|shorten|cut it down|trim(?: it)?|fewer (?:songs|tracks)|less (?:songs|tracks)|"

@@ -327,6 +327,8 @@ def test_follow_up_classification(slice_index: TrackIndex):
     assert classify("another song please", playlist, parser).n_tracks == 11
     assert classify("can we add some tracks by Bach?", playlist, parser).unknown_title == "Bach"
     assert classify("How about some Ricky Nelson?", playlist, parser).unknown_title == "Ricky Nelson"
+    assert classify("Got anything from Kenny G. I love his music", playlist, parser).unknown_title == "Kenny G"
+    assert classify("Lets add some songs from Omah Lay to the list", playlist, parser).unknown_title == "Omah Lay"
     assert classify("Songs like Gnaw by Alex G", playlist, parser).unknown_title == "Alex G"
     jazz = classify("what jazz music would you recommend?", playlist, parser)
     assert jazz.kind == "steer" and any("no tracks under jazz" in n for n in jazz.notices)
