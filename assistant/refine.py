@@ -595,8 +595,8 @@ def _unknown_name(text: str, parser: RequestParser) -> str | None:
         key = name_key(name)
         after = re.findall(r"[\w']+", text[m.end():].lower())[:1]
         if (" " not in key and key.endswith(_ADJECTIVE_ENDINGS) and after and after[0] in _KIND_NOUNS) or \
-                not re.search(r"[a-z]{3}", key) or parser.vocab.is_common(key):
-            continue
+                not re.search(r"[a-z]{3}", key) or parser.vocab.is_common(key) or parser.vocab.resolve_artist(key):
+            continue  # an adjective; no name; or a catalog artist after all (never said to be missing)
         return name
     return None
 

@@ -467,8 +467,9 @@ class RequestParser:
         mentions: list[_Mention] = []
         i, n = 0, len(req.tokens)
         while i < n:
-            if req.used[i] or req.words[i] in _CONTEXT_WORDS and req.context(i + 1)[1] <= i:
-                i += 1  # a word of a context phrase ("to" of "similar to") does not start a name
+            if req.used[i] or req.words[i] in _CONTEXT_WORDS and req.context(i + 1)[1] <= i and not (
+                    req.cap(i) and (named := self._exact_artist(req, i, mentions)) and named.end - named.start > 1):
+                i += 1  # a word of a context phrase ("to" of "similar to") does not start a name; "No Doubt" does
                 continue
             artist = self._exact_artist(req, i, mentions)
             title = self._title_alone(req, i)
@@ -586,8 +587,8 @@ class RequestParser:
             kind = "positive"
         best: tuple[float, int, int] | None = None
         for j in candidates:
-            if not req.free(i, j) or (j - i > 1 and req.words[j - 1] in _CONTEXT_WORDS):
-                break
+            if not req.free(i, j) or (j - i > 1 and req.words[j - 1] in _CONTEXT_WORDS - _NAME_LINKS):
+                break  # "like Drake similar to ..."; but "Megan the Stallion", "Florence and the Machine" go on
             if req.words[j - 1] in STOPWORDS:
                 continue  # names seldom end in "the", "and", "a"
             key = req.key(i, j)
@@ -755,7 +756,8 @@ class RequestParser:
                 else:
                     break
             key = req.key(a, b)
-            if any(k in covered for k in range(a, b)) or self.vocab.is_ordinary(key) or self._starts_artist(key):
+            if (any(k in covered for k in range(a, b)) or self.vocab.is_ordinary(key) or self._starts_artist(key)
+                    or self.vocab.resolve_artist(key)):
                 continue  # a catalog name inside; "by Me", "by Metal"; "by Tyler, ..." (Tyler, The Creator)
             out.append((a, b))
         return out
@@ -779,7 +781,8 @@ class RequestParser:
                 b += 1
             while b > k and req.words[b - 1] in _TITLE_SMALL_WORDS and not req.cap(b - 1):
                 b -= 1
-            if a < k < b and req.cap(a) and req.cap(k) and not any(req.used[a:b]):
+            if (a < k < b and req.cap(a) and req.cap(k) and not any(req.used[a:b])
+                    and not self.vocab.resolve_artist(req.key(a, k)) and not self.vocab.resolve_artist(req.key(k, b))):
                 out.append((a, b))
         return out
 

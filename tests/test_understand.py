@@ -307,6 +307,7 @@ def test_explicit_fields_are_reported(parser: RequestParser) -> None:
     ("Old Songs but Covered by Metal/Rock Bands", []),  # a genre word
     ("Addicted to IGOR by Tyler, and looking for more", []),  # Tyler, The Creator, cut short
     ("something to fall asleep by", []),
+    ("I like the songs by No Doubt also", []),  # in the catalog, although "no" starts it
 ])
 def test_artists_the_catalog_lacks_are_reported_and_steer_nothing(parser: RequestParser, request_text: str,
                                                                    unknown: list[str]) -> None:
@@ -322,6 +323,8 @@ def test_artists_the_catalog_lacks_are_reported_and_steer_nothing(parser: Reques
                                                    ["Ciara"]),
     ("The fall of troy and ambient synthy stuff", []), ("I would like to listen to some yacht rock", []),
     ("I'd love some bobby Mcferrin songs too", []), ("more summer songs", []),
+    ("great. i like Megan the stallion too", ["Megan Thee Stallion"]),  # misspelt, "the" inside
+    ("I like the songs by No Doubt also", ["No Doubt"]),
 ])
 def test_a_name_typed_in_lowercase(parser: RequestParser, request_text: str, artists: list[str]) -> None:
     """One uncommon word after a word that asks for someone, or alone: chat messages are often lowercase."""
