@@ -32,6 +32,7 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
+from assistant.lexicon import without_filler
 from assistant.playlist import Playlist, Relaxation
 from assistant.sequencing import order_tracks
 from assistant.spec import MAX_TRACKS, PlaylistSpec, track_ms
@@ -332,8 +333,8 @@ class PlaylistBuilder:
         tracks the new ones will join (a chat's kept tracks): they count towards the per-artist caps."""
         index = self.index
         taken_artists = Counter(int(index.artist[index.row[t]]) for t in taken if t in index.row)
-        query = query or SearchQuery(text=spec.description, about=spec.about, seed_track_ids=spec.seed_tracks,
-                                     seed_artists=spec.seed_artists)
+        query = query or SearchQuery(text=without_filler(spec.description), about=spec.about,
+                                     seed_track_ids=spec.seed_tracks, seed_artists=spec.seed_artists)
         if query.year_min is None and query.year_max is None:
             # When the era must be relaxed, the nearest years should still come first.
             query = query.model_copy(update={"year_min": spec.year_min, "year_max": spec.year_max})

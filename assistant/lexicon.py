@@ -817,6 +817,20 @@ def points_at_unseen(low: str) -> str | None:
     return m.group(0) if m else None
 
 
+# Words by which a request asks rather than describes: they name no sound, yet "Help me find similar songs" would
+# match the song "Help" and lift its artist's hits, "some stuff like FlyLo" bring "Break Stuff".
+REQUEST_FILLER = frozenset(
+    "help find finding looking look suggestions suggestion suggest recommendations recommendation recommend any "
+    "anything something someone stuff things thing need want similar similiar more other others please pls request "
+    "desperate desperately trying".split())
+_WORD = re.compile(r"[\w'’]+")
+
+
+def without_filler(text: str) -> str:
+    """`text` without the words that only ask (`REQUEST_FILLER`); what is left describes the music."""
+    return " ".join(w for w in _WORD.findall(text) if w.lower() not in REQUEST_FILLER)
+
+
 def genres_named(low: str) -> list[str]:
     """The well-known genre names a request says and does not negate ("jazz", "k-pop"), in order."""
     words = low.split()

@@ -360,6 +360,14 @@ def test_an_artist_and_title_written_with_a_dash(parser: RequestParser, by_id: d
         == ["Gunshot - Radio Edit"]
 
 
+def test_words_that_only_ask_are_not_searched_for() -> None:
+    from assistant.lexicon import without_filler
+
+    assert without_filler("Help me find similar stuff, any suggestions?") == "me"
+    assert without_filler("Looking for something like Daft Punk's early stuff") == "for like Daft Punk's early"
+    assert without_filler("good vibes for a road trip") == "good vibes for a road trip"
+
+
 def test_understand_says_which_artists_the_catalog_lacks(vocab: Vocabulary) -> None:
     notices: list[str] = []
     spec = understand("Songs like Gnaw by Alex G, upbeat", vocab, notices=notices)
