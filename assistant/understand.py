@@ -108,7 +108,7 @@ _QUOTE_GAP = re.compile(r"\s*[\"']\s*")
 # Punctuation that ends an artist's name written after a quoted title ("... by Van Halen, no remixes").
 _CLAUSE_GAP = re.compile(r"[,;\"()\[\]]")
 # Symbols a name may hold between its words: "Axwell /\ Ingrosso", "Panic! At The Disco", "Too $hort".
-_NAME_GAP = re.compile(r"\s*[/\\&+:*~|!?.$#@]+\s*")
+_NAME_GAP = re.compile(r"\s*[/\\&+:*~|!?.$#@,]+\s*")  # the comma of "Tyler, The Creator", "Earth, Wind & Fire"
 MAX_GENRE_WORDS = 4
 MAX_NAME_WORDS = 6
 MAX_TITLE_WORDS = 10

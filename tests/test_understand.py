@@ -323,11 +323,19 @@ def test_artists_the_catalog_lacks_are_reported_and_steer_nothing(parser: Reques
                                                    ["Ciara"]),
     ("The fall of troy and ambient synthy stuff", []), ("I would like to listen to some yacht rock", []),
     ("I'd love some bobby Mcferrin songs too", []), ("more summer songs", []),
-    ("great. i like Megan the stallion too", ["Megan Thee Stallion"]),  # misspelt, "the" inside
-    ("I like the songs by No Doubt also", ["No Doubt"]),
 ])
 def test_a_name_typed_in_lowercase(parser: RequestParser, request_text: str, artists: list[str]) -> None:
     """One uncommon word after a word that asks for someone, or alone: chat messages are often lowercase."""
+    assert parser.parse(request_text).seed_artists == artists
+
+
+@pytest.mark.parametrize(("request_text", "artists"), [
+    ("great. i like Megan the stallion too", ["Megan Thee Stallion"]),  # misspelt, with "the" inside
+    ("Do you have more Earth, Wind, and Fire?", ["Earth, Wind & Fire"]),  # commas inside
+    ("songs like Tyler, The Creator", ["Tyler, The Creator"]),
+    ("I like the songs by No Doubt also", ["No Doubt"]),  # "no" is a context word too
+])
+def test_names_that_look_like_other_words(parser: RequestParser, request_text: str, artists: list[str]) -> None:
     assert parser.parse(request_text).seed_artists == artists
 
 
