@@ -159,7 +159,10 @@ class _Request:
         # '"Labi Siffre - Remember My Song"': each side of the dash may be a name of its own
         self.dash_sides = {_trimmed(self.low, a, b) for qs, qe in self.quoted_spans
                            for a, b in _dash_sides(self.low, qs, qe)}
-        caps = [self.text[t.start].isupper() for t in self.tokens if self.text[t.start].isalpha() and t.end - t.start > 3]
+        # a capital opening a sentence says nothing of the case style
+        caps = [self.text[t.start].isupper() for k, t in enumerate(self.tokens)
+                if self.text[t.start].isalpha() and t.end - t.start > 3
+                and not (self.sentence_start(k) and self.text[t.start].isupper())]
         self.title_case = len(caps) >= 3 and sum(caps) / len(caps) >= TITLE_CASE_SHARE
 
     def use(self, i: int, j: int) -> None:

@@ -334,6 +334,9 @@ def test_a_name_typed_in_lowercase(parser: RequestParser, request_text: str, art
     ("Do you have more Earth, Wind, and Fire?", ["Earth, Wind & Fire"]),  # commas inside
     ("songs like Tyler, The Creator", ["Tyler, The Creator"]),
     ("I like the songs by No Doubt also", ["No Doubt"]),  # "no" is a context word too
+    # capitals opening a sentence do not make a request Title Case, where capitals would say nothing of names
+    ("Anything that resembles Gunship and The Midnight?", ["Gunship", "The Midnight"]),
+    ("Thank you! Also, throw in some Kaskade.", ["Kaskade"]),
 ])
 def test_names_that_look_like_other_words(parser: RequestParser, request_text: str, artists: list[str]) -> None:
     assert parser.parse(request_text).seed_artists == artists
