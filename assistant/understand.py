@@ -549,6 +549,9 @@ class RequestParser:
         content = sum(w not in STOPWORDS for w in key.split())
         if content <= 1 and req.extends_capitals(i, j):
             return False  # "Alex" of "Alex G", "Squeeze" of "The Main Squeeze"
+        if (kind is None and content <= 1 and i > 0 and req.sentence_start(i - 1) and req.cap(i - 1)
+                and req.tokens[i - 1].segment == req.tokens[i].segment and not vocab.is_common(req.words[i - 1])):
+            return False  # "Case" of "Basket Case is a good one!", "Travis" of "Randy Travis would ..."
         if kind == "by" or (quoted and kind is not None):
             return True
         if vocab.is_ordinary(key):

@@ -337,6 +337,9 @@ def test_a_name_typed_in_lowercase(parser: RequestParser, request_text: str, art
     # capitals opening a sentence do not make a request Title Case, where capitals would say nothing of names
     ("Anything that resembles Gunship and The Midnight?", ["Gunship", "The Midnight"]),
     ("Thank you! Also, throw in some Kaskade.", ["Kaskade"]),
+    ("Basket Case is a good one! These are great", []),  # not the artist Case: a title opens the sentence
+    ("Randy Travis would top it all off", []),  # not the band Travis
+    ("Maybe Drake?", ["Drake"]),
 ])
 def test_names_that_look_like_other_words(parser: RequestParser, request_text: str, artists: list[str]) -> None:
     assert parser.parse(request_text).seed_artists == artists
