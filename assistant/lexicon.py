@@ -119,7 +119,8 @@ def _decade_of(year: str | None, two: str | None, four: str | None, latest_year:
 
 def find_years(low: str, latest_year: int = 2020) -> list[Finding]:
     """Year constraints: decades ("80s", "late 1990s", "eighties"), "before 2000", "after 2010",
-    "from 1995 to 2005", a bare year, "recent" (the last 3 catalog years) and "old school"/"oldies".
+    "from 1995 to 2005", a bare year, "recent" (the last 3 catalog years) and "old school"/"oldies" (these two only
+    when no years are said).
     Each finding's value is a (min, max) pair, either end None."""
     out: list[Finding] = []
     taken: list[tuple[int, int]] = []
@@ -157,6 +158,8 @@ def find_years(low: str, latest_year: int = 2020) -> list[Finding]:
         y = int(m.group(1))
         if y <= latest_year + 1:
             add((y, y), m)
+    if out:  # "oldies from the 1950s", "throwback 2000s hits": the years said win over the vague word
+        return sorted(out, key=lambda f: f.start)
     for m in _RECENT.finditer(low):
         add((latest_year - RECENT_YEARS + 1, None), m)
     for m in _OLD.finditer(low):
@@ -643,6 +646,7 @@ MOODS: dict[str, dict[str, _B]] = {
     "intense": {"energy": (0.8, None)},
     "hype": {"energy": (0.75, None)},
     "pump up": {"energy": (0.75, None)},
+    "pump me up": {"energy": (0.75, None)},
     "pumped": {"energy": (0.75, None)},
     "motivation": {"energy": (0.7, None)},
     "motivational": {"energy": (0.7, None)},
@@ -705,6 +709,9 @@ MOODS: dict[str, dict[str, _B]] = {
     "depression": {"valence": (None, 0.3)},
     "gloomy": {"valence": (None, 0.35)},
     "lonely": {"valence": (None, 0.4)},
+    "feeling down": {"valence": (None, 0.4)},
+    "feel down": {"valence": (None, 0.4)},
+    "feeling blue": {"valence": (None, 0.4)},
     "heartbreak": {"valence": (None, 0.4)},
     "heartbroken": {"valence": (None, 0.4)},
     "breakup": {"valence": (None, 0.4)},

@@ -96,7 +96,7 @@ def title_key(title: str) -> str:
 _FUNCTION_WORDS = frozenset(
     "the a an and or of to in on for with by from at as is are was be been it its this that these those i me my "
     "we you your he she they them our any some more most other new old good best great like similar similiar "
-    "than then but not no nothing without just only also really very so too all what which who whom how when "
+    "than then but not no nothing without just only also really very so too all what which who whom how when such "
     "where why can could would should will want need looking look find recommend recommendations recommendation "
     "suggest suggestions suggestion please help anything something someone songs song music tracks track tunes "
     "artists artist bands band singer singers album albums playlist playlists list stuff vibe vibes kind type "

@@ -277,6 +277,11 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("Songs with a really Evil/Sinister vibe?", {"features": {"valence": (None, 0.35)}}),
     ("Rainy days songs?", {"features": {"energy": (None, 0.6)}}),
     ("music for meditation", {"features": {"energy": (None, 0.45)}}),
+    # the years said win over a vague "oldies"; "such hits as" names nobody (a catalog artist is called Such)
+    ("some oldies, like rock and roll from the 1950s", {"year_min": 1950, "year_max": 1959, "genres": ["rock"]}),
+    ("a classic playlist for when i am feeling blue including such hits as hank williams",
+     {"seed_artists": [], "features": {"valence": (None, 0.4)}}),
+    ("a playlist to pump me up while cooking", {"features": {"energy": (0.75, None)}}),
     ("like Zoosters Breakout but simpler, not as epic", {"features": {}}),  # "not as" negates
     ("", {"description": "", "genres": [], "seed_artists": [], "features": {}}),
 ]
