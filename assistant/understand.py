@@ -94,7 +94,7 @@ _QUOTED = re.compile(r'"([^"]{1,150})"|(?<!\w)\'([^\']{1,150})\'(?!\w)')
 _POSITIVE = ("like", "similar to", "similar", "similiar to", "sounds like", "sound like", "reminiscent of",
              "inspired by", "influenced by", "in the style of", "style of", "vein of", "fan of", "fans of",
              "from", "by", "ala", "a la", "such as", "feat", "ft", "featuring", "including", "more", "than",
-             "artists like", "bands like", "listening to", "vs")
+             "artists like", "bands like", "listening to", "vs", "some of", "more of", "any of", "bit of", "lot of")
 _NEGATIVE = ("without", "no", "not", "no more", "except", "but not", "anything but", "minus", "exclude",
              "excluding", "avoid", "skip", "nothing by", "nothing from", "not by", "none", "none by", "hate",
              "dont like", "sick of", "tired of", "no songs by", "no tracks by", "no music by", "nothing like")
@@ -609,7 +609,11 @@ class RequestParser:
                 best = (hit[1], hit[0], j)
         if best is None:
             return None
-        return _Mention("artist", best[1], i, best[2], kind == "negative", start, by=kind == "by")
+        j = best[2]
+        if (j - i == 1 and req.free(i, j + 1) and req.words[j] not in STOPWORDS | _NOT_NAME_WORDS
+                and not req.followed_by(j, "songs")):
+            return None  # one misspelt word with more of the name after it: "maverick city choir" is no Mavrick
+        return _Mention("artist", best[1], i, j, kind == "negative", start, by=kind == "by")
 
     def _artist_title(self, req: _Request, m: _Mention) -> _Mention | None:
         """One of the artist's tracks named next to it: "X by A", "A's X", "A - X", "X - A", "X (A)"."""
