@@ -610,8 +610,7 @@ class RequestParser:
         if best is None:
             return None
         j = best[2]
-        if (j - i == 1 and req.free(i, j + 1) and req.words[j] not in STOPWORDS | _NOT_NAME_WORDS
-                and not req.followed_by(j, "songs")):
+        if j - i == 1 and req.free(i, j + 1) and req.words[j] not in _NOT_NAME_WORDS:
             return None  # one misspelt word with more of the name after it: "maverick city choir" is no Mavrick
         return _Mention("artist", best[1], i, j, kind == "negative", start, by=kind == "by")
 
