@@ -69,6 +69,8 @@ from retrieval.lexical import STOPWORDS
 from retrieval.settings import Settings, get_settings
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from assistant.llm.base import LLMClient
     from retrieval.index import TrackIndex
 
@@ -148,7 +150,7 @@ class ParsedRequest:
 class _Request:
     """One request being parsed: its text, tokens and which tokens are used up."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, names_artist: Callable[[str], bool] = lambda word: False) -> None:
         self.text = text
         self.low = normalize(text)
         self.tokens = tokenize(self.low)
@@ -159,10 +161,11 @@ class _Request:
         # '"Labi Siffre - Remember My Song"': each side of the dash may be a name of its own
         self.dash_sides = {_trimmed(self.low, a, b) for qs, qe in self.quoted_spans
                            for a, b in _dash_sides(self.low, qs, qe)}
-        # a capital opening a sentence says nothing of the case style
+        # a capital opening a sentence says nothing of the case style, nor one on an artist's name
+        # ("songs like Drake, Future and Migos" is no Title Case)
         caps = [self.text[t.start].isupper() for k, t in enumerate(self.tokens)
                 if self.text[t.start].isalpha() and t.end - t.start > 3
-                and not (self.sentence_start(k) and self.text[t.start].isupper())]
+                and not (self.text[t.start].isupper() and (self.sentence_start(k) or names_artist(t.text)))]
         self.title_case = len(caps) >= 3 and sum(caps) / len(caps) >= TITLE_CASE_SHARE
 
     def use(self, i: int, j: int) -> None:
@@ -336,7 +339,7 @@ class RequestParser:
 
     def analyse(self, request: str) -> ParsedRequest:
         text = clean(request if isinstance(request, str) else str(request), self.max_chars)
-        req = _Request(text)
+        req = _Request(text, lambda word: word in self.vocab.artists and not self.vocab.is_common(word))
         quoted, names = self._quoted_titles(req)
         names += self._name_spans(req)
         findings = self._patterns(req, names)

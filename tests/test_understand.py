@@ -345,6 +345,9 @@ def test_a_name_typed_in_lowercase(parser: RequestParser, request_text: str, art
     ("Basket Case is a good one! These are great", []),  # not the artist Case: a title opens the sentence
     ("Randy Travis would top it all off", []),  # not the band Travis
     ("Maybe Drake?", ["Drake"]),
+    # capitals on artists' names do not make a request Title Case either: "Future" is a common word
+    ("songs like Drake, Future and Migos", ["Drake", "Future", "Migos"]), ("I WANT SOME MIGOS", ["Migos"]),
+    ("Love Songs For A Rainy Day", []),
     # misspelt after "some of" / "more of": a context for names like "like" or "by"
     ("lastly, some of Tylor swift", ["Taylor Swift"]), ("please, add more of david guettaa", ["David Guetta"]),
     ("can you add some of maverick city choir", []),  # one misspelt word and more name after it: not Mavrick
