@@ -95,11 +95,13 @@ _BEFORE = re.compile(rf"(?<![\w]){_RELEASED}(before|until|till|pre|prior to|olde
 _AFTER = re.compile(rf"(?<![\w]){_RELEASED}(after|since|post|newer than|from|no earlier than)[\s-]+(?:the )?"
                     rf"(?:{_YEAR}|'?(\d0)'?s|(1[89]\d0|20\d0)'?s)(?![\w.])")
 _BARE_YEAR = re.compile(rf"(?<![\w.$#-]){_YEAR}(?![\w.%-])")
-_RECENT = re.compile(r"\b(?:recent|latest|newest|brand[- ]new|new releases?|new(?:ly)? released|"
+_RECENT = re.compile(r"\b(?:recent|latest|newer|newest|brand[- ]new|new releases?|new(?:ly)? released|"
                      r"this year'?s?|last (?:few|couple of|couple|two|2|three|3) years)\b")
 _OLD = re.compile(r"\b(?:old[- ]?school|throwbacks?|retro|oldies|golden oldies)\b")
+_NEW_SCHOOL = re.compile(r"\bnew[- ]?school\b")
 RECENT_YEARS = 3
 OLD_SCHOOL_MAX = 1999
+NEW_SCHOOL_MIN = 2010
 OLDIES_MAX = 1979
 
 
@@ -119,8 +121,8 @@ def _decade_of(year: str | None, two: str | None, four: str | None, latest_year:
 
 def find_years(low: str, latest_year: int = 2020) -> list[Finding]:
     """Year constraints: decades ("80s", "late 1990s", "eighties"), "before 2000", "after 2010",
-    "from 1995 to 2005", a bare year, "recent" (the last 3 catalog years) and "old school"/"oldies" (these two only
-    when no years are said).
+    "from 1995 to 2005", a bare year, "recent"/"newer" (the last 3 catalog years), "new school" (the 2010s on) and
+    "old school"/"oldies" (these vague words only when no years are said).
     Each finding's value is a (min, max) pair, either end None."""
     out: list[Finding] = []
     taken: list[tuple[int, int]] = []
@@ -162,6 +164,8 @@ def find_years(low: str, latest_year: int = 2020) -> list[Finding]:
         return sorted(out, key=lambda f: f.start)
     for m in _RECENT.finditer(low):
         add((latest_year - RECENT_YEARS + 1, None), m)
+    for m in _NEW_SCHOOL.finditer(low):
+        add((NEW_SCHOOL_MIN, None), m)
     for m in _OLD.finditer(low):
         add((None, OLDIES_MAX if "oldies" in m.group(0) else OLD_SCHOOL_MAX), m)
     return sorted(out, key=lambda f: f.start)

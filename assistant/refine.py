@@ -664,8 +664,8 @@ def _relative_era(low: str, tracks: list[Track], parsed: ParsedRequest) -> Edit 
     """"older" / "more recent": only tracks from before / after the playlist's median year."""
     older, newer = _OLDER.search(low), _NEWER.search(low)
     years = sorted(t.year for t in tracks if t.year)
-    # "more recent" is relative here, though a request's "recent" alone means the last years
-    stated = any(field == "years" and "recent" not in words.lower() for field, words in parsed.phrases)
+    # "more recent", "newer" are relative here, though in a request alone they mean the last years
+    stated = any(field == "years" and not re.search(r"recent|newer", words.lower()) for field, words in parsed.phrases)
     if bool(older) == bool(newer) or not years or stated:
         return None
     median = years[len(years) // 2]

@@ -26,6 +26,7 @@ from rapidfuzz import fuzz
 
 from assistant.lexicon import (
     NUMBER_WORDS,
+    RECENT_YEARS,
     TEMPO_BOUNDS,
     Finding,
     clean,
@@ -299,6 +300,8 @@ _NAMED = re.compile(r"\bby\s+$")
 _NAMED_ON = re.compile(r"\bby\s+(?:[A-Z0-9][^\s,;.!?()\"]*\s+){1,3}$")
 _LIST_GAP = re.compile(r"^\s*[,/&+]\s*$")
 # Words after which one lowercase word may be a name: "more of rihanna", "some wizkid", "love the ludacris"
+# "a new rock playlist": new is the playlist, not the music
+_NEW_THING_WORDS = frozenset("a another the my our your".split())
 _LOWERCASE_NAME_CUES = frozenset("some more add love play try hear".split())
 _AMOUNT_WORDS = frozenset("some more bit lot any few couple".split())
 MIN_LOWERCASE_NAME = 4
@@ -374,11 +377,25 @@ class RequestParser:
                     continue  # "Maroon 5 songs", "The 1975", "Pursuit of Happiness - Steve Aoki Remix"
                 if not any(o.start < f.end and f.start < o.end for o in out):
                     out.append(f)
+        if not any(f.field == "years" for f in out):
+            out += self._new_genre(req, names)
         for f in out:
             req.use_span(f.start, f.end)
         return out
 
-    # ------------------------------------------------------------------ artists and titles
+    def _new_genre(self, req: _Request, names: list[tuple[int, int]]) -> list[Finding]:
+        """"new rock", "put me on new Rock": recent years, as "recent rock" would be. Not "a new rock playlist"
+        (a new playlist), nor "new wave" (a genre of its own)."""
+        genres, n = self.vocab.genre_phrases, len(req.words)
+        for i, word in enumerate(req.words):
+            t = req.tokens[i]
+            if (word != "new" or not req.free(i, i + 2) or i > 0 and req.words[i - 1] in _NEW_THING_WORDS
+                    or any(a < t.end and t.start < b for a, b in names)):
+                continue
+            ends = range(i + 2, min(i + 1 + MAX_GENRE_WORDS, n) + 1)
+            if any(req.key(i + 1, j) in genres for j in ends) and not any(req.key(i, j) in genres for j in ends):
+                return [Finding("years", (self.vocab.latest_year - RECENT_YEARS + 1, None), t.start, t.end)]
+        return []
 
     def _quoted_titles(self, req: _Request) -> tuple[list[_Mention], list[tuple[int, int]]]:
         """Quoted titles, with their artist when "by" follows: '"Ordinary Man (feat. Elton John)" by Ozzy

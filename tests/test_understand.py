@@ -74,6 +74,12 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("recent r&b", {"genres": ["r&b"], "year_min": 2018}),
     ("late 90s dance pop", {"genres": ["dance pop"], "year_min": 1996, "year_max": 1999}),
     ("old school hip hop", {"genres": ["rap"], "year_max": 1999}),
+    ("new school rap", {"genres": ["rap"], "year_min": 2010, "year_max": None}),
+    # "new" before a genre is recent, as "newer" is; not a new playlist, nor the genre "new wave"
+    ("Put me on new Rock", {"genres": ["rock"], "year_min": 2018}),
+    ("Looking for newer rock", {"genres": ["rock"], "year_min": 2018}),
+    ("Lets make a new hip hop playlist", {"genres": ["rap"], "year_min": None}),
+    ("Recommend me some new wave please", {"year_min": None}),
     ("the eighties and nineties", {"year_min": 1980, "year_max": 1999, "description": ""}),
     # genres and synonyms
     ("r and b slow jams", {"genres": ["r&b"], "features": {"tempo": (None, 100.0)}}),
