@@ -36,6 +36,7 @@ from assistant.lexicon import without_filler
 from assistant.playlist import Playlist, Relaxation
 from assistant.sequencing import order_tracks
 from assistant.spec import MAX_TRACKS, PlaylistSpec, track_ms
+from assistant.vocabulary import Vocabulary
 from retrieval.catalog import Track
 from retrieval.filters import Range, TrackFilter, filter_mask
 from retrieval.hybrid import HybridSearcher, SearchQuery, standardise
@@ -325,6 +326,17 @@ class PlaylistBuilder:
 
     # ------------------------------------------------------------------ public
 
+    def search_query(self, spec: PlaylistSpec) -> SearchQuery:
+        """What to search for a spec on its own. A genre the catalog files nothing under ("jazz for dinner") is
+        matched in each track's own title only: spread to the artist, as a request's words are, one album called
+        "Jazz" would bring Queen's hits."""
+        text, about = without_filler(spec.description), spec.about
+        if absent := Vocabulary.for_index(self.index).absent_genres(spec.description):
+            text = re.sub("|".join(rf"\b{re.escape(g)}\b" for g in absent), " ", text, flags=re.I)
+            about = " ".join([about, *absent]).strip()
+        return SearchQuery(text=" ".join(text.split()), about=about, seed_track_ids=spec.seed_tracks,
+                           seed_artists=spec.seed_artists)
+
     def build(self, spec: PlaylistSpec, query: SearchQuery | None = None, *, avoid: Iterable[str] = (),
               extra: np.ndarray | None = None, taken: Iterable[str] = ()) -> Playlist:
         """The playlist for `spec`; `query` replaces the spec-made search query (e.g. with conversation history),
@@ -333,8 +345,7 @@ class PlaylistBuilder:
         tracks the new ones will join (a chat's kept tracks): they count towards the per-artist caps."""
         index = self.index
         taken_artists = Counter(int(index.artist[index.row[t]]) for t in taken if t in index.row)
-        query = query or SearchQuery(text=without_filler(spec.description), about=spec.about,
-                                     seed_track_ids=spec.seed_tracks, seed_artists=spec.seed_artists)
+        query = query or self.search_query(spec)
         if query.year_min is None and query.year_max is None:
             # When the era must be relaxed, the nearest years should still come first.
             query = query.model_copy(update={"year_min": spec.year_min, "year_max": spec.year_max})

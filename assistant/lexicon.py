@@ -744,7 +744,7 @@ COMPARATIVES = {"mellower": "mellow", "calmer": "calm", "gentler": "gentle", "so
                 "louder": "loud", "groovier": "groovy", "funkier": "funky"}
 MOODS.update({comparative: MOODS[plain] for comparative, plain in COMPARATIVES.items()})
 # Words that make a mood word not apply: "not sad", "nothing too slow", "less aggressive".
-NEGATORS = frozenset("not no nothing without never less isnt dont doesnt arent non nor".split())
+NEGATORS = frozenset("not no nothing without never less isnt dont doesnt arent non nor except".split())
 _INTENSIFIERS = frozenset("too very so that overly super really the any much as".split())
 
 
@@ -756,8 +756,9 @@ def mood_ranges(word: str) -> dict[str, Range] | None:
     return {name: Range(min=lo, max=hi) for name, (lo, hi) in bounds.items()}
 
 
-# Two words that turn away from what follows: "move away from the rock genre", "other than rap"
-_NEGATING_PAIRS = frozenset({("away", "from"), ("other", "than"), ("rather", "than"), ("instead", "of")})
+# Two words that turn away from what follows: "move away from the rock genre", "other than rap", "anything but rock"
+_NEGATING_PAIRS = frozenset({("away", "from"), ("other", "than"), ("rather", "than"), ("instead", "of"),
+                             ("anything", "but"), ("everything", "but")})
 
 
 def negation_start(words: list[str], index: int) -> int | None:

@@ -25,6 +25,7 @@ from pydantic import BaseModel, Field, StringConstraints, ValidationError
 from rapidfuzz import fuzz
 
 from assistant.lexicon import (
+    KNOWN_GENRES,
     NUMBER_WORDS,
     RECENT_YEARS,
     TEMPO_BOUNDS,
@@ -41,7 +42,6 @@ from assistant.lexicon import (
     find_topic,
     find_track_length,
     find_years,
-    genres_named,
     is_negated,
     merge_years,
     mood_ranges,
@@ -300,6 +300,7 @@ _NAMED = re.compile(r"\bby\s+$")
 _NAMED_ON = re.compile(r"\bby\s+(?:[A-Z0-9][^\s,;.!?()\"]*\s+){1,3}$")
 _LIST_GAP = re.compile(r"^\s*[,/&+]\s*$")
 # Words after which one lowercase word may be a name: "more of rihanna", "some wizkid", "love the ludacris"
+_KNOWN_GENRE_KEYS = frozenset(name_key(g) for g in KNOWN_GENRES)
 # "a new rock playlist": new is the playlist, not the music
 _NEW_THING_WORDS = frozenset("a another the my our your".split())
 _LOWERCASE_NAME_CUES = frozenset("some more add love play try hear".split())
@@ -717,6 +718,9 @@ class RequestParser:
                     hit = ("genre", key, j)
                 elif key in self.vocab.mood_phrases:
                     hit = ("mood", key, j)
+                elif key in _KNOWN_GENRE_KEYS and not any(req.key(k, j) in self.vocab.genre_phrases
+                                                          for k in range(i + 1, j)):
+                    hit = ("absent genre", key, j)  # "k-pop" and "death metal" still read their "pop", "metal"
                 if hit:
                     break
             if hit is None or self._in_unknown_name(req, i):
@@ -724,15 +728,19 @@ class RequestParser:
                 continue
             kind, key, j = hit
             negated = is_negated(req.words, i)
-            if kind == "genre":
+            if kind in ("genre", "absent genre"):
                 listed = i >= 2 and req.words[i - 1] in _LIST_WORDS and last_negated_genre_end == i - 1
                 listed |= last_negated_genre_end == i and req.tokens[i].segment != req.tokens[i - 1].segment
                 if negated or listed:
-                    excluded += self.vocab.genre_phrases[key]
+                    # an absent one ("rock, no jazz") has nothing to filter by, but is no word to search for
+                    excluded += self.vocab.genre_phrases.get(key, ())
                     last_negated_genre_end = j
                     cut.append((_negation_start(req.words, i), j))
-                else:
+                elif kind == "genre":
                     genres += self.vocab.genre_phrases[key]
+                else:
+                    i = j
+                    continue  # left in the description: the builder matches it in titles
             elif negated:
                 cut.append((_negation_start(req.words, i), j))
             else:
@@ -1057,11 +1065,13 @@ FOLLOWS_THE_REST = "the playlist follows the request's other words"
 
 
 def absent_genre_notices(request: str, vocab: Vocabulary) -> list[str]:
-    """A line for the listener when the request names well-known genres the catalog files nothing under."""
-    absent = [g for g in genres_named(normalize(request)) if not vocab.resolve_genre(g)]
+    """A line for the listener when the request names well-known genres the catalog files nothing under (the
+    builder then matches those words only in each track's own title: `PlaylistBuilder.search_query`)."""
+    absent = vocab.absent_genres(request)
     if not absent:
         return []
-    return [f"{ABSENT_GENRE} {' or '.join(absent)}: {FOLLOWS_THE_REST}"]
+    return [f"{ABSENT_GENRE} {' or '.join(absent)}: {FOLLOWS_THE_REST} and titles that say "
+            f"{' or '.join(absent)}"]
 
 
 def reading_notices(parsed: ParsedRequest, vocab: Vocabulary) -> list[str]:

@@ -20,7 +20,9 @@ from typing import TYPE_CHECKING, Any
 
 from rapidfuzz import fuzz, process
 
-from assistant.lexicon import GENRE_SYNONYMS, MOODS, NEGATORS, NUMBER_WORDS, OTHER_GENRE_WORDS, clean, normalize
+from assistant.lexicon import (
+    GENRE_SYNONYMS, MOODS, NEGATORS, NUMBER_WORDS, OTHER_GENRE_WORDS, clean, genres_named, normalize,
+)
 from retrieval.catalog import Track
 from retrieval.lexical import STOPWORDS
 
@@ -300,6 +302,10 @@ class Vocabulary:
     def resolve_genre(self, phrase: str) -> list[str]:
         """Catalog labels a genre phrase stands for ("hip hop" -> ["rap"]); empty if the catalog has none."""
         return list(self.genre_phrases.get(name_key(phrase), ()))
+
+    def absent_genres(self, request: str) -> list[str]:
+        """Well-known genres the request names ("jazz", "k-pop") that the catalog files nothing under."""
+        return [g for g in genres_named(normalize(request)) if not self.resolve_genre(g)]
 
 
 def _written(title: str) -> str:

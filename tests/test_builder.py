@@ -422,6 +422,19 @@ def test_songs_about_a_subject_say_it_in_their_titles(builder, slice_index):
     assert styled.title == "Upbeat · about love"
 
 
+def test_a_genre_the_catalog_lacks_is_matched_in_titles_not_spread_to_artists(builder, slice_index):
+    """The slice files nothing under blues; "Red Pill Blues" is a Maroon 5 album. Spread to the artist, as a
+    request's words are, the album's "blues" brought Maroon 5's hits; matched in titles it brings songs called
+    blues, and no album title lifts a whole artist."""
+    query = builder.search_query(PlaylistSpec(description="some Blues for the evening"))
+    assert (query.text, query.about) == ("some for the evening", "blues")
+    playlist = builder.build(PlaylistSpec(description="some blues", n_tracks=5))
+    titled = [t.title for t in playlist.tracks if "blue" in t.title.lower()]  # matched as a word form
+    assert len(titled) >= 4 and {"Helplessness Blues", "Shotgun Blues"} <= set(titled)
+    assert "Maroon 5" not in {t.artist for t in playlist.tracks}
+    assert builder.search_query(PlaylistSpec(description="rock for the evening")).about == ""  # the slice has rock
+
+
 # ------------------------------------------------------------------------------------- sequencing
 
 

@@ -251,6 +251,13 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("Songs/bands like Sweet", {"seed_artists": ["Sweet"], "others_only": False}),
     # turning away from a genre; a chart is no count; how a request opens is no description
     ("Could we move away from the rock genre?", {"exclude_genres": ["rock"], "genres": []}),
+    ("anything but rock", {"exclude_genres": ["rock"], "genres": []}),
+    ("all genres except rap", {"exclude_genres": ["rap"], "genres": []}),
+    # a genre the catalog lacks, negated, is no word to search for; named, it stays for the builder
+    ("rock, no jazz", {"genres": ["rock"], "description": "rock"}),
+    ("no country or blues please, some rap", {"genres": ["rap"], "description": "some rap"}),
+    ("jazz for dinner", {"description": "jazz for dinner"}),
+    ("k-pop for the gym", {"genres": ["pop"]}),  # its "pop" still reads
     ("anything other than rap", {"exclude_genres": ["rap"], "description": "anything"}),
     ("pop rather than rock", {"genres": ["pop"], "exclude_genres": ["rock"], "description": "pop"}),
     ("some more 80's top 40 on this list", {"popularity": "hits", "n_tracks": None, "year_min": 1980}),
