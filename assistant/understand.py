@@ -568,8 +568,8 @@ class RequestParser:
                 and not (j < len(req.words) and req.words[j] in ("fan", "fans"))):
             return False  # "for my Brothers wedding", "our Family reunion": people; "my Queen fan dad": the band
         content = sum(w not in STOPWORDS for w in key.split())
-        if content <= 1 and req.extends_capitals(i, j):
-            return False  # "Alex" of "Alex G", "Squeeze" of "The Main Squeeze"
+        if content <= 1 and (req.extends_capitals(i, j) or self._name_goes_on_lowercase(req, i, j)):
+            return False  # "Alex" of "Alex G", "Squeeze" of "The Main Squeeze", "luke" of "luke combs"
         if (kind is None and content <= 1 and i > 0 and req.sentence_start(i - 1) and req.cap(i - 1)
                 and req.tokens[i - 1].segment == req.tokens[i].segment and not vocab.is_common(req.words[i - 1])):
             return False  # "Case" of "Basket Case is a good one!", "Travis" of "Randy Travis would ..."
@@ -582,6 +582,16 @@ class RequestParser:
                 return True  # "like green day"
             return req.capitalised(i, j) and (kind is not None or not req.title_case)
         return content >= 2 or kind is not None or req.capitalised(i, j) or self._lowercase_name(req, i, j)
+
+    def _name_goes_on_lowercase(self, req: _Request, i: int, j: int) -> bool:
+        """A lowercase name followed by a rare word of the same phrase: "luke" of "like luke combs style" is
+        more likely the first name of an artist the catalog lacks than the artist Luke."""
+        if req.cap(i) or j >= len(req.tokens) or req.tokens[j].segment != req.tokens[j - 1].segment or req.cap(j):
+            return False
+        after = req.words[j]
+        vocab = self.vocab
+        return (after.isalpha() and not vocab.is_common(after) and after not in vocab.genre_phrases
+                and after not in vocab.mood_phrases and vocab.artist_number(after) is None)
 
     def _lowercase_name(self, req: _Request, i: int, j: int) -> bool:
         """A name of one uncommon word typed in lowercase ("add some of rihanna", "outkast"): taken after a word
