@@ -363,7 +363,8 @@ def test_a_name_typed_in_lowercase(parser: RequestParser, request_text: str, art
     ("Love Songs For A Rainy Day", []),
     # a lowercase name followed by a rare word is the first name of someone else: not Luke, Silk or Buddy
     ("I'd like some newer country like luke combs style maybe", []), ("show more silk sonic", []),
-    ("what about more buddy holly bro", []), ("artist like prince Freddie Jackson temptations", ["Prince", "Freddie Jackson"]),
+    ("what about more buddy holly bro", []),
+    ("artist like prince Freddie Jackson temptations", ["Prince", "Freddie Jackson"]),
     # misspelt after "some of" / "more of": a context for names like "like" or "by"
     ("lastly, some of Tylor swift", ["Taylor Swift"]), ("please, add more of david guettaa", ["David Guetta"]),
     ("can you add some of maverick city choir", []),  # one misspelt word and more name after it: not Mavrick
