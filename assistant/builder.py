@@ -327,15 +327,11 @@ class PlaylistBuilder:
     # ------------------------------------------------------------------ public
 
     def search_query(self, spec: PlaylistSpec) -> SearchQuery:
-        """What to search for a spec on its own. A genre the catalog files nothing under ("jazz for dinner") is
-        matched in each track's own title only: spread to the artist, as a request's words are, one album called
-        "Jazz" would bring Queen's hits."""
-        text, about = without_filler(spec.description), spec.about
-        if absent := Vocabulary.for_index(self.index).absent_genres(spec.description):
-            text = re.sub("|".join(rf"\b{re.escape(g)}\b" for g in absent), " ", text, flags=re.I)
-            about = " ".join([about, *absent]).strip()
-        return SearchQuery(text=" ".join(text.split()), about=about, seed_track_ids=spec.seed_tracks,
-                           seed_artists=spec.seed_artists)
+        """What to search for a spec on its own; a genre the catalog files nothing under is matched in titles
+        (`Vocabulary.without_absent_genres`)."""
+        text, about = Vocabulary.for_index(self.index).without_absent_genres(without_filler(spec.description),
+                                                                             spec.about)
+        return SearchQuery(text=text, about=about, seed_track_ids=spec.seed_tracks, seed_artists=spec.seed_artists)
 
     def build(self, spec: PlaylistSpec, query: SearchQuery | None = None, *, avoid: Iterable[str] = (),
               extra: np.ndarray | None = None, taken: Iterable[str] = ()) -> Playlist:

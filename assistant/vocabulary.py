@@ -304,13 +304,37 @@ class Vocabulary:
         return list(self.genre_phrases.get(name_key(phrase), ()))
 
     def absent_genres(self, request: str) -> list[str]:
-        """Well-known genres the request names ("jazz", "k-pop") that the catalog files nothing under."""
-        return [g for g in genres_named(normalize(request)) if not self.resolve_genre(g)]
+        """Well-known genres the request names ("jazz", "k-pop") that the catalog files nothing under; not one
+        said only inside a genre it has ("swing" of "new jack swing")."""
+        words = name_key(request).split()
+        return [g for g in genres_named(normalize(request))
+                if not self.resolve_genre(g) and not self._only_inside_genres(words, name_key(g).split())]
+
+    def without_absent_genres(self, text: str, about: str = "") -> tuple[str, str]:
+        """(text, about) with the genres the catalog lacks moved from the text, whose words are spread to the
+        artists that match them, to `about`, matched in each track's own title: one album called "Jazz" would
+        otherwise bring Queen's hits for "jazz for dinner"."""
+        absent = self.absent_genres(text)
+        if not absent:
+            return text, about
+        text = re.sub("|".join(rf"\b{re.escape(g)}\b" for g in absent), " ", text, flags=re.I)
+        return " ".join(text.split()), " ".join([about, *absent]).strip()
+
+    def _only_inside_genres(self, words: list[str], genre: list[str]) -> bool:
+        n, m = len(words), len(genre)
+        starts = [i for i in range(n - m + 1) if words[i:i + m] == genre]
+        return bool(starts) and all(
+            any(" ".join(words[a:b]) in self.genre_phrases
+                for a in range(max(0, i - MAX_GENRE_CONTEXT), i + 1)
+                for b in range(i + m, min(n, i + m + MAX_GENRE_CONTEXT) + 1) if b - a > m)
+            for i in starts)
 
 
 def _written(title: str) -> str:
     return " ".join(normalize(clean(title, 500)).split())
 
+
+MAX_GENRE_CONTEXT = 3  # words a longer genre name may add around a well-known one ("new jack swing")
 
 _cache: weakref.WeakKeyDictionary[Any, Vocabulary] = weakref.WeakKeyDictionary()
 _cache_lock = threading.Lock()

@@ -12,6 +12,7 @@ from typing import Protocol
 import numpy as np
 
 from assistant.spec import PlaylistSpec
+from assistant.vocabulary import Vocabulary
 from evals.metrics import collapse, score_ranking
 from retrieval.hybrid import HybridConfig, HybridSearcher, SearchQuery
 from retrieval.index import TrackIndex, top_k
@@ -131,7 +132,10 @@ class SegueRanker:
         named = [a for spec in specs for a in spec.seed_artists]
         era = next((s for s in reversed(specs) if s.year_min is not None or s.year_max is not None), None)
         seed_artists = [self.index.tracks[self.index.row[t]].artist for t in query.seed_track_ids if t in self.index.row]
-        return SearchQuery(text=query.text, about=specs[-1].about if specs else "", history=list(query.history),
+        # as the product's builder does: a genre the catalog lacks is matched in titles, not spread to artists
+        text, about = Vocabulary.for_index(self.index).without_absent_genres(query.text,
+                                                                             specs[-1].about if specs else "")
+        return SearchQuery(text=text, about=about, history=list(query.history),
                            seed_track_ids=list(query.seed_track_ids),
                            seed_artists=list(dict.fromkeys([*named, *seed_artists])),
                            latest_artists=specs[-1].seed_artists if specs else [],

@@ -410,6 +410,15 @@ def test_words_that_only_ask_are_not_searched_for() -> None:
     assert without_filler("good vibes for a road trip") == "good vibes for a road trip"
 
 
+def test_genres_the_catalog_lacks_move_to_titles(vocab: Vocabulary) -> None:
+    """The default catalog files nothing under jazz, funk or swing, but has "new jack swing"."""
+    assert vocab.absent_genres("Smooth Jazz and some funk, no reggae") == ["jazz", "funk"]
+    assert vocab.absent_genres("New Jack Swing classics") == []  # "swing" only inside a genre it has
+    assert vocab.absent_genres("swing and new jack swing") == ["swing"]
+    assert vocab.without_absent_genres("smooth Jazz for dinner", "rain") == ("smooth for dinner", "rain jazz")
+    assert vocab.without_absent_genres("rap for the gym") == ("rap for the gym", "")
+
+
 def test_understand_says_which_artists_the_catalog_lacks(vocab: Vocabulary) -> None:
     notices: list[str] = []
     spec = understand("Songs like Gnaw by Alex G, upbeat", vocab, notices=notices)
