@@ -547,7 +547,8 @@ def _understood_nothing(text: str, parser: RequestParser, parsed: ParsedRequest)
     some Ricky Nelson?") is said; praise is thanked ("I think this is great. Thanks"); a request of other words
     steers the playlist ("i like classicals", "enya"); anything else changes nothing ("That is 15!")."""
     low = normalize(text)
-    name = next(iter(parsed.unknown_artists + parsed.unknown_songs), None) or _unknown_name(text, parser)
+    name = next(iter(parsed.unknown_artists + parsed.unknown_references + parsed.unknown_songs), None) or \
+        _unknown_name(text, parser)
     if name:
         return Edit("message", unknown_title=name)
     said = re.findall(r"[a-z0-9]+", low)

@@ -141,6 +141,7 @@ class ParsedRequest:
     request: str = ""  # the request as read (cleaned, capped)
     unknown_artists: list[str] = field(default_factory=list)  # named after "by", not in the catalog
     unknown_songs: list[str] = field(default_factory=list)  # written "Artist - Title", not in the catalog
+    unknown_references: list[str] = field(default_factory=list)  # after "like" etc., not in the catalog
 
     @property
     def constrained(self) -> bool:
@@ -307,6 +308,14 @@ _LOWERCASE_NAME_CUES = frozenset("some more add love play try hear".split())
 _AMOUNT_WORDS = frozenset("some more bit lot any few couple".split())
 MIN_LOWERCASE_NAME = 4
 _BY_CAUSES = frozenset("inspired influenced".split())
+# "feels like Christmas": "like" compares, naming nobody
+_LIKE_VERBS = frozenset("feel feels felt feeling look looks looked looking seem seems".split())
+# "like Australian rapper Allday": a people's adjective, not a name
+_PEOPLE_ENDINGS = ("ian", "ean", "ese", "ish", "can")
+# Contexts after which capitalised words the catalog lacks name an artist or a song: "songs like Nujabes"
+_REFERENCE_CONTEXTS = frozenset(tuple(p.split()) for p in (
+    "like", "similar to", "similar", "similiar to", "sounds like", "sound like", "reminiscent of", "in the style of",
+    "style of", "vein of", "fan of", "fans of", "such as", "artists like", "bands like", "listening to"))
 _NAME_LINKS = frozenset("and of the n a with".split())
 # Small words a title holds in lowercase: "In the Waiting Line", "Song of Durin"
 _TITLE_SMALL_WORDS = frozenset("a an and the of in on at to for with from by or but is am are be it i my me you your "
@@ -350,13 +359,17 @@ class RequestParser:
         mentions = sorted(quoted + self._names(req), key=lambda m: m.start)
         genres, excluded_genres, mood_groups, cut = self._phrases(req, mentions)
         unknown = self._unknown_artists(req, mentions)
+        references = self._unknown_references(req, mentions)
         songs = self._unknown_songs(req)
         parsed = self._assemble(req, findings, mentions, genres, excluded_genres, mood_groups,
-                                cut + [(a - 1, b) for a, b in unknown] + songs)  # the artists with their "by"
-        parsed.unknown_artists = list(dict.fromkeys(req.text[req.tokens[a].start:req.tokens[b - 1].end]
-                                                    for a, b in unknown))
-        parsed.unknown_songs = [re.sub(r"[\"“”]", "", req.text[req.tokens[a].start:req.tokens[b - 1].end])
-                                for a, b in songs]
+                                cut + [(a - 1, b) for a, b in unknown] + references + songs)  # "by" goes too
+
+        def said(a: int, b: int) -> str:
+            return re.sub(r"[\"“”]", "", req.text[req.tokens[a].start:req.tokens[b - 1].end])
+
+        parsed.unknown_artists = list(dict.fromkeys(said(a, b) for a, b in unknown))
+        parsed.unknown_references = list(dict.fromkeys(said(a, b) for a, b in references))
+        parsed.unknown_songs = [said(a, b) for a, b in songs]
         return parsed
 
     # ------------------------------------------------------------------ regex findings
@@ -774,10 +787,36 @@ class RequestParser:
         return all(self.vocab.artist_number(req.key(first, k)) is None for k in range(first + 1, i + 1))
 
     def _unknown_artists(self, req: _Request, mentions: list[_Mention]) -> list[tuple[int, int]]:
-        """Token spans of artists named after "by" that the catalog lacks ("Blackout by Boris"): capitalised
-        words that no mention covers. Their words name nobody here, so they steer nothing (Boris's "Blackout"
-        is no reason for Scorpions' album "Blackout"). Only after a lowercase "by", which a title rarely holds
-        ("Stand By Me"), and not after "inspired by" / "influenced by", which as often name a place or a film."""
+        """Token spans of artists named after "by" that the catalog lacks ("Blackout by Boris"). Their words
+        name nobody here, so they steer nothing (Boris's "Blackout" is no reason for Scorpions' album
+        "Blackout"). Only after a lowercase "by", which a title rarely holds ("Stand By Me"), and not after
+        "inspired by" / "influenced by", which as often name a place or a film."""
+        starts = [i + 1 for i, word in enumerate(req.words[:-1])
+                  if word == "by" and req.text[req.tokens[i].start] == "b"
+                  and not (i > 0 and req.words[i - 1] in _BY_CAUSES)]
+        return self._unknown_runs(req, mentions, starts)
+
+    def _unknown_references(self, req: _Request, mentions: list[_Mention]) -> list[tuple[int, int]]:
+        """Token spans of names after "like", "similar to", ... that the catalog lacks, as artist or as song
+        ("songs like Nujabes"): steering by their words brought Willie Nelson for "like Ricky Nelson". Not
+        in a Title Case request, where capitals mark no name, nor a title ("like Slip away by Mad Season")."""
+        if req.title_case:
+            return []
+        starts = [i for i in range(1, len(req.tokens)) if req.context(i)[2] in _REFERENCE_CONTEXTS
+                  and (i < 2 or req.words[i - 2] not in _LIKE_VERBS)]
+
+        def reference(a: int, b: int) -> bool:
+            return (req.words[a] not in _NOT_NAME_WORDS and not any(req.used[a:b])  # a genre, a mood, a year
+                    and "by" not in req.words[b:b + BY_WITHIN]
+                    and not (b - a == 1 and req.words[a].endswith(_PEOPLE_ENDINGS)))  # "like Australian rapper"
+
+        return self._unknown_runs(req, mentions, starts, reference)
+
+    def _unknown_runs(self, req: _Request, mentions: list[_Mention], starts: list[int],
+                      accept: Callable[[int, int], bool] = lambda a, b: True) -> list[tuple[int, int]]:
+        """The runs of capitalised words beginning at `starts` that no mention covers, that are no word or
+        catalog name, and that `accept`; with the names listed after each ("like Aaron Copland and Philip
+        Glass", "by Photek, Goldie")."""
         covered = {k for m in mentions for k in range(m.start, m.end)}
         n = len(req.tokens)
 
@@ -788,25 +827,32 @@ class RequestParser:
             return joined(k) and req.cap(k) and (req.words[k] not in _NOT_NAME_WORDS
                                                  or joined(k + 1) and req.cap(k + 1))
 
-        out: list[tuple[int, int]] = []
-        for i, word in enumerate(req.words[:-1]):
-            a = i + 1
-            if (word != "by" or req.text[req.tokens[i].start] != "b" or (i > 0 and req.words[i - 1] in _BY_CAUSES)
-                    or not req.cap(a) or not joined(a)):
-                continue
+        def run(a: int) -> tuple[int, int] | None:
+            if a >= n or not req.cap(a) or not joined(a):
+                return None
             b = a + 1
             while b - a < MAX_NAME_WORDS:
                 if name_goes_on(b):
                     b += 1
-                elif req.words[b:b + 1] and req.words[b] in _NAME_LINKS and joined(b) and name_goes_on(b + 1):
-                    b += 2  # "Iron and Wine", "In Love With a Ghost"
+                elif (req.words[b:b + 1] and req.words[b] in _NAME_LINKS and joined(b) and name_goes_on(b + 1)
+                      and not (req.words[b] == "and" and b - a > 1)):
+                    b += 2  # "Iron and Wine", "In Love With a Ghost"; "Aaron Copland and Philip Glass" are two
                 else:
                     break
             key = req.key(a, b)
             if (any(k in covered for k in range(a, b)) or self.vocab.is_ordinary(key) or self._starts_artist(key)
-                    or self.vocab.resolve_artist(key)):
-                continue  # a catalog name inside; "by Me", "by Metal"; "by Tyler, ..." (Tyler, The Creator)
-            out.append((a, b))
+                    or self.vocab.resolve_artist(key) or not accept(a, b)):
+                return None  # a catalog name inside; "by Me", "by Metal"; "by Tyler, ..." (Tyler, The Creator)
+            return a, b
+
+        out: list[tuple[int, int]] = []
+        listed = False
+        while starts:
+            runs = [r for a in starts if (r := run(a)) and not (listed and "by" in req.words[r[1]:r[1] + BY_WITHIN])]
+            out += runs
+            listed = True  # a listed run followed by "by" is a title: "by Deftones or Devil and God ... by Brand New"
+            starts = [b + (req.words[b] in _LIST_WORDS) for _, b in runs
+                      if joined(b) and req.words[b] in _LIST_WORDS or b < n and _LIST_GAP.search(req.gap(b))]
         return out
 
     def _unknown_songs(self, req: _Request) -> list[tuple[int, int]]:
@@ -1070,6 +1116,7 @@ def propose_spec(llm: LLMClient, request: str, vocab: Vocabulary) -> SpecProposa
 ABSENT_GENRE = "the catalog files no tracks under"
 UNKNOWN_ARTIST = "the catalog has no artist called"
 UNKNOWN_SONG = "the catalog has no song"
+UNKNOWN_REFERENCE = "the catalog has no artist or song called"
 UNSEEN_REFERENCE = "the request points at something I cannot see"
 FOLLOWS_THE_REST = "the playlist follows the request's other words"
 
@@ -1090,6 +1137,8 @@ def reading_notices(parsed: ParsedRequest, vocab: Vocabulary) -> list[str]:
     notices = absent_genre_notices(parsed.request, vocab)
     if parsed.unknown_artists:
         notices.append(f"{UNKNOWN_ARTIST} {' or '.join(parsed.unknown_artists)}: {FOLLOWS_THE_REST}")
+    if parsed.unknown_references:
+        notices.append(f"{UNKNOWN_REFERENCE} {' or '.join(parsed.unknown_references)}: {FOLLOWS_THE_REST}")
     if parsed.unknown_songs:
         songs = " or ".join(f'"{song}"' for song in parsed.unknown_songs)
         notices.append(f"{UNKNOWN_SONG} {songs}: {FOLLOWS_THE_REST}")

@@ -410,6 +410,22 @@ def test_words_that_only_ask_are_not_searched_for() -> None:
     assert without_filler("good vibes for a road trip") == "good vibes for a road trip"
 
 
+@pytest.mark.parametrize(("request_text", "references", "description"), [
+    ("songs like Nujabes", ["Nujabes"], "songs like"),  # its words steer nothing
+    ("I like Aaron Copland and Philip Glass composers", ["Aaron Copland", "Philip Glass"], "composers"),
+    ("Female rap artists over the age of 30? Like Lady Leshurr, or Sa-Roc.", ["Lady Leshurr", "Sa-Roc"], None),
+    ("It's starting to feel like Christmas!", [], "It's starting to feel like Christmas!"),  # "like" compares
+    ("Anything similar to Australian rapper Allday", [], None),  # a people's adjective
+    ("Solos like Slip away by Mad Season", [], None),  # a title, by an artist
+    ("songs like Blinding Lights", [], None), ("Songs Like Summer Nights", [], None),  # a catalog song; Title Case
+])
+def test_names_the_catalog_lacks_after_like(parser: RequestParser, request_text: str, references: list[str],
+                                            description: str | None) -> None:
+    parsed = parser.analyse(request_text)
+    assert parsed.unknown_references == references
+    assert description is None or parsed.spec.description == description
+
+
 def test_genres_the_catalog_lacks_move_to_titles(vocab: Vocabulary) -> None:
     """The default catalog files nothing under jazz, funk or swing, but has "new jack swing"."""
     assert vocab.absent_genres("Smooth Jazz and some funk, no reggae") == ["jazz", "funk"]
