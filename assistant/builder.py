@@ -327,10 +327,12 @@ class PlaylistBuilder:
     # ------------------------------------------------------------------ public
 
     def search_query(self, spec: PlaylistSpec) -> SearchQuery:
-        """What to search for a spec on its own; a genre the catalog files nothing under is matched in titles
-        (`Vocabulary.without_absent_genres`)."""
-        text, about = Vocabulary.for_index(self.index).without_absent_genres(without_filler(spec.description),
-                                                                             spec.about)
+        """What to search for a spec on its own. A genre the catalog files nothing under is matched in titles
+        (`Vocabulary.without_absent_genres`) unless seed songs or artists say what it sounds like: then its word
+        stays, spread to the artists that match it as the rest of the request is."""
+        text, about = without_filler(spec.description), spec.about
+        if not spec.seed_tracks and not spec.seed_artists:
+            text, about = Vocabulary.for_index(self.index).without_absent_genres(text, about)
         return SearchQuery(text=text, about=about, seed_track_ids=spec.seed_tracks, seed_artists=spec.seed_artists)
 
     def build(self, spec: PlaylistSpec, query: SearchQuery | None = None, *, avoid: Iterable[str] = (),

@@ -132,12 +132,12 @@ class SegueRanker:
         named = [a for spec in specs for a in spec.seed_artists]
         era = next((s for s in reversed(specs) if s.year_min is not None or s.year_max is not None), None)
         seed_artists = [self.index.tracks[self.index.row[t]].artist for t in query.seed_track_ids if t in self.index.row]
-        # as the product's builder does: a genre the catalog lacks is matched in titles, not spread to artists
-        text, about = Vocabulary.for_index(self.index).without_absent_genres(query.text,
-                                                                             specs[-1].about if specs else "")
+        artists = list(dict.fromkeys([*named, *seed_artists]))
+        text, about = query.text, specs[-1].about if specs else ""
+        if not query.seed_track_ids and not artists:  # as `PlaylistBuilder.search_query` does
+            text, about = Vocabulary.for_index(self.index).without_absent_genres(text, about)
         return SearchQuery(text=text, about=about, history=list(query.history),
-                           seed_track_ids=list(query.seed_track_ids),
-                           seed_artists=list(dict.fromkeys([*named, *seed_artists])),
+                           seed_track_ids=list(query.seed_track_ids), seed_artists=artists,
                            latest_artists=specs[-1].seed_artists if specs else [],
                            year_min=era.year_min if era else None, year_max=era.year_max if era else None)
 

@@ -433,6 +433,9 @@ def test_a_genre_the_catalog_lacks_is_matched_in_titles_not_spread_to_artists(bu
     assert len(titled) >= 4 and {"Helplessness Blues", "Shotgun Blues"} <= set(titled)
     assert "Maroon 5" not in {t.artist for t in playlist.tracks}
     assert builder.search_query(PlaylistSpec(description="rock for the evening")).about == ""  # the slice has rock
+    artist = slice_index.tracks[0].artist  # seeds say what the genre sounds like: the word is searched as it was
+    seeded = builder.search_query(PlaylistSpec(description="blues like this", seed_artists=[artist]))
+    assert (seeded.text, seeded.about) == ("blues like this", "")
 
 
 # ------------------------------------------------------------------------------------- sequencing
