@@ -25,7 +25,9 @@ from rapidfuzz import fuzz
 from assistant.lexicon import NUMBER_WORDS, Finding, find_length, find_ordering, find_track_length, normalize
 from assistant.playlist import Playlist
 from assistant.spec import PlaylistSpec
-from assistant.understand import ParsedRequest, RequestParser, absent_genre_notices
+from assistant.understand import (
+    MAX_NAME_WORDS, PEOPLE_ENDINGS, ParsedRequest, RequestParser, absent_genre_notices,
+)
 from assistant.vocabulary import name_key, title_key
 from retrieval.catalog import Track
 from retrieval.filters import Range
@@ -515,18 +517,25 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser) -> Ed
     if m and (m.group("lead") or m.group("verb") or m.group("tail")) and \
             (subject := parser.analyse(f"songs about {m.group('topic')}")).spec.about:
         return Edit("subject", about=subject.spec.about, parsed=subject)
+    fresh = bool(_FRESH.search(low))
+    if not fresh and (era := _relative_era(low, tracks, parsed)):  # "older", "I want older songs please"
+        return era
     if _NEW_MARKERS.search(low) and not _RELATIVE_ANY.search(low):
-        if not names and parsed.found <= {"description"} and not _FRESH.search(low):
+        if not names and parsed.found <= {"description"} and not fresh:
             return _understood_nothing(text, parser, parsed)  # "how about some Ricky Nelson?"
         return Edit("new", parsed=parsed)
-    if era := _relative_era(low, tracks, parsed):  # "older", "more recent"
+    if era := _relative_era(low, tracks, parsed):  # "only older songs"
         return era
     features, labels = relative_moods(low, tracks, playlist.spec if playlist else PlaylistSpec())
     found = parsed.found & REFINE_FIELDS
     if features or found:
         return Edit("refine", features=features, labels=labels, parsed=parsed)
     if m := _NEGATIVE_START.match(low):  # "no more Drake" with no Drake in the catalog: say so, change nothing
-        return Edit("message", unknown_title=text[m.end():].strip(" .!?\"'") or text)
+        rest = text[m.end():].strip(" .!?\"'")
+        # "No I don't really like the sound of those songs much", "Not both. share some more variation": no name
+        named = rest and len(rest.split()) <= MAX_NAME_WORDS and not re.search(r"[.!?;]\s", rest) and \
+            rest.split()[0].lower() not in _NOT_A_NAME_START
+        return Edit("message", unknown_title=rest if named else "")
     names = parsed.spec.seed_artists or parsed.spec.seed_tracks
     if not names and (m := _MORE_WORDS.match(low)) and _words_of_substance(m.group(1)):  # "only girl groups"
         return Edit("steer", about=m.group(1).strip(" .!?\"'"), parsed=parsed)
@@ -558,8 +567,9 @@ def _understood_nothing(text: str, parser: RequestParser, parsed: ParsedRequest)
     if not _words_of_substance(text) or not (asks or len(said) <= 3):
         return Edit("message")
     words = [w for w in re.findall(r"[\w'-]+", text) if w.lower() not in _NOT_THE_POINT]
-    return Edit("steer", about=" ".join(words)[:60] or text.strip()[:60], parsed=parsed,
-                notices=absent_genre_notices(text, parser.vocab))
+    if not words:  # "lets see what you have got for me, if I don't like I can always ask you for more help"
+        return Edit("message")
+    return Edit("steer", about=" ".join(words)[:60], parsed=parsed, notices=absent_genre_notices(text, parser.vocab))
 
 
 _KIND_NOUNS = frozenset("songs song music band bands artists artist singers tracks hits tunes stuff".split())
@@ -569,7 +579,8 @@ _ASKING_WORDS = frozenset("add play find give show need want like love prefer mo
 _NOT_THE_POINT = STOPWORDS | _ASKING_WORDS | _PRAISE | _KIND_NOUNS | frozenset(
     "can could would will do does did have has had get got we us they them he him she her his their our it's that's "
     "i'd i'll i've lets let's just also too maybe perhaps lastly think how about what which who is are was were been "
-    "not no either way most there here one these those was anymore any".split())
+    "not no either way most there here one these those was anymore any see look ask help always don't dont if "
+    "additional options option finish off wrap round out".split())
 # "got any more", "done that, add more now please", "please add some suggestions": more of the same
 _ONLY_MORE = re.compile(r"^\W*(?:(?:ok|okay|yes|yeah|thanks|thank you|please|so|and|now|then|can|could|would|you|we|"
                         r"i|u|do|done|that|have|get|got|give|send|me|us|show|any|a|few|add|how|what|about|maybe|"
@@ -577,12 +588,11 @@ _ONLY_MORE = re.compile(r"^\W*(?:(?:ok|okay|yes|yeah|thanks|thank you|please|so|
                         r"(?:more|some (?:more|other )?(?:suggestions?|recommendations?)|other (?:suggestions?|"
                         r"recommendations?))(?:\W+(?:please|now|suggestions?|suggessions|recommendations?|songs?|"
                         r"tracks?|music|options|ideas|of them|of these|of those|too|as well))*\W*$")
+_NOT_A_NAME_START = frozenset("i i'm im we you it it's its that this these those they them both all any".split())
 _CAPITALISED_RUN = re.compile(r"(?<![\w'’])[A-Z0-9][\w'’.&-]*"
                               r"(?:\s+(?:(?:of|the|and|n|&)\s+)?[A-Z][\w'’.&-]*){0,4}")
 # Words after which a capitalised run names someone: "some Nujabes", "more by Jeter Jones", "love The Breeders"
 _NAME_CUES = frozenset("some any more by from of about love like no hear add play".split())
-# "some Christian songs", "current Nigerian songs": a people's or a faith's adjective, not a name
-_ADJECTIVE_ENDINGS = ("ian", "ean", "ese", "ish", "can", "ic")
 
 
 def _unknown_name(text: str, parser: RequestParser) -> str | None:
@@ -593,11 +603,14 @@ def _unknown_name(text: str, parser: RequestParser) -> str | None:
         if not before or before[-1] not in _NAME_CUES:
             continue
         name = m.group(0).rstrip(".'’")
+        first, _, second = name.partition(" and ")
+        if second and " " in first:
+            name = first  # "more of Grace Gillespie and Adreanne Lenker": two names, the first said
         key = name_key(name)
-        after = re.findall(r"[\w']+", text[m.end():].lower())[:1]
-        if (" " not in key and key.endswith(_ADJECTIVE_ENDINGS) and after and after[0] in _KIND_NOUNS) or \
+        after = re.match(r"\W*([\w']+)", text[m.end():])
+        if (" " not in key and key.endswith(PEOPLE_ENDINGS) and after and after.group(1)[0].islower()) or \
                 not re.search(r"[a-z]{3}", key) or parser.vocab.is_common(key) or parser.vocab.resolve_artist(key):
-            continue  # an adjective; no name; or a catalog artist after all (never said to be missing)
+            continue  # an adjective ("some Nigerian afrobeats"); no name; or a catalog artist after all
         return name
     return None
 

@@ -77,9 +77,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ARTIST_FUZZY_CUTOFFS", "COMMON_TITLE_DF", "INITIALISM_DOMINANCE", "INITIALISM_MIN_TRACKS", "MAX_NAME_WORDS",
-    "MAX_TITLE_WORDS", "MIN_FUZZY_CHARS", "TITLE_FUZZY_CUTOFF", "FeatureProposal", "ParsedRequest", "RequestParser",
-    "SpecProposal", "Token", "Vocabulary", "merge_proposal", "name_key", "propose_spec", "title_key", "tokenize",
-    "understand",
+    "MAX_TITLE_WORDS", "MIN_FUZZY_CHARS", "PEOPLE_ENDINGS", "TITLE_FUZZY_CUTOFF", "FeatureProposal", "ParsedRequest",
+    "RequestParser", "SpecProposal", "Token", "Vocabulary", "merge_proposal", "name_key", "propose_spec", "title_key",
+    "tokenize", "understand",
 ]
 
 log = logging.getLogger(__name__)
@@ -97,7 +97,8 @@ _QUOTED = re.compile(r'"([^"]{1,150})"|(?<!\w)\'([^\']{1,150})\'(?!\w)')
 _POSITIVE = ("like", "similar to", "similar", "similiar to", "sounds like", "sound like", "reminiscent of",
              "inspired by", "influenced by", "in the style of", "style of", "vein of", "fan of", "fans of",
              "from", "by", "ala", "a la", "such as", "feat", "ft", "featuring", "including", "more", "than",
-             "artists like", "bands like", "listening to", "vs", "some of", "more of", "any of", "bit of", "lot of")
+             "artists like", "bands like", "listening to", "listen to", "vs", "some of", "more of", "any of", "bit of",
+             "lot of")
 _NEGATIVE = ("without", "no", "not", "no more", "except", "but not", "anything but", "minus", "exclude",
              "excluding", "avoid", "skip", "nothing by", "nothing from", "not by", "none", "none by", "hate",
              "dont like", "sick of", "tired of", "no songs by", "no tracks by", "no music by", "nothing like")
@@ -310,12 +311,12 @@ MIN_LOWERCASE_NAME = 4
 _BY_CAUSES = frozenset("inspired influenced".split())
 # "feels like Christmas": "like" compares, naming nobody
 _LIKE_VERBS = frozenset("feel feels felt feeling look looks looked looking seem seems".split())
-# "like Australian rapper Allday": a people's adjective, not a name
-_PEOPLE_ENDINGS = ("ian", "ean", "ese", "ish", "can")
+# "like Australian rapper Allday", "some Christian songs": a people's or a faith's adjective, not a name
+PEOPLE_ENDINGS = ("ian", "ean", "ese", "ish", "can", "ic")
 # Contexts after which capitalised words the catalog lacks name an artist or a song: "songs like Nujabes"
 _REFERENCE_CONTEXTS = frozenset(tuple(p.split()) for p in (
     "like", "similar to", "similar", "similiar to", "sounds like", "sound like", "reminiscent of", "in the style of",
-    "style of", "vein of", "fan of", "fans of", "such as", "artists like", "bands like", "listening to"))
+    "style of", "vein of", "fan of", "fans of", "such as", "artists like", "bands like", "listening to", "listen to"))
 _NAME_LINKS = frozenset("and of the n a with".split())
 # Small words a title holds in lowercase: "In the Waiting Line", "Song of Durin"
 _TITLE_SMALL_WORDS = frozenset("a an and the of in on at to for with from by or but is am are be it i my me you your "
@@ -808,7 +809,7 @@ class RequestParser:
         def reference(a: int, b: int) -> bool:
             return (req.words[a] not in _NOT_NAME_WORDS and not any(req.used[a:b])  # a genre, a mood, a year
                     and "by" not in req.words[b:b + BY_WITHIN]
-                    and not (b - a == 1 and req.words[a].endswith(_PEOPLE_ENDINGS)))  # "like Australian rapper"
+                    and not (b - a == 1 and req.words[a].endswith(PEOPLE_ENDINGS)))  # "like Australian rapper"
 
         return self._unknown_runs(req, mentions, starts, reference)
 

@@ -301,6 +301,12 @@ def test_follow_up_classification(slice_index: TrackIndex):
         "some Italian songs": ("steer", []), "That is 15!": ("message", []), "yea am feeling it": ("message", []),
         "Nice, your recommendations are top notch": ("thanks", []),
         "These are all great. MercyMe is another awesome Christian band.": ("thanks", []),
+        # a dislike or an aside is no name; "older" inside a request is still the era (CPCD turns)
+        "No I don't really like the sound of those songs much.": ("message", []),
+        "Not both. share some more variation please.": ("message", []),
+        "lets see what you have got for me, if I don't like I can always ask you for more help.": ("message", []),
+        "thanks. Can i get some Nigerian afrobeats please?": ("steer", []),
+        "I want older songs please": ("refine", []),
     }
     for message, (kind, positions) in cases.items():
         edit = classify(message, playlist, parser)
@@ -327,6 +333,9 @@ def test_follow_up_classification(slice_index: TrackIndex):
     assert classify("another song please", playlist, parser).n_tracks == 11
     assert classify("can we add some tracks by Bach?", playlist, parser).unknown_title == "Bach"
     assert classify("How about some Ricky Nelson?", playlist, parser).unknown_title == "Ricky Nelson"
+    two = classify("Can I hear more of Grace Gillespie and Adreanne Lenker?", playlist, parser)
+    assert two.unknown_title == "Grace Gillespie"  # two names, the first said
+    assert classify("No I don't really like the sound of those", playlist, parser).unknown_title == ""
     assert classify("Got anything from Kenny G. I love his music", playlist, parser).unknown_title == "Kenny G"
     assert classify("Lets add some songs from Omah Lay to the list", playlist, parser).unknown_title == "Omah Lay"
     assert classify("Songs like Gnaw by Alex G", playlist, parser).unknown_title == "Alex G"
