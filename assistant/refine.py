@@ -435,9 +435,11 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser) -> Ed
     if playlist is not None and playlist.tracks:
         if _praises(low):
             return Edit("thanks")
-        # "These are great! Can you add some blues?": the praise first, then the request, which is what counts
+        # "These are great! Can you add some blues?": the praise first, then the request, which is what counts;
+        # a rest that asks for nothing leaves the praise ("I do, thank you. I think this is what I needed")
         if (rest := _after_praise(low)) is not None:
-            text, low = text[len(text) - len(rest):], rest
+            edit = _classify(text[len(text) - len(rest):], playlist, parser)
+            return Edit("thanks") if edit.kind == "message" and not edit.unknown_title else edit
     # "make it 8 tracks" is all stopwords but the one-digit count
     if (not _meaningful(text) and not find_length(low)) or _SMALL_TALK.search(low):
         return Edit("message")

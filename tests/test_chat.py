@@ -307,6 +307,7 @@ def test_follow_up_classification(slice_index: TrackIndex):
         "lets see what you have got for me, if I don't like I can always ask you for more help.": ("message", []),
         "thanks. Can i get some Nigerian afrobeats please?": ("steer", []),
         "I want older songs please": ("refine", []),
+        "I do, thank you. I think this is what I needed": ("thanks", []),  # praise, then nothing asked
     }
     for message, (kind, positions) in cases.items():
         edit = classify(message, playlist, parser)
