@@ -524,7 +524,7 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser) -> Ed
         return era
     if _NEW_MARKERS.search(low) and not _RELATIVE_ANY.search(low):
         if not names and parsed.found <= {"description"} and not fresh:
-            return _understood_nothing(text, parser, parsed)  # "how about some Ricky Nelson?"
+            return _understood_nothing(text, parser, parsed, n)  # "how about some Ricky Nelson?"
         return Edit("new", parsed=parsed)
     if era := _relative_era(low, tracks, parsed):  # "only older songs"
         return era
@@ -542,7 +542,7 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser) -> Ed
     if not names and (m := _MORE_WORDS.match(low)) and _words_of_substance(m.group(1)):  # "only girl groups"
         return Edit("steer", about=m.group(1).strip(" .!?\"'"), parsed=parsed)
     if not names and parsed.found <= {"description"} and not _FRESH.search(low):
-        return _understood_nothing(text, parser, parsed)
+        return _understood_nothing(text, parser, parsed, n)
     return Edit("new", parsed=parsed)
 
 
@@ -552,7 +552,7 @@ def _last_sentence(low: str) -> str:
     return sentences[-1].strip() if sentences else low
 
 
-def _understood_nothing(text: str, parser: RequestParser, parsed: ParsedRequest) -> Edit:
+def _understood_nothing(text: str, parser: RequestParser, parsed: ParsedRequest, n: int) -> Edit:
     """A follow-up that sets nothing the parser reads keeps the playlist: a new one built from nothing would
     throw away every constraint for the catalog's most popular tracks. A name the catalog lacks ("How about
     some Ricky Nelson?") is said; praise is thanked ("I think this is great. Thanks"); a request of other words
@@ -569,7 +569,9 @@ def _understood_nothing(text: str, parser: RequestParser, parsed: ParsedRequest)
     if not _words_of_substance(text) or not (asks or len(said) <= 3):
         return Edit("message")
     words = [w for w in re.findall(r"[\w'-]+", text) if w.lower() not in _NOT_THE_POINT]
-    if not words:  # "lets see what you have got for me, if I don't like I can always ask you for more help"
+    if not words:  # "Any similar artist you'd recommend?": more of the same; "lets go": nothing to do
+        if _MORE_OF_THE_SAME.search(low):
+            return Edit("length", n_tracks=n + DEFAULT_MORE, add=DEFAULT_MORE)
         return Edit("message")
     return Edit("steer", about=" ".join(words)[:60], parsed=parsed, notices=absent_genre_notices(text, parser.vocab))
 
@@ -582,7 +584,9 @@ _NOT_THE_POINT = STOPWORDS | _ASKING_WORDS | _PRAISE | _KIND_NOUNS | frozenset(
     "can could would will do does did have has had get got we us they them he him she her his their our it's that's "
     "i'd i'll i've lets let's just also too maybe perhaps lastly think how about what which who is are was were been "
     "not no either way most there here one these those was anymore any see look ask help always don't dont if "
-    "additional options option finish off wrap round out".split())
+    "additional options option finish off wrap round out similar other match list recommend you'd lots lot last go "
+    "everything best".split())
+_MORE_OF_THE_SAME = re.compile(r"\b(?:similar|other|recommend|suggest)")
 # "got any more", "done that, add more now please", "please add some suggestions": more of the same
 _ONLY_MORE = re.compile(r"^\W*(?:(?:ok|okay|yes|yeah|thanks|thank you|please|so|and|now|then|can|could|would|you|we|"
                         r"i|u|do|done|that|have|get|got|give|send|me|us|show|any|a|few|add|how|what|about|maybe|"

@@ -308,6 +308,7 @@ def test_follow_up_classification(slice_index: TrackIndex):
         "thanks. Can i get some Nigerian afrobeats please?": ("steer", []),
         "I want older songs please": ("refine", []),
         "I do, thank you. I think this is what I needed": ("thanks", []),  # praise, then nothing asked
+        "These are great! Any similar artist you'd recommend?": ("length", []), "lets go": ("message", []),
     }
     for message, (kind, positions) in cases.items():
         edit = classify(message, playlist, parser)
