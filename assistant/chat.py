@@ -430,7 +430,11 @@ class Chat:
                                 reasons=reasons, relaxed=self._kept_relaxations(fill.relaxed))
         names = ", ".join(f"\"{sanitize(t.title)}\"" for t in gone)
         came = ", ".join(f"\"{sanitize(t.title)}\" by {sanitize(t.artist, 60)}" for t in fill.tracks)
-        text = f"Replaced {names} with {came}." if came else f"Removed {names}: nothing else fits in its place."
+        if len(gone) == len(tracks) > 1:  # "I didn't like any of those"
+            text = (f"Replaced all {len(gone)} tracks with {len(fill.tracks)} others that fit the same request."
+                    if fill.tracks else "Nothing else in the catalog fits this request, so the playlist stays.")
+        else:
+            text = f"Replaced {names} with {came}." if came else f"Removed {names}: nothing else fits in its place."
         return _Outcome("playlist", text, self._next(playlist, banned=self.banned | {t.track_id for t in gone}),
                         label="replaced", notices=_relaxation_notices(fill.relaxed) + fill.notices, new_intro=False)
 

@@ -111,7 +111,14 @@ _PRAISE_FILLER = frozenset("really very so much lot indeed definitely absolutely
                            .split())
 # Words that ask for something, even beside praise: "make it about love", "great, but more upbeat"
 _PRAISE_VETO = frozenset("make add give play more less change remove put want need about instead only just no not "
-                         "but".split())
+                         "but none don didn doesn never hate dislike".split())
+# The whole playlist missed: every track is replaced under the same constraints
+_DISLIKES_ALL = re.compile(
+    r"\b(?:none of (?:these|those|them|the songs|the tracks)|(?:don'?t|didn'?t|do not|did not) (?:really )?"
+    r"(?:like|love|enjoy|dig) (?:any of )?(?:these|those|them|the songs|the tracks|this playlist|the playlist)|"
+    r"not (?:a )?fan of (?:these|those|them|this playlist)|not (?:really )?(?:feeling|into) (?:these|those|them)|"
+    r"(?:these|those|they) (?:are|were) (?:all )?(?:bad|terrible|awful|boring|not good|not great|not it)|"
+    r"try again|(?:different|other) (?:songs|tracks|ones)(?: please)?$|^\W*something else\W*$)")
 _CONTRACTIONS = frozenset("ve re ll im didn doesn isn aren wasn don".split())
 # Praise is about what is there: "those are pretty songs" is praise, "some pretty songs" a request.
 _PRAISE_ANCHORS = frozenset("yes yeah yep yup ok okay thanks thank thx cheers these those this that it its they "
@@ -481,6 +488,8 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser) -> Ed
         if move is not None:
             return move
     parsed = _fewer_years(low, tracks, _negated_years(low, parser.analyse(text)))
+    if _DISLIKES_ALL.search(low) and parsed.found <= {"description"}:  # "I didn't like any of those", "try again"
+        return Edit("replace", positions=list(range(n)))
     if _REMOVE.search(low):
         removal = _removal(text, low, tracks, parsed)
         if removal is not None:

@@ -309,6 +309,11 @@ def test_follow_up_classification(slice_index: TrackIndex):
         "I want older songs please": ("refine", []),
         "I do, thank you. I think this is what I needed": ("thanks", []),  # praise, then nothing asked
         "These are great! Any similar artist you'd recommend?": ("length", []), "lets go": ("message", []),
+        # the whole playlist missed: every track replaced under the same constraints
+        "try again": ("replace", list(range(10))), "different songs please": ("replace", list(range(10))),
+        "I didn't like any of those": ("replace", list(range(10))),
+        "none of these are good": ("replace", list(range(10))),
+        "I don't like these, more upbeat please": ("refine", []),
     }
     for message, (kind, positions) in cases.items():
         edit = classify(message, playlist, parser)
@@ -365,6 +370,19 @@ def test_more_of_something_unlabelled_keeps_the_playlists_constraints(assistant:
     assert len(steered.playlist.tracks) == 12 and "guitar solos" in steered.playlist.spec.description
     assert steered.changes.removed == [t for t in ids(first.playlist) if t not in ids(steered.playlist)]
     assert violations(steered.playlist, steered.playlist.spec, slice_index) == []
+
+
+def test_a_playlist_the_listener_dislikes_is_chosen_again(assistant: MusicAssistant, slice_index: TrackIndex):
+    """Before, "I don't like these" and "none of these are good" were thanked, "different songs please" built a
+    new playlist from nothing (the catalog's most popular tracks)."""
+    chat = assistant.start_chat(use_llm=False)
+    first = chat.send("energetic rock, 12 songs")
+    again = chat.send("I don't like these")
+    assert again.action == "replace" and again.text.startswith("Replaced all 12 tracks")
+    assert len(again.playlist.tracks) == 12 and not set(ids(again.playlist)) & set(ids(first.playlist))
+    assert again.playlist.spec.genres == ["rock"] and violations(again.playlist, again.playlist.spec, slice_index) == []
+    third = chat.send("none of these are good")
+    assert third.action == "replace" and not set(ids(third.playlist)) & set(ids(first.playlist) + ids(again.playlist))
 
 
 def test_a_follow_up_read_as_nothing_keeps_the_playlist(assistant: MusicAssistant, slice_index: TrackIndex):
