@@ -305,7 +305,7 @@ _LIST_GAP = re.compile(r"^\s*[,/&+]\s*$")
 _KNOWN_GENRE_KEYS = frozenset(name_key(g) for g in KNOWN_GENRES)
 # "a new rock playlist": new is the playlist, not the music
 _NEW_THING_WORDS = frozenset("a another the my our your".split())
-_LOWERCASE_NAME_CUES = frozenset("some more add love play try hear".split())
+_LOWERCASE_NAME_CUES = frozenset("some more add love play try hear for".split())
 _AMOUNT_WORDS = frozenset("some more bit lot any few couple".split())
 MIN_LOWERCASE_NAME = 4
 _BY_CAUSES = frozenset("inspired influenced".split())

@@ -337,6 +337,7 @@ def test_artists_the_catalog_lacks_are_reported_and_steer_nothing(parser: Reques
 
 @pytest.mark.parametrize(("request_text", "artists"), [
     ("thank you, can you add more of rihanna", ["Rihanna"]), ("outkast", ["OutKast"]),
+    ("cool. i like them, i also have a thing for adele", ["Adele"]),
     ("nice, please add some of drake", ["Drake"]), ("These are really cool songs, but add a little bit of ciara",
                                                    ["Ciara"]),
     ("The fall of troy and ambient synthy stuff", []), ("I would like to listen to some yacht rock", []),
