@@ -1128,8 +1128,9 @@ def absent_genre_notices(request: str, vocab: Vocabulary) -> list[str]:
     absent = vocab.absent_genres(request)
     if not absent:
         return []
-    return [f"{ABSENT_GENRE} {' or '.join(absent)}: {FOLLOWS_THE_REST} and titles that say "
-            f"{' or '.join(absent)}"]
+    in_titles = [g for g in absent if len(name_key(g).split()) == 1]  # `Vocabulary.without_absent_genres`
+    titles = f" and titles that say {' or '.join(in_titles)}" if in_titles else ""
+    return [f"{ABSENT_GENRE} {' or '.join(absent)}: {FOLLOWS_THE_REST}{titles}"]
 
 
 def reading_notices(parsed: ParsedRequest, vocab: Vocabulary) -> list[str]:

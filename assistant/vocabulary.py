@@ -313,8 +313,10 @@ class Vocabulary:
     def without_absent_genres(self, text: str, about: str = "") -> tuple[str, str]:
         """(text, about) with the genres the catalog lacks moved from the text, whose words are spread to the
         artists that match them, to `about`, matched in each track's own title: one album called "Jazz" would
-        otherwise bring Queen's hits for "jazz for dinner"."""
-        absent = self.absent_genres(text)
+        otherwise bring Queen's hits for "jazz for dinner". A genre of several words stays: in titles its words
+        alone mean something else ("Road Trip" and "Hop Off a Jet" for "trip-hop"), and no album is called
+        "bossa nova"."""
+        absent = [g for g in self.absent_genres(text) if len(name_key(g).split()) == 1]
         if not absent:
             return text, about
         text = re.sub("|".join(rf"\b{re.escape(g)}\b" for g in absent), " ", text, flags=re.I)
