@@ -92,7 +92,8 @@ _NEW_MARKERS = re.compile(
     r"\b(?:new playlist|another playlist|different playlist|instead|something (?:completely |totally |entirely )?"
     r"different|change of plans?|switch to|now (?:give|play|make|some|i want)|give me|play me|make me|i want|"
     r"i'd like|i would like|can i (?:get|have)|could i (?:get|have)|how about|what about|let's (?:do|have|try)|"
-    r"(?:build|create|make) (?:a|me a|another) (?:playlist|mix)|playlist (?:of|with|for))\b")
+    r"(?:build|create|make) (?:a|me a|us a|another)(?: new)?(?: \w+){0,3}? (?:playlist|mix)|"
+    r"playlist (?:of|with|for))\b")
 _SMALL_TALK = re.compile(r"^\W*(?:thanks|thank you|thx|ty|cheers|hi|hello|hey|yo|ok|okay|cool|great|nice|awesome|"
                          r"perfect|good|lovely|wow|yes|yeah|yep|no|nope|help|/help|bye|goodbye)"
                          r"(?:\W+(?:so much|a lot|very much|you|again|there|segue|thanks|great|nice|cool))*\W*$")
@@ -118,7 +119,9 @@ _DISLIKES_ALL = re.compile(
     r"(?:like|love|enjoy|dig) (?:any of )?(?:these|those|them|the songs|the tracks|this playlist|the playlist)|"
     r"not (?:a )?fan of (?:these|those|them|this playlist)|not (?:really )?(?:feeling|into) (?:these|those|them)|"
     r"(?:these|those|they) (?:are|were) (?:all )?(?:bad|terrible|awful|boring|not good|not great|not it)|"
-    r"try again|(?:different|other) (?:songs|tracks|ones)(?: please)?$|^\W*something else\W*$)")
+    r"try again|(?:different|other) (?:songs|tracks|ones)(?: please)?$|(?:not|(?:don'?t|do not) think (?:they|these|"
+    r"those|it) (?:are|is)) (?:quite )?(?:the )?right (?:vibe|feel|mood|fit)|"
+    r"^\W*(?:(?:play|give me|try|show me) )?something (?:else|new|different)(?: please)?\W*$)")
 _CONTRACTIONS = frozenset("ve re ll im didn doesn isn aren wasn don".split())
 # Praise is about what is there: "those are pretty songs" is praise, "some pretty songs" a request.
 _PRAISE_ANCHORS = frozenset("yes yeah yep yup ok okay thanks thank thx cheers these those this that it its they "
@@ -175,8 +178,11 @@ _MORE_OF_THESE = re.compile(r"\b(?:more|others?|anything|something|songs?|some)\
 _ASKS_FOR = re.compile(r"\b(?:can|could|may) (?:i|we|you) (?:have|get|add|hear|play|include)|\bgot any|\bshow me|"
                        r"\bplay (?:me )?(?:some|a few)|\bhow about|\bwhat about|\bdo you have|\bgive me some|"
                        r"\blet me hear|\bsome more|\ba few more|\bany more|\bi want some|\bi'?d love some")
-# A fresh start, not more of the same: "a playlist of sad songs", "something different", "instead"
-_FRESH = re.compile(r"\b(?:playlist|instead|new|start|different|else|only|just)\b")
+# A fresh start, not more of the same: "a playlist of sad songs", "another mix", "instead", "just Drake"; not "the
+# playlist" or "this playlist" (the one being built), "New Found Glory", "a different band" or "what else"
+_FRESH = re.compile(r"\b(?:(?:a|an|another|new|different|separate|second|next) (?:\w+ ){0,2}?(?:playlist|mix)|"
+                    r"playlist (?:of|with|for)|instead|brand new|new one|something (?:new|different)|"
+                    r"start (?:with|a|another|over|again|fresh|afresh|from)|let'?s start|only|just)\b")
 _SWAP = re.compile(r"\b(?:swap|switch|exchange|flip|trade)\b")
 _REPLACE = re.compile(r"\b(?:replace|substitute|swap out|switch out|change out)\b"
                       r"|\b(?:swap|switch|exchange|trade)\b.{0,30}\bfor (?:something|another|a different|one)\b")
@@ -208,6 +214,8 @@ _BY_UNKNOWN = re.compile(r"\b(?P<word>by|from)\s+(?P<name>[^,;!?]{2,60}?)(?:\s+(
                          r"for (?:the|this|my) .*|to (?:the|my|this|our) (?:list|playlist|mix)\b.*)\s*"
                          r"|\.\s+(?:i|we|you|they|it|this|that|these|those|thanks?)\b.*)?\W*$")
 STYLE_FIELDS = frozenset({"genres", "year_min", "year_max", "features", "track_minutes", "popularity"})
+# "can i have some more from different artists?": the playlist's shape, not a new kind of music
+_SHAPE_FIELDS = frozenset({"description", "max_per_artist", "n_tracks", "minutes", "ordering"})
 _ADD_NOUN = re.compile(r"\b(?:songs?|tracks?|tunes?|numbers|something|some)\b")
 _SHORTER = re.compile(r"\b(?:shorter|shorten|cut it down|trim(?: it)?|fewer (?:songs|tracks)|less (?:songs|tracks)|"
                       r"too long)\b")
@@ -515,23 +523,24 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser) -> Ed
         return length
     names = parsed.spec.seed_artists or parsed.spec.seed_tracks
     plain = not parsed.found & (REFINE_FIELDS | {"about", "n_tracks", "minutes"})
-    if names and plain and not _FRESH.search(low):
+    if names and plain and not _fresh(low):
         # artists named in a conversation join the playlist being built ("I like Roxette", "can I get some from
         # Doja Cat?", "Taylor Swift, Miley Cyrus"); "a new playlist of Drake", "just Drake" start another one
         return Edit("more_like", add=max(DEFAULT_MORE, len(names)), parsed=parsed)
     m = _BY_UNKNOWN.search(low) if not names and plain and _ASKS_FOR.search(low) else None
     if m and text[m.start("name")].isupper():  # "Got any songs by Kenny G?": not in the catalog
         return Edit("message", unknown_title=text[m.start("name"):m.end("name")])
-    if not names and plain and _MORE_OF_THESE.search(low) and not _FRESH.search(low):
+    if not names and plain and _MORE_OF_THESE.search(low) and not _fresh(low):
         return Edit("length", n_tracks=n + DEFAULT_MORE, add=DEFAULT_MORE)
     m = _SUBJECT_CHANGE.match(low)
     if m and (m.group("lead") or m.group("verb") or m.group("tail")) and \
             (subject := parser.analyse(f"songs about {m.group('topic')}")).spec.about:
         return Edit("subject", about=subject.spec.about, parsed=subject)
-    fresh = bool(_FRESH.search(low))
+    fresh = _fresh(low)
     if not fresh and (era := _relative_era(low, tracks, parsed)):  # "older", "I want older songs please"
         return era
-    if _NEW_MARKERS.search(low) and not _RELATIVE_ANY.search(low):
+    if _NEW_MARKERS.search(low) and not _RELATIVE_ANY.search(low) and not (
+            parsed.found <= _SHAPE_FIELDS and "max_per_artist" in parsed.found and not fresh):
         if not names and parsed.found <= {"description"} and not fresh:
             return _understood_nothing(text, parser, parsed, n)  # "how about some Ricky Nelson?"
         return Edit("new", parsed=parsed)
@@ -550,9 +559,15 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser) -> Ed
     names = parsed.spec.seed_artists or parsed.spec.seed_tracks
     if not names and (m := _MORE_WORDS.match(low)) and _words_of_substance(m.group(1)):  # "only girl groups"
         return Edit("steer", about=m.group(1).strip(" .!?\"'"), parsed=parsed)
-    if not names and parsed.found <= {"description"} and not _FRESH.search(low):
+    if not names and parsed.found <= {"description"} and not _fresh(low):
         return _understood_nothing(text, parser, parsed, n)
     return Edit("new", parsed=parsed)
+
+
+def _fresh(low: str) -> bool:
+    """Whether a message starts afresh ("a playlist of sad songs", "just Drake"); "this would make a very good
+    playlist" praises the one being built."""
+    return any(not (_PRAISE - {"love"}).intersection(m.group(0).split()) for m in _FRESH.finditer(low))
 
 
 def _last_sentence(low: str) -> str:
@@ -587,14 +602,14 @@ def _understood_nothing(text: str, parser: RequestParser, parsed: ParsedRequest,
 
 _KIND_NOUNS = frozenset("songs song music band bands artists artist singers tracks hits tunes stuff".split())
 _ASKING_WORDS = frozenset("add play find give show need want like love prefer more some any try hear listen include "
-                          "suggest recommend".split())
+                          "suggest recommend looking".split())
 # Words a steer leaves out of what it leans to: "can I get some songs with horns?" leans to "horns"
 _NOT_THE_POINT = STOPWORDS | _ASKING_WORDS | _PRAISE | _KIND_NOUNS | frozenset(
     "can could would will do does did have has had get got we us they them he him she her his their our it's that's "
     "i'd i'll i've lets let's just also too maybe perhaps lastly think how about what which who is are was were been "
     "not no either way most there here one these those was anymore any see look ask help always don't dont if "
     "additional options option finish off wrap round out similar other match list recommend you'd lots lot last go "
-    "everything best".split())
+    "everything best else".split())
 _MORE_OF_THE_SAME = re.compile(r"\b(?:similar|other|recommend|suggest)")
 # "got any more", "done that, add more now please", "please add some suggestions": more of the same
 _ONLY_MORE = re.compile(r"^\W*(?:(?:ok|okay|yes|yeah|thanks|thank you|please|so|and|now|then|can|could|would|you|we|"

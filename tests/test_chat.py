@@ -314,6 +314,13 @@ def test_follow_up_classification(slice_index: TrackIndex):
         "I didn't like any of those": ("replace", list(range(10))),
         "none of these are good": ("replace", list(range(10))),
         "I don't like these, more upbeat please": ("refine", []),
+        "I don't think they are the right vibe for this playlist": ("replace", list(range(10))),
+        # "the playlist" is the one being built; "New Found Glory" is a name; a new one is "a ... playlist"
+        "I think this would make a very good playlist.": ("thanks", []),
+        "I love the playlist so far! What else do you recommend?": ("length", []),
+        "These are good, got anything similar to New Found Glory?": ("message", []),
+        "can i get a love playlist": ("new", []), "Lets make a new Wave playlist": ("new", []),
+        "these are great. can i have some more from different artists please?": ("refine", []),
     }
     for message, (kind, positions) in cases.items():
         edit = classify(message, playlist, parser)
