@@ -622,6 +622,9 @@ _NOT_A_NAME_START = frozenset("i i'm im we you it it's its that this these those
 _CAPITALISED_RUN = re.compile(r"(?<![\w'’])[A-Z0-9][\w'’.&-]*"
                               r"(?:\s+(?:(?:of|the|and|n|&)\s+)?[A-Z][\w'’.&-]*){0,4}")
 # Words after which a capitalised run names someone: "some Nujabes", "more by Jeter Jones", "love The Breeders"
+# Two or three lowercase words ending the message after "from" / "by": a name typed in lowercase
+_LOWERCASE_NAME_END = re.compile(r"\b(?:from|by)\s+([a-z][a-z'.-]+(?:\s+[a-z][a-z'.-]+){1,2})"
+                                 r"(?:\s+(?:too|please|as well|also))?\s*[.!?]*\s*$")
 _NAME_CUES = frozenset("some any more by from of about love like no hear add play".split())
 
 
@@ -642,6 +645,11 @@ def _unknown_name(text: str, parser: RequestParser) -> str | None:
                 not re.search(r"[a-z]{3}", key) or parser.vocab.is_common(key) or parser.vocab.resolve_artist(key):
             continue  # an adjective ("some Nigerian afrobeats"); no name; or a catalog artist after all
         return name
+    m = _LOWERCASE_NAME_END.search(text)
+    words = m.group(1).split() if m else []
+    if words and not any(parser.vocab.is_ordinary(w) or w in parser.vocab.genre_phrases for w in words) and \
+            not parser.vocab.starts_artist(" ".join(words)):  # "lil nas": Lil Nas X, cut short
+        return m.group(1)  # "can I have songs from johnny cash", "show more from silk sonic": no request words
     return None
 
 

@@ -841,8 +841,9 @@ class RequestParser:
                 else:
                     break
             key = req.key(a, b)
-            if (any(k in covered for k in range(a, b)) or self.vocab.is_ordinary(key) or self._starts_artist(key)
-                    or self.vocab.resolve_artist(key) or not accept(a, b)):
+            vocab = self.vocab
+            if (any(k in covered for k in range(a, b)) or vocab.is_ordinary(key) or vocab.starts_artist(key)
+                    or vocab.resolve_artist(key) or not accept(a, b)):
                 return None  # a catalog name inside; "by Me", "by Metal"; "by Tyler, ..." (Tyler, The Creator)
             return a, b
 
@@ -879,10 +880,6 @@ class RequestParser:
                     and not self.vocab.resolve_artist(req.key(a, k)) and not self.vocab.resolve_artist(req.key(k, b))):
                 out.append((a, b))
         return out
-
-    def _starts_artist(self, key: str) -> bool:
-        """Whether a catalog artist's name begins with these words: the request may have cut it short."""
-        return any(name.startswith(key + " ") for name in self.vocab.artists)
 
     # ------------------------------------------------------------------ the spec
 

@@ -299,6 +299,10 @@ class Vocabulary:
         number = self.artist_number(name_key(artist))
         return None if number is None else self.match_title(title, number)
 
+    def starts_artist(self, key: str) -> bool:
+        """Whether a catalog artist's name begins with these words: the request may have cut it short."""
+        return any(name.startswith(key + " ") for name in self.artists)
+
     def resolve_genre(self, phrase: str) -> list[str]:
         """Catalog labels a genre phrase stands for ("hip hop" -> ["rap"]); empty if the catalog has none."""
         return list(self.genre_phrases.get(name_key(phrase), ()))

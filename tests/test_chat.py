@@ -347,6 +347,12 @@ def test_follow_up_classification(slice_index: TrackIndex):
     assert classify("another song please", playlist, parser).n_tracks == 11
     assert classify("can we add some tracks by Bach?", playlist, parser).unknown_title == "Bach"
     assert classify("How about some Ricky Nelson?", playlist, parser).unknown_title == "Ricky Nelson"
+    # a name typed in lowercase at the end, after "from": said missing unless a catalog name starts with it
+    assert classify("can I have songs from johnny cash", playlist, parser).unknown_title == "johnny cash"
+    assert classify("show more from silk sonic", playlist, parser).unknown_title == "silk sonic"
+    assert classify("add some songs from the 90s", playlist, parser).kind == "add_style"
+    cut_short = " ".join(next(a for a in parser.vocab.artists if len(a.split()) == 3).split()[:2])
+    assert not classify(f"i like montero from {cut_short}", playlist, parser).unknown_title
     two = classify("Can I hear more of Grace Gillespie and Adreanne Lenker?", playlist, parser)
     assert two.unknown_title == "Grace Gillespie"  # two names, the first said
     assert classify("No I don't really like the sound of those", playlist, parser).unknown_title == ""
