@@ -678,6 +678,12 @@ MOODS: dict[str, dict[str, _B]] = {
     "faster": {"tempo": (125.0, None)},
     "driving": {"energy": (0.6, None)},
     "road trip": {"energy": (0.6, None)},
+    "hiking": {"energy": (0.55, None)},
+    # chores go quicker with cheerful, lively songs
+    "cleaning": {"energy": (0.6, None), "valence": (0.5, None)},
+    "chores": {"energy": (0.6, None), "valence": (0.5, None)},
+    "housework": {"energy": (0.6, None), "valence": (0.5, None)},
+    "cooking": {"valence": (0.5, None)},
     # dance
     "party": {"danceability": (0.65, None), "energy": (0.65, None)},
     "house party": {"danceability": (0.65, None), "energy": (0.65, None)},

@@ -297,6 +297,9 @@ _TITLE_CONTEXTS = frozenset(tuple(p.split()) for p in (
     "including", "listening to", "song", "the song", "artists like", "bands like", "nothing like"))
 # After "my", a lone name is a person: "for my Brothers wedding"
 _POSSESSIVES = frozenset("my your his her our their".split())
+# Genre words that are also everyday nouns, and the words before them that make them the noun
+_EVERYDAY_GENRES = {"house": _POSSESSIVES | {"the", "a", "this", "that", "cleaning", "clean", "around", "at"},
+                    "soul": _POSSESSIVES}
 _NAMED = re.compile(r"\bby\s+$")
 # "by Dead Can Dance": capitalised words after "by" go on naming the artist (no "dance" mood)
 _NAMED_ON = re.compile(r"\bby\s+(?:[A-Z0-9][^\s,;.!?()\"]*\s+){1,3}$")
@@ -747,8 +750,9 @@ class RequestParser:
                     hit = ("absent genre", key, j)  # "k-pop" and "death metal" still read their "pop", "metal"
                 if hit:
                     break
-            if hit is None or self._in_unknown_name(req, i):
-                i += 1
+            if hit is None or self._in_unknown_name(req, i) or (
+                    hit[1] in _EVERYDAY_GENRES and i > 0 and req.words[i - 1] in _EVERYDAY_GENRES[hit[1]]):
+                i += 1  # "while cleaning the house": a home, not house music
                 continue
             kind, key, j = hit
             negated = is_negated(req.words, i)

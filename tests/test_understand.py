@@ -252,6 +252,11 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     # turning away from a genre; a chart is no count; how a request opens is no description
     ("Could we move away from the rock genre?", {"exclude_genres": ["rock"], "genres": []}),
     ("anything but rock", {"exclude_genres": ["rock"], "genres": []}),
+    # a home is no house music; chores and hikes have moods of their own
+    ("an 80s playlist to listen while I decorate my house", {"genres": [], "year_min": 1980}),
+    ("music for cleaning around the house",
+     {"genres": [], "features": {"energy": (0.6, None), "valence": (0.5, None)}}),
+    ("house music for a party", {"genres": ["edm"]}), ("a playlist for hiking", {"features": {"energy": (0.55, None)}}),
     ("all genres except rap", {"exclude_genres": ["rap"], "genres": []}),
     # a genre the catalog lacks, negated, is no word to search for; named, it stays for the builder
     ("rock, no jazz", {"genres": ["rock"], "description": "rock"}),
@@ -294,7 +299,7 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("some oldies, like rock and roll from the 1950s", {"year_min": 1950, "year_max": 1959, "genres": ["rock"]}),
     ("a classic playlist for when i am feeling blue including such hits as hank williams",
      {"seed_artists": [], "features": {"valence": (None, 0.4)}}),
-    ("a playlist to pump me up while cooking", {"features": {"energy": (0.75, None)}}),
+    ("a playlist to pump me up while cooking", {"features": {"energy": (0.75, None), "valence": (0.5, None)}}),
     ("like Zoosters Breakout but simpler, not as epic", {"features": {}}),  # "not as" negates
     ("", {"description": "", "genres": [], "seed_artists": [], "features": {}}),
 ]
