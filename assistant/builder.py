@@ -32,7 +32,7 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
-from assistant.lexicon import without_filler
+from assistant.lexicon import is_negated, without_filler
 from assistant.playlist import Playlist, Relaxation
 from assistant.sequencing import order_tracks
 from assistant.spec import MAX_TRACKS, PlaylistSpec, track_ms
@@ -133,6 +133,7 @@ _SEASONAL_TITLE = re.compile(
     r"rudolph|reindeer|mistletoe|frosty the snowman|silent night|winter wonderland|let it snow|deck the halls|"
     r"little drummer boy|hark the herald|come all ye faithful|happy holidays?)\b")
 _SEASONAL_ALBUM = re.compile(r"\b(?:christmas|navidad)\b")  # not "xmas": "Best of [X-Mas Edition]" is a reissue
+_CHRISTMAS_WORDS = re.compile(r"\b(?:christmas|x-?mas|navidad|holidays?|festive|yule|yuletide)\b")
 _SEASON_WORDS = re.compile(
     r"\b(?:christmas|x-?mas|navidad|noel|santa|jingle|holidays?|festive|yule|yuletide|advent|december|winter|snow)\b")
 
@@ -145,6 +146,14 @@ def is_seasonal(track: Track) -> bool:
 def seasonal_allowed(spec: PlaylistSpec) -> bool:
     """Christmas songs are eligible only when the request names the season."""
     return bool(_SEASON_WORDS.search(fold(f"{spec.description} {spec.about}")))
+
+
+def seasonal_wanted(spec: PlaylistSpec) -> bool:
+    """Whether the request asks for Christmas songs ("a playlist of Christmas songs", "holiday music"), not only
+    lets them in ("winter songs") nor turns them away ("no Christmas songs")."""
+    text = fold(f"{spec.description} {spec.about}")
+    words = text.split()
+    return any(not is_negated(words, len(text[:m.start()].split())) for m in _CHRISTMAS_WORDS.finditer(text))
 
 
 def topic_words(track: Track, about: str) -> list[str]:
@@ -267,6 +276,7 @@ class BuildConfig:
     popularity_prior: float = 0.15  # with no popularity preference, lean slightly towards known tracks
     popularity_preference: float = 0.6  # weight of popularity for "hits" (negated for "deep_cuts")
     max_tracks: int = MAX_TRACKS  # most tracks a playlist may hold (minutes-based lengths stop here too)
+    season_preference: float = 16.0  # a Christmas song's lead when Christmas is asked for (the named-artist weight)
 
 
 @dataclass
@@ -348,6 +358,10 @@ class PlaylistBuilder:
             # When the era must be relaxed, the nearest years should still come first.
             query = query.model_copy(update={"year_min": spec.year_min, "year_max": spec.year_max})
         scores = self.searcher.scores(query, extra) + self._popularity_nudge(spec)
+        if seasonal_wanted(spec):
+            # "Christmas" spread to the artists that match it brought their hits ("End Of The Road" for Boyz II
+            # Men's Christmas album): the season's own songs come first, as a named artist's do
+            scores = scores + self.config.season_preference * self.seasonal
         fixed = self._fixed_mask(spec, [*query.seed_track_ids], avoid)
         default_cap, named_caps = artist_caps(spec)
         limits = _Limits(

@@ -23,6 +23,7 @@ from assistant.builder import (
     is_remix,
     is_seasonal,
     reason_line,
+    seasonal_wanted,
     song_key,
     title_key,
     topic_words,
@@ -312,6 +313,21 @@ def test_christmas_songs_only_when_the_season_is_asked(catalog: Catalog):
     # a subject names the season as well as a description does
     about = builder.build(PlaylistSpec(about="christmas", n_tracks=10))
     assert len(holiday & set(about.track_ids())) >= 5
+    assert seasonal_wanted(PlaylistSpec(description="holiday music")) and not seasonal_wanted(
+        PlaylistSpec(description="no christmas songs please")) and not seasonal_wanted(PlaylistSpec(about="winter"))
+
+
+def test_christmas_asked_for_brings_christmas_songs(catalog: Catalog):
+    """Before, "christmas" spread to the artists with a Christmas album brought their other hits. A real index:
+    the catalog's Christmas songs and every other track of their artists."""
+    artists = {t.artist for t in catalog.tracks if is_seasonal(t)}
+    tracks = [t for t in catalog.tracks if t.artist in artists]
+    embedder = shared_embedder(1)
+    index = TrackIndex(tracks, embedder.encode([track_text(t) for t in tracks]), embedder=embedder, name="xmas")
+    holiday = {t.track_id for t in tracks if is_seasonal(t)}
+    assert len(holiday) >= 20 and len(tracks) > 2 * len(holiday)
+    wanted = PlaylistBuilder(index).build(PlaylistSpec(description="a playlist of Christmas songs", n_tracks=15))
+    assert len(wanted.tracks) == 15 and set(wanted.track_ids()) <= holiday
 
 
 def test_a_thin_subgenre_widens_to_its_genre_before_the_era_gives_way(catalog: Catalog):
