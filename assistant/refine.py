@@ -183,6 +183,7 @@ _ASKS_FOR = re.compile(r"\b(?:can|could|may) (?:i|we|you) (?:have|get|add|hear|p
 _FRESH = re.compile(r"\b(?:(?:a|an|another|new|different|separate|second|next) (?:\w+ ){0,2}?(?:playlist|mix)|"
                     r"playlist (?:of|with|for)|instead|brand new|new one|something (?:new|different)|"
                     r"start (?:with|a|another|over|again|fresh|afresh|from)|let'?s start|only|just)\b")
+_QUALITY_PRAISE = _PRAISE - {"love"}  # "a very good playlist" praises; "a love playlist" asks
 _SWAP = re.compile(r"\b(?:swap|switch|exchange|flip|trade)\b")
 _REPLACE = re.compile(r"\b(?:replace|substitute|swap out|switch out|change out)\b"
                       r"|\b(?:swap|switch|exchange|trade)\b.{0,30}\bfor (?:something|another|a different|one)\b")
@@ -567,7 +568,7 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser) -> Ed
 def _fresh(low: str) -> bool:
     """Whether a message starts afresh ("a playlist of sad songs", "just Drake"); "this would make a very good
     playlist" praises the one being built."""
-    return any(not (_PRAISE - {"love"}).intersection(m.group(0).split()) for m in _FRESH.finditer(low))
+    return any(not _QUALITY_PRAISE.intersection(m.group(0).split()) for m in _FRESH.finditer(low))
 
 
 def _last_sentence(low: str) -> str:
@@ -618,13 +619,14 @@ _ONLY_MORE = re.compile(r"^\W*(?:(?:ok|okay|yes|yeah|thanks|thank you|please|so|
                         r"(?:more|some (?:more|other )?(?:suggestions?|recommendations?)|other (?:suggestions?|"
                         r"recommendations?))(?:\W+(?:please|now|suggestions?|suggessions|recommendations?|songs?|"
                         r"tracks?|music|options|ideas|of them|of these|of those|too|as well))*\W*$")
+# How a sentence, not a name, goes on after "no" / "not": "No I don't really like the sound of those"
 _NOT_A_NAME_START = frozenset("i i'm im we you it it's its that this these those they them both all any".split())
 _CAPITALISED_RUN = re.compile(r"(?<![\w'’])[A-Z0-9][\w'’.&-]*"
                               r"(?:\s+(?:(?:of|the|and|n|&)\s+)?[A-Z][\w'’.&-]*){0,4}")
-# Words after which a capitalised run names someone: "some Nujabes", "more by Jeter Jones", "love The Breeders"
 # Two or three lowercase words ending the message after "from" / "by": a name typed in lowercase
 _LOWERCASE_NAME_END = re.compile(r"\b(?:from|by)\s+([a-z][a-z'.-]+(?:\s+[a-z][a-z'.-]+){1,2})"
                                  r"(?:\s+(?:too|please|as well|also))?\s*[.!?]*\s*$")
+# Words after which a capitalised run names someone: "some Nujabes", "more by Jeter Jones", "love The Breeders"
 _NAME_CUES = frozenset("some any more by from of about love like no hear add play".split())
 
 

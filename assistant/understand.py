@@ -304,10 +304,11 @@ _NAMED = re.compile(r"\bby\s+$")
 # "by Dead Can Dance": capitalised words after "by" go on naming the artist (no "dance" mood)
 _NAMED_ON = re.compile(r"\bby\s+(?:[A-Z0-9][^\s,;.!?()\"]*\s+){1,3}$")
 _LIST_GAP = re.compile(r"^\s*[,/&+]\s*$")
-# Words after which one lowercase word may be a name: "more of rihanna", "some wizkid", "love the ludacris"
+# Well-known genres, whether or not the catalog files tracks under them
 _KNOWN_GENRE_KEYS = frozenset(name_key(g) for g in KNOWN_GENRES)
 # "a new rock playlist": new is the playlist, not the music
 _NEW_THING_WORDS = frozenset("a another the my our your".split())
+# Words after which one lowercase word may be a name: "more of rihanna", "some wizkid", "a thing for adele"
 _LOWERCASE_NAME_CUES = frozenset("some more add love play try hear for".split())
 _AMOUNT_WORDS = frozenset("some more bit lot any few couple".split())
 MIN_LOWERCASE_NAME = 4
@@ -414,6 +415,8 @@ class RequestParser:
             if any(req.key(i + 1, j) in genres for j in ends) and not any(req.key(i, j) in genres for j in ends):
                 return [Finding("years", (self.vocab.latest_year - RECENT_YEARS + 1, None), t.start, t.end)]
         return []
+
+    # ------------------------------------------------------------------ artists and titles
 
     def _quoted_titles(self, req: _Request) -> tuple[list[_Mention], list[tuple[int, int]]]:
         """Quoted titles, with their artist when "by" follows: '"Ordinary Man (feat. Elton John)" by Ozzy

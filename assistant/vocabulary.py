@@ -112,6 +112,7 @@ COMMON_TITLE_DF = 6
 ARTIST_FUZZY_CUTOFFS = ((6, 92.0), (10, 88.0), (10_000, 85.0))
 TITLE_FUZZY_CUTOFF = 85.0
 MIN_FUZZY_CHARS = 5
+MAX_GENRE_CONTEXT = 3  # words a longer genre name may add around a well-known one ("new jack swing")
 # "ccr" names Creedence Clearwater Revival only when no other artist with those initials comes close.
 INITIALISM_DOMINANCE = 3.0
 INITIALISM_MIN_TRACKS = 3
@@ -339,8 +340,6 @@ class Vocabulary:
 def _written(title: str) -> str:
     return " ".join(normalize(clean(title, 500)).split())
 
-
-MAX_GENRE_CONTEXT = 3  # words a longer genre name may add around a well-known one ("new jack swing")
 
 _cache: weakref.WeakKeyDictionary[Any, Vocabulary] = weakref.WeakKeyDictionary()
 _cache_lock = threading.Lock()
