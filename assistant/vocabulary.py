@@ -358,8 +358,9 @@ def _fuzzy_index(artists: dict[str, int]) -> dict[str, tuple[list[str], list[int
 
 
 def _aliases(artists: dict[str, int], n_tracks: list[int], weight: list[int], common: frozenset[str]) -> dict[str, int]:
-    """Other ways to write an artist: without a leading "the", without spaces ("acdc") and, for names of
-    three words or more of artists with a few tracks, initials ("ccr") when one artist dominates them."""
+    """Other ways to write an artist: without a leading "the", without spaces ("acdc"), without a last letter or
+    "Jr." ("lil nas") and, for names of three words or more of artists with a few tracks, initials ("ccr") when one
+    artist dominates them."""
     aliases: dict[str, int] = {}
     initials: dict[str, list[int]] = {}
     for key, number in artists.items():
@@ -368,6 +369,10 @@ def _aliases(artists: dict[str, int], n_tracks: list[int], weight: list[int], co
             aliases.setdefault(" ".join(words[1:]), number)
         if len(words) > 1 and len(compact := "".join(words)) >= 4:
             aliases.setdefault(compact, number)
+        if (len(words) >= 3 and (len(words[-1]) == 1 or words[-1] == "jr")
+                and all(len(w) > 1 and w not in STOPWORDS for w in words[:-1])
+                and not all(w in common for w in words[:-1])):
+            aliases.setdefault(" ".join(words[:-1]), number)  # "lil nas" for Lil Nas X, "gary clark" for Gary Clark Jr.
         if len(words) >= 3 and n_tracks[number] >= INITIALISM_MIN_TRACKS:
             initials.setdefault("".join(w[0] for w in words), []).append(number)
     for letters, numbers in initials.items():
