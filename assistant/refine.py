@@ -624,7 +624,7 @@ _NOT_A_NAME_START = frozenset("i i'm im we you it it's its that this these those
 _CAPITALISED_RUN = re.compile(r"(?<![\w'’])[A-Z0-9][\w'’.&-]*"
                               r"(?:\s+(?:(?:of|the|and|n|&)\s+)?[A-Z][\w'’.&-]*){0,4}")
 # Two or three lowercase words ending the message after "from" / "by": a name typed in lowercase
-_LOWERCASE_NAME_END = re.compile(r"\b(?:from|by)\s+([a-z][a-z'.-]+(?:\s+[a-z][a-z'.-]+){1,2})"
+_LOWERCASE_NAME_END = re.compile(r"\b(?:from|by|add|some|of)\s+([a-z][a-z'.-]+(?:\s+[a-z][a-z'.-]+){1,2})"
                                  r"(?:\s+(?:too|please|as well|also))?\s*[.!?]*\s*$")
 # Words after which a capitalised run names someone: "some Nujabes", "more by Jeter Jones", "love The Breeders"
 _NAME_CUES = frozenset("some any more by from of about love like no hear add play".split())
@@ -765,8 +765,8 @@ def _fewer_years(low: str, tracks: list[Track], parsed: ParsedRequest) -> Parsed
 def _question(text: str, low: str, tracks: list[Track]) -> Edit | None:
     topic = next((name for name, pattern in _TOPICS if pattern.search(low)), None)
     positions = find_positions(low, len(tracks)) or find_titles(text, tracks)
-    if not positions and re.search(r"\b(?:by|from)\b", low):
-        positions = find_artist_tracks(text, tracks)
+    if not positions and re.search(r"\b(?:by|from)\b", low) and not _ASKS_FOR.search(low):
+        positions = find_artist_tracks(text, tracks)  # "why so many by Drake?"; not "got any from The Jackson 5?"
     if positions:
         return Edit("question", positions=positions, topic=topic or "why")
     if topic is not None and (_PLAYLIST_WORDS.search(low) or topic in ("count", "duration")):

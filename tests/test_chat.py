@@ -353,6 +353,9 @@ def test_follow_up_classification(slice_index: TrackIndex):
     assert classify("add some songs from the 90s", playlist, parser).kind == "add_style"
     cut_short = " ".join(next(a for a in parser.vocab.artists if len(a.split()) == 3).split()[:2])
     assert not classify(f"i like montero from {cut_short}", playlist, parser).unknown_title
+    # asking for more of an artist already in the playlist is no question about their tracks
+    assert classify(f"Beautiful! got any from {tracks[3].artist}?", playlist, parser).kind == "more_like"
+    assert classify("maybe some arden jones", playlist, parser).unknown_title == "arden jones"
     two = classify("Can I hear more of Grace Gillespie and Adreanne Lenker?", playlist, parser)
     assert two.unknown_title == "Grace Gillespie"  # two names, the first said
     assert classify("No I don't really like the sound of those", playlist, parser).unknown_title == ""
