@@ -177,7 +177,8 @@ _MORE_OF_THESE = re.compile(r"\b(?:more|others?|anything|something|songs?|some)\
 # Asking for an artist in a conversation: "Can I get some from Doja Cat?", "How about some Nujabes?"
 _ASKS_FOR = re.compile(r"\b(?:can|could|may) (?:i|we|you) (?:have|get|add|hear|play|include)|\bgot any|\bshow me|"
                        r"\bplay (?:me )?(?:some|a few)|\bhow about|\bwhat about|\bdo you have|\bgive me some|"
-                       r"\blet me hear|\bsome more|\ba few more|\bany more|\bi want some|\bi'?d love some")
+                       r"\blet me hear|\bsome more|\ba few more|\bany more|\bi want some|\bi'?d love some|"
+                       r"\bwhat else|\bwhat do (?:we|you) have|\bany (?:good|last|other)\b|\ba last few\b")
 # A fresh start, not more of the same: "a playlist of sad songs", "another mix", "instead", "just Drake"; not "the
 # playlist" or "this playlist" (the one being built), "New Found Glory", "a different band" or "what else"
 _FRESH = re.compile(r"\b(?:(?:a|an|another|new|different|separate|second|next) (?:\w+ ){0,2}?(?:playlist|mix)|"
@@ -644,8 +645,9 @@ def _unknown_name(text: str, parser: RequestParser) -> str | None:
         key = name_key(name)
         after = re.match(r"\W*([\w']+)", text[m.end():])
         if (" " not in key and key.endswith(PEOPLE_ENDINGS) and after and after.group(1)[0].islower()) or \
-                not re.search(r"[a-z]{3}", key) or parser.vocab.is_common(key) or parser.vocab.resolve_artist(key):
-            continue  # an adjective ("some Nigerian afrobeats"); no name; or a catalog artist after all
+                not re.search(r"[a-z]{3}", key) or parser.vocab.is_common(key) or parser.vocab.resolve_artist(key) \
+                or _cut_short_artist(key, parser):
+            continue  # an adjective ("some Nigerian afrobeats"); no name; a catalog artist after all
         return name
     m = _LOWERCASE_NAME_END.search(text)
     words = m.group(1).split() if m else []
@@ -653,6 +655,13 @@ def _unknown_name(text: str, parser: RequestParser) -> str | None:
             not parser.vocab.starts_artist(" ".join(words)):  # "lil nas": Lil Nas X, cut short
         return m.group(1)  # "can I have songs from johnny cash", "show more from silk sonic": no request words
     return None
+
+
+def _cut_short_artist(key: str, parser: RequestParser) -> bool:
+    """"Elvis Christmas tunes": the catalog's Elvis Presley, cut short, then common words ("Ricky Nelson" is not
+    Ricky Martin)."""
+    first, _, rest = key.partition(" ")
+    return parser.vocab.starts_artist(first) and (not rest or parser.vocab.is_common(rest))
 
 
 def _adds_tracks(low: str, rest: str, parsed: ParsedRequest) -> bool:
@@ -764,9 +773,11 @@ def _fewer_years(low: str, tracks: list[Track], parsed: ParsedRequest) -> Parsed
 
 def _question(text: str, low: str, tracks: list[Track]) -> Edit | None:
     topic = next((name for name, pattern in _TOPICS if pattern.search(low)), None)
-    positions = find_positions(low, len(tracks)) or find_titles(text, tracks)
-    if not positions and re.search(r"\b(?:by|from)\b", low) and not _ASKS_FOR.search(low):
-        positions = find_artist_tracks(text, tracks)  # "why so many by Drake?"; not "got any from The Jackson 5?"
+    # "why so many by Drake?" is about the playlist's tracks; "got any from The Jackson 5?" asks for more
+    asks = bool(_ASKS_FOR.search(low))
+    positions = find_positions(low, len(tracks)) or ([] if asks else find_titles(text, tracks))
+    if not positions and re.search(r"\b(?:by|from)\b", low) and not asks:
+        positions = find_artist_tracks(text, tracks)
     if positions:
         return Edit("question", positions=positions, topic=topic or "why")
     if topic is not None and (_PLAYLIST_WORDS.search(low) or topic in ("count", "duration")):

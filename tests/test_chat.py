@@ -356,6 +356,8 @@ def test_follow_up_classification(slice_index: TrackIndex):
     # asking for more of an artist already in the playlist is no question about their tracks
     assert classify(f"Beautiful! got any from {tracks[3].artist}?", playlist, parser).kind == "more_like"
     assert classify("maybe some arden jones", playlist, parser).unknown_title == "arden jones"
+    elvis = next(a for a in parser.vocab.artists if a.startswith("elvis "))  # Elvis Presley, cut short
+    assert not classify(f"How about some {elvis.split()[0].title()} songs?", playlist, parser).unknown_title
     two = classify("Can I hear more of Grace Gillespie and Adreanne Lenker?", playlist, parser)
     assert two.unknown_title == "Grace Gillespie"  # two names, the first said
     assert classify("No I don't really like the sound of those", playlist, parser).unknown_title == ""
