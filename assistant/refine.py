@@ -96,7 +96,8 @@ _NEW_MARKERS = re.compile(
     r"playlist (?:of|with|for))\b")
 _SMALL_TALK = re.compile(r"^\W*(?:thanks|thank you|thx|ty|cheers|hi|hello|hey|yo|ok|okay|cool|great|nice|awesome|"
                          r"perfect|good|lovely|wow|yes|yeah|yep|no|nope|help|/help|bye|goodbye)"
-                         r"(?:\W+(?:so much|a lot|very much|you|again|there|segue|thanks|great|nice|cool))*\W*$")
+                         r"(?:\W+(?:so much|a lot|very much|you|again|there|segue|thanks|great|nice|cool|wizard|bot|"
+                         r"friend|buddy|dj|assistant|everyone))*\W*$")
 # "Yes that is exactly what I am looking for", "Those songs are great too", "Perfec,t thank you": the listener
 # is pleased; nothing should change. Only words of agreement and praise, and no word that asks for something.
 _PRAISE = frozenset("yes yeah yep yup sure ok okay alright fine thanks thank thx cheers great good nice cool awesome "

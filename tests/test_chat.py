@@ -268,7 +268,7 @@ def test_follow_up_classification(slice_index: TrackIndex):
         "only 90s": ("refine", []), "swap the last two": ("swap", [8, 9]), "swap 2 and 5": ("swap", [1, 4]),
         "move track 5 to the top": ("move", [4]), "start over": ("start_over", []), "undo": ("undo", []),
         "what's the tempo of track 4?": ("question", [3]), "who sings the 3rd song?": ("question", [2]),
-        "shuffle it": ("reorder", []), "no rap please": ("refine", []), "hello": ("message", []),
+        "shuffle it": ("reorder", []), "no rap please": ("refine", []), "hello": ("message", []), "Hi wizard": ("message", []),
         f"why is {tracks[5].title} here?": ("question", [5]), f"remove {tracks[6].title}": ("remove", [6]),
         "some 80s rock instead": ("new", []),
         "only songs under 4 minutes": ("refine", []),
