@@ -317,6 +317,8 @@ _BY_CAUSES = frozenset("inspired influenced".split())
 _LIKE_VERBS = frozenset("feel feels felt feeling look looks looked looking seem seems".split())
 # "like Australian rapper Allday", "some Christian songs": a people's or a faith's adjective, not a name
 PEOPLE_ENDINGS = ("ian", "ean", "ese", "ish", "can", "ic")
+# Words for kinds of songs that a capitalised name after "like" may hold: "like Christmas Carols", "Movie Soundtracks"
+_STYLE_NOUNS = frozenset("christmas xmas holiday carol movie film soundtrack ost anime game theme".split())
 # Contexts after which capitalised words the catalog lacks name an artist or a song: "songs like Nujabes"
 _REFERENCE_CONTEXTS = frozenset(tuple(p.split()) for p in (
     "like", "similar to", "similar", "similiar to", "sounds like", "sound like", "reminiscent of", "in the style of",
@@ -771,7 +773,7 @@ class RequestParser:
                     genres += self.vocab.genre_phrases[key]
                 else:
                     i = j
-                    continue  # left in the description: the builder matches it in titles
+                    continue  # left in the description (the builder matches it in titles), and its words free
             elif negated:
                 cut.append((_negation_start(req.words, i), j))
             else:
@@ -816,9 +818,18 @@ class RequestParser:
         def reference(a: int, b: int) -> bool:
             return (req.words[a] not in _NOT_NAME_WORDS and not any(req.used[a:b])  # a genre, a mood, a year
                     and "by" not in req.words[b:b + BY_WITHIN]
-                    and not (b - a == 1 and req.words[a].endswith(PEOPLE_ENDINGS)))  # "like Australian rapper"
+                    and not (b - a == 1 and req.words[a].endswith(PEOPLE_ENDINGS))  # "like Australian rapper"
+                    and not any(self._style_word(w) for w in req.words[a:b]))  # "like Christmas Carols"
+
+
 
         return self._unknown_runs(req, mentions, starts, reference)
+
+    def _style_word(self, word: str) -> bool:
+        """A word naming a kind of music, in either number: a genre, a mood, a season or a medium."""
+        vocab = self.vocab
+        return any(w in vocab.genre_phrases or w in vocab.mood_phrases or w in _KNOWN_GENRE_KEYS or w in _STYLE_NOUNS
+                   for w in (word, word.removesuffix("s")))
 
     def _unknown_runs(self, req: _Request, mentions: list[_Mention], starts: list[int],
                       accept: Callable[[int, int], bool] = lambda a, b: True) -> list[tuple[int, int]]:

@@ -425,6 +425,9 @@ def test_words_that_only_ask_are_not_searched_for() -> None:
     ("Anything similar to Australian rapper Allday", [], None),  # a people's adjective
     ("Solos like Slip away by Mad Season", [], None),  # a title, by an artist
     ("songs like Blinding Lights", [], None), ("Songs Like Summer Nights", [], None),  # a catalog song; Title Case
+    # a kind of music, written with capitals, is no name: its words stay
+    ("something like Smooth Jazz", [], "something like Smooth Jazz"),
+    ("music similar to Christmas Carols", [], "music similar to Christmas Carols"),
 ])
 def test_names_the_catalog_lacks_after_like(parser: RequestParser, request_text: str, references: list[str],
                                             description: str | None) -> None:
