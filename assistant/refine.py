@@ -583,7 +583,8 @@ def _understood_nothing(text: str, parser: RequestParser, parsed: ParsedRequest,
     """A follow-up that sets nothing the parser reads keeps the playlist: a new one built from nothing would
     throw away every constraint for the catalog's most popular tracks. A name the catalog lacks ("How about
     some Ricky Nelson?") is said; praise is thanked ("I think this is great. Thanks"); a request of other words
-    steers the playlist ("i like classicals", "enya"); anything else changes nothing ("That is 15!")."""
+    steers the playlist ("i like classicals", "enya"), one of no words but "similar" or "other" adds more of the
+    same ("Any similar artist you'd recommend?"); anything else changes nothing ("That is 15!")."""
     low = normalize(text)
     name = next(iter(parsed.unknown_artists + parsed.unknown_references + parsed.unknown_songs), None) or \
         _unknown_name(text, parser)
