@@ -126,7 +126,7 @@ def run_requests(assistant: Any, requests: Sequence[str], with_text: bool = Fals
                 else:
                     playlist = assistant.generate_playlist(text)
                     notices = list(playlist.notices)
-                told.update(kind for kind, start in kinds.items() if any(n.startswith(start) for n in notices))
+                told.update(kind for kind, prefix in kinds.items() if any(n.startswith(prefix) for n in notices))
                 if playlist is not None and playlist.tracks:
                     playlists += 1
                     answered += 1
