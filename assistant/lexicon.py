@@ -849,13 +849,32 @@ def without_filler(text: str) -> str:
     return " ".join(w for w in _WORD.findall(text) if w.lower() not in REQUEST_FILLER)
 
 
+POSSESSIVES = frozenset("my your his her our their".split())
+# Genre words that are also everyday nouns, and the words before them that make them the noun
+_EVERYDAY_GENRES = {"house": POSSESSIVES | {"the", "a", "this", "that", "cleaning", "clean", "around", "at"},
+                    "soul": POSSESSIVES,
+                    "country": POSSESSIVES | {"the", "this", "that", "whole", "across", "around"}}
+_GENRE_NOUNS = frozenset("songs song music tracks albums album stuff type vibes vibe playlist hits".split())
+
+
+def everyday_noun(words: list[str], index: int, genre: str) -> bool:
+    """Whether the genre word at words[index] is the everyday noun: "across the country", "cleaning the house",
+    but not "the country songs"."""
+    before = _EVERYDAY_GENRES.get(genre, ())
+    if index == 0 or words[index - 1] not in before:
+        return False
+    return index + 1 >= len(words) or words[index + 1] not in _GENRE_NOUNS
+
+
 def genres_named(low: str) -> list[str]:
-    """The well-known genre names a request says and does not negate ("jazz", "k-pop"), in order."""
+    """The well-known genre names a request says and does not negate ("jazz", "k-pop"), in order; not one that
+    is the everyday noun ("across the country")."""
     words = low.split()
+    bare = [w.strip(".,;:!?()\"'") for w in words]
     out: list[str] = []
     for m in _KNOWN_GENRE.finditer(low):
         index = len(low[:m.start()].split())
-        if index < len(words) and not is_negated(words, index):
+        if index < len(words) and not is_negated(words, index) and not everyday_noun(bare, index, m.group(0)):
             out.append(m.group(0))
     return list(dict.fromkeys(out))
 

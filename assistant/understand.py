@@ -27,11 +27,13 @@ from rapidfuzz import fuzz
 from assistant.lexicon import (
     KNOWN_GENRES,
     NUMBER_WORDS,
+    POSSESSIVES,
     RECENT_YEARS,
     TEMPO_BOUNDS,
     Finding,
     clean,
     combine_features,
+    everyday_noun,
     find_artist_cap,
     find_features,
     find_length,
@@ -164,12 +166,27 @@ class _Request:
         # '"Labi Siffre - Remember My Song"': each side of the dash may be a name of its own
         self.dash_sides = {_trimmed(self.low, a, b) for qs, qe in self.quoted_spans
                            for a, b in _dash_sides(self.low, qs, qe)}
-        # a capital opening a sentence says nothing of the case style, nor one on an artist's name
-        # ("songs like Drake, Future and Migos" is no Title Case)
+        # a capital opening a sentence says nothing of the case style, nor one on an artist's name ("songs like
+        # Drake, Future and Migos" is no Title Case), nor names after a lowercase "like" or "by" ("Band similar to
+        # Mcafferty and Hotel Books"): they would be capitalised in either style
+        named = self._named_after_lowercase_context()
         caps = [self.text[t.start].isupper() for k, t in enumerate(self.tokens)
-                if self.text[t.start].isalpha() and t.end - t.start > 3
+                if self.text[t.start].isalpha() and t.end - t.start > 3 and k not in named
                 and not (self.text[t.start].isupper() and (self.sentence_start(k) or names_artist(t.text)))]
         self.title_case = len(caps) >= 3 and sum(caps) / len(caps) >= TITLE_CASE_SHARE
+
+    def _named_after_lowercase_context(self) -> set[int]:
+        named: set[int] = set()
+        for i in range(1, len(self.tokens)):
+            kind, start, _ = self.context(i)
+            if kind is None or not self.text[self.tokens[start].start].islower():
+                continue
+            k = i
+            while k < len(self.tokens) and k - i < MAX_NAME_WORDS and (
+                    self.cap(k) or k > i and self.words[k] in _NAME_LINKS | _LIST_WORDS):
+                named.add(k)
+                k += 1
+        return named
 
     def use(self, i: int, j: int) -> None:
         for k in range(i, j):
@@ -261,8 +278,12 @@ class _Request:
         # "Birds of Prey", "Psy-dub": the capitals continue after a small word or a hyphen
         linked = (j + 1 < n and self.words[j] in _LINK_WORDS and self.tokens[j + 1].segment == seg
                   and self.cap(j + 1))
+        # "In Love With a Ghost": capitals before a small word before i
+        linked_before = (i >= 2 and self.words[i - 1] in _LINKS_BEFORE and self.cap(i - 2)
+                         and self.tokens[i - 2].segment == seg and not self.sentence_start(i - 2)
+                         and self.words[i - 2] not in _CONTEXT_WORDS)
         hyphen = (j < n and self.gap(j) == "-") or (i > 0 and self.gap(i) == "-")
-        return before or after or linked or hyphen
+        return before or after or linked or linked_before or hyphen
 
     def dash_before(self, i: int) -> bool:
         return i > 0 and bool(_DASH_GAP.search(self.gap(i)))
@@ -286,6 +307,7 @@ _CONTEXT_WORDS = frozenset(w for k in _CONTEXTS for w in k)
 _NOT_NAME_WORDS = _CONTEXT_WORDS | _LIST_WORDS | STOPWORDS | frozenset(
     "songs song music tracks albums album stuff type style vibe vibes similar i".split())
 _LINK_WORDS = frozenset("of in on at the to".split())
+_LINKS_BEFORE = frozenset("a an the with".split())
 # A music noun after a name marks it as one: "Metallica songs".
 _NAME_NOUNS = frozenset("songs song music tracks albums album stuff type vibes vibe".split())
 # Names no request can mean without quotes: "The", "HIM", "You".
@@ -296,10 +318,8 @@ _TITLE_CONTEXTS = frozenset(tuple(p.split()) for p in (
     "like", "similar to", "similar", "similiar to", "sounds like", "sound like", "such as", "reminiscent of",
     "including", "listening to", "song", "the song", "artists like", "bands like", "nothing like"))
 # After "my", a lone name is a person: "for my Brothers wedding"
-_POSSESSIVES = frozenset("my your his her our their".split())
-# Genre words that are also everyday nouns, and the words before them that make them the noun
-_EVERYDAY_GENRES = {"house": _POSSESSIVES | {"the", "a", "this", "that", "cleaning", "clean", "around", "at"},
-                    "soul": _POSSESSIVES}
+
+
 _NAMED = re.compile(r"\bby\s+$")
 # "by Dead Can Dance": capitalised words after "by" go on naming the artist (no "dance" mood)
 _NAMED_ON = re.compile(r"\bby\s+(?:[A-Z0-9][^\s,;.!?()\"]*\s+){1,3}$")
@@ -366,8 +386,9 @@ class RequestParser:
         mentions = sorted(quoted + self._names(req), key=lambda m: m.start)
         genres, excluded_genres, mood_groups, cut = self._phrases(req, mentions)
         unknown = self._unknown_artists(req, mentions)
-        references = self._unknown_references(req, mentions)
         songs = self._unknown_songs(req)
+        references = [(a, b) for a, b in self._unknown_references(req, mentions)
+                      if not any(c < b and a < d for c, d in songs)]  # "like Roderick Porter - Baby": one song
         parsed = self._assemble(req, findings, mentions, genres, excluded_genres, mood_groups,
                                 cut + [(a - 1, b) for a, b in unknown] + references + songs)  # "by" goes too
 
@@ -586,7 +607,7 @@ class RequestParser:
             return False  # part of a quoted title; or "X by Y", where X is a title
         if all(w in _PRONOUNS for w in key.split()):
             return quoted and kind is not None  # "The", "HIM"
-        if (kind is None and i > 0 and req.words[i - 1] in _POSSESSIVES and j - i == 1
+        if (kind is None and i > 0 and req.words[i - 1] in POSSESSIVES and j - i == 1
                 and not (j < len(req.words) and req.words[j] in ("fan", "fans"))):
             return False  # "for my Brothers wedding", "our Family reunion": people; "my Queen fan dad": the band
         content = sum(w not in STOPWORDS for w in key.split())
@@ -755,8 +776,7 @@ class RequestParser:
                     hit = ("absent genre", key, j)  # "k-pop" and "death metal" still read their "pop", "metal"
                 if hit:
                     break
-            if hit is None or self._in_unknown_name(req, i) or (
-                    hit[1] in _EVERYDAY_GENRES and i > 0 and req.words[i - 1] in _EVERYDAY_GENRES[hit[1]]):
+            if hit is None or self._in_unknown_name(req, i) or everyday_noun(req.words, i, hit[1]):
                 i += 1  # "while cleaning the house": a home, not house music
                 continue
             kind, key, j = hit

@@ -375,6 +375,8 @@ def test_a_name_typed_in_lowercase(parser: RequestParser, request_text: str, art
     # misspelt after "some of" / "more of": a context for names like "like" or "by"
     ("lastly, some of Tylor swift", ["Taylor Swift"]), ("please, add more of david guettaa", ["David Guetta"]),
     ("can you add some of maverick city choir", []),  # one misspelt word and more name after it: not Mavrick
+    # the end of a longer capitalised name, after a small word, is no artist of its own: not Ghost
+    ("What songs feel similar to 'Nice Witch' by In Love With a Ghost?", []), ("songs like Ghost", ["Ghost"]),
 ])
 def test_names_that_look_like_other_words(parser: RequestParser, request_text: str, artists: list[str]) -> None:
     assert parser.parse(request_text).seed_artists == artists
@@ -428,6 +430,10 @@ def test_words_that_only_ask_are_not_searched_for() -> None:
     # a kind of music, written with capitals, is no name: its words stay
     ("something like Smooth Jazz", [], "something like Smooth Jazz"),
     ("music similar to Christmas Carols", [], "music similar to Christmas Carols"),
+    # names after a lowercase "like" say nothing of Title Case: they are capitalised in either style
+    ("Looking for bands like Moon Hooch and Too Many Zooz", ["Moon Hooch", "Too Many Zooz"], "like"),
+    ("Songs or Artists similar to Ron Pope?", ["Ron Pope"], None),
+    ("Something like Roderick Porter - Baby", [], None),  # an artist and a song: told once, as a song
 ])
 def test_names_the_catalog_lacks_after_like(parser: RequestParser, request_text: str, references: list[str],
                                             description: str | None) -> None:
@@ -441,6 +447,9 @@ def test_genres_the_catalog_lacks_move_to_titles(vocab: Vocabulary) -> None:
     assert vocab.absent_genres("Smooth Jazz and some funk, no reggae") == ["jazz", "funk"]
     assert vocab.absent_genres("New Jack Swing classics") == []  # "swing" only inside a genre it has
     assert vocab.absent_genres("swing and new jack swing") == ["swing"]
+    # the everyday noun is no genre, unless a music noun follows it
+    assert vocab.absent_genres("Driving across the country to western Montana") == []
+    assert vocab.absent_genres("the country songs of the 90s") == ["country"]
     assert vocab.without_absent_genres("smooth Jazz for dinner", "rain") == ("smooth for dinner", "rain jazz")
     # a genre of several words stays: "trip" and "hop" alone would match "Road Trip" and "Hop Off a Jet"
     assert vocab.without_absent_genres("some trip-hop and jazz") == ("some trip-hop and", "jazz")
