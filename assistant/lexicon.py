@@ -752,6 +752,8 @@ MOODS.update({comparative: MOODS[plain] for comparative, plain in COMPARATIVES.i
 # Words that make a mood word not apply: "not sad", "nothing too slow", "less aggressive".
 NEGATORS = frozenset("not no nothing without never less isnt dont doesnt arent non nor except".split())
 _INTENSIFIERS = frozenset("too very so that overly super really the any much as".split())
+# Verbs between a negator and what it turns away from: "don't like rock", "not into jazz", "don't want any rap"
+_NEGATED_VERBS = frozenset("like want need love enjoy into fancy dig care".split())
 
 
 def mood_ranges(word: str) -> dict[str, Range] | None:
@@ -769,12 +771,15 @@ _NEGATING_PAIRS = frozenset({("away", "from"), ("other", "than"), ("rather", "th
 
 def negation_start(words: list[str], index: int) -> int | None:
     """Where the words negating words[index] begin ("not too sad", "away from rock"), or None."""
-    j = index - 1
-    while j >= 0 and index - j <= 3 and words[j] in _INTENSIFIERS:
+    j, verb = index - 1, False
+    while j >= 0 and index - j <= 3 and (words[j] in _INTENSIFIERS or words[j] in _NEGATED_VERBS):
+        verb |= words[j] in _NEGATED_VERBS
         j -= 1
     if j >= 1 and index - j <= 3 and (words[j - 1], words[j]) in _NEGATING_PAIRS:
         return j - 1
-    return j if j >= 0 and index - j <= 3 and words[j].replace("'", "") in NEGATORS else None
+    if j < 0 or index - j > 3 or verb and words[j] == "nothing":  # "Nothing like classic rock!" praises it
+        return None
+    return j if words[j].replace("'", "") in NEGATORS else None
 
 
 def is_negated(words: list[str], index: int) -> bool:

@@ -104,13 +104,13 @@ _PRAISE = frozenset("yes yeah yep yup sure ok okay alright fine thanks thank thx
                     "perfect perfectly lovely love loved wonderful excellent amazing brilliant fantastic superb "
                     "exactly right correct agreed agree understandable fair enough glad fun solid dope sick "
                     "fire banger bangers gorgeous beautiful pretty smooth calming sweet neat wow lol haha fab "
-                    "fabulous incredible alright notch".split())
+                    "fabulous incredible alright notch nicely".split())
 _PRAISE_FILLER = frozenset("really very so much lot indeed definitely absolutely totally well that this these those is "
                            "are was were am be will would do did it its they them you what looking wanted songs song "
                            "tracks track playlist list music picks choices selection recommendations recommendation "
                            "job work done fits fit like enjoy enjoyed all of here there too also buddy mate man dude "
-                           "sounds looks seems have hit spots spot one know some new far mix start forgotten top"
-                           .split())
+                           "sounds looks seems have hit spots spot one know some new far mix start forgotten top "
+                           "turning shaping coming along such out up".split())
 # Words that ask for something, even beside praise: "make it about love", "great, but more upbeat"
 _PRAISE_VETO = frozenset("make add give play more less change remove put want need about instead only just no not "
                          "but none don didn doesn never hate dislike".split())
@@ -450,6 +450,8 @@ def classify(message: str, playlist: Playlist | None, parser: RequestParser) -> 
 
 def _classify(text: str, playlist: Playlist | None, parser: RequestParser) -> Edit:
     low = normalize(text).replace("’", "'")
+    if "anymore" in low and not _NO_LONGER.search(low):
+        text, low = _ANYMORE.sub(r"\1 \2", text), _ANYMORE.sub(r"\1 \2", low)
     if playlist is not None and playlist.tracks:
         if _praises(low):
             return Edit("thanks")
@@ -613,8 +615,11 @@ _NOT_THE_POINT = STOPWORDS | _ASKING_WORDS | _PRAISE | _KIND_NOUNS | frozenset(
     "i'd i'll i've lets let's just also too maybe perhaps lastly think how about what which who is are was were been "
     "not no either way most there here one these those was anymore any see look ask help always don't dont if "
     "additional options option finish off wrap round out similar other match list recommend you'd lots lot last go "
-    "everything best else".split())
-_MORE_OF_THE_SAME = re.compile(r"\b(?:similar|other|recommend|suggest)")
+    "everything best else surprises surprise ideas gems".split())
+_MORE_OF_THE_SAME = re.compile(r"\b(?:similar|other|recommend|suggest|any more\b)")
+# "Got anymore Blake Shelton?" asks for more; "I don't like it anymore" does not
+_ANYMORE = re.compile(r"\b(any)(more)\b", re.IGNORECASE)
+_NO_LONGER = re.compile(r"\b(?:not|no|never|don'?t|doesn'?t|didn'?t|can'?t|won'?t|isn'?t)\b[^.!?]*\banymore\b")
 # "got any more", "done that, add more now please", "please add some suggestions": more of the same
 _ONLY_MORE = re.compile(r"^\W*(?:(?:ok|okay|yes|yeah|thanks|thank you|please|so|and|now|then|can|could|would|you|we|"
                         r"i|u|do|done|that|have|get|got|give|send|me|us|show|any|a|few|add|how|what|about|maybe|"

@@ -103,7 +103,7 @@ _POSITIVE = ("like", "similar to", "similar", "similiar to", "sounds like", "sou
              "lot of")
 _NEGATIVE = ("without", "no", "not", "no more", "except", "but not", "anything but", "minus", "exclude",
              "excluding", "avoid", "skip", "nothing by", "nothing from", "not by", "none", "none by", "hate",
-             "dont like", "sick of", "tired of", "no songs by", "no tracks by", "no music by", "nothing like")
+             "dont like", "dont want", "not into", "not a fan of", "sick of", "tired of", "no songs by", "no tracks by", "no music by", "nothing like")
 _CONTEXTS: dict[tuple[str, ...], str] = {tuple(p.split()): "positive" for p in _POSITIVE}
 _CONTEXTS.update({tuple(p.split()): "negative" for p in _NEGATIVE})
 _CONTEXT_MAX = max(len(k) for k in _CONTEXTS)
@@ -342,7 +342,8 @@ _STYLE_NOUNS = frozenset("christmas xmas holiday carol movie film soundtrack ost
 # Contexts after which capitalised words the catalog lacks name an artist or a song: "songs like Nujabes"
 _REFERENCE_CONTEXTS = frozenset(tuple(p.split()) for p in (
     "like", "similar to", "similar", "similiar to", "sounds like", "sound like", "reminiscent of", "in the style of",
-    "style of", "vein of", "fan of", "fans of", "such as", "artists like", "bands like", "listening to", "listen to"))
+    "style of", "vein of", "fan of", "fans of", "such as", "artists like", "bands like", "listening to", "listen to",
+    "not a fan of", "not into"))
 _NAME_LINKS = frozenset("and of the n a with".split())
 # Small words a title holds in lowercase: "In the Waiting Line", "Song of Durin"
 _TITLE_SMALL_WORDS = frozenset("a an and the of in on at to for with from by or but is am are be it i my me you your "
@@ -638,8 +639,11 @@ class RequestParser:
 
     def _lowercase_name(self, req: _Request, i: int, j: int) -> bool:
         """A name of one uncommon word typed in lowercase ("add some of rihanna", "outkast"): taken after a word
-        that asks for someone, or as the whole message; never before a genre ("some yacht rock")."""
-        if any(req.cap(k) for k in range(i, j)) or len(req.key(i, j).removeprefix("the ")) < MIN_LOWERCASE_NAME:
+        that asks for someone, or as the whole message, then in any case ("Rihanna", whose capital only opens
+        the sentence); never before a genre ("some yacht rock")."""
+        whole = i == 0 and j == len(req.tokens)
+        if any(req.cap(k) for k in range(i, j)) and not whole or \
+                len(req.key(i, j).removeprefix("the ")) < MIN_LOWERCASE_NAME:
             return False
         if j < len(req.tokens) and (req.cap(j) or self.vocab.genre_phrases.get(req.words[j])):
             return False  # "some bobby Mcferrin": a longer name

@@ -321,6 +321,12 @@ def test_follow_up_classification(slice_index: TrackIndex):
         "These are good, got anything similar to New Found Glory?": ("message", []),
         "can i get a love playlist": ("new", []), "Lets make a new Wave playlist": ("new", []),
         "these are great. can i have some more from different artists please?": ("refine", []),
+        # "anymore" asks for more unless it says "no longer"; praise of how the playlist is going
+        "This is turning out to be such an amazing playlist! Got anymore surprises for me to round off the "
+        "playlist?": ("length", []), "got anymore?": ("length", []), "I don't like it anymore": ("message", []),
+        "This is shaping up nicely": ("thanks", []),
+        # "don't like" / "not into" turn away from what follows, as "no" does
+        "We don't like rock music": ("exclude", []),
     }
     for message, (kind, positions) in cases.items():
         edit = classify(message, playlist, parser)

@@ -252,6 +252,11 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     # turning away from a genre; a chart is no count; how a request opens is no description
     ("Could we move away from the rock genre?", {"exclude_genres": ["rock"], "genres": []}),
     ("anything but rock", {"exclude_genres": ["rock"], "genres": []}),
+    # "don't like", "not into": a verb between the negator and the genre; "Nothing like classic rock!" praises
+    ("We don't like rock music", {"exclude_genres": ["rock"], "genres": []}),
+    ("not into rap, but some pop", {"exclude_genres": ["rap"], "genres": ["pop"]}),
+    ("I'm not into blondie, more upbeat", {"exclude_artists": ["Blondie"], "seed_artists": []}),
+    ("Nothing like classic rock, keep this going!", {"genres": ["classic rock"], "exclude_genres": []}),
     # a home is no house music; chores and hikes have moods of their own
     ("an 80s playlist to listen while I decorate my house", {"genres": [], "year_min": 1980}),
     ("music for cleaning around the house",
@@ -375,6 +380,8 @@ def test_a_name_typed_in_lowercase(parser: RequestParser, request_text: str, art
     # misspelt after "some of" / "more of": a context for names like "like" or "by"
     ("lastly, some of Tylor swift", ["Taylor Swift"]), ("please, add more of david guettaa", ["David Guetta"]),
     ("can you add some of maverick city choir", []),  # one misspelt word and more name after it: not Mavrick
+    # a whole message of one uncommon name is that artist, though its capital only opens the sentence
+    ("Rihanna", ["Rihanna"]), ("Beegees", ["Bee Gees"]), ("Queen", []), ("Perfect", []),
     # the end of a longer capitalised name, after a small word, is no artist of its own: not Ghost
     ("What songs feel similar to 'Nice Witch' by In Love With a Ghost?", []), ("songs like Ghost", ["Ghost"]),
 ])
