@@ -448,7 +448,8 @@ def classify(message: str, playlist: Playlist | None, parser: RequestParser) -> 
     return edit
 
 
-def _classify(text: str, playlist: Playlist | None, parser: RequestParser) -> Edit:
+def _classify(text: str, playlist: Playlist | None, parser: RequestParser, *, praised: bool = False) -> Edit:
+    """`praised`: the message opened with praise of the playlist, which was cut off `text`."""
     low = normalize(text).replace("’", "'")
     if "anymore" in low and not _NO_LONGER.search(low):
         text, low = _ANYMORE.sub(r"\1 \2", text), _ANYMORE.sub(r"\1 \2", low)
@@ -458,7 +459,7 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser) -> Ed
         # "These are great! Can you add some blues?": the praise first, then the request, which is what counts;
         # a rest that asks for nothing leaves the praise ("I do, thank you. I think this is what I needed")
         if (rest := _after_praise(low)) is not None:
-            edit = _classify(text[len(text) - len(rest):], playlist, parser)
+            edit = _classify(text[len(text) - len(rest):], playlist, parser, praised=True)
             return Edit("thanks") if edit.kind == "message" and not edit.unknown_title else edit
     # "make it 8 tracks" is all stopwords but the one-digit count
     if (not _meaningful(text) and not find_length(low)) or _SMALL_TALK.search(low):
@@ -548,7 +549,7 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser) -> Ed
             parsed.found <= _SHAPE_FIELDS and "max_per_artist" in parsed.found and not fresh):
         if not names and parsed.found <= {"description"} and not fresh:
             return _understood_nothing(text, parser, parsed, n)  # "how about some Ricky Nelson?"
-        return Edit("new", parsed=parsed)
+        return _addition(text, low, parsed, praised) or Edit("new", parsed=parsed)
     if era := _relative_era(low, tracks, parsed):  # "only older songs"
         return era
     features, labels = relative_moods(low, tracks, playlist.spec if playlist else PlaylistSpec())
@@ -566,7 +567,26 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser) -> Ed
         return Edit("steer", about=m.group(1).strip(" .!?\"'"), parsed=parsed)
     if not names and parsed.found <= {"description"} and not _fresh(low):
         return _understood_nothing(text, parser, parsed, n)
-    return Edit("new", parsed=parsed)
+    return _addition(text, low, parsed, praised) or Edit("new", parsed=parsed)
+
+
+# Words that make a request an addition to the playlist: "can i get a bit of hip hop in there?"
+_ADDITION = re.compile(r"\b(?:more|in there|as well|too|also|to (?:the|my|this|our) (?:playlist|list|mix))\b")
+
+
+def _addition(text: str, low: str, parsed: ParsedRequest, praised: bool) -> Edit | None:
+    """A request of another kind of music, said right after praise of this playlist or as an addition ("These
+    are great! How about some pop?", "can i get a bit of hip hop in there?"): its tracks join the playlist, which
+    CPCD's listeners build over a whole dialog. A fresh start ("a new playlist of ...", "just ...") or a request
+    that names artists (`more_like`, before) or turns away from some ("move away from the rock genre") is not
+    one."""
+    spec = parsed.spec
+    if (_fresh(low) or spec.seed_artists or spec.seed_tracks or spec.exclude_artists or spec.exclude_genres
+            or not (praised or _ADDITION.search(low))):
+        return None
+    m = _NEW_MARKERS.search(low)
+    rest = low[m.end():] if m else low
+    return _add_style(text, low, rest, parsed) if _adds_tracks(low, rest, parsed) else None
 
 
 def _fresh(low: str) -> bool:

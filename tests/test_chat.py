@@ -243,6 +243,10 @@ def test_praise_keeps_the_playlist(assistant: MusicAssistant):
     reply = chat.send("Yes, perfect!!")
     assert reply.kind == "message" and reply.playlist is not None and ids(reply.playlist) == ids(first.playlist)
     assert len(chat.versions) == 2 and "Glad" in reply.text  # the empty start and the first playlist
+    # praise, then another kind of music: its tracks join this playlist instead of replacing it
+    added = chat.send("Awesome! How about more pop hits?")
+    assert added.action == "add_style" and ids(added.playlist)[:10] == ids(first.playlist)
+    assert len(added.playlist.tracks) > 10
 
 
 def test_too_long_and_empty_messages(assistant: MusicAssistant):
@@ -327,6 +331,14 @@ def test_follow_up_classification(slice_index: TrackIndex):
         "This is shaping up nicely": ("thanks", []),
         # "don't like" / "not into" turn away from what follows, as "no" does
         "We don't like rock music": ("exclude", []),
+        # another kind of music after praise, or said as an addition, joins the playlist (CPCD turns); a fresh
+        # start or a turn away from a genre does not
+        "Awesome! How about more male disco hits?": ("add_style", []),
+        "thank you, can i get a bit of hip hop in there?": ("add_style", []),
+        "Very good! I think the playlist needs a little bit more pop though. How about some pop recommendations?":
+            ("add_style", []),
+        "Great! Now a new playlist of sad songs": ("new", []),
+        "Great hits too! Could we move away from the rock genre? Give me some classics": ("new", []),
     }
     for message, (kind, positions) in cases.items():
         edit = classify(message, playlist, parser)
