@@ -22,7 +22,15 @@ from typing import Literal
 
 from rapidfuzz import fuzz
 
-from assistant.lexicon import NUMBER_WORDS, Finding, find_length, find_ordering, find_track_length, normalize
+from assistant.lexicon import (
+    NUMBER_WORDS,
+    Finding,
+    find_length,
+    find_ordering,
+    find_track_length,
+    genres_named,
+    normalize,
+)
 from assistant.playlist import Playlist
 from assistant.spec import PlaylistSpec
 from assistant.understand import (
@@ -651,9 +659,12 @@ _ONLY_MORE = re.compile(r"^\W*(?:(?:ok|okay|yes|yeah|thanks|thank you|please|so|
 _NOT_A_NAME_START = frozenset("i i'm im we you it it's its that this these those they them both all any".split())
 _CAPITALISED_RUN = re.compile(r"(?<![\w'’])[A-Z0-9][\w'’.&-]*"
                               r"(?:\s+(?:(?:of|the|and|n|&)\s+)?[A-Z][\w'’.&-]*){0,4}")
-# Two or three lowercase words ending the message after "from" / "by": a name typed in lowercase
-_LOWERCASE_NAME_END = re.compile(r"\b(?:from|by|add|some|of)\s+([a-z][a-z'.-]+(?:\s+[a-z][a-z'.-]+){1,2})"
-                                 r"(?:\s+(?:too|please|as well|also))?\s*[.!?]*\s*$")
+# Two or three lowercase words ending the message after "from", "by", "about"...: a name typed in lowercase (one
+# word alone is as often a sound: "how about piano", "more variety")
+_NAME_END_CUES = r"(?:from|by|add|some|of|about|more)"
+_LOWERCASE_NAME_END = re.compile(rf"\b{_NAME_END_CUES}\s+(?!{_NAME_END_CUES}\b|the\b)"
+                                 r"([a-z][a-z'.-]+(?:\s+[a-z][a-z'.-]+){1,2}?)"
+                                 r"(?:\s+(?:too|please|as well|also|bro))?\s*[.!?]*\s*$")
 # Words after which a capitalised run names someone: "some Nujabes", "more by Jeter Jones", "love The Breeders"
 _NAME_CUES = frozenset("some any more by from of about love like no hear add play".split())
 
@@ -677,10 +688,12 @@ def _unknown_name(text: str, parser: RequestParser) -> str | None:
             continue  # an adjective ("some Nigerian afrobeats"); no name; a catalog artist after all
         return name
     m = _LOWERCASE_NAME_END.search(text)
-    words = m.group(1).split() if m else []
-    if words and not any(parser.vocab.is_ordinary(w) or w in parser.vocab.genre_phrases for w in words) and \
-            not parser.vocab.starts_artist(" ".join(words)):  # "lil nas": Lil Nas X, cut short
-        return m.group(1)  # "can I have songs from johnny cash", "show more from silk sonic": no request words
+    words = [w.strip(".'") for w in m.group(1).split()] if m else []
+    vocab = parser.vocab
+    if words and not any(w in _NOT_THE_POINT or vocab.is_ordinary(w) or w in vocab.genre_phrases or genres_named(w)
+                         for w in words) and \
+            not vocab.starts_artist(" ".join(words)):
+        return m.group(1)  # "can I have songs from johnny cash", "how about patsy cline": "lil nas" is Lil Nas X
     return None
 
 

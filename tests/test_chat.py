@@ -368,6 +368,11 @@ def test_follow_up_classification(slice_index: TrackIndex):
     # a name typed in lowercase at the end, after "from": said missing unless a catalog name starts with it
     assert classify("can I have songs from johnny cash", playlist, parser).unknown_title == "johnny cash"
     assert classify("show more from silk sonic", playlist, parser).unknown_title == "silk sonic"
+    # a name typed in lowercase at the end, after "about", "more" or "of" (real CPCD turns); pronouns are no name
+    for said, name in (("thank you that is great. how about johnny cash?", "johnny cash"),
+                       ("hey that is great. what about more buddy holly bro", "buddy holly"),
+                       ("awsome, can you add some of arya starr", "arya starr"), ("lets play more off him", "")):
+        assert (classify(said, playlist, parser).unknown_title or "") == name, said
     assert classify("add some songs from the 90s", playlist, parser).kind == "add_style"
     cut_short = " ".join(next(a for a in parser.vocab.artists if len(a.split()) == 3).split()[:2])
     assert not classify(f"i like montero from {cut_short}", playlist, parser).unknown_title
@@ -388,6 +393,11 @@ def test_follow_up_classification(slice_index: TrackIndex):
     suggested = classify(f"Cool and {tracks[5].title} would be perfect", playlist, parser)
     assert suggested.kind == "add_songs" and tracks[5].track_id in suggested.track_ids
     assert classify("perfect! can we add a few songs from Ms. Banks?", playlist, parser).unknown_title == "Ms. Banks"
+    # a name typed in lowercase at the end, after "about", "more" or "of" (real CPCD turns); pronouns are no name
+    for said, name in (("thank you that is great. how about johnny cash?", "johnny cash"),
+                       ("hey that is great. what about more buddy holly bro", "buddy holly"),
+                       ("awsome, can you add some of arya starr", "arya starr"), ("lets play more off him", "")):
+        assert (classify(said, playlist, parser).unknown_title or "") == name, said
     assert classify("add some songs from the 90s", playlist, parser).kind == "add_style"
     assert classify("add some songs from movies", playlist, parser).kind == "add_style"
     assert classify("another playlist, with 80s rock", playlist, parser).kind == "new"
