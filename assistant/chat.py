@@ -626,6 +626,9 @@ class Chat:
         notices = [f"a playlist holds at most {self.assistant.max_tracks} tracks; added {add}"] if add < (
             edit.add or 3) else []
         seeds = [tracks[p] for p in edit.positions]
+        index = self.assistant.index
+        if not seeds and edit.parsed:  # "more songs like Too Young by Post Malone": a named song, not in the playlist
+            seeds = [index.tracks[index.row[t]] for t in edit.parsed.spec.seed_tracks if t in index.row]
         artists = list(edit.parsed.spec.seed_artists) if edit.parsed and not seeds else []
         spec = self._spec()
         # "more like Daft Punk" brings Daft Punk too, "more bands like Daft Punk" only others, whatever came before

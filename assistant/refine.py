@@ -528,9 +528,14 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser, *, pr
     if adding and _adds_tracks(low, adding.group(1), parsed):  # "add a few 80s rock songs", "add some jazz"
         return _add_style(text, low, adding.group(1), parsed)
     if more_like or (_ADD.search(low) and parsed.spec.seed_artists):
-        positions = find_positions(low, n) or find_titles(text, tracks)
+        # not the "third" of "Third Eye Blind": the names read are no positions
+        unnamed = low
+        for field_name, words in parsed.phrases:
+            if field_name in ("seed_artists", "seed_tracks"):
+                unnamed = unnamed.replace(normalize(words), " ")
+        positions = find_positions(unnamed, n) or find_titles(text, tracks)
         add = _added_count(low)
-        if positions or parsed.spec.seed_artists:
+        if positions or parsed.spec.seed_artists or parsed.spec.seed_tracks:
             return Edit("more_like", positions=positions, add=add or DEFAULT_MORE, parsed=parsed)
     length = _length(low, tracks, playlist.spec if playlist else PlaylistSpec())
     if length is not None:
@@ -539,7 +544,10 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser, *, pr
     plain = not parsed.found & (REFINE_FIELDS | {"about", "n_tracks", "minutes"})
     if names and plain and not _fresh(low):
         # artists named in a conversation join the playlist being built ("I like Roxette", "can I get some from
-        # Doja Cat?", "Taylor Swift, Miley Cyrus"); "a new playlist of Drake", "just Drake" start another one
+        # Doja Cat?", "Taylor Swift, Miley Cyrus"), as a song named alone does ("how about too young by post
+        # malone"); "a new playlist of Drake", "just Drake" start another one
+        if not parsed.spec.seed_artists and not more_like:
+            return Edit("add_songs", track_ids=list(parsed.spec.seed_tracks), parsed=parsed)
         return Edit("more_like", add=max(DEFAULT_MORE, len(names)), parsed=parsed)
     m = _BY_UNKNOWN.search(low) if not names and plain and _ASKS_FOR.search(low) else None
     if m and text[m.start("name")].isupper():  # "Got any songs by Kenny G?": not in the catalog

@@ -541,6 +541,9 @@ def test_adding_named_songs(assistant: MusicAssistant, slice_index: TrackIndex):
     assert (both.kind, both.track_ids) == ("add_songs", [song.track_id, other.track_id])
     assert classify("add two more", playlist, chat.parser).kind == "length"
     assert classify(f"add more like {song.title}", playlist, chat.parser).kind != "add_songs"
+    # a song named alone, with no verb, joins the playlist too (a CPCD turn: "how about too young by post malone")
+    named = classify(f"great songs. how about {song.title} by {song.artist}", playlist, chat.parser)
+    assert (named.kind, named.track_ids) == ("add_songs", [song.track_id])
 
     added = chat.send(f"add {song.title}")
     assert added.kind == "playlist" and ids(added.playlist) == [*ids(first.playlist), song.track_id]
@@ -550,6 +553,10 @@ def test_adding_named_songs(assistant: MusicAssistant, slice_index: TrackIndex):
     assert "outside the playlist's constraints" in added.text
     assert violations(added.playlist, added.playlist.spec, slice_index) == []
     assert chat.send(f"add {song.title}").kind == "message"  # already there: nothing changes
+    # "more like" a named song outside the playlist: that song seeds what is added (before: nothing did)
+    like = chat.send(f"more songs like {other.title} by {other.artist}")
+    assert like.action == "more_like" and f'"{other.title}"' in like.text and len(like.changes.added) == 3
+    chat.undo()
 
     # an unrelated edit replaces only what it must: the named song stays, so do tracks chosen under relaxations
     artist = next(t.artist for t in first.playlist.tracks if t.artist != song.artist)
