@@ -101,7 +101,7 @@ _POSITIVE = ("like", "similar to", "similar", "similiar to", "sounds like", "sou
              "from", "by", "ala", "a la", "such as", "feat", "ft", "featuring", "including", "more", "than",
              "artists like", "bands like", "listening to", "listen to", "vs", "some of", "more of", "any of", "bit of",
              "lot of")
-_NEGATIVE = ("without", "no", "not", "no more", "except", "but not", "anything but", "minus", "exclude",
+_NEGATIVE = ("without", "no", "not", "no more", "except", "except for", "but not", "anything but", "minus", "exclude",
              "excluding", "avoid", "skip", "nothing by", "nothing from", "not by", "none", "none by", "hate",
              "dont like", "dont want", "not into", "not a fan of", "sick of", "tired of", "no songs by", "no tracks by", "no music by", "nothing like")
 _CONTEXTS: dict[tuple[str, ...], str] = {tuple(p.split()): "positive" for p in _POSITIVE}
@@ -304,6 +304,9 @@ class _Request:
 
 _CONTEXT_WORDS = frozenset(w for k in _CONTEXTS for w in k)
 # Capitalised words that do not continue a name ("Like Drake And Future", "Drake Songs").
+# What a request asks for, never a title before "by" or "from": "anything from Jay Z", "some songs by Drake"
+_ASKING_NOUNS = frozenset("anything something everything some more songs song music stuff tracks track "
+                          "tunes hits".split())
 _NOT_NAME_WORDS = _CONTEXT_WORDS | _LIST_WORDS | STOPWORDS | frozenset(
     "songs song music tracks albums album stuff type style vibe vibes similar i".split())
 _LINK_WORDS = frozenset("of in on at the to".split())
@@ -712,7 +715,9 @@ class RequestParser:
         if m.end < n and own_hi == m.end and (whole or req.dash_after(m.end)):
             lo, hi = req.segment_bounds(m.end)
             spans += [(lo, b) for b in range(lo + 1, min(hi, lo + MAX_TITLE_WORDS) + 1)]
-        spans = [(a, b) for a, b in spans if req.free(a, b)]
+        # "do you have anything from Jay Z": words that ask are no title (JAY-Z's "Anything")
+        spans = [(a, b) for a, b in spans if req.free(a, b)
+                 and not all(w in STOPWORDS or w in _ASKING_NOUNS for w in req.words[a:b])]
         if not spans:
             return None
         hit = self.vocab.best_title([req.key(a, b) for a, b in spans], int(m.value))

@@ -254,6 +254,8 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("anything but rock", {"exclude_genres": ["rock"], "genres": []}),
     # "don't like", "not into": a verb between the negator and the genre; "Nothing like classic rock!" praises
     ("We don't like rock music", {"exclude_genres": ["rock"], "genres": []}),
+    ("I like them, except for jump around by house of pain.",
+     {"exclude_tracks": [("Jump Around", "House Of Pain")], "seed_tracks": [], "seed_artists": []}),
     ("not into rap, but some pop", {"exclude_genres": ["rap"], "genres": ["pop"]}),
     ("I'm not into blondie, more upbeat", {"exclude_artists": ["Blondie"], "seed_artists": []}),
     ("Nothing like classic rock, keep this going!", {"genres": ["classic rock"], "exclude_genres": []}),
@@ -382,6 +384,7 @@ def test_a_name_typed_in_lowercase(parser: RequestParser, request_text: str, art
     ("can you add some of maverick city choir", []),  # one misspelt word and more name after it: not Mavrick
     # a whole message of one uncommon name is that artist, though its capital only opens the sentence
     ("Rihanna", ["Rihanna"]), ("Beegees", ["Bee Gees"]), ("Queen", []), ("Perfect", []),
+    ("do you have anything from Jay Z", ["JAY-Z"]),  # not JAY-Z's song "Anything": the words only ask
     # the end of a longer capitalised name, after a small word, is no artist of its own: not Ghost
     ("What songs feel similar to 'Nice Witch' by In Love With a Ghost?", []), ("songs like Ghost", ["Ghost"]),
 ])
