@@ -132,9 +132,9 @@ _DISLIKES_ALL = re.compile(
     r"those|it) (?:are|is)) (?:quite )?(?:the )?right (?:vibe|feel|mood|fit)|"
     r"^\W*(?:(?:play|give me|try|show me) )?something (?:else|new|different)(?: please)?\W*$)")
 _CONTRACTIONS = frozenset("ve re ll im didn doesn isn aren wasn don".split())
-# Praise is about what is there: "those are pretty songs" is praise, "some pretty songs" a request.
+# Praise is about what is there: "those are pretty songs", "really good picks" praise, "some pretty songs" asks.
 _PRAISE_ANCHORS = frozenset("yes yeah yep yup ok okay thanks thank thx cheers these those this that it its they "
-                            "them you your all wow lol haha so".split())
+                            "them you your all wow lol haha so picks choices selection selections job start".split())
 
 
 _SENTENCE = re.compile(r"[^.!?;]+[.!?;]+\s*")
@@ -634,7 +634,8 @@ def _understood_nothing(text: str, parser: RequestParser, parsed: ParsedRequest,
         return Edit("thanks")
     if not _words_of_substance(text) or not (asks or len(said) <= 3):
         return Edit("message")
-    words = [w for w in re.findall(r"[\w'-]+", text) if w.lower() not in _NOT_THE_POINT]
+    words = [w for w in re.findall(r"[\w'-]+", text.replace("’", "'"))
+             if w.lower() not in _NOT_THE_POINT and not _CONTRACTED.search(w.lower())]
     if not words:  # "Any similar artist you'd recommend?": more of the same; "lets go": nothing to do
         if _MORE_OF_THE_SAME.search(low):
             return Edit("length", n_tracks=n + DEFAULT_MORE, add=DEFAULT_MORE)
@@ -651,7 +652,9 @@ _NOT_THE_POINT = STOPWORDS | _ASKING_WORDS | _PRAISE | _KIND_NOUNS | frozenset(
     "i'd i'll i've lets let's just also too maybe perhaps lastly think how about what which who is are was were been "
     "not no either way most there here one these those was anymore any see look ask help always don't dont if "
     "additional options option finish off wrap round out similar other match list recommend you'd lots lot last go "
-    "everything best else surprises surprise ideas gems".split())
+    "everything best else surprises surprise ideas gems why hmm oh hey gotcha".split())
+# "you're", "didn't", "thats": how a sentence goes, never what to lean to
+_CONTRACTED = re.compile(r"(?:n't|'re|'m|'ve|'ll|'d|'s)$|^(?:thats|im|ive|youre|dont|didnt|doesnt|cant|wont|idont)$")
 _MORE_OF_THE_SAME = re.compile(r"\b(?:similar|other|recommend|suggest|any more\b)")
 # "Got anymore Blake Shelton?" asks for more; "I don't like it anymore" does not
 _ANYMORE = re.compile(r"\b(any)(more)\b", re.IGNORECASE)

@@ -368,6 +368,10 @@ def test_follow_up_classification(slice_index: TrackIndex):
     # a name typed in lowercase at the end, after "from": said missing unless a catalog name starts with it
     assert classify("can I have songs from johnny cash", playlist, parser).unknown_title == "johnny cash"
     assert classify("show more from silk sonic", playlist, parser).unknown_title == "silk sonic"
+    # how a sentence goes ("you're", "thats") is never what a steer leans to
+    steer = classify("hmm, thats a good question. you're a genius, i need songs with horns", playlist, parser)
+    assert steer.kind == "steer" and not {"hmm", "thats", "you're"} & set(steer.about.split())
+    assert "horns" in steer.about.split()
     # a name typed in lowercase at the end, after "about", "more" or "of" (real CPCD turns); pronouns are no name
     for said, name in (("thank you that is great. how about johnny cash?", "johnny cash"),
                        ("hey that is great. what about more buddy holly bro", "buddy holly"),
@@ -393,6 +397,10 @@ def test_follow_up_classification(slice_index: TrackIndex):
     suggested = classify(f"Cool and {tracks[5].title} would be perfect", playlist, parser)
     assert suggested.kind == "add_songs" and tracks[5].track_id in suggested.track_ids
     assert classify("perfect! can we add a few songs from Ms. Banks?", playlist, parser).unknown_title == "Ms. Banks"
+    # how a sentence goes ("you're", "thats") is never what a steer leans to
+    steer = classify("hmm, thats a good question. you're a genius, i need songs with horns", playlist, parser)
+    assert steer.kind == "steer" and not {"hmm", "thats", "you're"} & set(steer.about.split())
+    assert "horns" in steer.about.split()
     # a name typed in lowercase at the end, after "about", "more" or "of" (real CPCD turns); pronouns are no name
     for said, name in (("thank you that is great. how about johnny cash?", "johnny cash"),
                        ("hey that is great. what about more buddy holly bro", "buddy holly"),
