@@ -670,11 +670,12 @@ _ONLY_MORE = re.compile(r"^\W*(?:(?:ok|okay|yes|yeah|thanks|thank you|please|so|
 _NOT_A_NAME_START = frozenset("i i'm im we you it it's its that this these those they them both all any".split())
 _CAPITALISED_RUN = re.compile(r"(?<![\w'’])[A-Z0-9][\w'’.&-]*"
                               r"(?:\s+(?:(?:of|the|and|n|&)\s+)?[A-Z][\w'’.&-]*){0,4}")
-# Two or three lowercase words ending the message after "from", "by", "about"...: a name typed in lowercase (one
-# word alone is as often a sound: "how about piano", "more variety")
+# Two or three lowercase words ending the message after "from", "by", "about"...: a name typed in lowercase; one
+# word only after "by" (elsewhere as often a sound: "how about piano", "more variety")
 _NAME_END_CUES = r"(?:from|by|add|some|of|about|more)"
-_LOWERCASE_NAME_END = re.compile(rf"\b{_NAME_END_CUES}\s+(?!{_NAME_END_CUES}\b|the\b)"
-                                 r"([a-z][a-z'.-]+(?:\s+[a-z][a-z'.-]+){1,2}?)"
+_NAME_END_WORD = rf"(?!{_NAME_END_CUES}\b)[a-z][a-z'.-]+"
+_LOWERCASE_NAME_END = re.compile(rf"\b(?P<cue>{_NAME_END_CUES})\s+(?!the\b)"
+                                 rf"(?P<name>{_NAME_END_WORD}(?:\s+{_NAME_END_WORD}){{0,2}}?)"
                                  r"(?:\s+(?:too|please|as well|also|bro))?\s*[.!?]*\s*$")
 # Words after which a capitalised run names someone: "some Nujabes", "more by Jeter Jones", "love The Breeders"
 _NAME_CUES = frozenset("some any more by from of about love like no hear add play".split())
@@ -699,12 +700,14 @@ def _unknown_name(text: str, parser: RequestParser) -> str | None:
             continue  # an adjective ("some Nigerian afrobeats"); no name; a catalog artist after all
         return name
     m = _LOWERCASE_NAME_END.search(text)
-    words = [w.strip(".'") for w in m.group(1).split()] if m else []
+    words = [w.strip(".'") for w in m.group("name").split()] if m else []
+    if len(words) == 1 and m and m.group("cue") != "by":
+        return None
     vocab = parser.vocab
     if words and not any(w in _NOT_THE_POINT or vocab.is_ordinary(w) or w in vocab.genre_phrases or genres_named(w)
                          for w in words) and \
             not vocab.starts_artist(" ".join(words)):
-        return m.group(1)  # "can I have songs from johnny cash", "how about patsy cline": "lil nas" is Lil Nas X
+        return m.group("name")  # "songs from johnny cash", "how about patsy cline": "lil nas" is Lil Nas X
     return None
 
 

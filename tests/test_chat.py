@@ -375,7 +375,8 @@ def test_follow_up_classification(slice_index: TrackIndex):
     # a name typed in lowercase at the end, after "about", "more" or "of" (real CPCD turns); pronouns are no name
     for said, name in (("thank you that is great. how about johnny cash?", "johnny cash"),
                        ("hey that is great. what about more buddy holly bro", "buddy holly"),
-                       ("awsome, can you add some of arya starr", "arya starr"), ("lets play more off him", "")):
+                       ("awsome, can you add some of arya starr", "arya starr"), ("lets play more off him", ""),
+                       ("some songs by sinach please", "sinach"), ("how about piano", "")):
         assert (classify(said, playlist, parser).unknown_title or "") == name, said
     assert classify("add some songs from the 90s", playlist, parser).kind == "add_style"
     cut_short = " ".join(next(a for a in parser.vocab.artists if len(a.split()) == 3).split()[:2])
@@ -404,7 +405,8 @@ def test_follow_up_classification(slice_index: TrackIndex):
     # a name typed in lowercase at the end, after "about", "more" or "of" (real CPCD turns); pronouns are no name
     for said, name in (("thank you that is great. how about johnny cash?", "johnny cash"),
                        ("hey that is great. what about more buddy holly bro", "buddy holly"),
-                       ("awsome, can you add some of arya starr", "arya starr"), ("lets play more off him", "")):
+                       ("awsome, can you add some of arya starr", "arya starr"), ("lets play more off him", ""),
+                       ("some songs by sinach please", "sinach"), ("how about piano", "")):
         assert (classify(said, playlist, parser).unknown_title or "") == name, said
     assert classify("add some songs from the 90s", playlist, parser).kind == "add_style"
     assert classify("add some songs from movies", playlist, parser).kind == "add_style"
