@@ -52,7 +52,7 @@ from assistant.grounding import Vocabulary, sanitize, sound_words, tempo_word, v
 from assistant.playlist import Playlist, Relaxation
 from assistant.refine import Edit, classify
 from assistant.sequencing import order_tracks
-from assistant.spec import PlaylistSpec
+from assistant.spec import MAX_MINUTES, PlaylistSpec
 from assistant.taste import add_taste_reasons
 from assistant.understand import RequestParser
 from assistant.vocabulary import Vocabulary as Names
@@ -740,6 +740,9 @@ class Chat:
         spec = self._spec()
         max_tracks = self.assistant.max_tracks
         notices = []
+        if edit.minutes is not None and edit.minutes > MAX_MINUTES:
+            # "that one song is 179 hours": beyond any playlist; the spec would not validate on the next edit
+            return _Outcome("message", f"A playlist runs at most {MAX_MINUTES} minutes, so I kept this one as it is.")
         if edit.minutes is not None:
             target_ms = edit.minutes * 60_000
             kept = _prefix_for(tracks, target_ms)

@@ -249,6 +249,16 @@ def test_praise_keeps_the_playlist(assistant: MusicAssistant):
     assert len(added.playlist.tracks) > 10
 
 
+def test_a_length_beyond_any_playlist_changes_nothing(assistant: MusicAssistant):
+    """A CPCD listener's "that one song is 179 hours" once set a 10,740-minute spec that failed the next edit."""
+    chat = assistant.start_chat(use_llm=False)
+    first = chat.send("energetic rock, 10 songs")
+    reply = chat.send("oh my goodness that one song is 179 hours, it could be its own playlist haha")
+    assert reply.kind == "message" and "at most 600 minutes" in reply.text
+    assert ids(chat.playlist) == ids(first.playlist) and chat.playlist.spec.minutes is None
+    assert chat.send("more upbeat").action == "refine"
+
+
 def test_too_long_and_empty_messages(assistant: MusicAssistant):
     chat = assistant.start_chat(use_llm=False)
     long = chat.send("rock " * 1000)
