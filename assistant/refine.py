@@ -121,7 +121,7 @@ _PRAISE_FILLER = frozenset("really very so much lot indeed definitely absolutely
                            "turning shaping coming along such out up".split())
 # Words that ask for something, even beside praise: "make it about love", "great, but more upbeat"
 _PRAISE_VETO = frozenset("make add give play more less change remove put want need about instead only just no not "
-                         "but none don didn doesn never hate dislike".split())
+                         "but none don didn doesn isn aren wasn weren never hate dislike".split())
 # The whole playlist missed: every track is replaced under the same constraints
 _DISLIKES_ALL = re.compile(
     r"\b(?:none of (?:these|those|them|the songs|the tracks)|(?:don'?t|didn'?t|do not|did not) (?:really )?"
@@ -131,6 +131,7 @@ _DISLIKES_ALL = re.compile(
     r"try again|(?:different|other) (?:songs|tracks|ones)(?: please)?$|(?:not|(?:don'?t|do not) think (?:they|these|"
     r"those|it) (?:are|is)) (?:quite )?(?:the )?right (?:vibe|feel|mood|fit)|"
     r"^\W*(?:(?:play|give me|try|show me) )?something (?:else|new|different)(?: please)?\W*$)")
+_PRAISE_NEGATED = frozenset("not no never none isn aren wasn weren don didn doesn".split())
 _CONTRACTIONS = frozenset("ve re ll im didn doesn isn aren wasn don".split())
 # Praise is about what is there: "those are pretty songs", "really good picks" praise, "some pretty songs" asks.
 _PRAISE_ANCHORS = frozenset("yes yeah yep yup ok okay thanks thank thx cheers these those this that it its they "
@@ -461,6 +462,9 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser, *, pr
     low = normalize(text).replace("’", "'")
     if "anymore" in low and not _NO_LONGER.search(low):
         text, low = _ANYMORE.sub(r"\1 \2", text), _ANYMORE.sub(r"\1 \2", low)
+    if playlist is not None and _NOT_WHAT_THEY_ARE.search(text):
+        text = _wished(text, parser)
+        low = normalize(text).replace("’", "'")
     if playlist is not None and playlist.tracks:
         if _praises(low):
             return Edit("thanks")
@@ -605,6 +609,21 @@ def _addition(text: str, low: str, parsed: ParsedRequest, praised: bool) -> Edit
     return _add_style(text, low, rest, parsed) if _adds_tracks(low, rest, parsed) else None
 
 
+# "they aren't new wave, unfortunately": what the playlist lacks, which the listener wants
+_NOT_WHAT_THEY_ARE = re.compile(r"\b(?:they|these|those|it|this)(?:\s+(?:songs?|tracks?|ones))?\s+(?:aren'?t|isn'?t|"
+                                r"weren'?t|wasn'?t|are not|is not|were not|was not)\s+(?:really\s+|quite\s+|"
+                                r"exactly\s+|all\s+|very\s+)?", re.IGNORECASE)
+
+
+def _wished(text: str, parser: RequestParser) -> str:
+    """`text` without the "they aren't" before a genre or mood the listener finds missing: "they aren't new
+    wave" asks for new wave; read as a negation it threw every new wave track out."""
+    def keep(m: re.Match[str]) -> str:
+        said = parser.analyse(text[m.end():m.end() + 40].split(",")[0]).found
+        return "" if said & {"genres", "features"} else m.group(0)
+    return _NOT_WHAT_THEY_ARE.sub(keep, text.replace("’", "'"))
+
+
 def _fresh(low: str) -> bool:
     """Whether a message starts afresh ("a playlist of sad songs", "just Drake"); "this would make a very good
     playlist" praises the one being built."""
@@ -628,9 +647,9 @@ def _understood_nothing(text: str, parser: RequestParser, parsed: ParsedRequest,
         _unknown_name(text, parser)
     if name:
         return Edit("message", unknown_title=name)
-    said = re.findall(r"[a-z0-9]+", low)
+    said = re.findall(r"[a-z0-9]+", re.sub(r"\bnot (?:too |so |that )?bad\b", "good", low))  # "not bad" praises
     asks = bool(_ASKS_FOR.search(low) or _ASKING_WORDS.intersection(said))
-    if not asks and _PRAISE.intersection(said):
+    if not asks and _PRAISE.intersection(said) and not _PRAISE_NEGATED.intersection(said):  # "they aren't good"
         return Edit("thanks")
     if not _words_of_substance(text) or not (asks or len(said) <= 3):
         return Edit("message")

@@ -341,6 +341,9 @@ def test_follow_up_classification(slice_index: TrackIndex):
         "This is shaping up nicely": ("thanks", []),
         # "don't like" / "not into" turn away from what follows, as "no" does
         "We don't like rock music": ("exclude", []),
+        # what the playlist lacks is wished for, not excluded; praise negated is no praise
+        "I do like the selections, but they aren't rock, unfortunately.": ("refine", []),
+        "they aren't good": ("message", []),
         # another kind of music after praise, or said as an addition, joins the playlist (CPCD turns); a fresh
         # start or a turn away from a genre does not
         "Awesome! How about more male disco hits?": ("add_style", []),
@@ -378,6 +381,8 @@ def test_follow_up_classification(slice_index: TrackIndex):
     # a name typed in lowercase at the end, after "from": said missing unless a catalog name starts with it
     assert classify("can I have songs from johnny cash", playlist, parser).unknown_title == "johnny cash"
     assert classify("show more from silk sonic", playlist, parser).unknown_title == "silk sonic"
+    lacking = classify("I do like the selections, but they aren't rock, unfortunately.", playlist, parser).parsed.spec
+    assert (lacking.genres, lacking.exclude_genres) == (["rock"], [])
     # how a sentence goes ("you're", "thats") is never what a steer leans to
     steer = classify("hmm, thats a good question. you're a genius, i need songs with horns", playlist, parser)
     assert steer.kind == "steer" and not {"hmm", "thats", "you're"} & set(steer.about.split())
@@ -408,6 +413,8 @@ def test_follow_up_classification(slice_index: TrackIndex):
     suggested = classify(f"Cool and {tracks[5].title} would be perfect", playlist, parser)
     assert suggested.kind == "add_songs" and tracks[5].track_id in suggested.track_ids
     assert classify("perfect! can we add a few songs from Ms. Banks?", playlist, parser).unknown_title == "Ms. Banks"
+    lacking = classify("I do like the selections, but they aren't rock, unfortunately.", playlist, parser).parsed.spec
+    assert (lacking.genres, lacking.exclude_genres) == (["rock"], [])
     # how a sentence goes ("you're", "thats") is never what a steer leans to
     steer = classify("hmm, thats a good question. you're a genius, i need songs with horns", playlist, parser)
     assert steer.kind == "steer" and not {"hmm", "thats", "you're"} & set(steer.about.split())
