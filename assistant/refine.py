@@ -131,7 +131,8 @@ _DISLIKES_ALL = re.compile(
     r"try again|(?:different|other) (?:songs|tracks|ones)(?: please)?$|(?:not|(?:don'?t|do not) think (?:they|these|"
     r"those|it) (?:are|is)) (?:quite )?(?:the )?right (?:vibe|feel|mood|fit)|"
     r"^\W*(?:(?:play|give me|try|show me) )?something (?:else|new|different)(?: please)?\W*$)")
-_PRAISE_NEGATED = frozenset("not no never none isn aren wasn weren don didn doesn".split())
+_PRAISE_NEGATED = re.compile(r"(?:\bnot|n'?t|\bnever)\s+(?:very |so |that |really |too |all that )?(?:"
+                             + "|".join(sorted(_PRAISE - {"ok", "okay", "fine", "sure", "alright"})) + r")\b")
 _CONTRACTIONS = frozenset("ve re ll im didn doesn isn aren wasn don".split())
 # Praise is about what is there: "those are pretty songs", "really good picks" praise, "some pretty songs" asks.
 _PRAISE_ANCHORS = frozenset("yes yeah yep yup ok okay thanks thank thx cheers these those this that it its they "
@@ -649,7 +650,7 @@ def _understood_nothing(text: str, parser: RequestParser, parsed: ParsedRequest,
         return Edit("message", unknown_title=name)
     said = re.findall(r"[a-z0-9]+", re.sub(r"\bnot (?:too |so |that )?bad\b", "good", low))  # "not bad" praises
     asks = bool(_ASKS_FOR.search(low) or _ASKING_WORDS.intersection(said))
-    if not asks and _PRAISE.intersection(said) and not _PRAISE_NEGATED.intersection(said):  # "they aren't good"
+    if not asks and _PRAISE.intersection(said) and not _PRAISE_NEGATED.search(low):  # "they aren't good"
         return Edit("thanks")
     if not _words_of_substance(text) or not (asks or len(said) <= 3):
         return Edit("message")
