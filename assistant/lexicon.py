@@ -589,6 +589,13 @@ _B = tuple[float | None, float | None]
 MOODS: dict[str, dict[str, _B]] = {
     # calm end
     "calm": {"energy": (None, 0.5)},
+    "calming": {"energy": (None, 0.5)},
+    "tranquil": {"energy": (None, 0.45)},
+    "serene": {"energy": (None, 0.45)},
+    "unwind": {"energy": (None, 0.55)},
+    "relaxation": {"energy": (None, 0.55)},
+    "dreamy": {"energy": (None, 0.6)},
+    "ethereal": {"energy": (None, 0.55)},
     "chill": {"energy": (None, 0.65)},
     "chilled": {"energy": (None, 0.65)},
     "chillout": {"energy": (None, 0.65)},

@@ -302,6 +302,10 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("Songs with a really Evil/Sinister vibe?", {"features": {"valence": (None, 0.35)}}),
     ("Rainy days songs?", {"features": {"energy": (None, 0.6)}}),
     ("music for meditation", {"features": {"energy": (None, 0.45)}}),
+    # moods of the real requests: "calming" (29 times), "relaxation", "dreamy", "ethereal"
+    ("a calming rock playlist to listen to while i paint", {"genres": ["rock"], "features": {"energy": (None, 0.5)}}),
+    ("music for relaxation", {"features": {"energy": (None, 0.55)}}),
+    ("Looking for downtempo ethereal synthpop", {"genres": ["electropop"], "features": {"energy": (None, 0.55)}}),
     # the years said win over a vague "oldies"; "such hits as" names nobody (a catalog artist is called Such)
     ("some oldies, like rock and roll from the 1950s", {"year_min": 1950, "year_max": 1959, "genres": ["rock"]}),
     ("a classic playlist for when i am feeling blue including such hits as hank williams",
