@@ -112,13 +112,13 @@ _PRAISE = frozenset("yes yeah yep yup sure ok okay alright fine thanks thank thx
                     "perfect perfectly lovely love loved wonderful excellent amazing brilliant fantastic superb "
                     "exactly right correct agreed agree understandable fair enough glad fun solid dope sick "
                     "fire banger bangers gorgeous beautiful pretty smooth calming sweet neat wow lol haha fab "
-                    "fabulous incredible alright notch nicely".split())
+                    "fabulous incredible alright notch nicely yea liking grooving awsome".split())
 _PRAISE_FILLER = frozenset("really very so much lot indeed definitely absolutely totally well that this these those is "
                            "are was were am be will would do did it its they them you what looking wanted songs song "
                            "tracks track playlist list music picks choices selection recommendations recommendation "
                            "job work done fits fit like enjoy enjoyed all of here there too also buddy mate man dude "
                            "sounds looks seems have hit spots spot one know some new far mix start forgotten top "
-                           "turning shaping coming along such out up".split())
+                           "turning shaping coming along such out up em jams jamz think".split())
 # Words that ask for something, even beside praise: "make it about love", "great, but more upbeat"
 _PRAISE_VETO = frozenset("make add give play more less change remove put want need about instead only just no not "
                          "but none don didn doesn isn aren wasn weren never hate dislike".split())
@@ -133,6 +133,7 @@ _DISLIKES_ALL = re.compile(
     r"^\W*(?:(?:play|give me|try|show me) )?something (?:else|new|different)(?: please)?\W*$)")
 _PRAISE_NEGATED = re.compile(r"(?:\bnot|n'?t|\bnever)\s+(?:very |so |that |really |too |all that )?(?:"
                              + "|".join(sorted(_PRAISE - {"ok", "okay", "fine", "sure", "alright"})) + r")\b")
+_NO_FIRST = re.compile(r"^\W*(?:no|nope|nah)\b[\s,.!]*")
 _CONTRACTIONS = frozenset("ve re ll im didn doesn isn aren wasn don".split())
 # Praise is about what is there: "those are pretty songs", "really good picks" praise, "some pretty songs" asks.
 _PRAISE_ANCHORS = frozenset("yes yeah yep yup ok okay thanks thank thx cheers these those this that it its they "
@@ -441,7 +442,13 @@ def strip_injection(message: str) -> tuple[str, bool]:
 
 
 def _meaningful(text: str) -> bool:
-    return any(w not in STOPWORDS and len(w) > 1 for w in re.findall(r"[^\W_]+", normalize(text)))
+    """Whether a message has a word to act on: not only stopwords and single letters, unless the letters
+    spell a genre ("i like R&B")."""
+    low = normalize(text)
+    return any(w not in STOPWORDS and len(w) > 1 for w in re.findall(r"[^\W_]+", low)) or bool(_LETTER_GENRE.search(low))
+
+
+_LETTER_GENRE = re.compile(r"\br\s*(?:&|and|n)\s*b\b")
 
 
 REFINE_FIELDS = frozenset({"year_min", "year_max", "exclude_artists", "exclude_genres", "exclude_tracks", "genres",
@@ -467,8 +474,8 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser, *, pr
         text = _wished(text, parser)
         low = normalize(text).replace("’", "'")
     if playlist is not None and playlist.tracks:
-        if _praises(low):
-            return Edit("thanks")
+        if _praises(low) or ((no := _NO_FIRST.match(low)) and _praises(low[no.end():])):
+            return Edit("thanks")  # "no i think this is perfect. Thanks!": nothing more wanted
         # "These are great! Can you add some blues?": the praise first, then the request, which is what counts;
         # a rest that asks for nothing leaves the praise ("I do, thank you. I think this is what I needed")
         if (rest := _after_praise(low)) is not None:
@@ -681,6 +688,7 @@ _ANYMORE = re.compile(r"\b(any)(more)\b", re.IGNORECASE)
 _NO_LONGER = re.compile(r"\b(?:not|no|never|don'?t|doesn'?t|didn'?t|can'?t|won'?t|isn'?t)\b[^.!?]*\banymore\b")
 # "got any more", "done that, add more now please", "please add some suggestions": more of the same
 _ONLY_MORE = re.compile(r"^\W*(?:(?:ok|okay|yes|yeah|thanks|thank you|please|so|and|now|then|can|could|would|you|we|"
+                        r"great|nice|cool|awesome|perfect|good|like|these|them|those|"
                         r"i|u|do|done|that|have|get|got|give|send|me|us|show|any|a|few|add|how|what|about|maybe|"
                         r"perhaps|just|lets|let's|throw in|some|want|need|i'd|love|is|are|there)\W+)*"
                         r"(?:more|some (?:more|other )?(?:suggestions?|recommendations?)|other (?:suggestions?|"

@@ -312,7 +312,7 @@ def test_follow_up_classification(slice_index: TrackIndex):
         "done that, add more now please": ("length", []), "loveley. please add some suggestions": ("length", []),
         "All are awsome. You started to know my taste. some more please.": ("length", []),
         "i like classicals": ("steer", []), "not bad but can I get some songs with horns?": ("steer", []),
-        "some Italian songs": ("steer", []), "That is 15!": ("message", []), "yea am feeling it": ("message", []),
+        "some Italian songs": ("steer", []), "That is 15!": ("message", []), "yea am feeling it": ("thanks", []),
         "Nice, your recommendations are top notch": ("thanks", []),
         "These are all great. MercyMe is another awesome Christian band.": ("thanks", []),
         # a dislike or an aside is no name; "older" inside a request is still the era (CPCD turns)
@@ -344,6 +344,10 @@ def test_follow_up_classification(slice_index: TrackIndex):
         # what the playlist lacks is wished for, not excluded; praise negated is no praise
         "I do like the selections, but they aren't rock, unfortunately.": ("refine", []),
         "they aren't good": ("message", []),
+        # CPCD turns read as nothing before: "more" after praise, praise typed in a hurry, "R&B" of single letters
+        "Great, Some more": ("length", []), "i love these, can you show me more?": ("length", []),
+        "yea am liking em...": ("thanks", []), "awsome. you have done well": ("thanks", []),
+        "no i think this is perfect. Thanks!": ("thanks", []), "i like R & B": ("refine", []),
         # another kind of music after praise, or said as an addition, joins the playlist (CPCD turns); a fresh
         # start or a turn away from a genre does not
         "Awesome! How about more male disco hits?": ("add_style", []),
