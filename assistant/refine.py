@@ -445,7 +445,8 @@ def _meaningful(text: str) -> bool:
     """Whether a message has a word to act on: not only stopwords and single letters, unless the letters
     spell a genre ("i like R&B")."""
     low = normalize(text)
-    return any(w not in STOPWORDS and len(w) > 1 for w in re.findall(r"[^\W_]+", low)) or bool(_LETTER_GENRE.search(low))
+    words = re.findall(r"[^\W_]+", low)
+    return any(w not in STOPWORDS and len(w) > 1 for w in words) or bool(_LETTER_GENRE.search(low))
 
 
 _LETTER_GENRE = re.compile(r"\br\s*(?:&|and|n)\s*b\b")
