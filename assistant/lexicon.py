@@ -98,6 +98,17 @@ _BARE_YEAR = re.compile(rf"(?<![\w.$#-]){_YEAR}(?![\w.%-])")
 _RECENT = re.compile(r"\b(?:recent|latest|newer|newest|brand[- ]new|new releases?|new(?:ly)? released|"
                      r"this year'?s?|last (?:few|couple of|couple|two|2|three|3) years)\b")
 _OLD = re.compile(r"\b(?:old[- ]?school|throwbacks?|retro|oldies|golden oldies)\b")
+# "the last couple of decades", "the past 10 years", "this decade": years counted back from the catalog's latest
+_SPAN_COUNTS = {"a": 1, "one": 1, "two": 2, "couple": 2, "couple of": 2, "few": 3, "three": 3, "four": 4, "five": 5,
+                "several": 5, "ten": 10, "twenty": 20}
+_LAST_SPAN = re.compile(r"\b(?:(?:the )?(?:last|past) (?P<n>\d{1,2}|" + "|".join(sorted(_SPAN_COUNTS, key=len,
+                        reverse=True)) + r") (?P<units>years|decades)|(?:the )?(?:last|past) (?P<unit>year|decade)|"
+                        r"this (?P<this>decade))\b")
+
+
+def counts_back(phrase: str) -> bool:
+    """Whether a phrase counts years back from now ("the past 10 years"): no name ("The Past") holds it."""
+    return bool(_LAST_SPAN.fullmatch(phrase))
 _NEW_SCHOOL = re.compile(r"\bnew[- ]?school\b")
 RECENT_YEARS = 3
 OLD_SCHOOL_MAX = 1999
@@ -121,7 +132,8 @@ def _decade_of(year: str | None, two: str | None, four: str | None, latest_year:
 
 def find_years(low: str, latest_year: int = 2020) -> list[Finding]:
     """Year constraints: decades ("80s", "late 1990s", "eighties"), "before 2000", "after 2010",
-    "from 1995 to 2005", a bare year, "recent"/"newer" (the last 3 catalog years), "new school" (the 2010s on) and
+    "from 1995 to 2005", a bare year, "the past 10 years" / "the last couple of decades" (back from the catalog's
+    latest year), "recent"/"newer" (the last 3 catalog years), "new school" (the 2010s on) and
     "old school"/"oldies" (these vague words only when no years are said).
     Each finding's value is a (min, max) pair, either end None."""
     out: list[Finding] = []
@@ -162,6 +174,13 @@ def find_years(low: str, latest_year: int = 2020) -> list[Finding]:
             add((y, y), m)
     if out:  # "oldies from the 1950s", "throwback 2000s hits": the years said win over the vague word
         return sorted(out, key=lambda f: f.start)
+    for m in _LAST_SPAN.finditer(low):  # vague too: "a reissue from earlier this year - Psych from the 70's"
+        count, unit = m.group("n"), m.group("units") or m.group("unit") or m.group("this")
+        n = (int(count) if count.isdigit() else _SPAN_COUNTS[count]) if count else 1
+        span = n * 10 if unit.startswith("decade") else n
+        lo = latest_year // 10 * 10 if m.group("this") else latest_year - span + 1  # "this decade": since it began
+        if 0 < span <= 100:
+            add((lo, None), m)
     for m in _RECENT.finditer(low):
         add((latest_year - RECENT_YEARS + 1, None), m)
     for m in _NEW_SCHOOL.finditer(low):

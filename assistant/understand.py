@@ -33,6 +33,7 @@ from assistant.lexicon import (
     Finding,
     clean,
     combine_features,
+    counts_back,
     everyday_noun,
     find_artist_cap,
     find_features,
@@ -420,7 +421,8 @@ class RequestParser:
                 if _NAMED.search(req.low, 0, f.start) and f.field not in ("n_tracks", "minutes", "max_per_artist",
                                                                           "track_minutes"):
                     continue  # "by Brand New", "by Underground": a name, not a constraint
-                if any(a < f.end and f.start < b for a, b in names):
+                if any(a < f.end and f.start < b for a, b in names) and not (
+                        f.field == "years" and counts_back(req.low[f.start:f.end])):
                     continue  # "Maroon 5 songs", "The 1975", "Pursuit of Happiness - Steve Aoki Remix"
                 if not any(o.start < f.end and f.start < o.end for o in out):
                     out.append(f)

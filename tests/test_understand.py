@@ -306,6 +306,10 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("a calming rock playlist to listen to while i paint", {"genres": ["rock"], "features": {"energy": (None, 0.5)}}),
     ("music for relaxation", {"features": {"energy": (None, 0.55)}}),
     ("Looking for downtempo ethereal synthpop", {"genres": ["electropop"], "features": {"energy": (None, 0.55)}}),
+    # years counted back from the catalog's latest (2020), not the band The Past; explicit years win over them
+    ("music from the past 10 years", {"year_min": 2011, "year_max": None, "seed_artists": []}),
+    ("Something in the last couple of decades", {"year_min": 2001, "description": "Something"}),
+    ("an album reissue from earlier this year - Psych from the 70's", {"year_min": 1970, "year_max": 1979}),
     # the years said win over a vague "oldies"; "such hits as" names nobody (a catalog artist is called Such)
     ("some oldies, like rock and roll from the 1950s", {"year_min": 1950, "year_max": 1959, "genres": ["rock"]}),
     ("a classic playlist for when i am feeling blue including such hits as hank williams",
