@@ -104,11 +104,6 @@ _SPAN_COUNTS = {"a": 1, "one": 1, "two": 2, "couple": 2, "couple of": 2, "few": 
 _LAST_SPAN = re.compile(r"\b(?:(?:the )?(?:last|past) (?P<n>\d{1,2}|" + "|".join(sorted(_SPAN_COUNTS, key=len,
                         reverse=True)) + r") (?P<units>years|decades)|(?:the )?(?:last|past) (?P<unit>year|decade)|"
                         r"this (?P<this>decade))\b")
-
-
-def counts_back(phrase: str) -> bool:
-    """Whether a phrase counts years back from now ("the past 10 years"): no name ("The Past") holds it."""
-    return bool(_LAST_SPAN.fullmatch(phrase))
 _NEW_SCHOOL = re.compile(r"\bnew[- ]?school\b")
 RECENT_YEARS = 3
 OLD_SCHOOL_MAX = 1999
@@ -128,6 +123,11 @@ def _decade_of(year: str | None, two: str | None, four: str | None, latest_year:
         return int(year), int(year)
     start = int(four) if four else _decade_start(int(two or 0), latest_year)
     return start, start + 9
+
+
+def counts_back(phrase: str) -> bool:
+    """Whether a phrase counts years back from now ("the past 10 years"): no name ("The Past") holds it."""
+    return bool(_LAST_SPAN.fullmatch(phrase))
 
 
 def find_years(low: str, latest_year: int = 2020) -> list[Finding]:

@@ -131,8 +131,10 @@ _DISLIKES_ALL = re.compile(
     r"try again|(?:different|other) (?:songs|tracks|ones)(?: please)?$|(?:not|(?:don'?t|do not) think (?:they|these|"
     r"those|it) (?:are|is)) (?:quite )?(?:the )?right (?:vibe|feel|mood|fit)|"
     r"^\W*(?:(?:play|give me|try|show me) )?something (?:else|new|different)(?: please)?\W*$)")
+# Praise turned around by the word before it ("they aren't good"); "no worries" or "never heard" turn nothing
 _PRAISE_NEGATED = re.compile(r"(?:\bnot|n'?t|\bnever)\s+(?:very |so |that |really |too |all that )?(?:"
                              + "|".join(sorted(_PRAISE - {"ok", "okay", "fine", "sure", "alright"})) + r")\b")
+# A "no" that answers a question before the praise: "no i think this is perfect. Thanks!"
 _NO_FIRST = re.compile(r"^\W*(?:no|nope|nah)\b[\s,.!]*")
 _CONTRACTIONS = frozenset("ve re ll im didn doesn isn aren wasn don".split())
 # Praise is about what is there: "those are pretty songs", "really good picks" praise, "some pretty songs" asks.
@@ -627,10 +629,12 @@ _NOT_WHAT_THEY_ARE = re.compile(r"\b(?:they|these|those|it|this)(?:\s+(?:songs?|
 def _wished(text: str, parser: RequestParser) -> str:
     """`text` without the "they aren't" before a genre or mood the listener finds missing: "they aren't new
     wave" asks for new wave; read as a negation it threw every new wave track out."""
+    plain = text.replace("’", "'")
+
     def keep(m: re.Match[str]) -> str:
-        said = parser.analyse(text[m.end():m.end() + 40].split(",")[0]).found
+        said = parser.analyse(plain[m.end():m.end() + 40].split(",")[0]).found
         return "" if said & {"genres", "features"} else m.group(0)
-    return _NOT_WHAT_THEY_ARE.sub(keep, text.replace("’", "'"))
+    return _NOT_WHAT_THEY_ARE.sub(keep, plain)
 
 
 def _fresh(low: str) -> bool:

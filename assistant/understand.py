@@ -305,10 +305,10 @@ class _Request:
 
 
 _CONTEXT_WORDS = frozenset(w for k in _CONTEXTS for w in k)
-# Capitalised words that do not continue a name ("Like Drake And Future", "Drake Songs").
 # What a request asks for, never a title before "by" or "from": "anything from Jay Z", "some songs by Drake"
 _ASKING_NOUNS = frozenset("anything something everything some more songs song music stuff tracks track "
                           "tunes hits".split())
+# Capitalised words that do not continue a name ("Like Drake And Future", "Drake Songs").
 _NOT_NAME_WORDS = _CONTEXT_WORDS | _LIST_WORDS | STOPWORDS | frozenset(
     "songs song music tracks albums album stuff type style vibe vibes similar i".split())
 _LINK_WORDS = frozenset("of in on at the to".split())
@@ -322,9 +322,6 @@ _PRONOUNS = frozenset("the a an i me you he him she her it we us they them his h
 _TITLE_CONTEXTS = frozenset(tuple(p.split()) for p in (
     "like", "similar to", "similar", "similiar to", "sounds like", "sound like", "such as", "reminiscent of",
     "including", "listening to", "song", "the song", "artists like", "bands like", "nothing like"))
-# After "my", a lone name is a person: "for my Brothers wedding"
-
-
 _NAMED = re.compile(r"\bby\s+$")
 # "by Dead Can Dance": capitalised words after "by" go on naming the artist (no "dance" mood)
 _NAMED_ON = re.compile(r"\bby\s+(?:[A-Z0-9][^\s,;.!?()\"]*\s+){1,3}$")
@@ -852,8 +849,6 @@ class RequestParser:
                     and "by" not in req.words[b:b + BY_WITHIN]
                     and not (b - a == 1 and req.words[a].endswith(PEOPLE_ENDINGS))  # "like Australian rapper"
                     and not any(self._style_word(w) for w in req.words[a:b]))  # "like Christmas Carols"
-
-
 
         return self._unknown_runs(req, mentions, starts, reference)
 
