@@ -310,10 +310,23 @@ class Vocabulary:
 
     def absent_genres(self, request: str) -> list[str]:
         """Well-known genres the request names ("jazz", "k-pop") that the catalog files nothing under; not one
-        said only inside a genre it has ("swing" of "new jack swing")."""
+        said only inside a genre it has ("swing" of "new jack swing"), nor only inside a capitalised name ("from
+        Donkey Kong Country 2")."""
         words = name_key(request).split()
         return [g for g in genres_named(normalize(request))
-                if not self.resolve_genre(g) and not self._only_inside_genres(words, name_key(g).split())]
+                if not self.resolve_genre(g) and not self._only_inside_genres(words, name_key(g).split())
+                and not self._only_inside_names(request, g)]
+
+    def _only_inside_names(self, request: str, genre: str) -> bool:
+        """Whether every mention of `genre` is capitalised after two capitalised words that are no common words
+        ("Donkey Kong Country"; not "Smooth Jazz", "Looking For Texas Country Music")."""
+        hits = list(re.finditer(rf"(?<![\w-]){re.escape(genre)}(?![\w-])", request, re.IGNORECASE))
+        for m in hits:
+            before = re.search(r"(?<![.!?])\s([A-Z][\w'-]*)\s+([A-Z][\w'-]*)\s+$", request[:m.start()])
+            if not (request[m.start()].isupper() and before
+                    and not any(self.is_common(name_key(w)) for w in before.groups())):
+                return False
+        return bool(hits)
 
     def without_absent_genres(self, text: str, about: str = "") -> tuple[str, str]:
         """(text, about) with the genres the catalog lacks moved from the text, whose words are spread to the

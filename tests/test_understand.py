@@ -468,6 +468,9 @@ def test_genres_the_catalog_lacks_move_to_titles(vocab: Vocabulary) -> None:
     # the everyday noun is no genre, unless a music noun follows it
     assert vocab.absent_genres("Driving across the country to western Montana") == []
     assert vocab.absent_genres("the country songs of the 90s") == ["country"]
+    # inside a capitalised name it is no genre; after a common word written with a capital it still is
+    assert vocab.absent_genres("something like Stickerbush Symphony from Donkey Kong Country 2") == []
+    assert vocab.absent_genres("I Love Smooth Jazz") == ["jazz"]
     assert vocab.without_absent_genres("smooth Jazz for dinner", "rain") == ("smooth for dinner", "rain jazz")
     # a genre of several words stays: "trip" and "hop" alone would match "Road Trip" and "Hop Off a Jet"
     assert vocab.without_absent_genres("some trip-hop and jazz") == ("some trip-hop and", "jazz")
