@@ -218,7 +218,8 @@ _WOULD_FIT = re.compile(r"^\W*(?:(?:cool|great|nice|ok|okay|yes|and|also|maybe)\
                         r"(?:be|fit|sound)\s+(?:good|great|perfect|nice|cool|awesome|amazing|fine|well)\b",
                         re.IGNORECASE)
 _ADD_TAIL = re.compile(r"\s*\b(?:to (?:the|my|this|our) (?:playlist|list|mix)|to it|in there|on there|too|as well|"
-                       r"please|for me|at the end)\W*$", re.IGNORECASE)
+                       r"please|for me|at the end|to round (?:it |this |things |the (?:list|playlist) )?(?:up|out|off)|"
+                       r"if you (?:don'?t|do not) mind|so (?:i|we) can \w+)\W*$", re.IGNORECASE)
 _SONG_WORDS = re.compile(r"^(?:the |a )?(?:songs?|tracks?|tunes?)\s+(?:called\s+)?", re.IGNORECASE)
 _NOT_A_TITLE = frozenset("more another one two three few couple some something anything".split())
 _ADD_START = re.compile(r"^\W*(?:(?:nice|cool|great|lovely|perfect|awesome|ok|okay|thanks|yes|yeah)\W+)?"
@@ -502,7 +503,7 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser, *, pr
         return Edit("new", parsed=parser.analyse(text))
 
     n = len(tracks)
-    if _ONLY_MORE.match(_last_sentence(low)):  # "thank you, more please?": no question about "Thank You" here
+    if _ONLY_MORE.match(_ADD_TAIL.sub("", _last_sentence(low))):  # "thank you, more please?": no question about "Thank You" here
         return Edit("length", n_tracks=n + DEFAULT_MORE, add=DEFAULT_MORE)
     if (_QUESTION_START.search(low) or low.rstrip().endswith("?")) and not _POLITE_REQUEST.search(low):
         question = _question(text, low, tracks)
@@ -693,7 +694,7 @@ _ANYMORE = re.compile(r"\b(any)(more)\b", re.IGNORECASE)
 _NO_LONGER = re.compile(r"\b(?:not|no|never|don'?t|doesn'?t|didn'?t|can'?t|won'?t|isn'?t)\b[^.!?]*\banymore\b")
 # "got any more", "done that, add more now please", "please add some suggestions": more of the same
 _ONLY_MORE = re.compile(r"^\W*(?:(?:ok|okay|yes|yeah|thanks|thank you|please|so|and|now|then|can|could|would|you|we|"
-                        r"great|nice|cool|awesome|perfect|good|like|these|them|those|"
+                        r"great|nice|cool|awesome|perfect|good|like|these|them|those|lot|bit|couple|"
                         r"i|u|do|done|that|have|get|got|give|send|me|us|show|any|a|few|add|how|what|about|maybe|"
                         r"perhaps|just|lets|let's|throw in|some|want|need|i'd|love|is|are|there)\W+)*"
                         r"(?:more|some (?:more|other )?(?:suggestions?|recommendations?)|other (?:suggestions?|"
@@ -759,7 +760,8 @@ def _adds_tracks(low: str, rest: str, parsed: ParsedRequest) -> bool:
         return False
     if _RELATIVE_ANY.search(low) and not _ADD_NOUN.search(rest):
         return False
-    return bool(parsed.found & STYLE_FIELDS) or _words_of_substance(rest)
+    # "add a few more to round it up", "add one more song so i can evaluate": a count, nothing of a kind
+    return bool(parsed.found & STYLE_FIELDS) or _words_of_substance(_ADD_TAIL.sub("", rest))
 
 
 _LEADING_COUNT = re.compile(rf"^(?:a\s+)?({_COUNT_WORDS}|couple|few)\b")

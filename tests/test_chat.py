@@ -348,6 +348,11 @@ def test_follow_up_classification(slice_index: TrackIndex):
         "Great, Some more": ("length", []), "i love these, can you show me more?": ("length", []),
         "yea am liking em...": ("thanks", []), "awsome. you have done well": ("thanks", []),
         "no i think this is perfect. Thanks!": ("thanks", []), "i like R & B": ("refine", []),
+        # "add more" with a reason, not a kind ("to round it up", "so i can evaluate"): more of the same
+        "thank you. can you add a few more to round it up": ("length", []),
+        "can you add one more song so i can evaluate": ("length", []),
+        "Those are great; would you please add a lot more, if you don't mind?": ("length", []),
+        "add some jazz to round it out": ("add_style", []),
         # another kind of music after praise, or said as an addition, joins the playlist (CPCD turns); a fresh
         # start or a turn away from a genre does not
         "Awesome! How about more male disco hits?": ("add_style", []),
