@@ -503,7 +503,8 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser, *, pr
         return Edit("new", parsed=parser.analyse(text))
 
     n = len(tracks)
-    if _ONLY_MORE.match(_ADD_TAIL.sub("", _last_sentence(low))):  # "thank you, more please?": no question about "Thank You" here
+    # "thank you, more please?": no question about "Thank You" here; "add a few more to round it up": no kind
+    if _ONLY_MORE.match(_ADD_TAIL.sub("", _last_sentence(low))):
         return Edit("length", n_tracks=n + DEFAULT_MORE, add=DEFAULT_MORE)
     if (_QUESTION_START.search(low) or low.rstrip().endswith("?")) and not _POLITE_REQUEST.search(low):
         question = _question(text, low, tracks)
