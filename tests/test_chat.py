@@ -249,6 +249,18 @@ def test_praise_keeps_the_playlist(assistant: MusicAssistant):
     assert len(added.playlist.tracks) > 10
 
 
+def test_an_addition_keeps_the_playlists_era_unless_it_names_one(assistant: MusicAssistant):
+    chat = assistant.start_chat(use_llm=False)
+    first = chat.send("songs from the 80s, 10 songs")
+    assert (first.playlist.spec.year_min, first.playlist.spec.year_max) == (1980, 1989)
+    added = chat.send("add some rock")
+    new = [t for t in added.playlist.tracks if t.track_id in added.changes.added]
+    assert added.action == "add_style" and new and all(1980 <= t.year <= 1989 for t in new)
+    later = chat.send("add some rock from the 2000s")
+    new = [t for t in later.playlist.tracks if t.track_id in later.changes.added]
+    assert new and all(2000 <= t.year <= 2009 for t in new) and "1980–1989" in later.text  # said: outside
+
+
 def test_a_length_beyond_any_playlist_changes_nothing(assistant: MusicAssistant):
     """A CPCD listener's "that one song is 179 hours" once set a 10,740-minute spec that failed the next edit."""
     chat = assistant.start_chat(use_llm=False)
