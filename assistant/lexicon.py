@@ -885,7 +885,10 @@ POSSESSIVES = frozenset("my your his her our their".split())
 _EVERYDAY_GENRES = {"house": POSSESSIVES | {"the", "a", "this", "that", "cleaning", "clean", "around", "at"},
                     "soul": POSSESSIVES,
                     "country": POSSESSIVES | {"the", "this", "that", "whole", "across", "around"}}
-_GENRE_NOUNS = frozenset("songs song music tracks albums album stuff type vibes vibe playlist hits".split())
+# Nouns for music: after a name they mark it as one ("Metallica songs"), after a genre word the genre ("the country
+# songs")
+MUSIC_NOUN_WORDS = frozenset("songs song music tracks albums album stuff type vibes vibe".split())
+_GENRE_NOUNS = MUSIC_NOUN_WORDS | {"playlist", "hits"}
 
 
 def everyday_noun(words: list[str], index: int, genre: str) -> bool:

@@ -26,6 +26,7 @@ from rapidfuzz import fuzz
 
 from assistant.lexicon import (
     KNOWN_GENRES,
+    MUSIC_NOUN_WORDS,
     NUMBER_WORDS,
     POSSESSIVES,
     RECENT_YEARS,
@@ -305,16 +306,12 @@ class _Request:
 
 
 _CONTEXT_WORDS = frozenset(w for k in _CONTEXTS for w in k)
-# What a request asks for, never a title before "by" or "from": "anything from Jay Z", "some songs by Drake"
-_ASKING_NOUNS = frozenset("anything something everything some more songs song music stuff tracks track "
-                          "tunes hits".split())
 # Capitalised words that do not continue a name ("Like Drake And Future", "Drake Songs").
-_NOT_NAME_WORDS = _CONTEXT_WORDS | _LIST_WORDS | STOPWORDS | frozenset(
-    "songs song music tracks albums album stuff type style vibe vibes similar i".split())
+_NOT_NAME_WORDS = _CONTEXT_WORDS | _LIST_WORDS | STOPWORDS | MUSIC_NOUN_WORDS | {"style", "similar", "i"}
 _LINK_WORDS = frozenset("of in on at the to".split())
 _LINKS_BEFORE = frozenset("a an the with".split())
-# A music noun after a name marks it as one: "Metallica songs".
-_NAME_NOUNS = frozenset("songs song music tracks albums album stuff type vibes vibe".split())
+# What a request asks for, never a title before "by" or "from": "anything from Jay Z", "some songs by Drake"
+_ASKING_NOUNS = MUSIC_NOUN_WORDS | frozenset("anything something everything some more track tunes hits".split())
 # Names no request can mean without quotes: "The", "HIM", "You".
 _PRONOUNS = frozenset("the a an i me you he him she her it we us they them his hers its our your their this that "
                       "these those who what".split())
@@ -582,7 +579,7 @@ class RequestParser:
         if kind is None and (req.tokens[j - 1].possessive or req.whole_segment(i, j) and
                              (req.dash_before(i) or req.dash_after(j))):
             kind = "positive"
-        if (kind is None and j < len(req.tokens) and req.words[j] in _NAME_NOUNS
+        if (kind is None and j < len(req.tokens) and req.words[j] in MUSIC_NOUN_WORDS
                 and req.tokens[j].segment == req.tokens[j - 1].segment):
             kind = "positive"
         return kind, start
