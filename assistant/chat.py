@@ -445,7 +445,7 @@ class Chat:
         artists = list(parsed.spec.exclude_artists or parsed.spec.seed_artists) if parsed else []
         artists += [tracks[p].artist for p in edit.positions if 0 <= p < len(tracks)]
         genres = list(parsed.spec.exclude_genres or parsed.spec.genres) if parsed else []
-        if not artists and not genres:
+        if not artists and not genres and not (parsed and parsed.spec.exclude_tracks):
             return _Outcome("message", "Which artist or genre should I leave out?")
         return self._refine(edit, artists=list(dict.fromkeys(artists)), genres=genres)
 

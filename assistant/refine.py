@@ -187,7 +187,8 @@ _MORE_OF_THESE = re.compile(r"\b(?:more|others?|anything|something|songs?|some)\
                             r"(?:this|these|that|those|them|it)\b|\bother (?:similar|suggestions|recommendations|"
                             r"songs like)|\bsimilar (?:artists|songs|tracks|ones)\b|\bmore suggestions\b|"
                             r"\bmore and more\b|\bmore of (?:this|these|that|those|the same)\b|\bkeep (?:them|it|'em) "
-                            r"coming\b|\b(?:can|could) (?:i|we) (?:get|have) (?:some )?more\b")
+                            r"coming\b|\b(?:can|could) (?:i|we) (?:get|have) (?:some )?more\b|"
+                            r"\b(?:any|a few|some) (?:last|final) (?:songs?|tracks?|suggestions|picks)\b")
 # Asking for an artist in a conversation: "Can I get some from Doja Cat?", "How about some Nujabes?"
 _ASKS_FOR = re.compile(r"\b(?:can|could|may) (?:i|we|you) (?:have|get|add|hear|play|include)|\bgot any|\bshow me|"
                        r"\bplay (?:me )?(?:some|a few)|\bhow about|\bwhat about|\bdo you have|\bgive me some|"
@@ -306,7 +307,9 @@ _COUNT_WORDS = r"(?:\d{1,3}|" + "|".join(w for w in NUMBER_WORDS if " " not in w
 _EDGE_RUN = re.compile(rf"\b(first|last|top|bottom)\s+({_COUNT_WORDS})\b(?!\s*(?:minutes?|mins?|bpm|%))")
 _SECOND_LAST = re.compile(r"\b(?:second[- ]to[- ]last|second[- ]last|next[- ]to[- ]last|penultimate|"
                           r"one before (?:the )?last)\b")
-_ORDINAL = re.compile(r"\b(" + "|".join(_ORDINALS) + r"|(\d{1,3})(?:st|nd|rd|th)|last|final|opening|closing)\b"
+# "any last songs you'd recommend" asks for more, not about the last track
+_ORDINAL = re.compile(r"(?<!\bany )(?<!\bsome )(?<!\bfew )\b(" + "|".join(_ORDINALS)
+                      + r"|(\d{1,3})(?:st|nd|rd|th)|last|final|opening|closing)\b"
                       r"(?!\s+(?:time|half|minutes?|person))")
 _NUMBERED = re.compile(r"(?:\b(?:tracks?|songs?|numbers?|tunes?|nos?\.?)\s*#?|#)\s*(\d{1,3})\b")
 _LIST_MORE = re.compile(r"\s*(?:,|and|&|or|-|to|through|thru)\s*(?:(?:tracks?|songs?|numbers?|#)\s*)?#?(\d{1,3})\b")
@@ -527,6 +530,8 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser, *, pr
         if move is not None:
             return move
     parsed = _fewer_years(low, tracks, _negated_years(low, parser.analyse(text)))
+    if misfit := _misfit(text, parsed, parser, tracks):  # "those by maroon 5 dont really fit the vibe"
+        return misfit
     if _DISLIKES_ALL.search(low) and parsed.found <= {"description"}:  # "I didn't like any of those", "try again"
         return Edit("replace", positions=list(range(n)))
     if _REMOVE.search(low):
@@ -944,6 +949,41 @@ def _removal(text: str, low: str, tracks: list[Track], parsed: ParsedRequest) ->
     if quoted:
         return Edit("remove", unknown_title=quoted)
     return None
+
+
+# "Korn doesn't seem to fit", "they just aren't a good fit", "AC/DC might be a bit out of place": a complaint
+# about what is named before it in that sentence ("would fit", "fit perfectly" praise)
+_MISFIT = re.compile(r"\b(?:do|does|did|wo)(?: not|n'?t)\s+(?:\w+\s+){0,2}?(?:fit|belong|match)\b|"
+                     r"(?:\bnot|n't|\b(?:is|are|was|were)nt)\s+(?:\w+\s+){0,2}?(?:fit|match)\b|\bout of place\b")
+
+
+def _misfit(text: str, parsed: ParsedRequest, parser: RequestParser, tracks: list[Track]) -> Edit | None:
+    """What a sentence names before saying it does not fit is turned down; what the rest of the message names
+    still steers the refill ("..., could you show me more songs like X by Y?")."""
+    spans = [sentence[:m.end()] for sentence in re.findall(r"[^.!?;]+", text.replace("’", "'"))
+             if (m := _MISFIT.search(sentence.lower()))]
+    if not spans:
+        return None
+    complaint = parser.analyse(" . ".join(spans)).spec
+    artists = list(dict.fromkeys([*complaint.seed_artists, *complaint.exclude_artists]))
+    songs = list(dict.fromkeys([*complaint.seed_tracks, *complaint.exclude_tracks]))
+    genres = list(dict.fromkeys([*complaint.genres, *complaint.exclude_genres]))
+    positions = [i for span in spans for i in find_artist_tracks(span, tracks)]
+    titles = [i for span in spans for i in find_titles(span, tracks) if i not in positions]
+    if not (artists or songs or genres or positions):
+        return Edit("remove", positions=titles) if titles else None
+    spec = parsed.spec
+    turned_down = spec.model_copy(update={
+        "seed_artists": [a for a in spec.seed_artists if a not in artists],
+        "exclude_artists": list(dict.fromkeys([*spec.exclude_artists, *artists])),
+        "seed_tracks": [t for t in spec.seed_tracks if t not in songs],
+        "exclude_tracks": list(dict.fromkeys([*spec.exclude_tracks, *songs, *(tracks[i].track_id for i in titles)])),
+        "genres": [g for g in spec.genres if g not in genres],
+        "exclude_genres": list(dict.fromkeys([*spec.exclude_genres, *genres]))})
+    found = set(parsed.found) - {"seed_artists", "seed_tracks", "genres"}
+    found |= {name for name in ("seed_artists", "seed_tracks", "genres", "exclude_artists", "exclude_tracks",
+                                "exclude_genres") if getattr(turned_down, name)}
+    return Edit("exclude", parsed=replace(parsed, spec=turned_down, found=frozenset(found)), positions=positions)
 
 
 _ONE_SONG = re.compile(r"\b(?:song|track|tune|one)\b(?!s)")

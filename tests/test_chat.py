@@ -466,6 +466,32 @@ def test_a_playlist_the_listener_dislikes_is_chosen_again(assistant: MusicAssist
     assert third.action == "replace" and not set(ids(third.playlist)) & set(ids(first.playlist) + ids(again.playlist))
 
 
+def test_named_tracks_that_do_not_fit_are_turned_down(assistant: MusicAssistant, slice_index: TrackIndex):
+    """Before, "those by maroon 5 dont really fit the vibe" (a real CPCD turn) added more Maroon 5: a name said
+    before "doesn't fit", "isn't a good fit" or "out of place" in its sentence is left out; the rest still steers."""
+    chat = assistant.start_chat(use_llm=False)
+    first = chat.send("energetic rock, 12 songs")
+    artist = Counter(t.artist for t in first.playlist.tracks).most_common(1)[0][0]
+    refused = chat.send(f"those by {artist.lower()} dont really fit the vibe of the playlist")
+    assert refused.action == "exclude" and artist not in {t.artist for t in refused.playlist.tracks}
+    assert len(refused.playlist.tracks) == 12 and refused.playlist.spec.exclude_artists == [artist]
+    assert violations(refused.playlist, refused.playlist.spec, slice_index) == []
+    parser = chat.parser
+    playlist = refused.playlist
+    other = next(t.artist for t in playlist.tracks if t.artist != artist)
+    mixed = classify(f"All of them are good except {other} doesn't seem to fit. More like {artist} please",
+                     playlist, parser).parsed.spec
+    assert (mixed.exclude_artists, mixed.seed_artists) == ([other], [artist])
+    misfit = classify(f"Although the {other} songs are nice, they just aren't a good fit", playlist, parser)
+    assert misfit.kind == "exclude" and misfit.parsed.spec.exclude_artists == [other]
+    genre = classify("the rock songs are a bit out of place", playlist, parser)
+    assert genre.kind == "exclude" and genre.parsed.spec.exclude_genres == ["rock"]
+    for praise in (f"{other} would fit well", "These all fit the playlist perfectly"):
+        assert classify(praise, playlist, parser).kind != "exclude", praise
+    # "any last songs" asks for more, not about the last track
+    assert classify("Any last songs you'd recommend that fit the theme?", playlist, parser).kind == "length"
+
+
 def test_a_follow_up_read_as_nothing_keeps_the_playlist(assistant: MusicAssistant, slice_index: TrackIndex):
     """Before, each of these (real CPCD turns) replaced the playlist with the catalog's most popular tracks."""
     chat = assistant.start_chat(use_llm=False)
