@@ -40,7 +40,7 @@ from assistant.vocabulary import Vocabulary
 from retrieval.catalog import Track
 from retrieval.filters import Range, TrackFilter, filter_mask
 from retrieval.hybrid import HybridSearcher, SearchQuery, standardise
-from retrieval.index import TrackIndex, artist_key, top_k
+from retrieval.index import TrackIndex, artist_key, featured_keys, top_k
 from retrieval.labels import parent_genres
 from retrieval.lexical import fold, tokenize, word_forms
 
@@ -732,6 +732,7 @@ def violations(playlist: Playlist, spec: PlaylistSpec, index: TrackIndex,
     out += [f"{t.track_id} has excluded genre" for t in tracks if excluded_genres & set(_labels(t))]
     excluded_artists = {artist_key(a) for a in spec.exclude_artists}
     out += [f"{t.track_id} by excluded {t.artist}" for t in tracks if artist_key(t.artist) in excluded_artists]
+    out += [f"{t.track_id} features an excluded artist" for t in tracks if featured_keys(t.title) & excluded_artists]
     excluded_songs = {song_key(index.tracks[index.row[i]]) for i in spec.exclude_tracks if i in index.row}
     out += [f"{t.track_id} is an excluded song" for t, k in zip(tracks, keys)
             if t.track_id in spec.exclude_tracks or k in excluded_songs]

@@ -59,7 +59,7 @@ from assistant.vocabulary import Vocabulary as Names
 from retrieval.catalog import Track
 from retrieval.filters import Range, filter_mask
 from retrieval.hybrid import SearchQuery
-from retrieval.index import artist_key
+from retrieval.index import artist_key, featured_keys
 
 if TYPE_CHECKING:
     from assistant.api import MusicAssistant
@@ -670,9 +670,9 @@ class Chat:
             name = f"\"{sanitize(track.title)}\" by {sanitize(track.artist, 60)}"
             if song_key(track) in present:
                 notes.append(f"{name} is already in the playlist (track {present[song_key(track)] + 1}).")
-            elif artist_key(track.artist) in banned_artists:
-                notes.append(f"You asked me to leave out {sanitize(track.artist, 60)} in this chat, so I didn't add "
-                             f"{name}.")
+            elif artist_key(track.artist) in banned_artists or featured_keys(track.title) & banned_artists:
+                notes.append(f"{name} is by or features an artist you asked me to leave out in this chat, so I "
+                             "didn't add it.")
             elif set(spec.exclude_genres) & {g.lower() for g in (*track.genres, *track.subgenres)}:
                 notes.append(f"{name} is in a genre you asked me to leave out, so I didn't add it.")
             elif tid in spec.exclude_tracks:
@@ -1034,4 +1034,9 @@ def _playlist_answer(tracks: list[Track], topic: str) -> str:
         feature = "valence" if topic == "mood" else topic
         values = [getattr(t, feature) for t in tracks if getattr(t, feature) is not None]
         return f"Average {feature}: {sum(values) / len(values):.2f} of 1." if values else f"No known {feature}."
+    if topic == "playback":
+        first = tracks[0]
+        return (f"I choose tracks from the catalog but can't play them. The playlist is listed here: {len(tracks)} "
+                f"tracks, {minutes} minutes, starting with \"{sanitize(first.title, 60)}\" by "
+                f"{sanitize(first.artist, 40)}. Export it (M3U, XSPF or JSON) to play it in a music app.")
     return f"The playlist has {len(tracks)} track{'s' if len(tracks) != 1 else ''}, {minutes} minutes in all."

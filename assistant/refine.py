@@ -207,7 +207,7 @@ _OLDER = re.compile(r"\b(?:older|earlier|from further back|more (?:classic|vinta
 _NEWER = re.compile(r"\b(?:newer|more (?:recent|modern|current)|fresher|less old)\b")
 _MOVE = re.compile(r"\b(?:move|put|place|bump)\b")
 _REMOVE = re.compile(r"\b(?:remove|drop|delete|skip|cut|ditch|lose|kill|axe|scrap|get rid of|take out|take off|"
-                     r"throw out|kick out|(?:i )?(?:don't|do not|dont) (?:like|want|love)|not a fan of|hate|"
+                     r"throw out|kick out|(?:i )?(?:don't|do not|dont) (?:like|want|love|play|add|include)|not a fan of|hate|"
                      r"(?:i'm |im )?(?:sick|tired) of|no more of)\b")
 _MORE_LIKE = re.compile(r"\b(?:more|others?|songs?|tracks?|stuff|something|anything|some(?:thing)?)\s+"
                         r"(?:\w+\s+){0,2}?(?:like|similar to|in the style of|along the lines of)\b|\bsimilar to\b"
@@ -506,6 +506,8 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser, *, pr
         return Edit("new", parsed=parser.analyse(text))
 
     n = len(tracks)
+    if _PLAYBACK.search(low):
+        return Edit("question", topic="playback")
     # "thank you, more please?": no question about "Thank You" here; "add a few more to round it up": no kind
     if _ONLY_MORE.match(_ADD_TAIL.sub("", _last_sentence(low))):
         return Edit("length", n_tracks=n + DEFAULT_MORE, add=DEFAULT_MORE)
@@ -667,7 +669,7 @@ def _understood_nothing(text: str, parser: RequestParser, parsed: ParsedRequest,
         _unknown_name(text, parser)
     if name:
         return Edit("message", unknown_title=name)
-    said = re.findall(r"[a-z0-9]+", re.sub(r"\bnot (?:too |so |that )?bad\b", "good", low))  # "not bad" praises
+    said = re.findall(r"[a-z0-9]+", _PRAISE_ASIDE.sub(" ", re.sub(r"\bnot (?:too |so |that )?bad\b", "good", low)))
     asks = bool(_ASKS_FOR.search(low) or _ASKING_WORDS.intersection(said))
     if not asks and _PRAISE.intersection(said) and not _PRAISE_NEGATED.search(low):  # "they aren't good"
         return Edit("thanks")
@@ -682,6 +684,11 @@ def _understood_nothing(text: str, parser: RequestParser, parsed: ParsedRequest,
     return Edit("steer", about=" ".join(words)[:60], parsed=parsed, notices=absent_genre_notices(text, parser.vocab))
 
 
+# Asking words that ask nothing: "I love these vibes", "I didn't know some of these", "makes me want to sing",
+# "Those were some good recommendations"
+_PRAISE_ASIDE = re.compile(r"\b(?:love|like|liking|enjoy(?:ing)?|dig)(?= (?:these|those|them|it|this|the (?:playlist|"
+                           r"songs|mix|picks|vibes?))\b)|\bsome of (?:these|those|them)\b|\bmakes? me want to\b|"
+                           r"\b(?:are|were|is|was) (?:some|all)\b")
 _KIND_NOUNS = frozenset("songs song music band bands artists artist singers tracks hits tunes stuff".split())
 _ASKING_WORDS = frozenset("add play find give show need want like love prefer more some any try hear listen include "
                           "suggest recommend looking".split())
@@ -864,6 +871,15 @@ def _fewer_years(low: str, tracks: list[Track], parsed: ParsedRequest) -> Parsed
     spec = parsed.spec.model_copy(update={"year_min": None, "year_max": lo - 1} if older else
                                   {"year_min": hi + 1, "year_max": None})
     return replace(parsed, spec=spec)
+
+
+# "I am not seeing any song selections", "where are the songs?", "the second song wont play": Segue lists tracks
+# and plays none; the answer says so and where the playlist is, rather than re-choosing it by those words
+_PLAYBACK = re.compile(r"\b(?:(?:not (?:seeing|getting|receiving)|(?:didn'?t|did not|haven'?t|have not) (?:send|sent|"
+                       r"get|got|see|seen|receive[d]?)(?: in)?|(?:can'?t|cannot|can not) (?:see|hear|play)) (?:any|the) "
+                       r"(?:\w+ )?(?:songs?|tracks?|playlist|music|selections?|list)\b|where are the (?:songs|tracks)\b|"
+                       r"(?:wo|does|is|are)(?:n'?t| not) (?:play|load|open)(?:ing)?(?=\s*(?:$|[.,;!?]|for\b|on\b|"
+                       r"at all\b)))")
 
 
 def _question(text: str, low: str, tracks: list[Track]) -> Edit | None:

@@ -106,7 +106,8 @@ _POSITIVE = ("like", "similar to", "similar", "similiar to", "sounds like", "sou
 _NEGATIVE = ("without", "no", "not", "no more", "except", "except for", "but not", "anything but", "minus", "exclude",
              "excluding", "avoid", "skip", "nothing by", "nothing from", "not by", "none", "none by", "hate",
              "dont like", "dont want", "not into", "not a fan of", "sick of", "tired of", "no songs by", "no tracks by",
-             "no music by", "nothing like")
+             "no music by", "nothing like", "dont play", "dont add", "dont include", "dont want any", "dont play any",
+             "dont add any", "dont include any")
 _CONTEXTS: dict[tuple[str, ...], str] = {tuple(p.split()): "positive" for p in _POSITIVE}
 _CONTEXTS.update({tuple(p.split()): "negative" for p in _NEGATIVE})
 _CONTEXT_MAX = max(len(k) for k in _CONTEXTS)

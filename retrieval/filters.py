@@ -73,9 +73,13 @@ def filter_mask(index: TrackIndex, f: TrackFilter) -> np.ndarray:
         if m is not None:
             mask &= ~m
     if f.exclude_artists:
-        numbers = [index.artist_index[k] for k in map(artist_key, f.exclude_artists) if k in index.artist_index]
+        keys = [artist_key(a) for a in f.exclude_artists]
+        numbers = [index.artist_index[k] for k in keys if k in index.artist_index]
         if numbers:
             mask &= ~np.isin(index.artist, numbers)
+        for k in keys:  # "no Drake" leaves out "Life Is Good (feat. Drake)" too
+            if k in index.featuring:
+                mask[index.featuring[k]] = False
     if f.exclude_track_ids:
         rows = [index.row[t] for t in f.exclude_track_ids if t in index.row]
         mask[rows] = False

@@ -8,6 +8,7 @@ for a broad mask over a large index, post-filters HNSW neighbours.
 
 from __future__ import annotations
 
+import re
 import threading
 from functools import cached_property
 from typing import Sequence
@@ -67,6 +68,22 @@ def artist_key(name: str) -> str:
     return " ".join(fold(name).replace("&", "and").split())
 
 
+# "(feat. Khalid)", "[with Jon Bellion]", "Mama feat. Ellie Goulding"
+_FEATURING = re.compile(r"[(\[]\s*(?:feat\.?|ft\.?|featuring|with)\s+([^)\]]+)[)\]]|\s(?:feat\.?|ft\.|featuring)\s+"
+                        r"([^()\[\]-]+)", re.IGNORECASE)
+_CREDIT_SPLIT = re.compile(r"\s*(?:,|&|\band\b|\bx\b)\s*", re.IGNORECASE)
+
+
+def featured_keys(title: str) -> set[str]:
+    """The `artist_key`s of the artists a title credits as featured: "Cross Me (feat. Chance the Rapper & PnB
+    Rock)" -> chance the rapper, pnb rock, and the whole credit (a name may hold "&": "Simon & Garfunkel")."""
+    keys: set[str] = set()
+    for m in _FEATURING.finditer(title):
+        credit = (m.group(1) or m.group(2)).strip()
+        keys.update(artist_key(name) for name in [credit, *_CREDIT_SPLIT.split(credit)] if name.strip())
+    return keys
+
+
 class TrackIndex:
     def __init__(
         self,
@@ -122,6 +139,15 @@ class TrackIndex:
     @cached_property
     def bm25(self) -> BM25:
         return BM25(self.texts)
+
+    @cached_property
+    def featuring(self) -> dict[str, np.ndarray]:
+        """artist_key -> the rows whose titles credit that artist as featured ("Life Is Good (feat. Drake)")."""
+        out: dict[str, list[int]] = {}
+        for row, t in enumerate(self.tracks):
+            for key in featured_keys(t.title):
+                out.setdefault(key, []).append(row)
+        return {k: np.array(rows, dtype=np.int64) for k, rows in out.items()}
 
     @cached_property
     def artist_name_words(self) -> list[frozenset[str]]:

@@ -37,11 +37,12 @@ from assistant.sequencing import (
     path_cost,
     transition_costs,
 )
+from assistant.playlist import Playlist
 from assistant.spec import PlaylistSpec
 from retrieval.catalog import Catalog, Track
 from retrieval.embeddings import shared_embedder
 from retrieval.hybrid import HybridSearcher, SearchQuery
-from retrieval.index import TrackIndex, artist_key
+from retrieval.index import TrackIndex, artist_key, featured_keys
 from retrieval.text import track_text
 
 DESCRIPTIONS = ("", "upbeat dance pop for a party", "chill acoustic evening", "hard rock anthems",
@@ -184,6 +185,30 @@ def test_relaxation_never_touches_exclusions(builder, slice_index):
     assert all(artist_key(t.artist) != artist_key(top_artist) for t in playlist.tracks)
     assert all("pop" not in t.genres + t.subgenres for t in playlist.tracks)
     assert violations(playlist, spec, slice_index) == []
+
+
+def test_featured_credits_are_read_from_real_title_forms():
+    assert featured_keys("Cross Me (feat. Chance the Rapper & PnB Rock) - M-22 Remix") == {
+        "chance the rapper and pnb rock", "chance the rapper", "pnb rock"}
+    assert featured_keys("Close To Me (with Diplo) (feat. Swae Lee) - CID Remix") == {"diplo", "swae lee"}
+    assert featured_keys("Good Things Fall Apart (with Jon Bellion) [Tiësto's Big Room Remix]") == {"jon bellion"}
+    assert featured_keys("Mama feat. Ellie Goulding") == {"ellie goulding"}
+    assert featured_keys("With or Without You") == featured_keys("Stand By Me (Remastered)") == set()
+
+
+def test_an_excluded_artist_is_not_heard_as_a_featured_guest_either(builder, slice_index):
+    """Before, "hip hop but please don't play any Drake" had Future's "Life Is Good (feat. Drake)"."""
+    guests = Counter(k for t in slice_index.tracks for k in featured_keys(t.title) if k in slice_index.artist_index)
+    guest = next(slice_index.artist_names[slice_index.artist_index[k]] for k, _ in guests.most_common())
+    featuring = [t for t in slice_index.tracks if artist_key(guest) in featured_keys(t.title)]
+    spec = PlaylistSpec(description=f"songs with {guest}", seed_artists=[featuring[0].artist], n_tracks=20,
+                        exclude_artists=[guest])
+    playlist = builder.build(spec)
+    assert len(playlist.tracks) == 20 and violations(playlist, spec, slice_index) == []
+    assert not {t.track_id for t in featuring} & {t.track_id for t in playlist.tracks}
+    with_guest = Playlist(title="t", tracks=[featuring[0]])
+    alone = spec.model_copy(update={"n_tracks": 1, "allow_remixes": True, "seed_artists": []})
+    assert violations(with_guest, alone, slice_index) == [f"{featuring[0].track_id} features an excluded artist"]
 
 
 def test_unknown_genre_is_dropped_without_touching_other_constraints(builder, slice_index):

@@ -199,6 +199,8 @@ def test_questions_about_tracks_and_playlist(assistant: MusicAssistant):
     long = chat.send("how long is the playlist?")
     assert f"{len(playlist.tracks)} tracks" in long.text
     assert "can't find" in chat.send('why is "No Such Song At All" here?').text
+    where = chat.send("You didn't send in any songs. Why?")  # a real CPCD turn: it re-chose the playlist
+    assert where.kind == "answer" and "can't play" in where.text and playlist.tracks[0].title in where.text
     assert ids(chat.playlist) == ids(playlist)
 
 
@@ -326,6 +328,12 @@ def test_follow_up_classification(slice_index: TrackIndex):
         "i like classicals": ("steer", []), "not bad but can I get some songs with horns?": ("steer", []),
         "some Italian songs": ("steer", []), "That is 15!": ("message", []), "yea am feeling it": ("thanks", []),
         "Nice, your recommendations are top notch": ("thanks", []),
+        # praise in asking words; Segue plays nothing, so "where are the songs?" is answered (CPCD turns)
+        "Thank you, I love these vibes makes me want to sing!": ("thanks", []),
+        "great, I didn't know some of these": ("thanks", []),
+        "The playlist has me hyped! Those were some good recommendations.": ("thanks", []),
+        "I am not seeing any song selections for the playlist": ("question", []),
+        "the second song wont play for some reason": ("question", []), "don't play any rap": ("exclude", []),
         "These are all great. MercyMe is another awesome Christian band.": ("thanks", []),
         # a dislike or an aside is no name; "older" inside a request is still the era (CPCD turns)
         "No I don't really like the sound of those songs much.": ("message", []),

@@ -254,6 +254,8 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("anything but rock", {"exclude_genres": ["rock"], "genres": []}),
     # "don't like", "not into": a verb between the negator and the genre; "Nothing like classic rock!" praises
     ("We don't like rock music", {"exclude_genres": ["rock"], "genres": []}),
+    ("hip hop, but please don't play any Drake", {"exclude_artists": ["Drake"], "seed_artists": [], "genres": ["rap"]}),
+    ("rock that won't play any rap", {"exclude_genres": ["rap"], "genres": ["rock"]}),
     ("I like them, except for jump around by house of pain.",
      {"exclude_tracks": [("Jump Around", "House Of Pain")], "seed_tracks": [], "seed_artists": []}),
     ("not into rap, but some pop", {"exclude_genres": ["rap"], "genres": ["pop"]}),
