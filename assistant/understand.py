@@ -345,6 +345,8 @@ _REFERENCE_CONTEXTS = frozenset(tuple(p.split()) for p in (
     "style of", "vein of", "fan of", "fans of", "such as", "artists like", "bands like", "listening to", "listen to",
     "not a fan of", "not into"))
 _NAME_LINKS = frozenset("and of the n a with".split())
+# Words for what a listener asks for, which a song title the catalog lacks rarely holds: "like sad songs by Adele"
+_KIND_WORDS = frozenset("songs song music tracks track tunes stuff ones hits".split())
 # Small words a title holds in lowercase: "In the Waiting Line", "Song of Durin"
 _TITLE_SMALL_WORDS = frozenset("a an and the of in on at to for with from by or but is am are be it i my me you your "
                                "into out up down off over all".split())
@@ -767,6 +769,7 @@ class RequestParser:
         cut: list[tuple[int, int]] = []  # token spans to drop from the description (negated phrases)
         n = len(req.tokens)
         last_negated_genre_end = -2
+        untitled = self._unknown_title_words(req, mentions)
         i = 0
         while i < n:
             hit = None
@@ -783,7 +786,7 @@ class RequestParser:
                     hit = ("absent genre", key, j)  # "k-pop" and "death metal" still read their "pop", "metal"
                 if hit:
                     break
-            if hit is None or self._in_unknown_name(req, i) or everyday_noun(req.words, i, hit[1]):
+            if hit is None or i in untitled or self._in_unknown_name(req, i) or everyday_noun(req.words, i, hit[1]):
                 i += 1  # "while cleaning the house": a home, not house music
                 continue
             kind, key, j = hit
@@ -811,6 +814,30 @@ class RequestParser:
                 req.used[k] = True
             i = j
         return genres, excluded, moods, cut
+
+    def _unknown_title_words(self, req: _Request, mentions: list[_Mention]) -> set[int]:
+        """Tokens of a song the catalog lacks, named beside its catalog artist: between "like" and "by <artist>"
+        ("songs like dance little liar by arctic monkeys") or after "<artist> - " ("like milky chance - running").
+        They are a title, so no mood or genre ("dance", "running"); "like sad songs by Adele" still says sad."""
+        out: set[int] = set()
+        n = len(req.tokens)
+        for m in mentions:
+            if m.kind != "artist":
+                continue
+            if 1 <= m.context_start < m.start and req.words[m.context_start] == "by":  # back to "like"
+                k = m.context_start
+                a = next((a for a in range(k - 1, max(k - 1 - MAX_TITLE_WORDS, 0), -1)
+                          if req.context(a)[2] in _REFERENCE_CONTEXTS), None)
+                if a is not None and all(req.tokens[x].segment == req.tokens[k].segment for x in range(a, k)) \
+                        and not _KIND_WORDS.intersection(req.words[a:k]):
+                    out.update(range(a, k))
+            elif m.end < n and _SONG_DASH.fullmatch(req.gap(m.end)):
+                b = m.end + 1
+                while b < n and b - m.end < MAX_TITLE_WORDS and req.tokens[b].segment == req.tokens[m.end].segment \
+                        and not _CLAUSE_GAP.search(req.gap(b)):
+                    b += 1
+                out.update(range(m.end, b))
+        return out
 
     def _in_unknown_name(self, req: _Request, i: int) -> bool:
         """Whether token i goes on naming an artist the catalog lacks after "by": capitalised, within a few

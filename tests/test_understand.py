@@ -254,6 +254,10 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("anything but rock", {"exclude_genres": ["rock"], "genres": []}),
     # "don't like", "not into": a verb between the negator and the genre; "Nothing like classic rock!" praises
     ("We don't like rock music", {"exclude_genres": ["rock"], "genres": []}),
+    # a song the catalog lacks, named beside its catalog artist, is a title: no "dance" or "running" mood
+    ("songs like dance little liar by arctic monkeys?", {"seed_artists": ["Arctic Monkeys"], "features": {}}),
+    ("Any songs like milky chance - running ?", {"seed_artists": ["Milky Chance"], "features": {}}),
+    ("music like sad songs by Adele", {"seed_artists": ["Adele"], "features": {"valence": (None, 0.35)}}),
     ("hip hop, but please don't play any Drake", {"exclude_artists": ["Drake"], "seed_artists": [], "genres": ["rap"]}),
     ("rock that won't play any rap", {"exclude_genres": ["rap"], "genres": ["rock"]}),
     ("I like them, except for jump around by house of pain.",
