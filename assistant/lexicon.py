@@ -26,13 +26,32 @@ _QUOTES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "“": '"'
 
 
 _ASCII_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# Cyrillic and Greek letters drawn like Latin ones. "Еріс sоngs lіkе ..." (a real request) mixes them into
+# English words, which then match nothing in English and pull Russian titles by their letters.
+_LOOKALIKES = dict(zip("АВЕКМНОРСТХУаеорсухіјѕІЈЅԁһӏΑΒΕΖΗΙΚΜΝΟΡΤΥΧοικν",
+                       "ABEKMHOPCTXYaeopcyxijsIJSdhlABEZHIKMNOPTYXoikv"))
+_UNSPOOF = str.maketrans(_LOOKALIKES)
+_WORDS = re.compile(r"\w+")
+
+
+def _unspoofed(text: str) -> str:
+    """When a word mixes Latin letters with look-alikes, every word written only in Latin letters and look-alikes
+    back in Latin; a word in real Cyrillic or Greek ("Табор") keeps its letters. One character for one."""
+    def spoofable(word: str) -> bool:
+        return all(c.isascii() or c in _LOOKALIKES for c in word)
+
+    if not any(spoofable(w) and not w.isascii() and re.search(r"[A-Za-z]", w) for w in _WORDS.findall(text)):
+        return text
+    return _WORDS.sub(lambda m: m.group(0).translate(_UNSPOOF) if spoofable(m.group(0)) else m.group(0), text)
+
 
 
 def clean(text: str, max_chars: int) -> str:
-    """The request as the parser reads it: NFKC, control characters as spaces, at most `max_chars` long."""
+    """The request as the parser reads it: NFKC, look-alike letters of a spoofed word in Latin, control characters
+    as spaces, at most `max_chars` long."""
     if text.isascii():
         return _ASCII_CONTROL.sub(" ", text[:max_chars])
-    text = unicodedata.normalize("NFKC", text[: max_chars * 2])[:max_chars]
+    text = _unspoofed(unicodedata.normalize("NFKC", text[: max_chars * 2])[:max_chars])
     return "".join(" " if unicodedata.category(c)[0] == "C" else c for c in text).translate(_QUOTES)
 
 
@@ -867,11 +886,12 @@ def points_at_unseen(low: str) -> str | None:
 
 
 # Words by which a request asks rather than describes: they name no sound, yet "Help me find similar songs" would
-# match the song "Help" and lift its artist's hits, "some stuff like FlyLo" bring "Break Stuff".
+# match the song "Help" and lift its artist's hits, "some stuff like FlyLo" bring "Break Stuff", "detective type
+# music" gugudan's "Not That Type".
 REQUEST_FILLER = frozenset(
     "help find finding looking look suggestions suggestion suggest recommendations recommendation recommend any "
     "anything something someone stuff things thing need want similar similiar more other others please pls request "
-    "desperate desperately trying".split())
+    "desperate desperately trying type types kind kinds sort".split())
 _WORD = re.compile(r"[\w'’]+")
 
 

@@ -370,6 +370,16 @@ def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+def _title_start(req: _Request, by: int) -> int:
+    """Where the title before the "by" at token `by` begins when it follows "like", "similar to"...: "songs like
+    <dance little liar> by"; `by` when no such title is there ("sad songs by", "music like the ones by")."""
+    for a in range(by - 1, max(by - 1 - MAX_TITLE_WORDS, 0), -1):
+        if req.context(a)[2] in _REFERENCE_CONTEXTS:
+            same = all(req.tokens[x].segment == req.tokens[by].segment for x in range(a, by))
+            return a if same and not _KIND_WORDS.intersection(req.words[a:by]) else by
+    return by
+
+
 class RequestParser:
     """Turns a request into a `PlaylistSpec` using a catalog `Vocabulary`; never raises on any string."""
 
@@ -393,7 +403,8 @@ class RequestParser:
         references = [(a, b) for a, b in self._unknown_references(req, mentions)
                       if not any(c < b and a < d for c, d in songs)]  # "like Roderick Porter - Baby": one song
         parsed = self._assemble(req, findings, mentions, genres, excluded_genres, mood_groups,
-                                cut + [(a - 1, b) for a, b in unknown] + references + songs)  # "by" goes too
+                                # "by" goes too, and a title before it ("like Portland by Bowling Shoes")
+                                cut + [(_title_start(req, a - 1), b) for a, b in unknown] + references + songs)
 
         def said(a: int, b: int) -> str:
             return re.sub(r"[\"“”]", "", req.text[req.tokens[a].start:req.tokens[b - 1].end])
@@ -824,13 +835,8 @@ class RequestParser:
         for m in mentions:
             if m.kind != "artist":
                 continue
-            if 1 <= m.context_start < m.start and req.words[m.context_start] == "by":  # back to "like"
-                k = m.context_start
-                a = next((a for a in range(k - 1, max(k - 1 - MAX_TITLE_WORDS, 0), -1)
-                          if req.context(a)[2] in _REFERENCE_CONTEXTS), None)
-                if a is not None and all(req.tokens[x].segment == req.tokens[k].segment for x in range(a, k)) \
-                        and not _KIND_WORDS.intersection(req.words[a:k]):
-                    out.update(range(a, k))
+            if 1 <= m.context_start < m.start and req.words[m.context_start] == "by":
+                out.update(range(_title_start(req, m.context_start), m.context_start))
             elif m.end < n and _SONG_DASH.fullmatch(req.gap(m.end)):
                 b = m.end + 1
                 while b < n and b - m.end < MAX_TITLE_WORDS and req.tokens[b].segment == req.tokens[m.end].segment \

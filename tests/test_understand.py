@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
-from assistant.lexicon import MOODS, mood_ranges, parse_years
+from assistant.lexicon import MOODS, clean, mood_ranges, parse_years
 from assistant.llm import create_llm
 from assistant.spec import MAX_TRACKS, PlaylistSpec
 import assistant.understand
@@ -359,6 +359,24 @@ def test_artists_the_catalog_lacks_are_reported_and_steer_nothing(parser: Reques
     assert parsed.unknown_artists == unknown
     for name in unknown:
         assert name not in parsed.spec.description
+
+
+def test_look_alike_letters_of_a_spoofed_request_are_read_as_latin(parser: RequestParser) -> None:
+    """A real request written with Cyrillic look-alikes ("Еріс sоngs lіkе ...") got Russian rap for its letters."""
+    spoofed = 'Еріс sоngs lіkе "Ваnk rоbbеrу рrоlоguе" & "brоthеrs іn аrms"?'
+    assert clean(spoofed, 500) == 'Epic songs like "Bank robbery prologue" & "brothers in arms"?'
+    assert clean("Табор уходит в небо", 500) == "Табор уходит в небо"  # real Cyrillic is left alone
+    assert clean("Мумий Тролль and Βeatles", 500) == "Мумий Тролль and Beatles"
+    spec = parser.parse(spoofed)
+    assert spec.description.isascii() and "energy" in spec.features  # "epic" is read
+
+
+def test_a_title_beside_an_artist_the_catalog_lacks_steers_nothing(parser: RequestParser) -> None:
+    """Before, "Music like Portland by Bowling Shoes" searched "Portland" and led with Drake's hits."""
+    parsed = parser.analyse("upbeat songs like Portland Oregon by Bowling Shoes")
+    assert parsed.unknown_artists == ["Bowling Shoes"] and "Portland" not in parsed.spec.description
+    assert set(parsed.spec.features) == {"energy", "valence"}
+    assert parser.analyse("sad songs by Bowling Shoes").spec.description == "sad songs"
 
 
 @pytest.mark.parametrize(("request_text", "artists"), [
