@@ -312,6 +312,7 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("a calming rock playlist to listen to while i paint", {"genres": ["rock"], "features": {"energy": (None, 0.5)}}),
     ("music for relaxation", {"features": {"energy": (None, 0.55)}}),
     ("Looking for downtempo ethereal synthpop", {"genres": ["electropop"], "features": {"energy": (None, 0.55)}}),
+    ("something kinda atmospheric and somber", {"features": {"energy": (None, 0.6), "valence": (None, 0.35)}}),
     # years counted back from the catalog's latest (2020), not the band The Past; explicit years win over them
     ("music from the past 10 years", {"year_min": 2011, "year_max": None, "seed_artists": []}),
     ("Something in the last couple of decades", {"year_min": 2001, "description": "Something"}),
