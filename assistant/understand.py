@@ -828,7 +828,8 @@ class RequestParser:
 
     def _unknown_title_words(self, req: _Request, mentions: list[_Mention]) -> set[int]:
         """Tokens of a song the catalog lacks, named beside its catalog artist: between "like" and "by <artist>"
-        ("songs like dance little liar by arctic monkeys") or after "<artist> - " ("like milky chance - running").
+        ("songs like dance little liar by arctic monkeys"), after "<artist> - " ("like milky chance - running") or
+        before " - <artist>" ("Hit and Run - LOLO").
         They are a title, so no mood or genre ("dance", "running"); "like sad songs by Adele" still says sad."""
         out: set[int] = set()
         n = len(req.tokens)
@@ -843,6 +844,15 @@ class RequestParser:
                         and not _CLAUSE_GAP.search(req.gap(b)):
                     b += 1
                 out.update(range(m.end, b))
+            elif m.start > 0 and _SONG_DASH.fullmatch(req.gap(m.start)):  # "Hit and Run - LOLO": no "run" mood
+                a = m.start
+                while a > 0 and m.start - a < MAX_TITLE_WORDS and (req.cap(a - 1) or req.words[a - 1] in
+                                                                   _TITLE_SMALL_WORDS) and (a == m.start or (
+                        req.tokens[a - 1].segment == req.tokens[a].segment and not _CLAUSE_GAP.search(req.gap(a)))):
+                    a -= 1
+                while a < m.start and not req.cap(a):
+                    a += 1
+                out.update(range(a, m.start))
         return out
 
     def _in_unknown_name(self, req: _Request, i: int) -> bool:

@@ -257,6 +257,8 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     # a song the catalog lacks, named beside its catalog artist, is a title: no "dance" or "running" mood
     ("songs like dance little liar by arctic monkeys?", {"seed_artists": ["Arctic Monkeys"], "features": {}}),
     ("Any songs like milky chance - running ?", {"seed_artists": ["Milky Chance"], "features": {}}),
+    ("Song Similar like Under The Water - AURORA and Hit and Run - LOLO", {"seed_artists": ["LOLO"], "features": {}}),
+    ("chill songs - Drake", {"seed_artists": ["Drake"], "features": {"energy": (None, 0.65)}}),
     ("music like sad songs by Adele", {"seed_artists": ["Adele"], "features": {"valence": (None, 0.35)}}),
     ("hip hop, but please don't play any Drake", {"exclude_artists": ["Drake"], "seed_artists": [], "genres": ["rap"]}),
     ("rock that won't play any rap", {"exclude_genres": ["rap"], "genres": ["rock"]}),
