@@ -32,7 +32,7 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
-from assistant.lexicon import is_negated, without_filler
+from assistant.lexicon import is_negated, without_filler, without_pointers
 from assistant.playlist import Playlist, Relaxation
 from assistant.sequencing import order_tracks
 from assistant.spec import MAX_TRACKS, PlaylistSpec, track_ms
@@ -339,9 +339,11 @@ class PlaylistBuilder:
     def search_query(self, spec: PlaylistSpec) -> SearchQuery:
         """What to search for a spec on its own. A genre the catalog files nothing under is matched in titles
         (`Vocabulary.without_absent_genres`) unless seed songs or artists say what it sounds like: then its word
-        stays, spread to the artists that match it as the rest of the request is."""
-        text, about = without_filler(spec.description), spec.about
-        if not spec.seed_tracks and not spec.seed_artists:
+        stays, spread to the artists that match it as the rest of the request is. Without seeds, words that point
+        at something unseen ("these kinds of songs") are not searched either."""
+        seeded = bool(spec.seed_tracks or spec.seed_artists)
+        text, about = without_filler(spec.description if seeded else without_pointers(spec.description)), spec.about
+        if not seeded:
             text, about = Vocabulary.for_index(self.index).without_absent_genres(text, about)
         return SearchQuery(text=text, about=about, seed_track_ids=spec.seed_tracks, seed_artists=spec.seed_artists)
 

@@ -879,13 +879,23 @@ _KNOWN_GENRE = re.compile(r"\b(?:" + "|".join(re.escape(g) for g in sorted(KNOWN
 # "songs like this", "this song": a reference to something the listener hears or sees and Segue cannot (most real
 # requests were posted beside a link)
 _POINTS_AT = re.compile(r"\b(?:(?:like|similar to|similar|resembles?|as|of)\s+(?:this|these)(?!\s+(?:kind|type|sort)\b)"
-                        r"|this (?:song|one|track|artist|band|album|genre|style|sound|tune|piece))\b")
+                        r"|this (?:song|one|track|artist|band|album|genre|style|sound|tune|piece)"
+                        r"|(?:this|these) (?:kinds?|types?|sorts?) of (?:songs?|music|tracks?|stuff)(?=\W*$)"
+                        r"|(?:what|which) (?:\w+ ){0,3}is this)\b")
 
 
 def points_at_unseen(low: str) -> str | None:
     """The words by which a request points at something it does not name ("like this", "this song"), or None."""
     m = _POINTS_AT.search(low)
     return m.group(0) if m else None
+
+
+def without_pointers(text: str) -> str:
+    """`text` without the words that point at something unseen: "these kinds of songs" would bring "These Days"."""
+    spans = [m.span() for m in _POINTS_AT.finditer(normalize(text))]
+    for a, b in reversed(spans):
+        text = text[:a] + " " + text[b:]
+    return " ".join(text.split())
 
 
 # Words by which a request asks rather than describes: they name no sound, yet "Help me find similar songs" would

@@ -211,6 +211,13 @@ def test_an_excluded_artist_is_not_heard_as_a_featured_guest_either(builder, sli
     assert violations(with_guest, alone, slice_index) == [f"{featuring[0].track_id} features an excluded artist"]
 
 
+def test_words_pointing_at_an_unseen_song_are_not_searched(builder, slice_index):
+    """"Looking for these kinds of songs" (a real request) led with "These Days" and "Times Like These"."""
+    assert any("these" in t.title.lower().split() for t in slice_index.tracks)
+    playlist = builder.build(PlaylistSpec(description="Looking for these kinds of songs.", n_tracks=15))
+    assert not [t.title for t in playlist.tracks if "these" in t.title.lower().split()]
+
+
 def test_unknown_genre_is_dropped_without_touching_other_constraints(builder, slice_index):
     spec = PlaylistSpec(description="dreamy guitars", genres=["shoegaze-not-in-catalog"],
                         features={"energy": {"min": 0.6}}, n_tracks=8)

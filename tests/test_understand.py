@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
-from assistant.lexicon import MOODS, clean, mood_ranges, parse_years
+from assistant.lexicon import MOODS, clean, mood_ranges, parse_years, without_pointers
 from assistant.llm import create_llm
 from assistant.spec import MAX_TRACKS, PlaylistSpec
 import assistant.understand
@@ -517,6 +517,14 @@ def test_understand_says_which_artists_the_catalog_lacks(vocab: Vocabulary) -> N
     pointed: list[str] = []
     understand("Really love this song. Any suggestions for similar electronic music?", vocab, notices=pointed)
     assert len(pointed) == 1 and pointed[0].startswith('the request points at something I cannot see ("this song")')
+    for request, pointer in (("Looking for these kinds of songs.", "these kinds of songs"),
+                             ("What style of music is this, and where can I find more?", "what style of music is this")):
+        said: list[str] = []
+        understand(request, vocab, notices=said)
+        assert said and f'("{pointer}")' in said[0], request
+    # the words pointing at it are not searched: "these kinds of songs" brought "These Days"
+    assert without_pointers("Looking for these kinds of songs.") == "Looking for ."
+    assert without_pointers("chill songs like this, for a run") == "chill songs , for a run"
 
 
 def test_public_lexicon_functions(vocab: Vocabulary) -> None:
