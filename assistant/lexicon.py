@@ -670,6 +670,8 @@ MOODS: dict[str, dict[str, _B]] = {
     "background": {"energy": (None, 0.65), "speechiness": (None, 0.15)},
     "dinner": {"energy": (None, 0.65), "speechiness": (None, 0.15)},
     "slow": {"tempo": (None, 100.0)},
+    "slow jams": {"tempo": (None, 100.0), "energy": (None, 0.6)},  # ballads: a slow tempo alone let in "Closer"
+    "slow jam": {"tempo": (None, 100.0), "energy": (None, 0.6)},
     "slower": {"tempo": (None, 105.0)},
     # focus
     "focus": {"speechiness": (None, 0.08), "energy": (None, 0.75)},

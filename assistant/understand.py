@@ -345,6 +345,7 @@ _REFERENCE_CONTEXTS = frozenset(tuple(p.split()) for p in (
     "style of", "vein of", "fan of", "fans of", "such as", "artists like", "bands like", "listening to", "listen to",
     "not a fan of", "not into"))
 _NAME_LINKS = frozenset("and of the n a with".split())
+_GREETINGS = frozenset("hello hi hey hiya howdy greetings ok okay thanks yes yeah so well please sorry".split())
 # Words for what a listener asks for, which a song title the catalog lacks rarely holds: "like sad songs by Adele"
 _KIND_WORDS = frozenset("songs song music tracks track tunes stuff ones hits".split())
 # Small words a title holds in lowercase: "In the Waiting Line", "Song of Durin"
@@ -963,6 +964,7 @@ class RequestParser:
             while b > k and req.words[b - 1] in _TITLE_SMALL_WORDS and not req.cap(b - 1):
                 b -= 1
             if (a < k < b and req.cap(a) and req.cap(k) and not any(req.used[a:b])
+                    and req.key(a, k) not in _GREETINGS  # "Hello - I'd like to create a Christmas playlist"
                     and not self.vocab.resolve_artist(req.key(a, k)) and not self.vocab.resolve_artist(req.key(k, b))):
                 out.append((a, b))
         return out

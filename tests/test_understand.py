@@ -82,7 +82,7 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("Recommend me some new wave please", {"year_min": None}),
     ("the eighties and nineties", {"year_min": 1980, "year_max": 1999, "description": ""}),
     # genres and synonyms
-    ("r and b slow jams", {"genres": ["r&b"], "features": {"tempo": (None, 100.0)}}),
+    ("r and b slow jams", {"genres": ["r&b"], "features": {"tempo": (None, 100.0), "energy": (None, 0.6)}}),
     ("soul music", {"genres": ["neo soul"]}),
     ("electronic workout mix", {"genres": ["edm"], "features": {"energy": (0.7, None), "tempo": (110.0, 180.0)}}),
     ("indie pop, no rap", {"genres": ["indie poptimism"], "exclude_genres": ["rap"]}),
@@ -517,6 +517,9 @@ def test_understand_says_which_artists_the_catalog_lacks(vocab: Vocabulary) -> N
     pointed: list[str] = []
     understand("Really love this song. Any suggestions for similar electronic music?", vocab, notices=pointed)
     assert len(pointed) == 1 and pointed[0].startswith('the request points at something I cannot see ("this song")')
+    greeted: list[str] = []  # a greeting before a dash is no "Artist - Title" (a CPCD first turn)
+    understand("Hello - I'd like to create a Christmas playlist for a holiday dinner.", vocab, notices=greeted)
+    assert greeted == []
     for request, pointer in (("Looking for these kinds of songs.", "these kinds of songs"),
                              ("What style of music is this, and where can I find more?", "what style of music is this")):
         said: list[str] = []
