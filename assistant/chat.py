@@ -442,9 +442,9 @@ class Chat:
         """"no more Drake", "remove the rap": drop them, ban them for this chat, refill to the same length."""
         parsed = edit.parsed
         tracks = self._tracks()
-        artists = list(parsed.spec.exclude_artists or parsed.spec.seed_artists) if parsed else []
+        artists = list(parsed.spec.exclude_artists) if parsed else []
         artists += [tracks[p].artist for p in edit.positions if 0 <= p < len(tracks)]
-        genres = list(parsed.spec.exclude_genres or parsed.spec.genres) if parsed else []
+        genres = list(parsed.spec.exclude_genres) if parsed else []
         if not artists and not genres and not (parsed and parsed.spec.exclude_tracks):
             return _Outcome("message", "Which artist or genre should I leave out?")
         return self._refine(edit, artists=list(dict.fromkeys(artists)), genres=genres)
@@ -1034,6 +1034,8 @@ def _playlist_answer(tracks: list[Track], topic: str) -> str:
         feature = "valence" if topic == "mood" else topic
         values = [getattr(t, feature) for t in tracks if getattr(t, feature) is not None]
         return f"Average {feature}: {sum(values) / len(values):.2f} of 1." if values else f"No known {feature}."
+    if topic == "seasonal":
+        return "There are no Christmas songs in the playlist: they come only when a request names the season."
     if topic == "playback":
         first = tracks[0]
         return (f"I choose tracks from the catalog but can't play them. The playlist is listed here: {len(tracks)} "

@@ -31,6 +31,7 @@ from assistant.lexicon import (
     genres_named,
     normalize,
 )
+from assistant.builder import is_seasonal
 from assistant.playlist import Playlist
 from assistant.spec import PlaylistSpec
 from assistant.understand import (
@@ -537,7 +538,7 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser, *, pr
     if _DISLIKES_ALL.search(low) and parsed.found <= {"description"}:  # "I didn't like any of those", "try again"
         return Edit("replace", positions=list(range(n)))
     if _REMOVE.search(low):
-        removal = _removal(text, low, tracks, parsed)
+        removal = _removal(*_said_in(text, low, _REMOVE, parser, parsed), tracks)
         if removal is not None:
             return removal
     more_like = _MORE_LIKE.search(low)
@@ -598,6 +599,8 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser, *, pr
         return Edit("refine", features=features, labels=labels, parsed=parsed)
     if m := _NEGATIVE_START.match(low):  # "no more Drake" with no Drake in the catalog: say so, change nothing
         rest = text[m.end():].strip(" .!?\"'")
+        if _SEASON_START.match(rest) and not any(is_seasonal(t) for t in tracks):
+            return Edit("question", topic="seasonal")  # "No christmas in this one, k?": there is none to remove
         # "No I don't really like the sound of those songs much", "Not both. share some more variation": no name
         named = rest and len(rest.split()) <= MAX_NAME_WORDS and not re.search(r"[.!?;]\s", rest) and \
             rest.split()[0].lower() not in _NOT_A_NAME_START
@@ -817,6 +820,7 @@ def named_songs(text: str, parser: RequestParser) -> list[str]:
 
 _MORE_WORDS = re.compile(r"^\W*(?:(?:a bit|a little|a lot|much|way|even|some|slightly|bit)\s+)?"
                          r"(?:more|only|just|mostly)\s+(.+)$")
+_SEASON_START = re.compile(r"(?:christmas|xmas|holiday|festive)\b", re.IGNORECASE)
 _NEGATIVE_START = re.compile(r"^\W*(?:no more|no|without|nothing (?:by|from)|not|skip|exclude|less|ban)\s+")
 _RELATIVE_ANY = re.compile("|".join(f"(?:{p.pattern})" for p, _, _ in _RELATIVE))
 
@@ -946,20 +950,33 @@ def _move(text: str, low: str, tracks: list[Track]) -> Edit | None:
     return Edit("move", positions=positions[:1], to=target) if positions else None
 
 
-def _removal(text: str, low: str, tracks: list[Track], parsed: ParsedRequest) -> Edit | None:
+def _said_in(text: str, low: str, pattern: re.Pattern[str], parser: RequestParser, parsed: ParsedRequest,
+             ) -> tuple[str, str, ParsedRequest]:
+    """The sentences of a message that `pattern` matches, folded, and the message's reading with what they name
+    turned down (`_turned_down`): "I don't like much of the male singers. But ... Fugees and Alicia Keys are my
+    favorite" turns down no one. The whole message when every sentence (or none) matches."""
+    sentences = re.findall(r"[^.!?;]+[.!?;]*", text)
+    hit = [s.strip() for s in sentences if pattern.search(normalize(s).replace("’", "'"))]
+    if not hit or len(hit) == len(sentences):
+        return text, low, _turned_down(parsed, parsed.spec)
+    said = " ".join(hit)
+    return said, normalize(said).replace("’", "'"), _turned_down(parsed, parser.analyse(said).spec)
+
+
+def _removal(text: str, low: str, parsed: ParsedRequest, tracks: list[Track]) -> Edit | None:
     positions = find_positions(low, len(tracks), bare=True)
     if positions:
         return Edit("remove", positions=positions)
     titles = find_titles(text, tracks)
     artist_tracks = find_artist_tracks(text, tracks)
-    named_artists = parsed.spec.exclude_artists or parsed.spec.seed_artists
+    named_artists = parsed.spec.exclude_artists
     if titles and not (artist_tracks and set(artist_tracks) >= set(titles)):
         return Edit("remove", positions=titles)
     if artist_tracks and _ONE_SONG.search(low):  # "remove the M83 song": that track, not the artist
         return Edit("remove", positions=artist_tracks[:1])
     if named_artists or artist_tracks:
         return Edit("exclude", parsed=parsed, positions=artist_tracks)
-    if parsed.spec.exclude_genres or parsed.spec.genres:
+    if parsed.spec.exclude_genres:
         return Edit("exclude", parsed=parsed)
     quoted = _quoted_title(text)
     if quoted:
@@ -981,25 +998,33 @@ def _misfit(text: str, parsed: ParsedRequest, parser: RequestParser, tracks: lis
     if not spans:
         return None
     complaint = parser.analyse(" . ".join(spans)).spec
-    artists = list(dict.fromkeys([*complaint.seed_artists, *complaint.exclude_artists]))
-    songs = list(dict.fromkeys([*complaint.seed_tracks, *complaint.exclude_tracks]))
-    genres = list(dict.fromkeys([*complaint.genres, *complaint.exclude_genres]))
     positions = [i for span in spans for i in find_artist_tracks(span, tracks)]
     titles = [i for span in spans for i in find_titles(span, tracks) if i not in positions]
-    if not (artists or songs or genres or positions):
-        return Edit("remove", positions=titles) if titles else None
+    turned = _turned_down(parsed, complaint, [tracks[i].track_id for i in titles])
+    if not (turned.spec.exclude_artists or turned.spec.exclude_tracks or turned.spec.exclude_genres or positions):
+        return None
+    if not positions and titles and not (complaint.seed_artists or complaint.genres):
+        return Edit("remove", positions=titles)
+    return Edit("exclude", parsed=turned, positions=positions)
+
+
+def _turned_down(parsed: ParsedRequest, complaint: PlaylistSpec, track_ids: list[str] = ()) -> ParsedRequest:
+    """`parsed` with what `complaint` (the part of the message that turns things down) names moved from what it
+    asks for to what it excludes; names said elsewhere in the message still steer."""
+    artists = list(dict.fromkeys([*complaint.seed_artists, *complaint.exclude_artists]))
+    songs = list(dict.fromkeys([*complaint.seed_tracks, *complaint.exclude_tracks, *track_ids]))
+    genres = list(dict.fromkeys([*complaint.genres, *complaint.exclude_genres]))
     spec = parsed.spec
-    turned_down = spec.model_copy(update={
+    turned = spec.model_copy(update={
         "seed_artists": [a for a in spec.seed_artists if a not in artists],
         "exclude_artists": list(dict.fromkeys([*spec.exclude_artists, *artists])),
         "seed_tracks": [t for t in spec.seed_tracks if t not in songs],
-        "exclude_tracks": list(dict.fromkeys([*spec.exclude_tracks, *songs, *(tracks[i].track_id for i in titles)])),
+        "exclude_tracks": list(dict.fromkeys([*spec.exclude_tracks, *songs])),
         "genres": [g for g in spec.genres if g not in genres],
         "exclude_genres": list(dict.fromkeys([*spec.exclude_genres, *genres]))})
-    found = set(parsed.found) - {"seed_artists", "seed_tracks", "genres"}
-    found |= {name for name in ("seed_artists", "seed_tracks", "genres", "exclude_artists", "exclude_tracks",
-                                "exclude_genres") if getattr(turned_down, name)}
-    return Edit("exclude", parsed=replace(parsed, spec=turned_down, found=frozenset(found)), positions=positions)
+    fields = ("seed_artists", "seed_tracks", "genres", "exclude_artists", "exclude_tracks", "exclude_genres")
+    found = (set(parsed.found) - set(fields)) | {name for name in fields if getattr(turned, name)}
+    return replace(parsed, spec=turned, found=frozenset(found))
 
 
 _ONE_SONG = re.compile(r"\b(?:song|track|tune|one)\b(?!s)")

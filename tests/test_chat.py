@@ -496,6 +496,13 @@ def test_named_tracks_that_do_not_fit_are_turned_down(assistant: MusicAssistant,
     assert genre.kind == "exclude" and genre.parsed.spec.exclude_genres == ["rock"]
     for praise in (f"{other} would fit well", "These all fit the playlist perfectly"):
         assert classify(praise, playlist, parser).kind != "exclude", praise
+    # only the sentence that turns things down excludes what it names (a real CPCD turn excluded both favourites)
+    fans = classify(f"I don't like much of the male singers. But the female ones are nice like {other} and "
+                    f"{artist} are my favorite.", playlist, parser)
+    assert fans.kind == "more_like" and set(fans.parsed.spec.seed_artists) == {other, artist}
+    both = classify(f"I don't like {other}. More {artist} please", playlist, parser).parsed.spec
+    assert (both.exclude_artists, both.seed_artists) == ([other], [artist])
+    assert classify("No christmas in this one, k?", playlist, parser).topic == "seasonal"  # there is none
     # "any last songs" asks for more, not about the last track
     assert classify("Any last songs you'd recommend that fit the theme?", playlist, parser).kind == "length"
 
