@@ -102,7 +102,7 @@ _POSITIVE = ("like", "similar to", "similar", "similiar to", "sounds like", "sou
              "inspired by", "influenced by", "in the style of", "style of", "vein of", "fan of", "fans of",
              "from", "by", "ala", "a la", "such as", "feat", "ft", "featuring", "including", "more", "than",
              "artists like", "bands like", "listening to", "listen to", "vs", "some of", "more of", "any of", "bit of",
-             "lot of")
+             "lot of", "comparable to", "akin to")
 _NEGATIVE = ("without", "no", "not", "no more", "except", "except for", "but not", "anything but", "minus", "exclude",
              "excluding", "avoid", "skip", "nothing by", "nothing from", "not by", "none", "none by", "hate",
              "dont like", "dont want", "not into", "not a fan of", "sick of", "tired of", "no songs by", "no tracks by",
@@ -343,7 +343,7 @@ _STYLE_NOUNS = frozenset("christmas xmas holiday carol movie film soundtrack ost
 _REFERENCE_CONTEXTS = frozenset(tuple(p.split()) for p in (
     "like", "similar to", "similar", "similiar to", "sounds like", "sound like", "reminiscent of", "in the style of",
     "style of", "vein of", "fan of", "fans of", "such as", "artists like", "bands like", "listening to", "listen to",
-    "not a fan of", "not into"))
+    "not a fan of", "not into", "comparable to", "akin to"))
 _NAME_LINKS = frozenset("and of the n a with".split())
 _GREETINGS = frozenset("hello hi hey hiya howdy greetings ok okay thanks yes yeah so well please sorry".split())
 # Words for what a listener asks for, which a song title the catalog lacks rarely holds: "like sad songs by Adele"

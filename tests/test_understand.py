@@ -254,6 +254,8 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("anything but rock", {"exclude_genres": ["rock"], "genres": []}),
     # "don't like", "not into": a verb between the negator and the genre; "Nothing like classic rock!" praises
     ("We don't like rock music", {"exclude_genres": ["rock"], "genres": []}),
+    # "comparable to" names a reference as "similar to" does ("Soad": System Of A Down's initials)
+    ("Band comparable to Soad", {"seed_artists": ["System Of A Down"], "others_only": True}),
     # a song the catalog lacks, named beside its catalog artist, is a title: no "dance" or "running" mood
     ("songs like dance little liar by arctic monkeys?", {"seed_artists": ["Arctic Monkeys"], "features": {}}),
     ("Any songs like milky chance - running ?", {"seed_artists": ["Milky Chance"], "features": {}}),
