@@ -398,9 +398,10 @@ class RequestParser:
         names += self._name_spans(req)
         findings = self._patterns(req, names)
         mentions = sorted(quoted + self._names(req), key=lambda m: m.start)
-        genres, excluded_genres, mood_groups, cut = self._phrases(req, mentions)
+        untitled = self._unknown_title_words(req, mentions)
+        genres, excluded_genres, mood_groups, cut = self._phrases(req, mentions, untitled)
         unknown = self._unknown_artists(req, mentions)
-        songs = self._unknown_songs(req)
+        songs = [(a, b) for a, b in self._unknown_songs(req) if not untitled.intersection(range(a, b))]
         references = [(a, b) for a, b in self._unknown_references(req, mentions)
                       if not any(c < b and a < d for c, d in songs)]  # "like Roderick Porter - Baby": one song
         parsed = self._assemble(req, findings, mentions, genres, excluded_genres, mood_groups,
@@ -773,7 +774,7 @@ class RequestParser:
 
     # ------------------------------------------------------------------ genres and moods
 
-    def _phrases(self, req: _Request, mentions: list[_Mention]) -> tuple[
+    def _phrases(self, req: _Request, mentions: list[_Mention], untitled: set[int]) -> tuple[
             list[str], list[str], list[dict[str, Range]], list[tuple[int, int]]]:
         genres: list[str] = []
         excluded: list[str] = []
@@ -781,7 +782,6 @@ class RequestParser:
         cut: list[tuple[int, int]] = []  # token spans to drop from the description (negated phrases)
         n = len(req.tokens)
         last_negated_genre_end = -2
-        untitled = self._unknown_title_words(req, mentions)
         i = 0
         while i < n:
             hit = None
