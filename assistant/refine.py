@@ -208,7 +208,8 @@ _OLDER = re.compile(r"\b(?:older|earlier|from further back|more (?:classic|vinta
 _NEWER = re.compile(r"\b(?:newer|more (?:recent|modern|current)|fresher|less old)\b")
 _MOVE = re.compile(r"\b(?:move|put|place|bump)\b")
 _REMOVE = re.compile(r"\b(?:remove|drop|delete|skip|cut|ditch|lose|kill|axe|scrap|get rid of|take out|take off|"
-                     r"throw out|kick out|(?:i )?(?:don't|do not|dont) (?:like|want|love|play|add|include)|not a fan of|hate|"
+                     r"throw out|kick out|(?:i )?(?:don't|do not|dont) (?:like|want|love|play|add|include)|"
+                     r"not a fan of|hate|"
                      r"(?:i'm |im )?(?:sick|tired) of|no more of)\b")
 _MORE_LIKE = re.compile(r"\b(?:more|others?|songs?|tracks?|stuff|something|anything|some(?:thing)?)\s+"
                         r"(?:\w+\s+){0,2}?(?:like|similar to|in the style of|along the lines of)\b|\bsimilar to\b"
@@ -880,8 +881,9 @@ def _fewer_years(low: str, tracks: list[Track], parsed: ParsedRequest) -> Parsed
 # "I am not seeing any song selections", "where are the songs?", "the second song wont play": Segue lists tracks
 # and plays none; the answer says so and where the playlist is, rather than re-choosing it by those words
 _PLAYBACK = re.compile(r"\b(?:(?:not (?:seeing|getting|receiving)|(?:didn'?t|did not|haven'?t|have not) (?:send|sent|"
-                       r"get|got|see|seen|receive[d]?)(?: in)?|(?:can'?t|cannot|can not) (?:see|hear|play)) (?:any|the) "
-                       r"(?:\w+ )?(?:songs?|tracks?|playlist|music|selections?|list)\b|where are the (?:songs|tracks)\b|"
+                       r"get|got|see|seen|receive[d]?)(?: in)?|(?:can'?t|cannot|can not) (?:see|hear|play)) "
+                       r"(?:any|the) (?:\w+ )?(?:songs?|tracks?|playlist|music|selections?|list)\b|"
+                       r"where are the (?:songs|tracks)\b|"
                        r"(?:wo|does|is|are)(?:n'?t| not) (?:play|load|open)(?:ing)?(?=\s*(?:$|[.,;!?]|for\b|on\b|"
                        r"at all\b)))")
 

@@ -523,7 +523,7 @@ def test_understand_says_which_artists_the_catalog_lacks(vocab: Vocabulary) -> N
     understand("Hello - I'd like to create a Christmas playlist for a holiday dinner.", vocab, notices=greeted)
     assert greeted == []
     for request, pointer in (("Looking for these kinds of songs.", "these kinds of songs"),
-                             ("What style of music is this, and where can I find more?", "what style of music is this")):
+                             ("What style of music is this? Any more?", "what style of music is this")):
         said: list[str] = []
         understand(request, vocab, notices=said)
         assert said and f'("{pointer}")' in said[0], request
