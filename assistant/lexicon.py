@@ -45,7 +45,6 @@ def _unspoofed(text: str) -> str:
     return _WORDS.sub(lambda m: m.group(0).translate(_UNSPOOF) if spoofable(m.group(0)) else m.group(0), text)
 
 
-
 def clean(text: str, max_chars: int) -> str:
     """The request as the parser reads it: NFKC, look-alike letters of a spoofed word in Latin, control characters
     as spaces, at most `max_chars` long."""

@@ -17,11 +17,13 @@ only ask for what a request may legitimately ask.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from rapidfuzz import fuzz
 
+from assistant.builder import is_seasonal
 from assistant.lexicon import (
     NUMBER_WORDS,
     Finding,
@@ -31,7 +33,6 @@ from assistant.lexicon import (
     genres_named,
     normalize,
 )
-from assistant.builder import is_seasonal
 from assistant.playlist import Playlist
 from assistant.spec import PlaylistSpec
 from assistant.understand import (
@@ -1010,7 +1011,7 @@ def _misfit(text: str, parsed: ParsedRequest, parser: RequestParser, tracks: lis
     return Edit("exclude", parsed=turned, positions=positions)
 
 
-def _turned_down(parsed: ParsedRequest, complaint: PlaylistSpec, track_ids: list[str] = ()) -> ParsedRequest:
+def _turned_down(parsed: ParsedRequest, complaint: PlaylistSpec, track_ids: Sequence[str] = ()) -> ParsedRequest:
     """`parsed` with what `complaint` (the part of the message that turns things down) names moved from what it
     asks for to what it excludes; names said elsewhere in the message still steer."""
     artists = list(dict.fromkeys([*complaint.seed_artists, *complaint.exclude_artists]))
