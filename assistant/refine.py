@@ -40,8 +40,9 @@ from assistant.understand import (
 )
 from assistant.vocabulary import name_key, title_key
 from retrieval.catalog import Track
+from retrieval.embeddings import model_words
 from retrieval.filters import Range
-from retrieval.lexical import STOPWORDS
+from retrieval.lexical import STOPWORDS, word_forms
 
 EditKind = Literal["new", "refine", "steer", "subject", "length", "more_like", "add_songs", "add_style", "remove",
                    "replace", "exclude", "swap", "move", "reorder", "start_over", "undo", "question", "message",
@@ -609,7 +610,10 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser, *, pr
         return Edit("message", unknown_title=rest if named else "")
     names = parsed.spec.seed_artists or parsed.spec.seed_tracks
     if not names and (m := _MORE_WORDS.match(low)) and _words_of_substance(m.group(1)):  # "only girl groups"
-        return Edit("steer", about=m.group(1).strip(" .!?\"'"), parsed=parsed)
+        about = m.group(1).strip(" .!?\"'")
+        if _unknown_words(point := _the_point(text[m.start(1):m.end(1)]), parser):  # "More enya please"
+            return Edit("message", unknown_title=point)
+        return Edit("steer", about=about, parsed=parsed)
     if not names and parsed.found <= {"description"} and not _fresh(low):
         return _understood_nothing(text, parser, parsed, n)
     return _addition(text, low, parsed, praised) or Edit("new", parsed=parsed)
@@ -680,13 +684,28 @@ def _understood_nothing(text: str, parser: RequestParser, parsed: ParsedRequest,
         return Edit("thanks")
     if not _words_of_substance(text) or not (asks or len(said) <= 3):
         return Edit("message")
-    words = [w for w in re.findall(r"[\w'-]+", text.replace("’", "'"))
-             if w.lower() not in _NOT_THE_POINT and not _CONTRACTED.search(w.lower())]
+    words = _the_point(text).split()
     if not words:  # "Any similar artist you'd recommend?": more of the same; "lets go": nothing to do
         if _MORE_OF_THE_SAME.search(low):
             return Edit("length", n_tracks=n + DEFAULT_MORE, add=DEFAULT_MORE)
         return Edit("message")
+    if _unknown_words(" ".join(words), parser):  # "i would like to hear more candlebox"
+        return Edit("message", unknown_title=" ".join(words))
     return Edit("steer", about=" ".join(words)[:60], parsed=parsed, notices=absent_genre_notices(text, parser.vocab))
+
+
+def _unknown_words(words: str, parser: RequestParser) -> bool:
+    """Whether none of `words` is the catalog's nor an everyday word: a name the catalog lacks ("enya",
+    "candlebox"), said rather than leaned to; "italian" or "horns" still steer, by what the words mean."""
+    return not parser.vocab.knows_any(words) and not any(w in model_words() for w in word_forms(words))
+
+
+def _the_point(text: str) -> str:
+    """The words a steer would lean to: not "please", "songs", "you're", nor a long one typed amiss ("sugesstions")."""
+    return " ".join(w for w in re.findall(r"[\w'-]+", text.replace("’", "'"))
+                    if w.lower() not in _NOT_THE_POINT and not _CONTRACTED.search(w.lower())
+                    and not (len(w) >= MIN_FUZZY_TITLE and any(fuzz.ratio(w.lower(), word) >= TITLE_FUZZY_CUTOFF
+                                                               for word in _LONG_NOT_THE_POINT)))
 
 
 # Asking words that ask nothing: "I love these vibes", "I didn't know some of these", "makes me want to sing",
@@ -703,7 +722,8 @@ _NOT_THE_POINT = STOPWORDS | _ASKING_WORDS | _PRAISE | _KIND_NOUNS | frozenset(
     "i'd i'll i've lets let's just also too maybe perhaps lastly think how about what which who is are was were been "
     "not no either way most there here one these those was anymore any see look ask help always don't dont if "
     "additional options option finish off wrap round out similar other match list recommend you'd lots lot last go "
-    "everything best else surprises surprise ideas gems why hmm oh hey gotcha".split())
+    "everything best else surprises surprise ideas gems why hmm oh hey gotcha suggestions recommendations".split())
+_LONG_NOT_THE_POINT = [w for w in _NOT_THE_POINT if len(w) >= MIN_FUZZY_TITLE]
 # "you're", "didn't", "thats": how a sentence goes, never what to lean to
 _CONTRACTED = re.compile(r"(?:n't|'re|'m|'ve|'ll|'d|'s)$|^(?:thats|im|ive|youre|dont|didnt|doesnt|cant|wont|idont)$")
 _MORE_OF_THE_SAME = re.compile(r"\b(?:similar|other|recommend|suggest|any more\b)")

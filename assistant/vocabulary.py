@@ -24,7 +24,7 @@ from assistant.lexicon import (
     GENRE_SYNONYMS, MOODS, NEGATORS, NUMBER_WORDS, OTHER_GENRE_WORDS, clean, genres_named, normalize,
 )
 from retrieval.catalog import Track
-from retrieval.lexical import STOPWORDS
+from retrieval.lexical import STOPWORDS, word_forms
 
 if TYPE_CHECKING:
     from retrieval.index import TrackIndex
@@ -142,6 +142,7 @@ class Vocabulary:
     full_titles: dict[str, _TrackRef]  # whole title's name key -> most popular track of that exact title
     common: frozenset[str]  # ordinary words and words frequent in titles ("summer", "queen")
     ordinary: frozenset[str]  # function words and the request lexicon ("songs", "like", "sad", "rock")
+    words: frozenset[str]  # every word of the catalog's titles, albums, artists and labels, and of the lexicon
     latest_year: int
     # fuzzy search space: name keys without a leading "the", by first letter, sorted by length
     _fuzzy: dict[str, tuple[list[str], list[int], list[int]]] = field(default_factory=dict)
@@ -170,6 +171,7 @@ class Vocabulary:
         full_titles: dict[str, _TrackRef] = {}
         title_words: Counter[str] = Counter()
         seen_titles: set[str] = set()
+        album_words: set[str] = set()
         latest = 0
         keys: dict[str, str] = {}
         for t in tracks:
@@ -194,6 +196,7 @@ class Vocabulary:
             if ref.key not in seen_titles:
                 seen_titles.add(ref.key)
                 title_words.update(set(ref.key.split()))
+            album_words.update(name_key(t.album).split())
             latest = max(latest, t.year or 0)
 
         lexicon_words = {w for phrase in (*MOODS, *GENRE_SYNONYMS, *label_set, *NUMBER_WORDS)
@@ -201,8 +204,10 @@ class Vocabulary:
         ordinary = frozenset(STOPWORDS | _FUNCTION_WORDS | NEGATORS | OTHER_GENRE_WORDS | lexicon_words)
         common = ordinary | {w for w, df in title_words.items() if df >= COMMON_TITLE_DF}
         aliases = _aliases(artists, [len(refs) for refs in artist_tracks], weight, common)
+        words = ordinary | title_words.keys() | album_words | {w for key in artists for w in key.split()} | {
+            w for label in label_set for w in name_key(label).split()}
         return cls(label_set, genre_phrases, mood_phrases, artist_names, artists, aliases, artist_tracks, titles,
-                   full_titles, common, ordinary, latest or 2020, _fuzzy_index(artists))
+                   full_titles, common, ordinary, frozenset(words), latest or 2020, _fuzzy_index(artists))
 
     @classmethod
     def for_index(cls, index: TrackIndex) -> "Vocabulary":
@@ -218,6 +223,10 @@ class Vocabulary:
     def is_common(self, key: str) -> bool:
         """Whether a name key is made only of common words ("the band", "love", "green day")."""
         return all(w in self.common for w in key.split())
+
+    def knows_any(self, text: str) -> bool:
+        """Whether any word of `text` (or its singular or plural) is a word of the catalog or the lexicon."""
+        return any(w in self.words for w in word_forms(name_key(text)))
 
     def is_ordinary(self, key: str) -> bool:
         """Whether a name key is made only of request words ("love songs", "the band")."""

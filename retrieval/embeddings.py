@@ -10,6 +10,7 @@ either stay valid with the other:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -48,6 +49,15 @@ def max_seq_length() -> int:
     """Tokens per text the model reads (sentence-transformers truncates there; tokenizer.json says 128)."""
     with open(os.path.join(model_path(), "sentence_bert_config.json"), encoding="utf-8") as fh:
         return int(json.load(fh)["max_seq_length"])
+
+
+@functools.cache
+def model_words() -> frozenset[str]:
+    """The whole words of the model's WordPiece vocabulary (about 20k common English words, no "##" pieces). A
+    word outside it is rare, misspelt or a name ("enya", "candlebox"), which is how the chat tells a name the
+    catalog lacks from a sound it can lean to ("italian", "horns")."""
+    with open(os.path.join(model_path(), "vocab.txt"), encoding="utf-8") as fh:
+        return frozenset(w for line in fh if (w := line.strip()).isalpha() and not w.startswith("["))
 
 
 def onnx_path(cache_dir: Path) -> Path:

@@ -334,6 +334,9 @@ def test_follow_up_classification(slice_index: TrackIndex):
         "The playlist has me hyped! Those were some good recommendations.": ("thanks", []),
         "I am not seeing any song selections for the playlist": ("question", []),
         "the second song wont play for some reason": ("question", []), "don't play any rap": ("exclude", []),
+        # no word of it is the catalog's: said, not leaned to (it re-chose the playlist by a word nothing has)
+        "i would like to hear more candlebox": ("message", []), "More enya please": ("message", []),
+        "i love them. do you have any more sugesstions": ("length", []),
         "These are all great. MercyMe is another awesome Christian band.": ("thanks", []),
         # a dislike or an aside is no name; "older" inside a request is still the era (CPCD turns)
         "No I don't really like the sound of those songs much.": ("message", []),
@@ -503,6 +506,7 @@ def test_named_tracks_that_do_not_fit_are_turned_down(assistant: MusicAssistant,
     both = classify(f"I don't like {other}. More {artist} please", playlist, parser).parsed.spec
     assert (both.exclude_artists, both.seed_artists) == ([other], [artist])
     assert classify("No christmas in this one, k?", playlist, parser).topic == "seasonal"  # there is none
+    assert classify("More enya please", playlist, parser).unknown_title == "enya"
     # "any last songs" asks for more, not about the last track
     assert classify("Any last songs you'd recommend that fit the theme?", playlist, parser).kind == "length"
 

@@ -14,7 +14,15 @@ import onnx
 import pytest
 
 from retrieval.catalog import Catalog
-from retrieval.embeddings import MIN_COSINE, PROBE_KEY, Embedder, OnnxEncoder, embedder_for, onnx_path
+from retrieval.embeddings import (
+    MIN_COSINE,
+    PROBE_KEY,
+    Embedder,
+    OnnxEncoder,
+    embedder_for,
+    model_words,
+    onnx_path,
+)
 from retrieval.ingest import ENCODE_BATCH, playlist_text
 from retrieval.settings import Settings, get_settings
 from retrieval.text import track_text
@@ -93,6 +101,12 @@ def test_failed_export_falls_back_to_torch_with_one_warning(torch_embedder, tmp_
     assert len(warnings) == 1 and warnings[0].exc_info is None
     assert warnings[0].getMessage().startswith("ONNX embedding backend unavailable (")
     assert "\n" not in warnings[0].getMessage()
+
+
+def test_model_words_are_whole_everyday_words():
+    words = model_words()
+    assert {"italian", "horns", "piano", "classical"} <= words  # a sound to lean to
+    assert not {"enya", "candlebox", "portishead", "##s", "[UNK]"} & words  # names, pieces, special tokens
 
 
 def test_backend_setting(monkeypatch):
