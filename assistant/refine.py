@@ -554,6 +554,8 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser, *, pr
         return Edit("add_songs", track_ids=songs, parsed=parsed)
     adding = None if more_like or parsed.spec.seed_tracks or parsed.spec.seed_artists else _ADD_START.match(low)
     if adding and _adds_tracks(low, adding.group(1), parsed):  # "add a few 80s rock songs", "add some jazz"
+        if (name := _unknown_name(text, parser)) and _unknown_words(name, parser):
+            return Edit("message", unknown_title=name)  # "Can we add some Fireboy songs?": no such artist here
         return _add_style(text, low, adding.group(1), parsed)
     if more_like or (_ADD.search(low) and parsed.spec.seed_artists):
         # not the "third" of "Third Eye Blind": the names read are no positions
@@ -591,8 +593,9 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser, *, pr
         return era
     if _NEW_MARKERS.search(low) and not _RELATIVE_ANY.search(low) and not (
             parsed.found <= _SHAPE_FIELDS and "max_per_artist" in parsed.found and not fresh):
-        if not names and parsed.found <= {"description"} and not fresh:
-            return _understood_nothing(text, parser, parsed, n)  # "how about some Ricky Nelson?"
+        # "how about some Ricky Nelson?"; "I like artist like Snarky Puppy": "other than" names nobody here
+        if not names and parsed.found - {"others_only"} <= {"description"} and not fresh:
+            return _understood_nothing(text, parser, parsed, n)
         return _addition(text, low, parsed, praised) or Edit("new", parsed=parsed)
     if era := _relative_era(low, tracks, parsed):  # "only older songs"
         return era
@@ -614,7 +617,7 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser, *, pr
         if _unknown_words(point := _the_point(text[m.start(1):m.end(1)]), parser):  # "More enya please"
             return Edit("message", unknown_title=point)
         return Edit("steer", about=about, parsed=parsed)
-    if not names and parsed.found <= {"description"} and not _fresh(low):
+    if not names and parsed.found - {"others_only"} <= {"description"} and not _fresh(low):
         return _understood_nothing(text, parser, parsed, n)
     return _addition(text, low, parsed, praised) or Edit("new", parsed=parsed)
 

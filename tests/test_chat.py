@@ -507,6 +507,10 @@ def test_named_tracks_that_do_not_fit_are_turned_down(assistant: MusicAssistant,
     assert (both.exclude_artists, both.seed_artists) == ([other], [artist])
     assert classify("No christmas in this one, k?", playlist, parser).topic == "seasonal"  # there is none
     assert classify("More enya please", playlist, parser).unknown_title == "enya"
+    assert classify("Can we add some Fireboy songs?", playlist, parser).unknown_title == "Fireboy"  # added 3 songs
+    assert classify("add some Italian songs", playlist, parser).kind == "add_style"
+    liked = classify("I like artist artist like Snarky Puppy and Ronny Jordan", playlist, parser)  # built anew
+    assert liked.kind == "message" and liked.unknown_title == "Snarky Puppy"
     # "any last songs" asks for more, not about the last track
     assert classify("Any last songs you'd recommend that fit the theme?", playlist, parser).kind == "length"
 
