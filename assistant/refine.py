@@ -701,7 +701,7 @@ def _unknown_words(words: str, parser: RequestParser) -> bool:
     """Whether none of `words` is the catalog's nor an everyday word: a name the catalog lacks ("enya",
     "candlebox"), said rather than leaned to; "italian" or "horns" still steer, by what the words mean. Only
     Latin letters are judged: the everyday words are English ones, so "أغاني هادئة" still steers."""
-    return (normalize(words).isascii() and not parser.vocab.knows_any(words)
+    return (bool(words.strip()) and normalize(words).isascii() and not parser.vocab.knows_any(words)
             and not any(w in model_words() for w in word_forms(words)))
 
 
