@@ -312,7 +312,7 @@ _NOT_NAME_WORDS = _CONTEXT_WORDS | _LIST_WORDS | STOPWORDS | MUSIC_NOUN_WORDS | 
 _LINK_WORDS = frozenset("of in on at the to".split())
 _LINKS_BEFORE = frozenset("a an the with".split())
 # What a request asks for, never a title before "by" or "from": "anything from Jay Z", "some songs by Drake"
-_ASKING_NOUNS = MUSIC_NOUN_WORDS | frozenset("anything something everything some more track tunes hits".split())
+_ASKING_NOUNS = MUSIC_NOUN_WORDS | frozenset("anything something everything some more track tunes hits ones".split())
 # Names no request can mean without quotes: "The", "HIM", "You".
 _PRONOUNS = frozenset("the a an i me you he him she her it we us they them his hers its our your their this that "
                       "these those who what".split())
@@ -346,8 +346,6 @@ _REFERENCE_CONTEXTS = frozenset(tuple(p.split()) for p in (
     "not a fan of", "not into", "comparable to", "akin to"))
 _NAME_LINKS = frozenset("and of the n a with".split())
 _GREETINGS = frozenset("hello hi hey hiya howdy greetings ok okay thanks yes yeah so well please sorry".split())
-# Words for what a listener asks for, which a song title the catalog lacks rarely holds: "like sad songs by Adele"
-_KIND_WORDS = frozenset("songs song music tracks track tunes stuff ones hits".split())
 # Small words a title holds in lowercase: "In the Waiting Line", "Song of Durin"
 _TITLE_SMALL_WORDS = frozenset("a an and the of in on at to for with from by or but is am are be it i my me you your "
                                "into out up down off over all".split())
@@ -373,11 +371,12 @@ def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
 
 def _title_start(req: _Request, by: int) -> int:
     """Where the title before the "by" at token `by` begins when it follows "like", "similar to"...: "songs like
-    <dance little liar> by"; `by` when no such title is there ("sad songs by", "music like the ones by")."""
+    <dance little liar> by"; `by` when no such title is there: words that ask ("sad songs by", "the ones by") are
+    no title."""
     for a in range(by - 1, max(by - 1 - MAX_TITLE_WORDS, 0), -1):
         if req.context(a)[2] in _REFERENCE_CONTEXTS:
             same = all(req.tokens[x].segment == req.tokens[by].segment for x in range(a, by))
-            return a if same and not _KIND_WORDS.intersection(req.words[a:by]) else by
+            return a if same and not _ASKING_NOUNS.intersection(req.words[a:by]) else by
     return by
 
 
@@ -847,9 +846,11 @@ class RequestParser:
                 out.update(range(m.end, b))
             elif m.start > 0 and _SONG_DASH.fullmatch(req.gap(m.start)):  # "Hit and Run - LOLO": no "run" mood
                 a = m.start
-                while a > 0 and m.start - a < MAX_TITLE_WORDS and (req.cap(a - 1) or req.words[a - 1] in
-                                                                   _TITLE_SMALL_WORDS) and (a == m.start or (
-                        req.tokens[a - 1].segment == req.tokens[a].segment and not _CLAUSE_GAP.search(req.gap(a)))):
+                while a > 0 and m.start - a < MAX_TITLE_WORDS and (req.cap(a - 1) or
+                                                                   req.words[a - 1] in _TITLE_SMALL_WORDS):
+                    if a < m.start and (req.tokens[a - 1].segment != req.tokens[a].segment
+                                        or _CLAUSE_GAP.search(req.gap(a))):
+                        break  # the title ends at a comma or a new segment
                     a -= 1
                 while a < m.start and not req.cap(a):
                     a += 1
