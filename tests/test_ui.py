@@ -178,7 +178,8 @@ def ui(browser: object, ui_url: str) -> Iterator[UIPage]:
 @pytest.mark.browser
 def test_request_refine_undo_thumbs_and_m3u(ui: UIPage, tmp_path: Path) -> None:
     page = ui.page
-    assert page.get_by_text("Try one of these").is_visible()  # example prompts on a first visit
+    # example prompts on a first visit; the page may still be rendering its blocks after the textbox shows
+    page.get_by_text("Try one of these").wait_for(state="visible", timeout=30_000)
     page.locator("#backend").click()
     # the accordion opens with an animation: wait for its text rather than reading it at once
     page.get_by_text("LLM backend:").wait_for(state="visible", timeout=30_000)
