@@ -32,7 +32,7 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
-from assistant.lexicon import is_negated, without_filler, without_pointers
+from assistant.lexicon import is_negated, negation_start, without_filler, without_pointers
 from assistant.playlist import Playlist, Relaxation
 from assistant.sequencing import order_tracks
 from assistant.spec import MAX_TRACKS, PlaylistSpec, track_ms
@@ -144,8 +144,10 @@ def is_seasonal(track: Track) -> bool:
 
 
 def seasonal_allowed(spec: PlaylistSpec) -> bool:
-    """Christmas songs are eligible only when the request names the season."""
-    return bool(_SEASON_WORDS.search(fold(f"{spec.description} {spec.about}")))
+    """Christmas songs are eligible only when the request names the season and turns none of it down ("winter
+    songs, no Christmas songs": the winter without the holiday)."""
+    text = f"{spec.description} {spec.about}"
+    return bool(_SEASON_WORDS.search(fold(text))) and not season_turned_down(text)
 
 
 def seasonal_wanted(spec: PlaylistSpec) -> bool:
@@ -154,6 +156,35 @@ def seasonal_wanted(spec: PlaylistSpec) -> bool:
     text = fold(f"{spec.description} {spec.about}")
     words = text.split()
     return any(not is_negated(words, len(text[:m.start()].split())) for m in _CHRISTMAS_WORDS.finditer(text))
+
+
+_SONG_NOUNS = frozenset("song songs music tracks track tunes stuff carols".split())
+
+
+def _turned_down_spans(words: list[str]) -> list[tuple[int, int]]:
+    """The word spans that turn the season down: "no christmas songs", "without any holiday music"."""
+    spans = []
+    for i, word in enumerate(words):
+        if _CHRISTMAS_WORDS.fullmatch(word.strip(".,!?;:'\"()")) and (start := negation_start(words, i)) is not None:
+            end = i + 2 if i + 1 < len(words) and words[i + 1].strip(".,!?;:") in _SONG_NOUNS else i + 1
+            spans.append((start, end))
+    return spans
+
+
+def without_christmas(text: str) -> str:
+    """`text` without the holiday's own words: "christmas songs for the family" -> "songs for the family"."""
+    return " ".join(w for w in text.split() if not _CHRISTMAS_WORDS.fullmatch(fold(w).strip(".,!?;:'\"()")))
+
+
+def season_turned_down(text: str) -> bool:
+    return bool(_turned_down_spans(fold(text).split()))
+
+
+def without_turned_down_season(text: str) -> str:
+    """`text` without the words that turn the season down: searched, "no christmas songs" would bring them."""
+    words = text.split()
+    cut = {k for a, b in _turned_down_spans(fold(text).split()) for k in range(a, b)}
+    return " ".join(w for k, w in enumerate(words) if k not in cut) if cut else text
 
 
 def topic_words(track: Track, about: str) -> list[str]:
@@ -342,7 +373,8 @@ class PlaylistBuilder:
         stays, spread to the artists that match it as the rest of the request is. Without seeds, words that point
         at something unseen ("these kinds of songs") are not searched either."""
         seeded = bool(spec.seed_tracks or spec.seed_artists)
-        text, about = without_filler(spec.description if seeded else without_pointers(spec.description)), spec.about
+        text = without_turned_down_season(spec.description)
+        text, about = without_filler(text if seeded else without_pointers(text)), spec.about
         if not seeded:
             text, about = Vocabulary.for_index(self.index).without_absent_genres(text, about)
         return SearchQuery(text=text, about=about, seed_track_ids=spec.seed_tracks, seed_artists=spec.seed_artists)

@@ -32,10 +32,12 @@ from assistant.builder import (
     describe_range,
     format_duration,
     is_remix,
+    is_seasonal,
     reason_line,
     remixes_allowed,
     song_key,
     track_breaks,
+    without_christmas,
 )
 from assistant.errors import RequestError
 from assistant.explain import (
@@ -440,6 +442,8 @@ class Chat:
 
     def _exclude(self, edit: Edit) -> _Outcome:
         """"no more Drake", "remove the rap": drop them, ban them for this chat, refill to the same length."""
+        if edit.topic == "seasonal":
+            return self._unseason()
         parsed = edit.parsed
         tracks = self._tracks()
         artists = list(parsed.spec.exclude_artists) if parsed else []
@@ -448,6 +452,16 @@ class Chat:
         if not artists and not genres and not (parsed and parsed.spec.exclude_tracks):
             return _Outcome("message", "Which artist or genre should I leave out?")
         return self._refine(edit, artists=list(dict.fromkeys(artists)), genres=genres)
+
+    def _unseason(self) -> _Outcome:
+        """"no christmas songs": the season's words leave the request, and its turning down is said there, which
+        keeps every Christmas song out of the refill (`seasonal_allowed`) however wintry the rest of it is."""
+        spec = self._spec()
+        seasonal = [t.track_id for t in self._tracks() if is_seasonal(t)]
+        update = {"description": f"{without_christmas(spec.description)} no christmas".strip(),
+                  "about": without_christmas(spec.about),
+                  "exclude_tracks": list(dict.fromkeys([*spec.exclude_tracks, *seasonal]))}
+        return self._keep_and_fill(spec.model_copy(update=update), "no Christmas songs")
 
     # -------------------------------------------------------------- refining
 

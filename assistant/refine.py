@@ -519,6 +519,9 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser, *, pr
         question = _question(text, low, tracks)
         if question is not None:
             return question
+    if _NO_SEASON.search(low):  # "no christmas songs please", "get rid of the holiday stuff"
+        return Edit("exclude", topic="seasonal") if any(is_seasonal(t) for t in tracks) else \
+            Edit("question", topic="seasonal")  # "No christmas in this one, k?": there is none to remove
     if _REPLACE.search(low):  # "replace track 3", "swap track 2 for something calmer"
         positions = find_positions(low, n, bare=True) or find_titles(text, tracks)
         if positions:
@@ -605,8 +608,6 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser, *, pr
         return Edit("refine", features=features, labels=labels, parsed=parsed)
     if m := _NEGATIVE_START.match(low):  # "no more Drake" with no Drake in the catalog: say so, change nothing
         rest = text[m.end():].strip(" .!?\"'")
-        if _SEASON_START.match(rest) and not any(is_seasonal(t) for t in tracks):
-            return Edit("question", topic="seasonal")  # "No christmas in this one, k?": there is none to remove
         # "No I don't really like the sound of those songs much", "Not both. share some more variation": no name
         named = rest and len(rest.split()) <= MAX_NAME_WORDS and not re.search(r"[.!?;]\s", rest) and \
             rest.split()[0].lower() not in _NOT_A_NAME_START
@@ -847,7 +848,12 @@ def named_songs(text: str, parser: RequestParser) -> list[str]:
 
 _MORE_WORDS = re.compile(r"^\W*(?:(?:a bit|a little|a lot|much|way|even|some|slightly|bit)\s+)?"
                          r"(?:more|only|just|mostly)\s+(.+)$")
-_SEASON_START = re.compile(r"(?:christmas|xmas|holiday|festive)\b", re.IGNORECASE)
+# The season turned down: a Christmas song is no artist or genre to exclude, and "remove the christmas songs"
+# named no title ("The Christmas Song" went, the rest stayed)
+_NO_SEASON = re.compile(
+    r"\b(?:no(?: more)?|without|less|fewer|nothing|remove|drop|delete|cut|ditch|get rid of|take out|lose|skip|"
+    r"replace|enough|(?:don't|dont|do not) (?:want|like|play|add|include|need)|hate|(?:sick|tired) of)\s+"
+    r"(?:(?:any|the|these|those|of|all|more|so many|so much|with)\s+){0,3}(?:christmas|x-?mas|holidays?|festive|yule)\b")
 _NEGATIVE_START = re.compile(r"^\W*(?:no more|no|without|nothing (?:by|from)|not|skip|exclude|less|ban)\s+")
 _RELATIVE_ANY = re.compile("|".join(f"(?:{p.pattern})" for p, _, _ in _RELATIVE))
 

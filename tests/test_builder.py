@@ -23,11 +23,14 @@ from assistant.builder import (
     is_remix,
     is_seasonal,
     reason_line,
+    seasonal_allowed,
     seasonal_wanted,
     song_key,
     title_key,
     topic_words,
     violations,
+    without_christmas,
+    without_turned_down_season,
 )
 from assistant.sequencing import (
     _nearest_neighbour,
@@ -347,6 +350,14 @@ def test_christmas_songs_only_when_the_season_is_asked(catalog: Catalog):
     assert len(holiday & set(about.track_ids())) >= 5
     assert seasonal_wanted(PlaylistSpec(description="holiday music")) and not seasonal_wanted(
         PlaylistSpec(description="no christmas songs please")) and not seasonal_wanted(PlaylistSpec(about="winter"))
+    # the season turned down keeps them out however wintry the rest (before, the winter let them in)
+    for text in ("soul for a winter night, no christmas songs", "snowy day soul without any holiday music"):
+        playlist = builder.build(PlaylistSpec(description=text, n_tracks=40))
+        assert len(playlist.tracks) == 40 and not holiday & set(playlist.track_ids()), text
+        assert not seasonal_allowed(PlaylistSpec(description=text))
+    assert seasonal_allowed(PlaylistSpec(description="soul for a winter night"))
+    assert without_turned_down_season("winter soul, no Christmas songs please") == "winter soul, please"
+    assert without_christmas("Christmas songs for the holidays!") == "songs for the"
 
 
 def test_christmas_asked_for_brings_christmas_songs(catalog: Catalog):

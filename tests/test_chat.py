@@ -14,7 +14,7 @@ import pytest
 from rich.console import Console
 
 from assistant.api import MusicAssistant
-from assistant.builder import topic_words, violations
+from assistant.builder import is_seasonal, topic_words, violations
 from assistant.chat import Chat, Reply
 from assistant.chat_terminal import run_chat
 from assistant.llm import LLMClient, create_llm
@@ -23,9 +23,11 @@ from assistant.prompts import load_prompt
 from assistant.refine import classify, find_positions
 from assistant.understand import RequestParser
 from assistant.vocabulary import Vocabulary as Names
-from retrieval.catalog import Track
+from retrieval.catalog import Catalog, Track
+from retrieval.embeddings import shared_embedder
 from retrieval.index import TrackIndex
 from retrieval.settings import Settings
+from retrieval.text import track_text
 from tests.conftest import free_port
 
 
@@ -56,6 +58,34 @@ def ids(playlist: Playlist | None) -> list[str]:
 
 
 # ------------------------------------------------------------------------------------ the conversation
+
+
+def test_christmas_turned_down_leaves_the_playlist(catalog: Catalog, settings: Settings):
+    """"no christmas songs" inside a Christmas playlist was "I can't find", and "remove the christmas songs"
+    removed only "The Christmas Song": now every Christmas song goes and none comes back in the refill.
+    A real index: the catalog playlists that hold Christmas songs, with all their tracks."""
+    seasonal = {t.track_id for t in catalog.tracks if is_seasonal(t)}
+    playlists = [p for p in catalog.playlists if seasonal & set(p.track_ids)][:6]
+    tracks = [t for t in catalog.tracks if t.track_id in {tid for p in playlists for tid in p.track_ids}]
+    embedder = shared_embedder(1)
+    index = TrackIndex(tracks, embedder.encode([track_text(t) for t in tracks]), embedder=embedder, name="xmas")
+    chat = MusicAssistant(settings, index=index).start_chat(use_llm=False)
+    first = chat.send("christmas songs for the family, 10 tracks").playlist
+    assert sum(map(is_seasonal, first.tracks)) >= 3
+    for turned_down in ("no christmas songs please", "get rid of the holiday stuff", "I'm sick of the xmas songs"):
+        reply = chat.send(turned_down)
+        assert reply.action == "exclude" and len(reply.playlist.tracks) == 10, turned_down
+        assert not any(map(is_seasonal, reply.playlist.tracks)), turned_down
+        assert "christmas" not in reply.playlist.spec.description.replace("no christmas", ""), turned_down
+        kept = [t for t in first.tracks if not is_seasonal(t)]
+        assert {t.track_id for t in kept} <= set(reply.playlist.track_ids()), turned_down  # the rest stays
+        more = chat.send("more like track 2").playlist
+        assert len(more.tracks) == 13 and not any(map(is_seasonal, more.tracks)), turned_down
+        chat.send("undo")
+        chat.send("undo")
+    assert chat.send("no christmas songs please").action == "exclude"
+    # with none there it says so and changes nothing
+    assert chat.send("no christmas songs please").action == "question"
 
 
 def test_scripted_conversation(assistant: MusicAssistant, slice_index: TrackIndex, embedded: LLMClient):
