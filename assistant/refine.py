@@ -218,10 +218,15 @@ _MORE_LIKE = re.compile(r"\b(?:more|others?|songs?|tracks?|stuff|something|anyth
                         r"|\bmore of (?:that|this|those|track|song|the)\b|\bmore by\b")
 _ADD = re.compile(r"\b(?:add|more|another|extra|additional|throw in|include)\b")
 _ADD_SONG = re.compile(r"\b(?:add(?:ing)?|include|throw in|stick in|squeeze in|append|queue(?: up)?)\b", re.IGNORECASE)
-# "Radar Love would be perfect", "The Highway Don't Care would be good also": a song suggested by its title
-_WOULD_FIT = re.compile(r"^\W*(?:(?:cool|great|nice|ok|okay|yes|and|also|maybe)\W+)*(?P<title>.{2,80}?)\s+would "
-                        r"(?:be|fit|sound)\s+(?:good|great|perfect|nice|cool|awesome|amazing|fine|well)\b",
+# "Radar Love would be perfect", "The Highway Don't Care would be good also", "Randy Travis would top it all off":
+# a song or an artist suggested by name
+_WOULD_FIT = re.compile(r"^\W*(?:(?:cool|great|nice|ok|okay|yes|and|also|maybe|perhaps|i think)\W+)*(?P<title>.{2,80}?)"
+                        r"\s+(?:would|could|might) (?:(?:be|fit|sound|go|work)\s+(?:(?:a|an|really|so|very|pretty|"
+                        r"just|super)\s+)*(?:good|great|perfect|nice|cool|awesome|amazing|fine|well|lovely|fantastic)\b"
+                        r"|top (?:it|this|things|the (?:list|playlist)) (?:all )?off|round (?:it|this|things) (?:out|off))",
                         re.IGNORECASE)
+# A subject of capitalised words only: a name ("Randy Travis"), not "This" nor "More upbeat"
+_NAME_SUBJECT = re.compile(r"(?:[A-Z][\w'.&-]*\s+){0,4}[A-Z][\w'.&-]*")
 _ADD_TAIL = re.compile(r"\s*\b(?:to (?:the|my|this|our) (?:playlist|list|mix)|to it|in there|on there|too|as well|"
                        r"please|for me|at the end|to round (?:it |this |things |the (?:list|playlist) )?(?:up|out|off)|"
                        r"if you (?:don'?t|do not) mind|so (?:i|we) can \w+)\W*$", re.IGNORECASE)
@@ -485,6 +490,8 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser, *, pr
         text = _wished(text, parser)
         low = normalize(text).replace("’", "'")
     if playlist is not None and playlist.tracks:
+        if suggested := _suggested(text, parser):  # "Jolene would be a great addition" asks, though it praises
+            return suggested
         if _praises(low) or ((no := _NO_FIRST.match(low)) and _praises(low[no.end():])):
             return Edit("thanks")  # "no i think this is perfect. Thanks!": nothing more wanted
         # "These are great! Can you add some blues?": the praise first, then the request, which is what counts;
@@ -553,8 +560,6 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser, *, pr
         songs = parsed.spec.seed_tracks or (named_songs(text, parser) if parsed.found <= {"description"} else [])
         if songs:
             return Edit("add_songs", track_ids=list(songs), parsed=parsed)
-    if (m := _WOULD_FIT.match(text)) and (songs := named_songs(f"add {m.group('title')}", parser)):
-        return Edit("add_songs", track_ids=songs, parsed=parsed)
     adding = None if more_like or parsed.spec.seed_tracks or parsed.spec.seed_artists else _ADD_START.match(low)
     if adding and _adds_tracks(low, adding.group(1), parsed):  # "add a few 80s rock songs", "add some jazz"
         if (name := _unknown_name(text, parser)) and _unknown_words(name, parser):
@@ -669,6 +674,23 @@ def _last_sentence(low: str) -> str:
     """The message's last sentence ("All are awsome. You know my taste. Some more please." -> "some more please.")."""
     sentences = [m.group(0) for m in _SENTENCE.finditer(low + ("" if low.rstrip()[-1:] in ".!?;" else "."))]
     return sentences[-1].strip() if sentences else low
+
+
+def _suggested(text: str, parser: RequestParser) -> Edit | None:
+    """A song suggested by name ("Radar Love would be perfect") joins the playlist; a name the catalog lacks
+    ("Randy Travis would top it all off") is said. An artist it has is left to the readers of artists."""
+    if not (m := _WOULD_FIT.match(text)):
+        return None
+    title = m.group("title").strip(" ,.!?\"'")
+    if songs := named_songs(f"add {title}", parser):
+        return Edit("add_songs", track_ids=songs, parsed=parser.analyse(text))
+    said = parser.analyse(title)
+    # three capitalised words name a title even when each is common ("The Highway Don't Care")
+    common = parser.vocab.is_common(name_key(title)) and len(title.split()) < 3
+    if _NAME_SUBJECT.fullmatch(title) and not common and said.found <= {"description"} and \
+            not parser.vocab.resolve_artist(name_key(title)):
+        return Edit("message", unknown_title=title)
+    return None
 
 
 def _understood_nothing(text: str, parser: RequestParser, parsed: ParsedRequest, n: int) -> Edit:

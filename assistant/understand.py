@@ -746,7 +746,7 @@ class RequestParser:
         """A title named without a known artist: after "like" / "similar to" (a long title, or one written
         as a title), or quoted; never when "by" follows within a few words (an artist the catalog does not
         have, or whose version it lacks: another artist's song of that title is not the one meant)."""
-        kind, start, phrase = req.context(i)
+        kind, start, phrase = req.context(i, quoted=True)  # 'like "Jolene"': the quote mark parts nothing
         for j in range(min(i + MAX_TITLE_WORDS, len(req.tokens)), i, -1):
             if not req.free(i, j):
                 continue

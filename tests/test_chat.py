@@ -461,6 +461,13 @@ def test_follow_up_classification(slice_index: TrackIndex):
     assert classify("can we add some songs by Mihan to wrap it up?", playlist, parser).unknown_title == "Mihan"
     suggested = classify(f"Cool and {tracks[5].title} would be perfect", playlist, parser)
     assert suggested.kind == "add_songs" and tracks[5].track_id in suggested.track_ids
+    # praise of a suggested song asks for it; a name the catalog lacks is said (both were thanked or helped)
+    addition = classify(f"{tracks[5].title} would be a great addition", playlist, parser)
+    assert addition.kind == "add_songs" and tracks[5].track_id in addition.track_ids
+    for lacking in ("Randy Travis would top it all off", "The Highway Don't Care would be good also"):
+        assert classify(lacking, playlist, parser).unknown_title == lacking.split(" would")[0], lacking
+    for praise in ("That would be great", "This would be perfect", "I think it would be nice"):
+        assert classify(praise, playlist, parser).kind == "thanks", praise
     assert classify("perfect! can we add a few songs from Ms. Banks?", playlist, parser).unknown_title == "Ms. Banks"
     lacking = classify("I do like the selections, but they aren't rock, unfortunately.", playlist, parser).parsed.spec
     assert (lacking.genres, lacking.exclude_genres) == (["rock"], [])

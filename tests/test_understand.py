@@ -210,6 +210,9 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ('like "People Crying Every Night" by A R I Z O N A',
      {"seed_tracks": [("People Crying Every Night", "A R I Z O N A")], "features": {}}),
     ('songs like "Torn (feat. Emelie Cyréus)"', {"seed_tracks": [("Torn (feat. Emelie Cyréus)", "")]}),
+    # one quoted word after "like" is that title (the quote mark parted it from "like"), the most popular version
+    ('songs like "Jolene"', {"seed_tracks": [("Jolene", "Dolly Parton")]}),
+    ('songs similar to "me and your mama"', {"seed_tracks": [("Me and Your Mama", "Childish Gambino")]}),
     ('like "Jump" by Van Halen but no Drake', {"seed_tracks": [("Jump", "Van Halen")], "exclude_artists": ["Drake"]}),
     # the context before a title says whether it is excluded, and its artist is then no seed
     ('rap, but not "Shadow of the Day" by Linkin Park',
