@@ -36,7 +36,7 @@ from assistant.lexicon import (
 from assistant.playlist import Playlist
 from assistant.spec import PlaylistSpec
 from assistant.understand import (
-    MAX_NAME_WORDS, PEOPLE_ENDINGS, ParsedRequest, RequestParser, absent_genre_notices,
+    MAX_NAME_WORDS, PEOPLE_ENDINGS, ParsedRequest, RequestParser, absent_genre_notices, respell_moods,
 )
 from assistant.vocabulary import name_key, title_key
 from retrieval.catalog import Track
@@ -475,7 +475,7 @@ def classify(message: str, playlist: Playlist | None, parser: RequestParser) -> 
     """The edit a message asks for, given the current playlist (None before the first one)."""
     text, injected = strip_injection(message)
     notices = [INJECTION_NOTICE] if injected else []
-    edit = _classify(text, playlist, parser)
+    edit = _classify(respell_moods(text, parser.vocab), playlist, parser)  # "more eergetic" moves energy too
     edit.text = text
     edit.notices = notices + edit.notices
     return edit

@@ -26,6 +26,7 @@ from rapidfuzz import fuzz
 
 from assistant.lexicon import (
     KNOWN_GENRES,
+    MOODS,
     MUSIC_NOUN_WORDS,
     NUMBER_WORDS,
     POSSESSIVES,
@@ -69,6 +70,7 @@ from assistant.vocabulary import (  # re-exported: these names were defined here
     title_key,
     tokenize,
 )
+from retrieval.embeddings import model_words
 from retrieval.filters import Range
 from retrieval.lexical import STOPWORDS
 from retrieval.settings import Settings, get_settings
@@ -380,6 +382,31 @@ def _title_start(req: _Request, by: int) -> int:
     return by
 
 
+# A mood word typed amiss is that mood when no catalog text nor everyday word holds it and it is this close
+# (ratio, 0..100) to one: one letter off a word of eight ("eergetic") scores 94, of five only 80.
+MOOD_RESPELL_CUTOFF = 85.0
+_MOOD_WORDS = tuple(m for m in MOODS if m.isalpha() and len(m) >= 5)
+_MOOD_SET = frozenset(_MOOD_WORDS)
+_LOWER_WORD = re.compile(r"(?<![\w'-])[a-z]{5,}(?![\w'-])")
+
+
+def respell_moods(text: str, vocab: Vocabulary) -> str:
+    """`text` with its mood words spelled right ("more eergetic", "relaxign songs"). Only lowercase words that
+    no catalog text, lexicon nor the model's vocabulary holds are respelled: capitals may start a name."""
+    def respelled(m: re.Match[str]) -> str:
+        word = m.group(0)
+        forms = [word, *[word[:-k] for k, end in ((1, "s"), (2, "es")) if word.endswith(end)]]
+        if word in vocab.words or word in model_words():
+            return word
+        if mood := next((f for f in forms if f in _MOOD_SET), None):
+            return mood  # "upbeats"
+        if any(f in vocab.words or f in model_words() for f in forms):  # "choruses": no "chores"
+            return word
+        best = max(_MOOD_WORDS, key=lambda mood: fuzz.ratio(word, mood))
+        return best if fuzz.ratio(word, best) >= MOOD_RESPELL_CUTOFF else word
+    return _LOWER_WORD.sub(respelled, text)
+
+
 class RequestParser:
     """Turns a request into a `PlaylistSpec` using a catalog `Vocabulary`; never raises on any string."""
 
@@ -391,7 +418,7 @@ class RequestParser:
         return self.analyse(request).spec
 
     def analyse(self, request: str) -> ParsedRequest:
-        text = clean(request if isinstance(request, str) else str(request), self.max_chars)
+        text = respell_moods(clean(request if isinstance(request, str) else str(request), self.max_chars), self.vocab)
         req = _Request(text, lambda word: word in self.vocab.artists and not self.vocab.is_common(word))
         quoted, names = self._quoted_titles(req)
         names += self._name_spans(req)

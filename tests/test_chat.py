@@ -466,6 +466,8 @@ def test_follow_up_classification(slice_index: TrackIndex):
     assert addition.kind == "add_songs" and tracks[5].track_id in addition.track_ids
     for lacking in ("Randy Travis would top it all off", "The Highway Don't Care would be good also"):
         assert classify(lacking, playlist, parser).unknown_title == lacking.split(" would")[0], lacking
+    typed = classify("Yes, they are more eergetic", playlist, parser)  # was "I can't find 'eergetic'"
+    assert typed.kind == "refine" and "energy" in typed.features
     for praise in ("That would be great", "This would be perfect", "I think it would be nice"):
         assert classify(praise, playlist, parser).kind == "thanks", praise
     assert classify("perfect! can we add a few songs from Ms. Banks?", playlist, parser).unknown_title == "Ms. Banks"

@@ -19,6 +19,7 @@ from assistant.understand import (
     SpecProposal,
     merge_proposal,
     propose_spec,
+    respell_moods,
     understand,
 )
 from assistant.vocabulary import Vocabulary
@@ -704,3 +705,14 @@ def test_understand_on_an_index(slice_catalog: Catalog) -> None:
     assert mask.sum() > 0
     assert all(1990 <= t.year <= 1999 and "rap" not in t.genres for t in np.array(tracks, dtype=object)[mask])
     assert spec.track_filter() != TrackFilter()
+
+
+def test_mood_words_typed_amiss_are_read(parser: RequestParser, vocab: Vocabulary):
+    """Real CPCD turns: "more eergetic" was a name the catalog lacks, "insturmental" and "agressive" nothing."""
+    assert parser.parse("Yes, they are more eergetic").features["energy"].min is not None
+    assert parser.parse("Can you add some more insturmental songs?").features["instrumentalness"].min is not None
+    assert "energy" in parser.parse("How about more agressive dubstep?").features
+    assert respell_moods("more upbeats please", vocab) == "more upbeat please"
+    # words the catalog or everyday English holds, names and capitalised words stay as written
+    for kept in ("soaring choruses", "songs like candlebox", "some Eergetic band", "like sinach", "so chill"):
+        assert respell_moods(kept, vocab) == kept, kept
