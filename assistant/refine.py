@@ -36,7 +36,8 @@ from assistant.lexicon import (
 from assistant.playlist import Playlist
 from assistant.spec import PlaylistSpec
 from assistant.understand import (
-    MAX_NAME_WORDS, PEOPLE_ENDINGS, ParsedRequest, RequestParser, absent_genre_notices, respell_moods,
+    FOLLOWS_THE_REST, MAX_NAME_WORDS, PEOPLE_ENDINGS, UNKNOWN_ARTIST, ParsedRequest, RequestParser,
+    absent_genre_notices, respell_moods,
 )
 from assistant.vocabulary import name_key, title_key
 from retrieval.catalog import Track
@@ -476,6 +477,8 @@ def classify(message: str, playlist: Playlist | None, parser: RequestParser) -> 
     text, injected = strip_injection(message)
     notices = [INJECTION_NOTICE] if injected else []
     edit = _classify(respell_moods(text, parser.vocab), playlist, parser)  # "more eergetic" moves energy too
+    if edit.kind in ("refine", "add_style") and (name := _unknown_name(text, parser)) and _unknown_words(name, parser):
+        notices.append(f"{UNKNOWN_ARTIST} {name}: {FOLLOWS_THE_REST}")  # "some r&b from Johnne Drille"
     edit.text = text
     edit.notices = notices + edit.notices
     return edit
@@ -562,9 +565,13 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser, *, pr
             return Edit("add_songs", track_ids=list(songs), parsed=parsed)
     adding = None if more_like or parsed.spec.seed_tracks or parsed.spec.seed_artists else _ADD_START.match(low)
     if adding and _adds_tracks(low, adding.group(1), parsed):  # "add a few 80s rock songs", "add some jazz"
+        # "Can we add some Fireboy songs?": no such artist here; "add some r&b from Johnne Drille" still adds r&b
+        rest = adding.group(1)
         if (name := _unknown_name(text, parser)) and _unknown_words(name, parser):
-            return Edit("message", unknown_title=name)  # "Can we add some Fireboy songs?": no such artist here
-        return _add_style(text, low, adding.group(1), parsed)
+            if not parsed.found & STYLE_FIELDS:
+                return Edit("message", unknown_title=name)
+            rest = re.sub(rf"(?:\s+(?:by|from|of))?\s*\b{re.escape(normalize(name))}\b", "", rest)
+        return _add_style(text, low, rest, parsed)
     if more_like or (_ADD.search(low) and parsed.spec.seed_artists):
         # not the "third" of "Third Eye Blind": the names read are no positions
         unnamed = low

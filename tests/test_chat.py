@@ -466,6 +466,12 @@ def test_follow_up_classification(slice_index: TrackIndex):
     assert addition.kind == "add_songs" and tracks[5].track_id in addition.track_ids
     for lacking in ("Randy Travis would top it all off", "The Highway Don't Care would be good also"):
         assert classify(lacking, playlist, parser).unknown_title == lacking.split(" would")[0], lacking
+    # a kind of music from a name the catalog lacks: the kind is added and the name said (before: only one of them)
+    for asked in ("add some r&b from Johnne Drille", "some r&b from Johnne Drille"):
+        edit = classify(asked, playlist, parser)
+        assert edit.kind in ("add_style", "refine") and edit.parsed.spec.genres == ["r&b"], asked
+        assert any("no artist called Johnne Drille" in n for n in edit.notices), asked
+        assert "drille" not in edit.about, asked
     typed = classify("Yes, they are more eergetic", playlist, parser)  # was "I can't find 'eergetic'"
     assert typed.kind == "refine" and "energy" in typed.features
     for praise in ("That would be great", "This would be perfect", "I think it would be nice"):
