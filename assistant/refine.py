@@ -233,7 +233,11 @@ _ADD_TAIL = re.compile(r"\s*\b(?:to (?:the|my|this|our) (?:playlist|list|mix)|to
                        r"if you (?:don'?t|do not) mind|so (?:i|we) can \w+)\W*$", re.IGNORECASE)
 _SONG_WORDS = re.compile(r"^(?:the |a )?(?:songs?|tracks?|tunes?)\s+(?:called\s+)?", re.IGNORECASE)
 _NOT_A_TITLE = frozenset("more another one two three few couple some something anything".split())
-_ADD_START = re.compile(r"^\W*(?:(?:nice|cool|great|lovely|perfect|awesome|ok|okay|thanks|yes|yeah)\W+)?"
+_NO_KIND = re.compile(r"\b(?:similar|like (?:these|those|them|this|that)|his|her|hers|their|theirs|him|them|now|lots?|"
+                      r"bunch|bit|ones|stuff)\b")
+# after at most two short clauses ("This is good, let's add some female artists", "Ok, to finish off, can you add")
+_ADD_START = re.compile(r"^\W*(?:[^.!?;,]{0,40},\s*){0,2}(?:(?:nice|cool|great|lovely|perfect|awesome|ok|okay|thanks|"
+                        r"yes|yeah)\W+)?"
                         r"(?:(?:please|can you|could you|would you|can we|could we|let's|lets|also|now|and|maybe|"
                         r"then)\s+)*(?:add|include|throw in|mix in|put in)\b\s*(.*)$")
 # "add some tracks by Bach": an artist named after "by" that the catalog does not have
@@ -567,11 +571,14 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser, *, pr
     if adding and _adds_tracks(low, adding.group(1), parsed):  # "add a few 80s rock songs", "add some jazz"
         # "Can we add some Fireboy songs?": no such artist here; "add some r&b from Johnne Drille" still adds r&b
         rest = adding.group(1)
-        if (name := _unknown_name(text, parser)) and _unknown_words(name, parser):
+        # a name of two words is said though a word of it is the catalog's ("Florence Welch"); one word must be
+        # no word the catalog or everyday English holds ("add some Italian songs" adds)
+        name = next(iter(parsed.unknown_artists + parsed.unknown_references), None) or _unknown_name(text, parser)
+        if name and (" " in name.strip() or _unknown_words(name, parser)):
             if not parsed.found & STYLE_FIELDS:
                 return Edit("message", unknown_title=name)
             rest = re.sub(rf"(?:\s+(?:by|from|of))?\s*\b{re.escape(normalize(name))}\b", "", rest)
-        return _add_style(text, low, rest, parsed)
+        return _add_style(text, low, rest, parsed, parser)
     if more_like or (_ADD.search(low) and parsed.spec.seed_artists):
         # not the "third" of "Third Eye Blind": the names read are no positions
         unnamed = low
@@ -611,7 +618,7 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser, *, pr
         # "how about some Ricky Nelson?"; "I like artist like Snarky Puppy": "other than" names nobody here
         if not names and parsed.found - {"others_only"} <= {"description"} and not fresh:
             return _understood_nothing(text, parser, parsed, n)
-        return _addition(text, low, parsed, praised) or Edit("new", parsed=parsed)
+        return _addition(text, low, parsed, praised, parser) or Edit("new", parsed=parsed)
     if era := _relative_era(low, tracks, parsed):  # "only older songs"
         return era
     features, labels = relative_moods(low, tracks, playlist.spec if playlist else PlaylistSpec())
@@ -632,14 +639,14 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser, *, pr
         return Edit("steer", about=about, parsed=parsed)
     if not names and parsed.found - {"others_only"} <= {"description"} and not _fresh(low):
         return _understood_nothing(text, parser, parsed, n)
-    return _addition(text, low, parsed, praised) or Edit("new", parsed=parsed)
+    return _addition(text, low, parsed, praised, parser) or Edit("new", parsed=parsed)
 
 
 # Words that make a request an addition to the playlist: "can i get a bit of hip hop in there?"
 _ADDITION = re.compile(r"\b(?:more|in there|as well|too|also|to (?:the|my|this|our) (?:playlist|list|mix))\b")
 
 
-def _addition(text: str, low: str, parsed: ParsedRequest, praised: bool) -> Edit | None:
+def _addition(text: str, low: str, parsed: ParsedRequest, praised: bool, parser: RequestParser) -> Edit | None:
     """A request of another kind of music, said right after praise of this playlist or as an addition ("These
     are great! How about some pop?", "can i get a bit of hip hop in there?"): its tracks join the playlist, which
     CPCD's listeners build over a whole dialog. A fresh start ("a new playlist of ...", "just ...") or a request
@@ -651,7 +658,7 @@ def _addition(text: str, low: str, parsed: ParsedRequest, praised: bool) -> Edit
         return None
     m = _NEW_MARKERS.search(low)
     rest = low[m.end():] if m else low
-    return _add_style(text, low, rest, parsed) if _adds_tracks(low, rest, parsed) else None
+    return _add_style(text, low, rest, parsed, parser) if _adds_tracks(low, rest, parsed) else None
 
 
 # "they aren't new wave, unfortunately": what the playlist lacks, which the listener wants
@@ -833,18 +840,20 @@ def _adds_tracks(low: str, rest: str, parsed: ParsedRequest) -> bool:
         return False
     if _RELATIVE_ANY.search(low) and not _ADD_NOUN.search(rest):
         return False
-    # "add a few more to round it up", "add one more song so i can evaluate": a count, nothing of a kind
-    return bool(parsed.found & STYLE_FIELDS) or _words_of_substance(_ADD_TAIL.sub("", rest))
+    # "add a few more to round it up", "add one more song so i can evaluate": a count, nothing of a kind;
+    # "add similar songs", "add some of his", "add a lot more", "add it now": more of the same, or nothing
+    return bool(parsed.found & STYLE_FIELDS) or _words_of_substance(_NO_KIND.sub(" ", _ADD_TAIL.sub("", rest)))
 
 
 _LEADING_COUNT = re.compile(rf"^(?:a\s+)?({_COUNT_WORDS}|couple|few)\b")
 
 
-def _add_style(text: str, low: str, rest: str, parsed: ParsedRequest) -> Edit:
+def _add_style(text: str, low: str, rest: str, parsed: ParsedRequest, parser: RequestParser) -> Edit:
     unknown = not parsed.spec.seed_artists and not parsed.found & STYLE_FIELDS
     m = _BY_UNKNOWN.search(low) if unknown else None
-    # "from" names someone only when a name follows ("from Ms. Banks"; "from movies" is a kind of song)
-    if m and _words_of_substance(m.group("name")) and (m.group("word") == "by" or text[m.start("name")].isupper()):
+    # "from" names someone only when a name follows ("from Ms. Banks", "from faouzia"; "from movies" is a kind)
+    if m and _words_of_substance(m.group("name")) and (m.group("word") == "by" or text[m.start("name")].isupper()
+                                                       or _unknown_words(m.group("name"), parser)):
         return Edit("message", unknown_title=text[m.start("name"):m.end("name")])
     lead = _LEADING_COUNT.match(rest)
     said = {"couple": 2, "few": DEFAULT_MORE}.get(lead.group(1)) or _count(lead.group(1)) if lead else None

@@ -472,6 +472,17 @@ def test_follow_up_classification(slice_index: TrackIndex):
         assert edit.kind in ("add_style", "refine") and edit.parsed.spec.genres == ["r&b"], asked
         assert any("no artist called Johnne Drille" in n for n in edit.notices), asked
         assert "drille" not in edit.about, asked
+    # "add" after a clause or two adds tracks (real CPCD turns replaced 15 of 18 for "female artists")
+    for asked, about in (("This is good, let's add some female artists too.", "female artists"),
+                         ("Yeah, I really like them. Ok, to finish off, can you add some rainy songs?", "rainy")):
+        edit = classify(asked, playlist, parser)
+        assert edit.kind == "add_style" and about in edit.about, asked
+    for asked in ("thank you, i really like it, can you add similar songs?", "cool, could you add some of his",
+                  "done that, add it now please"):
+        assert classify(asked, playlist, parser).kind != "add_style", asked
+    for asked, name in (("yes sure. in addition to that, please add some from faouzia too", "faouzia"),
+                        ("These are great! Let's add some Garth Brooks and other similar artists.", "Garth Brooks")):
+        assert classify(asked, playlist, parser).unknown_title == name, asked
     typed = classify("Yes, they are more eergetic", playlist, parser)  # was "I can't find 'eergetic'"
     assert typed.kind == "refine" and "energy" in typed.features
     for praise in ("That would be great", "This would be perfect", "I think it would be nice"):
