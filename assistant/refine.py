@@ -190,8 +190,8 @@ _POLITE_REQUEST = re.compile(r"^\W*(?:\w+\W+){0,3}?(?:can|could|would|will)\s+(?
 _MORE_OF_THESE = re.compile(r"\b(?:more|others?|anything|something|songs?|some)\s+(?:\w+\s+)?(?:like|similar to)\s+"
                             r"(?:this|these|that|those|them|it)\b|\bother (?:similar|suggestions|recommendations|"
                             r"songs like)|\bsimilar (?:artists|songs|tracks|ones)\b|\bmore suggestions\b|"
-                            r"\bmore and more\b|\bmore of (?:this|these|that|those|the same)\b|\bkeep (?:them|it|'em) "
-                            r"coming\b|\b(?:can|could) (?:i|we) (?:get|have) (?:some )?more\b|"
+                            r"\bmore and more\b|\bmore of (?:this|these|that|those|the same)\b|\bkeep (?:them|it|'em|things|"
+                            r"the (?:list|playlist|music|songs|hits)) (?:coming|going|flowing|rolling)\b|\b(?:can|could) (?:i|we) (?:get|have) (?:some )?more\b|"
                             r"\b(?:any|a few|some) (?:last|final) (?:songs?|tracks?|suggestions|picks)\b")
 # Asking for an artist in a conversation: "Can I get some from Doja Cat?", "How about some Nujabes?"
 _ASKS_FOR = re.compile(r"\b(?:can|could|may) (?:i|we|you) (?:have|get|add|hear|play|include)|\bgot any|\bshow me|"
@@ -744,7 +744,8 @@ def _unknown_words(words: str, parser: RequestParser) -> bool:
 
 def _the_point(text: str) -> str:
     """The words a steer would lean to: not "please", "songs", "you're", nor a long one typed amiss ("sugesstions")."""
-    return " ".join(w for w in re.findall(r"[\w'-]+", text.replace("’", "'"))
+    text = re.sub(r"\bnot (?:too |so |that )?bad\b", " ", text.replace("’", "'"), flags=re.IGNORECASE)  # praise
+    return " ".join(w for w in re.findall(r"[\w'-]+", text)
                     if w.lower() not in _NOT_THE_POINT and not _CONTRACTED.search(w.lower())
                     and not (len(w) >= MIN_FUZZY_TITLE and any(fuzz.ratio(w.lower(), word) >= TITLE_FUZZY_CUTOFF
                                                                for word in _LONG_NOT_THE_POINT)))
@@ -764,11 +765,12 @@ _NOT_THE_POINT = STOPWORDS | _ASKING_WORDS | _PRAISE | _KIND_NOUNS | frozenset(
     "i'd i'll i've lets let's just also too maybe perhaps lastly think how about what which who is are was were been "
     "not no either way most there here one these those was anymore any see look ask help always don't dont if "
     "additional options option finish off wrap round out similar other match list recommend you'd lots lot last go "
-    "everything best else surprises surprise ideas gems why hmm oh hey gotcha suggestions recommendations".split())
+    "everything best else surprises surprise ideas gems why hmm oh hey gotcha suggestions recommendations wait "
+    "another".split())
 _LONG_NOT_THE_POINT = [w for w in _NOT_THE_POINT if len(w) >= MIN_FUZZY_TITLE]
 # "you're", "didn't", "thats": how a sentence goes, never what to lean to
 _CONTRACTED = re.compile(r"(?:n't|'re|'m|'ve|'ll|'d|'s)$|^(?:thats|im|ive|youre|dont|didnt|doesnt|cant|wont|idont)$")
-_MORE_OF_THE_SAME = re.compile(r"\b(?:similar|other|recommend|suggest|any more\b)")
+_MORE_OF_THE_SAME = re.compile(r"\b(?:similar|other|another|recommend|suggest|any more\b)")
 # "Got anymore Blake Shelton?" asks for more; "I don't like it anymore" does not
 _ANYMORE = re.compile(r"\b(any)(more)\b", re.IGNORECASE)
 _NO_LONGER = re.compile(r"\b(?:not|no|never|don'?t|doesn'?t|didn'?t|can'?t|won'?t|isn'?t)\b[^.!?]*\banymore\b")

@@ -483,6 +483,10 @@ def test_follow_up_classification(slice_index: TrackIndex):
     for asked, name in (("yes sure. in addition to that, please add some from faouzia too", "faouzia"),
                         ("These are great! Let's add some Garth Brooks and other similar artists.", "Garth Brooks")):
         assert classify(asked, playlist, parser).unknown_title == name, asked
+    for asked in ("lets keep the list flowing", "can please add another artist"):  # were help text, a steer
+        assert classify(asked, playlist, parser).kind == "length", asked
+    assert classify("ok. i will wait", playlist, parser).kind != "steer"
+    assert classify("not bad but can I get some songs with horns?", playlist, parser).about == "horns"
     typed = classify("Yes, they are more eergetic", playlist, parser)  # was "I can't find 'eergetic'"
     assert typed.kind == "refine" and "energy" in typed.features
     for praise in ("That would be great", "This would be perfect", "I think it would be nice"):
