@@ -197,7 +197,8 @@ _MORE_OF_THESE = re.compile(r"\b(?:more|others?|anything|something|songs?|some)\
 _ASKS_FOR = re.compile(r"\b(?:can|could|may) (?:i|we|you) (?:have|get|add|hear|play|include)|\bgot any|\bshow me|"
                        r"\bplay (?:me )?(?:some|a few)|\bhow about|\bwhat about|\bdo you have|\bgive me some|"
                        r"\blet me hear|\bsome more|\ba few more|\bany more|\bi want some|\bi'?d love some|"
-                       r"\bwhat else|\bwhat do (?:we|you) have|\bany (?:good|last|other)\b|\ba last few\b")
+                       r"\bwhat else|\bwhat do (?:we|you) have|\bany (?:good|last|other)\b|\ba last few\b|"
+                       r"\b(?:i'?m|i am) thinking (?:about|of)\b")
 # A fresh start, not more of the same: "a playlist of sad songs", "another mix", "instead", "just Drake"; not "the
 # playlist" or "this playlist" (the one being built), "New Found Glory", "a different band" or "what else"
 _FRESH = re.compile(r"\b(?:(?:a|an|another|new|different|separate|second|next) (?:\w+ ){0,2}?(?:playlist|mix)|"
@@ -212,7 +213,8 @@ _NEWER = re.compile(r"\b(?:newer|more (?:recent|modern|current)|fresher|less old
 _MOVE = re.compile(r"\b(?:move|put|place|bump)\b")
 _REMOVE = re.compile(r"\b(?:remove|drop|delete|skip|cut|ditch|lose|kill|axe|scrap|get rid of|take out|take off|"
                      r"throw out|kick out|(?:i )?(?:don't|do not|dont) (?:like|want|love|play|add|include)|"
-                     r"not a fan of|hate|"
+                     r"not (?:really |too |that |so |very )?(?:a (?:big |huge )?fan of|crazy about|keen on|into|"
+                     r"feeling)|hate|"
                      r"(?:i'm |im )?(?:sick|tired) of|no more of)\b")
 _MORE_LIKE = re.compile(r"\b(?:more|others?|songs?|tracks?|stuff|something|anything|some(?:thing)?)\s+"
                         r"(?:\w+\s+){0,2}?(?:like|similar to|in the style of|along the lines of)\b|\bsimilar to\b"
@@ -480,7 +482,8 @@ def classify(message: str, playlist: Playlist | None, parser: RequestParser) -> 
     """The edit a message asks for, given the current playlist (None before the first one)."""
     text, injected = strip_injection(message)
     notices = [INJECTION_NOTICE] if injected else []
-    edit = _classify(respell_moods(text, parser.vocab), playlist, parser)  # "more eergetic" moves energy too
+    # "more eergetic" moves energy too; "add some Jasmine Sullivan" adds Jazmine Sullivan
+    edit = _classify(_artists_respelled(respell_moods(text, parser.vocab), parser), playlist, parser)
     if edit.kind in ("refine", "add_style") and (name := _unknown_name(text, parser)) and _unknown_words(name, parser):
         notices.append(f"{UNKNOWN_ARTIST} {name}: {FOLLOWS_THE_REST}")  # "some r&b from Johnne Drille"
     edit.text = text
@@ -642,6 +645,8 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser, *, pr
     return _addition(text, low, parsed, praised, parser) or Edit("new", parsed=parsed)
 
 
+# Words that make a request of words the parser does not read an addition rather than a steer
+_ALSO = re.compile(r"\b(?:too|as well|also|in there|in the mix|to (?:the|my|this|our) (?:playlist|list|mix))\W*$")
 # Words that make a request an addition to the playlist: "can i get a bit of hip hop in there?"
 _ADDITION = re.compile(r"\b(?:more|in there|as well|too|also|to (?:the|my|this|our) (?:playlist|list|mix))\b")
 
@@ -731,6 +736,8 @@ def _understood_nothing(text: str, parser: RequestParser, parsed: ParsedRequest,
         return Edit("message")
     if _unknown_words(" ".join(words), parser):  # "i would like to hear more candlebox"
         return Edit("message", unknown_title=" ".join(words))
+    if _ALSO.search(low):  # "How about some female artists with vocals too?": they join, none is replaced
+        return Edit("add_style", add=DEFAULT_MORE, about=" ".join(words)[:60], parsed=parsed)
     return Edit("steer", about=" ".join(words)[:60], parsed=parsed, notices=absent_genre_notices(text, parser.vocab))
 
 
@@ -766,7 +773,7 @@ _NOT_THE_POINT = STOPWORDS | _ASKING_WORDS | _PRAISE | _KIND_NOUNS | frozenset(
     "not no either way most there here one these those was anymore any see look ask help always don't dont if "
     "additional options option finish off wrap round out similar other match list recommend you'd lots lot last go "
     "everything best else surprises surprise ideas gems why hmm oh hey gotcha suggestions recommendations wait "
-    "another".split())
+    "another then end thinking".split())
 _LONG_NOT_THE_POINT = [w for w in _NOT_THE_POINT if len(w) >= MIN_FUZZY_TITLE]
 # "you're", "didn't", "thats": how a sentence goes, never what to lean to
 _CONTRACTED = re.compile(r"(?:n't|'re|'m|'ve|'ll|'d|'s)$|^(?:thats|im|ive|youre|dont|didnt|doesnt|cant|wont|idont)$")
@@ -795,6 +802,22 @@ _LOWERCASE_NAME_END = re.compile(rf"\b(?P<cue>{_NAME_END_CUES})\s+(?!the\b)"
                                  r"(?:\s+(?:too|please|as well|also|bro))?\s*[.!?]*\s*$")
 # Words after which a capitalised run names someone: "some Nujabes", "more by Jeter Jones", "love The Breeders"
 _NAME_CUES = frozenset("some any more by from of about love like no hear add play".split())
+
+
+def _artists_respelled(text: str, parser: RequestParser) -> str:
+    """`text` with a capitalised name after a word such as "some" or "by", which the catalog holds under another
+    spelling, written as the catalog does ("add some Jasmine Sullivan" -> Jazmine Sullivan): the request parser
+    matches names fuzzily only in the contexts of a request ("like ..."), and the name was said not found."""
+    for m in _CAPITALISED_RUN.finditer(text):
+        before = re.findall(r"[\w']+", text[:m.start()].lower())
+        name = m.group(0).rstrip(".'’")
+        key = name_key(name)
+        if not before or before[-1] not in _NAME_CUES or " " not in key or parser.vocab.is_common(key):
+            continue  # one word is as often something else ("some Soul")
+        artist = parser.vocab.resolve_artist(key)
+        if artist and name_key(artist) != key:
+            return f"{text[:m.start()]}{artist}{text[m.start() + len(name):]}"
+    return text
 
 
 def _unknown_name(text: str, parser: RequestParser) -> str | None:

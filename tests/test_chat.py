@@ -487,6 +487,15 @@ def test_follow_up_classification(slice_index: TrackIndex):
         assert classify(asked, playlist, parser).kind == "length", asked
     assert classify("ok. i will wait", playlist, parser).kind != "steer"
     assert classify("not bad but can I get some songs with horns?", playlist, parser).about == "horns"
+    # turned down in other words, the name misspelt (a real CPCD turn added more like Swedish House Mafia)
+    cold = classify(f"Not crazy about {tracks[3].artist}, doesn't feel like my vibe", playlist, parser)
+    assert cold.kind == "exclude" and cold.parsed.spec.exclude_artists == [tracks[3].artist]
+    assert classify(f"I'm not really into {tracks[3].artist}", playlist, parser).kind == "exclude"
+    # a name the catalog spells otherwise after "some" is that artist ("Jasmine Sullivan": was said not found)
+    two = next(a for a in parser.vocab.artist_names if len(words := a.split()) == 2 and
+               all(len(w) >= 6 and w.isalpha() and w[0].isupper() for w in words))
+    respelled = classify(f"Lastly let's add some {two[:2] + two[3:]} to the mix!", playlist, parser)
+    assert respelled.kind == "more_like" and respelled.parsed.spec.seed_artists == [two]
     typed = classify("Yes, they are more eergetic", playlist, parser)  # was "I can't find 'eergetic'"
     assert typed.kind == "refine" and "energy" in typed.features
     for praise in ("That would be great", "This would be perfect", "I think it would be nice"):
