@@ -190,8 +190,10 @@ _POLITE_REQUEST = re.compile(r"^\W*(?:\w+\W+){0,3}?(?:can|could|would|will)\s+(?
 _MORE_OF_THESE = re.compile(r"\b(?:more|others?|anything|something|songs?|some)\s+(?:\w+\s+)?(?:like|similar to)\s+"
                             r"(?:this|these|that|those|them|it)\b|\bother (?:similar|suggestions|recommendations|"
                             r"songs like)|\bsimilar (?:artists|songs|tracks|ones)\b|\bmore suggestions\b|"
-                            r"\bmore and more\b|\bmore of (?:this|these|that|those|the same)\b|\bkeep (?:them|it|'em|things|"
-                            r"the (?:list|playlist|music|songs|hits)) (?:coming|going|flowing|rolling)\b|\b(?:can|could) (?:i|we) (?:get|have) (?:some )?more\b|"
+                            r"\bmore and more\b|\bmore of (?:this|these|that|those|the same)\b|"
+                            r"\bkeep (?:them|it|'em|things|the (?:list|playlist|music|songs|hits)) "
+                            r"(?:coming|going|flowing|rolling)\b|"
+                            r"\b(?:can|could) (?:i|we) (?:get|have) (?:some )?more\b|"
                             r"\b(?:any|a few|some) (?:last|final) (?:songs?|tracks?|suggestions|picks)\b")
 # Asking for an artist in a conversation: "Can I get some from Doja Cat?", "How about some Nujabes?"
 _ASKS_FOR = re.compile(r"\b(?:can|could|may) (?:i|we|you) (?:have|get|add|hear|play|include)|\bgot any|\bshow me|"
@@ -226,7 +228,8 @@ _ADD_SONG = re.compile(r"\b(?:add(?:ing)?|include|throw in|stick in|squeeze in|a
 _WOULD_FIT = re.compile(r"^\W*(?:(?:cool|great|nice|ok|okay|yes|and|also|maybe|perhaps|i think)\W+)*(?P<title>.{2,80}?)"
                         r"\s+(?:would|could|might) (?:(?:be|fit|sound|go|work)\s+(?:(?:a|an|really|so|very|pretty|"
                         r"just|super)\s+)*(?:good|great|perfect|nice|cool|awesome|amazing|fine|well|lovely|fantastic)\b"
-                        r"|top (?:it|this|things|the (?:list|playlist)) (?:all )?off|round (?:it|this|things) (?:out|off))",
+                        r"|top (?:it|this|things|the (?:list|playlist)) (?:all )?off"
+                        r"|round (?:it|this|things) (?:out|off))",
                         re.IGNORECASE)
 # A subject of capitalised words only: a name ("Randy Travis"), not "This" nor "More upbeat"
 _NAME_SUBJECT = re.compile(r"(?:[A-Z][\w'.&-]*\s+){0,4}[A-Z][\w'.&-]*")
@@ -916,7 +919,8 @@ _MORE_WORDS = re.compile(r"^\W*(?:(?:a bit|a little|a lot|much|way|even|some|sli
 _NO_SEASON = re.compile(
     r"\b(?:no(?: more)?|without|less|fewer|nothing|remove|drop|delete|cut|ditch|get rid of|take out|lose|skip|"
     r"replace|enough|(?:don't|dont|do not) (?:want|like|play|add|include|need)|hate|(?:sick|tired) of)\s+"
-    r"(?:(?:any|the|these|those|of|all|more|so many|so much|with)\s+){0,3}(?:christmas|x-?mas|holidays?|festive|yule)\b")
+    r"(?:(?:any|the|these|those|of|all|more|so many|so much|with)\s+){0,3}"
+    r"(?:christmas|x-?mas|holidays?|festive|yule)\b")
 _NEGATIVE_START = re.compile(r"^\W*(?:no more|no|without|nothing (?:by|from)|not|skip|exclude|less|ban)\s+")
 _RELATIVE_ANY = re.compile("|".join(f"(?:{p.pattern})" for p, _, _ in _RELATIVE))
 
