@@ -233,7 +233,8 @@ _WOULD_FIT = re.compile(r"^\W*(?:(?:cool|great|nice|ok|okay|yes|and|also|maybe|p
                         re.IGNORECASE)
 # A subject of capitalised words only: a name ("Randy Travis"), not "This" nor "More upbeat"
 _NAME_SUBJECT = re.compile(r"(?:[A-Z][\w'.&-]*\s+){0,4}[A-Z][\w'.&-]*")
-_ADD_TAIL = re.compile(r"\s*\b(?:to (?:the|my|this|our) (?:playlist|list|mix)|to it|in there|on there|too|as well|"
+_ADD_TAIL = re.compile(r"\s*\b(?:(?:in)?to (?:the|my|this|our) (?:playlist|list|mix)|in the mix|to it|in there|on there|"
+                       r"too|as well|"
                        r"please|for me|at the end|to round (?:it |this |things |the (?:list|playlist) )?(?:up|out|off)|"
                        r"if you (?:don'?t|do not) mind|so (?:i|we) can \w+)\W*$", re.IGNORECASE)
 _SONG_WORDS = re.compile(r"^(?:the |a )?(?:songs?|tracks?|tunes?)\s+(?:called\s+)?", re.IGNORECASE)
@@ -569,10 +570,15 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser, *, pr
             return removal
     more_like = _MORE_LIKE.search(low)
     if not more_like and _ADD_SONG.search(low) and not parsed.spec.seed_artists:
-        # "add Santa Baby by Eartha Kitt": that song itself, not songs like it
-        songs = parsed.spec.seed_tracks or (named_songs(text, parser) if parsed.found <= {"description"} else [])
+        # "add Santa Baby by Eartha Kitt": that song itself, not songs like it; a title's words may spell a mood
+        # ("How about adding Running down a dream?": a song the catalog lacks, said, not a new running playlist)
+        title = _added_title(text, parsed)
+        songs = parsed.spec.seed_tracks or (named_songs(text, parser) if parsed.found <= {"description"} or title
+                                            else [])
         if songs:
             return Edit("add_songs", track_ids=list(songs), parsed=parsed)
+        if title:
+            return Edit("message", unknown_title=title)
     adding = None if more_like or parsed.spec.seed_tracks or parsed.spec.seed_artists else _ADD_START.match(low)
     if adding and _adds_tracks(low, adding.group(1), parsed):  # "add a few 80s rock songs", "add some jazz"
         # "Can we add some Fireboy songs?": no such artist here; "add some r&b from Johnne Drille" still adds r&b
@@ -739,9 +745,21 @@ def _understood_nothing(text: str, parser: RequestParser, parsed: ParsedRequest,
         return Edit("message")
     if _unknown_words(" ".join(words), parser):  # "i would like to hear more candlebox"
         return Edit("message", unknown_title=" ".join(words))
+    if _whole_unknown_name(text, parser):  # "Tatiana Mannaois", "kizz daniel": steered, they brought anyone
+        return Edit("message", unknown_title=text.strip(" .!?\"'"))
     if _ALSO.search(low):  # "How about some female artists with vocals too?": they join, none is replaced
         return Edit("add_style", add=DEFAULT_MORE, about=" ".join(words)[:60], parsed=parsed)
     return Edit("steer", about=" ".join(words)[:60], parsed=parsed, notices=absent_genre_notices(text, parser.vocab))
+
+
+def _whole_unknown_name(text: str, parser: RequestParser) -> bool:
+    """Whether the whole message is a name of two to four words the catalog lacks: no word that only asks, and
+    one that no catalog text nor English holds ("Tatiana Mannaois", "kizz daniel"; not "Indian Flute")."""
+    whole = text.strip(" .!?\"'")
+    key = name_key(whole)
+    if not 2 <= len(key.split()) <= 4 or parser.vocab.is_common(key) or _the_point(whole).lower() != whole.lower():
+        return False
+    return any(w not in parser.vocab.words and w not in model_words() for w in key.split())
 
 
 def _unknown_words(words: str, parser: RequestParser) -> bool:
@@ -805,6 +823,8 @@ _LOWERCASE_NAME_END = re.compile(rf"\b(?P<cue>{_NAME_END_CUES})\s+(?!the\b)"
                                  r"(?:\s+(?:too|please|as well|also|bro))?\s*[.!?]*\s*$")
 # Words after which a capitalised run names someone: "some Nujabes", "more by Jeter Jones", "love The Breeders"
 _NAME_CUES = frozenset("some any more by from of about love like no hear add play".split())
+_LOWERCASE_AFTER_CUE = re.compile(r"\b(?:some|more|by|from|of|add|play|hear)\s+(?P<name>[a-z][a-z'.-]+"
+                                  r"(?:\s+[a-z][a-z'.-]+){1,2})")
 
 
 def _artists_respelled(text: str, parser: RequestParser) -> str:
@@ -820,6 +840,17 @@ def _artists_respelled(text: str, parser: RequestParser) -> str:
         artist = parser.vocab.resolve_artist(key)
         if artist and name_key(artist) != key:
             return f"{text[:m.start()]}{artist}{text[m.start() + len(name):]}"
+    # typed in lowercase ("can you add cavin harris"): only with a word no catalog text nor English holds
+    for m in _LOWERCASE_AFTER_CUE.finditer(text):
+        words = m.group("name").split()
+        for n in (2, 3):
+            key = name_key(" ".join(words[:n]))
+            if len(words) < n or parser.vocab.is_common(key) or all(
+                    w in parser.vocab.words or w in model_words() for w in key.split()):
+                continue
+            if (artist := parser.vocab.resolve_artist(key)) and name_key(artist) != key:
+                end = m.start("name") + len(" ".join(words[:n]))
+                return f"{text[:m.start('name')]}{artist}{text[end:]}"
     return text
 
 
@@ -886,13 +917,27 @@ def _add_style(text: str, low: str, rest: str, parsed: ParsedRequest, parser: Re
     lead = _LEADING_COUNT.match(rest)
     said = {"couple": 2, "few": DEFAULT_MORE}.get(lead.group(1)) or _count(lead.group(1)) if lead else None
     count = parsed.spec.n_tracks if "n_tracks" in parsed.found else said or _added_count(low)
-    about = _SONG_WORDS.sub("", _ADD_TAIL.sub("", rest).strip(" .!?\"'"))
+    # its first sentence: "2022 songs to the track? i want a modern playlist" adds "2022 songs"
+    about = _SONG_WORDS.sub("", _ADD_TAIL.sub("", re.split(r"[.!?;]\s", rest)[0]).strip(" .!?\"'"))
+    about = re.sub(r"^(?:to add|to|in)\s+", "", about)  # "I would like to add some ...", "add in a bit of pop"
     return Edit("add_style", add=count or DEFAULT_MORE, about=about, parsed=parsed)
 
 
 def _words_of_substance(text: str) -> bool:
     return not all(w in STOPWORDS or w in _NOT_A_TITLE or w in NUMBER_WORDS or w.isdigit()
                    for w in re.findall(r"[\w']+", normalize(text)))
+
+
+def _added_title(text: str, parsed: ParsedRequest) -> str | None:
+    """What follows an add verb when it reads as one title: capitalised, three to eight words, no genre, no
+    punctuation and no closing "songs" ("add Running Up That Hill"; not "add Happy vibes", "add Pop songs")."""
+    m = _ADD_SONG.search(text)
+    rest = _SONG_WORDS.sub("", _ADD_TAIL.sub("", text[m.end():]).strip(" .!?\"'")) if m else ""
+    words = rest.split()
+    if (not rest[:1].isupper() or parsed.spec.genres or not 3 <= len(words) <= 8 or re.search(r"[.!?;,]", rest)
+            or words[-1].lower() in _KIND_NOUNS):
+        return None
+    return rest
 
 
 def named_songs(text: str, parser: RequestParser) -> list[str]:

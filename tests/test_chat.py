@@ -496,6 +496,16 @@ def test_follow_up_classification(slice_index: TrackIndex):
                all(len(w) >= 6 and w.isalpha() and w[0].isupper() for w in words))
     respelled = classify(f"Lastly let's add some {two[:2] + two[3:]} to the mix!", playlist, parser)
     assert respelled.kind == "more_like" and respelled.parsed.spec.seed_artists == [two]
+    lowercase = classify(f"can you add {(two[:2] + two[3:]).lower()} and other similar artists?", playlist, parser)
+    assert lowercase.kind == "more_like" and lowercase.parsed.spec.seed_artists == [two]
+    # a title after "adding" whose words spell a mood is a song: here one the catalog lacks (was a new playlist)
+    assert classify("How about adding Running down a dream?", playlist, parser).unknown_title == "Running down a dream"
+    # a whole message that is a name the catalog lacks is said; everyday words still steer
+    for name in ("Tatiana Mannaois", "kizz daniel"):
+        assert classify(name, playlist, parser).unknown_title == name
+    for words in ("Indian Flute", "i like classicals"):
+        assert classify(words, playlist, parser).kind == "steer", words
+    assert classify("Can you add 2000s songs? I want a modern playlist", playlist, parser).about == "2000s songs"
     typed = classify("Yes, they are more eergetic", playlist, parser)  # was "I can't find 'eergetic'"
     assert typed.kind == "refine" and "energy" in typed.features
     for praise in ("That would be great", "This would be perfect", "I think it would be nice"):
