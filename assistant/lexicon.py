@@ -104,6 +104,7 @@ _DECADE_WORDS = {"fifties": 1950, "sixties": 1960, "seventies": 1970, "eighties"
 _DECADE = re.compile(
     r"(?<![\w.])(?:(early|mid|late)[\s-]*)?(?:(1[89]\d0|20\d0)'?s|'?(\d)0'?s|(" + "|".join(_DECADE_WORDS) + r"))(?!\w)"
 )
+_DECADE_JOIN = re.compile(r"\s*(?:-|–|to|and|or|&|through|thru)\s*")
 _YEAR = r"(19\d\d|20\d\d)"
 _RELEASED = r"(?:(?:released|recorded|made|put out|came out|coming out)\s+)?"
 _YEAR_RANGE = re.compile(rf"(?<![\w.]){_RELEASED}(?:from |between )?{_YEAR} ?"
@@ -175,9 +176,18 @@ def find_years(low: str, latest_year: int = 2020) -> list[Finding]:
             add((lo, hi), m)  # "from 2019", "from the 80s": that year or decade, not "since"
         else:
             add((hi + 1 if m.group(1) in ("after", "post", "newer than") else lo, None), m)
+    previous: re.Match[str] | None = None
     for m in _DECADE.finditer(low):
         part, four, two, word = m.groups()
         start = int(four) if four else _DECADE_WORDS[word] if word else _decade_start(int(two) * 10, latest_year)
+        if (two and previous is not None and previous.group(3) and int(previous.group(3)) < int(two)
+                and _DECADE_JOIN.fullmatch(low[previous.end():m.start()]) and out and out[-1].start == previous.start()):
+            # "20s-30s": one century for both (the 1920s and 1930s, not 1930-2029)
+            shift = (start - int(two) * 10) - (_decade_start(int(previous.group(3)) * 10, latest_year)
+                                              - int(previous.group(3)) * 10)
+            lo, hi = out[-1].value
+            out[-1] = Finding("years", (lo + shift, hi + shift), out[-1].start, out[-1].end)
+        previous = m
         lo, hi = start, start + 9
         if part == "early":
             hi = start + 3

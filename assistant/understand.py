@@ -382,11 +382,18 @@ def _title_start(req: _Request, by: int) -> int:
     return by
 
 
+def _titles_before_by(req: _Request) -> list[tuple[int, int]]:
+    """Text spans of the titles named after "like" and before "by <Name>": no constraints ("Similar to 6
+    Underground by Sneaker Pimps" asks for no deep cuts, whether the catalog has the artist or not)."""
+    return [(req.tokens[a].start, req.tokens[i - 1].end) for i, word in enumerate(req.words)
+            if word == "by" and i + 1 < len(req.tokens) and req.cap(i + 1) and (a := _title_start(req, i)) < i]
+
+
 # A mood word typed amiss is that mood when no catalog text nor everyday word holds it and it is this close
 # (ratio, 0..100) to one: one letter off a word of eight ("eergetic") scores 94, of five only 80.
 MOOD_RESPELL_CUTOFF = 85.0
 _MOOD_WORDS = tuple(m for m in MOODS if m.isalpha() and len(m) >= 5)
-_MOOD_SET = frozenset(_MOOD_WORDS)
+_MOOD_SET = frozenset(MOODS)
 _LOWER_WORD = re.compile(r"(?<![\w'-])[a-z]{5,}(?![\w'-])")
 
 
@@ -395,12 +402,9 @@ def respell_moods(text: str, vocab: Vocabulary) -> str:
     no catalog text, lexicon nor the model's vocabulary holds are respelled: capitals may start a name."""
     def respelled(m: re.Match[str]) -> str:
         word = m.group(0)
+        # a word known in either number stays: "choruses" is no "chores", "breakups" stays a subject's word
         forms = [word, *[word[:-k] for k, end in ((1, "s"), (2, "es")) if word.endswith(end)]]
-        if word in vocab.words or word in model_words():
-            return word
-        if mood := next((f for f in forms if f in _MOOD_SET), None):
-            return mood  # "upbeats"
-        if any(f in vocab.words or f in model_words() for f in forms):  # "choruses": no "chores"
+        if any(f in vocab.words or f in model_words() or f in _MOOD_SET for f in forms):
             return word
         best = max(_MOOD_WORDS, key=lambda mood: fuzz.ratio(word, mood))
         return best if fuzz.ratio(word, best) >= MOOD_RESPELL_CUTOFF else word
@@ -421,7 +425,7 @@ class RequestParser:
         text = respell_moods(clean(request if isinstance(request, str) else str(request), self.max_chars), self.vocab)
         req = _Request(text, lambda word: word in self.vocab.artists and not self.vocab.is_common(word))
         quoted, names = self._quoted_titles(req)
-        names += self._name_spans(req)
+        names += self._name_spans(req) + _titles_before_by(req)
         findings = self._patterns(req, names)
         mentions = sorted(quoted + self._names(req), key=lambda m: m.start)
         untitled = self._unknown_title_words(req, mentions)
