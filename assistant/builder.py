@@ -133,9 +133,13 @@ _SEASONAL_TITLE = re.compile(
     r"rudolph|reindeer|mistletoe|frosty the snowman|silent night|winter wonderland|let it snow|deck the halls|"
     r"little drummer boy|hark the herald|come all ye faithful|happy holidays?)\b")
 _SEASONAL_ALBUM = re.compile(r"\b(?:christmas|navidad)\b")  # not "xmas": "Best of [X-Mas Edition]" is a reissue
-_CHRISTMAS_WORDS = re.compile(r"\b(?:christmas|x-?mas|navidad|holidays?|festive|yule|yuletide)\b")
+# "holiday" is the season in "holiday music" or "the holidays", not in "going on holiday to a summer resort"
+_HOLIDAY = (r"(?<!summer )(?<!beach )(?<!bank )(?:holidays|holiday(?=\s+(?:music|songs?|season|party|playlist|"
+            r"tunes|classics|spirit|cheer|favou?rites|mix|vibes|hits|album|carols|time|theme|special)\b))")
+_CHRISTMAS_WORDS = re.compile(rf"\b(?:christmas|x-?mas|navidad|{_HOLIDAY}|festive|yule|yuletide)\b")
 _SEASON_WORDS = re.compile(
-    r"\b(?:christmas|x-?mas|navidad|noel|santa|jingle|holidays?|festive|yule|yuletide|advent|december|winter|snow)\b")
+    rf"\b(?:christmas|x-?mas|navidad|noel|santa|jingle|{_HOLIDAY}|festive|yule|yuletide|advent|december|winter|snow)\b")
+_CHRISTMAS_WORD = re.compile(r"christmas|x-?mas|navidad|holidays?|festive|yule|yuletide")  # one word said alone
 
 
 def is_seasonal(track: Track) -> bool:
@@ -165,7 +169,7 @@ def _turned_down_spans(words: list[str]) -> list[tuple[int, int]]:
     """The word spans that turn the season down: "no christmas songs", "without any holiday music"."""
     spans = []
     for i, word in enumerate(words):
-        if _CHRISTMAS_WORDS.fullmatch(word.strip(".,!?;:'\"()")) and (start := negation_start(words, i)) is not None:
+        if _CHRISTMAS_WORD.fullmatch(word.strip(".,!?;:'\"()")) and (start := negation_start(words, i)) is not None:
             end = i + 2 if i + 1 < len(words) and words[i + 1].strip(".,!?;:") in _SONG_NOUNS else i + 1
             spans.append((start, end))
     return spans
@@ -173,7 +177,7 @@ def _turned_down_spans(words: list[str]) -> list[tuple[int, int]]:
 
 def without_christmas(text: str) -> str:
     """`text` without the holiday's own words: "christmas songs for the family" -> "songs for the family"."""
-    return " ".join(w for w in text.split() if not _CHRISTMAS_WORDS.fullmatch(fold(w).strip(".,!?;:'\"()")))
+    return " ".join(w for w in text.split() if not _CHRISTMAS_WORD.fullmatch(fold(w).strip(".,!?;:'\"()")))
 
 
 def season_turned_down(text: str) -> bool:

@@ -356,6 +356,10 @@ def test_christmas_songs_only_when_the_season_is_asked(catalog: Catalog):
         assert len(playlist.tracks) == 40 and not holiday & set(playlist.track_ids()), text
         assert not seasonal_allowed(PlaylistSpec(description=text))
     assert seasonal_allowed(PlaylistSpec(description="soul for a winter night"))
+    # a holiday away is no holiday season (a real request got "Mistletoe" and "Sleigh Ride")
+    for away in ("So I'm going on Holiday to a summer resort in a few days...", "summer holidays beach party"):
+        assert not seasonal_allowed(PlaylistSpec(description=away)), away
+    assert seasonal_wanted(PlaylistSpec(description="a holiday party playlist"))
     assert without_turned_down_season("winter soul, no Christmas songs please") == "winter soul, please"
     assert without_christmas("Christmas songs for the holidays!") == "songs for the"
 
