@@ -104,14 +104,18 @@ _POSITIVE = ("like", "similar to", "similar", "similiar to", "sounds like", "sou
              "inspired by", "influenced by", "in the style of", "style of", "vein of", "fan of", "fans of",
              "from", "by", "ala", "a la", "such as", "feat", "ft", "featuring", "including", "more", "than",
              "artists like", "bands like", "listening to", "listen to", "vs", "some of", "more of", "any of", "bit of",
-             "lot of", "comparable to", "akin to")
+             "lot of", "comparable to", "akin to", "similar songs to", "similar tracks to", "similar music to",
+             "similar stuff to", "similar artists to", "similar bands to")
 _NEGATIVE = ("without", "no", "not", "no more", "except", "except for", "but not", "anything but", "minus", "exclude",
              "excluding", "avoid", "skip", "nothing by", "nothing from", "not by", "none", "none by", "hate",
              "dont like", "dont want", "not into", "not a fan of", "sick of", "tired of", "no songs by", "no tracks by",
              "no music by", "nothing like", "dont play", "dont add", "dont include", "dont want any", "dont play any",
              "dont add any", "dont include any")
+# Turned down in words that also end names ("Notorious BIG", "Mr. Big"): contexts, but not context words
+_TURNED_DOWN = ("not liking", "not loving", "not feeling", "not digging", "not crazy about", "not really into",
+                "not keen on", "not a big fan of", "not really a fan of")
 _CONTEXTS: dict[tuple[str, ...], str] = {tuple(p.split()): "positive" for p in _POSITIVE}
-_CONTEXTS.update({tuple(p.split()): "negative" for p in _NEGATIVE})
+_CONTEXTS.update({tuple(p.split()): "negative" for p in (*_NEGATIVE, *_TURNED_DOWN)})
 _CONTEXT_MAX = max(len(k) for k in _CONTEXTS)
 _LIST_WORDS = frozenset({"and", "or", "nor"})
 _SENTENCE_END = re.compile(r"[.!?]\s*$")
@@ -308,7 +312,7 @@ class _Request:
         return lo, hi
 
 
-_CONTEXT_WORDS = frozenset(w for k in _CONTEXTS for w in k)
+_CONTEXT_WORDS = frozenset(w for p in (*_POSITIVE, *_NEGATIVE) for w in p.split())
 # Capitalised words that do not continue a name ("Like Drake And Future", "Drake Songs").
 _NOT_NAME_WORDS = _CONTEXT_WORDS | _LIST_WORDS | STOPWORDS | MUSIC_NOUN_WORDS | {"style", "similar", "i"}
 _LINK_WORDS = frozenset("of in on at the to".split())
@@ -345,7 +349,8 @@ _STYLE_NOUNS = frozenset("christmas xmas holiday carol movie film soundtrack ost
 _REFERENCE_CONTEXTS = frozenset(tuple(p.split()) for p in (
     "like", "similar to", "similar", "similiar to", "sounds like", "sound like", "reminiscent of", "in the style of",
     "style of", "vein of", "fan of", "fans of", "such as", "artists like", "bands like", "listening to", "listen to",
-    "not a fan of", "not into", "comparable to", "akin to"))
+    "not a fan of", "not into", "comparable to", "akin to", "similar songs to", "similar tracks to",
+    "similar music to", "similar stuff to", "similar artists to", "similar bands to"))
 _NAME_LINKS = frozenset("and of the n a with".split())
 _GREETINGS = frozenset("hello hi hey hiya howdy greetings ok okay thanks yes yeah so well please sorry".split())
 # Small words a title holds in lowercase: "In the Waiting Line", "Song of Durin"
@@ -376,8 +381,8 @@ def _title_start(req: _Request, by: int) -> int:
     <dance little liar> by"; `by` when no such title is there: words that ask ("sad songs by", "the ones by") are
     no title."""
     for a in range(by - 1, max(by - 1 - MAX_TITLE_WORDS, 0), -1):
-        if req.context(a)[2] in _REFERENCE_CONTEXTS:
-            same = all(req.tokens[x].segment == req.tokens[by].segment for x in range(a, by))
+        if req.context(a, quoted=True)[2] in _REFERENCE_CONTEXTS:  # 'similar to "X" by': the quote parts nothing
+            same = req.quoted(a, by) or all(req.tokens[x].segment == req.tokens[by].segment for x in range(a, by))
             return a if same and not _ASKING_NOUNS.intersection(req.words[a:by]) else by
     return by
 
@@ -1079,6 +1084,8 @@ def _cut(text: str, spans: list[tuple[int, int]]) -> str:
             keep[k] = False
     out = "".join(c if k else " " for c, k in zip(text, keep))
     out = _EMPTY_MARKS.sub(" ", out)  # 'songs like " "' once the name inside is cut
+    if out.count('"') % 2:  # 'similar to "?' once the title and its "by" are cut: the mark left alone goes
+        out = _ORPHAN_MARK.sub("", " ".join(out.split()), count=1)
     out = re.sub(r"\s+([,.;:!?])", r"\1", " ".join(out.split()))
     out = re.sub(r"([,;])(?:\s*[,;])+", r"\1", out)  # "songs,, no rap" once "no remixes" is cut
     out = _REQUEST_VERB.sub("", out.strip(" ,;:-/&"))
@@ -1087,6 +1094,7 @@ def _cut(text: str, spans: list[tuple[int, int]]) -> str:
 
 
 _EMPTY_MARKS = re.compile(r"([\"“”'])\s*\1|“\s*”|\(\s*\)|\[\s*\]")
+_ORPHAN_MARK = re.compile(r"(?:(?<=\s)|^)\"(?=\s|[?.!,;:]|$)")
 _SMALL_WORDS = r"(?:but|and|or|with|without|no|not|please|in|of|from|for|by|to|the|a|an|that|which|about|around)"
 _DANGLING_START = re.compile(rf"^(?:{_SMALL_WORDS}\b[\s,]*)+", re.I)
 # How a request opens says nothing about the music: "Make me", "Can you give us", "I'm looking for".

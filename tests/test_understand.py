@@ -216,6 +216,15 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     # one quoted word after "like" is that title (the quote mark parted it from "like"), the most popular version
     ('songs like "Jolene"', {"seed_tracks": [("Jolene", "Dolly Parton")]}),
     ('songs similar to "me and your mama"', {"seed_tracks": [("Me and Your Mama", "Childish Gambino")]}),
+    # turned down in other words; "BIG" still ends a name
+    ("hmmm not liking the spice girls or kriss kross, how about something more like sneaker pimps?",
+     {"exclude_artists": ["Spice Girls", "Kris Kross"], "seed_artists": []}),
+    ("I am not really a fan of Harry Styles, but we can add some Justin Bieber songs.",
+     {"exclude_artists": ["Harry Styles"], "seed_artists": ["Justin Bieber"]}),
+    ("rappers smooth and lyrically consistent like Notorious BIG", {"seed_artists": ["The Notorious B.I.G."]}),
+    # a quoted title by an artist the catalog lacks is no search word, nor is its quote mark left behind
+    ('Looking for songs similar to "Cantara" by Dead Can Dance', {"description": "songs similar"}),
+    ('Similar songs to "the Hound and the Fox" by I The Mighty?', {"description": "Similar songs to?"}),
     # a title before "by <Name>" sets nothing: no deep cuts from "Underground", no remixes from "Remix"
     ("Similar to 6 Underground by Sneaker Pimps?", {"popularity": "any", "n_tracks": None}),
     ("songs similar to the Sunslammer Cement City Remix by Homestuck?", {"allow_remixes": False}),
