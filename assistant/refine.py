@@ -216,7 +216,7 @@ _MOVE = re.compile(r"\b(?:move|put|place|bump)\b")
 _REMOVE = re.compile(r"\b(?:remove|drop|delete|skip|cut|ditch|lose|kill|axe|scrap|get rid of|take out|take off|"
                      r"throw out|kick out|(?:i )?(?:don't|do not|dont) (?:like|want|love|play|add|include)|"
                      r"not (?:really |too |that |so |very )?(?:a (?:big |huge )?fan of|crazy about|keen on|into|"
-                     r"feeling)|hate|"
+                     r"feeling|liking|loving|digging)|hate|"
                      r"(?:i'm |im )?(?:sick|tired) of|no more of)\b")
 _MORE_LIKE = re.compile(r"\b(?:more|others?|songs?|tracks?|stuff|something|anything|some(?:thing)?)\s+"
                         r"(?:\w+\s+){0,2}?(?:like|similar to|in the style of|along the lines of)\b|\bsimilar to\b"
@@ -1110,7 +1110,8 @@ def _said_in(text: str, low: str, pattern: re.Pattern[str], parser: RequestParse
 
 
 def _removal(text: str, low: str, parsed: ParsedRequest, tracks: list[Track]) -> Edit | None:
-    positions = find_positions(low, len(tracks), bare=True)
+    # a number inside a quoted title is no position ('more like sneaker pimps "6 underground"')
+    positions = find_positions(re.sub(r"\"[^\"]*\"|“[^”]*”", " ", low), len(tracks), bare=True)
     if positions:
         return Edit("remove", positions=positions)
     titles = find_titles(text, tracks)

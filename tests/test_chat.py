@@ -491,6 +491,9 @@ def test_follow_up_classification(slice_index: TrackIndex):
     cold = classify(f"Not crazy about {tracks[3].artist}, doesn't feel like my vibe", playlist, parser)
     assert cold.kind == "exclude" and cold.parsed.spec.exclude_artists == [tracks[3].artist]
     assert classify(f"I'm not really into {tracks[3].artist}", playlist, parser).kind == "exclude"
+    quoted = classify(f'not liking {tracks[3].artist}, how about more like sneaker pimps "6 underground"?',
+                      playlist, parser)  # the 6 of a title is no track 6
+    assert quoted.kind == "exclude" and quoted.parsed.spec.exclude_artists == [tracks[3].artist]
     # a name the catalog spells otherwise after "some" is that artist ("Jasmine Sullivan": was said not found)
     two = next(a for a in parser.vocab.artist_names if len(words := a.split()) == 2 and
                all(len(w) >= 6 and w.isalpha() and w[0].isupper() for w in words))
