@@ -30,6 +30,7 @@ from assistant.lexicon import (
     find_length,
     find_ordering,
     find_track_length,
+    find_years,
     genres_named,
     normalize,
 )
@@ -162,8 +163,8 @@ def _after_praise(low: str) -> str | None:
 
 
 def _praises(low: str) -> bool:
-    if re.search(r"\blove (?:songs?|music|tracks?|ballads)\b", low):
-        return False  # a kind of song, not praise
+    if re.search(r"\blove (?:songs?|music|tracks?|ballads)\b", low) or find_years(low):
+        return False  # a kind of song, not praise; "Yes, from 2020 please" asks for a year
     low = re.sub(r"([a-z])\1{2,}", r"\1", low)  # "yeahhh", "niceee"
     if re.search(r"\b(?:like|love|enjoy|dig)\s+(?:them|these|those|it|this|that)\b", low):
         low += " great"  # "I do like them" praises as "great" does
@@ -191,7 +192,7 @@ _MORE_OF_THESE = re.compile(r"\b(?:more|others?|anything|something|songs?|some)\
                             r"(?:this|these|that|those|them|it)\b|\bother (?:similar|suggestions|recommendations|"
                             r"songs like)|\bsimilar (?:artists|songs|tracks|ones)\b|\bmore suggestions\b|"
                             r"\bmore and more\b|\bmore of (?:this|these|that|those|the same)\b|"
-                            r"\bkeep (?:them|it|'em|things|the (?:list|playlist|music|songs|hits)) "
+                            r"\bkeep (?:them |it |'em |things |the |the (?:list|playlist|music|songs|hits) )?"
                             r"(?:coming|going|flowing|rolling)\b|"
                             r"\b(?:can|could) (?:i|we) (?:get|have) (?:some )?more\b|"
                             r"\b(?:any|a few|some) (?:last|final) (?:songs?|tracks?|suggestions|picks)\b")
@@ -238,9 +239,9 @@ _ADD_TAIL = re.compile(r"\s*\b(?:(?:in)?to (?:the|my|this|our) (?:playlist|list|
                        r"please|for me|at the end|to round (?:it |this |things |the (?:list|playlist) )?(?:up|out|off)|"
                        r"if you (?:don'?t|do not) mind|so (?:i|we) can \w+)\W*$", re.IGNORECASE)
 _SONG_WORDS = re.compile(r"^(?:the |a )?(?:songs?|tracks?|tunes?)\s+(?:called\s+)?", re.IGNORECASE)
-_NOT_A_TITLE = frozenset("more another one two three few couple some something anything".split())
+_NOT_A_TITLE = frozenset("more another one two three few couple some something anything any".split())
 _NO_KIND = re.compile(r"\b(?:similar|like (?:these|those|them|this|that)|his|her|hers|their|theirs|him|them|now|lots?|"
-                      r"bunch|bit|ones|stuff)\b")
+                      r"bunch|bit|ones|stuff|songs?|tracks?|tunes|music|(?:of )?(?:your|my) (?:choice|choosing|picks?))\b")
 # after at most two short clauses ("This is good, let's add some female artists", "Ok, to finish off, can you add")
 _ADD_START = re.compile(r"^\W*(?:[^.!?;,]{0,40},\s*){0,2}(?:(?:nice|cool|great|lovely|perfect|awesome|ok|okay|thanks|"
                         r"yes|yeah)\W+)?"
@@ -258,7 +259,10 @@ _ADD_NOUN = re.compile(r"\b(?:songs?|tracks?|tunes?|numbers|something|some)\b")
 _SHORTER = re.compile(r"\b(?:shorter|shorten|cut it down|trim(?: it)?|fewer (?:songs|tracks)|less (?:songs|tracks)|"
                       r"too long)\b")
 # "add more" alone lengthens; "add more energy" is a mood (see _RELATIVE)
-_LONGER = re.compile(r"\b(?:longer|lengthen|extend(?: it)?|too short|more (?:songs|tracks)|increase|"
+# not "more songs by Toby Keith" nor "more songs similar to ...": those name what to add
+_LONGER = re.compile(r"\b(?:longer|lengthen|extend(?: it)?|too short|increase|"
+                     r"more (?:songs|tracks)(?!\s+(?:by|from|like|similar|of(?! (?:your|my) choice)|in|with|that|"
+                     r"about|for)\b)|"
                      r"make it (?:\w+ )?long|"
                      r"(?:add|get|have|give me) (?:some )?more(?: (?:songs|tracks|tunes|music))?(?: please)?\W*$"
                      r"|^\W*(?:some )?more(?: please)?\W*$)")

@@ -483,9 +483,13 @@ def test_follow_up_classification(slice_index: TrackIndex):
     for asked, name in (("yes sure. in addition to that, please add some from faouzia too", "faouzia"),
                         ("These are great! Let's add some Garth Brooks and other similar artists.", "Garth Brooks")):
         assert classify(asked, playlist, parser).unknown_title == name, asked
-    for asked in ("lets keep the list flowing", "can please add another artist"):  # were help text, a steer
+    for asked in ("lets keep the list flowing", "can please add another artist", "Keep the coming please",
+                  "Can you add any more songs of your choice."):  # were help text, a steer, thanks
         assert classify(asked, playlist, parser).kind == "length", asked
     assert classify("ok. i will wait", playlist, parser).kind != "steer"
+    # more songs "by" or "from" someone names them (were 50% longer playlists): said when the catalog lacks them
+    assert classify("Got more songs by Toby Keith?", playlist, parser).unknown_title == "Toby Keith"
+    assert classify("Yes, from 2020 please", playlist, parser).parsed.spec.year_min == 2020  # was thanked
     assert classify("not bad but can I get some songs with horns?", playlist, parser).about == "horns"
     # turned down in other words, the name misspelt (a real CPCD turn added more like Swedish House Mafia)
     cold = classify(f"Not crazy about {tracks[3].artist}, doesn't feel like my vibe", playlist, parser)
