@@ -241,7 +241,8 @@ _ADD_TAIL = re.compile(r"\s*\b(?:(?:in)?to (?:the|my|this|our) (?:playlist|list|
 _SONG_WORDS = re.compile(r"^(?:the |a )?(?:songs?|tracks?|tunes?)\s+(?:called\s+)?", re.IGNORECASE)
 _NOT_A_TITLE = frozenset("more another one two three few couple some something anything any".split())
 _NO_KIND = re.compile(r"\b(?:similar|like (?:these|those|them|this|that)|his|her|hers|their|theirs|him|them|now|lots?|"
-                      r"bunch|bit|ones|stuff|songs?|tracks?|tunes|music|(?:of )?(?:your|my) (?:choice|choosing|picks?))\b")
+                      r"bunch|bit|ones|stuff|songs?|tracks?|tunes|music|"
+                      r"(?:of )?(?:your|my) (?:choice|choosing|picks?))\b")
 # after at most two short clauses ("This is good, let's add some female artists", "Ok, to finish off, can you add")
 _ADD_START = re.compile(r"^\W*(?:[^.!?;,]{0,40},\s*){0,2}(?:(?:nice|cool|great|lovely|perfect|awesome|ok|okay|thanks|"
                         r"yes|yeah)\W+)?"
