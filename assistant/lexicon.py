@@ -761,6 +761,12 @@ MOODS: dict[str, dict[str, _B]] = {
     "feelgood": {"valence": (0.6, None)},
     "positive": {"valence": (0.6, None)},
     "uplifting": {"valence": (0.55, None), "energy": (0.55, None)},
+    "mood booster": {"valence": (0.55, None), "energy": (0.55, None)},
+    "mood boost": {"valence": (0.55, None), "energy": (0.55, None)},
+    "boost my mood": {"valence": (0.55, None), "energy": (0.55, None)},
+    "pick me up": {"valence": (0.55, None), "energy": (0.55, None)},
+    "sleepover": {"valence": (0.5, None), "danceability": (0.6, None)},  # a party, not sleep
+    "sleep over": {"valence": (0.5, None), "danceability": (0.6, None)},
     "euphoric": {"valence": (0.5, None), "energy": (0.65, None)},
     "sunny": {"valence": (0.55, None)},
     "summer": {"valence": (0.5, None), "danceability": (0.6, None)},
@@ -882,7 +888,8 @@ KNOWN_GENRES = ("jazz", "classical", "country", "blues", "folk", "reggae", "k-po
                 "opera", "gospel", "bluegrass", "ska", "funk", "disco", "grime", "shoegaze", "lo-fi", "lofi",
                 "ambient", "drum and bass", "dnb", "bossa nova", "afrobeats", "dancehall", "trip hop", "trip-hop",
                 "metalcore", "deathcore", "black metal", "death metal", "visual kei", "celtic", "flamenco",
-                "swing", "big band", "soundtrack", "musical theatre", "showtunes", "polka", "zydeco")
+                "swing", "big band", "soundtrack", "musical theatre", "showtunes", "polka", "zydeco", "afrobeat",
+                "afro-beat", "afro beats", "afropop", "amapiano", "highlife", "soca", "calypso")
 _KNOWN_GENRE = re.compile(r"\b(?:" + "|".join(re.escape(g) for g in sorted(KNOWN_GENRES, key=len, reverse=True))
                           + r")\b")
 

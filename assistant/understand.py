@@ -427,7 +427,10 @@ class RequestParser:
         return self.analyse(request).spec
 
     def analyse(self, request: str) -> ParsedRequest:
-        text = respell_moods(clean(request if isinstance(request, str) else str(request), self.max_chars), self.vocab)
+        text = clean(request if isinstance(request, str) else str(request), self.max_chars)
+        if text.isupper():  # "I WANT TO LISTEN TO SOME BEYONCE": shouted capitals mark no names
+            text = text.lower()
+        text = respell_moods(text, self.vocab)
         req = _Request(text, lambda word: word in self.vocab.artists and not self.vocab.is_common(word))
         quoted, names = self._quoted_titles(req)
         names += self._name_spans(req) + _titles_before_by(req)

@@ -69,6 +69,11 @@ CASES: list[tuple[str, dict[str, Any]]] = [
                                       "features": {"energy": (None, 0.65), "speechiness": (None, 0.08)}}),
     ("1990s hip hop", {"genres": ["rap"], "year_min": 1990, "year_max": 1999}),
     ("20s-30s jazz", {"year_min": 1920, "year_max": 1939}),  # one century for both (was 1930-2029)
+    ("I WANT TO LISTEN TO SOME BEYONCE", {"seed_artists": ["Beyoncé"]}),  # shouted: capitals mark no names
+    ("Hi. I want to create a mood booster playlist for everyday use.",
+     {"features": {"valence": (0.55, None), "energy": (0.55, None)}}),
+    ("hello, i'm having a girls sleep over, can you make a playlist for me",  # a party, not sleep
+     {"features": {"valence": (0.5, None), "danceability": (0.6, None)}}),
     ("90s to 00s r&b", {"year_min": 1990, "year_max": 2009}),
     ("'70s rock", {"genres": ["rock"], "year_min": 1970, "year_max": 1979}),
     ("pop songs before 2000", {"genres": ["pop"], "year_min": None, "year_max": 1999}),
@@ -512,6 +517,7 @@ def test_genres_the_catalog_lacks_move_to_titles(vocab: Vocabulary) -> None:
     assert vocab.absent_genres("Smooth Jazz and some funk, no reggae") == ["jazz", "funk"]
     assert vocab.absent_genres("New Jack Swing classics") == []  # "swing" only inside a genre it has
     assert vocab.absent_genres("swing and new jack swing") == ["swing"]
+    assert vocab.absent_genres("I want to create an Afrobeat playlist") == ["afrobeat"]  # said, as afrobeats was
     # the everyday noun is no genre, unless a music noun follows it
     assert vocab.absent_genres("Driving across the country to western Montana") == []
     assert vocab.absent_genres("the country songs of the 90s") == ["country"]
