@@ -114,8 +114,10 @@ _BEFORE = re.compile(rf"(?<![\w]){_RELEASED}(before|until|till|pre|prior to|olde
 _AFTER = re.compile(rf"(?<![\w]){_RELEASED}(after|since|post|newer than|from|no earlier than)[\s-]+(?:the )?"
                     rf"(?:{_YEAR}|'?(\d0)'?s|(1[89]\d0|20\d0)'?s)(?![\w.])")
 _BARE_YEAR = re.compile(rf"(?<![\w.$#-]){_YEAR}(?![\w.%-])")
-_RECENT = re.compile(r"\b(?:recent|latest|newer|newest|brand[- ]new|new releases?|new(?:ly)? released|"
-                     r"this year'?s?|last (?:few|couple of|couple|two|2|three|3) years)\b")
+# not "those recent additions are great": the tracks just added, not the latest years
+_RECENT = re.compile(r"\b(?:(?:recent|latest|newer|newest)(?!\s+(?:additions?|picks|suggestions|"
+                     r"recommendations|changes|batch|round|list|adds)\b)|brand[- ]new|new releases?|"
+                     r"new(?:ly)? released|this year'?s?|last (?:few|couple of|couple|two|2|three|3) years)\b")
 _OLD = re.compile(r"\b(?:old[- ]?school|throwbacks?|retro|oldies|golden oldies)\b")
 # "the last couple of decades", "the past 10 years", "this decade": years counted back from the catalog's latest
 _SPAN_COUNTS = {"a": 1, "one": 1, "two": 2, "couple": 2, "couple of": 2, "few": 3, "three": 3, "four": 4, "five": 5,

@@ -282,6 +282,21 @@ _SORT = re.compile(r"\b(?:sort|order|arrange)\b.{0,20}?\b(year|date|age|chronolo
 # Relative moods: phrase -> ({feature: +1 | -1}, summary words).
 _RELATIVE: tuple[tuple[re.Pattern[str], dict[str, int], str], ...] = tuple(
     (re.compile(pattern), moves, label) for pattern, moves, label in (
+        # a complaint moves the other way: "too slow" is faster, "way too heavy for me" calmer (first: "too
+        # upbeat" is no "upbeat")
+        (r"\btoo (?:sad|dark|depressing|gloomy|melancholy|melancholic|moody|somber|sombre|down|emo|mopey)\b",
+         {"valence": 1}, "happier"),
+        (r"\btoo (?:upbeat|peppy|bubbly|hyper)\b", {"energy": -1, "valence": -1}, "less upbeat"),
+        (r"\btoo (?:happy|cheerful|cheery|poppy|bright|sunny|cheesy)\b", {"valence": -1}, "sadder"),
+        (r"\btoo (?:slow|sluggish|slow[- ]paced)\b", {"tempo": 1}, "faster"),
+        (r"\btoo (?:fast|quick|frantic|fast[- ]paced)\b", {"tempo": -1}, "slower"),
+        (r"\btoo (?:heavy|loud|intense|aggressive|energetic|hard|hype|noisy|harsh|screamy|wild)\b", {"energy": -1},
+         "energy lowered"),
+        (r"\btoo (?:mellow|calm|chill|soft|quiet|boring|sleepy|relaxed|mild|tame|low[- ]key|laid[- ]back)\b",
+         {"energy": 1}, "energy raised"),
+        (r"\btoo (?:danceable|dancey|clubby)\b", {"danceability": -1}, "less danceable"),
+        (r"\btoo acoustic\b", {"acousticness": -1}, "less acoustic"),
+        (r"\btoo (?:electronic|synthy|synthetic)\b", {"acousticness": 1}, "more acoustic"),
         (r"\bless upbeat\b", {"energy": -1, "valence": -1}, "less upbeat"),
         (r"\b(?:more upbeat|upbeat(?:ter)?|more up ?beat)\b", {"energy": 1, "valence": 1}, "more upbeat"),
         (r"\b(?:less (?:energy|energetic|intense|loud|aggressive|hype|hard|heavy)|lower energy|calmer|more calm|"
@@ -402,14 +417,20 @@ def find_titles(message: str, tracks: list[Track]) -> list[int]:
     out = []
     for i, t in enumerate(tracks):
         key = title_key(t.title)
-        if not key or key in STOPWORDS:
-            continue
+        if not key or key in STOPWORDS or (" " not in key and not _said_as_title(key, message)):
+            continue  # "I don't like Drake, more Rihanna" names no track "more"
         if f" {key} " in text or (len(key) >= MIN_FUZZY_TITLE and len(key.split()) >= 2
                                   and fuzz.partial_ratio(key, text) >= TITLE_FUZZY_CUTOFF):
             out.append(i)
     # "Hold On" inside "Hold On Tight": keep the longest title that matched at a place
     keys = {i: title_key(tracks[i].title) for i in out}
     return [i for i in out if not any(j != i and keys[i] != keys[j] and keys[i] in keys[j] for j in out)]
+
+
+def _said_as_title(word: str, message: str) -> bool:
+    """Whether a one-word title is written as one: capitalised or quoted, not an everyday word in lowercase."""
+    return any(m.group(0)[0].isupper() or m.start() > 0 and message[m.start() - 1] in "\"“'‘"
+               for m in re.finditer(rf"(?<!\w){re.escape(word)}(?!\w)", message, re.IGNORECASE))
 
 
 def find_artist_tracks(message: str, tracks: list[Track]) -> list[int]:
@@ -598,11 +619,7 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser, *, pr
         return _add_style(text, low, rest, parsed, parser)
     if more_like or (_ADD.search(low) and parsed.spec.seed_artists):
         # not the "third" of "Third Eye Blind": the names read are no positions
-        unnamed = low
-        for field_name, words in parsed.phrases:
-            if field_name in ("seed_artists", "seed_tracks"):
-                unnamed = unnamed.replace(normalize(words), " ")
-        positions = find_positions(unnamed, n) or find_titles(text, tracks)
+        positions = find_positions(_without_names(low, parsed), n) or find_titles(text, tracks)
         add = _added_count(low)
         if positions or parsed.spec.seed_artists or parsed.spec.seed_tracks:
             return Edit("more_like", positions=positions, add=add or DEFAULT_MORE, parsed=parsed)
@@ -611,10 +628,11 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser, *, pr
         return length
     names = parsed.spec.seed_artists or parsed.spec.seed_tracks
     plain = not parsed.found & (REFINE_FIELDS | {"about", "n_tracks", "minutes"})
-    if names and plain and not _fresh(low):
+    if names and plain and not _fresh(low) and not _RELATIVE_ANY.search(_without_names(low, parsed)):
         # artists named in a conversation join the playlist being built ("I like Roxette", "can I get some from
         # Doja Cat?", "Taylor Swift, Miley Cyrus"), as a song named alone does ("how about too young by post
-        # malone"); "a new playlist of Drake", "just Drake" start another one
+        # malone"); "a new playlist of Drake", "just Drake" start another one; "Stan by Eminem is too slow" is
+        # a complaint, not a request for the song
         if not parsed.spec.seed_artists and not more_like:
             return Edit("add_songs", track_ids=list(parsed.spec.seed_tracks), parsed=parsed)
         return Edit("more_like", add=max(DEFAULT_MORE, len(names)), parsed=parsed)
@@ -1109,14 +1127,26 @@ def _said_in(text: str, low: str, pattern: re.Pattern[str], parser: RequestParse
     sentences = re.findall(r"[^.!?;]+[.!?;]*", text)
     hit = [s.strip() for s in sentences if pattern.search(normalize(s).replace("’", "'"))]
     if not hit or len(hit) == len(sentences):
-        return text, low, _turned_down(parsed, parsed.spec)
+        spec = parsed.spec
+        if spec.exclude_artists or spec.exclude_genres or spec.exclude_tracks:
+            return text, low, parsed  # the parser read what is turned down: "not a fan of X, but add some Y"
+        return text, low, _turned_down(parsed, spec)
     said = " ".join(hit)
     return said, normalize(said).replace("’", "'"), _turned_down(parsed, parser.analyse(said).spec)
 
 
+def _without_names(low: str, parsed: ParsedRequest) -> str:
+    """`low` without the names the parser read: "Maroon 5" or "Third Eye Blind" name no position."""
+    for field_name, words in parsed.phrases:
+        if field_name in ("seed_artists", "seed_tracks", "exclude_artists", "exclude_tracks"):
+            low = low.replace(normalize(words), " ")
+    return low
+
+
 def _removal(text: str, low: str, parsed: ParsedRequest, tracks: list[Track]) -> Edit | None:
-    # a number inside a quoted title is no position ('more like sneaker pimps "6 underground"')
-    positions = find_positions(re.sub(r"\"[^\"]*\"|“[^”]*”", " ", low), len(tracks), bare=True)
+    # a number inside a quoted title or a name is no position ('"6 underground"', "get rid of Maroon 5")
+    positions = find_positions(_without_names(re.sub(r"\"[^\"]*\"|“[^”]*”", " ", low), parsed), len(tracks),
+                               bare=True)
     if positions:
         return Edit("remove", positions=positions)
     titles = find_titles(text, tracks)

@@ -856,6 +856,8 @@ class RequestParser:
                     continue  # left in the description (the builder matches it in titles), and its words free
             elif negated:
                 cut.append((_negation_start(req.words, i), j))
+            elif i > 0 and req.words[i - 1] == "too":  # "way too heavy for me" asks for less, not for heavy
+                cut.append((i - 1, j))
             else:
                 ranges = mood_ranges(self.vocab.mood_phrases[key])
                 if ranges:

@@ -4,6 +4,7 @@ questions, injection, LLM failure, the follow-up classifier and the terminal fac
 from __future__ import annotations
 
 import io
+import re
 from collections import Counter
 import subprocess
 import sys
@@ -513,6 +514,16 @@ def test_follow_up_classification(slice_index: TrackIndex):
     for words in ("Indian Flute", "i like classicals"):
         assert classify(words, playlist, parser).kind == "steer", words
     assert classify("Can you add 2000s songs? I want a modern playlist", playlist, parser).about == "2000s songs"
+    # a complaint moves the other way (each moved its own way: "too slow" was slower)
+    for complaint, feature, up in (("these are too sad", "valence", True), ("way too heavy for me", "energy", False),
+                                   ("a bit too slow", "tempo", True), ("a little too mellow", "energy", True)):
+        edit = classify(complaint, playlist, parser)
+        assert edit.kind == "refine" and set(edit.features) == {feature}, complaint
+        moved = edit.features[feature]
+        assert (moved.min is not None) == up and (moved.max is not None) == (not up), complaint
+    plain = next(t for t in tracks if re.fullmatch(r"[A-Z][a-z]+(?: [A-Z][a-z]+)+", t.title))
+    slow = classify(f"{plain.title} by {plain.artist} is too slow paced as well", playlist, parser)
+    assert slow.kind == "refine" and slow.features["tempo"].min is not None  # a complaint, not "add that song"
     typed = classify("Yes, they are more eergetic", playlist, parser)  # was "I can't find 'eergetic'"
     assert typed.kind == "refine" and "energy" in typed.features
     for praise in ("That would be great", "This would be perfect", "I think it would be nice"):

@@ -70,6 +70,11 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("1990s hip hop", {"genres": ["rap"], "year_min": 1990, "year_max": 1999}),
     ("20s-30s jazz", {"year_min": 1920, "year_max": 1939}),  # one century for both (was 1930-2029)
     ("I WANT TO LISTEN TO SOME BEYONCE", {"seed_artists": ["Beyoncé"]}),  # shouted: capitals mark no names
+    # a complaint sets no mood ("too slow" was a tempo of at most 100); the chat moves the other way
+    ("that one was way too heavy for me", {"features": {}}),
+    ("Some of the Pink Floyd is too slow. Can we add some Pearl Jam?", {"features": {}}),
+    ("okay those recent additions are great", {"year_min": None}),  # the tracks just added, not the years
+    ("You can give me most recent ones.", {"year_min": 2018}),
     ("Hi. I want to create a mood booster playlist for everyday use.",
      {"features": {"valence": (0.55, None), "energy": (0.55, None)}}),
     ("hello, i'm having a girls sleep over, can you make a playlist for me",  # a party, not sleep
