@@ -195,7 +195,8 @@ _MORE_OF_THESE = re.compile(r"\b(?:more|others?|anything|something|songs?|some)\
                             r"\bkeep (?:them |it |'em |things |the |the (?:list|playlist|music|songs|hits) )?"
                             r"(?:coming|going|flowing|rolling)\b|"
                             r"\b(?:can|could) (?:i|we) (?:get|have) (?:some )?more\b|"
-                            r"\b(?:any|a few|some) (?:last|final) (?:songs?|tracks?|suggestions|picks)\b")
+                            r"\b(?:any|a few|some) (?:last|final) (?:songs?|tracks?|suggestions|picks)\b|"
+                            r"\b(?:in|of) the same (?:genre|style|vein|vibe|kind|type|mood)\b")
 # Asking for an artist in a conversation: "Can I get some from Doja Cat?", "How about some Nujabes?"
 _ASKS_FOR = re.compile(r"\b(?:can|could|may) (?:i|we|you) (?:have|get|add|hear|play|include)|\bgot any|\bshow me|"
                        r"\bplay (?:me )?(?:some|a few)|\bhow about|\bwhat about|\bdo you have|\bgive me some|"
@@ -817,7 +818,7 @@ _NOT_THE_POINT = STOPWORDS | _ASKING_WORDS | _PRAISE | _KIND_NOUNS | frozenset(
     "not no either way most there here one these those was anymore any see look ask help always don't dont if "
     "additional options option finish off wrap round out similar other match list recommend you'd lots lot last go "
     "everything best else surprises surprise ideas gems why hmm oh hey gotcha suggestions recommendations wait "
-    "another then end thinking".split())
+    "another then end thinking am start question style couple".split())
 _LONG_NOT_THE_POINT = [w for w in _NOT_THE_POINT if len(w) >= MIN_FUZZY_TITLE]
 # "you're", "didn't", "thats": how a sentence goes, never what to lean to
 _CONTRACTED = re.compile(r"(?:n't|'re|'m|'ve|'ll|'d|'s)$|^(?:thats|im|ive|youre|dont|didnt|doesnt|cant|wont|idont)$")

@@ -111,10 +111,18 @@ _NEGATIVE = ("without", "no", "not", "no more", "except", "except for", "but not
              "dont like", "dont want", "not into", "not a fan of", "sick of", "tired of", "no songs by", "no tracks by",
              "no music by", "nothing like", "dont play", "dont add", "dont include", "dont want any", "dont play any",
              "dont add any", "dont include any")
+# An artist introduced by what it is ("the band named Live"): contexts, but not context words, which could then
+# start or end no name ("The Band")
+_NAMING = ("the band", "band named", "band called", "the artist", "artist named", "artist called", "group called",
+           "group named", "singer named", "singer called")
+# A song introduced so ("the song Lightning Crashes"): a context for titles only ("the song The Magnificent Seven"
+# names no artist "Magnificence")
+_SONG_NAMING = frozenset(tuple(p.split()) for p in ("the song", "song called", "song named", "track called",
+                                                    "the track"))
 # Turned down in words that also end names ("Notorious BIG", "Mr. Big"): contexts, but not context words
 _TURNED_DOWN = ("not liking", "not loving", "not feeling", "not digging", "not crazy about", "not really into",
                 "not keen on", "not a big fan of", "not really a fan of")
-_CONTEXTS: dict[tuple[str, ...], str] = {tuple(p.split()): "positive" for p in _POSITIVE}
+_CONTEXTS: dict[tuple[str, ...], str] = {tuple(p.split()): "positive" for p in (*_POSITIVE, *_NAMING)}
 _CONTEXTS.update({tuple(p.split()): "negative" for p in (*_NEGATIVE, *_TURNED_DOWN)})
 _CONTEXT_MAX = max(len(k) for k in _CONTEXTS)
 _LIST_WORDS = frozenset({"and", "or", "nor"})
@@ -387,6 +395,9 @@ def _title_start(req: _Request, by: int) -> int:
     return by
 
 
+_HIP_SLASH_HOP = re.compile(r"\b(hip)\s*/\s*(hop)\b", re.IGNORECASE)
+
+
 def _titles_before_by(req: _Request) -> list[tuple[int, int]]:
     """Text spans of the titles named after "like" and before "by <Name>": no constraints ("Similar to 6
     Underground by Sneaker Pimps" asks for no deep cuts, whether the catalog has the artist or not)."""
@@ -430,6 +441,7 @@ class RequestParser:
         text = clean(request if isinstance(request, str) else str(request), self.max_chars)
         if text.isupper():  # "I WANT TO LISTEN TO SOME BEYONCE": shouted capitals mark no names
             text = text.lower()
+        text = _HIP_SLASH_HOP.sub(r"\1-\2", text)  # "any hip/hop music?": the slash parts no genre
         text = respell_moods(text, self.vocab)
         req = _Request(text, lambda word: word in self.vocab.artists and not self.vocab.is_common(word))
         quoted, names = self._quoted_titles(req)
@@ -786,6 +798,9 @@ class RequestParser:
         as a title), or quoted; never when "by" follows within a few words (an artist the catalog does not
         have, or whose version it lacks: another artist's song of that title is not the one meant)."""
         kind, start, phrase = req.context(i, quoted=True)  # 'like "Jolene"': the quote mark parts nothing
+        if kind is None and (named := next((tuple(req.words[i - n:i]) for n in (2, 1) if i >= n and
+                                            tuple(req.words[i - n:i]) in _SONG_NAMING), None)):
+            kind, start, phrase = "positive", i - len(named), ("song",)  # a title context
         for j in range(min(i + MAX_TITLE_WORDS, len(req.tokens)), i, -1):
             if not req.free(i, j):
                 continue

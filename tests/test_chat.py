@@ -485,6 +485,7 @@ def test_follow_up_classification(slice_index: TrackIndex):
                         ("These are great! Let's add some Garth Brooks and other similar artists.", "Garth Brooks")):
         assert classify(asked, playlist, parser).unknown_title == name, asked
     for asked in ("lets keep the list flowing", "can please add another artist", "Keep the coming please",
+                  "This is great. I think that is enough Nina. Can we get a few more in the same genre.",
                   "Can you add any more songs of your choice."):  # were help text, a steer, thanks
         assert classify(asked, playlist, parser).kind == "length", asked
     assert classify("ok. i will wait", playlist, parser).kind != "steer"

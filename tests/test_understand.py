@@ -70,6 +70,11 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("1990s hip hop", {"genres": ["rap"], "year_min": 1990, "year_max": 1999}),
     ("20s-30s jazz", {"year_min": 1920, "year_max": 1939}),  # one century for both (was 1930-2029)
     ("I WANT TO LISTEN TO SOME BEYONCE", {"seed_artists": ["Beyoncé"]}),  # shouted: capitals mark no names
+    # a name introduced by what it is; the song's words name no artist
+    ("do you have the song Lightning Crashes", {"seed_tracks": [("Lightning Crashes", "Live")]}),
+    ("how about the band named Live", {"seed_artists": ["Live"]}),
+    ("Stuff like the song The Magnificent Seven by The Clash?", {"seed_artists": ["The Clash"]}),
+    ("Do you have any hip/hop music?", {"genres": ["rap"]}),
     # a complaint sets no mood ("too slow" was a tempo of at most 100); the chat moves the other way
     ("that one was way too heavy for me", {"features": {}}),
     ("Some of the Pink Floyd is too slow. Can we add some Pearl Jam?", {"features": {}}),
