@@ -478,10 +478,15 @@ _OTHER_ARTISTS = re.compile(
     r"(?:similar\s+to|like|in the vein of|along the lines of|comparable to|sounding like)\b")
 
 
+# "Similar bands to AC/DC", "similar artists as Drake"
+_SIMILAR_ARTISTS = re.compile(r"\bsimilar\s+(?P<noun>artists|bands|musicians|singers|rappers|groups|acts)\s+(?:to|as)\b")
+
+
 def find_others_only(low: str) -> list[Finding]:
-    """"bands like Pixies", "other artists similar to Daft Punk" -> others_only. The span is the noun alone:
-    "like" and "similar to" are left to mark the names that follow."""
-    return [Finding("others_only", True, m.start("noun"), m.end("noun")) for m in _OTHER_ARTISTS.finditer(low)]
+    """"bands like Pixies", "other artists similar to Daft Punk", "similar bands to AC/DC" -> others_only. The
+    span is the noun alone: "like" and "similar to" are left to mark the names that follow."""
+    return [Finding("others_only", True, m.start("noun"), m.end("noun"))
+            for pattern in (_OTHER_ARTISTS, _SIMILAR_ARTISTS) for m in pattern.finditer(low)]
 
 
 # --------------------------------------------------------------------------- explicit features

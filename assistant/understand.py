@@ -121,13 +121,13 @@ _SONG_NAMING = frozenset(tuple(p.split()) for p in ("the song", "song called", "
                                                     "the track"))
 # Turned down in words that also end names ("Notorious BIG", "Mr. Big"): contexts, but not context words
 _TURNED_DOWN = ("not liking", "not loving", "not feeling", "not digging", "not crazy about", "not really into",
-                "not keen on", "not a big fan of", "not really a fan of")
+                "not keen on", "not a big fan of", "not really a fan of", "other than")
 _CONTEXTS: dict[tuple[str, ...], str] = {tuple(p.split()): "positive" for p in (*_POSITIVE, *_NAMING)}
 _CONTEXTS.update({tuple(p.split()): "negative" for p in (*_NEGATIVE, *_TURNED_DOWN)})
 _CONTEXT_MAX = max(len(k) for k in _CONTEXTS)
 _LIST_WORDS = frozenset({"and", "or", "nor"})
 _SENTENCE_END = re.compile(r"[.!?]\s*$")
-_DASH_GAP = re.compile(r"\s-|-\s")
+_DASH_GAP = re.compile(r"\s-|-\s|:\s")  # "The Doors: Universal Mind" too
 _QUOTE_GAP = re.compile(r"\s*[\"']\s*")
 # Punctuation that ends an artist's name written after a quoted title ("... by Van Halen, no remixes").
 _CLAUSE_GAP = re.compile(r"[,;\"()\[\]]")

@@ -75,6 +75,10 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("how about the band named Live", {"seed_artists": ["Live"]}),
     ("Stuff like the song The Magnificent Seven by The Clash?", {"seed_artists": ["The Clash"]}),
     ("Do you have any hip/hop music?", {"genres": ["rap"]}),
+    ("Similar bands to AC/DC, Volbeat and Our Lady Peace?", {"seed_artists": ["AC/DC", "Volbeat"], "others_only": True}),
+    ("Similar artists to Marilyn Manson (other than Nine Inch Nails)?",
+     {"seed_artists": ["Marilyn Manson"], "exclude_artists": ["Nine Inch Nails"], "others_only": True}),
+    ("The Doors: Universal Mind", {"seed_artists": ["The Doors"]}),  # "Artist: Title" as "Artist - Title"
     # a complaint sets no mood ("too slow" was a tempo of at most 100); the chat moves the other way
     ("that one was way too heavy for me", {"features": {}}),
     ("Some of the Pink Floyd is too slow. Can we add some Pearl Jam?", {"features": {}}),
