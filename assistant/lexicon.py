@@ -479,7 +479,8 @@ _OTHER_ARTISTS = re.compile(
 
 
 # "Similar bands to AC/DC", "similar artists as Drake"
-_SIMILAR_ARTISTS = re.compile(r"\bsimilar\s+(?P<noun>artists|bands|musicians|singers|rappers|groups|acts)\s+(?:to|as)\b")
+_SIMILAR_ARTISTS = re.compile(r"\bsimilar\s+(?P<noun>artists|bands|musicians|singers|rappers|groups|acts)\s+"
+                              r"(?:to|as)\b")
 
 
 def find_others_only(low: str) -> list[Finding]:

@@ -75,7 +75,8 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("how about the band named Live", {"seed_artists": ["Live"]}),
     ("Stuff like the song The Magnificent Seven by The Clash?", {"seed_artists": ["The Clash"]}),
     ("Do you have any hip/hop music?", {"genres": ["rap"]}),
-    ("Similar bands to AC/DC, Volbeat and Our Lady Peace?", {"seed_artists": ["AC/DC", "Volbeat"], "others_only": True}),
+    ("Similar bands to AC/DC, Volbeat and Our Lady Peace?",
+     {"seed_artists": ["AC/DC", "Volbeat"], "others_only": True}),
     ("Similar artists to Marilyn Manson (other than Nine Inch Nails)?",
      {"seed_artists": ["Marilyn Manson"], "exclude_artists": ["Nine Inch Nails"], "others_only": True}),
     ("The Doors: Universal Mind", {"seed_artists": ["The Doors"]}),  # "Artist: Title" as "Artist - Title"
