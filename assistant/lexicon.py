@@ -705,6 +705,10 @@ MOODS: dict[str, dict[str, _B]] = {
     "no lyrics": {"instrumentalness": (0.5, None)},
     "without lyrics": {"instrumentalness": (0.5, None)},
     "without vocals": {"instrumentalness": (0.5, None)},
+    "not have any lyrics": {"instrumentalness": (0.5, None)},
+    "not have lyrics": {"instrumentalness": (0.5, None)},
+    "no words": {"instrumentalness": (0.5, None)},
+    "lyricless": {"instrumentalness": (0.5, None)},
     "acoustic": {"acousticness": (0.5, None)},
     "unplugged": {"acousticness": (0.5, None)},
     # energetic end

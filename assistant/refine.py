@@ -664,7 +664,8 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser, *, pr
     if m := _NEGATIVE_START.match(low):  # "no more Drake" with no Drake in the catalog: say so, change nothing
         rest = text[m.end():].strip(" .!?\"'")
         # "No I don't really like the sound of those songs much", "Not both. share some more variation": no name
-        named = rest and len(rest.split()) <= MAX_NAME_WORDS and not re.search(r"[.!?;]\s", rest) and \
+        # nor "suggestionyet...I am waiting", "really, but some symphony will do"
+        named = rest and len(rest.split()) <= MAX_NAME_WORDS and not re.search(r"[.!?;]\s|[.!?;]{2}|,", rest) and \
             rest.split()[0].lower() not in _NOT_A_NAME_START
         return Edit("message", unknown_title=rest if named else "")
     names = parsed.spec.seed_artists or parsed.spec.seed_tracks
@@ -818,7 +819,7 @@ _NOT_THE_POINT = STOPWORDS | _ASKING_WORDS | _PRAISE | _KIND_NOUNS | frozenset(
     "not no either way most there here one these those was anymore any see look ask help always don't dont if "
     "additional options option finish off wrap round out similar other match list recommend you'd lots lot last go "
     "everything best else surprises surprise ideas gems why hmm oh hey gotcha suggestions recommendations wait "
-    "another then end thinking am start question style couple".split())
+    "another then end thinking am start question style couple know all".split())
 _LONG_NOT_THE_POINT = [w for w in _NOT_THE_POINT if len(w) >= MIN_FUZZY_TITLE]
 # "you're", "didn't", "thats": how a sentence goes, never what to lean to
 _CONTRACTED = re.compile(r"(?:n't|'re|'m|'ve|'ll|'d|'s)$|^(?:thats|im|ive|youre|dont|didnt|doesnt|cant|wont|idont)$")

@@ -489,6 +489,8 @@ def test_follow_up_classification(slice_index: TrackIndex):
                   "Can you add any more songs of your choice."):  # were help text, a steer, thanks
         assert classify(asked, playlist, parser).kind == "length", asked
     assert classify("ok. i will wait", playlist, parser).kind != "steer"
+    for said in ("No suggestionyet...I am waiting", "not really, but some symphony will do"):  # no names
+        assert not classify(said, playlist, parser).unknown_title, said
     # more songs "by" or "from" someone names them (were 50% longer playlists): said when the catalog lacks them
     assert classify("Got more songs by Toby Keith?", playlist, parser).unknown_title == "Toby Keith"
     assert classify("Yes, from 2020 please", playlist, parser).parsed.spec.year_min == 2020  # was thanked

@@ -80,6 +80,7 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("Similar artists to Marilyn Manson (other than Nine Inch Nails)?",
      {"seed_artists": ["Marilyn Manson"], "exclude_artists": ["Nine Inch Nails"], "others_only": True}),
     ("The Doors: Universal Mind", {"seed_artists": ["The Doors"]}),  # "Artist: Title" as "Artist - Title"
+    ("I do prefer them to not have any lyrics", {"features": {"instrumentalness": (0.5, None)}}),
     # a complaint sets no mood ("too slow" was a tempo of at most 100); the chat moves the other way
     ("that one was way too heavy for me", {"features": {}}),
     ("Some of the Pink Floyd is too slow. Can we add some Pearl Jam?", {"features": {}}),
