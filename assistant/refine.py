@@ -429,9 +429,18 @@ def find_titles(message: str, tracks: list[Track]) -> list[int]:
 
 
 def _said_as_title(word: str, message: str) -> bool:
-    """Whether a one-word title is written as one: capitalised or quoted, not an everyday word in lowercase."""
-    return any(m.group(0)[0].isupper() or m.start() > 0 and message[m.start() - 1] in "\"“'‘"
-               for m in re.finditer(rf"(?<!\w){re.escape(word)}(?!\w)", message, re.IGNORECASE))
+    """Whether a one-word title is written as one: capitalised or quoted, not an everyday word in lowercase, nor
+    a reply opening a sentence ("Yeah, this is very good" names no track "Yeah!")."""
+    def written(m: re.Match[str]) -> bool:
+        if m.start() > 0 and message[m.start() - 1] in "\"“'‘":
+            return True
+        opens = not message[:m.start()].strip() or message[:m.start()].rstrip()[-1] in ".!?"
+        return m.group(0)[0].isupper() and not (opens and word in _REPLIES)
+    return any(map(written, re.finditer(rf"(?<!\w){re.escape(word)}(?!\w)", message, re.IGNORECASE)))
+
+
+_REPLIES = frozenset("yeah yes yep yup ok okay wow great perfect thanks nice cool awesome hello hey hi sure alright "
+                     "no nope well so lovely beautiful amazing excellent wonderful fantastic good fine right".split())
 
 
 def find_artist_tracks(message: str, tracks: list[Track]) -> list[int]:

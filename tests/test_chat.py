@@ -21,7 +21,7 @@ from assistant.chat_terminal import run_chat
 from assistant.llm import LLMClient, create_llm
 from assistant.playlist import Playlist
 from assistant.prompts import load_prompt
-from assistant.refine import classify, find_positions
+from assistant.refine import classify, find_positions, find_titles
 from assistant.understand import RequestParser
 from assistant.vocabulary import Vocabulary as Names
 from retrieval.catalog import Catalog, Track
@@ -524,6 +524,9 @@ def test_follow_up_classification(slice_index: TrackIndex):
         assert edit.kind == "refine" and set(edit.features) == {feature}, complaint
         moved = edit.features[feature]
         assert (moved.min is not None) == up and (moved.max is not None) == (not up), complaint
+    # a reply opening a sentence names no one-word track ("Yeah, ..." added more like the song "Yeah!")
+    yeah = [tracks[0].model_copy(update={"title": "Yeah!"})]
+    assert find_titles("Yeah, this is very good", yeah) == [] and find_titles("I like Yeah! a lot", yeah) == [0]
     plain = next(t for t in tracks if re.fullmatch(r"[A-Z][a-z]+(?: [A-Z][a-z]+)+", t.title))
     slow = classify(f"{plain.title} by {plain.artist} is too slow paced as well", playlist, parser)
     assert slow.kind == "refine" and slow.features["tempo"].min is not None  # a complaint, not "add that song"
