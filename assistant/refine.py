@@ -37,7 +37,7 @@ from assistant.lexicon import (
 from assistant.playlist import Playlist
 from assistant.spec import PlaylistSpec
 from assistant.understand import (
-    FOLLOWS_THE_REST, MAX_NAME_WORDS, PEOPLE_ENDINGS, UNKNOWN_ARTIST, ParsedRequest, RequestParser,
+    FOLLOWS_THE_REST, MAX_NAME_WORDS, PEOPLE_ENDINGS, UNKNOWN_ARTIST, UNKNOWN_SONG, ParsedRequest, RequestParser,
     absent_genre_notices, respell_moods,
 )
 from assistant.vocabulary import name_key, title_key
@@ -613,6 +613,11 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser, *, pr
                                             else [])
         if songs:
             return Edit("add_songs", track_ids=list(songs), parsed=parsed)
+        found, missing = _listed_songs(text, parser)
+        if found:  # 'add "all girls are the same, Ring, sad, anxiety, legends never die"': those it has
+            lacking = ", ".join(f'"{name}"' for name in missing)
+            return Edit("add_songs", track_ids=found, parsed=parsed,
+                        notices=[f"{UNKNOWN_SONG} {lacking}"] if missing else [])
         if title:
             return Edit("message", unknown_title=title)
     adding = None if more_like or parsed.spec.seed_tracks or parsed.spec.seed_artists else _ADD_START.match(low)
@@ -972,6 +977,30 @@ def _added_title(text: str, parsed: ParsedRequest) -> str | None:
             or words[-1].lower() in _KIND_NOUNS):
         return None
     return rest
+
+
+MIN_LISTED_SONGS = 3
+
+
+def _listed_songs(text: str, parser: RequestParser) -> tuple[list[str], list[str]]:
+    """The catalog tracks of a list of three or more titles after an add verb, each read alone, and the titles it
+    lacks: found when at least half are (a list of words is no list of titles)."""
+    m = _ADD_SONG.search(text)
+    rest = _SONG_WORDS.sub("", _ADD_TAIL.sub("", text[m.end():]).strip(" .!?\"'")) if m else ""
+    parts = [p.strip(" \"'") for p in re.split(r"\s*(?:,|\band\b|&)\s*", rest) if p.strip(" \"'")]
+    if len(parts) < MIN_LISTED_SONGS or rest.split()[-1].lower() in _KIND_NOUNS:  # "add sad, happy and angry songs"
+        return [], []
+    found: list[str] = []
+    missing: list[str] = []
+    for part in parts:
+        title, _, artist = part.rpartition(" by ")
+        seeds = parser.analyse(f'like "{title}" by {artist}' if title else f'like "{part}"').spec.seed_tracks
+        ref = None if seeds or title else parser.vocab.titles.get(title_key(part))
+        if seeds or (ref and part[:1].isupper()):  # one everyday word capitalised is a title ("Happier")
+            found.append(seeds[0] if seeds else ref.track_id)
+        elif ref is None:  # a title the catalog has, in lowercase ("sad"), is neither taken nor said missing
+            missing.append(part)
+    return (list(dict.fromkeys(found)), missing) if 2 * len(found) >= len(parts) else ([], [])
 
 
 def named_songs(text: str, parser: RequestParser) -> list[str]:

@@ -727,6 +727,12 @@ def test_adding_named_songs(assistant: MusicAssistant, slice_index: TrackIndex):
     both = classify(f"can you add {song.title} and {other.title} to the playlist", playlist, chat.parser)
     assert (both.kind, both.track_ids) == ("add_songs", [song.track_id, other.track_id])
     assert classify("add two more", playlist, chat.parser).kind == "length"
+    # a list of titles adds those the catalog has and says the others (before, one missing title added none)
+    third = outside[2]
+    listed = classify(f"add {song.title}, {other.title}, Blah Blah Nope and {third.title}", playlist, chat.parser)
+    assert (listed.kind, listed.track_ids) == ("add_songs", [song.track_id, other.track_id, third.track_id])
+    assert listed.notices == ['the catalog has no song "Blah Blah Nope"']
+    assert classify("add sad, happy and angry songs", playlist, chat.parser).kind == "add_style"  # kinds
     assert classify(f"add more like {song.title}", playlist, chat.parser).kind != "add_songs"
     # a song named alone, with no verb, joins the playlist too (a CPCD turn: "how about too young by post malone")
     named = classify(f"great songs. how about {song.title} by {song.artist}", playlist, chat.parser)
