@@ -127,7 +127,7 @@ _CONTEXTS.update({tuple(p.split()): "negative" for p in (*_NEGATIVE, *_TURNED_DO
 _CONTEXT_MAX = max(len(k) for k in _CONTEXTS)
 _LIST_WORDS = frozenset({"and", "or", "nor"})
 _SENTENCE_END = re.compile(r"[.!?]\s*$")
-_DASH_GAP = re.compile(r"\s-|-\s|:\s")  # "The Doors: Universal Mind" too
+_DASH_GAP = re.compile(r"\s-|-\s")
 _QUOTE_GAP = re.compile(r"\s*[\"']\s*")
 # Punctuation that ends an artist's name written after a quoted title ("... by Van Halen, no remixes").
 _CLAUSE_GAP = re.compile(r"[,;\"()\[\]]")
