@@ -183,7 +183,8 @@ def find_years(low: str, latest_year: int = 2020) -> list[Finding]:
         part, four, two, word = m.groups()
         start = int(four) if four else _DECADE_WORDS[word] if word else _decade_start(int(two) * 10, latest_year)
         if (two and previous is not None and previous.group(3) and int(previous.group(3)) < int(two)
-                and _DECADE_JOIN.fullmatch(low[previous.end():m.start()]) and out and out[-1].start == previous.start()):
+                and _DECADE_JOIN.fullmatch(low[previous.end():m.start()])
+                and out and out[-1].start == previous.start()):
             # "20s-30s": one century for both (the 1920s and 1930s, not 1930-2029)
             shift = (start - int(two) * 10) - (_decade_start(int(previous.group(3)) * 10, latest_year)
                                               - int(previous.group(3)) * 10)

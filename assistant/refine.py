@@ -235,8 +235,8 @@ _WOULD_FIT = re.compile(r"^\W*(?:(?:cool|great|nice|ok|okay|yes|and|also|maybe|p
                         re.IGNORECASE)
 # A subject of capitalised words only: a name ("Randy Travis"), not "This" nor "More upbeat"
 _NAME_SUBJECT = re.compile(r"(?:[A-Z][\w'.&-]*\s+){0,4}[A-Z][\w'.&-]*")
-_ADD_TAIL = re.compile(r"\s*\b(?:(?:in)?to (?:the|my|this|our) (?:playlist|list|mix)|in the mix|to it|in there|on there|"
-                       r"too|as well|"
+_ADD_TAIL = re.compile(r"\s*\b(?:(?:in)?to (?:the|my|this|our) (?:playlist|list|mix)|in the mix|to it|in there|"
+                       r"on there|too|as well|"
                        r"please|for me|at the end|to round (?:it |this |things |the (?:list|playlist) )?(?:up|out|off)|"
                        r"if you (?:don'?t|do not) mind|so (?:i|we) can \w+)\W*$", re.IGNORECASE)
 _SONG_WORDS = re.compile(r"^(?:the |a )?(?:songs?|tracks?|tunes?)\s+(?:called\s+)?", re.IGNORECASE)
