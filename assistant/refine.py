@@ -967,11 +967,16 @@ def _words_of_substance(text: str) -> bool:
                    for w in re.findall(r"[\w']+", normalize(text)))
 
 
+def _after_add_verb(text: str) -> str:
+    """What a message names after its add verb, without "songs" before it nor "to the playlist" after it."""
+    m = _ADD_SONG.search(text)
+    return _SONG_WORDS.sub("", _ADD_TAIL.sub("", text[m.end():]).strip(" .!?\"'")) if m else ""
+
+
 def _added_title(text: str, parsed: ParsedRequest) -> str | None:
     """What follows an add verb when it reads as one title: capitalised, three to eight words, no genre, no
     punctuation and no closing "songs" ("add Running Up That Hill"; not "add Happy vibes", "add Pop songs")."""
-    m = _ADD_SONG.search(text)
-    rest = _SONG_WORDS.sub("", _ADD_TAIL.sub("", text[m.end():]).strip(" .!?\"'")) if m else ""
+    rest = _after_add_verb(text)
     words = rest.split()
     if (not rest[:1].isupper() or parsed.spec.genres or not 3 <= len(words) <= 8 or re.search(r"[.!?;,]", rest)
             or words[-1].lower() in _KIND_NOUNS):
@@ -985,8 +990,7 @@ MIN_LISTED_SONGS = 3
 def _listed_songs(text: str, parser: RequestParser) -> tuple[list[str], list[str]]:
     """The catalog tracks of a list of three or more titles after an add verb, each read alone, and the titles it
     lacks: found when at least half are (a list of words is no list of titles)."""
-    m = _ADD_SONG.search(text)
-    rest = _SONG_WORDS.sub("", _ADD_TAIL.sub("", text[m.end():]).strip(" .!?\"'")) if m else ""
+    rest = _after_add_verb(text)
     parts = [p.strip(" \"'") for p in re.split(r"\s*(?:,|\band\b|&)\s*", rest) if p.strip(" \"'")]
     if len(parts) < MIN_LISTED_SONGS or rest.split()[-1].lower() in _KIND_NOUNS:  # "add sad, happy and angry songs"
         return [], []
@@ -1007,8 +1011,7 @@ def named_songs(text: str, parser: RequestParser) -> list[str]:
     """The catalog tracks named after an add verb without quotes ("add Santa Baby and Clean up Woman"), which
     the request parser leaves alone (a bare title needs a context such as "like"): the rest of the message read
     as one quoted title, else as several split at "and" and commas; all must be found, or nothing is."""
-    m = _ADD_SONG.search(text)
-    rest = _SONG_WORDS.sub("", _ADD_TAIL.sub("", text[m.end():]).strip(" .!?\"'")) if m else ""
+    rest = _after_add_verb(text)
     if not rest or not _words_of_substance(rest):
         return []
     for parts in ([rest], [p for p in re.split(r"\s*(?:,|\band\b|&)\s*", rest) if p]):
