@@ -648,7 +648,16 @@ class RequestParser:
         if (kind is None and j < len(req.tokens) and req.words[j] in MUSIC_NOUN_WORDS
                 and req.tokens[j].segment == req.tokens[j - 1].segment):
             kind = "positive"
+        if kind is None and j + 1 < len(req.tokens) and req.words[j] in _LIST_WORDS and self._noun_marked(req, j + 1):
+            kind = "positive"  # "Adele and Sia type of music": the noun after the list marks both names
         return kind, start
+
+    def _noun_marked(self, req: _Request, i: int) -> bool:
+        """Whether a catalog artist's name starts at token i and a music noun follows it ("Sia type of music")."""
+        n = len(req.tokens)
+        return any(self.vocab.artist_number(req.key(i, k)) is not None and req.words[k] in MUSIC_NOUN_WORDS
+                   and req.tokens[k].segment == req.tokens[k - 1].segment
+                   for k in range(i + 1, min(i + MAX_NAME_WORDS, n - 1) + 1))
 
     def _exact_artist(self, req: _Request, i: int, mentions: list[_Mention]) -> _Mention | None:
         vocab = self.vocab

@@ -82,6 +82,7 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     # "Genre: words" is as common in titles as "Artist: Title": "Urbano: Latino Vibes" names no artist Urbano
     ("Urbano: Latino Vibes", {"seed_artists": []}),
     ("I do prefer them to not have any lyrics", {"features": {"instrumentalness": (0.5, None)}}),
+    ("Adele and Sia type of music", {"seed_artists": ["Adele", "Sia"]}),  # the noun marks both (was Sia alone)
     # a complaint sets no mood ("too slow" was a tempo of at most 100); the chat moves the other way
     ("that one was way too heavy for me", {"features": {}}),
     ("Some of the Pink Floyd is too slow. Can we add some Pearl Jam?", {"features": {}}),
