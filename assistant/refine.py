@@ -25,6 +25,7 @@ from rapidfuzz import fuzz
 
 from assistant.builder import is_seasonal
 from assistant.lexicon import (
+    MOODS,
     NUMBER_WORDS,
     Finding,
     find_length,
@@ -32,6 +33,7 @@ from assistant.lexicon import (
     find_track_length,
     find_years,
     genres_named,
+    mood_ranges,
     normalize,
 )
 from assistant.playlist import Playlist
@@ -283,21 +285,6 @@ _SORT = re.compile(r"\b(?:sort|order|arrange)\b.{0,20}?\b(year|date|age|chronolo
 # Relative moods: phrase -> ({feature: +1 | -1}, summary words).
 _RELATIVE: tuple[tuple[re.Pattern[str], dict[str, int], str], ...] = tuple(
     (re.compile(pattern), moves, label) for pattern, moves, label in (
-        # a complaint moves the other way: "too slow" is faster, "way too heavy for me" calmer (first: "too
-        # upbeat" is no "upbeat")
-        (r"\btoo (?:sad|dark|depressing|gloomy|melancholy|melancholic|moody|somber|sombre|down|emo|mopey)\b",
-         {"valence": 1}, "happier"),
-        (r"\btoo (?:upbeat|peppy|bubbly|hyper)\b", {"energy": -1, "valence": -1}, "less upbeat"),
-        (r"\btoo (?:happy|cheerful|cheery|poppy|bright|sunny|cheesy)\b", {"valence": -1}, "sadder"),
-        (r"\btoo (?:slow|sluggish|slow[- ]paced)\b", {"tempo": 1}, "faster"),
-        (r"\btoo (?:fast|quick|frantic|fast[- ]paced)\b", {"tempo": -1}, "slower"),
-        (r"\btoo (?:heavy|loud|intense|aggressive|energetic|hard|hype|noisy|harsh|screamy|wild)\b", {"energy": -1},
-         "energy lowered"),
-        (r"\btoo (?:mellow|calm|chill|soft|quiet|boring|sleepy|relaxed|mild|tame|low[- ]key|laid[- ]back)\b",
-         {"energy": 1}, "energy raised"),
-        (r"\btoo (?:danceable|dancey|clubby)\b", {"danceability": -1}, "less danceable"),
-        (r"\btoo acoustic\b", {"acousticness": -1}, "less acoustic"),
-        (r"\btoo (?:electronic|synthy|synthetic)\b", {"acousticness": 1}, "more acoustic"),
         (r"\bless upbeat\b", {"energy": -1, "valence": -1}, "less upbeat"),
         (r"\b(?:more upbeat|upbeat(?:ter)?|more up ?beat)\b", {"energy": 1, "valence": 1}, "more upbeat"),
         (r"\b(?:less (?:energy|energetic|intense|loud|aggressive|hype|hard|heavy)|lower energy|calmer|more calm|"
@@ -482,15 +469,17 @@ def relative_moods(low: str, tracks: list[Track], spec: PlaylistSpec) -> tuple[d
     features: dict[str, Range] = {}
     labels: list[str] = []
     taken: list[tuple[int, int]] = []
-    for pattern, moves, label in _RELATIVE:
-        for m in pattern.finditer(low):
-            if any(s < m.end() and m.start() < e for s, e in taken):
-                continue
-            taken.append((m.start(), m.end()))
-            for feature, direction in moves.items():
-                features[feature] = shift_feature(feature, direction, tracks, spec.features.get(feature))
-            if label not in labels:
-                labels.append(label)
+    # complaints first: "too upbeat" is no "upbeat"
+    said = [(m, _complaint_moves(m.group(1)), f"less {m.group(1)}") for m in _COMPLAINT.finditer(low)]
+    said += [(m, moves, label) for pattern, moves, label in _RELATIVE for m in pattern.finditer(low)]
+    for m, moves, label in said:
+        if not moves or any(s < m.end() and m.start() < e for s, e in taken):
+            continue
+        taken.append((m.start(), m.end()))
+        for feature, direction in moves.items():
+            features[feature] = shift_feature(feature, direction, tracks, spec.features.get(feature))
+        if label not in labels:
+            labels.append(label)
     return features, labels
 
 
@@ -1033,7 +1022,25 @@ _NO_SEASON = re.compile(
     r"(?:(?:any|the|these|those|of|all|more|so many|so much|with)\s+){0,3}"
     r"(?:christmas|x-?mas|holidays?|festive|yule)\b")
 _NEGATIVE_START = re.compile(r"^\W*(?:no more|no|without|nothing (?:by|from)|not|skip|exclude|less|ban)\s+")
-_RELATIVE_ANY = re.compile("|".join(f"(?:{p.pattern})" for p, _, _ in _RELATIVE))
+# A complaint moves the other way: "too slow" is faster, "way too heavy for me" calmer. A lexicon mood's bounds
+# say which way it leans; a few complaints name moods in other words.
+_COMPLAINT_WORDS = {"down": "sad", "mopey": "sad", "emo": "sad", "cheery": "cheerful", "bright": "happy",
+                    "peppy": "upbeat", "bubbly": "upbeat", "hyper": "energetic", "wild": "energetic",
+                    "sluggish": "slow", "quick": "fast", "frantic": "fast", "noisy": "loud", "harsh": "aggressive",
+                    "screamy": "aggressive", "boring": "mellow", "sleepy": "sleep", "mild": "mellow",
+                    "tame": "mellow", "dancey": "danceable", "clubby": "danceable", "slow paced": "slow",
+                    "fast paced": "fast", "low key": "mellow"}
+_COMPLAINED = {**{m: m for m in MOODS}, **_COMPLAINT_WORDS}
+_COMPLAINT = re.compile(r"\btoo (" + "|".join(re.escape(w).replace(r"\ ", r"[- ]")
+                                               for w in sorted(_COMPLAINED, key=len, reverse=True)) + r")\b")
+_RELATIVE_ANY = re.compile("|".join([_COMPLAINT.pattern, *(f"(?:{p.pattern})" for p, _, _ in _RELATIVE)]))
+
+
+def _complaint_moves(said: str) -> dict[str, int]:
+    """The feature moves that answer "too <said>": against each bound of the mood ("too slow": tempo up)."""
+    ranges = mood_ranges(_COMPLAINED[" ".join(said.replace("-", " ").split())])
+    return {name: -1 if r.min is not None else 1 for name, r in (ranges or {}).items()
+            if (r.min is None) != (r.max is None)}
 
 
 _NEGATED_YEARS = re.compile(r"\b(?:nothing|no (?:songs?|tracks?|music)|none|not)\s+(?:from\s+)?(?:the\s+)?"
