@@ -444,6 +444,9 @@ class Chat:
         """"no more Drake", "remove the rap": drop them, ban them for this chat, refill to the same length."""
         if edit.topic == "seasonal":
             return self._unseason()
+        if edit.topic == "absent genre":  # nothing is filed under it, so nothing can be taken out by it
+            return _Outcome("message", f"The catalog files no track under {sanitize(edit.about, 60)}, so none in the "
+                                       "playlist is; nothing changed.")
         parsed = edit.parsed
         tracks = self._tracks()
         artists = list(parsed.spec.exclude_artists) if parsed else []

@@ -208,7 +208,7 @@ _ASKS_FOR = re.compile(r"\b(?:can|could|may) (?:i|we|you) (?:have|get|add|hear|p
 # A fresh start, not more of the same: "a playlist of sad songs", "another mix", "instead", "just Drake"; not "the
 # playlist" or "this playlist" (the one being built), "New Found Glory", "a different band" or "what else"
 _FRESH = re.compile(r"\b(?:(?:a|an|another|new|different|separate|second|next) (?:\w+ ){0,2}?(?:playlist|mix)|"
-                    r"playlist (?:of|with|for)|instead|brand new|new one|something (?:new|different)|"
+                    r"playlist (?:of|with|for)|instead|brand new|new one|something (?:new(?!\s+(?:by|from)\b)|different)|"
                     r"start (?:with|a|another|over|again|fresh|afresh|from)|let'?s start|only|just)\b")
 _QUALITY_PRAISE = _PRAISE - {"love"}  # "a very good playlist" praises; "a love playlist" asks
 _SWAP = re.compile(r"\b(?:swap|switch|exchange|flip|trade)\b")
@@ -559,7 +559,8 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser, *, pr
     if _PLAYBACK.search(low):
         return Edit("question", topic="playback")
     # "thank you, more please?": no question about "Thank You" here; "add a few more to round it up": no kind
-    if _ONLY_MORE.match(_ADD_TAIL.sub("", _last_sentence(low))):
+    # "This playlist will greatly improve my work out but I need you to add few more": what follows "but" asks
+    if _ONLY_MORE.match(_ADD_TAIL.sub("", re.split(r"\bbut\b", _last_sentence(low))[-1])):
         return Edit("length", n_tracks=n + DEFAULT_MORE, add=DEFAULT_MORE)
     if (_QUESTION_START.search(low) or low.rstrip().endswith("?")) and not _POLITE_REQUEST.search(low):
         question = _question(text, low, tracks)
@@ -589,6 +590,9 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser, *, pr
         return misfit
     if _DISLIKES_ALL.search(low) and parsed.found <= {"description"}:  # "I didn't like any of those", "try again"
         return Edit("replace", positions=list(range(n)))
+    # "We don't like country music."; not "... but not country for sure. Can you find more like that"
+    if parsed.turned_down_absent and not parsed.found - {"description"} and not _ADD.search(low):
+        return Edit("exclude", topic="absent genre", about=" or ".join(parsed.turned_down_absent))
     if _REMOVE.search(low):
         removal = _removal(*_said_in(text, low, _REMOVE, parser, parsed), tracks)
         if removal is not None:
@@ -609,7 +613,10 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser, *, pr
                         notices=[f"{UNKNOWN_SONG} {lacking}"] if missing else [])
         if title:
             return Edit("message", unknown_title=title)
-    adding = None if more_like or parsed.spec.seed_tracks or parsed.spec.seed_artists else _ADD_START.match(low)
+    adding = None if parsed.spec.seed_tracks or parsed.spec.seed_artists else _ADD_START.match(low)
+    if adding and more_like and (not parsed.found & STYLE_FIELDS or find_positions(_without_names(low, parsed), n)
+                                 or find_titles(text, tracks)):
+        adding = None  # "add more like track 3"; not "add some more slow jams similar to what's on the list"
     if adding and _adds_tracks(low, adding.group(1), parsed):  # "add a few 80s rock songs", "add some jazz"
         # "Can we add some Fireboy songs?": no such artist here; "add some r&b from Johnne Drille" still adds r&b
         rest = adding.group(1)
@@ -834,7 +841,7 @@ _NO_LONGER = re.compile(r"\b(?:not|no|never|don'?t|doesn'?t|didn'?t|can'?t|won'?
 _ONLY_MORE = re.compile(r"^\W*(?:(?:ok|okay|yes|yeah|thanks|thank you|please|so|and|now|then|can|could|would|you|we|"
                         r"great|nice|cool|awesome|perfect|good|like|these|them|those|lot|bit|couple|"
                         r"i|u|do|done|that|have|get|got|give|send|me|us|show|any|a|few|add|how|what|about|maybe|"
-                        r"perhaps|just|lets|let's|throw in|some|want|need|i'd|love|is|are|there)\W+)*"
+                        r"perhaps|just|lets|let's|throw in|some|want|need|i'd|love|is|are|there|to)\W+)*"
                         r"(?:more|some (?:more|other )?(?:suggestions?|recommendations?)|other (?:suggestions?|"
                         r"recommendations?))(?:\W+(?:please|now|suggestions?|suggessions|recommendations?|songs?|"
                         r"tracks?|music|options|ideas|of them|of these|of those|too|as well))*\W*$")
@@ -932,6 +939,8 @@ def _adds_tracks(low: str, rest: str, parsed: ParsedRequest) -> bool:
     return bool(parsed.found & STYLE_FIELDS) or _words_of_substance(_NO_KIND.sub(" ", _ADD_TAIL.sub("", rest)))
 
 
+_LIKE_THE_REST = re.compile(r"\s*\b(?:(?:that|which)\s+(?:are|is|sound)\s+)?(?:similar to|like)\s+(?:what'?s|what is|"
+                            r"the ones?|those|these|them|the rest|the others)\b.*$")
 _LEADING_COUNT = re.compile(rf"^(?:a\s+)?({_COUNT_WORDS}|couple|few)\b")
 
 
@@ -948,6 +957,7 @@ def _add_style(text: str, low: str, rest: str, parsed: ParsedRequest, parser: Re
     # its first sentence: "2022 songs to the track? i want a modern playlist" adds "2022 songs"
     about = _SONG_WORDS.sub("", _ADD_TAIL.sub("", re.split(r"[.!?;]\s", rest)[0]).strip(" .!?\"'"))
     about = re.sub(r"^(?:to add|to|in)\s+", "", about)  # "I would like to add some ...", "add in a bit of pop"
+    about = _LIKE_THE_REST.sub("", about)  # "slow jams that are similar to what's on the list": the kind is said
     return Edit("add_style", add=count or DEFAULT_MORE, about=about, parsed=parsed)
 
 

@@ -126,6 +126,9 @@ _CONTEXTS: dict[tuple[str, ...], str] = {tuple(p.split()): "positive" for p in (
 _CONTEXTS.update({tuple(p.split()): "negative" for p in (*_NEGATIVE, *_TURNED_DOWN)})
 _CONTEXT_MAX = max(len(k) for k in _CONTEXTS)
 _LIST_WORDS = frozenset({"and", "or", "nor"})
+# Before "without" in its sentence, a denial that turns the lack into a wish: "it isn't 90s hip hop without Snoop"
+_NOT_WITHOUT = re.compile(r"\b(?:isn'?t|is not|(?:it|that|this)'?s not|ain'?t|wasn'?t|can'?t be|cannot be|wouldn'?t be|would not be|"
+                          r"not complete|incomplete|is complete)\b[^.!?;]*$")
 _SENTENCE_END = re.compile(r"[.!?]\s*$")
 _DASH_GAP = re.compile(r"\s-|-\s")
 _QUOTE_GAP = re.compile(r"\s*[\"']\s*")
@@ -163,6 +166,7 @@ class ParsedRequest:
     unknown_artists: list[str] = field(default_factory=list)  # named after "by", not in the catalog
     unknown_songs: list[str] = field(default_factory=list)  # written "Artist - Title", not in the catalog
     unknown_references: list[str] = field(default_factory=list)  # after "like" etc., not in the catalog
+    turned_down_absent: list[str] = field(default_factory=list)  # "no country": genres the catalog lacks, turned down
 
     @property
     def constrained(self) -> bool:
@@ -247,6 +251,8 @@ class _Request:
             phrase = tuple(self.words[i - n:i])
             kind = _CONTEXTS.get(phrase)
             if kind and not any(self.used[i - n:i]) and self.tokens[i - n].segment == seg:
+                if phrase == ("without",) and _NOT_WITHOUT.search(self.low[:self.tokens[i - n].start]):
+                    kind = "positive"  # "it isnt 90s hip hop without snoop dogg": the lack falls short
                 return ("by" if phrase[-1] == "by" and kind == "positive" else kind), i - n, phrase
         return None, i, ()
 
@@ -449,7 +455,7 @@ class RequestParser:
         findings = self._patterns(req, names)
         mentions = sorted(quoted + self._names(req), key=lambda m: m.start)
         untitled = self._unknown_title_words(req, mentions)
-        genres, excluded_genres, mood_groups, cut = self._phrases(req, mentions, untitled)
+        genres, excluded_genres, turned_down_absent, mood_groups, cut = self._phrases(req, mentions, untitled)
         unknown = self._unknown_artists(req, mentions)
         songs = [(a, b) for a, b in self._unknown_songs(req) if not untitled.intersection(range(a, b))]
         references = [(a, b) for a, b in self._unknown_references(req, mentions)
@@ -464,6 +470,7 @@ class RequestParser:
         parsed.unknown_artists = list(dict.fromkeys(said(a, b) for a, b in unknown))
         parsed.unknown_references = list(dict.fromkeys(said(a, b) for a, b in references))
         parsed.unknown_songs = [said(a, b) for a, b in songs]
+        parsed.turned_down_absent = turned_down_absent
         return parsed
 
     # ------------------------------------------------------------------ regex findings
@@ -837,9 +844,10 @@ class RequestParser:
     # ------------------------------------------------------------------ genres and moods
 
     def _phrases(self, req: _Request, mentions: list[_Mention], untitled: set[int]) -> tuple[
-            list[str], list[str], list[dict[str, Range]], list[tuple[int, int]]]:
+            list[str], list[str], list[str], list[dict[str, Range]], list[tuple[int, int]]]:
         genres: list[str] = []
         excluded: list[str] = []
+        absent_excluded: list[str] = []
         moods: list[dict[str, Range]] = []
         cut: list[tuple[int, int]] = []  # token spans to drop from the description (negated phrases)
         n = len(req.tokens)
@@ -871,6 +879,8 @@ class RequestParser:
                 if negated or listed:
                     # an absent one ("rock, no jazz") has nothing to filter by, but is no word to search for
                     excluded += self.vocab.genre_phrases.get(key, ())
+                    if kind == "absent genre":
+                        absent_excluded.append(req.text[req.tokens[i].start:req.tokens[j - 1].end])
                     last_negated_genre_end = j
                     cut.append((_negation_start(req.words, i), j))
                 elif kind == "genre":
@@ -889,7 +899,7 @@ class RequestParser:
             for k in range(i, j):
                 req.used[k] = True
             i = j
-        return genres, excluded, moods, cut
+        return genres, excluded, list(dict.fromkeys(absent_excluded)), moods, cut
 
     def _unknown_title_words(self, req: _Request, mentions: list[_Mention]) -> set[int]:
         """Tokens of a song the catalog lacks, named beside its catalog artist: between "like" and "by <artist>"

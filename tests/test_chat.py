@@ -415,6 +415,14 @@ def test_follow_up_classification(slice_index: TrackIndex):
             ("add_style", []),
         "Great! Now a new playlist of sad songs": ("new", []),
         "Great hits too! Could we move away from the rock genre? Give me some classics": ("new", []),
+        # a genre the catalog lacks, turned down: said, not leaned to (it steered to "country"); "something new
+        # by" an artist asks for more of them; more after "but" lengthens; "add more <kind> like these" adds
+        "We don't like country music. but so far I like tha choices you have sent": ("exclude", []),
+        "no jazz or country please": ("exclude", []),
+        "Show me something new by " + tracks[3].artist: ("more_like", []),
+        "This playlist will greatly improve my work out but I need you to add few more.": ("length", []),
+        "add some more slow jams that are similar to what's on the list": ("add_style", []),
+        "Those were incredible, would you please add more of those?": ("length", []),
     }
     for message, (kind, positions) in cases.items():
         edit = classify(message, playlist, parser)
@@ -626,6 +634,9 @@ def test_a_follow_up_read_as_nothing_keeps_the_playlist(assistant: MusicAssistan
     assert unknown.kind == "message" and "Ricky Nelson" in unknown.text and ids(chat.playlist) == ids(first.playlist)
     chatter = chat.send("That is 15!")
     assert chatter.kind == "message" and ids(chat.playlist) == ids(first.playlist)
+    lacking = chat.send("We don't like country music.")  # the catalog files nothing under it: said, nothing lost
+    assert lacking.kind == "message" and "no track under country" in lacking.text
+    assert ids(chat.playlist) == ids(first.playlist)
     steered = chat.send("i like classicals")
     assert steered.action == "steer" and steered.text.startswith("Leaning to classicals")
     assert steered.playlist.spec.genres == ["rock"] and len(steered.playlist.tracks) == 12

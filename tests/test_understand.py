@@ -75,6 +75,10 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("how about the band named Live", {"seed_artists": ["Live"]}),
     ("Stuff like the song The Magnificent Seven by The Clash?", {"seed_artists": ["The Clash"]}),
     ("Do you have any hip/hop music?", {"genres": ["rap"]}),
+    # "without" after a denial wishes the name in (the playlist "isn't" it without them); alone it leaves out
+    ("it isnt 90s hip hop without snoop dogg", {"seed_artists": ["Snoop Dogg"], "exclude_artists": []}),
+    ("It's not a party without Queen", {"seed_artists": ["Queen"], "exclude_artists": []}),
+    ("90s hip hop without snoop dogg", {"seed_artists": [], "exclude_artists": ["Snoop Dogg"]}),
     ("Similar bands to AC/DC, Volbeat and Our Lady Peace?",
      {"seed_artists": ["AC/DC", "Volbeat"], "others_only": True}),
     ("Similar artists to Marilyn Manson (other than Nine Inch Nails)?",
@@ -546,6 +550,9 @@ def test_genres_the_catalog_lacks_move_to_titles(vocab: Vocabulary) -> None:
     # a genre of several words stays: "trip" and "hop" alone would match "Road Trip" and "Hop Off a Jet"
     assert vocab.without_absent_genres("some trip-hop and jazz") == ("some trip-hop and", "jazz")
     assert vocab.without_absent_genres("rap for the gym") == ("rap for the gym", "")
+    # turned down, they are told apart for the chat, which says the catalog holds none (it leaned to them)
+    assert RequestParser(vocab).analyse("rock, but no jazz or Country").turned_down_absent == ["jazz", "Country"]
+    assert RequestParser(vocab).analyse("rock and jazz").turned_down_absent == []
 
 
 def test_understand_says_which_artists_the_catalog_lacks(vocab: Vocabulary) -> None:
