@@ -208,7 +208,8 @@ _ASKS_FOR = re.compile(r"\b(?:can|could|may) (?:i|we|you) (?:have|get|add|hear|p
 # A fresh start, not more of the same: "a playlist of sad songs", "another mix", "instead", "just Drake"; not "the
 # playlist" or "this playlist" (the one being built), "New Found Glory", "a different band" or "what else"
 _FRESH = re.compile(r"\b(?:(?:a|an|another|new|different|separate|second|next) (?:\w+ ){0,2}?(?:playlist|mix)|"
-                    r"playlist (?:of|with|for)|instead|brand new|new one|something (?:new(?!\s+(?:by|from)\b)|different)|"
+                    r"playlist (?:of|with|for)|instead|brand new|new one|"
+                    r"something (?:new(?!\s+(?:by|from)\b)|different)|"
                     r"start (?:with|a|another|over|again|fresh|afresh|from)|let'?s start|only|just)\b")
 _QUALITY_PRAISE = _PRAISE - {"love"}  # "a very good playlist" praises; "a love playlist" asks
 _SWAP = re.compile(r"\b(?:swap|switch|exchange|flip|trade)\b")

@@ -127,8 +127,8 @@ _CONTEXTS.update({tuple(p.split()): "negative" for p in (*_NEGATIVE, *_TURNED_DO
 _CONTEXT_MAX = max(len(k) for k in _CONTEXTS)
 _LIST_WORDS = frozenset({"and", "or", "nor"})
 # Before "without" in its sentence, a denial that turns the lack into a wish: "it isn't 90s hip hop without Snoop"
-_NOT_WITHOUT = re.compile(r"\b(?:isn'?t|is not|(?:it|that|this)'?s not|ain'?t|wasn'?t|can'?t be|cannot be|wouldn'?t be|would not be|"
-                          r"not complete|incomplete|is complete)\b[^.!?;]*$")
+_NOT_WITHOUT = re.compile(r"\b(?:isn'?t|is not|(?:it|that|this)'?s not|ain'?t|wasn'?t|can'?t be|cannot be|"
+                          r"wouldn'?t be|would not be|not complete|incomplete|is complete)\b[^.!?;]*$")
 _SENTENCE_END = re.compile(r"[.!?]\s*$")
 _DASH_GAP = re.compile(r"\s-|-\s")
 _QUOTE_GAP = re.compile(r"\s*[\"']\s*")
