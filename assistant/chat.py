@@ -52,7 +52,7 @@ from assistant.explain import (
 )
 from assistant.grounding import Vocabulary, sanitize, sound_words, tempo_word, verify_text
 from assistant.playlist import Playlist, Relaxation
-from assistant.refine import Edit, classify
+from assistant.refine import DEFAULT_MORE, Edit, classify
 from assistant.sequencing import order_tracks
 from assistant.spec import MAX_MINUTES, PlaylistSpec
 from assistant.taste import add_taste_reasons
@@ -526,6 +526,8 @@ class Chat:
         restated |= {GENRES} if genres is None and "genres" in found else set()
         restated |= {name for name in (POPULARITY, MAX_PER_ARTIST, TRACK_MINUTES) if name in found}
         outcome = self._keep_and_fill(new_spec, label, restated)
+        if outcome.version is not None and outcome.version.playlist is not None:
+            outcome = self._grown(outcome, outcome.version.playlist, edit.add, named)
         if (excluded_artists or excluded_genres) and outcome.version is not None:
             # what the listener turned down is banned for the chat: the tracks, and the artists by name
             names = {a.casefold() for a in excluded_artists}
@@ -535,6 +537,25 @@ class Chat:
             outcome.version.banned_artists = tuple(dict.fromkeys([*outcome.version.banned_artists,
                                                                  *excluded_artists]))
         return outcome
+
+    def _grown(self, outcome: _Outcome, refined: Playlist, wanted: int | None, named: list[str]) -> _Outcome:
+        """A refinement every track already met adds tracks under it when the message asked for more ("please
+        more R and B", "what else do you recommend for the gym?") or named an artist the playlist lacks ("Nothing
+        says the 80's like Def Leppard"): before, it changed nothing and said so."""
+        tracks = self._tracks()
+        if [t.track_id for t in refined.tracks] != [t.track_id for t in tracks]:
+            return outcome
+        names = {artist_key(a) for a in named}
+        lacking = bool(names) and not any(artist_key(t.artist) in names for t in tracks)
+        if not (wanted or lacking):
+            return outcome
+        count = wanted or DEFAULT_MORE
+        grown = self._extend(tracks, refined.spec.model_copy(update={"n_tracks": len(tracks) + count}), outcome.label,
+                             count=count)
+        if grown.version is None:
+            return outcome
+        grown.text = f"{outcome.text.removesuffix('.')}, so I added more. {grown.text}"
+        return grown
 
     def _steer(self, edit: Edit) -> _Outcome:
         """"more west coast", "only girl groups": words that are no genre, era or mood; the same constraints and

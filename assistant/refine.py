@@ -72,7 +72,7 @@ class Edit:
     unknown_title: str | None = None  # a track it names that is not in the playlist
     n_tracks: int | None = None  # length: an absolute count
     minutes: float | None = None  # length: an absolute duration
-    add: int | None = None  # tracks to add (length, more_like, add_style)
+    add: int | None = None  # tracks to add (length, more_like, add_style; refine: if no track changes)
     about: str = ""  # add_style / steer: the words the tracks should match ("some 80s rock", "west coast");
     # subject: what the songs should now be about
     to: int | None = None  # move: destination position
@@ -671,7 +671,9 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser, *, pr
     features, labels = relative_moods(low, tracks, playlist.spec if playlist else PlaylistSpec())
     found = parsed.found & REFINE_FIELDS
     if features or found:
-        return Edit("refine", features=features, labels=labels, parsed=parsed)
+        # "please more R and B", "what else do you recommend for the gym?": tracks wanted beyond the change
+        add = DEFAULT_MORE if not features and _WANTS_MORE.search(low) else None
+        return Edit("refine", features=features, labels=labels, parsed=parsed, add=add)
     if m := _NEGATIVE_START.match(low):  # "no more Drake" with no Drake in the catalog: say so, change nothing
         rest = text[m.end():].strip(" .!?\"'")
         # "No I don't really like the sound of those songs much", "Not both. share some more variation": no name
@@ -690,6 +692,8 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser, *, pr
     return _addition(text, low, parsed, praised, parser) or Edit("new", parsed=parsed)
 
 
+# Words that ask a refinement for more tracks too ("some more love songs"; "more upbeat" moves a mood instead)
+_WANTS_MORE = re.compile(r"\b(?:more|another|others?|else|as well|also|additions?|add)\b")
 # Words that make a request of words the parser does not read an addition rather than a steer
 _ALSO = re.compile(r"\b(?:too|as well|also|in there|in the mix|to (?:the|my|this|our) (?:playlist|list|mix))\W*$")
 # Words that make a request an addition to the playlist: "can i get a bit of hip hop in there?"

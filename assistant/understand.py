@@ -129,6 +129,9 @@ _LIST_WORDS = frozenset({"and", "or", "nor"})
 # Before "without" in its sentence, a denial that turns the lack into a wish: "it isn't 90s hip hop without Snoop"
 _NOT_WITHOUT = re.compile(r"\b(?:isn'?t|is not|(?:it|that|this)'?s not|ain'?t|wasn'?t|can'?t be|cannot be|"
                           r"wouldn'?t be|would not be|not complete|incomplete|is complete)\b[^.!?;]*$")
+# "there is no outkast on this list"; "no earth wind and fire?" ends the message, a question of a few words
+_THERE_IS = re.compile(r"\bthere(?:'?s| is| are)\s+$")
+_NO_QUESTION = re.compile(r"\s+[^.!?,;]{1,40}\?+\W*$")
 _SENTENCE_END = re.compile(r"[.!?]\s*$")
 _DASH_GAP = re.compile(r"\s-|-\s")
 _QUOTE_GAP = re.compile(r"\s*[\"']\s*")
@@ -251,10 +254,22 @@ class _Request:
             phrase = tuple(self.words[i - n:i])
             kind = _CONTEXTS.get(phrase)
             if kind and not any(self.used[i - n:i]) and self.tokens[i - n].segment == seg:
-                if phrase == ("without",) and _NOT_WITHOUT.search(self.low[:self.tokens[i - n].start]):
-                    kind = "positive"  # "it isnt 90s hip hop without snoop dogg": the lack falls short
+                if phrase == ("no",) and self.cap(i - n) and not self.sentence_start(i - n) and \
+                        self.context(i - n)[0] == "positive":
+                    return None, i, ()  # "similar to No Church in the Wild": a title's first word
+                if kind == "negative" and self._missed(i - n, phrase):
+                    kind = "positive"
                 return ("by" if phrase[-1] == "by" and kind == "positive" else kind), i - n, phrase
         return None, i, ()
+
+    def _missed(self, start: int, phrase: tuple[str, ...]) -> bool:
+        """Whether a negative context at token `start` says the name is missed, not unwanted: "it isnt 90s hip
+        hop without snoop dogg", "there is no outkast on this list", "this is great no earth wind and fire?"."""
+        before, after = self.low[:self.tokens[start].start], self.text[self.tokens[start].end:]
+        if phrase == ("without",):
+            return bool(_NOT_WITHOUT.search(before))
+        asked = _NO_QUESTION.match(after) and not (start and self.words[start - 1] in ("but", "and", "or"))
+        return phrase == ("no",) and bool(_THERE_IS.search(before) or asked)
 
     def quoted(self, i: int, j: int) -> bool:
         """Exactly the words inside a pair of quotes."""

@@ -827,3 +827,23 @@ def test_chat_command_needs_an_index_and_documents_its_commands(tmp_path: Path):
     bench = subprocess.run([sys.executable, "-m", "assistant.cli", "bench", "chat", "--help"], capture_output=True,
                            text=True, env=env, timeout=120)
     assert bench.returncode == 0 and "--json" in bench.stdout
+
+
+def test_a_refinement_already_met_adds_what_was_asked_for(assistant: MusicAssistant, slice_index: TrackIndex):
+    """"please more rock" in a rock playlist, or an artist named beside the playlist's own era, changed nothing
+    and said so (20 CPCD turns): now the tracks asked for join it, under the refined constraints."""
+    chat = assistant.start_chat(use_llm=False)
+    first = chat.send("energetic rock, 12 songs").playlist
+    assert first.spec.genres == ["rock"]
+    more = chat.send("please more rock")
+    assert more.action == "refine" and "every track already fits" in more.text
+    assert len(more.playlist.tracks) == 15 and ids(more.playlist)[:12] == ids(first)
+    assert violations(more.playlist, more.playlist.spec, slice_index) == []
+    playing = {t.artist for t in more.playlist.tracks}
+    counts = Counter(t.artist for t in slice_index.tracks if "rock" in t.genres and t.artist not in playing)
+    named = next(a for a, n in counts.most_common() if n >= 3 and len(a) > 4 and a.isascii())
+    with_artist = chat.send(f"These are great! {named} rock please")
+    assert with_artist.action == "refine" and "every track already fits" in with_artist.text
+    assert named in {t.artist for t in with_artist.playlist.tracks[15:]}
+    # "more upbeat" moves the mood: nothing is added for its "more"
+    assert len(chat.send("more upbeat").playlist.tracks) == len(with_artist.playlist.tracks)

@@ -79,6 +79,12 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("it isnt 90s hip hop without snoop dogg", {"seed_artists": ["Snoop Dogg"], "exclude_artists": []}),
     ("It's not a party without Queen", {"seed_artists": ["Queen"], "exclude_artists": []}),
     ("90s hip hop without snoop dogg", {"seed_artists": [], "exclude_artists": ["Snoop Dogg"]}),
+    # "no" that misses a name, or begins a title, turns nothing down (CPCD turns excluded them)
+    ("there is no outkast on this list", {"seed_artists": ["OutKast"], "exclude_artists": []}),
+    ("this is great no earth wind and fire?", {"seed_artists": ["Earth, Wind & Fire"], "exclude_artists": []}),
+    ("rock, but no Queen?", {"seed_artists": [], "exclude_artists": ["Queen"]}),
+    ("Anything similar to No Church in the Wild?", {"seed_tracks": [("No Church In The Wild", "")],
+                                                    "exclude_artists": []}),
     ("Similar bands to AC/DC, Volbeat and Our Lady Peace?",
      {"seed_artists": ["AC/DC", "Volbeat"], "others_only": True}),
     ("Similar artists to Marilyn Manson (other than Nine Inch Nails)?",
