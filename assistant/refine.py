@@ -251,7 +251,12 @@ _NO_KIND = re.compile(r"\b(?:similar|like (?:these|those|them|this|that)|his|her
 _ADD_START = re.compile(r"^\W*(?:[^.!?;,]{0,40},\s*){0,2}(?:(?:nice|cool|great|lovely|perfect|awesome|ok|okay|thanks|"
                         r"yes|yeah)\W+)?"
                         r"(?:(?:please|can you|could you|would you|can we|could we|let's|lets|also|now|and|maybe|"
-                        r"then)\s+)*(?:add|include|throw in|mix in|put in)\b\s*(.*)$")
+                        r"then|i want to|i'd like to|i would like to|i wanna)\s+)*(?:add|include|throw in|mix in|put in)\b"
+                        r"\s*(.*)$")
+# A song asked for by name to the message's end: "do you have the song sometimes good guys dont wear white?"
+_ASKED_SONG = re.compile(r"(?i)\b(?:(?:can|could|may) (?:i|we|you) (?:get|have|hear|add|play)|do you have|have you got|"
+                         r"(?:please )?(?:add|play))\s+(?:the song|the track|a song called|the song called|a track called)"
+                         r"\s+[\"“']?(?P<title>[^.!?;\"”]{2,60}?)[\"”']?\s*[.!?]*\s*$")
 # "add some tracks by Bach": an artist named after "by" that the catalog does not have
 _BY_UNKNOWN = re.compile(r"\b(?P<word>by|from)\s+(?P<name>[^,;!?]{2,60}?)(?:\s+(?:songs?|tracks?|music))?\s*"
                          r"(?:\b(?:too|as well|please|also|to (?:wrap|round|finish|end|top|cap)\b.*|"
@@ -614,6 +619,9 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser, *, pr
                         notices=[f"{UNKNOWN_SONG} {lacking}"] if missing else [])
         if title:
             return Edit("message", unknown_title=title)
+    if not (parsed.spec.seed_tracks or parsed.spec.seed_artists) and (asked := _ASKED_SONG.search(text)) and \
+            not find_titles(asked.group("title"), tracks):  # "Can I get the song can't keep johhny down?"
+        return Edit("message", unknown_title=asked.group("title"))
     adding = None if parsed.spec.seed_tracks or parsed.spec.seed_artists else _ADD_START.match(low)
     if adding and more_like and (not parsed.found & STYLE_FIELDS or find_positions(_without_names(low, parsed), n)
                                  or find_titles(text, tracks)):

@@ -114,7 +114,7 @@ _NEGATIVE = ("without", "no", "not", "no more", "except", "except for", "but not
 # An artist introduced by what it is ("the band named Live"): contexts, but not context words, which could then
 # start or end no name ("The Band")
 _NAMING = ("the band", "band named", "band called", "the artist", "artist named", "artist called", "group called",
-           "group named", "singer named", "singer called")
+           "group named", "singer named", "singer called", "the group", "the singer", "the rapper")
 # A song introduced so ("the song Lightning Crashes"): a context for titles only ("the song The Magnificent Seven"
 # names no artist "Magnificence")
 _SONG_NAMING = frozenset(tuple(p.split()) for p in ("the song", "song called", "song named", "track called",
@@ -128,7 +128,7 @@ _CONTEXT_MAX = max(len(k) for k in _CONTEXTS)
 _LIST_WORDS = frozenset({"and", "or", "nor"})
 # Before "without" in its sentence, a denial that turns the lack into a wish: "it isn't 90s hip hop without Snoop"
 _NOT_WITHOUT = re.compile(r"\b(?:isn'?t|is not|(?:it|that|this)'?s not|ain'?t|wasn'?t|can'?t be|cannot be|"
-                          r"wouldn'?t be|would not be|not complete|incomplete|is complete)\b[^.!?;]*$")
+                          r"wouldn'?t be|would not be|won'?t be|will not be|not complete|incomplete|is complete)\b[^.!?;]*$")
 # "there is no outkast on this list"; "no earth wind and fire?" ends the message, a question of a few words
 _THERE_IS = re.compile(r"\bthere(?:'?s| is| are)\s+$")
 _NO_QUESTION = re.compile(r"\s+[^.!?,;]{1,40}\?+\W*$")
@@ -254,8 +254,9 @@ class _Request:
             phrase = tuple(self.words[i - n:i])
             kind = _CONTEXTS.get(phrase)
             if kind and not any(self.used[i - n:i]) and self.tokens[i - n].segment == seg:
-                if phrase == ("no",) and self.cap(i - n) and not self.sentence_start(i - n) and \
-                        self.context(i - n)[0] == "positive":
+                if phrase == ("no",) and self.cap(i - n) and not self.sentence_start(i - n) and (
+                        self.context(i - n)[0] == "positive" or tuple(self.words[max(i - n - 2, 0):i - n]) in
+                        _SONG_NAMING):
                     return None, i, ()  # "similar to No Church in the Wild": a title's first word
                 if kind == "negative" and self._missed(i - n, phrase):
                     kind = "positive"

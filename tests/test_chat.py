@@ -423,6 +423,9 @@ def test_follow_up_classification(slice_index: TrackIndex):
         "This playlist will greatly improve my work out but I need you to add few more.": ("length", []),
         "add some more slow jams that are similar to what's on the list": ("add_style", []),
         "Those were incredible, would you please add more of those?": ("length", []),
+        # a song asked for by name that the catalog lacks is said (it steered to its words)
+        "Thanks! Can I get the song can't keep johhny down?": ("message", []),
+        "I want to add some jazz": ("add_style", []),
     }
     for message, (kind, positions) in cases.items():
         edit = classify(message, playlist, parser)

@@ -73,6 +73,9 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     # a name introduced by what it is; the song's words name no artist
     ("do you have the song Lightning Crashes", {"seed_tracks": [("Lightning Crashes", "Live")]}),
     ("how about the band named Live", {"seed_artists": ["Live"]}),
+    ("I want to add songs from the group silk now from the 90s", {"seed_artists": ["Silk"]}),
+    ("can you play the song No Scrubs", {"seed_tracks": [("No Scrubs", "TLC")], "exclude_artists": []}),
+    ("Great! It won't be a 50's reunion without Queen.", {"seed_artists": ["Queen"], "exclude_artists": []}),
     ("Stuff like the song The Magnificent Seven by The Clash?", {"seed_artists": ["The Clash"]}),
     ("Do you have any hip/hop music?", {"genres": ["rap"]}),
     # "without" after a denial wishes the name in (the playlist "isn't" it without them); alone it leaves out
