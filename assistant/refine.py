@@ -251,11 +251,12 @@ _NO_KIND = re.compile(r"\b(?:similar|like (?:these|those|them|this|that)|his|her
 _ADD_START = re.compile(r"^\W*(?:[^.!?;,]{0,40},\s*){0,2}(?:(?:nice|cool|great|lovely|perfect|awesome|ok|okay|thanks|"
                         r"yes|yeah)\W+)?"
                         r"(?:(?:please|can you|could you|would you|can we|could we|let's|lets|also|now|and|maybe|"
-                        r"then|i want to|i'd like to|i would like to|i wanna)\s+)*(?:add|include|throw in|mix in|put in)\b"
-                        r"\s*(.*)$")
+                        r"then|i want to|i'd like to|i would like to|i wanna)\s+)*"
+                        r"(?:add|include|throw in|mix in|put in)\b\s*(.*)$")
 # A song asked for by name to the message's end: "do you have the song sometimes good guys dont wear white?"
 _ASKED_SONG = re.compile(r"(?i)\b(?:(?:can|could|may) (?:i|we|you) (?:get|have|hear|add|play)|do you have|have you got|"
-                         r"(?:please )?(?:add|play))\s+(?:the song|the track|a song called|the song called|a track called)"
+                         r"(?:please )?(?:add|play))\s+"
+                         r"(?:the song|the track|a song called|the song called|a track called)"
                          r"\s+[\"“']?(?P<title>[^.!?;\"”]{2,60}?)[\"”']?\s*[.!?]*\s*$")
 # "add some tracks by Bach": an artist named after "by" that the catalog does not have
 _BY_UNKNOWN = re.compile(r"\b(?P<word>by|from)\s+(?P<name>[^,;!?]{2,60}?)(?:\s+(?:songs?|tracks?|music))?\s*"

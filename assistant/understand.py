@@ -128,7 +128,8 @@ _CONTEXT_MAX = max(len(k) for k in _CONTEXTS)
 _LIST_WORDS = frozenset({"and", "or", "nor"})
 # Before "without" in its sentence, a denial that turns the lack into a wish: "it isn't 90s hip hop without Snoop"
 _NOT_WITHOUT = re.compile(r"\b(?:isn'?t|is not|(?:it|that|this)'?s not|ain'?t|wasn'?t|can'?t be|cannot be|"
-                          r"wouldn'?t be|would not be|won'?t be|will not be|not complete|incomplete|is complete)\b[^.!?;]*$")
+                          r"wouldn'?t be|would not be|won'?t be|will not be|not complete|incomplete|is complete)"
+                          r"\b[^.!?;]*$")
 # "there is no outkast on this list"; "no earth wind and fire?" ends the message, a question of a few words
 _THERE_IS = re.compile(r"\bthere(?:'?s| is| are)\s+$")
 _NO_QUESTION = re.compile(r"\s+[^.!?,;]{1,40}\?+\W*$")
