@@ -948,7 +948,10 @@ POSSESSIVES = frozenset("my your his her our their".split())
 # Genre words that are also everyday nouns, and the words before them that make them the noun
 _EVERYDAY_GENRES = {"house": POSSESSIVES | {"the", "a", "this", "that", "cleaning", "clean", "around", "at"},
                     "soul": POSSESSIVES,
-                    "country": POSSESSIVES | {"the", "this", "that", "whole", "across", "around"}}
+                    "country": POSSESSIVES | {"the", "this", "that", "whole", "across", "around"},
+                    # "great road trip soundtrack tunes": music for the trip, no film's
+                    "soundtrack": POSSESSIVES | {"trip", "workout", "gym", "party", "summer", "drive", "run", "study",
+                                                 "life", "wedding", "dinner"}}
 # Nouns for music: after a name they mark it as one ("Metallica songs"), after a genre word the genre ("the country
 # songs")
 MUSIC_NOUN_WORDS = frozenset("songs song music tracks albums album stuff type vibes vibe".split())
