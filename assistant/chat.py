@@ -314,6 +314,9 @@ class Chat:
         if edit.unknown_title:
             return _Outcome("message", f"I can't find \"{sanitize(edit.unknown_title)}\" in the catalog or the "
                                        "playlist, so nothing changed.")
+        if edit.topic == "removal":
+            return _Outcome("message", "I can't tell what to take out: name a track (\"remove track 3\" or its title), "
+                                       "an artist or a genre.")
         if edit.notices and not edit.text.strip():
             return _Outcome("message", "Tell me what you would like to hear, and I'll build a playlist from the "
                                        "catalog.")
@@ -491,6 +494,10 @@ class Chat:
             labels.append("no " + ", ".join(excluded_genres))
         if "exclude_tracks" in found:
             data["exclude_tracks"] = list(dict.fromkeys([*spec.exclude_tracks, *p.exclude_tracks]))
+            index = self.assistant.index
+            if titles := [f'"{sanitize(index.tracks[index.row[t]].title, 40)}"' for t in p.exclude_tracks
+                          if t in index.row]:
+                labels.append("no " + ", ".join(titles))
         # "my favourite artist is Drake and my favourite genre is hip-hop": the artist steers the refill too
         named = [a for a in p.seed_artists if a not in spec.seed_artists and a not in excluded_artists]
         if named:

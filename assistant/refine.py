@@ -293,7 +293,7 @@ _SORT = re.compile(r"\b(?:sort|order|arrange)\b.{0,20}?\b(year|date|age|chronolo
 _RELATIVE: tuple[tuple[re.Pattern[str], dict[str, int], str], ...] = tuple(
     (re.compile(pattern), moves, label) for pattern, moves, label in (
         (r"\bless upbeat\b", {"energy": -1, "valence": -1}, "less upbeat"),
-        (r"\b(?:more upbeat|upbeat(?:ter)?|more up ?beat)\b", {"energy": 1, "valence": 1}, "more upbeat"),
+        (r"\b(?:more upbeats?|upbeat(?:ter)?|more up ?beats?)\b", {"energy": 1, "valence": 1}, "more upbeat"),
         (r"\b(?:less (?:energy|energetic|intense|loud|aggressive|hype|hard|heavy)|lower energy|calmer|more calm|"
          r"calm (?:it|things) down|chill(?:er)?|more chill(?:ed)?|mellower|more mellow|softer|quieter|gentler|"
          r"more (?:gentle|relaxed|relaxing|laid back)|tone it down|more low[- ]key)\b", {"energy": -1},
@@ -602,6 +602,9 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser, *, pr
         return Edit("exclude", topic="absent genre", about=" or ".join(parsed.turned_down_absent))
     if _REMOVE.search(low):
         removal = _removal(*_said_in(text, low, _REMOVE, parser, parsed), tracks)
+        if removal is not None and removal.kind == "exclude":  # "I'm not into blondie and more upbeats please."
+            removal.features, removal.labels = relative_moods(_without_names(low, parsed), tracks,
+                                                              playlist.spec if playlist else PlaylistSpec())
         if removal is not None:
             return removal
     more_like = _MORE_LIKE.search(low)
@@ -794,6 +797,8 @@ def _understood_nothing(text: str, parser: RequestParser, parsed: ParsedRequest,
         return Edit("message")
     if _unknown_words(" ".join(words), parser):  # "i would like to hear more candlebox"
         return Edit("message", unknown_title=" ".join(words))
+    if _REMOVE.search(low):  # "I don't like the heavy guitar": what is turned down is never leaned to
+        return Edit("message", topic="removal")
     if _whole_unknown_name(text, parser):  # "Tatiana Mannaois", "kizz daniel": steered, they brought anyone
         return Edit("message", unknown_title=text.strip(" .!?\"'"))
     if _ALSO.search(low):  # "How about some female artists with vocals too?": they join, none is replaced
@@ -843,7 +848,7 @@ _NOT_THE_POINT = STOPWORDS | _ASKING_WORDS | _PRAISE | _KIND_NOUNS | frozenset(
     "not no either way most there here one these those was anymore any see look ask help always don't dont if "
     "additional options option finish off wrap round out similar other match list recommend you'd lots lot last go "
     "everything best else surprises surprise ideas gems why hmm oh hey gotcha suggestions recommendations wait "
-    "another then end thinking am start question style couple know all".split())
+    "another then end thinking am start question style couple know all though although".split())
 _LONG_NOT_THE_POINT = [w for w in _NOT_THE_POINT if len(w) >= MIN_FUZZY_TITLE]
 # "you're", "didn't", "thats": how a sentence goes, never what to lean to
 _CONTRACTED = re.compile(r"(?:n't|'re|'m|'ve|'ll|'d|'s)$|^(?:thats|im|ive|youre|dont|didnt|doesnt|cant|wont|idont)$")
@@ -1055,7 +1060,9 @@ _COMPLAINT_WORDS = {"down": "sad", "mopey": "sad", "emo": "sad", "cheery": "chee
                     "tame": "mellow", "dancey": "danceable", "clubby": "danceable", "slow paced": "slow",
                     "fast paced": "fast", "low key": "mellow"}
 _COMPLAINED = {**{m: m for m in MOODS}, **_COMPLAINT_WORDS}
-_COMPLAINT = re.compile(r"\btoo (" + "|".join(re.escape(w).replace(r"\ ", r"[- ]")
+# "way too heavy", "I don't like the heavy guitar", "sick of all the sad ones": moved against
+_COMPLAINT = re.compile(r"\b(?:too|(?:don'?t|do not|didn'?t) (?:like|love|want|need) (?:the|all the|so much)|"
+                        r"not (?:a (?:big )?fan of|into) (?:the|all the|so much)|(?:sick|tired) of (?:the|all the)) (" + "|".join(re.escape(w).replace(r"\ ", r"[- ]")
                                                for w in sorted(_COMPLAINED, key=len, reverse=True)) + r")\b")
 _RELATIVE_ANY = re.compile("|".join([_COMPLAINT.pattern, *(f"(?:{p.pattern})" for p, _, _ in _RELATIVE)]))
 
@@ -1198,7 +1205,8 @@ def _said_in(text: str, low: str, pattern: re.Pattern[str], parser: RequestParse
     """The sentences of a message that `pattern` matches, folded, and the message's reading with what they name
     turned down (`_turned_down`): "I don't like much of the male singers. But ... Fugees and Alicia Keys are my
     favorite" turns down no one. The whole message when every sentence (or none) matches."""
-    sentences = re.findall(r"[^.!?;]+[.!?;]*", text)
+    # "I'm not a fan of Zebrahead, something more like Anti-flag would be cool": the clause after the turn asks
+    sentences = [c for s in re.findall(r"[^.!?;]+[.!?;]*", text) for c in _CLAUSE_TURN.split(s) if c.strip()]
     hit = [s.strip() for s in sentences if pattern.search(normalize(s).replace("’", "'"))]
     if not hit or len(hit) == len(sentences):
         spec = parsed.spec
@@ -1207,6 +1215,10 @@ def _said_in(text: str, low: str, pattern: re.Pattern[str], parser: RequestParse
         return text, low, _turned_down(parsed, spec)
     said = " ".join(hit)
     return said, normalize(said).replace("’", "'"), _turned_down(parsed, parser.analyse(said).spec)
+
+
+_CLAUSE_TURN = re.compile(r"(?i),?\s+but\s+|,\s*(?=(?:something|maybe|perhaps|how about|what about|instead|can you|"
+                          r"could you|please|more|give me|play)\b)")
 
 
 def _without_names(low: str, parsed: ParsedRequest) -> str:

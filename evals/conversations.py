@@ -4,7 +4,10 @@ In a CPCD dialog a listener builds one playlist over several turns ("add some Ma
 are great!"). The suite sends every user turn to a fresh `Chat` (metadata text, no LLM) and measures what the
 listener would notice: exceptions, latency per turn, what each later turn was read as, and above all how often
 a later turn threw the playlist away for a new one (`new_playlist_share`). Some later turns do ask for another
-playlist, so 0 is not the goal; a high share means follow-ups are misread as fresh requests. No weight is fitted
+playlist, so 0 is not the goal; a high share means follow-ups are misread as fresh requests. An edit that left every
+track in place (`unchanged_edits`: a refinement, steer or exclusion the playlist already met, so the listener saw
+"every track already fits") is counted per action: some are right, but each is a turn that asked for a change and
+saw none. No weight is fitted
 on it, but the chat's phrasings were written after reading its turns: its figure is in-sample. No playlist is
 scored against the dialog's goal (`segue eval cpcd` does that).
 """
@@ -22,9 +25,14 @@ from evals.report import SuiteResult, run_health
 from retrieval.ingest import _progress
 
 
+# The actions that change the playlist's tracks; `thanks`, `message` and `question` keep them on purpose
+EDIT_ACTIONS = frozenset({"refine", "steer", "exclude", "subject", "replace"})
+
+
 def run_conversations(assistant: Any, dialogs: Sequence[Dialog], progress: bool = True) -> SuiteResult:
     turns = later = new = exceptions = 0
     actions: Counter[str] = Counter()
+    unchanged: Counter[str] = Counter()
     examples: Counter[str] = Counter()
     latencies: list[float] = []
     with _progress(progress) as bar:
@@ -33,6 +41,7 @@ def run_conversations(assistant: Any, dialogs: Sequence[Dialog], progress: bool 
             chat = assistant.start_chat(use_llm=False)
             for text in dialog.user_turns:
                 had_playlist = chat.playlist is not None and bool(chat.playlist.tracks)
+                before = chat.playlist.track_ids() if chat.playlist is not None else []
                 start = time.perf_counter()
                 turns += 1
                 try:
@@ -47,6 +56,9 @@ def run_conversations(assistant: Any, dialogs: Sequence[Dialog], progress: bool 
                     later += 1
                     actions[reply.action] += 1
                     new += reply.action == "new"
+                    if reply.action in EDIT_ACTIONS and reply.playlist is not None and \
+                            reply.playlist.track_ids() == before:
+                        unchanged[reply.action] += 1
             if bar:
                 bar.advance(task)
     payload: dict[str, Any] = {
@@ -57,6 +69,7 @@ def run_conversations(assistant: Any, dialogs: Sequence[Dialog], progress: bool 
         "later_turns": later,
         "new_playlist_share": round(new / later, 3) if later else None,
         "later_turn_actions": dict(actions.most_common()),
+        "unchanged_edits": dict(unchanged.most_common()),
     }
     return SuiteResult(payload, {"segue": latencies})
 

@@ -426,11 +426,20 @@ def test_follow_up_classification(slice_index: TrackIndex):
         # a song asked for by name that the catalog lacks is said (it steered to its words)
         "Thanks! Can I get the song can't keep johhny down?": ("message", []),
         "I want to add some jazz": ("add_style", []),
+        # what is turned down is never leaned to; a clause after the turn still asks (it turned down Anti-Flag)
+        "I don't like the Ottawan though": ("message", []), "I don't like the long intros": ("message", []),
+        f"I'm not a fan of Zebrahead, something more like {tracks[3].artist} would be cool": ("more_like", []),
     }
     for message, (kind, positions) in cases.items():
         edit = classify(message, playlist, parser)
         assert (edit.kind, edit.positions) == (kind, positions), message
     assert classify("make it 20 minutes", playlist, parser).minutes == 20
+    assert classify("I don't like the Ottawan though", playlist, parser).unknown_title == "Ottawan"
+    heavy = classify("I don't like the heavy guitar", playlist, parser)  # a mood turned down moves against it
+    assert heavy.kind == "refine" and heavy.features["energy"].max is not None
+    artist = next(t.artist for t in tracks if t.artist.isascii() and len(t.artist) > 4)
+    both = classify(f"I'm not into {artist} and more upbeats please.", playlist, parser)
+    assert both.kind == "exclude" and set(both.features) == {"energy", "valence"}
     after = classify("nothing after 2015", playlist, parser).parsed.spec
     before = classify("no songs before 2000", playlist, parser).parsed.spec
     assert (after.year_min, after.year_max, before.year_min, before.year_max) == (None, 2015, 2000, None)

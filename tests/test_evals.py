@@ -266,6 +266,11 @@ def test_conversations_suite(slice_assistant):
     made = run_conversations(slice_assistant, [known], progress=False).payload
     assert (made["later_turns"], made["new_playlist_share"], made["later_turn_actions"]) == (2, 0.5, {"thanks": 1,
                                                                                                      "new": 1})
+    assert made["unchanged_edits"] == {}
+    # a refinement the rock playlist already meets leaves every track: counted; asking for more adds tracks
+    met = Dialog(id="y", user_turns=["energetic rock", "rock please", "please more rock"], liked=[[], [], []],
+                 goal=[])
+    assert run_conversations(slice_assistant, [met], progress=False).payload["unchanged_edits"] == {"refine": 1}
 
 
 def test_requests_suite(slice_assistant):
