@@ -1061,9 +1061,10 @@ _COMPLAINT_WORDS = {"down": "sad", "mopey": "sad", "emo": "sad", "cheery": "chee
                     "fast paced": "fast", "low key": "mellow"}
 _COMPLAINED = {**{m: m for m in MOODS}, **_COMPLAINT_WORDS}
 # "way too heavy", "I don't like the heavy guitar", "sick of all the sad ones": moved against
+_COMPLAINED_WORDS = "|".join(re.escape(w).replace(r"\ ", r"[- ]") for w in sorted(_COMPLAINED, key=len, reverse=True))
 _COMPLAINT = re.compile(r"\b(?:too|(?:don'?t|do not|didn'?t) (?:like|love|want|need) (?:the|all the|so much)|"
-                        r"not (?:a (?:big )?fan of|into) (?:the|all the|so much)|(?:sick|tired) of (?:the|all the)) (" + "|".join(re.escape(w).replace(r"\ ", r"[- ]")
-                                               for w in sorted(_COMPLAINED, key=len, reverse=True)) + r")\b")
+                        r"not (?:a (?:big )?fan of|into) (?:the|all the|so much)|(?:sick|tired) of (?:the|all the)) "
+                        rf"({_COMPLAINED_WORDS})\b")
 _RELATIVE_ANY = re.compile("|".join([_COMPLAINT.pattern, *(f"(?:{p.pattern})" for p, _, _ in _RELATIVE)]))
 
 
