@@ -315,6 +315,10 @@ _RELATIVE: tuple[tuple[re.Pattern[str], dict[str, int], str], ...] = tuple(
         (r"\bmore acoustic\b", {"acousticness": 1}, "more acoustic"),
     ))
 
+# "Let's keep it upbeat": the mood holds, no move past the playlist's mean
+_KEEP = re.compile(r"\b(?:keep|keeping|stay|staying)\s+(?:it|things|them|this|the (?:vibe|mood|playlist|energy))?\s*"
+                   r"(?:nice and |as |so |this |that |pretty |fairly |quite )?$")
+
 _TOPICS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("why", re.compile(r"\bwhy\b|\breason\b|\bhow come\b|\bwhat(?:'s| is) .{0,30} doing (?:here|there|in)\b")),
     ("tempo", re.compile(r"\b(?:tempo|bpm|how fast|speed|beats per minute)\b")),
@@ -480,7 +484,7 @@ def relative_moods(low: str, tracks: list[Track], spec: PlaylistSpec) -> tuple[d
     said = [(m, _complaint_moves(m.group(1)), f"less {m.group(1)}") for m in _COMPLAINT.finditer(low)]
     said += [(m, moves, label) for pattern, moves, label in _RELATIVE for m in pattern.finditer(low)]
     for m, moves, label in said:
-        if not moves or any(s < m.end() and m.start() < e for s, e in taken):
+        if not moves or any(s < m.end() and m.start() < e for s, e in taken) or _KEEP.search(low[:m.start()]):
             continue
         taken.append((m.start(), m.end()))
         for feature, direction in moves.items():

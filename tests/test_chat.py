@@ -435,6 +435,8 @@ def test_follow_up_classification(slice_index: TrackIndex):
         assert (edit.kind, edit.positions) == (kind, positions), message
     assert classify("make it 20 minutes", playlist, parser).minutes == 20
     assert classify("I don't like the Ottawan though", playlist, parser).unknown_title == "Ottawan"
+    kept = classify("Perfect. Let's keep it upbeat.", playlist, parser)  # a mood kept is no move past the mean
+    assert kept.kind == "refine" and not kept.features and kept.parsed.spec.features["energy"].min is not None
     heavy = classify("I don't like the heavy guitar", playlist, parser)  # a mood turned down moves against it
     assert heavy.kind == "refine" and heavy.features["energy"].max is not None
     artist = next(t.artist for t in tracks if t.artist.isascii() and len(t.artist) > 4)
