@@ -683,17 +683,36 @@ class Chat:
                                             "others_only": others_only})
         query = SearchQuery(text=" ".join(artists), seed_track_ids=[t.track_id for t in seeds], seed_artists=artists)
         fill = self._build(fill_spec, query, avoid=[t.track_id for t in tracks])
+        asked = {artist_key(a) for a in artists} if not others_only else set()
+        outside = bool(asked) and not any(artist_key(t.artist) in asked for t in fill.tracks)
+        if outside:
+            # "can I get some Prince?" in a 90s playlist, with no Prince of the 90s: his own tracks, outside the
+            # playlist's years, genres and moods (reported), as a song named by title joins it (`_add_songs`)
+            loose = PlaylistSpec(description=" ".join(artists), seed_artists=artists, n_tracks=add,
+                                 ordering="retrieved", exclude_artists=spec.exclude_artists,
+                                 exclude_genres=spec.exclude_genres, exclude_tracks=spec.exclude_tracks,
+                                 allow_remixes=spec.allow_remixes)
+            fill = self._build(loose, query, avoid=[t.track_id for t in tracks])
         like = ", ".join(f"\"{sanitize(t.title)}\"" for t in seeds) or ", ".join(sanitize(a, 40) for a in artists)
         reasons = self._reasons_with({tid: f"{why} · like {like}" for tid, why in fill.reasons.items()})
         out = tracks + list(fill.tracks)
         # the artists asked for are the playlist's named artists from now on (their caps hold, see artist_caps)
         named = list(dict.fromkeys([*spec.seed_artists, *artists]))
-        playlist = self._derive(out, spec.model_copy(update={"n_tracks": len(out), "minutes": None,
-                                                             "seed_artists": named, "others_only": others_only}),
-                                reasons=reasons, relaxed=self._kept_relaxations(fill.relaxed))
-        notices += _relaxation_notices(fill.relaxed) + fill.notices
-        return _Outcome("playlist", f"Added {len(fill.tracks)} more like {like}.",
-                        self._next(playlist), label=f"more like {like}",
+        new_spec = spec.model_copy(update={"n_tracks": len(out), "minutes": None, "seed_artists": named,
+                                          "others_only": others_only})
+        relaxed = self._kept_relaxations([] if outside else fill.relaxed)
+        text = f"Added {len(fill.tracks)} more like {like}."
+        if outside:
+            relaxed = _added_relaxations(list(fill.tracks), out, new_spec, relaxed)
+            broken = sorted({what.split(" outside ")[-1] for t in fill.tracks for _, what in track_breaks(t, spec)})
+            if broken:
+                text += f" No track of theirs meets all the playlist's own constraints, so these are outside them " \
+                        f"({'; '.join(broken[:3])}), as you asked."
+        else:
+            notices += _relaxation_notices(fill.relaxed)
+        playlist = self._derive(out, new_spec, reasons=reasons, relaxed=relaxed)
+        notices += fill.notices
+        return _Outcome("playlist", text, self._next(playlist), label=f"more like {like}",
                         notices=notices, new_intro=False)
 
     def _add_songs(self, edit: Edit) -> _Outcome:

@@ -39,7 +39,8 @@ from assistant.lexicon import (
 from assistant.playlist import Playlist
 from assistant.spec import PlaylistSpec
 from assistant.understand import (
-    FOLLOWS_THE_REST, MAX_NAME_WORDS, PEOPLE_ENDINGS, UNKNOWN_ARTIST, UNKNOWN_SONG, ParsedRequest, RequestParser,
+    FOLLOWS_THE_REST, MAX_NAME_WORDS, MAX_TITLE_WORDS, PEOPLE_ENDINGS, UNKNOWN_ARTIST, UNKNOWN_SONG, ParsedRequest,
+    RequestParser,
     absent_genre_notices, respell_moods,
 )
 from assistant.vocabulary import name_key, title_key
@@ -611,6 +612,14 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser, *, pr
                                                               playlist.spec if playlist else PlaylistSpec())
         if removal is not None:
             return removal
+    if _ADD_SONG.search(low) and parsed.spec.seed_artists and not _MORE_LIKE.search(low):
+        # "Add Cranes in the Sky by Solange, and Kiss from a Rose by Seal": the songs it has join, the rest said
+        found, missing = _titles_by(text, parser)
+        notices = [f"{UNKNOWN_SONG} {', '.join(missing)}"] if missing else []
+        if found:
+            return Edit("add_songs", track_ids=found, parsed=parsed, notices=notices)
+        if missing:  # "add Purple Rain by Prince": more by Prince, and the song said missing
+            return Edit("more_like", add=_added_count(low) or DEFAULT_MORE, parsed=parsed, notices=notices)
     more_like = _MORE_LIKE.search(low)
     if not more_like and _ADD_SONG.search(low) and not parsed.spec.seed_artists:
         # "add Santa Baby by Eartha Kitt": that song itself, not songs like it; a title's words may spell a mood
@@ -1027,6 +1036,28 @@ def _listed_songs(text: str, parser: RequestParser) -> tuple[list[str], list[str
         elif ref is None:  # a title the catalog has, in lowercase ("sad"), is neither taken nor said missing
             missing.append(part)
     return (list(dict.fromkeys(found)), missing) if 2 * len(found) >= len(parts) else ([], [])
+
+
+def _titles_by(text: str, parser: RequestParser) -> tuple[list[str], list[str]]:
+    """The catalog tracks named as "<title> by <artist>" after the message's last add verb, and those named so
+    whose artist the catalog has but not the song (each as said)."""
+    starts = list(_ADD_SONG.finditer(text))
+    rest = text[starts[-1].end():] if starts else ""
+    found: list[str] = []
+    missing: list[str] = []
+    for part in re.split(r"\s*(?:,|;|\band\b|&|[.!?](?:\s|$))\s*", rest):
+        title, by, artist = part.rpartition(" by ")
+        title, artist = title.strip(" \"'“”"), re.sub(r"[\s:;()'\"!?.]+$", "", artist).strip()
+        # a title is written as one ("some songs by", "2 by", "more upbeat stuff by" ask for a kind)
+        if not by or not title[:1].isupper() or not artist or len(title.split()) > MAX_TITLE_WORDS or \
+                not _words_of_substance(_NO_KIND.sub(" ", title)) or title.split()[-1].lower() in _KIND_NOUNS:
+            continue
+        spec = parser.analyse(f'like "{title}" by {artist}').spec
+        if spec.seed_tracks:
+            found.append(spec.seed_tracks[0])
+        elif spec.seed_artists:
+            missing.append(f'"{title}" by {spec.seed_artists[0]}')
+    return list(dict.fromkeys(found)), missing
 
 
 def named_songs(text: str, parser: RequestParser) -> list[str]:

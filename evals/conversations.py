@@ -7,7 +7,9 @@ a later turn threw the playlist away for a new one (`new_playlist_share`). Some 
 playlist, so 0 is not the goal; a high share means follow-ups are misread as fresh requests. An edit that left every
 track in place (`unchanged_edits`: a refinement, steer or exclusion the playlist already met, so the listener saw
 "every track already fits") is counted per action: some are right, but each is a turn that asked for a change and
-saw none. No weight is fitted
+saw none. When a later turn names artists for the playlist (`more_like` with artists new to its spec, "can I get
+some Prince?"), `named_artist_added` is the share of those turns whose added tracks include one of them. No weight
+is fitted
 on it, but the chat's phrasings were written after reading its turns: its figure is in-sample. No playlist is
 scored against the dialog's goal (`segue eval cpcd` does that).
 """
@@ -33,6 +35,7 @@ def run_conversations(assistant: Any, dialogs: Sequence[Dialog], progress: bool 
     turns = later = new = exceptions = 0
     actions: Counter[str] = Counter()
     unchanged: Counter[str] = Counter()
+    named = named_added = 0
     examples: Counter[str] = Counter()
     latencies: list[float] = []
     with _progress(progress) as bar:
@@ -42,6 +45,7 @@ def run_conversations(assistant: Any, dialogs: Sequence[Dialog], progress: bool 
             for text in dialog.user_turns:
                 had_playlist = chat.playlist is not None and bool(chat.playlist.tracks)
                 before = chat.playlist.track_ids() if chat.playlist is not None else []
+                seeds_before = set(chat.playlist.spec.seed_artists) if chat.playlist is not None else set()
                 start = time.perf_counter()
                 turns += 1
                 try:
@@ -59,6 +63,10 @@ def run_conversations(assistant: Any, dialogs: Sequence[Dialog], progress: bool 
                     if reply.action in EDIT_ACTIONS and reply.playlist is not None and \
                             reply.playlist.track_ids() == before:
                         unchanged[reply.action] += 1
+                    asked = set(reply.playlist.spec.seed_artists) - seeds_before if reply.playlist else set()
+                    if reply.action == "more_like" and asked and not reply.playlist.spec.others_only:
+                        named += 1
+                        named_added += any(t.artist in asked for t in reply.playlist.tracks[len(before):])
             if bar:
                 bar.advance(task)
     payload: dict[str, Any] = {
@@ -70,6 +78,8 @@ def run_conversations(assistant: Any, dialogs: Sequence[Dialog], progress: bool 
         "new_playlist_share": round(new / later, 3) if later else None,
         "later_turn_actions": dict(actions.most_common()),
         "unchanged_edits": dict(unchanged.most_common()),
+        "named_artist_turns": named,
+        "named_artist_added": round(named_added / named, 3) if named else None,
     }
     return SuiteResult(payload, {"segue": latencies})
 

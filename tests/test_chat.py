@@ -435,6 +435,11 @@ def test_follow_up_classification(slice_index: TrackIndex):
         assert (edit.kind, edit.positions) == (kind, positions), message
     assert classify("make it 20 minutes", playlist, parser).minutes == 20
     assert classify("I don't like the Ottawan though", playlist, parser).unknown_title == "Ottawan"
+    # songs named "<title> by <artist>" after add join; one the catalog lacks by an artist it has is said
+    song = next(t for t in tracks if t.title[:1].isupper() and " by " not in t.title and "," not in t.title)
+    pair = classify(f"Let's add {song.title} by {song.artist}, Qwzx Blorf by {tracks[3].artist} :)", playlist, parser)
+    assert pair.kind == "add_songs" and pair.track_ids == [song.track_id]
+    assert pair.notices == [f'the catalog has no song "Qwzx Blorf" by {tracks[3].artist}']
     kept = classify("Perfect. Let's keep it upbeat.", playlist, parser)  # a mood kept is no move past the mean
     assert kept.kind == "refine" and not kept.features and kept.parsed.spec.features["energy"].min is not None
     heavy = classify("I don't like the heavy guitar", playlist, parser)  # a mood turned down moves against it
@@ -861,3 +866,21 @@ def test_a_refinement_already_met_adds_what_was_asked_for(assistant: MusicAssist
     assert named in {t.artist for t in with_artist.playlist.tracks[15:]}
     # "more upbeat" moves the mood: nothing is added for its "more"
     assert len(chat.send("more upbeat").playlist.tracks) == len(with_artist.playlist.tracks)
+
+
+def test_an_artist_asked_for_joins_though_none_of_theirs_fits(assistant: MusicAssistant, slice_index: TrackIndex):
+    """"can I get some Prince?" in a 90s playlist added three others "like Prince" and said his sound was
+    followed: now his own tracks join, and the constraints they break are reported, as for a song named."""
+    chat = assistant.start_chat(use_llm=False)
+    first = chat.send("energetic rock, 12 songs").playlist
+    rock = {t.artist for t in slice_index.tracks if "rock" in t.genres}
+    counts = Counter(t.artist for t in slice_index.tracks if t.artist not in rock)
+    named = next(a for a, n in counts.most_common() if n >= 3 and len(a) > 4 and a.isascii() and " " not in a)
+    reply = chat.send(f"can I get some {named}?")
+    assert reply.action == "more_like" and "outside them" in reply.text
+    added = reply.playlist.tracks[len(first.tracks):]
+    assert named in {t.artist for t in added}
+    assert "genres" in {r.constraint for r in reply.playlist.relaxed}  # reported, not broken silently
+    # "bands like" them asks for others: none of theirs, within the playlist's constraints
+    others = chat.send(f"bands like {named}").playlist.tracks[len(reply.playlist.tracks):]
+    assert others and named not in {t.artist for t in others}

@@ -271,6 +271,13 @@ def test_conversations_suite(slice_assistant):
     met = Dialog(id="y", user_turns=["energetic rock", "rock please", "please more rock"], liked=[[], [], []],
                  goal=[])
     assert run_conversations(slice_assistant, [met], progress=False).payload["unchanged_edits"] == {"refine": 1}
+    # an artist named for the playlist is counted, and found among the tracks added (their own, outside rock)
+    rock = {t.artist for t in slice_assistant.index.tracks if "rock" in t.genres}
+    counts = Counter(t.artist for t in slice_assistant.index.tracks if t.artist not in rock)
+    artist = next(a for a, n in counts.most_common() if n >= 3 and len(a) > 4 and a.isascii() and " " not in a)
+    asked = Dialog(id="z", user_turns=["energetic rock", f"can I get some {artist}?"], liked=[[], []], goal=[])
+    named = run_conversations(slice_assistant, [asked], progress=False).payload
+    assert (named["named_artist_turns"], named["named_artist_added"]) == (1, 1.0)
 
 
 def test_requests_suite(slice_assistant):
