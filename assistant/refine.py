@@ -811,7 +811,10 @@ def _understood_nothing(text: str, parser: RequestParser, parsed: ParsedRequest,
     if _unknown_words(" ".join(words), parser):  # "i would like to hear more candlebox"
         return Edit("message", unknown_title=" ".join(words))
     if _REMOVE.search(low):  # "I don't like the heavy guitar": what is turned down is never leaned to
-        return Edit("message", topic="removal")
+        kept = [c for c in re.findall(r"[^.!?;]+[.!?;]*", text) if not _REMOVE.search(normalize(c))]
+        words = _the_point(" ".join(kept)).split()
+        if not words:
+            return Edit("message", topic="removal")
     if _whole_unknown_name(text, parser):  # "Tatiana Mannaois", "kizz daniel": steered, they brought anyone
         return Edit("message", unknown_title=text.strip(" .!?\"'"))
     if _ALSO.search(low):  # "How about some female artists with vocals too?": they join, none is replaced

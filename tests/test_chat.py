@@ -428,6 +428,7 @@ def test_follow_up_classification(slice_index: TrackIndex):
         "I want to add some jazz": ("add_style", []),
         # what is turned down is never leaned to; a clause after the turn still asks (it turned down Anti-Flag)
         "I don't like the Ottawan though": ("message", []), "I don't like the long intros": ("message", []),
+        "I don't like the long intros. Can I get some songs with horns?": ("steer", []),
         f"I'm not a fan of Zebrahead, something more like {tracks[3].artist} would be cool": ("more_like", []),
     }
     for message, (kind, positions) in cases.items():
