@@ -656,7 +656,8 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser, *, pr
         return _add_style(text, low, rest, parsed, parser)
     if more_like or (_ADD.search(low) and parsed.spec.seed_artists):
         # not the "third" of "Third Eye Blind": the names read are no positions
-        positions = find_positions(_without_names(low, parsed), n) or find_titles(text, tracks)
+        # "some Lil Baby too" names no track "Baby (Lil Baby feat. DaBaby)" of the playlist
+        positions = find_positions(_without_names(low, parsed), n) or find_titles(_names_cut(text, parsed), tracks)
         add = _added_count(low)
         if positions or parsed.spec.seed_artists or parsed.spec.seed_tracks:
             return Edit("more_like", positions=positions, add=add or DEFAULT_MORE, parsed=parsed)
@@ -1042,15 +1043,16 @@ def _listed_songs(text: str, parser: RequestParser) -> tuple[list[str], list[str
 
 
 def _titles_by(text: str, parser: RequestParser) -> tuple[list[str], list[str]]:
-    """The catalog tracks named as "<title> by <artist>" after the message's last add verb, and those named so
-    whose artist the catalog has but not the song (each as said)."""
-    starts = list(_ADD_SONG.finditer(text))
-    rest = text[starts[-1].end():] if starts else ""
+    """The catalog tracks named as "<title> by <artist>" after the message's add verbs ("add Roar by Katy Perry,
+    add Hero by Mariah Carey"), and those named so whose artist the catalog has but not the song (each as said)."""
+    start = _ADD_SONG.search(text)
+    rest = text[start.end():] if start else ""
     found: list[str] = []
     missing: list[str] = []
-    for part in re.split(r"\s*(?:,|;|\band\b|&|[.!?](?:\s|$))\s*", rest):
-        title, by, artist = part.rpartition(" by ")
-        title, artist = title.strip(" \"'“”"), re.sub(r"[\s:;()'\"!?.]+$", "", artist).strip()
+    for part in re.split(r"\s*(?:,|;|\band\b|&|[.!?](?:\s|$)|" + _ADD_SONG.pattern + r")\s*", rest, flags=re.I):
+        title, by, artist = (part or "").rpartition(" by ")
+        title = _SONG_WORDS.sub("", title.strip(" \"'“”")).strip(" \"'“”")  # 'the songs "All Me" by Drake'
+        artist = re.sub(r"[\s:;()'\"!?.]+$", "", artist).strip()
         # a title is written as one ("some songs by", "2 by", "more upbeat stuff by" ask for a kind)
         if not by or not title[:1].isupper() or not artist or len(title.split()) > MAX_TITLE_WORDS or \
                 not _words_of_substance(_NO_KIND.sub(" ", title)) or title.split()[-1].lower() in _KIND_NOUNS:
@@ -1257,7 +1259,8 @@ def _said_in(text: str, low: str, pattern: re.Pattern[str], parser: RequestParse
 
 
 _CLAUSE_TURN = re.compile(r"(?i),?\s+but\s+|,\s*(?=(?:something|maybe|perhaps|how about|what about|instead|can you|"
-                          r"could you|please|more|give me|play)\b)")
+                          r"could you|please|more|give me|play)\b)|"
+                          r"\s+and\s+(?=(?:add|put in|throw in|include|bring)\b)")
 
 
 def _without_names(low: str, parsed: ParsedRequest) -> str:
@@ -1266,6 +1269,14 @@ def _without_names(low: str, parsed: ParsedRequest) -> str:
         if field_name in ("seed_artists", "seed_tracks", "exclude_artists", "exclude_tracks"):
             low = low.replace(normalize(words), " ")
     return low
+
+
+def _names_cut(text: str, parsed: ParsedRequest) -> str:
+    """`text` without the artist names the parser read, as written."""
+    for field_name, words in parsed.phrases:
+        if field_name in ("seed_artists", "exclude_artists") and words.strip():
+            text = re.sub(re.escape(words), " ", text, flags=re.IGNORECASE)
+    return text
 
 
 def _removal(text: str, low: str, parsed: ParsedRequest, tracks: list[Track]) -> Edit | None:

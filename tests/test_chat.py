@@ -441,6 +441,14 @@ def test_follow_up_classification(slice_index: TrackIndex):
     pair = classify(f"Let's add {song.title} by {song.artist}, Qwzx Blorf by {tracks[3].artist} :)", playlist, parser)
     assert pair.kind == "add_songs" and pair.track_ids == [song.track_id]
     assert pair.notices == [f'the catalog has no song "Qwzx Blorf" by {tracks[3].artist}']
+    twice = classify(f"add Qwzx Blorf by {tracks[3].artist}, add the song \"{song.title}\" by {song.artist}", playlist,
+                     parser)  # each add verb's songs, 'the song' before a title
+    assert twice.kind == "add_songs" and twice.track_ids == [song.track_id] and twice.notices
+    # an artist's name holding a playlist title ("Lil Baby", "Baby") asks for the artist, not that track
+    artist = next(t.artist for t in tracks if re.fullmatch(r"[A-Z][a-z]+ [A-Z][a-z]{3,}", t.artist))
+    holder = Playlist(title="t", tracks=[tracks[0].model_copy(update={"title": artist.split()[1]}), *tracks[1:]])
+    named = classify(f"Please throw in some {artist} too", holder, parser)
+    assert named.kind == "more_like" and named.positions == [] and named.parsed.spec.seed_artists == [artist]
     kept = classify("Perfect. Let's keep it upbeat.", playlist, parser)  # a mood kept is no move past the mean
     assert kept.kind == "refine" and not kept.features and kept.parsed.spec.features["energy"].min is not None
     heavy = classify("I don't like the heavy guitar", playlist, parser)  # a mood turned down moves against it
