@@ -949,6 +949,9 @@ POSSESSIVES = frozenset("my your his her our their".split())
 _EVERYDAY_GENRES = {"house": POSSESSIVES | {"the", "a", "this", "that", "cleaning", "clean", "around", "at"},
                     "soul": POSSESSIVES,
                     "country": POSSESSIVES | {"the", "this", "that", "whole", "across", "around"},
+                    # "Rock album book club": a club that reads, not one that dances
+                    "club": frozenset({"book", "golf", "chess", "reading", "glee", "breakfast", "tennis", "football",
+                                       "soccer", "supper", "comedy", "fan", "country", "youth", "sports"}),
                     # "great road trip soundtrack tunes": music for the trip, no film's
                     "soundtrack": POSSESSIVES | {"trip", "workout", "gym", "party", "summer", "drive", "run", "study",
                                                  "life", "wedding", "dinner"}}

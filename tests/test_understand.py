@@ -78,6 +78,7 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("Great! It won't be a 50's reunion without Queen.", {"seed_artists": ["Queen"], "exclude_artists": []}),
     ("Stuff like the song The Magnificent Seven by The Clash?", {"seed_artists": ["The Clash"]}),
     ("Do you have any hip/hop music?", {"genres": ["rap"]}),
+    ("Rock album book club", {"genres": ["rock"], "features": {}}),  # a club that reads sets no dance mood
     # "without" after a denial wishes the name in (the playlist "isn't" it without them); alone it leaves out
     ("it isnt 90s hip hop without snoop dogg", {"seed_artists": ["Snoop Dogg"], "exclude_artists": []}),
     ("It's not a party without Queen", {"seed_artists": ["Queen"], "exclude_artists": []}),
