@@ -134,6 +134,10 @@ _NOT_WITHOUT = re.compile(r"\b(?:isn'?t|is not|(?:it|that|this)'?s not|ain'?t|wa
 _THERE_IS = re.compile(r"\bthere(?:'?s| is| are)\s+$")
 _NO_QUESTION = re.compile(r"\s+[^.!?,;]{1,40}\?+\W*$")
 _SENTENCE_END = re.compile(r"[.!?]\s*$")
+_MODERN = re.compile(r"(?i)\b(?:modern|newer|recent|current|contemporary|today'?s)\b")
+_ERA_AS_SOUND = re.compile(r"(?i)\b(?:sounds?|sounding) like (?:the |an? )?$|\b(?:inspired|influenced) by (?:the )?$|"
+                           r"\bin the style of (?:the )?$")
+_ERA_INFLUENCE = re.compile(r"(?i)^(?:\s*-\s*(?:inspired|influenced|style)|\s+(?:influences?|style)\b)")
 _DASH_GAP = re.compile(r"\s-|-\s")
 _QUOTE_GAP = re.compile(r"\s*[\"']\s*")
 # Punctuation that ends an artist's name written after a quoted title ("... by Van Halen, no remixes").
@@ -1075,7 +1079,11 @@ class RequestParser:
             phrases.append((f.field, req.text[f.start:f.end]))
             if f.field not in ("years", "features"):
                 values.setdefault(f.field, f.value)  # the first mention of a field wins
+        # "Modern songs that sound like 80's rock": the decade is a sound, not the years
         years = [f for f in findings if f.field == "years"]
+        if _MODERN.search(req.text) and any(_ERA_AS_SOUND.search(req.text[:f.start]) or
+                                            _ERA_INFLUENCE.match(req.text[f.end:]) for f in years):
+            years = []  # "60s/70s influence": every decade said so
         if years:
             lo, hi = merge_years(years)
             values["year_min"] = None if lo is None else min(max(lo, 1900), 2100)

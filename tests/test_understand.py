@@ -79,6 +79,10 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("Stuff like the song The Magnificent Seven by The Clash?", {"seed_artists": ["The Clash"]}),
     ("Do you have any hip/hop music?", {"genres": ["rap"]}),
     ("Rock album book club", {"genres": ["rock"], "features": {}}),  # a club that reads sets no dance mood
+    # a decade a modern song sounds like is a sound, not the years; bands "from 2010s inspired by X" are of 2010s
+    ("Modern songs that sound like 80's rock", {"genres": ["rock"], "year_min": None, "year_max": None}),
+    ("Modern rock with heavy 60s/70s influence", {"year_min": None, "year_max": None}),
+    ("Any modern bands from 2010s inspired by Curve", {"year_min": 2010, "year_max": 2019}),
     # "without" after a denial wishes the name in (the playlist "isn't" it without them); alone it leaves out
     ("it isnt 90s hip hop without snoop dogg", {"seed_artists": ["Snoop Dogg"], "exclude_artists": []}),
     ("It's not a party without Queen", {"seed_artists": ["Queen"], "exclude_artists": []}),
