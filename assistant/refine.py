@@ -227,7 +227,9 @@ _REMOVE = re.compile(r"\b(?:remove|drop|delete|skip|cut|ditch|lose|kill|axe|scra
 _MORE_LIKE = re.compile(r"\b(?:more|others?|songs?|tracks?|stuff|something|anything|some(?:thing)?)\s+"
                         r"(?:\w+\s+){0,2}?(?:like|similar to|in the style of|along the lines of)\b|\bsimilar to\b"
                         r"|\bmore of (?:that|this|those|track|song|the)\b|\bmore by\b")
-_ADD = re.compile(r"\b(?:add|more|another|extra|additional|throw in|include)\b")
+# "can we wrap off with a couple songs by Roddy Ricch?": a playlist is finished by adding to it
+_ADD = re.compile(r"\b(?:add|more|another|extra|additional|throw in|include|(?:wrap|cap|round|top|finish|close)"
+                  r"(?: it| this| things| the (?:playlist|list))? (?:up|off|out)|end (?:it |this )?with)\b")
 _ADD_SONG = re.compile(r"\b(?:add(?:ing)?|include|throw in|stick in|squeeze in|append|queue(?: up)?)\b", re.IGNORECASE)
 # "Radar Love would be perfect", "The Highway Don't Care would be good also", "Randy Travis would top it all off":
 # a song or an artist suggested by name
@@ -268,6 +270,7 @@ STYLE_FIELDS = frozenset({"genres", "year_min", "year_max", "features", "track_m
 # "can i have some more from different artists?": the playlist's shape, not a new kind of music
 _SHAPE_FIELDS = frozenset({"description", "max_per_artist", "n_tracks", "minutes", "ordering"})
 _ADD_NOUN = re.compile(r"\b(?:songs?|tracks?|tunes?|numbers|something|some)\b")
+_VAGUE_COUNT = re.compile(r"\b(?:couple|few|handful)\b")
 _SHORTER = re.compile(r"\b(?:shorter|shorten|cut it down|trim(?: it)?|fewer (?:songs|tracks)|less (?:songs|tracks)|"
                       r"too long)\b")
 # "add more" alone lengthens; "add more energy" is a mood (see _RELATIVE)
@@ -1376,6 +1379,8 @@ def _length(low: str, tracks: list[Track], spec: PlaylistSpec) -> Edit | None:
             more = sum(t.duration_ms or 0 for t in tracks) / 60_000 if _ADD_START.match(low) else 0.0
             return Edit("length", minutes=round(more + float(f.value), 1))  # "add 10 minutes": 10 more
         if f.field == "n_tracks":
+            if int(f.value) < n and _VAGUE_COUNT.search(low[f.start:f.end]) and not _SHORTER.search(low):
+                return Edit("length", n_tracks=n + int(f.value), add=int(f.value))  # "a couple songs": more
             return Edit("length", n_tracks=int(f.value))
     if _SHORTER.search(low):
         if spec.minutes is not None and spec.n_tracks is None:

@@ -461,6 +461,14 @@ def test_follow_up_classification(slice_index: TrackIndex):
     assert (after.year_min, after.year_max, before.year_min, before.year_max) == (None, 2015, 2000, None)
     assert classify("add 5 more", playlist, parser).n_tracks == 15
     assert classify("add another one", playlist, parser).n_tracks == 11
+    # "a couple" more finishes the playlist; it cut the playlist to 2 tracks
+    assert classify("can we wrap off with a couple songs", playlist, parser).n_tracks == 12
+    playing = {t.artist for t in tracks}
+    other = next(t.artist for t in slice_index.tracks
+                 if t.artist not in playing and re.fullmatch(r"[A-Z][a-z]+", t.artist))
+    couple = classify(f"I love them...can we wrap off with a couple songs by {other}?", playlist, parser)
+    assert (couple.kind, couple.add) == ("more_like", 2)
+    assert classify("just 5 songs", playlist, parser).n_tracks == 5
     minutes = sum(t.duration_ms or 0 for t in tracks) / 60_000
     assert classify("add 10 minutes", playlist, parser).minutes == round(minutes + 10, 1)
     assert classify("add more energy", playlist, parser).kind == "refine"
