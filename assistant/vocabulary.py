@@ -381,8 +381,9 @@ def _fuzzy_index(artists: dict[str, int]) -> dict[str, tuple[list[str], list[int
 
 def _aliases(artists: dict[str, int], n_tracks: list[int], weight: list[int], common: frozenset[str]) -> dict[str, int]:
     """Other ways to write an artist: without a leading "the", without spaces ("acdc"), without a last letter or
-    "Jr." ("lil nas") and, for names of three words or more of artists with a few tracks, initials ("ccr") when one
-    artist dominates them."""
+    "Jr." ("lil nas"), "and" for "N" ("bone thugs and harmony"), without a backing band of "and the" ("bob marley"
+    for Bob Marley & The Wailers, the leader's name of two words or more) and, for names of three words or more of
+    artists with a few tracks, initials ("ccr") when one artist dominates them."""
     aliases: dict[str, int] = {}
     initials: dict[str, list[int]] = {}
     for key, number in artists.items():
@@ -395,6 +396,11 @@ def _aliases(artists: dict[str, int], n_tracks: list[int], weight: list[int], co
                 and all(len(w) > 1 and w not in STOPWORDS for w in words[:-1])
                 and not all(w in common for w in words[:-1])):
             aliases.setdefault(" ".join(words[:-1]), number)  # "lil nas" for Lil Nas X, "gary clark" for Gary Clark Jr.
+        if "n" in words[1:-1] and all(len(w) > 1 for w in words if w != "n"):  # not "K.E.E.N.E."
+            aliases.setdefault(" ".join("and" if w == "n" else w for w in words), number)
+        # a leader whose name opens with a common word may be a phrase ("my big brother's wedding")
+        if "and" in words[2:-2] and words[words.index("and", 2) + 1] == "the" and words[0] not in common:
+            aliases.setdefault(" ".join(words[:words.index("and", 2)]), number)
         if len(words) >= 3 and n_tracks[number] >= INITIALISM_MIN_TRACKS:
             initials.setdefault("".join(w[0] for w in words), []).append(number)
     for letters, numbers in initials.items():

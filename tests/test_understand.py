@@ -79,6 +79,10 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("Stuff like the song The Magnificent Seven by The Clash?", {"seed_artists": ["The Clash"]}),
     ("Do you have any hip/hop music?", {"genres": ["rap"]}),
     ("Rock album book club", {"genres": ["rock"], "features": {}}),  # a club that reads sets no dance mood
+    # "N" said as "and", a leader without the band: the catalog's names; not a phrase of common words
+    ("Yes and can you add bone thugs and harmony", {"seed_artists": ["Bone Thugs-N-Harmony"]}),
+    ("Can we add some reggae music similar to Bob Marley?", {"seed_artists": ["Bob Marley & The Wailers"]}),
+    ("songs for my big brother's wedding", {"seed_artists": []}),
     # a decade a modern song sounds like is a sound, not the years; bands "from 2010s inspired by X" are of 2010s
     ("Modern songs that sound like 80's rock", {"genres": ["rock"], "year_min": None, "year_max": None}),
     ("Modern rock with heavy 60s/70s influence", {"year_min": None, "year_max": None}),
