@@ -694,6 +694,9 @@ class RequestParser:
                 continue
             key = req.key(i, j)
             number = vocab.artist_number(key)
+            if number is None and key.endswith("s") and not key.startswith("the ") and \
+                    not vocab.is_common(key[:-1]) and self._lowercase_name(req, i, j):
+                number = vocab.artist_number(key[:-1])  # "can you add some of ushers": Usher's songs
             if number is None:
                 continue
             if j - i == 1 and key not in vocab.artists and len(key) <= 4 and not (req.upper(i) or req.context(i)[0]):

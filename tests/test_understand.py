@@ -83,6 +83,8 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("Yes and can you add bone thugs and harmony", {"seed_artists": ["Bone Thugs-N-Harmony"]}),
     ("Can we add some reggae music similar to Bob Marley?", {"seed_artists": ["Bob Marley & The Wailers"]}),
     ("songs for my big brother's wedding", {"seed_artists": []}),
+    ("i like them, can you add some of ushers", {"seed_artists": ["Usher"]}),  # a name's plural "s" typed
+    ("some of the intros take so long", {"seed_artists": []}),
     # a decade a modern song sounds like is a sound, not the years; bands "from 2010s inspired by X" are of 2010s
     ("Modern songs that sound like 80's rock", {"genres": ["rock"], "year_min": None, "year_max": None}),
     ("Modern rock with heavy 60s/70s influence", {"year_min": None, "year_max": None}),
