@@ -714,6 +714,7 @@ MOODS: dict[str, dict[str, _B]] = {
     "unplugged": {"acousticness": (0.5, None)},
     # energetic end
     "upbeat": {"energy": (0.6, None), "valence": (0.45, None)},
+    "up beat": {"energy": (0.6, None), "valence": (0.45, None)},
     "energetic": {"energy": (0.75, None)},
     "energizing": {"energy": (0.75, None)},
     "high energy": {"energy": (0.75, None)},

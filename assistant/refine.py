@@ -297,7 +297,7 @@ _SORT = re.compile(r"\b(?:sort|order|arrange)\b.{0,20}?\b(year|date|age|chronolo
 _RELATIVE: tuple[tuple[re.Pattern[str], dict[str, int], str], ...] = tuple(
     (re.compile(pattern), moves, label) for pattern, moves, label in (
         (r"\bless upbeat\b", {"energy": -1, "valence": -1}, "less upbeat"),
-        (r"\b(?:more upbeats?|upbeat(?:ter)?|more up ?beats?)\b", {"energy": 1, "valence": 1}, "more upbeat"),
+        (r"\b(?:more upbeats?|upbeat(?:ter)?|more up ?beats?|up beat)\b", {"energy": 1, "valence": 1}, "more upbeat"),
         (r"\b(?:less (?:energy|energetic|intense|loud|aggressive|hype|hard|heavy)|lower energy|calmer|more calm|"
          r"calm (?:it|things) down|chill(?:er)?|more chill(?:ed)?|mellower|more mellow|softer|quieter|gentler|"
          r"more (?:gentle|relaxed|relaxing|laid back)|tone it down|more low[- ]key)\b", {"energy": -1},
@@ -681,7 +681,10 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser, *, pr
     if m and text[m.start("name")].isupper():  # "Got any songs by Kenny G?": not in the catalog
         return Edit("message", unknown_title=text[m.start("name"):m.end("name")])
     if not names and plain and _MORE_OF_THESE.search(low) and not _fresh(low):
-        return Edit("length", n_tracks=n + DEFAULT_MORE, add=DEFAULT_MORE)
+        # "Please keep them coming. More from Dierks Bentley": more of the same, and the name said missing
+        name = _unknown_name(text, parser)
+        return Edit("length", n_tracks=n + DEFAULT_MORE, add=DEFAULT_MORE,
+                    notices=[f"{UNKNOWN_ARTIST} {name}: {FOLLOWS_THE_REST}"] if name else [])
     m = _SUBJECT_CHANGE.match(low)
     if m and (m.group("lead") or m.group("verb") or m.group("tail")) and \
             (subject := parser.analyse(f"songs about {m.group('topic')}")).spec.about:
@@ -715,6 +718,8 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser, *, pr
         about = m.group(1).strip(" .!?\"'")
         if _unknown_words(point := _the_point(text[m.start(1):m.end(1)]), parser):  # "More enya please"
             return Edit("message", unknown_title=point)
+        if (name := _unknown_name(text, parser)) and name[:1].isupper():  # "more Ed Wynn please"; "more west
+            return Edit("message", unknown_title=name)  # coast" still leans
         return Edit("steer", about=about, parsed=parsed)
     if not names and parsed.found - {"others_only"} <= {"description"} and not _fresh(low):
         return _understood_nothing(text, parser, parsed, n)

@@ -469,6 +469,11 @@ def test_follow_up_classification(slice_index: TrackIndex):
     couple = classify(f"I love them...can we wrap off with a couple songs by {other}?", playlist, parser)
     assert (couple.kind, couple.add) == ("more_like", 2)
     assert classify("just 5 songs", playlist, parser).n_tracks == 5
+    # a name the catalog lacks beside "more": more of the same, and the name said; never leaned to
+    wynn = classify("Could I have more Ed Wynn?", playlist, parser)
+    assert wynn.kind == "length" and any("Ed Wynn" in n for n in wynn.notices)
+    assert classify("more Ed Wynn please", playlist, parser).unknown_title == "Ed Wynn"
+    assert classify("Show me another artist with up beat music", playlist, parser).kind == "refine"
     minutes = sum(t.duration_ms or 0 for t in tracks) / 60_000
     assert classify("add 10 minutes", playlist, parser).minutes == round(minutes + 10, 1)
     assert classify("add more energy", playlist, parser).kind == "refine"
