@@ -216,7 +216,8 @@ _QUALITY_PRAISE = _PRAISE - {"love"}  # "a very good playlist" praises; "a love 
 _SWAP = re.compile(r"\b(?:swap|switch|exchange|flip|trade)\b")
 _REPLACE = re.compile(r"\b(?:replace|substitute|swap out|switch out|change out)\b"
                       r"|\b(?:swap|switch|exchange|trade)\b.{0,30}\bfor (?:something|another|a different|one)\b")
-_OLDER = re.compile(r"\b(?:older|earlier|from further back|more (?:classic|vintage|retro|old school))\b")
+_OLDER = re.compile(r"\b(?:older|earlier|from further back|more (?:classic|vintage|retro|old school)|"
+                    r"go (?:back|further back) (?:a|one|another) (?:decade|few years|bit))\b")
 _NEWER = re.compile(r"\b(?:newer|more (?:recent|modern|current)|fresher|less old)\b")
 _MOVE = re.compile(r"\b(?:move|put|place|bump)\b")
 _REMOVE = re.compile(r"\b(?:remove|drop|delete|skip|cut|ditch|lose|kill|axe|scrap|get rid of|take out|take off|"
@@ -244,7 +245,9 @@ _NAME_SUBJECT = re.compile(r"(?:[A-Z][\w'.&-]*\s+){0,4}[A-Z][\w'.&-]*")
 _ADD_TAIL = re.compile(r"\s*\b(?:(?:in)?to (?:the|my|this|our) (?:playlist|list|mix)|in the mix|to it|in there|"
                        r"on there|too|as well|"
                        r"please|for me|at the end|to round (?:it |this |things |the (?:list|playlist) )?(?:up|out|off)|"
-                       r"if you (?:don'?t|do not) mind|so (?:i|we) can \w+)\W*$", re.IGNORECASE)
+                       r"if you (?:don'?t|do not) mind|so (?:i|we) can \w+|"
+                       r"(?:then|than|and then) (?:i'?ll|i will|we'?ll|we will|i can|we can)\b[^.!?]*)\W*$",
+                       re.IGNORECASE)
 _SONG_WORDS = re.compile(r"^(?:the |a )?(?:songs?|tracks?|tunes?)\s+(?:called\s+)?", re.IGNORECASE)
 _NOT_A_TITLE = frozenset("more another one two three few couple some something anything any".split())
 _NO_KIND = re.compile(r"\b(?:similar|like (?:these|those|them|this|that)|his|her|hers|their|theirs|him|them|now|lots?|"
@@ -546,7 +549,7 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser, *, pr
     if playlist is not None and playlist.tracks:
         if suggested := _suggested(text, parser):  # "Jolene would be a great addition" asks, though it praises
             return suggested
-        if _praises(low) or ((no := _NO_FIRST.match(low)) and _praises(low[no.end():])):
+        if _praises(low) or ((no := _NO_FIRST.match(low)) and _praises(low[no.end():])) or _AGREED.fullmatch(low):
             return Edit("thanks")  # "no i think this is perfect. Thanks!": nothing more wanted
         # "These are great! Can you add some blues?": the praise first, then the request, which is what counts;
         # a rest that asks for nothing leaves the praise ("I do, thank you. I think this is what I needed")
@@ -726,6 +729,8 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser, *, pr
     return _addition(text, low, parsed, praised, parser) or Edit("new", parsed=parsed)
 
 
+# A reply that agrees and asks nothing: "Absolutely!"
+_AGREED = re.compile(r"\W*(?:absolutely|definitely|totally|of course|sure thing|for sure)\W*")
 # Words that ask a refinement for more tracks too ("some more love songs"; "more upbeat" moves a mood instead)
 _WANTS_MORE = re.compile(r"\b(?:more|another|others?|else|as well|also|additions?|add)\b")
 # Words that make a request of words the parser does not read an addition rather than a steer
@@ -999,7 +1004,7 @@ def _add_style(text: str, low: str, rest: str, parsed: ParsedRequest, parser: Re
     said = {"couple": 2, "few": DEFAULT_MORE}.get(lead.group(1)) or _count(lead.group(1)) if lead else None
     count = parsed.spec.n_tracks if "n_tracks" in parsed.found else said or _added_count(low)
     # its first sentence: "2022 songs to the track? i want a modern playlist" adds "2022 songs"
-    about = _SONG_WORDS.sub("", _ADD_TAIL.sub("", re.split(r"[.!?;]\s", rest)[0]).strip(" .!?\"'"))
+    about = _SONG_WORDS.sub("", _ADD_TAIL.sub("", re.split(r"[.!?;]\s", rest)[0]).strip(" .,!?\"'"))
     about = re.sub(r"^(?:to add|to|in)\s+", "", about)  # "I would like to add some ...", "add in a bit of pop"
     about = _LIKE_THE_REST.sub("", about)  # "slow jams that are similar to what's on the list": the kind is said
     return Edit("add_style", add=count or DEFAULT_MORE, about=about, parsed=parsed)

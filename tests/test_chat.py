@@ -429,6 +429,9 @@ def test_follow_up_classification(slice_index: TrackIndex):
         # what is turned down is never leaned to; a clause after the turn still asks (it turned down Anti-Flag)
         "I don't like the Ottawan though": ("message", []), "I don't like the long intros": ("message", []),
         "I don't like the long intros. Can I get some songs with horns?": ("steer", []),
+        # agreement, an era a decade back and more before "then I'll ..." (they were leaned to as words)
+        "Absolutely!": ("thanks", []), "Love em! Can we go back a decade": ("refine", []),
+        "Can I get a few more, than I'll be ready to evaluate": ("length", []),
         f"I'm not a fan of Zebrahead, something more like {tracks[3].artist} would be cool": ("more_like", []),
     }
     for message, (kind, positions) in cases.items():
