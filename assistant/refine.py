@@ -700,6 +700,8 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser, *, pr
         # "how about some Ricky Nelson?"; "I like artist like Snarky Puppy": "other than" names nobody here
         if not names and parsed.found - {"others_only"} <= {"description"} and not fresh:
             return _understood_nothing(text, parser, parsed, n)
+        if praised and names and not fresh and parsed.spec.seed_artists:  # "These are perfect! How about Eric B. &
+            return Edit("more_like", add=max(DEFAULT_MORE, len(names)), parsed=parsed)  # Rakim, A Tribe Called Quest?"
         return _addition(text, low, parsed, praised, parser) or Edit("new", parsed=parsed)
     if era := _relative_era(low, tracks, parsed):  # "only older songs"
         return era
@@ -773,8 +775,28 @@ def _wished(text: str, parser: RequestParser) -> str:
 
 def _fresh(low: str) -> bool:
     """Whether a message starts afresh ("a playlist of sad songs", "just Drake"); "this would make a very good
-    playlist" praises the one being built."""
-    return any(not _QUALITY_PRAISE.intersection(m.group(0).split()) for m in _FRESH.finditer(low))
+    playlist" praises the one being built, "These selections are just perfect!" and "you got just what i like"
+    praise it too."""
+    for m in _FRESH.finditer(low):
+        words = m.group(0).split()
+        after = re.match(r"\W*([\w']+)", low[m.end():])
+        if _QUALITY_PRAISE.intersection(words) or (words[-1] in ("just", "only") and after and (
+                after.group(1) in _PRAISE or after.group(1) in _NOT_FRESH_AFTER)):
+            continue
+        return True
+    return False
+
+
+# Praise in a phrase of other words, and what marks a request beside it
+_PRAISE_PHRASE = re.compile(r"\b(?:just what i (?:like|wanted|needed|was looking for)|you did (?:good|great|well)|"
+                            r"good (?:job|work|selections?|choices?|picks?)|"
+                            r"(?:these|those|they|selections) are (?:\w+ )?"
+                            r"(?:perfect|great|good|awesome|amazing|nice|excellent|wonderful))\b")
+_REQUEST_MARK = re.compile(r"\?|\b(?:can|could|would|please|add|more|give|play|show|need|let'?s|how about|what about|"
+                           r"but|instead|less|fewer|remove|replace)\b")
+# Words after "just" / "only" that go on a sentence, not a request: "just what i like", "only seeing one song"
+_NOT_FRESH_AFTER = frozenset("what thinking wanted want like love loving the so too as a about started heard got did "
+                             "need seeing how one been listened listening getting wondering checking".split())
 
 
 def _last_sentence(low: str) -> str:
@@ -817,6 +839,8 @@ def _understood_nothing(text: str, parser: RequestParser, parsed: ParsedRequest,
         return Edit("thanks")
     if not _words_of_substance(text) or not (asks or len(said) <= 3):
         return Edit("message")
+    if _PRAISE_PHRASE.search(low) and not _REQUEST_MARK.search(low):  # "you got just what i like, you did good
+        return Edit("thanks")  # with the selections"; "These selections are just perfect! All songs I know and love"
     words = _the_point(text).split()
     if not words:  # "Any similar artist you'd recommend?": more of the same; "lets go": nothing to do
         if _MORE_OF_THE_SAME.search(low):
@@ -1186,6 +1210,7 @@ _PLAYBACK = re.compile(r"\b(?:(?:not (?:seeing|getting|receiving)|(?:didn'?t|did
                        r"get|got|see|seen|receive[d]?)(?: in)?|(?:can'?t|cannot|can not) (?:see|hear|play)) "
                        r"(?:any|the) (?:\w+ )?(?:songs?|tracks?|playlist|music|selections?|list)\b|"
                        r"where are the (?:songs|tracks)\b|"
+                       r"(?:only|just) (?:seeing|see|got|getting) one (?:song|track)\b|"
                        r"(?:wo|does|is|are)(?:n'?t| not) (?:play|load|open)(?:ing)?(?=\s*(?:$|[.,;!?]|for\b|on\b|"
                        r"at all\b)))")
 

@@ -432,6 +432,11 @@ def test_follow_up_classification(slice_index: TrackIndex):
         # agreement, an era a decade back and more before "then I'll ..." (they were leaned to as words)
         "Absolutely!": ("thanks", []), "Love em! Can we go back a decade": ("refine", []),
         "Can I get a few more, than I'll be ready to evaluate": ("length", []),
+        # "just" before praise or a sentence starts nothing afresh (each made a new playlist)
+        "These selections are just perfect! All songs I know and love and definitely want to hear": ("thanks", []),
+        "you got just what i like, you did good with the selections": ("thanks", []),
+        "I'm only seeing one song to try at the moment.": ("question", []),
+        f"These are perfect! How about {tracks[3].artist}, Heavy D & The Boyz?": ("more_like", []),
         f"I'm not a fan of Zebrahead, something more like {tracks[3].artist} would be cool": ("more_like", []),
     }
     for message, (kind, positions) in cases.items():
