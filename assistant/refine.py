@@ -489,6 +489,9 @@ def relative_moods(low: str, tracks: list[Track], spec: PlaylistSpec) -> tuple[d
     taken: list[tuple[int, int]] = []
     # complaints first: "too upbeat" is no "upbeat"
     said = [(m, _complaint_moves(m.group(1)), f"less {m.group(1)}") for m in _COMPLAINT.finditer(low)]
+    # "not really relaxing enough": toward the mood
+    said += [(m, {k: -v for k, v in _complaint_moves(m.group(1)).items()}, f"more {m.group(1)}")
+             for m in _NOT_ENOUGH.finditer(low)]
     said += [(m, moves, label) for pattern, moves, label in _RELATIVE for m in pattern.finditer(low)]
     for m, moves, label in said:
         if not moves or any(s < m.end() and m.start() < e for s, e in taken) or _KEEP.search(low[:m.start()]):
@@ -1139,10 +1142,15 @@ _COMPLAINT_WORDS = {"down": "sad", "mopey": "sad", "emo": "sad", "cheery": "chee
 _COMPLAINED = {**{m: m for m in MOODS}, **_COMPLAINT_WORDS}
 # "way too heavy", "I don't like the heavy guitar", "sick of all the sad ones": moved against
 _COMPLAINED_WORDS = "|".join(re.escape(w).replace(r"\ ", r"[- ]") for w in sorted(_COMPLAINED, key=len, reverse=True))
-_COMPLAINT = re.compile(r"\b(?:too|(?:don'?t|do not|didn'?t) (?:like|love|want|need) (?:the|all the|so much)|"
+_COMPLAINT = re.compile(r"\b(?:too|(?:(?<=\bis )|(?<=\bare )|(?<=\bwas )|(?<=\bwere )|(?<='s )|(?<=\bseems )|"
+                        r"(?<=\bsounds )|(?<=\bfeels )|(?<=\bgets )|(?<=\bsound )|(?<=\bseem ))"
+                        r"(?:a bit|a little|a tad|kind of|kinda|somewhat)|"
+                        r"(?:don'?t|do not|didn'?t) (?:like|love|want|need) (?:the|all the|so much)|"
                         r"not (?:a (?:big )?fan of|into) (?:the|all the|so much)|(?:sick|tired) of (?:the|all the)) "
                         rf"({_COMPLAINED_WORDS})\b")
-_RELATIVE_ANY = re.compile("|".join([_COMPLAINT.pattern, *(f"(?:{p.pattern})" for p, _, _ in _RELATIVE)]))
+_NOT_ENOUGH = re.compile(rf"\bnot (?:really |quite |very |that )?({_COMPLAINED_WORDS})(?:/[a-z]+)* enough\b")
+_RELATIVE_ANY = re.compile("|".join([_COMPLAINT.pattern, _NOT_ENOUGH.pattern,
+                                     *(f"(?:{p.pattern})" for p, _, _ in _RELATIVE)]))
 
 
 def _complaint_moves(said: str) -> dict[str, int]:

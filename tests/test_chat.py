@@ -459,6 +459,11 @@ def test_follow_up_classification(slice_index: TrackIndex):
     assert named.kind == "more_like" and named.positions == [] and named.parsed.spec.seed_artists == [artist]
     kept = classify("Perfect. Let's keep it upbeat.", playlist, parser)  # a mood kept is no move past the mean
     assert kept.kind == "refine" and not kept.features and kept.parsed.spec.features["energy"].min is not None
+    hedged = classify('These are all great. "Sun" is a bit heavy though not really relaxing enough for me', playlist,
+                      parser)  # thanked before: a hedged complaint moves against the mood, "not ... enough" toward it
+    assert hedged.kind == "refine" and hedged.features["energy"].max is not None
+    assert classify("not upbeat enough", playlist, parser).features["energy"].min is not None
+    assert classify("something a bit chill", playlist, parser).features["energy"].max is not None  # no complaint
     heavy = classify("I don't like the heavy guitar", playlist, parser)  # a mood turned down moves against it
     assert heavy.kind == "refine" and heavy.features["energy"].max is not None
     artist = next(t.artist for t in tracks if t.artist.isascii() and len(t.artist) > 4)
