@@ -428,7 +428,7 @@ class PlaylistBuilder:
         if not self._length_ok(spec, chosen):
             relaxed[LENGTH] = Relaxation(constraint=LENGTH, reason=self._short_reason(spec, chosen, limits))
         if absent := self._absent_seed_artists(spec, chosen):
-            reason = self._absent_reason(absent, mask, limits)
+            reason = self._absent_reason(absent, fixed, mask, limits)
             relaxed[SEED_ARTISTS] = Relaxation(constraint=SEED_ARTISTS, reason=reason)
         tracks = order_tracks([index.tracks[r] for r in chosen.rows], spec.ordering)
         return Playlist(
@@ -562,13 +562,23 @@ class PlaylistBuilder:
         """Named artists with no track in the playlist (nor among the tracks it joins)."""
         return [a for a in self._named_artists(spec) if not chosen.per_artist.get(a)]
 
-    def _absent_reason(self, absent: list[int], mask: np.ndarray, limits: _Limits) -> str:
-        unplaced = [a for a in absent if (mask & (self.index.artist == a)).any()]  # allowed, but too long
-        excluded = [a for a in absent if a not in unplaced]
-        why = limits.describe()
-        why = f"fits {why}" if why != "no other constraint" else "is left after the exclusions"
-        parts = [f"no track by {', '.join(self.index.artist_names[a] for a in group)} {text}"
-                 for group, text in ((excluded, why), (unplaced, "fit the asked length")) if group]
+    def _absent_reason(self, absent: list[int], fixed: np.ndarray, mask: np.ndarray, limits: _Limits) -> str:
+        """Why named artists have no track: what is never relaxed left none (their only songs are the ones named,
+        remixes or Christmas songs: "fits at most 2 per artist" said before), the constraints left none, or
+        theirs did not fit the length."""
+        rows = {a: self.index.artist == a for a in absent}
+        kept_out = [a for a in absent if not (fixed & rows[a]).any()]
+        remixes = [a for a in kept_out if not (rows[a] & ~self.remix).any()]
+        seasonal = [a for a in kept_out if a not in remixes and not (rows[a] & ~self.seasonal).any()]
+        others = [a for a in kept_out if a not in remixes and a not in seasonal]
+        limited = [a for a in absent if a not in kept_out and not (mask & rows[a]).any()]
+        unplaced = [a for a in absent if a not in kept_out and a not in limited]  # allowed, but too long
+        groups = ((remixes, "the catalog has only remixes by {} (ask for remixes to have them)"),
+                  (seasonal, "the catalog has only Christmas songs by {}"),
+                  (others, "no track by {} is left beside the songs named and the exclusions"),
+                  (limited, f"no track by {{}} fits {limits.describe()}"),
+                  (unplaced, "no track by {} fit the asked length"))
+        parts = [text.format(", ".join(self.index.artist_names[a] for a in group)) for group, text in groups if group]
         return "; ".join(parts) + "; the playlist follows their sound instead"
 
     def _done(self, spec: PlaylistSpec, chosen: _Selection) -> bool:

@@ -574,3 +574,21 @@ def test_features_are_relaxed_together_before_the_years() -> None:
     relaxed = {r.constraint for r in playlist.relaxed}
     assert len(playlist.tracks) == 10 and all(t.year == 1995 for t in playlist.tracks)
     assert "year" not in relaxed and relaxed & {"energy", "valence", "danceability"}
+
+
+def test_a_named_artist_with_only_remixes_is_told_why() -> None:
+    """An artist whose catalog tracks are all remixes was reported as fitting no "at most 2 per artist": the
+    reason now says what keeps them out, and asking for remixes brings them."""
+    tracks = [Track(track_id=f"r{i}", title=f"Song {i} - Someone Remix", artist="Remixed Band", year=2015,
+                    duration_ms=200_000, energy=0.5) for i in range(3)]
+    tracks += [Track(track_id=f"o{i}", title=f"Other {i}", artist=f"Artist {i}", year=2015, duration_ms=200_000,
+                     energy=0.5) for i in range(20)]
+    vectors = np.random.default_rng(1).normal(size=(len(tracks), 8)).astype(np.float32)
+    index = TrackIndex(tracks, vectors / np.linalg.norm(vectors, axis=1, keepdims=True))
+    builder = PlaylistBuilder(index, HybridSearcher(index))
+    playlist = builder.build(PlaylistSpec(seed_artists=["Remixed Band"], n_tracks=5))
+    reason = {r.constraint: r.reason for r in playlist.relaxed}[SEED_ARTISTS]
+    assert reason.startswith("the catalog has only remixes by Remixed Band") and "per artist" not in reason
+    asked = builder.build(PlaylistSpec(seed_artists=["Remixed Band"], n_tracks=5, allow_remixes=True))
+    assert "Remixed Band" in {t.artist for t in asked.tracks} and SEED_ARTISTS not in {r.constraint for r in
+                                                                                       asked.relaxed}
