@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, Field, StringConstraints, ValidationError
@@ -134,6 +134,15 @@ _NOT_WITHOUT = re.compile(r"\b(?:isn'?t|is not|(?:it|that|this)'?s not|ain'?t|wa
 _THERE_IS = re.compile(r"\bthere(?:'?s| is| are)\s+$")
 _NO_QUESTION = re.compile(r"\s+[^.!?,;]{1,40}\?+\W*$")
 _SENTENCE_END = re.compile(r"[.!?]\s*$")
+# "the definition album", "Beyoncé's Renaissance album", 'the album "X"', "the album called X"
+_ALBUM_NAMED = re.compile(r"(?i)\b(?:the|their|his|her|[\w'’]+['’]s)\s+(?P<a>[^.,;!?\"“”]{2,60}?)\s+album\b|"
+                          r"\balbum\s+(?:(?:called|named|titled)\s+[\"“]?|[\"“])"
+                          r"(?P<b>[^.,;!?\"“”]{2,60}?)[\"”]?\s*"
+                          r"(?=[.,;!?]|\s+(?:by|from|and|that|which|is|was)\b|$)")
+_NOT_ALBUM_NAMES = frozenset("new latest first second third last recent best whole entire same debut old older "
+                             "newest greatest favorite favourite".split())
+MAX_ALBUM_ARTISTS = 2
+MAX_ALBUM_WORDS = 6
 _MODERN = re.compile(r"(?i)\b(?:modern|newer|recent|current|contemporary|today'?s)\b")
 _ERA_AS_SOUND = re.compile(r"(?i)\b(?:sounds?|sounding) like (?:the |an? )?$|\b(?:inspired|influenced) by (?:the )?$|"
                            r"\bin the style of (?:the )?$")
@@ -492,7 +501,28 @@ class RequestParser:
         parsed.unknown_references = list(dict.fromkeys(said(a, b) for a, b in references))
         parsed.unknown_songs = [said(a, b) for a, b in songs]
         parsed.turned_down_absent = turned_down_absent
-        return parsed
+        return self._with_album_artists(req, parsed)
+
+    def _with_album_artists(self, req: _Request, parsed: ParsedRequest) -> ParsedRequest:
+        """An album named as one ("the definition album", "their album flood") seeds its artist, when the album is
+        one artist's and the request names no artist of its own."""
+        if parsed.spec.seed_artists or parsed.spec.others_only:
+            return parsed
+        named: list[str] = []
+        for m in _ALBUM_NAMED.finditer(req.text):
+            words = name_key(m.group("a") or m.group("b") or "").split()
+            # the album's name is the phrase's end: "Let's add 3 more songs from the definition album"
+            for key in (" ".join(words[k:]) for k in range(max(0, len(words) - MAX_ALBUM_WORDS), len(words))):
+                if self.vocab.is_ordinary(key) or set(key.split()) <= _NOT_ALBUM_NAMES:
+                    continue
+                number = self.vocab.albums.get(key, self.vocab.albums.get(f"the {key}"))
+                if number is not None:
+                    named += [self.vocab.artist_names[number]]
+                    break
+        if not named:
+            return parsed
+        spec = parsed.spec.model_copy(update={"seed_artists": list(dict.fromkeys(named))[:MAX_ALBUM_ARTISTS]})
+        return replace(parsed, spec=spec, found=parsed.found | {"seed_artists"})
 
     # ------------------------------------------------------------------ regex findings
 

@@ -146,6 +146,7 @@ class Vocabulary:
     latest_year: int
     # fuzzy search space: name keys without a leading "the", by first letter, sorted by length
     _fuzzy: dict[str, tuple[list[str], list[int], list[int]]] = field(default_factory=dict)
+    albums: dict[str, int] = field(default_factory=dict)  # album name key -> its one artist's number
 
     @classmethod
     def from_tracks(cls, tracks: Sequence[Track], labels: Iterable[str] | None = None) -> "Vocabulary":
@@ -172,6 +173,7 @@ class Vocabulary:
         title_words: Counter[str] = Counter()
         seen_titles: set[str] = set()
         album_words: set[str] = set()
+        album_artists: dict[str, set[int]] = {}
         latest = 0
         keys: dict[str, str] = {}
         for t in tracks:
@@ -197,6 +199,7 @@ class Vocabulary:
                 seen_titles.add(ref.key)
                 title_words.update(set(ref.key.split()))
             album_words.update(name_key(t.album).split())
+            album_artists.setdefault(title_key(t.album), set()).add(number)
             latest = max(latest, t.year or 0)
 
         lexicon_words = {w for phrase in (*MOODS, *GENRE_SYNONYMS, *label_set, *NUMBER_WORDS)
@@ -206,8 +209,11 @@ class Vocabulary:
         aliases = _aliases(artists, [len(refs) for refs in artist_tracks], weight, common)
         words = ordinary | title_words.keys() | album_words | {w for key in artists for w in key.split()} | {
             w for label in label_set for w in name_key(label).split()}
+        # an album of one artist (no compilation) names that artist: "the Definition album" is Jon Bellion's
+        albums = {key: next(iter(numbers)) for key, numbers in album_artists.items() if key and len(numbers) == 1}
         return cls(label_set, genre_phrases, mood_phrases, artist_names, artists, aliases, artist_tracks, titles,
-                   full_titles, common, ordinary, frozenset(words), latest or 2020, _fuzzy_index(artists))
+                   full_titles, common, ordinary, frozenset(words), latest or 2020, _fuzzy_index(artists),
+                   albums=albums)
 
     @classmethod
     def for_index(cls, index: TrackIndex) -> "Vocabulary":

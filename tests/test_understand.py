@@ -85,6 +85,11 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("songs for my big brother's wedding", {"seed_artists": []}),
     ("i like them, can you add some of ushers", {"seed_artists": ["Usher"]}),  # a name's plural "s" typed
     ("some of the intros take so long", {"seed_artists": []}),
+    # an album of one artist, named as an album, seeds that artist; "album lately" names none
+    ("Let's add 3 more songs from the definition album to round up the playlist", {"seed_artists": ["Jon Bellion"]}),
+    ("Sorry, I mean to say similar to her Fame Monster album", {"seed_artists": ["Lady Gaga"]}),
+    ("I've absolutely been loving movements first album lately", {"seed_artists": []}),
+    ("Looking for an artist / album that will move me", {"seed_artists": []}),
     # a decade a modern song sounds like is a sound, not the years; bands "from 2010s inspired by X" are of 2010s
     ("Modern songs that sound like 80's rock", {"genres": ["rock"], "year_min": None, "year_max": None}),
     ("Modern rock with heavy 60s/70s influence", {"year_min": None, "year_max": None}),
