@@ -504,8 +504,8 @@ class RequestParser:
         return self._with_album_artists(req, parsed)
 
     def _with_album_artists(self, req: _Request, parsed: ParsedRequest) -> ParsedRequest:
-        """An album named as one ("the definition album", "their album flood") seeds its artist, when the album is
-        one artist's and the request names no artist of its own."""
+        """An album named as one ("the definition album", 'the album called "Flood"') seeds its artist, when the
+        album is one artist's and the request names no artist of its own ("the album lately" names no album)."""
         if parsed.spec.seed_artists or parsed.spec.others_only:
             return parsed
         named: list[str] = []
