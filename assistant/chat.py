@@ -692,7 +692,11 @@ class Chat:
                                  ordering="retrieved", exclude_artists=spec.exclude_artists,
                                  exclude_genres=spec.exclude_genres, exclude_tracks=spec.exclude_tracks,
                                  allow_remixes=spec.allow_remixes)
-            fill = self._build(loose, query, avoid=[t.track_id for t in tracks])
+            theirs = self._build(loose, query, avoid=[t.track_id for t in tracks])
+            # none of theirs can join at all (only remixes or Christmas songs here): the first fill, whose
+            # relaxation says why ("the catalog has only remixes by Céline Dion")
+            outside = any(artist_key(t.artist) in asked for t in theirs.tracks)
+            fill = theirs if outside else fill
         like = ", ".join(f"\"{sanitize(t.title)}\"" for t in seeds) or ", ".join(sanitize(a, 40) for a in artists)
         reasons = self._reasons_with({tid: f"{why} · like {like}" for tid, why in fill.reasons.items()})
         out = tracks + list(fill.tracks)

@@ -15,7 +15,7 @@ import pytest
 from rich.console import Console
 
 from assistant.api import MusicAssistant
-from assistant.builder import is_seasonal, topic_words, violations
+from assistant.builder import is_remix, is_seasonal, topic_words, violations
 from assistant.chat import Chat, Reply
 from assistant.chat_terminal import run_chat
 from assistant.llm import LLMClient, create_llm
@@ -919,3 +919,12 @@ def test_an_artist_asked_for_joins_though_none_of_theirs_fits(assistant: MusicAs
     # "bands like" them asks for others: none of theirs, within the playlist's constraints
     others = chat.send(f"bands like {named}").playlist.tracks[len(reply.playlist.tracks):]
     assert others and named not in {t.artist for t in others}
+    # an artist with only remixes here cannot join: that is said, not that theirs are outside the constraints
+    by_artist: dict[str, list[Track]] = {}
+    for t in slice_index.tracks:
+        by_artist.setdefault(t.artist, []).append(t)
+    remixed = next(a for a, ts in by_artist.items()
+                   if a.isascii() and len(a) > 5 and all(is_remix(t.title) for t in ts))
+    none = chat.send(f"can I get some {remixed}?")
+    assert none.action == "more_like" and "outside them" not in none.text
+    assert any(f"only remixes by {remixed}" in n for n in none.notices)
