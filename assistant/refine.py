@@ -666,7 +666,8 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser, *, pr
     if more_like or (_ADD.search(low) and parsed.spec.seed_artists):
         # not the "third" of "Third Eye Blind": the names read are no positions
         # "some Lil Baby too" names no track "Baby (Lil Baby feat. DaBaby)" of the playlist
-        positions = find_positions(_without_names(low, parsed), n) or find_titles(_names_cut(text, parsed), tracks)
+        positions = find_positions(_without_names(low, parsed), n) or \
+            find_titles(_without_names(text, parsed, _ARTIST_FIELDS), tracks)
         add = _added_count(low)
         if positions or parsed.spec.seed_artists or parsed.spec.seed_tracks:
             return Edit("more_like", positions=positions, add=add or DEFAULT_MORE, parsed=parsed)
@@ -1310,20 +1311,21 @@ _CLAUSE_TURN = re.compile(r"(?i),?\s+but\s+|,\s*(?=(?:something|maybe|perhaps|ho
                           r"\s+and\s+(?=(?:add|put in|throw in|include|bring)\b)")
 
 
-def _without_names(low: str, parsed: ParsedRequest) -> str:
-    """`low` without the names the parser read: "Maroon 5" or "Third Eye Blind" name no position."""
-    for field_name, words in parsed.phrases:
-        if field_name in ("seed_artists", "seed_tracks", "exclude_artists", "exclude_tracks"):
-            low = low.replace(normalize(words), " ")
-    return low
+_NAME_FIELDS = ("seed_artists", "seed_tracks", "exclude_artists", "exclude_tracks")
+_ARTIST_FIELDS = ("seed_artists", "exclude_artists")
 
 
-def _names_cut(text: str, parsed: ParsedRequest) -> str:
-    """`text` without the artist names the parser read, as written."""
+def _without_names(text: str, parsed: ParsedRequest, fields: Sequence[str] = _NAME_FIELDS) -> str:
+    """`text` (as written, or folded) without the names the parser read: "Maroon 5" or "Third Eye Blind" name no
+    position, "some Lil Baby too" no playlist track "Baby". `normalize` folds one character for one, so a name
+    found in the folded text is blanked at the same place in the text as written."""
+    folded = normalize(text)
+    keep = [True] * len(text)
     for field_name, words in parsed.phrases:
-        if field_name in ("seed_artists", "exclude_artists") and words.strip():
-            text = re.sub(re.escape(words), " ", text, flags=re.IGNORECASE)
-    return text
+        if field_name in fields and (key := normalize(words).strip()):
+            for m in re.finditer(re.escape(key), folded):
+                keep[m.start():m.end()] = [False] * (m.end() - m.start())
+    return "".join(char if kept else " " for char, kept in zip(text, keep))
 
 
 def _removal(text: str, low: str, parsed: ParsedRequest, tracks: list[Track]) -> Edit | None:
