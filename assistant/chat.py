@@ -26,6 +26,7 @@ from assistant.builder import (
     LENGTH,
     MAX_PER_ARTIST,
     POPULARITY,
+    SEED_ARTISTS,
     TRACK_MINUTES,
     YEAR,
     artist_caps,
@@ -203,7 +204,7 @@ class Chat:
             return
         edit = classify(text, self.playlist, self.parser)
         try:
-            outcome = self._apply(edit)
+            outcome = self._apply_all(edit)
         except RequestError as exc:
             outcome = _Outcome("message", str(exc))
         outcome.notices[:0] = edit.notices
@@ -309,6 +310,30 @@ class Chat:
             "steer": self._steer, "subject": self._subject, "length": self._length, "thanks": self._thanks,
         }
         return handlers[edit.kind](edit)
+
+    def _apply_all(self, edit: Edit) -> _Outcome:
+        """`edit`, then the one the same message asks after it ("no blink-182. How about some Bush?"): one reply,
+        one version (one undo takes both back)."""
+        first = self._apply(edit)
+        if edit.then is None:
+            return first
+        if first.kind == "playlist" and first.version is not None:
+            self.versions.append(first.version)  # the second edit starts from the first one's playlist
+            try:
+                second = self._apply(edit.then)
+            finally:
+                self.versions.pop()
+        else:  # "Lift Me Up by Rihanna is already in the playlist": the second still applies
+            second = self._apply(edit.then)
+        if second.kind != "playlist":
+            first.text = f"{first.text} {second.text}"
+            first.notices += second.notices
+            return first
+        second.text = f"{first.text} {second.text}"
+        second.label = f"{first.label}; {second.label}" if first.kind == "playlist" else second.label
+        second.notices[:0] = first.notices
+        second.new_intro = first.new_intro and second.new_intro if first.kind == "playlist" else second.new_intro
+        return second
 
     def _message(self, edit: Edit) -> _Outcome:
         if edit.unknown_title:
@@ -548,12 +573,12 @@ class Chat:
     def _grown(self, outcome: _Outcome, refined: Playlist, wanted: int | None, named: list[str]) -> _Outcome:
         """A refinement every track already met adds tracks under it when the message asked for more ("please
         more R and B", "what else do you recommend for the gym?") or named an artist the playlist lacks ("Nothing
-        says the 80's like Def Leppard"): before, it changed nothing and said so."""
+        says the 80's like Def Leppard", "it isnt 90s hip hop without snoop dogg 2 pac or Notorious B.I.G"): before, it
+        changed nothing and said so."""
         tracks = self._tracks()
         if [t.track_id for t in refined.tracks] != [t.track_id for t in tracks]:
             return outcome
-        names = {artist_key(a) for a in named}
-        lacking = bool(names) and not any(artist_key(t.artist) in names for t in tracks)
+        lacking = bool({artist_key(a) for a in named} - {artist_key(t.artist) for t in tracks})
         if not (wanted or lacking):
             return outcome
         count = wanted or DEFAULT_MORE
@@ -678,46 +703,68 @@ class Chat:
         spec = self._spec()
         # "more like Daft Punk" brings Daft Punk too, "more bands like Daft Punk" only others, whatever came before
         others_only = spec.others_only if not artists else bool(edit.parsed and edit.parsed.spec.others_only)
+        # "some upbeat Backstreet Boys songs": the words said with the names bind the added tracks
         fill_spec = spec.model_copy(update={"n_tracks": add, "minutes": None, "ordering": "retrieved",
                                             "seed_tracks": [t.track_id for t in seeds], "seed_artists": artists,
-                                            "others_only": others_only})
+                                            "others_only": others_only, **edit.qualifiers})
         query = SearchQuery(text=" ".join(artists), seed_track_ids=[t.track_id for t in seeds], seed_artists=artists)
-        fill = self._build(fill_spec, query, avoid=[t.track_id for t in tracks])
-        asked = {artist_key(a) for a in artists} if not others_only else set()
-        outside = bool(asked) and not any(artist_key(t.artist) in asked for t in fill.tracks)
-        if outside:
+        kept = [t.track_id for t in tracks]
+        fill = self._build(fill_spec, query, avoid=kept)
+        came = {artist_key(t.artist) for t in fill.tracks}
+        missing = [a for a in artists if artist_key(a) not in came] if not others_only else []
+        added = list(fill.tracks)
+        relaxed = list(fill.relaxed)
+        own: list[Track] = []
+        if missing:
             # "can I get some Prince?" in a 90s playlist, with no Prince of the 90s: his own tracks, outside the
-            # playlist's years, genres and moods (reported), as a song named by title joins it (`_add_songs`)
-            loose = PlaylistSpec(description=" ".join(artists), seed_artists=artists, n_tracks=add,
-                                 ordering="retrieved", exclude_artists=spec.exclude_artists,
-                                 exclude_genres=spec.exclude_genres, exclude_tracks=spec.exclude_tracks,
-                                 allow_remixes=spec.allow_remixes)
-            theirs = self._build(loose, query, avoid=[t.track_id for t in tracks])
-            # none of theirs can join at all (only remixes or Christmas songs here): the first fill, whose
-            # relaxation says why ("the catalog has only remixes by Céline Dion")
-            outside = any(artist_key(t.artist) in asked for t in theirs.tracks)
-            fill = theirs if outside else fill
+            # playlist's years, genres and moods (reported), as a song named by title joins it (`_add_songs`);
+            # they take the places of the last tracks by other artists
+            alone = len(missing) == len(artists)
+            own, absent = self._own_tracks(missing, spec, edit.qualifiers, add if alone else len(missing),
+                                           avoid=kept + [t.track_id for t in added])
+            if own:
+                others = [t.track_id for t in added if artist_key(t.artist) not in {artist_key(a) for a in artists}]
+                dropped = set(others[max(0, len(others) - len(own)):])
+                added = [t for t in added if t.track_id not in dropped][:max(0, room - len(own))] + own
+                # none of theirs can join at all (only remixes or Christmas songs here): the relaxation says why
+                # ("the catalog has only remixes by Céline Dion")
+                relaxed = [r for r in relaxed if r.constraint != SEED_ARTISTS and not alone] + absent
         like = ", ".join(f"\"{sanitize(t.title)}\"" for t in seeds) or ", ".join(sanitize(a, 40) for a in artists)
         reasons = self._reasons_with({tid: f"{why} · like {like}" for tid, why in fill.reasons.items()})
-        out = tracks + list(fill.tracks)
+        reasons.update({t.track_id: f"{reason_line(t, spec)} · added at your request" for t in own})
+        out = tracks + added
         # the artists asked for are the playlist's named artists from now on (their caps hold, see artist_caps)
         named = list(dict.fromkeys([*spec.seed_artists, *artists]))
         new_spec = spec.model_copy(update={"n_tracks": len(out), "minutes": None, "seed_artists": named,
                                           "others_only": others_only})
-        relaxed = self._kept_relaxations([] if outside else fill.relaxed)
-        text = f"Added {len(fill.tracks)} more like {like}."
-        if outside:
-            relaxed = _added_relaxations(list(fill.tracks), out, new_spec, relaxed)
-            broken = sorted({what.split(" outside ")[-1] for t in fill.tracks for _, what in track_breaks(t, spec)})
-            if broken:
-                text += f" No track of theirs meets all the playlist's own constraints, so these are outside them " \
-                        f"({'; '.join(broken[:3])}), as you asked."
-        else:
-            notices += _relaxation_notices(fill.relaxed)
+        text = f"Added {len(added)} more like {like}."
+        notices += _relaxation_notices(relaxed)
+        relaxed = _added_relaxations(own, out, new_spec, self._kept_relaxations(relaxed))
+        if broken := sorted({what.split(" outside ")[-1] for t in own for _, what in track_breaks(t, spec)}):
+            by = ", ".join(dict.fromkeys(sanitize(t.artist, 40) for t in own))
+            text += f" No track by {by} meets all the playlist's own constraints, so theirs are outside them " \
+                    f"({'; '.join(broken[:3])}), as you asked."
         playlist = self._derive(out, new_spec, reasons=reasons, relaxed=relaxed)
         notices += fill.notices
         return _Outcome("playlist", text, self._next(playlist), label=f"more like {like}",
                         notices=notices, new_intro=False)
+
+    def _own_tracks(self, artists: list[str], spec: PlaylistSpec, qualifiers: dict[str, Any], n: int,
+                    avoid: list[str]) -> tuple[list[Track], list[Relaxation]]:
+        """The artists' own tracks, outside the playlist's constraints (its exclusions still hold): with the words
+        said beside their names first ("upbeat"), then without them. Also the relaxation that says why an artist
+        has none (only remixes or Christmas songs here)."""
+        keys = {artist_key(a) for a in artists}
+        loose = PlaylistSpec(description=" ".join(artists), seed_artists=artists, n_tracks=n, ordering="retrieved",
+                             exclude_artists=spec.exclude_artists, exclude_genres=spec.exclude_genres,
+                             exclude_tracks=spec.exclude_tracks, allow_remixes=spec.allow_remixes)
+        query = SearchQuery(text=" ".join(artists), seed_artists=artists)
+        for asked in ([qualifiers, {}] if qualifiers else [{}]):
+            theirs = self._build(loose.model_copy(update=asked), query, avoid=avoid)
+            own = [t for t in theirs.tracks if artist_key(t.artist) in keys]
+            if own:
+                return own, [r for r in theirs.relaxed if r.constraint == SEED_ARTISTS]
+        return [], []
 
     def _add_songs(self, edit: Edit) -> _Outcome:
         """"add Santa Baby by Eartha Kitt": the catalog songs the listener named join the playlist at the end, even

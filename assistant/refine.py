@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Any, Literal
 
 from rapidfuzz import fuzz
 
@@ -54,6 +54,7 @@ EditKind = Literal["new", "refine", "steer", "subject", "length", "more_like", "
                    "thanks"]
 
 DEFAULT_MORE = 3  # tracks "add more like track 3" adds when no number is given
+MAX_NAMED_MORE = 10  # "some Sublime, No Doubt, Zero 7, Ariana Grande and SZA": one track each, up to this many
 UNIT_STEP = 0.1  # how far "more upbeat" / "calmer" moves a 0..1 feature past the playlist's mean
 TEMPO_STEP = 10.0
 SHORTER = 2 / 3
@@ -81,8 +82,10 @@ class Edit:
     topic: str | None = None  # question: what is asked about
     features: dict[str, Range] = field(default_factory=dict)  # refine: new feature ranges
     parsed: ParsedRequest | None = None  # refine / new / more_like: what the request parser read
+    qualifiers: dict[str, Any] = field(default_factory=dict)  # more_like: spec fields the added tracks take
     labels: list[str] = field(default_factory=list)  # refine: words for the change summary
     notices: list[str] = field(default_factory=list)
+    then: Edit | None = None  # a second edit the same message asks for, applied after this one
 
 
 # ------------------------------------------------------------------------------------------- patterns
@@ -201,7 +204,7 @@ _MORE_OF_THESE = re.compile(r"\b(?:more|others?|anything|something|songs?|some)\
                             r"\b(?:any|a few|some) (?:last|final) (?:songs?|tracks?|suggestions|picks)\b|"
                             r"\b(?:in|of) the same (?:genre|style|vein|vibe|kind|type|mood)\b")
 # Asking for an artist in a conversation: "Can I get some from Doja Cat?", "How about some Nujabes?"
-_ASKS_FOR = re.compile(r"\b(?:can|could|may) (?:i|we|you) (?:have|get|add|hear|play|include)|\bgot any|\bshow me|"
+_ASKS_FOR = re.compile(r"\b(?:can|could|may) (?:i|we|you) (?:(?:also|please|maybe) )?(?:have|get|add|hear|play|include)|\bgot any|\bshow me|"
                        r"\bplay (?:me )?(?:some|a few)|\bhow about|\bwhat about|\bdo you have|\bgive me some|"
                        r"\blet me hear|\bsome more|\ba few more|\bany more|\bi want some|\bi'?d love some|"
                        r"\bwhat else|\bwhat do (?:we|you) have|\bany (?:good|last|other)\b|\ba last few\b|"
@@ -350,13 +353,13 @@ _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixt
              "fifteenth": 15, "sixteenth": 16, "seventeenth": 17, "eighteenth": 18, "nineteenth": 19,
              "twentieth": 20}
 _COUNT_WORDS = r"(?:\d{1,3}|" + "|".join(w for w in NUMBER_WORDS if " " not in w and len(w) > 2) + ")"
-_EDGE_RUN = re.compile(rf"\b(first|last|top|bottom)\s+({_COUNT_WORDS})\b(?!\s*(?:minutes?|mins?|bpm|%))")
+_EDGE_RUN = re.compile(rf"(?<!\ba )\b(first|last|top|bottom)\s+({_COUNT_WORDS})\b(?!\s*(?:minutes?|mins?|bpm|%))")
 _SECOND_LAST = re.compile(r"\b(?:second[- ]to[- ]last|second[- ]last|next[- ]to[- ]last|penultimate|"
                           r"one before (?:the )?last)\b")
-# "any last songs you'd recommend" asks for more, not about the last track
+# "any last songs you'd recommend", "a last few from the beatles" ask for more, not about the last track
 _ORDINAL = re.compile(r"(?<!\bany )(?<!\bsome )(?<!\bfew )\b(" + "|".join(_ORDINALS)
                       + r"|(\d{1,3})(?:st|nd|rd|th)|last|final|opening|closing)\b"
-                      r"(?!\s+(?:time|half|minutes?|person))")
+                      r"(?!\s+(?:time|half|minutes?|person))(?!(?<=\ba last) (?:few|couple))")
 _NUMBERED = re.compile(r"(?:\b(?:tracks?|songs?|numbers?|tunes?|nos?\.?)\s*#?|#)\s*(\d{1,3})\b")
 _LIST_MORE = re.compile(r"\s*(?:,|and|&|or|-|to|through|thru)\s*(?:(?:tracks?|songs?|numbers?|#)\s*)?#?(\d{1,3})\b")
 _BARE = re.compile(r"(?<![\w.#])(\d{1,3})\b(?!\s*(?:minutes?|mins?|min|hours?|h\b|songs|tracks|tunes|bpm|s\b|'s|%|"
@@ -615,18 +618,33 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser, *, pr
     if parsed.turned_down_absent and not parsed.found - {"description"} and not _ADD.search(low):
         return Edit("exclude", topic="absent genre", about=" or ".join(parsed.turned_down_absent))
     if _REMOVE.search(low):
-        removal = _removal(*_said_in(text, low, _REMOVE, parser, parsed), tracks)
-        if removal is not None and removal.kind == "exclude":  # "I'm not into blondie and more upbeats please."
-            removal.features, removal.labels = relative_moods(_without_names(low, parsed), tracks,
-                                                              playlist.spec if playlist else PlaylistSpec())
+        said, said_low, said_parsed = _said_in(text, low, _REMOVE, parser, parsed)
+        removal = _removal(said, said_low, said_parsed, tracks)
         if removal is not None:
+            # "not a big fan of blink 182. How about some songs from Bush?": the other sentences' addition too;
+            # what they name and ask for is theirs, not the exclusion's
+            rest = " ".join(c for c in _clauses(text) if not _REMOVE.search(normalize(c).replace("’", "'")))
+            then = _classify(rest, playlist, parser) if _meaningful(rest) and rest != text else None
+            removal.then = then if then is not None and then.kind in _ADDITIONS and not then.positions else None
+            if removal.kind == "exclude":  # "I'm not into blondie and more upbeats please."
+                removal.features, removal.labels = relative_moods(_without_names(said_low if removal.then else low,
+                                                                                 parsed), tracks,
+                                                                  playlist.spec if playlist else PlaylistSpec())
+                if removal.then is not None and removal.parsed is not None:
+                    removal.parsed = _exclusions_only(removal.parsed)
             return removal
     if _ADD_SONG.search(low) and parsed.spec.seed_artists and not _MORE_LIKE.search(low):
         # "Add Cranes in the Sky by Solange, and Kiss from a Rose by Seal": the songs it has join, the rest said
         found, missing = _titles_by(text, parser)
         notices = [f"{UNKNOWN_SONG} {', '.join(missing)}"] if missing else []
         if found:
-            return Edit("add_songs", track_ids=found, parsed=parsed, notices=notices)
+            # "add Titanium by David Guetta, add songs from Juice WRLD and Rick Ross": their songs too
+            asked = ". ".join(_artists_asked(text))
+            more = parser.analyse(asked)
+            then = Edit("more_like", add=max(DEFAULT_MORE, min(len(more.spec.seed_artists), MAX_NAMED_MORE)),
+                        parsed=more, qualifiers=_qualifiers(asked, parser)) \
+                if asked and more.spec.seed_artists and not more.spec.others_only else None
+            return Edit("add_songs", track_ids=found, parsed=parsed, notices=notices, then=then)
         if missing:  # "add Purple Rain by Prince": more by Prince, and the song said missing
             return Edit("more_like", add=_added_count(low) or DEFAULT_MORE, parsed=parsed, notices=notices)
     more_like = _MORE_LIKE.search(low)
@@ -663,14 +681,16 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser, *, pr
                 return Edit("message", unknown_title=name)
             rest = re.sub(rf"(?:\s+(?:by|from|of))?\s*\b{re.escape(normalize(name))}\b", "", rest)
         return _add_style(text, low, rest, parsed, parser)
-    if more_like or (_ADD.search(low) and parsed.spec.seed_artists):
+    if more_like or (parsed.spec.seed_artists and (_ADD.search(low) or _asks_for_named(low, tracks, parsed))):
         # not the "third" of "Third Eye Blind": the names read are no positions
         # "some Lil Baby too" names no track "Baby (Lil Baby feat. DaBaby)" of the playlist
         positions = find_positions(_without_names(low, parsed), n) or \
             find_titles(_without_names(text, parsed, _ARTIST_FIELDS), tracks)
-        add = _added_count(low)
+        named = 0 if positions else len(parsed.spec.seed_artists)
+        add = _added_count(low) or max(DEFAULT_MORE, min(named, MAX_NAMED_MORE))
         if positions or parsed.spec.seed_artists or parsed.spec.seed_tracks:
-            return Edit("more_like", positions=positions, add=add or DEFAULT_MORE, parsed=parsed)
+            return Edit("more_like", positions=positions, add=add, parsed=parsed,
+                        qualifiers={} if positions else _qualifiers(text, parser))
     length = _length(low, tracks, playlist.spec if playlist else PlaylistSpec())
     if length is not None:
         return length
@@ -745,6 +765,40 @@ _ALSO = re.compile(r"\b(?:too|as well|also|in there|in the mix|to (?:the|my|this
 _ADDITION = re.compile(r"\b(?:more|in there|as well|too|also|to (?:the|my|this|our) (?:playlist|list|mix))\b")
 
 
+# Edits that add tracks and keep the rest: a message may ask one after another edit
+_ADDITIONS = frozenset({"more_like", "add_songs", "add_style"})
+# What a request for named artists may also say of the tracks it adds ("some upbeat Backstreet Boys songs")
+QUALIFIER_FIELDS = frozenset({"genres", "year_min", "year_max", "features", "popularity"})
+_ADDED = re.compile(r"\b(?:added|thrown in)\b")
+
+
+def _asks_for_named(low: str, tracks: list[Track], parsed: ParsedRequest) -> bool:
+    """A request for the named artists' tracks of a kind, to join the playlist: "What upbeat music do you have by
+    Kelly Clarkson?", "Can I get a few of the upbeat Backstreet Boys songs added?". Not a fresh start ("a new
+    playlist of early Drake"), nor a turn away ("no rap, more Drake") or a move of the whole ("older Prince"): they
+    say more than a kind of track."""
+    said = parsed.found - {"description", "seed_artists", "seed_tracks", "n_tracks"}
+    return bool(said) and said <= QUALIFIER_FIELDS and not parsed.spec.others_only and \
+        bool(_ASKS_FOR.search(low) or _ADDED.search(low)) and not _fresh(low) and \
+        _relative_era(low, tracks, parsed) is None
+
+
+def _qualifiers(text: str, parser: RequestParser) -> dict[str, Any]:
+    """The spec fields said in the sentences that name artists, for the tracks added by them: "What upbeat music
+    do you have by Kelly Clarkson?" wants her upbeat songs; a sentence without a name ("Those were more 80s hip
+    hop.") binds nothing. Years and moods said replace the playlist's whole range."""
+    out: dict[str, Any] = {}
+    for sentence in _SENTENCE.finditer(text if text.rstrip()[-1:] in ".!?;" else text + "."):
+        said = parser.analyse(sentence.group(0))
+        if not said.spec.seed_artists or said.spec.others_only:
+            continue
+        fields = said.found & QUALIFIER_FIELDS
+        if fields & {"year_min", "year_max"}:
+            fields |= {"year_min", "year_max"}
+        out.update({name: getattr(said.spec, name) for name in fields})
+    return out
+
+
 def _addition(text: str, low: str, parsed: ParsedRequest, praised: bool, parser: RequestParser) -> Edit | None:
     """A request of another kind of music, said right after praise of this playlist or as an addition ("These
     are great! How about some pop?", "can i get a bit of hip hop in there?"): its tracks join the playlist, which
@@ -773,7 +827,9 @@ def _wished(text: str, parser: RequestParser) -> str:
 
     def keep(m: re.Match[str]) -> str:
         said = parser.analyse(plain[m.end():m.end() + 40].split(",")[0]).found
-        return "" if said & {"genres", "features"} else m.group(0)
+        # "it isnt 90s hip hop without snoop dogg": the denial turns "without" into a wish (the parser reads it)
+        wish = re.match(r"[^.!?;]*\bwithout\b", plain[m.end():], re.IGNORECASE)
+        return "" if said & {"genres", "features"} and not wish else m.group(0)
     return _NOT_WHAT_THEY_ARE.sub(keep, plain)
 
 
@@ -1083,6 +1139,21 @@ def _listed_songs(text: str, parser: RequestParser) -> tuple[list[str], list[str
     return (list(dict.fromkeys(found)), missing) if 2 * len(found) >= len(parts) else ([], [])
 
 
+# "songs from Juice WRLD", "some by Rick Ross": artists asked for beside the titles of an add
+_FROM_ARTIST = re.compile(r"(?i)\b(?:songs?|tracks?|music|stuff|some(?:thing)?|more|others?|a few|a couple)\s+"
+                          r"(?:\w+\s+){0,2}?(?:from|by)\s+[^,;.!?]+")
+
+
+def _artists_asked(text: str) -> list[str]:
+    """The phrases after the message's first add verb that ask for an artist's songs rather than name a title
+    ("add Lift Me Up by Rihanna, add songs from Juice World and Rick Ross" -> "songs from Juice World and Rick
+    Ross"), each to the end of its clause."""
+    start = _ADD_SONG.search(text)
+    rest = text[start.end():] if start else ""
+    return [m.group(0) for clause in re.split(_ADD_SONG.pattern, rest, flags=re.I)
+            for m in _FROM_ARTIST.finditer(clause)]
+
+
 def _titles_by(text: str, parser: RequestParser) -> tuple[list[str], list[str]]:
     """The catalog tracks named as "<title> by <artist>" after the message's add verbs ("add Roar by Katy Perry,
     add Hero by Mariah Carey"), and those named so whose artist the catalog has but not the song (each as said)."""
@@ -1295,7 +1366,7 @@ def _said_in(text: str, low: str, pattern: re.Pattern[str], parser: RequestParse
     turned down (`_turned_down`): "I don't like much of the male singers. But ... Fugees and Alicia Keys are my
     favorite" turns down no one. The whole message when every sentence (or none) matches."""
     # "I'm not a fan of Zebrahead, something more like Anti-flag would be cool": the clause after the turn asks
-    sentences = [c for s in re.findall(r"[^.!?;]+[.!?;]*", text) for c in _CLAUSE_TURN.split(s) if c.strip()]
+    sentences = _clauses(text)
     hit = [s.strip() for s in sentences if pattern.search(normalize(s).replace("’", "'"))]
     if not hit or len(hit) == len(sentences):
         spec = parsed.spec
@@ -1304,6 +1375,11 @@ def _said_in(text: str, low: str, pattern: re.Pattern[str], parser: RequestParse
         return text, low, _turned_down(parsed, spec)
     said = " ".join(hit)
     return said, normalize(said).replace("’", "'"), _turned_down(parsed, parser.analyse(said).spec)
+
+
+def _clauses(text: str) -> list[str]:
+    """The message's sentences, split again where a clause turns ("..., but", ", how about", "and add")."""
+    return [c for s in re.findall(r"[^.!?;]+[.!?;]*", text) for c in _CLAUSE_TURN.split(s) if c.strip()]
 
 
 _CLAUSE_TURN = re.compile(r"(?i),?\s+but\s+|,\s*(?=(?:something|maybe|perhaps|how about|what about|instead|can you|"
@@ -1326,6 +1402,15 @@ def _without_names(text: str, parsed: ParsedRequest, fields: Sequence[str] = _NA
             for m in re.finditer(re.escape(key), folded):
                 keep[m.start():m.end()] = [False] * (m.end() - m.start())
     return "".join(char if kept else " " for char, kept in zip(text, keep))
+
+
+def _exclusions_only(parsed: ParsedRequest) -> ParsedRequest:
+    """`parsed` reduced to what it turns down, when another edit of the message takes the rest."""
+    spec = parsed.spec.model_copy(update={"seed_artists": [], "seed_tracks": []})
+    return replace(parsed, spec=spec, found=parsed.found & {"description", *_EXCLUSION_FIELDS})
+
+
+_EXCLUSION_FIELDS = frozenset({"exclude_artists", "exclude_genres", "exclude_tracks"})
 
 
 def _removal(text: str, low: str, parsed: ParsedRequest, tracks: list[Track]) -> Edit | None:

@@ -668,9 +668,13 @@ def test_named_tracks_that_do_not_fit_are_turned_down(assistant: MusicAssistant,
     fans = classify(f"I don't like much of the male singers. But the female ones are nice like {other} and "
                     f"{artist} are my favorite.", playlist, parser)
     assert fans.kind == "more_like" and set(fans.parsed.spec.seed_artists) == {other, artist}
-    both = classify(f"I don't like {other}. More {artist} please", playlist, parser).parsed.spec
-    assert (both.exclude_artists, both.seed_artists) == ([other], [artist])
+    # the sentence that asks is an edit of its own, applied after the exclusion ("How about some songs from Bush?")
+    both = classify(f"I don't like {other}. More {artist} please", playlist, parser)
+    assert (both.kind, both.parsed.spec.exclude_artists, both.parsed.spec.seed_artists) == ("exclude", [other], [])
+    assert both.then is not None and (both.then.kind, both.then.parsed.spec.seed_artists) == ("more_like", [artist])
     assert classify("No christmas in this one, k?", playlist, parser).topic == "seasonal"  # there is none
+    wish = classify(f"it isnt rock without {artist}", playlist, parser).parsed.spec  # it turned the artist down
+    assert (wish.seed_artists, wish.exclude_artists) == ([artist], [])
     assert classify("More enya please", playlist, parser).unknown_title == "enya"
     assert classify("Can we add some Fireboy songs?", playlist, parser).unknown_title == "Fireboy"  # added 3 songs
     assert classify("add some Italian songs", playlist, parser).kind == "add_style"
@@ -748,6 +752,97 @@ def test_a_new_subject_keeps_the_playlists_constraints(assistant: MusicAssistant
     assert summer.about == "summer" and summer.features.get("valence") != sad.features["valence"]
     added = chat.send("add 2 songs about rain")
     assert [bool(topic_words(t, "rain")) for t in added.playlist.tracks[-2:]] == [True, True]
+
+
+def _artists_named(index: TrackIndex, parser: RequestParser, keep, n: int) -> list[str]:
+    """`n` artists with 3+ tracks, the parser reads alone by name, whose tracks all pass `keep`."""
+    by_artist: dict[str, list[Track]] = {}
+    for t in index.tracks:
+        by_artist.setdefault(t.artist, []).append(t)
+    out = []
+    for artist, tracks in sorted(by_artist.items(), key=lambda kv: -len(kv[1])):
+        if len(tracks) >= 3 and artist.isascii() and len(artist) > 4 and all(keep(t) for t in tracks) and \
+                not any(is_remix(t.title) or is_seasonal(t) for t in tracks) and \
+                parser.analyse(f"I like {artist}").spec.seed_artists == [artist]:
+            out.append(artist)
+            if len(out) == n:
+                break
+    return out
+
+
+def test_every_artist_asked_for_joins(assistant: MusicAssistant, slice_index: TrackIndex):
+    """"I like to listen to Earth, Wind & Fire, Prince, Michael Jackson" added three tracks: one artist's, the
+    others said to be followed in sound. Now each named artist gets a track (one each, at least three), their own
+    outside the playlist's constraints when none of theirs meets them, each broken constraint reported."""
+    chat = assistant.start_chat(use_llm=False)
+    first = chat.send("energetic rock, 12 songs").playlist
+    playing = {t.artist for t in first.tracks}
+    rock = _artists_named(slice_index, chat.parser, lambda t: "rock" in t.genres and t.artist not in playing, 2)
+    other = _artists_named(slice_index, chat.parser, lambda t: "rock" not in t.genres, 2)
+    assert len(rock) == 2 and len(other) == 2
+    named = [rock[0], other[0], rock[1], other[1]]
+    reply = chat.send(f"These are great. I like to listen to {', '.join(named)}.")
+    added = reply.playlist.tracks[len(first.tracks):]
+    assert reply.action == "more_like" and len(added) >= len(named)
+    assert set(named) <= {t.artist for t in added}
+    assert "outside them" in reply.text and "genres" in {r.constraint for r in reply.playlist.relaxed}
+    assert not any(n.startswith("no track by") or "follows their sound" in n for n in reply.notices)
+    # the ones that fit came within the constraints
+    assert all("rock" in t.genres for t in added if t.artist in rock)
+
+
+def test_a_kind_of_track_asked_of_an_artist(assistant: MusicAssistant, slice_index: TrackIndex):
+    """"What upbeat music do you have by Kelly Clarkson?", "Can I get a few of the upbeat Backstreet Boys songs
+    added?" replaced most of the playlist with others' tracks "around" the artist and none of theirs: now the
+    artist's tracks of that kind join it."""
+    chat = assistant.start_chat(use_llm=False)
+    first = chat.send("energetic rock, 12 songs").playlist
+    playing = {t.artist for t in first.tracks}
+    artists = _artists_named(slice_index, chat.parser, lambda t: t.artist not in playing, 40)
+    upbeat = next(a for a in artists if sum((t.energy or 0) >= 0.6 and (t.valence or 0) >= 0.45
+                                           for t in slice_index.tracks if t.artist == a) >= 1)
+    edit = classify(f"Thanks! What upbeat music do you have by {upbeat}?", chat.playlist, chat.parser)
+    assert edit.kind == "more_like" and set(edit.qualifiers["features"]) == {"energy", "valence"}
+    reply = chat.send(f"Thanks! What upbeat music do you have by {upbeat}?")
+    added = reply.playlist.tracks[len(first.tracks):]
+    theirs = [t for t in added if t.artist == upbeat]
+    assert reply.action == "more_like" and len(added) == 3 and theirs
+    assert all((t.energy or 0) >= 0.6 and (t.valence or 0) >= 0.45 for t in theirs)
+    assert len(reply.playlist.tracks) == len(first.tracks) + 3 and ids(reply.playlist)[:12] == ids(first)
+    # "a last few from X" asks for more of them, not about the last track
+    assert classify(f"Maybe a last few from {upbeat} with an upbeat melody?", chat.playlist,
+                    chat.parser).kind == "more_like"
+    # a sentence without a name binds nothing ("Those were more 80s HipHop, still good though. Maybe ...?")
+    loose = classify(f"Those were more 80s hip hop, still good though. How about some {upbeat}?", chat.playlist,
+                     chat.parser)
+    assert loose.kind == "more_like" and loose.qualifiers == {}
+
+
+def test_one_message_two_edits(assistant: MusicAssistant, slice_index: TrackIndex):
+    """"not a big fan of blink 182. How about some songs from Bush?" excluded blink-182 and refilled "around"
+    Bush, with no Bush; "add Titanium by David Guetta, add songs from Juice World and Rick Ross" added only the
+    song. Now both edits apply, in one reply and one version (one undo takes both back)."""
+    chat = assistant.start_chat(use_llm=False)
+    first = chat.send("energetic rock, 12 songs").playlist
+    playing = Counter(t.artist for t in first.tracks)
+    gone = next(a for a, _ in playing.most_common() if chat.parser.analyse(f"I like {a}").spec.seed_artists == [a])
+    wanted = _artists_named(slice_index, chat.parser, lambda t: t.artist not in playing, 2)
+    reply = chat.send(f"hmm...not a big fan of {gone}. How about some songs from {wanted[0]}?")
+    assert reply.action == "exclude" and f"more like {wanted[0]}" in reply.text
+    artists = [t.artist for t in reply.playlist.tracks]
+    assert gone not in artists and wanted[0] in artists[len(first.tracks):]
+    assert gone in reply.playlist.spec.exclude_artists and len(chat.versions) == 3
+    assert ids(chat.undo().playlist) == ids(first)
+    song = next(t for t in _nameable(slice_index, chat.parser, set(ids(first)), 50) if t.artist not in wanted)
+    both = chat.send(f"Thanks, add {song.title} by {song.artist}, add songs from {wanted[0]} and {wanted[1]} to "
+                     "wrap up the playlist")
+    added = both.playlist.tracks[len(first.tracks):]
+    assert both.action == "add_songs" and added[0].track_id == song.track_id
+    assert set(wanted) <= {t.artist for t in added[1:]}
+    # what the other sentence asks stays out of the exclusion ("songs from" no refill "around" the artist)
+    edit = classify(f"I don't like {gone}. Can you add some 80s songs by {wanted[1]}?", chat.playlist, chat.parser)
+    assert (edit.kind, edit.parsed.found & {"year_min", "seed_artists"}) == ("exclude", set())
+    assert edit.then is not None and edit.then.kind == "more_like" and edit.then.qualifiers["year_min"] == 1980
 
 
 def test_bands_like_an_artist_then_more_of_that_artist(assistant: MusicAssistant, slice_index: TrackIndex):
