@@ -53,7 +53,7 @@ from assistant.explain import (
 )
 from assistant.grounding import Vocabulary, sanitize, sound_words, tempo_word, verify_text
 from assistant.playlist import Playlist, Relaxation
-from assistant.refine import DEFAULT_MORE, Edit, classify
+from assistant.refine import DEFAULT_MORE, PLAYLIST_ARTISTS, Edit, classify
 from assistant.sequencing import order_tracks
 from assistant.spec import MAX_MINUTES, PlaylistSpec
 from assistant.taste import add_taste_reasons
@@ -700,9 +700,14 @@ class Chat:
         if not seeds and edit.parsed:  # "more songs like Too Young by Post Malone": a named song, not in the playlist
             seeds = [index.tracks[index.row[t]] for t in edit.parsed.spec.seed_tracks if t in index.row]
         artists = list(edit.parsed.spec.seed_artists) if edit.parsed and not seeds else []
+        # "more songs from those artists": theirs, the latest added first; they become no named artists
+        same = edit.topic == PLAYLIST_ARTISTS
+        if same:
+            artists = list(dict.fromkeys(t.artist for t in reversed(tracks)))
         spec = self._spec()
         # "more like Daft Punk" brings Daft Punk too, "more bands like Daft Punk" only others, whatever came before
-        others_only = spec.others_only if not artists else bool(edit.parsed and edit.parsed.spec.others_only)
+        others_only = False if same else spec.others_only if not artists else bool(
+            edit.parsed and edit.parsed.spec.others_only)
         # "some upbeat Backstreet Boys songs": the words said with the names bind the added tracks
         fill_spec = spec.model_copy(update={"n_tracks": add, "minutes": None, "ordering": "retrieved",
                                             "seed_tracks": [t.track_id for t in seeds], "seed_artists": artists,
@@ -711,7 +716,7 @@ class Chat:
         kept = [t.track_id for t in tracks]
         fill = self._build(fill_spec, query, avoid=kept)
         came = {artist_key(t.artist) for t in fill.tracks}
-        missing = [a for a in artists if artist_key(a) not in came] if not others_only else []
+        missing = [a for a in artists if artist_key(a) not in came] if not (others_only or same) else []
         added = list(fill.tracks)
         relaxed = list(fill.relaxed)
         own: list[Track] = []
@@ -730,14 +735,15 @@ class Chat:
                 # ("the catalog has only remixes by Céline Dion")
                 relaxed = [r for r in relaxed if r.constraint != SEED_ARTISTS and not alone] + absent
         like = ", ".join(f"\"{sanitize(t.title)}\"" for t in seeds) or ", ".join(sanitize(a, 40) for a in artists)
+        like = "the playlist's artists" if same else like
         reasons = self._reasons_with({tid: f"{why} · like {like}" for tid, why in fill.reasons.items()})
         reasons.update({t.track_id: f"{reason_line(t, spec)} · added at your request" for t in own})
         out = tracks + added
         # the artists asked for are the playlist's named artists from now on (their caps hold, see artist_caps)
-        named = list(dict.fromkeys([*spec.seed_artists, *artists]))
+        named = spec.seed_artists if same else list(dict.fromkeys([*spec.seed_artists, *artists]))
         new_spec = spec.model_copy(update={"n_tracks": len(out), "minutes": None, "seed_artists": named,
-                                          "others_only": others_only})
-        text = f"Added {len(added)} more like {like}."
+                                          "others_only": spec.others_only if same else others_only})
+        text = f"Added {len(added)} more {'by' if same else 'like'} {like}."
         notices += _relaxation_notices(relaxed)
         relaxed = _added_relaxations(own, out, new_spec, self._kept_relaxations(relaxed))
         if broken := sorted({what.split(" outside ")[-1] for t in own for _, what in track_breaks(t, spec)}):

@@ -192,7 +192,8 @@ _QUESTION_START = re.compile(r"^\W*(?:why|what|what's|whats|which|who|who's|whos
 # "perfect! can we add a few songs from Ms. Banks?" asks for a change, not about track "Perfect"
 _POLITE_REQUEST = re.compile(r"^\W*(?:\w+\W+){0,3}?(?:can|could|would|will)\s+(?:we|you|i|u)\s+"
                              r"(?:please\s+|maybe\s+|also\s+)?(?:add|include|remove|drop|replace|swap|play|put|give|"
-                             r"make|get|have|throw|try|hear|listen|change|switch|move|find)\b")
+                             r"make|get|have|throw|try|hear|listen|change|switch|move|find|wrap|round|finish|"
+                             r"top|cap|close|end)\b")
 # "Can I get some more like this?", "any other similar artists you'd recommend?": more of what is there
 _MORE_OF_THESE = re.compile(r"\b(?:more|others?|anything|something|songs?|some)\s+(?:\w+\s+)?(?:like|similar to)\s+"
                             r"(?:this|these|that|those|them|it)\b|\bother (?:similar|suggestions|recommendations|"
@@ -294,7 +295,14 @@ _SUBJECT_CHANGE = re.compile(
     r"(?:playlist|songs|tracks|list))(?: (?:all|only|just))? |change (?:it|the (?:topic|subject|theme)) to |switch "
     r"(?:it )?to |(?:let'?s )?(?:do|try) |(?:only|just|rather) )?(?:(?:songs?|tracks?|ones|music) )?(?:that are )?"
     r"(?:about|on) (?P<topic>.+?)(?P<tail> instead| now| please)?\W*$")
-_SHUFFLE = re.compile(r"\b(?:shuffle|randomi[sz]e|mix (?:it|them) up)\b")
+# More by the artists already in the playlist (no name said)
+_THEIR_ARTISTS = re.compile(r"\b(?:from|by) (?:those|these|the same|these same|those same|the playlist'?s?) "
+                            r"(?:artists?|bands?|singers?|groups?|musicians?|rappers?)\b|"
+                            r"\b(?:more|songs?|tracks?|anything|something)(?: else)? (?:from|by) them\b")
+PLAYLIST_ARTISTS = "playlist artists"  # more_like's topic: the playlist's own artists
+_MIX_UP = re.compile(r"\bmix (?:it|them|things) up\b")
+_SHUFFLE = re.compile(r"\b(?:shuffle|randomi[sz]e|mix (?:it|them|things) up)\b")
+_RAP_UP = re.compile(r"(?i)\brap (?=(?:it |this |things |the (?:playlist|list) )?up\b)")
 _REVERSE = re.compile(r"\b(?:reverse|backwards|flip the order)\b")
 _SORT = re.compile(r"\b(?:sort|order|arrange)\b.{0,20}?\b(year|date|age|chronolog\w*|tempo|bpm|energy)\b|"
                    r"\bchronological(?:ly)?\b")
@@ -536,7 +544,8 @@ def classify(message: str, playlist: Playlist | None, parser: RequestParser) -> 
     text, injected = strip_injection(message)
     notices = [INJECTION_NOTICE] if injected else []
     # "more eergetic" moves energy too; "add some Jasmine Sullivan" adds Jazmine Sullivan
-    edit = _classify(_artists_respelled(respell_moods(text, parser.vocab), parser), playlist, parser)
+    meant = _RAP_UP.sub("wrap ", respell_moods(text, parser.vocab))  # "Can we rap up with some Ella Mai?"
+    edit = _classify(_artists_respelled(meant, parser), playlist, parser)
     if edit.kind in ("refine", "add_style") and (name := _unknown_name(text, parser)) and _unknown_words(name, parser):
         notices.append(f"{UNKNOWN_ARTIST} {name}: {FOLLOWS_THE_REST}")  # "some r&b from Johnne Drille"
     edit.text = text
@@ -603,7 +612,8 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser, *, pr
         if len(positions) == 1 and re.search(r"\b(?:with|and) the next\b", low):
             positions.append(positions[0] + 1)
         return Edit("swap", positions=positions[:2])
-    if order := _reorder(low, tracks):
+    # "i love travis scott, halsey, big sean can you mix it up?": mix them in, not only shuffle
+    if (order := _reorder(low, tracks)) and not (_MIX_UP.search(low) and parser.analyse(text).spec.seed_artists):
         return order
     if _MOVE.search(low):
         move = _move(text, low, tracks)
@@ -666,6 +676,12 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser, *, pr
     if not (parsed.spec.seed_tracks or parsed.spec.seed_artists) and (asked := _ASKED_SONG.search(text)) and \
             not find_titles(asked.group("title"), tracks):  # "Can I get the song can't keep johhny down?"
         return Edit("message", unknown_title=asked.group("title"))
+    if not (parsed.spec.seed_artists or parsed.spec.seed_tracks or parsed.unknown_artists or
+            parsed.unknown_references) and \
+            _THEIR_ARTISTS.search(low) and not _unknown_name(text, parser):
+        # "Could you add a few more songs from those artists?": more by the playlist's own artists; "I love
+        # Shasha, can we add some songs from them?" names someone the catalog lacks (said below)
+        return Edit("more_like", add=_added_count(low) or DEFAULT_MORE, topic=PLAYLIST_ARTISTS)
     adding = None if parsed.spec.seed_tracks or parsed.spec.seed_artists else _ADD_START.match(low)
     if adding and more_like and (not parsed.found & STYLE_FIELDS or find_positions(_without_names(low, parsed), n)
                                  or find_titles(text, tracks)):

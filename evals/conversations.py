@@ -8,9 +8,8 @@ playlist, so 0 is not the goal; a high share means follow-ups are misread as fre
 track in place (`unchanged_edits`: a refinement, steer or exclusion the playlist already met, so the listener saw
 "every track already fits") is counted per action: some are right, but each is a turn that asked for a change and
 saw none. When a later turn names artists for the playlist (`more_like` with artists new to its spec, "can I get
-some Prince?"), `named_artist_added` is the share of those turns whose added tracks include one of them. No weight
-is fitted
-on it, but the chat's phrasings were written after reading its turns: its figure is in-sample. No playlist is
+some Prince?"), `named_artist_added` is the share of those turns whose added tracks include one of them, and
+`named_artist_all_added` the share whose added tracks include every one of them. No weight is fitted on it, but the chat's phrasings were written after reading its turns: its figure is in-sample. No playlist is
 scored against the dialog's goal (`segue eval cpcd` does that).
 """
 
@@ -35,7 +34,7 @@ def run_conversations(assistant: Any, dialogs: Sequence[Dialog], progress: bool 
     turns = later = new = exceptions = 0
     actions: Counter[str] = Counter()
     unchanged: Counter[str] = Counter()
-    named = named_added = 0
+    named = named_added = named_all = 0
     examples: Counter[str] = Counter()
     latencies: list[float] = []
     with _progress(progress) as bar:
@@ -66,7 +65,9 @@ def run_conversations(assistant: Any, dialogs: Sequence[Dialog], progress: bool 
                     asked = set(reply.playlist.spec.seed_artists) - seeds_before if reply.playlist else set()
                     if reply.action == "more_like" and asked and not reply.playlist.spec.others_only:
                         named += 1
-                        named_added += any(t.artist in asked for t in reply.playlist.tracks[len(before):])
+                        came = {t.artist for t in reply.playlist.tracks[len(before):]}
+                        named_added += bool(came & asked)
+                        named_all += asked <= came
             if bar:
                 bar.advance(task)
     payload: dict[str, Any] = {
@@ -80,6 +81,7 @@ def run_conversations(assistant: Any, dialogs: Sequence[Dialog], progress: bool 
         "unchanged_edits": dict(unchanged.most_common()),
         "named_artist_turns": named,
         "named_artist_added": round(named_added / named, 3) if named else None,
+        "named_artist_all_added": round(named_all / named, 3) if named else None,
     }
     return SuiteResult(payload, {"segue": latencies})
 

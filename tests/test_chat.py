@@ -845,6 +845,30 @@ def test_one_message_two_edits(assistant: MusicAssistant, slice_index: TrackInde
     assert edit.then is not None and edit.then.kind == "more_like" and edit.then.qualifiers["year_min"] == 1980
 
 
+def test_more_by_the_playlists_artists(assistant: MusicAssistant, slice_index: TrackIndex):
+    """"Could you add a few more songs from those artists?" added three tracks "for" those words (anyone's); "i
+    love travis scott, halsey, big sean can you mix it up?" only shuffled; "Can we rap up with a couple songs from
+    Ella Mai?" added two of anyone's. Now: the playlist's artists' own, the names asked for, Ella Mai's."""
+    chat = assistant.start_chat(use_llm=False)
+    first = chat.send("energetic rock, 12 songs").playlist
+    playing = {t.artist for t in first.tracks}
+    more = chat.send("That's a good start. Could you add a few more songs from those artists?")
+    added = more.playlist.tracks[len(first.tracks):]
+    assert more.action == "more_like" and len(added) == 3 and {t.artist for t in added} <= playing
+    assert more.playlist.spec.seed_artists == first.spec.seed_artists  # they become no named artists
+    lacking = classify("I love listening to Samthing Soweto, can we add some songs from them?", chat.playlist,
+                       chat.parser)  # "them" is someone the catalog lacks: said, not the playlist's artists
+    assert lacking.kind == "message" and "Samthing Soweto" in (lacking.unknown_title or "")
+    names = _artists_named(slice_index, chat.parser, lambda t: t.artist not in playing, 3)
+    mixed = classify(f"well i love {', '.join(n.lower() for n in names[:2])} can you mix it up?", chat.playlist,
+                     chat.parser)
+    assert mixed.kind == "more_like" and mixed.parsed.spec.seed_artists == names[:2]
+    assert classify("can you mix it up?", chat.playlist, chat.parser).ordering == "shuffle"
+    wrap = classify(f"Can we rap up with a couple songs from {names[2]}?", chat.playlist, chat.parser)
+    assert (wrap.kind, wrap.add, wrap.parsed.spec.seed_artists, wrap.parsed.spec.genres) == (
+        "more_like", 2, [names[2]], [])
+
+
 def test_bands_like_an_artist_then_more_of_that_artist(assistant: MusicAssistant, slice_index: TrackIndex):
     artist = Counter(t.artist for t in slice_index.tracks
                      if t.artist.isascii() and len(t.artist) > 8).most_common(1)[0][0]

@@ -278,6 +278,14 @@ def test_conversations_suite(slice_assistant):
     asked = Dialog(id="z", user_turns=["energetic rock", f"can I get some {artist}?"], liked=[[], []], goal=[])
     named = run_conversations(slice_assistant, [asked], progress=False).payload
     assert (named["named_artist_turns"], named["named_artist_added"]) == (1, 1.0)
+    # two artists, one of whom fits the playlist: every one of them is found among the tracks added
+    playing = {t.artist for t in slice_assistant.start_chat(use_llm=False).send("energetic rock").playlist.tracks}
+    fits = Counter(t.artist for t in slice_assistant.index.tracks if t.artist in rock and t.artist not in playing)
+    rocker = next(a for a, n in fits.most_common() if n >= 3 and len(a) > 4 and a.isascii() and " " not in a)
+    both = Dialog(id="w", user_turns=["energetic rock", f"can I get some {rocker} and {artist}?"], liked=[[], []],
+                  goal=[])
+    named = run_conversations(slice_assistant, [both], progress=False).payload
+    assert (named["named_artist_turns"], named["named_artist_all_added"]) == (1, 1.0)
 
 
 def test_requests_suite(slice_assistant):
