@@ -9,8 +9,9 @@ track in place (`unchanged_edits`: a refinement, steer or exclusion the playlist
 "every track already fits") is counted per action: some are right, but each is a turn that asked for a change and
 saw none. When a later turn names artists for the playlist (`more_like` with artists new to its spec, "can I get
 some Prince?"), `named_artist_added` is the share of those turns whose added tracks include one of them, and
-`named_artist_all_added` the share whose added tracks include every one of them. No weight is fitted on it, but the chat's phrasings were written after reading its turns: its figure is in-sample. No playlist is
-scored against the dialog's goal (`segue eval cpcd` does that).
+`named_artist_all_added` the share whose added tracks include every one of them. No weight is fitted on it, but
+the chat's phrasings were written after reading its turns: its figure is in-sample. No playlist is scored against
+the dialog's goal (`segue eval cpcd` does that).
 """
 
 from __future__ import annotations
