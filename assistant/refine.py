@@ -205,7 +205,8 @@ _MORE_OF_THESE = re.compile(r"\b(?:more|others?|anything|something|songs?|some)\
                             r"\b(?:any|a few|some) (?:last|final) (?:songs?|tracks?|suggestions|picks)\b|"
                             r"\b(?:in|of) the same (?:genre|style|vein|vibe|kind|type|mood)\b")
 # Asking for an artist in a conversation: "Can I get some from Doja Cat?", "How about some Nujabes?"
-_ASKS_FOR = re.compile(r"\b(?:can|could|may) (?:i|we|you) (?:(?:also|please|maybe) )?(?:have|get|add|hear|play|include)|\bgot any|\bshow me|"
+_ASKS_FOR = re.compile(r"\b(?:can|could|may) (?:i|we|you) (?:(?:also|please|maybe) )?(?:have|get|add|hear|play|"
+                       r"include)|\bgot any|\bshow me|"
                        r"\bplay (?:me )?(?:some|a few)|\bhow about|\bwhat about|\bdo you have|\bgive me some|"
                        r"\blet me hear|\bsome more|\ba few more|\bany more|\bi want some|\bi'?d love some|"
                        r"\bwhat else|\bwhat do (?:we|you) have|\bany (?:good|last|other)\b|\ba last few\b|"
