@@ -706,8 +706,12 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser, *, pr
         named = 0 if positions else len(parsed.spec.seed_artists)
         add = _added_count(low) or max(DEFAULT_MORE, min(named, MAX_NAMED_MORE))
         if positions or parsed.spec.seed_artists or parsed.spec.seed_tracks:
-            return Edit("more_like", positions=positions, add=add, parsed=parsed,
+            more = Edit("more_like", positions=positions, add=add, parsed=parsed,
                         qualifiers={} if positions else _qualifiers(text, parser))
+            if positions or not parsed.found & _EXCLUSION_FIELDS:
+                return more
+            # "Definitely not any Michael Jackson! I'd prefer Elton John": out with the one, then the other
+            return Edit("exclude", parsed=_exclusions_only(parsed), then=more)
     length = _length(low, tracks, playlist.spec if playlist else PlaylistSpec())
     if length is not None:
         return length

@@ -110,7 +110,7 @@ _NEGATIVE = ("without", "no", "not", "no more", "except", "except for", "but not
              "excluding", "avoid", "skip", "nothing by", "nothing from", "not by", "none", "none by", "hate",
              "dont like", "dont want", "not into", "not a fan of", "sick of", "tired of", "no songs by", "no tracks by",
              "no music by", "nothing like", "dont play", "dont add", "dont include", "dont want any", "dont play any",
-             "dont add any", "dont include any")
+             "dont add any", "dont include any", "not any", "not any of")
 # An artist introduced by what it is ("the band named Live"): contexts, but not context words, which could then
 # start or end no name ("The Band")
 _NAMING = ("the band", "band named", "band called", "the artist", "artist named", "artist called", "group called",

@@ -843,6 +843,12 @@ def test_one_message_two_edits(assistant: MusicAssistant, slice_index: TrackInde
     edit = classify(f"I don't like {gone}. Can you add some 80s songs by {wanted[1]}?", chat.playlist, chat.parser)
     assert (edit.kind, edit.parsed.found & {"year_min", "seed_artists"}) == ("exclude", set())
     assert edit.then is not None and edit.then.kind == "more_like" and edit.then.qualifiers["year_min"] == 1980
+    # the more_like of a message that also turns someone down excluded no one
+    prefer = classify(f"Definitely not any {gone}! I'd prefer {wanted[1]}, something like that", chat.playlist,
+                      chat.parser)
+    assert (prefer.kind, prefer.parsed.spec.exclude_artists, prefer.parsed.spec.seed_artists) == ("exclude", [gone],
+                                                                                                  [])
+    assert prefer.then is not None and prefer.then.parsed.spec.seed_artists == [wanted[1]]
 
 
 def test_more_by_the_playlists_artists(assistant: MusicAssistant, slice_index: TrackIndex):

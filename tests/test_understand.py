@@ -274,6 +274,8 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("I am not really a fan of Harry Styles, but we can add some Justin Bieber songs.",
      {"exclude_artists": ["Harry Styles"], "seed_artists": ["Justin Bieber"]}),
     ("rappers smooth and lyrically consistent like Notorious BIG", {"seed_artists": ["The Notorious B.I.G."]}),
+    ("Definitely not any Michael Jackson! I'd prefer Elton John",
+     {"exclude_artists": ["Michael Jackson"], "seed_artists": ["Elton John"]}),
     # a quoted title by an artist the catalog lacks is no search word, nor is its quote mark left behind
     ('Looking for songs similar to "Cantara" by Dead Can Dance', {"description": "songs similar"}),
     ('Similar songs to "the Hound and the Fox" by I The Mighty?', {"description": "Similar songs to?"}),
