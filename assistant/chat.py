@@ -750,6 +750,11 @@ class Chat:
             by = ", ".join(dict.fromkeys(sanitize(t.artist, 40) for t in own))
             text += f" No track by {by} meets all the playlist's own constraints, so theirs are outside them " \
                     f"({'; '.join(broken[:3])}), as you asked."
+        cap, caps = artist_caps(new_spec)
+        held = Counter(artist_key(t.artist) for t in out)
+        if over := [t.artist for t in own if held[artist_key(t.artist)] > caps.get(artist_key(t.artist), cap)]:
+            text += f" {sanitize(over[0], 60)} now has {held[artist_key(over[0])]} tracks, beyond the playlist's " \
+                    "limit per artist."
         playlist = self._derive(out, new_spec, reasons=reasons, relaxed=relaxed)
         notices += fill.notices
         return _Outcome("playlist", text, self._next(playlist), label=f"more like {like}",
@@ -757,16 +762,24 @@ class Chat:
 
     def _own_tracks(self, artists: list[str], spec: PlaylistSpec, qualifiers: dict[str, Any], n: int,
                     avoid: list[str]) -> tuple[list[Track], list[Relaxation]]:
-        """The artists' own tracks, outside the playlist's constraints (its exclusions still hold): with the words
-        said beside their names first ("upbeat"), then without them. Also the relaxation that says why an artist
-        has none (only remixes or Christmas songs here)."""
+        """The artists' own tracks beyond the playlist's cap on them when they reached it ("more of his hits"),
+        else outside its constraints (its exclusions still hold): with the words said beside their names first
+        ("upbeat"), then without them. Also the relaxation that says why an artist has none (only remixes or
+        Christmas songs here). A cap passed or a constraint broken is reported by the caller."""
         keys = {artist_key(a) for a in artists}
-        loose = PlaylistSpec(description=" ".join(artists), seed_artists=artists, n_tracks=n, ordering="retrieved",
-                             exclude_artists=spec.exclude_artists, exclude_genres=spec.exclude_genres,
-                             exclude_tracks=spec.exclude_tracks, allow_remixes=spec.allow_remixes)
+        uncapped = {"n_tracks": n, "minutes": None, "ordering": "retrieved", "seed_artists": artists,
+                    "seed_tracks": [], "others_only": False, "max_per_artist": self.assistant.max_tracks}
+        loose = PlaylistSpec(description=" ".join(artists), exclude_artists=spec.exclude_artists,
+                             exclude_genres=spec.exclude_genres, exclude_tracks=spec.exclude_tracks,
+                             allow_remixes=spec.allow_remixes, **uncapped)
+        cap, named = artist_caps(spec)
+        held = Counter(artist_key(t.artist) for t in self._tracks())
+        capped = any(held[k] >= max(cap, named.get(k, cap)) for k in keys)
+        tries = [spec.model_copy(update={**uncapped, **qualifiers})] if capped else []
+        tries += [loose.model_copy(update=qualifiers), loose] if qualifiers else [loose]
         query = SearchQuery(text=" ".join(artists), seed_artists=artists)
-        for asked in ([qualifiers, {}] if qualifiers else [{}]):
-            theirs = self._build(loose.model_copy(update=asked), query, avoid=avoid)
+        for attempt in tries:
+            theirs = self._build(attempt, query, avoid=avoid)
             own = [t for t in theirs.tracks if artist_key(t.artist) in keys]
             if own:
                 return own, [r for r in theirs.relaxed if r.constraint == SEED_ARTISTS]

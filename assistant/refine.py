@@ -301,6 +301,12 @@ _THEIR_ARTISTS = re.compile(r"\b(?:from|by) (?:those|these|the same|these same|t
                             r"(?:artists?|bands?|singers?|groups?|musicians?|rappers?)\b|"
                             r"\b(?:more|songs?|tracks?|anything|something)(?: else)? (?:from|by) them\b")
 PLAYLIST_ARTISTS = "playlist artists"  # more_like's topic: the playlist's own artists
+# "i love jerry lee lewis. got more of him?": "him" is someone the catalog lacks, not whoever was named last
+_LIKED_UNKNOWN = re.compile(r"\bi (?:really )?(?:love|like|adore|enjoy)\s+(?!(?:him|her|them|it|this|that|these|those|"
+                            r"the|his|her|their|all|every|most|some|listening|to|how|what)\b)\w+(?: \w+){0,2}[.!?,;]")
+# More by one artist, not named: the one whose song the message names, or the one named last
+_HIS = re.compile(r"\b(?:more|some|other|any|a few|few|couple)\s+(?:more\s+)?(?:of\s+)?(?:his|her)\s+"
+                  r"(?:songs?|tracks?|music|stuff|hits|tunes|work)\b|\bmore (?:of|from|by) (?:him|her)\b")
 _MIX_UP = re.compile(r"\bmix (?:it|them|things) up\b")
 _SHUFFLE = re.compile(r"\b(?:shuffle|randomi[sz]e|mix (?:it|them|things) up)\b")
 _RAP_UP = re.compile(r"(?i)\brap (?=(?:it |this |things |the (?:playlist|list) )?up\b)")
@@ -683,6 +689,12 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser, *, pr
         # "Could you add a few more songs from those artists?": more by the playlist's own artists; "I love
         # Shasha, can we add some songs from them?" names someone the catalog lacks (said below)
         return Edit("more_like", add=_added_count(low) or DEFAULT_MORE, topic=PLAYLIST_ARTISTS)
+    if not parsed.spec.seed_artists and _HIS.search(low) and (meant := _meant_artist(text, low, playlist)):
+        # "He was the king of pop, I like him let's add more of his songs", "lets play more of his hits"
+        said = {name: getattr(parsed.spec, name) for name in parsed.found & QUALIFIER_FIELDS}
+        return Edit("more_like", add=_added_count(low) or DEFAULT_MORE, qualifiers=said, parsed=replace(
+            parsed, spec=parsed.spec.model_copy(update={"seed_artists": [meant], "seed_tracks": []}),
+            found=parsed.found | {"seed_artists"}))
     adding = None if parsed.spec.seed_tracks or parsed.spec.seed_artists else _ADD_START.match(low)
     if adding and more_like and (not parsed.found & STYLE_FIELDS or find_positions(_without_names(low, parsed), n)
                                  or find_titles(text, tracks)):
@@ -791,6 +803,19 @@ _ADDITIONS = frozenset({"more_like", "add_songs", "add_style"})
 # What a request for named artists may also say of the tracks it adds ("some upbeat Backstreet Boys songs")
 QUALIFIER_FIELDS = frozenset({"genres", "year_min", "year_max", "features", "popularity"})
 _ADDED = re.compile(r"\b(?:added|thrown in)\b")
+
+
+def _meant_artist(text: str, low: str, playlist: Playlist | None) -> str | None:
+    """Whom "his" or "her" means: the artist of the playlist's song the message names ("I love Let's Get Crazy.
+    Any more of his songs?"), else the artist named last in the conversation, unless the message names one
+    the catalog lacks."""
+    if playlist is None:
+        return None
+    if titles := find_titles(text, playlist.tracks):
+        return playlist.tracks[titles[0]].artist
+    if _LIKED_UNKNOWN.search(low) or not playlist.spec.seed_artists:
+        return None
+    return playlist.spec.seed_artists[-1]
 
 
 def _asks_for_named(low: str, tracks: list[Track], parsed: ParsedRequest) -> bool:
@@ -1048,6 +1073,8 @@ def _unknown_name(text: str, parser: RequestParser) -> str | None:
     run after a word such as "some", "by" or "more", not made of common words."""
     for m in _CAPITALISED_RUN.finditer(text):
         before = re.findall(r"[\w']+", text[:m.start()].lower())
+        if before[-1:] == ["the"]:  # "some more by the Judds"
+            before.pop()
         if not before or before[-1] not in _NAME_CUES:
             continue
         name = m.group(0).rstrip(".'’")

@@ -875,6 +875,32 @@ def test_more_by_the_playlists_artists(assistant: MusicAssistant, slice_index: T
         "more_like", 2, [names[2]], [])
 
 
+def test_more_of_his_songs(assistant: MusicAssistant, slice_index: TrackIndex):
+    """"He was the king of pop, I like him let's add more of his songs" added three pop tracks of anyone's; "yea
+    lets play more of his hits" kept only the hits. "his" is the artist named last (or whose song the message
+    names), and more of theirs may pass the playlist's cap on them, said and reported."""
+    chat = assistant.start_chat(use_llm=False)
+    counts = Counter(t.artist for t in slice_index.tracks if not is_remix(t.title) and not is_seasonal(t))
+    artist = next(a for a, n in counts.most_common() if n >= 8 and a.isascii() and len(a) > 4 and
+                  chat.parser.analyse(f"some {a} songs").spec.seed_artists == [a])
+    first = chat.send(f"some {artist} songs")
+    held = sum(t.artist == artist for t in first.playlist.tracks)
+    assert held == 3  # the cap on a named artist
+    more = chat.send("I like him, let's add more of his songs")
+    added = more.playlist.tracks[len(first.playlist.tracks):]
+    assert more.action == "more_like" and sum(t.artist == artist for t in added) == 3
+    assert "beyond the playlist's limit per artist" in more.text
+    assert "max_per_artist" in {r.constraint for r in more.playlist.relaxed}
+    other = next(t for t in more.playlist.tracks if t.artist != artist and
+                 find_titles(f"I love {t.title}. Any more of his songs?", more.playlist.tracks) ==
+                 [more.playlist.tracks.index(t)])
+    edit = classify(f"I love {other.title}. Any more of his songs?", chat.playlist, chat.parser)
+    assert edit.kind == "more_like" and edit.parsed.spec.seed_artists == [other.artist]
+    # "him" is the one the message names, whom the catalog lacks: not whoever was named last
+    lacking = classify("i love jerry lee lewis. got more of him?", chat.playlist, chat.parser)
+    assert lacking.kind != "more_like"
+
+
 def test_bands_like_an_artist_then_more_of_that_artist(assistant: MusicAssistant, slice_index: TrackIndex):
     artist = Counter(t.artist for t in slice_index.tracks
                      if t.artist.isascii() and len(t.artist) > 8).most_common(1)[0][0]
