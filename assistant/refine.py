@@ -308,7 +308,7 @@ _LIKED_UNKNOWN = re.compile(r"\bi (?:really )?(?:love|like|adore|enjoy)\s+(?!(?:
 _HIS = re.compile(r"\b(?:more|some|other|any|a few|few|couple)\s+(?:more\s+)?(?:of\s+)?(?:his|her)\s+"
                   r"(?:songs?|tracks?|music|stuff|hits|tunes|work)\b|\bmore (?:of|from|by) (?:him|her)\b")
 _MIX_UP = re.compile(r"\bmix (?:it|them|things) up\b")
-_SHUFFLE = re.compile(r"\b(?:shuffle|randomi[sz]e|mix (?:it|them|things) up)\b")
+_SHUFFLE = re.compile(r"\b(?:shuffle|randomi[sz]e)\b|" + _MIX_UP.pattern)
 _RAP_UP = re.compile(r"(?i)\brap (?=(?:it |this |things |the (?:playlist|list) )?up\b)")
 _REVERSE = re.compile(r"\b(?:reverse|backwards|flip the order)\b")
 _SORT = re.compile(r"\b(?:sort|order|arrange)\b.{0,20}?\b(year|date|age|chronolog\w*|tempo|bpm|energy)\b|"
