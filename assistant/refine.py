@@ -324,7 +324,8 @@ _RELATIVE: tuple[tuple[re.Pattern[str], dict[str, int], str], ...] = tuple(
          r"more (?:gentle|relaxed|relaxing|laid back)|tone it down|more low[- ]key)\b", {"energy": -1},
          "energy lowered"),
         (r"\b(?:more (?:energy|energetic|intense|lively|hype|power|powerful|punch|punchy|aggressive)|higher energy|"
-         r"livelier|harder|louder|heavier|pump (?:it )?up|amp (?:it )?up|more oomph)\b", {"energy": 1},
+         r"livelier|harder|louder|heavier|pump (?:it )?up|amp (?:it )?up|more oomph|(?:step|kick|turn) (?:it|things) "
+         r"up|up a notch)\b", {"energy": 1},
          "energy raised"),
         (r"\b(?:happier|more (?:happy|cheerful|positive|joyful|uplifting|fun|feel[- ]good)|brighter|"
          r"less (?:sad|dark|melanchol\w*|depressing|gloomy|moody))\b", {"valence": 1}, "happier"),
@@ -719,7 +720,8 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser, *, pr
         add = _added_count(low) or max(DEFAULT_MORE, min(named, MAX_NAMED_MORE))
         if positions or parsed.spec.seed_artists or parsed.spec.seed_tracks:
             more = Edit("more_like", positions=positions, add=add, parsed=parsed,
-                        qualifiers={} if positions else _qualifiers(text, parser))
+                        qualifiers={} if positions else _qualifiers(text, parser),
+                        notices=_lacking(parsed))
             if positions or not parsed.found & _EXCLUSION_FIELDS:
                 return more
             # "Definitely not any Michael Jackson! I'd prefer Elton John": out with the one, then the other
@@ -736,7 +738,8 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser, *, pr
         # a complaint, not a request for the song
         if not parsed.spec.seed_artists and not more_like:
             return Edit("add_songs", track_ids=list(parsed.spec.seed_tracks), parsed=parsed)
-        return Edit("more_like", add=max(DEFAULT_MORE, len(names)), parsed=parsed)
+        return Edit("more_like", add=max(DEFAULT_MORE, len(names)), parsed=parsed,
+                    notices=_lacking(parsed))
     m = _BY_UNKNOWN.search(low) if not names and plain and _ASKS_FOR.search(low) else None
     if m and text[m.start("name")].isupper():  # "Got any songs by Kenny G?": not in the catalog
         return Edit("message", unknown_title=text[m.start("name"):m.end("name")])
@@ -803,6 +806,13 @@ _ADDITIONS = frozenset({"more_like", "add_songs", "add_style"})
 # What a request for named artists may also say of the tracks it adds ("some upbeat Backstreet Boys songs")
 QUALIFIER_FIELDS = frozenset({"genres", "year_min", "year_max", "features", "popularity"})
 _ADDED = re.compile(r"\b(?:added|thrown in)\b")
+
+
+def _lacking(parsed: ParsedRequest) -> list[str]:
+    """The notice for names the catalog lacks beside those it has ("some by The Judds and Brooks and Dunn",
+    "any new stuff from Asake or Tiwa Savage?"): the ones it has were added, the others left unsaid."""
+    names = [*parsed.unknown_artists, *parsed.unknown_references]
+    return [f"{UNKNOWN_ARTIST} {', '.join(dict.fromkeys(names))}"] if names else []
 
 
 def _meant_artist(text: str, low: str, playlist: Playlist | None) -> str | None:

@@ -849,6 +849,12 @@ def test_one_message_two_edits(assistant: MusicAssistant, slice_index: TrackInde
     assert (prefer.kind, prefer.parsed.spec.exclude_artists, prefer.parsed.spec.seed_artists) == ("exclude", [gone],
                                                                                                   [])
     assert prefer.then is not None and prefer.then.parsed.spec.seed_artists == [wanted[1]]
+    # a name the catalog lacks beside one it has is said (it was dropped silently)
+    judds = classify(f"Great. Let's see some by The Judds and {wanted[1]}", chat.playlist, chat.parser)
+    assert judds.kind == "more_like" and judds.notices == ["the catalog has no artist called The Judds"]
+    # "step it up a notch" after praise asks for more energy (it was thanked)
+    notch = classify("These are cool but can we step it up a notch", chat.playlist, chat.parser)
+    assert notch.kind == "refine" and notch.features["energy"].min is not None
 
 
 def test_more_by_the_playlists_artists(assistant: MusicAssistant, slice_index: TrackIndex):
