@@ -57,7 +57,7 @@ from assistant.refine import DEFAULT_MORE, PLAYLIST_ARTISTS, Edit, classify
 from assistant.sequencing import order_tracks
 from assistant.spec import MAX_MINUTES, PlaylistSpec
 from assistant.taste import add_taste_reasons
-from assistant.understand import RequestParser
+from assistant.understand import ParsedRequest, RequestParser
 from assistant.vocabulary import Vocabulary as Names
 from retrieval.catalog import Track
 from retrieval.filters import Range, filter_mask
@@ -574,16 +574,25 @@ class Chat:
         """A refinement every track already met adds tracks under it when the message asked for more ("please
         more R and B", "what else do you recommend for the gym?") or named an artist the playlist lacks ("Nothing
         says the 80's like Def Leppard", "it isnt 90s hip hop without snoop dogg 2 pac or Notorious B.I.G"): before, it
-        changed nothing and said so."""
+        changed nothing and said so. Artists it lacks are added as asked for (`_more_like`): their own tracks come
+        even when none meets the constraints ("country songs? Maybe by Kasey Musgraves?")."""
         tracks = self._tracks()
-        if [t.track_id for t in refined.tracks] != [t.track_id for t in tracks]:
+        if [t.track_id for t in refined.tracks] != [t.track_id for t in tracks] or outcome.version is None:
             return outcome
-        lacking = bool({artist_key(a) for a in named} - {artist_key(t.artist) for t in tracks})
+        lacking = [a for a in named if artist_key(a) not in {artist_key(t.artist) for t in tracks}]
         if not (wanted or lacking):
             return outcome
         count = wanted or DEFAULT_MORE
-        grown = self._extend(tracks, refined.spec.model_copy(update={"n_tracks": len(tracks) + count}), outcome.label,
-                             count=count)
+        if lacking:
+            asked = ParsedRequest(PlaylistSpec(seed_artists=lacking), frozenset({"seed_artists"}), [])
+            self.versions.append(outcome.version)  # the refined spec is the one the artists join
+            try:
+                grown = self._more_like(Edit("more_like", add=max(count, len(lacking)), parsed=asked))
+            finally:
+                self.versions.pop()
+        else:
+            grown = self._extend(tracks, refined.spec.model_copy(update={"n_tracks": len(tracks) + count}),
+                                 outcome.label, count=count)
         if grown.version is None:
             return outcome
         grown.text = f"{outcome.text.removesuffix('.')}, so I added more. {grown.text}"

@@ -1056,8 +1056,16 @@ def test_a_refinement_already_met_adds_what_was_asked_for(assistant: MusicAssist
     with_artist = chat.send(f"These are great! {named} rock please")
     assert with_artist.action == "refine" and "every track already fits" in with_artist.text
     assert named in {t.artist for t in with_artist.playlist.tracks[15:]}
+    # an artist none of whose tracks meets the refinement joins with their own, reported
+    before = len(with_artist.playlist.tracks)
+    elsewhere = Counter(t.artist for t in slice_index.tracks if "rock" not in t.genres and t.artist not in playing)
+    pop = next(a for a, n in elsewhere.most_common() if n >= 3 and len(a) > 4 and a.isascii() and
+               chat.parser.analyse(f"by {a}").spec.seed_artists == [a])
+    outside = chat.send(f"These are great! rock please. Maybe by {pop}?")
+    assert outside.action == "refine" and "outside them" in outside.text
+    assert pop in {t.artist for t in outside.playlist.tracks[before:]}
     # "more upbeat" moves the mood: nothing is added for its "more"
-    assert len(chat.send("more upbeat").playlist.tracks) == len(with_artist.playlist.tracks)
+    assert len(chat.send("more upbeat").playlist.tracks) == len(outside.playlist.tracks)
 
 
 def test_an_artist_asked_for_joins_though_none_of_theirs_fits(assistant: MusicAssistant, slice_index: TrackIndex):
