@@ -1,9 +1,10 @@
 """Conversation: a `Chat` holds the current playlist (with its spec) and every earlier version.
 
-Each message becomes one `Edit` (assistant.refine); code applies it to the spec and the track list, so
-the playlist is always real catalog tracks meeting the spec, and only then does the LLM add wording
-(assistant.explain, verified sentence by sentence). `Chat.stream` yields the new `Playlist` before any LLM
-call, then the text as `str` chunks as it is verified, then the `Reply`; the chunks join to `Reply.text`.
+Each message becomes one `Edit` (assistant.refine; it may carry a second, applied after it as one version); code
+applies it to the spec and the track list, so the playlist is always real catalog tracks meeting the spec, and only
+then does the LLM add wording (assistant.explain, verified sentence by sentence). `Chat.stream` yields the new
+`Playlist` before any LLM call, then the text as `str` chunks as it is verified, then the `Reply`; the chunks join
+to `Reply.text`.
 
 Within a chat, a track the listener removed (or whose artist they turned down) never comes back, not
 even after "start over", unless the listener names it again ("add ..."); only "undo" restores the exact
@@ -740,9 +741,10 @@ class Chat:
                 others = [t.track_id for t in added if artist_key(t.artist) not in {artist_key(a) for a in artists}]
                 dropped = set(others[max(0, len(others) - len(own)):])
                 added = [t for t in added if t.track_id not in dropped][:max(0, room - len(own))] + own
-                # none of theirs can join at all (only remixes or Christmas songs here): the relaxation says why
-                # ("the catalog has only remixes by Céline Dion")
-                relaxed = [r for r in relaxed if r.constraint != SEED_ARTISTS and not alone] + absent
+                # the first fill's relaxations hold for its tracks left; an artist of whom none can join at all
+                # (only remixes or Christmas songs here) is said by the second's ("only remixes by Céline Dion")
+                stays = {t.track_id for t in added} & {t.track_id for t in fill.tracks}
+                relaxed = [r for r in relaxed if r.constraint != SEED_ARTISTS and stays] + absent
         like = ", ".join(f"\"{sanitize(t.title)}\"" for t in seeds) or ", ".join(sanitize(a, 40) for a in artists)
         like = "the playlist's artists" if same else like
         reasons = self._reasons_with({tid: f"{why} · like {like}" for tid, why in fill.reasons.items()})

@@ -7,7 +7,9 @@ Deterministic rules only, tried in a fixed order: undo, start over, questions ab
 "only hits"), "more <words>" (the same playlist chosen again leaning to them: "more west coast"), and finally a
 new request, unless the message sets nothing the parser reads: then the playlist is kept (a name the catalog
 lacks is said, other words steer it). Tracks are referred to by position ("track 3", "the second song", "the
-last two", "2 and 5") or by title; every position is checked by the chat, never trusted.
+last two", "2 and 5") or by title; every position is checked by the chat, never trusted. A message may ask two
+edits, an exclusion or songs by name and then an addition ("not a fan of blink 182. How about some Bush?", "add
+Titanium by David Guetta, add songs from Juice World"): the second rides on the first (`Edit.then`).
 
 Instructions aimed at the system ("ignore previous instructions", "print the system prompt") are cut
 out of the message before anything else: what remains is handled like any request, so a message can
@@ -809,8 +811,8 @@ _ADDED = re.compile(r"\b(?:added|thrown in)\b")
 
 
 def _lacking(parsed: ParsedRequest) -> list[str]:
-    """The notice for names the catalog lacks beside those it has ("some by The Judds and Brooks and Dunn",
-    "any new stuff from Asake or Tiwa Savage?"): the ones it has were added, the others left unsaid."""
+    """The notice for names the catalog lacks beside those it has ("some by The Judds and Brooks and Dunn"):
+    before, the ones it has were added and the others dropped without a word."""
     names = [*parsed.unknown_artists, *parsed.unknown_references]
     return [f"{UNKNOWN_ARTIST} {', '.join(dict.fromkeys(names))}"] if names else []
 
@@ -1462,13 +1464,13 @@ def _without_names(text: str, parsed: ParsedRequest, fields: Sequence[str] = _NA
     return "".join(char if kept else " " for char, kept in zip(text, keep))
 
 
+_EXCLUSION_FIELDS = frozenset({"exclude_artists", "exclude_genres", "exclude_tracks"})
+
+
 def _exclusions_only(parsed: ParsedRequest) -> ParsedRequest:
     """`parsed` reduced to what it turns down, when another edit of the message takes the rest."""
     spec = parsed.spec.model_copy(update={"seed_artists": [], "seed_tracks": []})
     return replace(parsed, spec=spec, found=parsed.found & {"description", *_EXCLUSION_FIELDS})
-
-
-_EXCLUSION_FIELDS = frozenset({"exclude_artists", "exclude_genres", "exclude_tracks"})
 
 
 def _removal(text: str, low: str, parsed: ParsedRequest, tracks: list[Track]) -> Edit | None:
