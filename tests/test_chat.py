@@ -787,8 +787,9 @@ def test_every_artist_asked_for_joins(assistant: MusicAssistant, slice_index: Tr
     assert set(named) <= {t.artist for t in added}
     assert "outside them" in reply.text and "genres" in {r.constraint for r in reply.playlist.relaxed}
     assert not any(n.startswith("no track by") or "follows their sound" in n for n in reply.notices)
-    # the ones that fit came within the constraints
+    # the ones that fit came within the constraints; nothing is broken silently
     assert all("rock" in t.genres for t in added if t.artist in rock)
+    assert violations(reply.playlist, reply.playlist.spec, slice_index) == []
 
 
 def test_a_kind_of_track_asked_of_an_artist(assistant: MusicAssistant, slice_index: TrackIndex):
@@ -808,6 +809,7 @@ def test_a_kind_of_track_asked_of_an_artist(assistant: MusicAssistant, slice_ind
     theirs = [t for t in added if t.artist == upbeat]
     assert reply.action == "more_like" and len(added) == 3 and theirs
     assert all((t.energy or 0) >= 0.6 and (t.valence or 0) >= 0.45 for t in theirs)
+    assert violations(reply.playlist, reply.playlist.spec, slice_index) == []
     assert len(reply.playlist.tracks) == len(first.tracks) + 3 and ids(reply.playlist)[:12] == ids(first)
     # "a last few from X" asks for more of them, not about the last track
     assert classify(f"Maybe a last few from {upbeat} with an upbeat melody?", chat.playlist,
@@ -839,6 +841,7 @@ def test_one_message_two_edits(assistant: MusicAssistant, slice_index: TrackInde
     added = both.playlist.tracks[len(first.tracks):]
     assert both.action == "add_songs" and added[0].track_id == song.track_id
     assert set(wanted) <= {t.artist for t in added[1:]}
+    assert violations(both.playlist, both.playlist.spec, slice_index) == []
     # what the other sentence asks stays out of the exclusion ("songs from" no refill "around" the artist)
     edit = classify(f"I don't like {gone}. Can you add some 80s songs by {wanted[1]}?", chat.playlist, chat.parser)
     assert (edit.kind, edit.parsed.found & {"year_min", "seed_artists"}) == ("exclude", set())
@@ -897,6 +900,7 @@ def test_more_of_his_songs(assistant: MusicAssistant, slice_index: TrackIndex):
     assert more.action == "more_like" and sum(t.artist == artist for t in added) == 3
     assert "beyond the playlist's limit per artist" in more.text
     assert "max_per_artist" in {r.constraint for r in more.playlist.relaxed}
+    assert violations(more.playlist, more.playlist.spec, slice_index) == []
     other = next(t for t in more.playlist.tracks if t.artist != artist and
                  find_titles(f"I love {t.title}. Any more of his songs?", more.playlist.tracks) ==
                  [more.playlist.tracks.index(t)])
