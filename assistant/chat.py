@@ -709,7 +709,11 @@ class Chat:
         index = self.assistant.index
         if not seeds and edit.parsed:  # "more songs like Too Young by Post Malone": a named song, not in the playlist
             seeds = [index.tracks[index.row[t]] for t in edit.parsed.spec.seed_tracks if t in index.row]
-        artists = list(edit.parsed.spec.seed_artists) if edit.parsed and not seeds else []
+        # "I also like Kali Uchis, SZA, The Weeknd and Miguel": a title read among the names leaves the other names
+        # asked for; "more like Too Young by Post Malone" asks for no more Post Malone than the song's likeness
+        by_seeds = {artist_key(t.artist) for t in seeds}
+        artists = [a for a in edit.parsed.spec.seed_artists if artist_key(a) not in by_seeds] if edit.parsed else []
+        artists = artists if not edit.positions else []
         # "more songs from those artists": theirs, the latest added first; they become no named artists
         same = edit.topic == PLAYLIST_ARTISTS
         if same:
@@ -745,7 +749,7 @@ class Chat:
                 # (only remixes or Christmas songs here) is said by the second's ("only remixes by Céline Dion")
                 stays = {t.track_id for t in added} & {t.track_id for t in fill.tracks}
                 relaxed = [r for r in relaxed if r.constraint != SEED_ARTISTS and stays] + absent
-        like = ", ".join(f"\"{sanitize(t.title)}\"" for t in seeds) or ", ".join(sanitize(a, 40) for a in artists)
+        like = ", ".join([*(f"\"{sanitize(t.title)}\"" for t in seeds), *(sanitize(a, 40) for a in artists)])
         like = "the playlist's artists" if same else like
         reasons = self._reasons_with({tid: f"{why} · like {like}" for tid, why in fill.reasons.items()})
         reasons.update({t.track_id: f"{reason_line(t, spec)} · added at your request" for t in own})

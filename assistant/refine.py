@@ -374,10 +374,11 @@ _COUNT_WORDS = r"(?:\d{1,3}|" + "|".join(w for w in NUMBER_WORDS if " " not in w
 _EDGE_RUN = re.compile(rf"(?<!\ba )\b(first|last|top|bottom)\s+({_COUNT_WORDS})\b(?!\s*(?:minutes?|mins?|bpm|%))")
 _SECOND_LAST = re.compile(r"\b(?:second[- ]to[- ]last|second[- ]last|next[- ]to[- ]last|penultimate|"
                           r"one before (?:the )?last)\b")
-# "any last songs you'd recommend", "a last few from the beatles" ask for more, not about the last track
-_ORDINAL = re.compile(r"(?<!\bany )(?<!\bsome )(?<!\bfew )\b(" + "|".join(_ORDINALS)
+# "any last songs you'd recommend", "a last few from the beatles", "X for a final touch" ask for more, not about
+# the last track
+_ORDINAL = re.compile(r"(?<!\bany )(?<!\bsome )(?<!\bfew )(?<!\ba )\b(" + "|".join(_ORDINALS)
                       + r"|(\d{1,3})(?:st|nd|rd|th)|last|final|opening|closing)\b"
-                      r"(?!\s+(?:time|half|minutes?|person))(?!(?<=\ba last) (?:few|couple))")
+                      r"(?!\s+(?:time|half|minutes?|person))")
 _NUMBERED = re.compile(r"(?:\b(?:tracks?|songs?|numbers?|tunes?|nos?\.?)\s*#?|#)\s*(\d{1,3})\b")
 _LIST_MORE = re.compile(r"\s*(?:,|and|&|or|-|to|through|thru)\s*(?:(?:tracks?|songs?|numbers?|#)\s*)?#?(\d{1,3})\b")
 _BARE = re.compile(r"(?<![\w.#])(\d{1,3})\b(?!\s*(?:minutes?|mins?|min|hours?|h\b|songs|tracks|tunes|bpm|s\b|'s|%|"

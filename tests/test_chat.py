@@ -811,6 +811,9 @@ def test_a_kind_of_track_asked_of_an_artist(assistant: MusicAssistant, slice_ind
     assert all((t.energy or 0) >= 0.6 and (t.valence or 0) >= 0.45 for t in theirs)
     assert violations(reply.playlist, reply.playlist.spec, slice_index) == []
     assert len(reply.playlist.tracks) == len(first.tracks) + 3 and ids(reply.playlist)[:12] == ids(first)
+    # "for a final touch" names no track: it asked for more like the last one, none of the artist's
+    touch = classify(f"Love these! Can we add some {upbeat} for a final touch", chat.playlist, chat.parser)
+    assert (touch.kind, touch.positions, touch.parsed.spec.seed_artists) == ("more_like", [], [upbeat])
     # "a last few from X" asks for more of them, not about the last track
     assert classify(f"Maybe a last few from {upbeat} with an upbeat melody?", chat.playlist,
                     chat.parser).kind == "more_like"
