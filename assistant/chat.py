@@ -580,7 +580,8 @@ class Chat:
         tracks = self._tracks()
         if [t.track_id for t in refined.tracks] != [t.track_id for t in tracks] or outcome.version is None:
             return outcome
-        lacking = [a for a in named if artist_key(a) not in {artist_key(t.artist) for t in tracks}]
+        held = {artist_key(t.artist) for t in tracks}
+        lacking = [a for a in named if artist_key(a) not in held]
         if not (wanted or lacking):
             return outcome
         count = wanted or DEFAULT_MORE
@@ -730,6 +731,7 @@ class Chat:
         kept = [t.track_id for t in tracks]
         fill = self._build(fill_spec, query, avoid=kept)
         came = {artist_key(t.artist) for t in fill.tracks}
+        asked = {artist_key(a) for a in artists}
         missing = [a for a in artists if artist_key(a) not in came] if not (others_only or same) else []
         added = list(fill.tracks)
         relaxed = list(fill.relaxed)
@@ -742,7 +744,7 @@ class Chat:
             own, absent = self._own_tracks(missing, spec, edit.qualifiers, add if alone else len(missing),
                                            avoid=kept + [t.track_id for t in added])
             if own:
-                others = [t.track_id for t in added if artist_key(t.artist) not in {artist_key(a) for a in artists}]
+                others = [t.track_id for t in added if artist_key(t.artist) not in asked]
                 dropped = set(others[max(0, len(others) - len(own)):])
                 added = [t for t in added if t.track_id not in dropped][:max(0, room - len(own))] + own
                 # the first fill's relaxations hold for its tracks left; an artist of whom none can join at all
