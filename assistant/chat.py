@@ -54,7 +54,7 @@ from assistant.explain import (
 )
 from assistant.grounding import Vocabulary, sanitize, sound_words, tempo_word, verify_text
 from assistant.playlist import Playlist, Relaxation
-from assistant.refine import DEFAULT_MORE, PLAYLIST_ARTISTS, Edit, classify
+from assistant.refine import DEFAULT_MORE, FEWER, PLAYLIST_ARTISTS, Edit, classify
 from assistant.sequencing import order_tracks
 from assistant.spec import MAX_MINUTES, PlaylistSpec
 from assistant.taste import add_taste_reasons
@@ -450,15 +450,8 @@ class Chat:
         positions = list(dict.fromkeys(edit.positions))
         gone = [tracks[p] for p in positions]
         spec = self._spec()
-        fill_spec = spec.model_copy(update={"n_tracks": len(gone), "minutes": None, "ordering": "retrieved",
-                                            "features": {**spec.features, **edit.features}})
-        fill = self._build(fill_spec, avoid=[t.track_id for t in tracks])
-        new = iter(fill.tracks)
-        out = [next(new, None) if i in positions else t for i, t in enumerate(tracks)]
-        kept = [t for t in out if t is not None]
-        reasons = self._reasons_with(fill.reasons)
-        playlist = self._derive(kept, spec.model_copy(update={"n_tracks": len(kept)} if spec.minutes is None else {}),
-                                reasons=reasons, relaxed=self._kept_relaxations(fill.relaxed))
+        playlist, fill = self._filled(positions, spec, spec.model_copy(
+            update={"features": {**spec.features, **edit.features}}))
         names = ", ".join(f"\"{sanitize(t.title)}\"" for t in gone)
         came = ", ".join(f"\"{sanitize(t.title)}\" by {sanitize(t.artist, 60)}" for t in fill.tracks)
         if len(gone) == len(tracks) > 1:  # "I didn't like any of those"
@@ -469,10 +462,49 @@ class Chat:
         return _Outcome("playlist", text, self._next(playlist, banned=self.banned | {t.track_id for t in gone}),
                         label="replaced", notices=_relaxation_notices(fill.relaxed) + fill.notices, new_intro=False)
 
+    def _filled(self, positions: list[int], spec: PlaylistSpec, fill_spec: PlaylistSpec) -> tuple[Playlist, Playlist]:
+        """The playlist with new tracks under `fill_spec` in those places (fewer when fewer fit), and the fill."""
+        tracks = self._tracks()
+        fill = self._build(fill_spec.model_copy(update={"n_tracks": len(positions), "minutes": None,
+                                                        "ordering": "retrieved"}),
+                           avoid=[t.track_id for t in tracks])
+        new = iter(fill.tracks)
+        kept = [t for t in (next(new, None) if i in positions else t for i, t in enumerate(tracks)) if t is not None]
+        playlist = self._derive(kept, spec.model_copy(update={"n_tracks": len(kept)} if spec.minutes is None else {}),
+                                reasons=self._reasons_with(fill.reasons), relaxed=self._kept_relaxations(fill.relaxed))
+        return playlist, fill
+
+    def _fewer(self, edit: Edit) -> _Outcome:
+        """"less Drake": half of each named artist's tracks (the later ones) make way for others under the
+        playlist's constraints, and the artist no longer steers it."""
+        artists = list(edit.parsed.spec.exclude_artists) if edit.parsed else []
+        keys = {artist_key(a) for a in artists}
+        tracks = self._tracks()
+        theirs: dict[str, list[int]] = {}
+        for i, t in enumerate(tracks):
+            if artist_key(t.artist) in keys:
+                theirs.setdefault(artist_key(t.artist), []).append(i)
+        names = ", ".join(sanitize(a, 40) for a in artists)
+        if not theirs:
+            return _Outcome("message", f"The playlist has no track by {names}; nothing changed.")
+        positions = sorted(p for found in theirs.values() for p in found[len(found) // 2:])
+        left = sum(len(found) // 2 for found in theirs.values())
+        spec = self._spec()
+        spec = spec.model_copy(update={"seed_artists": [a for a in spec.seed_artists if artist_key(a) not in keys]})
+        playlist, fill = self._filled(positions, spec, spec.model_copy(
+            update={"exclude_artists": list(dict.fromkeys([*spec.exclude_artists, *artists]))}))
+        text = (f"Fewer by {names}: {len(positions)} of their {len(positions) + left} tracks replaced, "
+                f"{left} kept." if left else f"Fewer by {names}: their only track replaced.")
+        return _Outcome("playlist", text,
+                        self._next(playlist, banned=self.banned | {tracks[p].track_id for p in positions}),
+                        label=f"fewer by {names}", notices=_relaxation_notices(fill.relaxed) + fill.notices)
+
     def _exclude(self, edit: Edit) -> _Outcome:
         """"no more Drake", "remove the rap": drop them, ban them for this chat, refill to the same length."""
         if edit.topic == "seasonal":
             return self._unseason()
+        if edit.topic == FEWER:
+            return self._fewer(edit)
         if edit.topic == "absent genre":  # nothing is filed under it, so nothing can be taken out by it
             return _Outcome("message", f"The catalog files no track under {sanitize(edit.about, 60)}, so none in the "
                                        "playlist is; nothing changed.")

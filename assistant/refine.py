@@ -212,6 +212,7 @@ _ASKS_FOR = re.compile(r"\b(?:can|could|may) (?:i|we|you) (?:(?:also|please|mayb
                        r"\bplay (?:me )?(?:some|a few)|\bhow about|\bwhat about|\bdo you have|\bgive me some|"
                        r"\blet me hear|\bsome more|\ba few more|\bany more|\bi want some|\bi'?d love some|"
                        r"\bwhat else|\bwhat do (?:we|you) have|\bany (?:good|last|other)\b|\ba last few\b|"
+                       r"\bsee what (?:you|we) (?:have|got|'ve got|can find) (?:by|from)\b|"
                        r"\b(?:i'?m|i am) thinking (?:about|of)\b")
 # A fresh start, not more of the same: "a playlist of sad songs", "another mix", "instead", "just Drake"; not "the
 # playlist" or "this playlist" (the one being built), "New Found Glory", "a different band" or "what else"
@@ -232,6 +233,10 @@ _REMOVE = re.compile(r"\b(?:remove|drop|delete|skip|cut|ditch|lose|kill|axe|scra
                      r"not (?:really |too |that |so |very )?(?:a (?:big |huge )?fan of|crazy about|keen on|into|"
                      r"feeling|liking|loving|digging)|hate|"
                      r"(?:i'm |im )?(?:sick|tired) of|no more of)\b")
+# "less Drake", "fewer songs by Drake": half of theirs go, not all of them
+_FEWER_WORD = re.compile(r"\b(?:less|fewer)\b")
+_REMOVE_OR_FEWER = re.compile(f"{_REMOVE.pattern}|{_FEWER_WORD.pattern}")
+_FEWER_BEFORE = r"\b(?:less|fewer)\s+(?:(?:of|songs?|tracks?|music|stuff|by|from|the)\s+){0,3}"
 _MORE_LIKE = re.compile(r"\b(?:more|others?|songs?|tracks?|stuff|something|anything|some(?:thing)?)\s+"
                         r"(?:\w+\s+){0,2}?(?:like|similar to|in the style of|along the lines of)\b|\bsimilar to\b"
                         r"|\bmore of (?:that|this|those|track|song|the)\b|\bmore by\b")
@@ -303,6 +308,7 @@ _THEIR_ARTISTS = re.compile(r"\b(?:from|by) (?:those|these|the same|these same|t
                             r"(?:artists?|bands?|singers?|groups?|musicians?|rappers?)\b|"
                             r"\b(?:more|songs?|tracks?|anything|something)(?: else)? (?:from|by) them\b")
 PLAYLIST_ARTISTS = "playlist artists"  # more_like's topic: the playlist's own artists
+FEWER = "fewer"  # exclude's topic: "less Drake" halves the artist's tracks
 # "i love jerry lee lewis. got more of him?": "him" is someone the catalog lacks, not whoever was named last
 _LIKED_UNKNOWN = re.compile(r"\bi (?:really )?(?:love|like|adore|enjoy)\s+(?!(?:him|her|them|it|this|that|these|those|"
                             r"the|his|her|their|all|every|most|some|listening|to|how|what)\b)\w+(?: \w+){0,2}[.!?,;]")
@@ -323,6 +329,7 @@ _RELATIVE: tuple[tuple[re.Pattern[str], dict[str, int], str], ...] = tuple(
         (r"\b(?:more upbeats?|upbeat(?:ter)?|more up ?beats?|up beat)\b", {"energy": 1, "valence": 1}, "more upbeat"),
         (r"\b(?:less (?:energy|energetic|intense|loud|aggressive|hype|hard|heavy)|lower energy|calmer|more calm|"
          r"calm (?:it|things) down|chill(?:er)?|more chill(?:ed)?|mellower|more mellow|softer|quieter|gentler|"
+         r"eas(?:y|ier) on the ears?|"
          r"more (?:gentle|relaxed|relaxing|laid back)|tone it down|more low[- ]key)\b", {"energy": -1},
          "energy lowered"),
         (r"\b(?:more (?:energy|energetic|intense|lively|hype|power|powerful|punch|punchy|aggressive)|higher energy|"
@@ -342,6 +349,16 @@ _RELATIVE: tuple[tuple[re.Pattern[str], dict[str, int], str], ...] = tuple(
         (r"\b(?:less acoustic|more electronic)\b", {"acousticness": -1}, "less acoustic"),
         (r"\bmore acoustic\b", {"acousticness": 1}, "more acoustic"),
     ))
+
+_OPPOSITE = {"less upbeat": "more upbeat", "more upbeat": "less upbeat", "energy lowered": "energy raised",
+             "energy raised": "energy lowered", "happier": "sadder", "sadder": "happier",
+             "less danceable": "more danceable", "more danceable": "less danceable", "faster": "slower",
+             "slower": "faster", "less acoustic": "more acoustic", "more acoustic": "less acoustic"}
+# "not a fan of the louder Metallica songs", "I don't want it any faster": the comparative is turned down; not
+# "I'm not into blondie and more upbeats please"
+_TURNED_DOWN_BEFORE = re.compile(r"(?:\bnot (?:a (?:big )?fan of|into|feeling)|\b(?:don'?t|do not|didn'?t) "
+                                 r"(?:like|love|want|need|care for|enjoy)|\bhate|\b(?:sick|tired) of|\bno more)"
+                                 r"(?:(?!\b(?:but|just|only|instead|rather|so)\b)[^.!?;,])*\b(?:the|those|these|any|it|them|that)\s+[\"“']?$")
 
 # "Let's keep it upbeat": the mood holds, no move past the playlist's mean
 _KEEP = re.compile(r"\b(?:keep|keeping|stay|staying)\s+(?:it|things|them|this|the (?:vibe|mood|playlist|energy))?\s*"
@@ -379,6 +396,10 @@ _SECOND_LAST = re.compile(r"\b(?:second[- ]to[- ]last|second[- ]last|next[- ]to[
 _ORDINAL = re.compile(r"(?<!\bany )(?<!\bsome )(?<!\bfew )(?<!\ba )\b(" + "|".join(_ORDINALS)
                       + r"|(\d{1,3})(?:st|nd|rd|th)|last|final|opening|closing)\b"
                       r"(?!\s+(?:time|half|minutes?|person))")
+# "songs from her first and second albums", "their first hit": the artist's, not the playlist's
+_NOT_A_TRACK_ORDINAL = re.compile(r"(?:\s*(?:,|and|&|or)\s*(?:" + "|".join(_ORDINALS) + r"|\d{1,3}(?:st|nd|rd|th)))*"
+                                  r"\s+(?:albums?|records?|lps?|eps?|mixtapes?|singles?|hits?|decades?|years?)\b")
+_POSSESSIVE_BEFORE = re.compile(r"\b(?:her|his|their)\s+(?:very\s+)?$")
 _NUMBERED = re.compile(r"(?:\b(?:tracks?|songs?|numbers?|tunes?|nos?\.?)\s*#?|#)\s*(\d{1,3})\b")
 _LIST_MORE = re.compile(r"\s*(?:,|and|&|or|-|to|through|thru)\s*(?:(?:tracks?|songs?|numbers?|#)\s*)?#?(\d{1,3})\b")
 _BARE = re.compile(r"(?<![\w.#])(\d{1,3})\b(?!\s*(?:minutes?|mins?|min|hours?|h\b|songs|tracks|tunes|bpm|s\b|'s|%|"
@@ -423,6 +444,8 @@ def find_positions(low: str, n: int, *, bare: bool = False) -> list[int]:
             end = more.end()
         add(m.start(), end, [k - 1 for k in numbers])
     for m in _ORDINAL.finditer(low):
+        if _NOT_A_TRACK_ORDINAL.match(low, m.end()) or _POSSESSIVE_BEFORE.search(low, 0, m.start()):
+            continue
         word = m.group(1)
         if word in ("last", "final", "closing"):
             add(m.start(), m.end(), [n - 1])
@@ -514,7 +537,8 @@ def relative_moods(low: str, tracks: list[Track], spec: PlaylistSpec) -> tuple[d
     # "not really relaxing enough": toward the mood
     said += [(m, {k: -v for k, v in _complaint_moves(m.group(1)).items()}, f"more {m.group(1)}")
              for m in _NOT_ENOUGH.finditer(low)]
-    said += [(m, moves, label) for pattern, moves, label in _RELATIVE for m in pattern.finditer(low)]
+    said += [(m, {k: -v for k, v in moves.items()}, _OPPOSITE[label]) if _TURNED_DOWN_BEFORE.search(low[:m.start()])
+             else (m, moves, label) for pattern, moves, label in _RELATIVE for m in pattern.finditer(low)]
     for m, moves, label in said:
         if not moves or any(s < m.end() and m.start() < e for s, e in taken) or _KEEP.search(low[:m.start()]):
             continue
@@ -572,6 +596,10 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser, *, pr
     if playlist is not None and _NOT_WHAT_THEY_ARE.search(text):
         text = _wished(text, parser)
         low = normalize(text).replace("’", "'")
+    if playlist is not None and playlist.tracks and (said := _without_remarks(text, parser, playlist.tracks)) != text:
+        if not _meaningful(said) or _praises(normalize(said)):
+            return Edit("thanks")  # "Great picks, Wiz Khalifa and B.O.B are newer 2000s. But still all good picks."
+        text, low = said, normalize(said).replace("’", "'")
     if playlist is not None and playlist.tracks:
         if suggested := _suggested(text, parser):  # "Jolene would be a great addition" asks, though it praises
             return suggested
@@ -638,15 +666,21 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser, *, pr
     # "We don't like country music."; not "... but not country for sure. Can you find more like that"
     if parsed.turned_down_absent and not parsed.found - {"description"} and not _ADD.search(low):
         return Edit("exclude", topic="absent genre", about=" or ".join(parsed.turned_down_absent))
-    if _REMOVE.search(low):
-        said, said_low, said_parsed = _said_in(text, low, _REMOVE, parser, parsed)
+    if _REMOVE.search(low) or (parsed.spec.exclude_artists and _FEWER_WORD.search(low)):
+        said, said_low, said_parsed = _said_in(text, low, _REMOVE_OR_FEWER, parser, parsed)
         removal = _removal(said, said_low, said_parsed, tracks)
         if removal is not None:
             # "not a big fan of blink 182. How about some songs from Bush?": the other sentences' addition too;
             # what they name and ask for is theirs, not the exclusion's
-            rest = " ".join(c for c in _clauses(text) if not _REMOVE.search(normalize(c).replace("’", "'")))
+            rest = " ".join(c for c in _clauses(text) if not _REMOVE_OR_FEWER.search(normalize(c).replace("’", "'")))
             then = _classify(rest, playlist, parser) if _meaningful(rest) and rest != text else None
             removal.then = then if then is not None and then.kind in _ADDITIONS and not then.positions else None
+            if removal.topic == FEWER and removal.then is None and said_parsed.spec.seed_artists:
+                # "less Drake and more Future"
+                named = said_parsed.spec.model_copy(update={"exclude_artists": []})
+                removal.then = Edit("more_like", add=max(DEFAULT_MORE, min(len(named.seed_artists), MAX_NAMED_MORE)),
+                                    parsed=replace(said_parsed, spec=named,
+                                                   found=said_parsed.found - {"exclude_artists"}))
             if removal.kind == "exclude":  # "I'm not into blondie and more upbeats please."
                 removal.features, removal.labels = relative_moods(_without_names(said_low if removal.then else low,
                                                                                  parsed), tracks,
@@ -1487,6 +1521,8 @@ def _removal(text: str, low: str, parsed: ParsedRequest, tracks: list[Track]) ->
         return Edit("remove", positions=titles)
     if artist_tracks and _ONE_SONG.search(low):  # "remove the M83 song": that track, not the artist
         return Edit("remove", positions=artist_tracks[:1])
+    if named_artists and _fewer(low, parsed):
+        return Edit("exclude", topic=FEWER, parsed=parsed)
     if named_artists or artist_tracks:
         return Edit("exclude", parsed=parsed, positions=artist_tracks)
     if parsed.spec.exclude_genres:
@@ -1519,6 +1555,52 @@ def _misfit(text: str, parsed: ParsedRequest, parser: RequestParser, tracks: lis
     if not positions and titles and not (complaint.seed_artists or complaint.genres):
         return Edit("remove", positions=titles)
     return Edit("exclude", parsed=turned, positions=positions)
+
+
+# A remark on artists the playlist holds: "Eminem and Missy E are more 90s and newer", "Some of the Pink Floyd is
+# too slow"; not "Drake is my favorite", nor "Pink Floyd was a good pick but a different song maybe"
+_NAMED = "\x00"
+_REMARK = re.compile(rf"(?:\b(?i:some|all|most|one|a few|a couple|a lot) of\s+)?(?:\b(?i:the)\s+)?{_NAMED}+"
+                     rf"(?:\s*(?:,|and|&|or)\s*(?:the\s+)?(?:{_NAMED}+|[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*){{0,3}}))*"
+                     r"\s+(?i:is|are|was|were|seems?|sounds?|feels?)\b(?P<said>[^.!?;]*)[.!?;]*")
+# what the remark says of them is their era or a complaint: so said of any artist, held or not
+_REMARK_DESCRIBES = re.compile(r"\b(?:newer|older|too|a bit|a little|kind of|kinda|more \d|\d0s|(?:19|20)\d\ds?)\b",
+                               re.IGNORECASE)
+_REMARK_ASKS = re.compile(r"\b(?:can|could|would|please|add|give|play|show|want|need|let'?s|how about|what about|"
+                          r"maybe|instead|include|throw|favou?rites?|best|love|more of|want)\b|\bbut\b(?! still\b)",
+                          re.IGNORECASE)
+
+_ASKED_BEFORE = re.compile(r"\b(?:more|some|any|add|play|hear|get|want|need|like|love)\s+$", re.IGNORECASE)
+_BACK_TO_THEM = re.compile(r"\b(?:them|him|her|their|his|they|he|she)\b", re.IGNORECASE)
+
+
+def _without_remarks(text: str, parser: RequestParser, tracks: list[Track]) -> str:
+    """`text` without its remarks on artists the playlist already holds: they ask for nothing."""
+    names = [words for name, words in parser.analyse(text).phrases if name == "seed_artists"]
+    if not names:
+        return text
+    have = {name_key(t.artist) for t in tracks}
+    masked = text
+    for words in names:
+        masked = re.sub(re.escape(words), lambda m: _NAMED * len(m.group(0)), masked, flags=re.IGNORECASE)
+    cut = []
+    for m in _REMARK.finditer(masked):
+        spans = [(m.start() + a.start(), m.start() + a.end()) for a in re.finditer(f"{_NAMED}+", m.group(0))]
+        artists = [a for a0, a1 in spans for a in parser.analyse(text[a0:a1]).spec.seed_artists]
+        if _ASKED_BEFORE.search(masked, 0, m.start()) or _BACK_TO_THEM.search(masked, m.end()):
+            continue  # "more michael jackson is good"; "X sounds great! can you show me more from them?"
+        if not _REMARK_ASKS.search(m.group("said")) and artists and (
+                _REMARK_DESCRIBES.search(m.group("said")) or all(name_key(a) in have for a in artists)):
+            cut.append((m.start(), m.end()))
+    for start, end in reversed(cut):
+        text = f"{text[:start]} {text[end:]}"
+    return " ".join(text.split()) if cut else text
+
+
+def _fewer(low: str, parsed: ParsedRequest) -> bool:
+    """Whether every artist the message turns down is said after "less" or "fewer"."""
+    said = [normalize(words).replace("’", "'") for name, words in parsed.phrases if name == "exclude_artists"]
+    return bool(said) and all(re.search(_FEWER_BEFORE + re.escape(words), low) for words in said)
 
 
 def _turned_down(parsed: ParsedRequest, complaint: PlaylistSpec, track_ids: Sequence[str] = ()) -> ParsedRequest:

@@ -110,7 +110,9 @@ _NEGATIVE = ("without", "no", "not", "no more", "except", "except for", "but not
              "excluding", "avoid", "skip", "nothing by", "nothing from", "not by", "none", "none by", "hate",
              "dont like", "dont want", "not into", "not a fan of", "sick of", "tired of", "no songs by", "no tracks by",
              "no music by", "nothing like", "dont play", "dont add", "dont include", "dont want any", "dont play any",
-             "dont add any", "dont include any", "not any", "not any of")
+             "dont add any", "dont include any", "not any", "not any of", "less", "fewer", "less of", "fewer of",
+             "less by", "fewer by", "less from", "fewer from", "less songs by", "fewer songs by", "less songs from",
+             "fewer songs from", "less music by", "less music from")
 # An artist introduced by what it is ("the band named Live"): contexts, but not context words, which could then
 # start or end no name ("The Band")
 _NAMING = ("the band", "band named", "band called", "the artist", "artist named", "artist called", "group called",
@@ -692,6 +694,11 @@ class RequestParser:
         comma = last.end == i and bool(_LIST_GAP.search(req.gap(i)))
         if joiner or comma:
             return ("negative" if last.negative else "positive"), i - 1 if joiner else i
+        # "not a fan of Papa Roach or the louder Metallica songs": a turn-down carries over a word or two
+        between = req.words[last.end:i]
+        if (last.negative and 2 <= len(between) <= 3 and between[0] in _LIST_WORDS and between[1] == "the"
+                and not set(between[2:]) & (_CONTEXT_WORDS | _LIST_WORDS)):
+            return "negative", last.end
         return None, i
 
     def _context_of(self, req: _Request, i: int, j: int, mentions: list[_Mention]) -> tuple[str | None, int]:
@@ -906,6 +913,8 @@ class RequestParser:
         cut: list[tuple[int, int]] = []  # token spans to drop from the description (negated phrases)
         n = len(req.tokens)
         last_negated_genre_end = -2
+        # "not a fan of X or the louder Y songs": what the turn-down of a name spans is turned down too
+        turned_down = {k for m in mentions if m.negative for k in range(m.context_start, m.start)}
         i = 0
         while i < n:
             hit = None
@@ -926,7 +935,7 @@ class RequestParser:
                 i += 1  # "while cleaning the house": a home, not house music
                 continue
             kind, key, j = hit
-            negated = is_negated(req.words, i)
+            negated = is_negated(req.words, i) or i in turned_down
             if kind in ("genre", "absent genre"):
                 listed = i >= 2 and req.words[i - 1] in _LIST_WORDS and last_negated_genre_end == i - 1
                 listed |= last_negated_genre_end == i and req.tokens[i].segment != req.tokens[i - 1].segment

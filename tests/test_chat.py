@@ -1100,3 +1100,55 @@ def test_an_artist_asked_for_joins_though_none_of_theirs_fits(assistant: MusicAs
     none = chat.send(f"can I get some {remixed}?")
     assert none.action == "more_like" and "outside them" not in none.text
     assert any(f"only remixes by {remixed}" in n for n in none.notices)
+
+
+def test_fewer_by_an_artist(assistant: MusicAssistant, slice_index: TrackIndex):
+    """"less Drake" asked for more like Drake (it read the name alone): now half of the artist's tracks make way
+    for others under the playlist's constraints, and never come back in the chat."""
+    chat = assistant.start_chat(use_llm=False)
+    named = _artists_named(slice_index, chat.parser, lambda t: True, 2)
+    first = chat.send(f"songs like {named[0]}, 12 songs, at most 4 per artist").playlist
+    theirs = [t.track_id for t in first.tracks if t.artist == named[0]]
+    assert len(theirs) >= 2
+    reply = chat.send(f"less {named[0]}")
+    assert reply.action == "exclude" and reply.text.startswith(f"Fewer by {named[0]}")
+    left = [t.track_id for t in reply.playlist.tracks if t.artist == named[0]]
+    assert left == theirs[:len(theirs) // 2] and len(reply.playlist.tracks) == len(first.tracks)
+    assert set(theirs) - set(left) <= chat.banned and named[0] not in reply.playlist.spec.seed_artists
+    assert violations(reply.playlist, reply.playlist.spec, slice_index) == []
+    # with another artist asked for: out with half of the one, in with the other, in one version
+    both = chat.send(f"fewer songs by {named[0]} and more {named[1]}")
+    assert both.action == "exclude" and named[1] in {t.artist for t in both.playlist.tracks[len(first.tracks):]}
+    assert [t.track_id for t in both.playlist.tracks if t.artist == named[0]] == left[:len(left) // 2]
+    playing = {t.artist for t in chat.playlist.tracks}
+    absent = next(a for a in _artists_named(slice_index, chat.parser, lambda t: True, 40) if a not in playing)
+    before = ids(chat.playlist)
+    none = chat.send(f"less {absent}")
+    assert none.text.startswith(f"The playlist has no track by {absent}") and ids(chat.playlist) == before
+
+
+def test_remarks_on_artists_ask_for_nothing(assistant: MusicAssistant, slice_index: TrackIndex):
+    """Real CPCD turns: "Great picks, Wiz Khalifa, Kanye West and B.O.B are newer 2000s. But still all good picks."
+    replaced 25 of 26 tracks with their 2000s; "Some of the Pink Floyd is too slow. Can we add some Pearl Jam"
+    added Pink Floyd; "the louder Metallica songs", turned down, raised the energy; "songs from her first and second
+    albums" added more like tracks 1 and 2."""
+    chat = assistant.start_chat(use_llm=False)
+    chat.send("energetic rock, 12 songs")
+    held = _artists_named(slice_index, chat.parser, lambda t: True, 40)
+    playing = {t.artist for t in chat.playlist.tracks}
+    a, b = [x for x in held if x in playing][:1] + [x for x in held if x not in playing][:1]
+    for said in (f"Great picks, {a} and {b} are newer 2000s. But still all good picks.",
+                 f"These are good, {b} is more 90s and newer, but still good picks.", f"Yes {a} is a great band."):
+        assert classify(said, chat.playlist, chat.parser).kind == "thanks", said
+    for said, seeds in ((f"Some of the {a} is too slow. Can we add some {b} to the list?", [b]),
+                        (f"that's cool more {b} is good", [b]), (f"{a} sounds great! can you show me more from them?",
+                                                                  [a]),
+                        (f"Although more {b} would be nice especially songs from her first and second albums", [b])):
+        edit = classify(said, chat.playlist, chat.parser)
+        assert (edit.kind, edit.parsed.spec.seed_artists, edit.positions) == ("more_like", seeds, []), said
+    louder = classify(f'Not a fan of {a} or the "louder" {b} songs.', chat.playlist, chat.parser)
+    assert louder.kind == "exclude" and louder.parsed.spec.exclude_artists == [a, b]
+    assert louder.features["energy"].max is not None and not louder.parsed.spec.features
+    easier = classify("Have anything easier on the ears?", chat.playlist, chat.parser)
+    assert easier.kind == "refine" and easier.features["energy"].max is not None
+    assert classify("I don't want it any faster", chat.playlist, chat.parser).features["tempo"].max is not None
