@@ -358,7 +358,8 @@ _OPPOSITE = {"less upbeat": "more upbeat", "more upbeat": "less upbeat", "energy
 # "I'm not into blondie and more upbeats please"
 _TURNED_DOWN_BEFORE = re.compile(r"(?:\bnot (?:a (?:big )?fan of|into|feeling)|\b(?:don'?t|do not|didn'?t) "
                                  r"(?:like|love|want|need|care for|enjoy)|\bhate|\b(?:sick|tired) of|\bno more)"
-                                 r"(?:(?!\b(?:but|just|only|instead|rather|so)\b)[^.!?;,])*\b(?:the|those|these|any|it|them|that)\s+[\"“']?$")
+                                 r"(?:(?!\b(?:but|just|only|instead|rather|so)\b)[^.!?;,])*"
+                                 r"\b(?:the|those|these|any|it|them|that)\s+[\"“']?$")
 
 # "Let's keep it upbeat": the mood holds, no move past the playlist's mean
 _KEEP = re.compile(r"\b(?:keep|keeping|stay|staying)\s+(?:it|things|them|this|the (?:vibe|mood|playlist|energy))?\s*"
