@@ -582,7 +582,9 @@ def classify(message: str, playlist: Playlist | None, parser: RequestParser) -> 
     # "more eergetic" moves energy too; "add some Jasmine Sullivan" adds Jazmine Sullivan
     meant = _RAP_UP.sub("wrap ", respell_moods(text, parser.vocab))  # "Can we rap up with some Ella Mai?"
     edit = _classify(_artists_respelled(meant, parser), playlist, parser)
-    if edit.kind in ("refine", "add_style") and (name := _unknown_name(text, parser)) and _unknown_words(name, parser):
+    if edit.kind in ("refine", "add_style", "steer") and (name := _unknown_name(text, parser)) and (
+            _unknown_words(name, parser) or _written_as_a_name(name, parser)
+            and not find_titles(name, playlist.tracks if playlist else [])):
         notices.append(f"{UNKNOWN_ARTIST} {name}: {FOLLOWS_THE_REST}")  # "some r&b from Johnne Drille"
     edit.text = text
     edit.notices = notices + edit.notices
@@ -1030,6 +1032,17 @@ def _unknown_words(words: str, parser: RequestParser) -> bool:
     Latin letters are judged: the everyday words are English ones, so "أغاني هادئة" still steers."""
     return (bool(words.strip()) and normalize(words).isascii() and not parser.vocab.knows_any(words)
             and not any(w in model_words() for w in word_forms(words)))
+
+
+def _written_as_a_name(name: str, parser: RequestParser) -> bool:
+    """Whether words of English are written as a name the catalog lacks: two or more, each capitalised, none a
+    style nor a number, and no song's title ("some tunes by older generations like Bing Crosby"; not "some Pop
+    Holiday favorites", "Bye Bye Baby")."""
+    words = [w for w in name.split() if w.lower() not in ("and", "of", "the", "&")]
+    return (len(words) >= 2 and all(w[:1].isupper() and w.isalpha() for w in words)
+            and not any(w.lower() in parser.vocab.genre_phrases or w.lower() in parser.vocab.mood_phrases
+                        or genres_named(w.lower()) for w in words)
+            and parser.vocab.match_title(name) is None)
 
 
 def _the_point(text: str) -> str:

@@ -1152,3 +1152,17 @@ def test_remarks_on_artists_ask_for_nothing(assistant: MusicAssistant, slice_ind
     easier = classify("Have anything easier on the ears?", chat.playlist, chat.parser)
     assert easier.kind == "refine" and easier.features["energy"].max is not None
     assert classify("I don't want it any faster", chat.playlist, chat.parser).features["tempo"].max is not None
+
+
+def test_names_the_catalog_lacks_are_said_beside_a_refinement(assistant: MusicAssistant):
+    """"Do you have some tunes by older generations like Bing Crosby?" leaned to older songs and never said that
+    the catalog has no Bing Crosby; a name is two or more capitalised words, no style, no title."""
+    chat = assistant.start_chat(use_llm=False)
+    chat.send("energetic rock, 12 songs")
+    for said, name in (("These are good. Do you have some tunes by older generations like Bing Crosby?", "Bing Crosby"),
+                       ("perfect, what about Stevie Vai and more modern type players", "Stevie Vai"),
+                       ("Let's start the day with some Pop Holiday favorites!", None),
+                       ("A bit of 90s Pop music and some electronic music", None)):
+        notices = [n for n in classify(said, chat.playlist, chat.parser).notices if "no artist called" in n]
+        assert notices == ([f"the catalog has no artist called {name}: the playlist follows the request's other "
+                            "words"] if name else []), said
