@@ -137,6 +137,14 @@ _THERE_IS = re.compile(r"\bthere(?:'?s| is| are)\s+$")
 _NO_QUESTION = re.compile(r"\s+[^.!?,;]{1,40}\?+\W*$")
 _SENTENCE_END = re.compile(r"[.!?]\s*$")
 # "the definition album", "Beyoncé's Renaissance album", 'the album "X"', "the album called X"
+_YEAR_KEY = re.compile(r"(?:19|20)\d\d")
+# A message of names only, after a word or two that asks for them
+_LIST_SEPARATOR = re.compile(r"\s*(?:[,&/+]|\band\b|\bor\b)\s*", re.IGNORECASE)
+_NAMES_ONLY = re.compile(r"(?i)\W*(?:(?:yes|yeah|yep|ok|okay|sure|cool|great|nice|perfect|awesome|thanks|"
+                         r"thank you)\W+)*(?:(?:(?:i|we)\s+(?:really\s+|also\s+)?(?:like|love|enjoy|dig|want)|more|some|"
+                         r"add|play|also|and|maybe|how about|what about)\s+)?(?:some\s+|more\s+)?"
+                         r"(?P<names>[^.!?;:()\"“”]+?)(?:\W+(?:etc|too|as well|please|and (?:more|others|so on)))*"
+                         r"\W*")
 _ALBUM_NAMED = re.compile(r"(?i)\b(?:the|their|his|her|[\w'’]+['’]s)\s+(?P<a>[^.,;!?\"“”]{2,60}?)\s+album\b|"
                           r"\balbum\s+(?:(?:called|named|titled)\s+[\"“]?|[\"“])"
                           r"(?P<b>[^.,;!?\"“”]{2,60}?)[\"”]?\s*"
@@ -503,7 +511,59 @@ class RequestParser:
         parsed.unknown_references = list(dict.fromkeys(said(a, b) for a, b in references))
         parsed.unknown_songs = [said(a, b) for a, b in songs]
         parsed.turned_down_absent = turned_down_absent
-        return self._with_album_artists(req, parsed)
+        return self._with_listed_artists(text, self._with_album_artists(req, parsed))
+
+    def _with_listed_artists(self, text: str, parsed: ParsedRequest) -> ParsedRequest:
+        """A message that is nothing but artists' names ("TRAVIS SCOTT FUTURE YOUNG THUG", "lil baby dmx 2pac",
+        "i like selena gomez, bazzi, charlie puth, etc") seeds every one of them, though a name alone, in
+        lowercase or run on, is as often a word ("future")."""
+        m = _NAMES_ONLY.fullmatch(text)
+        names = self._artist_list(m.group("names")) if m else None
+        if not names:
+            return parsed
+        seeds = list(dict.fromkeys([*names, *parsed.spec.seed_artists]))
+        if set(seeds) == set(parsed.spec.seed_artists) or set(seeds) & set(parsed.spec.exclude_artists):
+            return parsed
+        update: dict[str, Any] = {"seed_artists": seeds}
+        found = parsed.found | {"seed_artists"}
+        numbers = {int(w) for name in names for w in name_key(name).split() if w.isdigit()}
+        if {parsed.spec.year_min, parsed.spec.year_max} <= numbers:  # "the Bleachers, 1975, and ...": The 1975
+            update |= {"year_min": None, "year_max": None}
+            found -= {"year_min", "year_max"}
+        spec = parsed.spec.model_copy(update=update)
+        phrases = [*parsed.phrases, *(("seed_artists", name) for name in names)]
+        return replace(parsed, spec=spec, found=found, phrases=phrases)
+
+    def _artist_list(self, said: str) -> list[str] | None:
+        """The catalog artists that `said` spells one after another (in the fewest names), or None when it spells
+        no list of two or more, when one is a style ("rock pop"), or when two one-word names run on, which is more
+        likely one name the catalog lacks ("Randy Travis": not Randy and Travis)."""
+        vocab = self.vocab
+        if vocab.artist_number(name_key(said)) is not None:
+            return None  # one name with "and" inside: "8ball and mjg"
+        numbers: list[int] = []
+        for chunk in _LIST_SEPARATOR.split(said):
+            words = name_key(chunk).split()
+            n = len(words)
+            best: list[list[tuple[int, str]] | None] = [None] * (n + 1)
+            best[0] = []
+            for i in range(n):
+                for j in range(i + 1, min(i + MAX_NAME_WORDS, n) + 1) if best[i] is not None else ():
+                    key = " ".join(words[i:j])
+                    number = vocab.artist_number(key)
+                    if number is None or key in vocab.genre_phrases or key in vocab.mood_phrases:
+                        continue
+                    found = [*best[i], (number, key)]
+                    if best[j] is None or len(found) < len(best[j]):
+                        best[j] = found
+            names = best[n]
+            if names is None or any(" " not in a and " " not in b and a.isalpha() and b.isalpha()
+                                    for (_, a), (_, b) in zip(names, names[1:])):
+                return None
+            numbers += [number for number, _ in names]
+        if len(numbers) < 2 or all(vocab.is_common(name_key(vocab.artist_names[k])) for k in numbers):
+            return None
+        return [vocab.artist_names[k] for k in dict.fromkeys(numbers)]
 
     def _with_album_artists(self, req: _Request, parsed: ParsedRequest) -> ParsedRequest:
         """An album named as one ("the definition album", 'the album called "Flood"') seeds its artist, when the
@@ -751,6 +811,8 @@ class RequestParser:
             return False  # part of a quoted title; or "X by Y", where X is a title
         if all(w in _PRONOUNS for w in key.split()):
             return quoted and kind is not None  # "The", "HIM"
+        if _YEAR_KEY.fullmatch(key) and kind != "by":
+            return False  # "songs from 1975" is the year; "the 1975", "by 1975", a list of names the band
         if (kind is None and i > 0 and req.words[i - 1] in POSSESSIVES and j - i == 1
                 and not (j < len(req.words) and req.words[j] in ("fan", "fans"))):
             return False  # "for my Brothers wedding", "our Family reunion": people; "my Queen fan dad": the band

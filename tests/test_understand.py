@@ -501,6 +501,39 @@ def test_names_that_look_like_other_words(parser: RequestParser, request_text: s
     assert parser.parse(request_text).seed_artists == artists
 
 
+@pytest.mark.parametrize(("request_text", "artists", "years"), [
+    # a message of names only names every one of them, though one alone is a word ("future") or run on
+    ("TRAVIS SCOTT FUTURE YOUNG THUG", ["Travis Scott", "Future", "Young Thug"], None),
+    ("lil baby dmx 2pac", ["Lil Baby", "DMX", "2Pac"], None),
+    ("i like selena gomez, bazzi, charlie puth, etc", ["Selena Gomez", "Bazzi", "Charlie Puth"], None),
+    ("I love the Bleachers, 1975, and Vampire Weekend", ["Bleachers", "The 1975", "Vampire Weekend"], None),
+    ("Limp Bizkit Korn", ["Limp Bizkit", "Korn"], None),
+    ("yes, nicki minaj and future", ["Nicki Minaj", "Future"], None),  # a reply's "yes" is no band
+    # not when each name is a word, nor when a style is among them, nor two one-word names run on (one name the
+    # catalog lacks); a year alone is a year
+    ("queen and future", [], None), ("rock pop", [], None), ("Randy Travis", [], None),
+    ("Drake songs from 1975", ["Drake"], (1975, 1975)),
+])
+def test_a_message_of_names_only(parser: RequestParser, request_text: str, artists: list[str],
+                                 years: tuple[int, int] | None) -> None:
+    spec = parser.parse(request_text)
+    assert spec.seed_artists == artists
+    assert ((spec.year_min, spec.year_max) if spec.year_min else None) == years
+
+
+@pytest.mark.parametrize(("request_text", "excluded", "seeds"), [
+    # a turn-down goes on over "or the <word>" and the mood words it spans are turned down too
+    ("Not a fan of Papa Roach or the louder Metallica songs.", ["Papa Roach", "Metallica"], []),
+    ("less Drake", ["Drake"], []), ("Less by Drake, and let's see what you have by DJ Khaled?", ["Drake"],
+                                    ["DJ Khaled"]),
+    ("i love Drake and the new Migos songs", [], ["Drake", "Migos"]),
+])
+def test_what_a_turn_down_spans(parser: RequestParser, request_text: str, excluded: list[str],
+                                seeds: list[str]) -> None:
+    spec = parser.parse(request_text)
+    assert (spec.exclude_artists, spec.seed_artists, spec.features) == (excluded, seeds, {})
+
+
 @pytest.mark.parametrize(("request_text", "songs"), [
     ("Zero 7 - In The Waiting Line", ["Zero 7 - In The Waiting Line"]),
     ("Something with a similar feel (kinda atmospheric) to Natalie Taylor - I Want it All",
