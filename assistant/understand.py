@@ -141,8 +141,8 @@ _YEAR_KEY = re.compile(r"(?:19|20)\d\d")
 # A message of names only, after a word or two that asks for them
 _LIST_SEPARATOR = re.compile(r"\s*(?:[,&/+]|\band\b|\bor\b)\s*", re.IGNORECASE)
 _NAMES_ONLY = re.compile(r"(?i)\W*(?:(?:yes|yeah|yep|ok|okay|sure|cool|great|nice|perfect|awesome|thanks|"
-                         r"thank you)\W+)*(?:(?:(?:i|we)\s+(?:really\s+|also\s+)?(?:like|love|enjoy|dig|want)|more|some|"
-                         r"add|play|also|and|maybe|how about|what about)\s+)?(?:some\s+|more\s+)?"
+                         r"thank you)\W+)*(?:(?:(?:i|we)\s+(?:really\s+|also\s+)?(?:like|love|enjoy|dig|want)|"
+                         r"more|some|add|play|also|and|maybe|how about|what about)\s+)?(?:some\s+|more\s+)?"
                          r"(?P<names>[^.!?;:()\"“”]+?)(?:\W+(?:etc|too|as well|please|and (?:more|others|so on)))*"
                          r"\W*")
 _ALBUM_NAMED = re.compile(r"(?i)\b(?:the|their|his|her|[\w'’]+['’]s)\s+(?P<a>[^.,;!?\"“”]{2,60}?)\s+album\b|"
