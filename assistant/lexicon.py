@@ -258,8 +258,10 @@ _N_TRACKS = re.compile(
     rf"(?<![\w.$#-])(?P<count>(?:(?:top|a list of|playlist of|list of|a)\s+)?(?P<n>{_COUNT}))(?![\w.])"
     rf"(?P<mods>(?:[\s-]+(?!{_NOT_MODIFIERS}\b)(?:[a-z][\w&'+.-]*|\d+'?s?)){{0,4}}?)"
     rf"[\s-]+(?P<noun>{_MUSIC_NOUNS})\b(?P<of>\s+of\b)?")
-# "top 10" is a count; "Top 40" alone is the chart (hits), and "top 10 hits" says both
-_TOP_N = re.compile(r"\btop\s+(?!40\b(?!\s+(?:songs?|tracks?)\b))(\d{1,3})\b")
+# "top 10" is a count; "Top 40" alone is the chart (hits), and "top 10 hits" says both; "some songs in the top
+# 100" is the chart too
+_IN_THE = r"(?<!\bin the )(?<!\bon the )(?<!\bof the )(?<!\bfrom the )"
+_TOP_N = re.compile(rf"{_IN_THE}\btop\s+(?!40\b(?!\s+(?:songs?|tracks?)\b))(\d{{1,3}})\b")
 # A number alone where only a count fits: "make it 6", "give me 25 please", "just 10", "30 in total".
 _BARE_COUNT = re.compile(
     rf"(?:\b(?:make it|make that|make them|give me|gimme|i want|i need|i'?d like|let'?s do|lets do|how about|just"
@@ -385,7 +387,7 @@ _DEEP = re.compile(
 )
 _HITS = re.compile(r"\b(?:(?:only |just |nothing but )?(?:greatest |biggest |top |chart |big |smash )?hits|popular"
                    r"|charts?|chart[- ]topp(?:ers|ing)|top 40|mainstream|well[- ]known|famous|bangers|most streamed"
-                   r"|radio friendly)\b(?:\s+only\b)?")
+                   r"|radio friendly|(?:in|on|of|from) the top \d{1,3})\b(?:\s+only\b)?")
 _NO_REMIX = re.compile(r"\b(?:no|without|not?|skip|exclude|avoid|hate)\s+(?:any\s+|the\s+)?remix(?:es)?\b"
                        r"|\boriginal versions?(?: only)?\b|\bremix(?:es)? (?:not|never)\b")
 _REMIX = re.compile(r"\bremix(?:es|ed)?\b(?:\s+(?:are\s+|is\s+)?(?:ok|okay|fine|welcome|allowed|good))?")

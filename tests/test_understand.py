@@ -356,6 +356,9 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("pop rather than rock", {"genres": ["pop"], "exclude_genres": ["rock"], "description": "pop"}),
     ("some more 80's top 40 on this list", {"popularity": "hits", "n_tracks": None, "year_min": 1980}),
     ("top 40 songs of the 80s", {"n_tracks": 40}),
+    # in the chart, not a count: "some songs in the top 100" asked for 100 tracks
+    ("Suggest some songs in the top 100 RnB chat.", {"popularity": "hits", "n_tracks": None, "genres": ["r&b"]}),
+    ("top 10 rock songs", {"n_tracks": 10, "popularity": "any"}),
     ("I want to hear some rock", {"description": "some rock", "genres": ["rock"]}),
     # what the songs are about: a subject, cut from the description; its mood words count as moods too
     ("songs about rain", {"about": "rain", "description": ""}),
