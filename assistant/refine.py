@@ -194,7 +194,7 @@ _QUESTION_START = re.compile(r"^\W*(?:why|what|what's|whats|which|who|who's|whos
 # "perfect! can we add a few songs from Ms. Banks?" asks for a change, not about track "Perfect"
 _POLITE_REQUEST = re.compile(r"^\W*(?:\w+\W+){0,3}?(?:can|could|would|will)\s+(?:we|you|i|u)\s+"
                              r"(?:please\s+|maybe\s+|also\s+)?(?:add|include|remove|drop|replace|swap|play|put|give|"
-                             r"make|get|have|throw|try|hear|listen|change|switch|move|find|wrap|round|finish|"
+                             r"make|get|have|throw|try|hear|listen|change|switch|move|find|wrap|round|finish|incorporate|"
                              r"top|cap|close|end)\b")
 # "Can I get some more like this?", "any other similar artists you'd recommend?": more of what is there
 _MORE_OF_THESE = re.compile(r"\b(?:more|others?|anything|something|songs?|some)\s+(?:\w+\s+)?(?:like|similar to)\s+"
@@ -989,7 +989,9 @@ def _understood_nothing(text: str, parser: RequestParser, parsed: ParsedRequest,
         _unknown_name(text, parser)
     if name:
         return Edit("message", unknown_title=name)
-    said = re.findall(r"[a-z0-9]+", _PRAISE_ASIDE.sub(" ", re.sub(r"\bnot (?:too |so |that )?bad\b", "good", low)))
+    said = [w for w in re.findall(r"[a-z0-9]+", _PRAISE_ASIDE.sub(" ", re.sub(r"\bnot (?:too |so |that )?bad\b",
+                                                                             "good", low)))
+            if not _INTERJECTION.fullmatch(w)]
     asks = bool(_ASKS_FOR.search(low) or _ASKING_WORDS.intersection(said))
     if not asks and _PRAISE.intersection(said) and not _PRAISE_NEGATED.search(low):  # "they aren't good"
         return Edit("thanks")
@@ -1050,6 +1052,7 @@ def _the_point(text: str) -> str:
     text = re.sub(r"\bnot (?:too |so |that )?bad\b", " ", text.replace("’", "'"), flags=re.IGNORECASE)  # praise
     return " ".join(w for w in re.findall(r"[\w'-]+", text)
                     if w.lower() not in _NOT_THE_POINT and not _CONTRACTED.search(w.lower())
+                    and not _INTERJECTION.fullmatch(w.lower())
                     and not (len(w) >= MIN_FUZZY_TITLE and any(fuzz.ratio(w.lower(), word) >= TITLE_FUZZY_CUTOFF
                                                                for word in _LONG_NOT_THE_POINT)))
 
@@ -1061,7 +1064,7 @@ _PRAISE_ASIDE = re.compile(r"\b(?:love|like|liking|enjoy(?:ing)?|dig)(?= (?:thes
                            r"\b(?:are|were|is|was) (?:some|all)\b")
 _KIND_NOUNS = frozenset("songs song music band bands artists artist singers tracks hits tunes stuff".split())
 _ASKING_WORDS = frozenset("add play find give show need want like love prefer more some any try hear listen include "
-                          "suggest recommend looking".split())
+                          "suggest recommend looking incorporate".split())
 # Words a steer leaves out of what it leans to: "can I get some songs with horns?" leans to "horns"
 _NOT_THE_POINT = STOPWORDS | _ASKING_WORDS | _PRAISE | _KIND_NOUNS | frozenset(
     "can could would will do does did have has had get got we us they them he him she her his their our it's that's "
@@ -1069,8 +1072,9 @@ _NOT_THE_POINT = STOPWORDS | _ASKING_WORDS | _PRAISE | _KIND_NOUNS | frozenset(
     "not no either way most there here one these those was anymore any see look ask help always don't dont if "
     "additional options option finish off wrap round out similar other match list recommend you'd lots lot last go "
     "everything best else surprises surprise ideas gems why hmm oh hey gotcha suggestions recommendations wait "
-    "another then end thinking am start question style couple know all though although".split())
+    "another then end thinking am start question style couple know all though although mix well".split())
 _LONG_NOT_THE_POINT = [w for w in _NOT_THE_POINT if len(w) >= MIN_FUZZY_TITLE]
+_INTERJECTION = re.compile(r"o+h+|o{2,}|a+h+|h+m+|u+m+|u+h+|w+o+w+|y+a+y+|o+o+h+|a+w+|e+h+|h+a+(?:h+a+)+")
 # "you're", "didn't", "thats": how a sentence goes, never what to lean to
 _CONTRACTED = re.compile(r"(?:n't|'re|'m|'ve|'ll|'d|'s)$|^(?:thats|im|ive|youre|dont|didnt|doesnt|cant|wont|idont)$")
 _MORE_OF_THE_SAME = re.compile(r"\b(?:similar|other|another|recommend|suggest|any more\b)")

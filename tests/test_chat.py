@@ -607,10 +607,15 @@ def test_follow_up_classification(slice_index: TrackIndex):
     for said, name in (("thank you that is great. how about johnny cash?", "johnny cash"),
                        ("hey that is great. what about more buddy holly bro", "buddy holly"),
                        ("awsome, can you add some of arya starr", "arya starr"), ("lets play more off him", ""),
-                       ("some songs by sinach please", "sinach"), ("how about piano", "")):
+                       ("some songs by sinach please", "sinach"), ("how about piano", ""),
+                       ("ooooh and Qwzx Blorftones!", "Qwzx Blorftones")):  # an interjection is no name's
         assert (classify(said, playlist, parser).unknown_title or "") == name, said
     assert classify("add some songs from the 90s", playlist, parser).kind == "add_style"
     assert classify("add some songs from movies", playlist, parser).kind == "add_style"
+    # asked with a verb of its own, not thanked for the "yes"
+    soundtrack = classify("yes, the music from the original soundtrack for howls moving castle, could you "
+                          "incorporate that into the mix as well?", playlist, parser)
+    assert (soundtrack.kind, soundtrack.about) == ("add_style", "original soundtrack howls moving castle")
     assert classify("another playlist, with 80s rock", playlist, parser).kind == "new"
     assert classify("anything", None, parser).kind == "new"
     unknown = classify("no more Qwzx Blorftones", playlist, parser)  # not in the catalog: nothing changes
