@@ -194,8 +194,8 @@ _QUESTION_START = re.compile(r"^\W*(?:why|what|what's|whats|which|who|who's|whos
 # "perfect! can we add a few songs from Ms. Banks?" asks for a change, not about track "Perfect"
 _POLITE_REQUEST = re.compile(r"^\W*(?:\w+\W+){0,3}?(?:can|could|would|will)\s+(?:we|you|i|u)\s+"
                              r"(?:please\s+|maybe\s+|also\s+)?(?:add|include|remove|drop|replace|swap|play|put|give|"
-                             r"make|get|have|throw|try|hear|listen|change|switch|move|find|wrap|round|finish|incorporate|"
-                             r"top|cap|close|end)\b")
+                             r"make|get|have|throw|try|hear|listen|change|switch|move|find|wrap|round|finish|"
+                             r"incorporate|top|cap|close|end)\b")
 # "Can I get some more like this?", "any other similar artists you'd recommend?": more of what is there
 _MORE_OF_THESE = re.compile(r"\b(?:more|others?|anything|something|songs?|some)\s+(?:\w+\s+)?(?:like|similar to)\s+"
                             r"(?:this|these|that|those|them|it)\b|\bother (?:similar|suggestions|recommendations|"
