@@ -104,7 +104,7 @@ _FUNCTION_WORDS = frozenset(
     "artists artist bands band singer singers album albums playlist playlists list stuff vibe vibes kind type "
     "style genre sound sounds feel feeling love loves loved time day night life world people man girl boy "
     "baby heart one two three yes live intro outro chorus verse beat beats bass drop riff solo lyrics vocals voice "
-    "cover version remix remixes soundtrack ost theme record records ep single singles".split()
+    "cover version remix remixes soundtrack ost theme record records ep single singles various".split()
 )
 # A title word used in this many distinct catalog titles counts as an ordinary word ("love", "summer").
 COMMON_TITLE_DF = 6

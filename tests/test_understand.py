@@ -359,6 +359,7 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     # in the chart, not a count: "some songs in the top 100" asked for 100 tracks
     ("Suggest some songs in the top 100 RnB chat.", {"popularity": "hits", "n_tracks": None, "genres": ["r&b"]}),
     ("top 10 rock songs", {"n_tracks": 10, "popularity": "any"}),
+    ("I want from various artists that are from recent years.", {"seed_artists": [], "year_min": 2018}),
     ("I want to hear some rock", {"description": "some rock", "genres": ["rock"]}),
     # what the songs are about: a subject, cut from the description; its mood words count as moods too
     ("songs about rain", {"about": "rain", "description": ""}),
