@@ -313,8 +313,9 @@ FEWER = "fewer"  # exclude's topic: "less Drake" halves the artist's tracks
 _LIKED_UNKNOWN = re.compile(r"\bi (?:really )?(?:love|like|adore|enjoy)\s+(?!(?:him|her|them|it|this|that|these|those|"
                             r"the|his|her|their|all|every|most|some|listening|to|how|what)\b)\w+(?: \w+){0,2}[.!?,;]")
 # More by one artist, not named: the one whose song the message names, or the one named last
-_HIS = re.compile(r"\b(?:more|some|other|any|a few|few|couple)\s+(?:more\s+)?(?:of\s+)?(?:his|her)\s+"
-                  r"(?:songs?|tracks?|music|stuff|hits|tunes|work)\b|\bmore (?:of|from|by) (?:him|her)\b")
+_HIS = re.compile(r"\b(?:more|some|other|any|a few|few|couple|lots|a lot|plenty)\s+(?:more\s+)?(?:of\s+)?"
+                  r"(?:his|her)\s+(?:songs?|tracks?|music|stuff|hits|tunes|work)\b|"
+                  r"\bmore (?:of|off|from|by) (?:him|her)\b")
 _MIX_UP = re.compile(r"\bmix (?:it|them|things) up\b")
 _SHUFFLE = re.compile(r"\b(?:shuffle|randomi[sz]e)\b|" + _MIX_UP.pattern)
 _RAP_UP = re.compile(r"(?i)\brap (?=(?:it |this |things |the (?:playlist|list) )?up\b)")

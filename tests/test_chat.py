@@ -917,6 +917,8 @@ def test_more_of_his_songs(assistant: MusicAssistant, slice_index: TrackIndex):
     # "him" is the one the message names, whom the catalog lacks: not whoever was named last
     lacking = classify("i love jerry lee lewis. got more of him?", chat.playlist, chat.parser)
     assert lacking.kind != "more_like"
+    for said in ("please play lots of his songs", "lets play more off him"):  # real CPCD turns, once not read
+        assert classify(said, chat.playlist, chat.parser).parsed.spec.seed_artists == [artist], said
 
 
 def test_bands_like_an_artist_then_more_of_that_artist(assistant: MusicAssistant, slice_index: TrackIndex):
