@@ -208,7 +208,7 @@ _MORE_OF_THESE = re.compile(r"\b(?:more|others?|anything|something|songs?|some)\
                             r"\b(?:in|of) the same (?:genre|style|vein|vibe|kind|type|mood)\b")
 # Asking for an artist in a conversation: "Can I get some from Doja Cat?", "How about some Nujabes?"
 _ASKS_FOR = re.compile(r"\b(?:can|could|may) (?:i|we|you) (?:(?:also|please|maybe) )?(?:have|get|add|hear|play|"
-                       r"include)|\bgot any|\bshow me|"
+                       r"include)|\bgot (?:any|some|something|anything)\b|\bshow me|"
                        r"\bplay (?:me )?(?:some|a few)|\bhow about|\bwhat about|\bdo you have|\bgive me some|"
                        r"\blet me hear|\bsome more|\ba few more|\bany more|\bi want some|\bi'?d love some|"
                        r"\bwhat else|\bwhat do (?:we|you) have|\bany (?:good|last|other)\b|\ba last few\b|"
@@ -1073,7 +1073,8 @@ _NOT_THE_POINT = STOPWORDS | _ASKING_WORDS | _PRAISE | _KIND_NOUNS | frozenset(
     "not no either way most there here one these those was anymore any see look ask help always don't dont if "
     "additional options option finish off wrap round out similar other match list recommend you'd lots lot last go "
     "everything best else surprises surprise ideas gems why hmm oh hey gotcha suggestions recommendations wait "
-    "another then end thinking am start question style couple know all though although mix well".split())
+    "another then end thinking am start question style couple know all though although mix well something anything "
+    "got".split())
 _LONG_NOT_THE_POINT = [w for w in _NOT_THE_POINT if len(w) >= MIN_FUZZY_TITLE]
 _INTERJECTION = re.compile(r"o+h+|o{2,}|a+h+|h+m+|u+m+|u+h+|w+o+w+|y+a+y+|o+o+h+|a+w+|e+h+|h+a+(?:h+a+)+")
 # "you're", "didn't", "thats": how a sentence goes, never what to lean to

@@ -616,6 +616,8 @@ def test_follow_up_classification(slice_index: TrackIndex):
     soundtrack = classify("yes, the music from the original soundtrack for howls moving castle, could you "
                           "incorporate that into the mix as well?", playlist, parser)
     assert (soundtrack.kind, soundtrack.about) == ("add_style", "original soundtrack howls moving castle")
+    spiritual = classify("Got something for spiritual cleansing and healing?", playlist, parser)
+    assert (spiritual.kind, spiritual.about) == ("steer", "spiritual cleansing healing")
     assert classify("another playlist, with 80s rock", playlist, parser).kind == "new"
     assert classify("anything", None, parser).kind == "new"
     unknown = classify("no more Qwzx Blorftones", playlist, parser)  # not in the catalog: nothing changes
