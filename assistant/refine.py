@@ -115,6 +115,7 @@ _NEW_MARKERS = re.compile(
     r"i'd like|i would like|can i (?:get|have)|could i (?:get|have)|how about|what about|let's (?:do|have|try)|"
     r"(?:build|create|make) (?:a|me a|us a|another)(?: new)?(?: \w+){0,3}? (?:playlist|mix)|"
     r"playlist (?:of|with|for))\b")
+_SUGGESTS = re.compile(r"\b(?:how about|what about)\b")
 _SMALL_TALK = re.compile(r"^\W*(?:thanks|thank you|thx|ty|cheers|hi|hello|hey|yo|ok|okay|cool|great|nice|awesome|"
                          r"perfect|good|lovely|wow|yes|yeah|yep|no|nope|help|/help|bye|goodbye)"
                          r"(?:\W+(?:so much|a lot|very much|you|again|there|segue|thanks|great|nice|cool|wizard|bot|"
@@ -217,8 +218,9 @@ _ASKS_FOR = re.compile(r"\b(?:can|could|may) (?:i|we|you) (?:(?:also|please|mayb
 # A fresh start, not more of the same: "a playlist of sad songs", "another mix", "instead", "just Drake"; not "the
 # playlist" or "this playlist" (the one being built), "New Found Glory", "a different band" or "what else"
 _FRESH = re.compile(r"\b(?:(?:a|an|another|new|different|separate|second|next) (?:\w+ ){0,2}?(?:playlist|mix)|"
-                    r"playlist (?:of|with|for)|instead|brand new|new one|"
-                    r"something (?:new(?!\s+(?:by|from)\b)|different)|"
+                    r"playlist (?:of|with|for)|instead|brand new|(?<!\bis a )(?<!'s a )new one|"
+                    r"something (?:new(?!\s+(?:by|from|to (?:listen|hear))\b)|(?:completely |totally |entirely )?"
+                    r"different)|"
                     r"start (?:with|a|another|over|again|fresh|afresh|from)|let'?s start|only|just)\b")
 _QUALITY_PRAISE = _PRAISE - {"love"}  # "a very good playlist" praises; "a love playlist" asks
 _SWAP = re.compile(r"\b(?:swap|switch|exchange|flip|trade)\b")
@@ -803,6 +805,10 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser, *, pr
             return _understood_nothing(text, parser, parsed, n)
         if praised and names and not fresh and parsed.spec.seed_artists:  # "These are perfect! How about Eric B. &
             return Edit("more_like", add=max(DEFAULT_MORE, len(names)), parsed=parsed)  # Rakim, A Tribe Called Quest?"
+        if (not fresh and _SUGGESTS.search(low) and "features" in parsed.found
+                and parsed.found <= {"description", "features"} and not _addition(text, low, parsed, praised, parser)):
+            # "Ok nice, how about something groovy": this playlist, groovier; "anything else ... cheerful": more too
+            return Edit("refine", parsed=parsed, add=DEFAULT_MORE if _WANTS_MORE.search(low) else None)
         return _addition(text, low, parsed, praised, parser) or Edit("new", parsed=parsed)
     if era := _relative_era(low, tracks, parsed):  # "only older songs"
         return era
@@ -953,7 +959,8 @@ _REQUEST_MARK = re.compile(r"\?|\b(?:can|could|would|please|add|more|give|play|s
                            r"but|instead|less|fewer|remove|replace)\b")
 # Words after "just" / "only" that go on a sentence, not a request: "just what i like", "only seeing one song"
 _NOT_FRESH_AFTER = frozenset("what thinking wanted want like love loving the so too as a about started heard got did "
-                             "need seeing how one been listened listening getting wondering checking".split())
+                             "need seeing how one been listened listening getting wondering checking "
+                             "available".split())
 
 
 def _last_sentence(low: str) -> str:

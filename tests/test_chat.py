@@ -616,6 +616,10 @@ def test_follow_up_classification(slice_index: TrackIndex):
     soundtrack = classify("yes, the music from the original soundtrack for howls moving castle, could you "
                           "incorporate that into the mix as well?", playlist, parser)
     assert (soundtrack.kind, soundtrack.about) == ("add_style", "original soundtrack howls moving castle")
+    # a mood suggested for this playlist refines it; a new one is asked in other words
+    assert classify("Ok nice, how about something groovy", playlist, parser).kind == "refine"
+    assert classify("how about something completely different", playlist, parser).kind == "new"
+    assert classify("I like these. They give me something new to listen to.", playlist, parser).kind != "new"
     spiritual = classify("Got something for spiritual cleansing and healing?", playlist, parser)
     assert (spiritual.kind, spiritual.about) == ("steer", "spiritual cleansing healing")
     assert classify("another playlist, with 80s rock", playlist, parser).kind == "new"
