@@ -144,7 +144,9 @@ _DISLIKES_ALL = re.compile(
     r"(?:these|those|they) (?:are|were) (?:all )?(?:bad|terrible|awful|boring|not good|not great|not it)|"
     r"try again|(?:different|other) (?:songs|tracks|ones)(?: please)?$|(?:not|(?:don'?t|do not) think (?:they|these|"
     r"those|it) (?:are|is)) (?:quite )?(?:the )?right (?:vibe|feel|mood|fit)|"
-    r"^\W*(?:(?:play|give me|try|show me) )?something (?:else|new|different)(?: please)?\W*$)")
+    r"^\W*(?:(?:play|give me|try|show me) )?something (?:else|new|different)(?: please)?\W*$|"
+    r"\b(?:was|were|is|are|it's|its)(?:n'?t| not) (?:really |quite )?(?:my (?:type|kind|style|thing|taste|cup of tea)"
+    r"|to my (?:liking|taste)|for me)\b)")
 # Praise turned around by the word before it ("they aren't good"); "no worries" or "never heard" turn nothing
 _PRAISE_NEGATED = re.compile(r"(?:\bnot|n'?t|\bnever)\s+(?:very |so |that |really |too |all that )?(?:"
                              + "|".join(sorted(_PRAISE - {"ok", "okay", "fine", "sure", "alright"})) + r")\b")
@@ -320,6 +322,7 @@ _HIS = re.compile(r"\b(?:more|some|other|any|a few|few|couple|lots|a lot|plenty)
                   r"\bmore (?:of|off|from|by) (?:him|her)\b")
 _MIX_UP = re.compile(r"\bmix (?:it|them|things) up\b")
 _SHUFFLE = re.compile(r"\b(?:shuffle|randomi[sz]e)\b|" + _MIX_UP.pattern)
+_LET_US = re.compile(r"\blet us\b(?!\s+know\b)", re.IGNORECASE)
 _RAP_UP = re.compile(r"(?i)\brap (?=(?:it |this |things |the (?:playlist|list) )?up\b)")
 _REVERSE = re.compile(r"\b(?:reverse|backwards|flip the order)\b")
 _SORT = re.compile(r"\b(?:sort|order|arrange)\b.{0,20}?\b(year|date|age|chronolog\w*|tempo|bpm|energy)\b|"
@@ -584,6 +587,7 @@ def classify(message: str, playlist: Playlist | None, parser: RequestParser) -> 
     notices = [INJECTION_NOTICE] if injected else []
     # "more eergetic" moves energy too; "add some Jasmine Sullivan" adds Jazmine Sullivan
     meant = _RAP_UP.sub("wrap ", respell_moods(text, parser.vocab))  # "Can we rap up with some Ella Mai?"
+    meant = _LET_US.sub("let's", meant)
     edit = _classify(_artists_respelled(meant, parser), playlist, parser)
     if edit.kind in ("refine", "add_style", "steer") and (name := _unknown_name(text, parser)) and (
             _unknown_words(name, parser) or _written_as_a_name(name, parser)
@@ -1104,7 +1108,7 @@ _CAPITALISED_RUN = re.compile(r"(?<![\w'’])[A-Z0-9][\w'’.&-]*"
                               r"(?:\s+(?:(?:of|the|and|n|&)\s+)?[A-Z][\w'’.&-]*){0,4}")
 # Two or three lowercase words ending the message after "from", "by", "about"...: a name typed in lowercase; one
 # word only after "by" (elsewhere as often a sound: "how about piano", "more variety")
-_NAME_END_CUES = r"(?:from|by|add|some|of|about|more)"
+_NAME_END_CUES = r"(?:from|by|add|some|of|about|more|(?:(?<=up )|(?<=off )|(?<=out ))with)"
 _NAME_END_WORD = rf"(?!{_NAME_END_CUES}\b)[a-z][a-z'.-]+"
 _LOWERCASE_NAME_END = re.compile(rf"\b(?P<cue>{_NAME_END_CUES})\s+(?!the\b)"
                                  rf"(?P<name>{_NAME_END_WORD}(?:\s+{_NAME_END_WORD}){{0,2}}?)"

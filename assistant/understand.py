@@ -143,6 +143,7 @@ _LIST_SEPARATOR = re.compile(r"\s*(?:[,&/+]|\band\b|\bor\b)\s*", re.IGNORECASE)
 _NAMES_ONLY = re.compile(r"(?i)\W*(?:(?:yes|yeah|yep|ok|okay|sure|cool|great|nice|perfect|awesome|thanks|"
                          r"thank you)\W+)*(?:(?:(?:i|we)\s+(?:really\s+|also\s+)?(?:like|love|enjoy|dig|want)|"
                          r"more|some|add|play|also|and|maybe|how about|what about)\s+)?(?:some\s+|more\s+)?"
+                         r"(?:(?:like|of|by|from|similar to)\s+)?"
                          r"(?P<names>[^.!?;:()\"“”]+?)(?:\W+(?:etc|too|as well|please|and (?:more|others|so on)))*"
                          r"\W*")
 _ALBUM_NAMED = re.compile(r"(?i)\b(?:the|their|his|her|[\w'’]+['’]s)\s+(?P<a>[^.,;!?\"“”]{2,60}?)\s+album\b|"
@@ -551,8 +552,9 @@ class RequestParser:
                 for j in range(i + 1, min(i + MAX_NAME_WORDS, n) + 1) if best[i] is not None else ():
                     key = " ".join(words[i:j])
                     number = vocab.artist_number(key)
-                    if number is None or key in vocab.genre_phrases or key in vocab.mood_phrases:
-                        continue
+                    if number is None or key in vocab.genre_phrases or key in vocab.mood_phrases or \
+                            key in _NOT_NAME_WORDS:
+                        continue  # "more like Martin Garrix" names no artist Like
                     found = [*best[i], (number, key)]
                     if best[j] is None or len(found) < len(best[j]):
                         best[j] = found

@@ -608,7 +608,9 @@ def test_follow_up_classification(slice_index: TrackIndex):
                        ("hey that is great. what about more buddy holly bro", "buddy holly"),
                        ("awsome, can you add some of arya starr", "arya starr"), ("lets play more off him", ""),
                        ("some songs by sinach please", "sinach"), ("how about piano", ""),
-                       ("ooooh and Qwzx Blorftones!", "Qwzx Blorftones")):  # an interjection is no name's
+                       ("ooooh and Qwzx Blorftones!", "Qwzx Blorftones"),  # an interjection is no name's
+                       ("it is really great. we make a great team. let us wrap up with garth brooks?",
+                        "garth brooks")):
         assert (classify(said, playlist, parser).unknown_title or "") == name, said
     assert classify("add some songs from the 90s", playlist, parser).kind == "add_style"
     assert classify("add some songs from movies", playlist, parser).kind == "add_style"
@@ -616,6 +618,8 @@ def test_follow_up_classification(slice_index: TrackIndex):
     soundtrack = classify("yes, the music from the original soundtrack for howls moving castle, could you "
                           "incorporate that into the mix as well?", playlist, parser)
     assert (soundtrack.kind, soundtrack.about) == ("add_style", "original soundtrack howls moving castle")
+    disliked = classify("wasnt my type of music the beat wasnt to my liking", playlist, parser)  # it was thanked
+    assert (disliked.kind, disliked.positions) == ("replace", list(range(len(tracks))))
     # a mood suggested for this playlist refines it; a new one is asked in other words
     assert classify("Ok nice, how about something groovy", playlist, parser).kind == "refine"
     assert classify("how about something completely different", playlist, parser).kind == "new"
