@@ -1500,7 +1500,12 @@ def _said_in(text: str, low: str, pattern: re.Pattern[str], parser: RequestParse
             return text, low, parsed  # the parser read what is turned down: "not a fan of X, but add some Y"
         return text, low, _turned_down(parsed, spec)
     said = " ".join(hit)
-    return said, normalize(said).replace("’", "'"), _turned_down(parsed, parser.analyse(said).spec)
+    complaint = parser.analyse(said).spec
+    if complaint.exclude_artists or complaint.exclude_genres or complaint.exclude_tracks:
+        # the parser read what is turned down, and what it asks for beside it stays asked for: 'Not a fan of Papa
+        # Roach or the "louder" Metallica songs' turns down Metallica's louder songs, not Metallica
+        complaint = complaint.model_copy(update={"seed_artists": [], "seed_tracks": [], "genres": []})
+    return said, normalize(said).replace("’", "'"), _turned_down(parsed, complaint)
 
 
 def _clauses(text: str) -> list[str]:
@@ -1546,7 +1551,8 @@ def _removal(text: str, low: str, parsed: ParsedRequest, tracks: list[Track]) ->
     if positions:
         return Edit("remove", positions=positions)
     titles = find_titles(text, tracks)
-    artist_tracks = find_artist_tracks(text, tracks)
+    asked = {name_key(a) for a in parsed.spec.seed_artists}  # "or the louder Metallica songs": not Metallica
+    artist_tracks = [i for i in find_artist_tracks(text, tracks) if name_key(tracks[i].artist) not in asked]
     named_artists = parsed.spec.exclude_artists
     if titles and not (artist_tracks and set(artist_tracks) >= set(titles)):
         return Edit("remove", positions=titles)

@@ -756,11 +756,6 @@ class RequestParser:
         comma = last.end == i and bool(_LIST_GAP.search(req.gap(i)))
         if joiner or comma:
             return ("negative" if last.negative else "positive"), i - 1 if joiner else i
-        # "not a fan of Papa Roach or the louder Metallica songs": a turn-down carries over a word or two
-        between = req.words[last.end:i]
-        if (last.negative and 2 <= len(between) <= 3 and between[0] in _LIST_WORDS and between[1] == "the"
-                and not set(between[2:]) & (_CONTEXT_WORDS | _LIST_WORDS)):
-            return "negative", last.end
         return None, i
 
     def _context_of(self, req: _Request, i: int, j: int, mentions: list[_Mention]) -> tuple[str | None, int]:
@@ -977,8 +972,12 @@ class RequestParser:
         cut: list[tuple[int, int]] = []  # token spans to drop from the description (negated phrases)
         n = len(req.tokens)
         last_negated_genre_end = -2
-        # "not a fan of X or the louder Y songs": what the turn-down of a name spans is turned down too
+        # "not a fan of X or the louder Y songs": what the turn-down of a name spans, and the words that go on its
+        # list up to the next name, are turned down too (Y's louder songs, not Y)
         turned_down = {k for m in mentions if m.negative for k in range(m.context_start, m.start)}
+        turned_down |= {k for m, after in zip(mentions, mentions[1:]) if m.negative and m.end < n
+                        and req.words[m.end] in _LIST_WORDS and after.start - m.end <= 4
+                        for k in range(m.end, after.start)}
         i = 0
         while i < n:
             hit = None

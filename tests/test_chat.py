@@ -1164,7 +1164,8 @@ def test_remarks_on_artists_ask_for_nothing(assistant: MusicAssistant, slice_ind
         edit = classify(said, chat.playlist, chat.parser)
         assert (edit.kind, edit.parsed.spec.seed_artists, edit.positions) == ("more_like", seeds, []), said
     louder = classify(f'Not a fan of {a} or the "louder" {b} songs.', chat.playlist, chat.parser)
-    assert louder.kind == "exclude" and louder.parsed.spec.exclude_artists == [a, b]
+    assert louder.kind == "exclude" and louder.parsed.spec.exclude_artists == [a]
+    assert louder.parsed.spec.seed_artists == [b]  # their louder songs are turned down, not they
     assert louder.features["energy"].max is not None and not louder.parsed.spec.features
     easier = classify("Have anything easier on the ears?", chat.playlist, chat.parser)
     assert easier.kind == "refine" and easier.features["energy"].max is not None

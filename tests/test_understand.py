@@ -526,8 +526,8 @@ def test_a_message_of_names_only(parser: RequestParser, request_text: str, artis
 
 
 @pytest.mark.parametrize(("request_text", "excluded", "seeds"), [
-    # a turn-down goes on over "or the <word>" and the mood words it spans are turned down too
-    ("Not a fan of Papa Roach or the louder Metallica songs.", ["Papa Roach", "Metallica"], []),
+    # the words a turn-down's list goes on with are turned down: Metallica's louder songs, not Metallica
+    ("Not a fan of Papa Roach or the louder Metallica songs.", ["Papa Roach"], ["Metallica"]),
     ("less Drake", ["Drake"], []), ("Less by Drake, and let's see what you have by DJ Khaled?", ["Drake"],
                                     ["DJ Khaled"]),
     ("i love Drake and the new Migos songs", [], ["Drake", "Migos"]),
