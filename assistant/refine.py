@@ -1291,9 +1291,15 @@ def _titles_by(text: str, parser: RequestParser) -> tuple[list[str], list[str]]:
         title, by, artist = (part or "").rpartition(" by ")
         title = _SONG_WORDS.sub("", title.strip(" \"'“”")).strip(" \"'“”")  # 'the songs "All Me" by Drake'
         artist = re.sub(r"[\s:;()'\"!?.]+$", "", artist).strip()
-        # a title is written as one ("some songs by", "2 by", "more upbeat stuff by" ask for a kind)
-        if not by or not title[:1].isupper() or not artist or len(title.split()) > MAX_TITLE_WORDS or \
-                not _words_of_substance(_NO_KIND.sub(" ", title)) or title.split()[-1].lower() in _KIND_NOUNS:
+        # a title is written as one ("some songs by", "2 by", "more upbeat stuff by" ask for a kind), or in
+        # lowercase of two words or more that describe no kind ("add legends never die by juice wrld")
+        words = title.lower().split()
+        lowercase_title = len(words) >= 2 and not any(
+            w in _NOT_A_TITLE or w in _KIND_NOUNS or w in parser.vocab.mood_phrases or w in parser.vocab.genre_phrases
+            for w in words)
+        if not by or not (title[:1].isupper() or lowercase_title) or not artist or \
+                len(title.split()) > MAX_TITLE_WORDS or not _words_of_substance(_NO_KIND.sub(" ", title)) or \
+                title.split()[-1].lower() in _KIND_NOUNS:
             continue
         spec = parser.analyse(f'like "{title}" by {artist}').spec
         if spec.seed_tracks:

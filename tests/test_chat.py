@@ -970,6 +970,9 @@ def test_adding_named_songs(assistant: MusicAssistant, slice_index: TrackIndex):
     # classification: the song itself, not songs like it; several at once; counts and "like" keep their meaning
     playlist = chat.playlist
     assert classify(f"add {song.title} by {song.artist}", playlist, chat.parser).track_ids == [song.track_id]
+    # typed in lowercase: still the song (it added more like a playlist track of the same title)
+    assert classify(f"ok please can you add {song.title.lower()} by {song.artist.lower()}", playlist,
+                    chat.parser).track_ids == [song.track_id]
     both = classify(f"can you add {song.title} and {other.title} to the playlist", playlist, chat.parser)
     assert (both.kind, both.track_ids) == ("add_songs", [song.track_id, other.track_id])
     assert classify("add two more", playlist, chat.parser).kind == "length"
