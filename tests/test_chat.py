@@ -1187,3 +1187,29 @@ def test_names_the_catalog_lacks_are_said_beside_a_refinement(assistant: MusicAs
         notices = [n for n in classify(said, chat.playlist, chat.parser).notices if "no artist called" in n]
         assert notices == ([f"the catalog has no artist called {name}: the playlist follows the request's other "
                             "words"] if name else []), said
+
+
+def test_a_first_name_alone_for_the_one_artist_it_begins(assistant: MusicAssistant, slice_index: TrackIndex):
+    """"could you add some of Kanye 's" leaned to the words "such mood Kanye": a capitalised first name after
+    "some of" means the one catalog artist (of several tracks) whose name it begins; one that begins two names,
+    or said after "from" ("songs from Frozen"), means no one."""
+    chat = assistant.start_chat(use_llm=False)
+    chat.send("energetic rock, 12 songs")
+    vocab = chat.parser.vocab
+    starts: dict[str, set[str]] = {}
+    for name in slice_index.artist_names:
+        words = name.split()
+        if len(words) >= 2 and words[0].isalpha():
+            starts.setdefault(words[0], set()).add(name)
+    counts = Counter(t.artist for t in slice_index.tracks)
+    first, artist = next((w, next(iter(names))) for w, names in sorted(starts.items()) if len(names) == 1
+                         and len(w) >= 5 and counts[next(iter(names))] >= 3 and not vocab.is_common(w.lower())
+                         and vocab.artist_number(w.lower()) is None
+                         and not any(n.lower().startswith(w.lower() + " ") for n in vocab.artist_names
+                                     if n not in names))
+    edit = classify(f"could you add some of {first} 's", chat.playlist, chat.parser)
+    assert (edit.kind, edit.parsed.spec.seed_artists) == ("more_like", [artist])
+    shared = next(w for w, names in starts.items() if len(names) >= 2 and len(w) >= 5 and w.isalpha())
+    for said, word in ((f"could you add some of {shared}", shared), (f"add some songs from {first}", first)):
+        parsed = classify(said, chat.playlist, chat.parser).parsed
+        assert parsed is None or not any(a.startswith(f"{word} ") for a in parsed.spec.seed_artists), said
