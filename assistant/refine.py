@@ -1630,7 +1630,7 @@ _REMARK = re.compile(rf"(?:\b(?i:some|all|most|one|a few|a couple|a lot) of\s+)?
 _REMARK_DESCRIBES = re.compile(r"\b(?:newer|older|too|a bit|a little|kind of|kinda|more \d|\d0s|(?:19|20)\d\ds?)\b",
                                re.IGNORECASE)
 _REMARK_ASKS = re.compile(r"\b(?:can|could|would|please|add|give|play|show|want|need|let'?s|how about|what about|"
-                          r"maybe|instead|include|throw|favou?rites?|best|love|more of|want)\b|\bbut\b(?! still\b)",
+                          r"maybe|instead|include|throw|favou?rites?|best|love|more of)\b|\bbut\b(?! still\b)",
                           re.IGNORECASE)
 
 _ASKED_BEFORE = re.compile(r"\b(?:more|some|any|add|play|hear|get|want|need|like|love)\s+$", re.IGNORECASE)
