@@ -1638,7 +1638,8 @@ _BACK_TO_THEM = re.compile(r"\b(?:them|him|her|their|his|they|he|she)\b", re.IGN
 
 
 def _without_remarks(text: str, parser: RequestParser, tracks: list[Track]) -> str:
-    """`text` without its remarks on artists the playlist already holds: they ask for nothing."""
+    """`text` without its remarks on artists (those the playlist holds, or any whose era or fault is said): they
+    ask for nothing."""
     names = [words for name, words in parser.analyse(text).phrases if name == "seed_artists"]
     if not names:
         return text
