@@ -301,6 +301,11 @@ def test_ui_with_a_hung_llm_shows_the_playlist_and_a_notice(ui_data_dir: Path, s
 # --------------------------------------------------------------------------------------- Chroma server
 
 
+def assert_same_answer(got: list[str], expected: list[str]) -> None:
+    assert len(got) == len(expected) and got[:3] == expected[:3], (got, expected)
+    assert len(set(got) & set(expected)) >= len(expected) - 2, (got, expected)
+
+
 @pytest.mark.server
 def test_chroma_server_stopped_then_restarted(tmp_path: Path) -> None:
     """A real `chroma run` holding the index: stopped, search is one clear line (and playlists, served from the
@@ -342,10 +347,12 @@ def test_chroma_server_stopped_then_restarted(tmp_path: Path) -> None:
         assert len(json.loads(playlist.stdout)["tracks"]) == 5
 
         proc = start_chroma(db, port)  # back on the same path and port
-        assert [t.track_id for t, _ in index.dense_search(query, k=10)] == expected
+        # the restarted server rebuilds its HNSW graph from the log, which answers approximately: the same
+        # leaders and nearly the same ten (a CI run under load swapped the 8th for the 11th)
+        assert_same_answer([t.track_id for t, _ in index.dense_search(query, k=10)], expected)
         again = segue("search", query, "--json", data_dir=data_dir, SEGUE_CHROMA_URL=url)
         assert again.returncode == 0, again.stderr[-2000:]
-        assert [hit["track_id"] for hit in json.loads(again.stdout)] == expected
+        assert_same_answer([hit["track_id"] for hit in json.loads(again.stdout)], expected)
     finally:
         forget_open_indexes()
         stop_chroma(proc)
