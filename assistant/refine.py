@@ -408,7 +408,7 @@ _ORDINAL = re.compile(r"(?<!\bany )(?<!\bsome )(?<!\bfew )(?<!\ba )\b(" + "|".jo
 # "songs from her first and second albums", "their first hit": the artist's, not the playlist's
 _NOT_A_TRACK_ORDINAL = re.compile(r"(?:\s*(?:,|and|&|or)\s*(?:" + "|".join(_ORDINALS) + r"|\d{1,3}(?:st|nd|rd|th)))*"
                                   r"\s+(?:albums?|records?|lps?|eps?|mixtapes?|singles?|hits?|decades?|years?)\b")
-_POSSESSIVE_BEFORE = re.compile(r"\b(?:her|his|their)\s+(?:very\s+)?$")
+_THEIRS_BEFORE = re.compile(r"\b(?:her|his|their)\s+(?:very\s+)?$")
 _NUMBERED = re.compile(r"(?:\b(?:tracks?|songs?|numbers?|tunes?|nos?\.?)\s*#?|#)\s*(\d{1,3})\b")
 _LIST_MORE = re.compile(r"\s*(?:,|and|&|or|-|to|through|thru)\s*(?:(?:tracks?|songs?|numbers?|#)\s*)?#?(\d{1,3})\b")
 _BARE = re.compile(r"(?<![\w.#])(\d{1,3})\b(?!\s*(?:minutes?|mins?|min|hours?|h\b|songs|tracks|tunes|bpm|s\b|'s|%|"
@@ -453,7 +453,7 @@ def find_positions(low: str, n: int, *, bare: bool = False) -> list[int]:
             end = more.end()
         add(m.start(), end, [k - 1 for k in numbers])
     for m in _ORDINAL.finditer(low):
-        if _NOT_A_TRACK_ORDINAL.match(low, m.end()) or _POSSESSIVE_BEFORE.search(low, 0, m.start()):
+        if _NOT_A_TRACK_ORDINAL.match(low, m.end()) or _THEIRS_BEFORE.search(low, 0, m.start()):
             continue
         word = m.group(1)
         if word in ("last", "final", "closing"):
@@ -1623,9 +1623,11 @@ def _misfit(text: str, parsed: ParsedRequest, parser: RequestParser, tracks: lis
 # A remark on artists the playlist holds: "Eminem and Missy E are more 90s and newer", "Some of the Pink Floyd is
 # too slow"; not "Drake is my favorite", nor "Pink Floyd was a good pick but a different song maybe"
 _NAMED = "\x00"
+_REMARK_VERBS = r"is|are|was|were|seems?|sounds?|feels?"
 _REMARK = re.compile(rf"(?:\b(?i:some|all|most|one|a few|a couple|a lot) of\s+)?(?:\b(?i:the)\s+)?{_NAMED}+"
                      rf"(?:\s*(?:,|and|&|or)\s*(?:the\s+)?(?:{_NAMED}+|[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*){{0,3}}))*"
-                     r"\s+(?i:is|are|was|were|seems?|sounds?|feels?)\b(?P<said>[^.!?;]*)[.!?;]*")
+                     rf"\s+(?i:{_REMARK_VERBS})\b(?P<said>[^.!?;]*)[.!?;]*")
+_REMARK_VERB = re.compile(rf"\b(?:{_REMARK_VERBS})\b", re.IGNORECASE)
 # what the remark says of them is their era or a complaint: so said of any artist, held or not
 _REMARK_DESCRIBES = re.compile(r"\b(?:newer|older|too|a bit|a little|kind of|kinda|more \d|\d0s|(?:19|20)\d\ds?)\b",
                                re.IGNORECASE)
@@ -1640,6 +1642,8 @@ _BACK_TO_THEM = re.compile(r"\b(?:them|him|her|their|his|they|he|she)\b", re.IGN
 def _without_remarks(text: str, parser: RequestParser, tracks: list[Track]) -> str:
     """`text` without its remarks on artists (those the playlist holds, or any whose era or fault is said): they
     ask for nothing."""
+    if not _REMARK_VERB.search(text):
+        return text  # no remark to cut, and no second reading of the message on the way of every turn
     names = [words for name, words in parser.analyse(text).phrases if name == "seed_artists"]
     if not names:
         return text
