@@ -1016,3 +1016,15 @@ OTHER_GENRE_WORDS = frozenset(
     "flamenco afrobeat afrobeats dancehall drill grime hardcore screamo prog progressive psychedelic acapella "
     "choir piano guitar violin cello beats instrumental rap music".split()
 )
+
+# Names artists go by that no rule derives from the catalog's spelling: nickname -> the catalog's name. An entry
+# counts only when the catalog holds that artist.
+NICKNAMES: dict[str, str] = {
+    "tupac": "2Pac", "tupac shakur": "2Pac", "makaveli": "2Pac", "biggie": "The Notorious B.I.G.",
+    "biggie smalls": "The Notorious B.I.G.", "notorious big": "The Notorious B.I.G.", "puff daddy": "Diddy",
+    "p diddy": "Diddy", "puffy": "Diddy", "jlo": "Jennifer Lopez", "j lo": "Jennifer Lopez", "weezy": "Lil Wayne",
+    "slim shady": "Eminem", "marshall mathers": "Eminem", "snoop doggy dogg": "Snoop Dogg", "nin": "Nine Inch Nails",
+    "flylo": "Flying Lotus", "led zep": "Led Zeppelin", "the stones": "The Rolling Stones",
+    "the chili peppers": "Red Hot Chili Peppers", "chili peppers": "Red Hot Chili Peppers", "queen bey": "Beyoncé",
+    "joji miller": "Joji", "hova": "JAY-Z", "mgk": "Machine Gun Kelly",
+}

@@ -670,7 +670,7 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser, *, pr
         move = _move(text, low, tracks)
         if move is not None:
             return move
-    parsed = _fewer_years(low, tracks, _negated_years(low, parser.analyse(text)))
+    parsed = _fewer_years(low, tracks, _negated_years(low, _without_conceded(text, parser.analyse(text), parser)))
     if misfit := _misfit(text, parsed, parser, tracks):  # "those by maroon 5 dont really fit the vibe"
         return misfit
     if _DISLIKES_ALL.search(low) and parsed.found <= {"description"}:  # "I didn't like any of those", "try again"
@@ -924,6 +924,10 @@ def _addition(text: str, low: str, parsed: ParsedRequest, praised: bool, parser:
 
 
 # "they aren't new wave, unfortunately": what the playlist lacks, which the listener wants
+# Regard that wishes nothing, conceded before "but": "I respect X but ...", "I can appreciate X, but ..."
+_CONCEDED = re.compile(r"(?i)(?:^|(?<=[.!?;]))\s*i\s+(?:(?:really|do|truly|totally|can)\s+)?(?:have\s+(?:a lot of\s+|"
+                       r"much\s+|great\s+|so much\s+)?respect\s+for|respect|appreciate|admire|don'?t\s+mind)\b"
+                       r"[^.!?;]*?\bbut\b\s*")
 _NOT_WHAT_THEY_ARE = re.compile(r"\b(?:they|these|those|it|this)(?:\s+(?:songs?|tracks?|ones))?\s+(?:aren'?t|isn'?t|"
                                 r"weren'?t|wasn'?t|are not|is not|were not|was not)\s+(?:really\s+|quite\s+|"
                                 r"exactly\s+|all\s+|very\s+)?", re.IGNORECASE)
@@ -1160,7 +1164,7 @@ def _only_artist_starting(word: str, parser: RequestParser) -> str | None:
     vocab = parser.vocab
     if len(word) < MIN_FIRST_NAME or vocab.artist_number(word) is not None:
         return None
-    starting = [number for key, number in vocab.artists.items() if key.startswith(word + " ")]
+    starting = vocab.artists_starting(word)
     if len(set(starting)) != 1 or len(vocab.artist_tracks[starting[0]]) < MIN_FIRST_NAME_TRACKS:
         return None
     return vocab.artist_names[starting[0]]
@@ -1663,6 +1667,21 @@ def _without_remarks(text: str, parser: RequestParser, tracks: list[Track]) -> s
     for start, end in reversed(cut):
         text = f"{text[:start]} {text[end:]}"
     return " ".join(text.split()) if cut else text
+
+
+def _without_conceded(text: str, parsed: ParsedRequest, parser: RequestParser) -> ParsedRequest:
+    """The reading without the artists only conceded before "but" ("I have a lot of respect for biggie but my
+    rap taste starts with the 2000's"): regard that wishes nothing."""
+    conceded = _CONCEDED.search(text)
+    if conceded is None or not parsed.spec.seed_artists:
+        return parsed
+    asked = parser.analyse(text[:conceded.start()] + text[conceded.end():]).spec.seed_artists
+    seeds = [a for a in parsed.spec.seed_artists if a in asked or a not in
+             parser.analyse(text[conceded.start():conceded.end()]).spec.seed_artists]
+    if seeds == parsed.spec.seed_artists:
+        return parsed
+    return replace(parsed, spec=parsed.spec.model_copy(update={"seed_artists": seeds}),
+                   found=parsed.found if seeds else parsed.found - {"seed_artists"})
 
 
 def _fewer(low: str, parsed: ParsedRequest) -> bool:

@@ -316,9 +316,10 @@ class _Request:
         return c.isupper() or c.isdigit()
 
     def upper(self, i: int) -> bool:
+        """Written as no everyday word is: in capitals ("CCR") or with a capital inside ("JayZ")."""
         raw = self.text[self.tokens[i].start:self.tokens[i].end]
         raw = raw[:-2] if self.tokens[i].possessive else raw
-        return len(raw) >= 3 and raw.isupper()
+        return len(raw) >= 3 and (raw.isupper() or any(c.isupper() for c in raw[1:]))
 
     def sentence_start(self, i: int) -> bool:
         return i == 0 or bool(_SENTENCE_END.search(self.text[:self.tokens[i].start]))
@@ -794,7 +795,7 @@ class RequestParser:
             if number is None:
                 continue
             if j - i == 1 and key not in vocab.artists and len(key) <= 4 and not (req.upper(i) or req.context(i)[0]):
-                continue  # a short alias ("ccr", "acdc") must look like one: in capitals, or after "like"
+                continue  # a short alias ("ccr", "jayz") must look like one: "CCR", "JayZ", or after "like"
             kind, start = self._context_of(req, i, j, mentions)
             if self._accept(req, i, j, key, kind):
                 return _Mention("artist", number, i, j, kind == "negative", start, by=kind == "by")
@@ -907,13 +908,20 @@ class RequestParser:
             spans += [(m.end, b) for b in range(m.end + 1, min(hi, m.end + MAX_TITLE_WORDS) + 1)]
         own_lo, own_hi = req.segment_bounds(m.start)
         whole = req.whole_segment(m.start, m.end)
+
+        # "SZA, The Weeknd": in a list, words that spell another artist's name name that artist, not a title
+        def beside(a: int, b: int, dashed: bool) -> bool:
+            return dashed or self.vocab.artist_number(req.key(a, b)) in (None, int(m.value))
+
         # "A - X", "X - A" (also "like Bill Withers - Ain't No Sunshine"), or A alone between commas
         if m.start > 0 and own_lo == m.start and (whole or req.dash_before(m.start)):
             lo, hi = req.segment_bounds(m.start - 1)
-            spans += [(a, hi) for a in range(hi - 1, max(lo, hi - MAX_TITLE_WORDS) - 1, -1)]
+            spans += [(a, hi) for a in range(hi - 1, max(lo, hi - MAX_TITLE_WORDS) - 1, -1)
+                      if beside(a, hi, req.dash_before(m.start))]
         if m.end < n and own_hi == m.end and (whole or req.dash_after(m.end)):
             lo, hi = req.segment_bounds(m.end)
-            spans += [(lo, b) for b in range(lo + 1, min(hi, lo + MAX_TITLE_WORDS) + 1)]
+            spans += [(lo, b) for b in range(lo + 1, min(hi, lo + MAX_TITLE_WORDS) + 1)
+                      if beside(lo, b, req.dash_after(m.end))]
         # "do you have anything from Jay Z": words that ask are no title (JAY-Z's "Anything")
         spans = [(a, b) for a, b in spans if req.free(a, b)
                  and not all(w in STOPWORDS or w in _ASKING_NOUNS for w in req.words[a:b])]

@@ -21,9 +21,10 @@ from typing import TYPE_CHECKING, Any
 from rapidfuzz import fuzz, process
 
 from assistant.lexicon import (
-    GENRE_SYNONYMS, MOODS, NEGATORS, NUMBER_WORDS, OTHER_GENRE_WORDS, clean, genres_named, normalize,
+    GENRE_SYNONYMS, MOODS, NEGATORS, NICKNAMES, NUMBER_WORDS, OTHER_GENRE_WORDS, clean, genres_named, normalize,
 )
 from retrieval.catalog import Track
+from retrieval.embeddings import model_words
 from retrieval.lexical import STOPWORDS, word_forms
 
 if TYPE_CHECKING:
@@ -114,6 +115,8 @@ TITLE_FUZZY_CUTOFF = 85.0
 MIN_FUZZY_CHARS = 5
 MAX_GENRE_CONTEXT = 3  # words a longer genre name may add around a well-known one ("new jack swing")
 # "ccr" names Creedence Clearwater Revival only when no other artist with those initials comes close.
+_SYMBOL_LETTER = {"$": "s", "!": "i"}
+_SYMBOL_LETTERS = re.compile(r"\$|(?<=[^\W\d_])!(?=[^\W\d_])")  # "A$AP", "Bada$$", "P!nk"; not "Wham!"
 INITIALISM_DOMINANCE = 3.0
 INITIALISM_MIN_TRACKS = 3
 
@@ -147,6 +150,10 @@ class Vocabulary:
     # fuzzy search space: name keys without a leading "the", by first letter, sorted by length
     _fuzzy: dict[str, tuple[list[str], list[int], list[int]]] = field(default_factory=dict)
     albums: dict[str, int] = field(default_factory=dict)  # album name key -> its one artist's number
+    _sorted_artists: list[str] = field(init=False, repr=False)  # name keys in order: those sharing words are a run
+
+    def __post_init__(self) -> None:
+        self._sorted_artists = sorted(self.artists)
 
     @classmethod
     def from_tracks(cls, tracks: Sequence[Track], labels: Iterable[str] | None = None) -> "Vocabulary":
@@ -206,7 +213,7 @@ class Vocabulary:
                          for w in name_key(phrase).split()}
         ordinary = frozenset(STOPWORDS | _FUNCTION_WORDS | NEGATORS | OTHER_GENRE_WORDS | lexicon_words)
         common = ordinary | {w for w, df in title_words.items() if df >= COMMON_TITLE_DF}
-        aliases = _aliases(artists, [len(refs) for refs in artist_tracks], weight, common)
+        aliases = _aliases(artists, artist_names, [len(refs) for refs in artist_tracks], weight, common)
         words = ordinary | title_words.keys() | album_words | {w for key in artists for w in key.split()} | {
             w for label in label_set for w in name_key(label).split()}
         # an album of one artist (no compilation) names that artist: "the Definition album" is Jon Bellion's
@@ -317,7 +324,18 @@ class Vocabulary:
 
     def starts_artist(self, key: str) -> bool:
         """Whether a catalog artist's name begins with these words: the request may have cut it short."""
-        return any(name.startswith(key + " ") for name in self.artists)
+        return bool(self.artists_starting(key))
+
+    def artists_starting(self, key: str) -> list[int]:
+        """The artists whose name key begins with these whole words and goes on ("kanye" -> Kanye West)."""
+        prefix = key + " "
+        keys = self._sorted_artists
+        out = []
+        for k in keys[bisect.bisect_left(keys, prefix):]:
+            if not k.startswith(prefix):
+                break
+            out.append(self.artists[k])
+        return out
 
     def resolve_genre(self, phrase: str) -> list[str]:
         """Catalog labels a genre phrase stands for ("hip hop" -> ["rap"]); empty if the catalog has none."""
@@ -385,15 +403,24 @@ def _fuzzy_index(artists: dict[str, int]) -> dict[str, tuple[list[str], list[int
     return out
 
 
-def _aliases(artists: dict[str, int], n_tracks: list[int], weight: list[int], common: frozenset[str]) -> dict[str, int]:
+def _aliases(artists: dict[str, int], names: list[str], n_tracks: list[int], weight: list[int],
+             common: frozenset[str]) -> dict[str, int]:
     """Other ways to write an artist: without a leading "the", without spaces ("acdc"), without a last letter or
     "Jr." ("lil nas"), "and" for "N" ("bone thugs and harmony"), without a backing band of "and the" ("bob marley"
-    for Bob Marley & The Wailers, the leader's name of two words or more) and, for names of three words or more of
-    artists with a few tracks, initials ("ccr") when one artist dominates them."""
+    for Bob Marley & The Wailers, the leader's name of two words or more), with letters for the symbols written
+    for them ("asap rocky", "pink", "ty dolla sign"), by a nickname (`NICKNAMES`: "tupac") and, for names of three
+    words or more of artists with a few tracks, initials ("ccr") when one artist dominates them."""
     aliases: dict[str, int] = {}
     initials: dict[str, list[int]] = {}
+    english = model_words()
+    for nickname, name in NICKNAMES.items():
+        if (number := artists.get(name_key(name))) is not None:
+            aliases[name_key(nickname)] = number
     for key, number in artists.items():
         words = key.split()
+        spelled = name_key(_SYMBOL_LETTERS.sub(lambda m: _SYMBOL_LETTER[m.group()], names[number]))
+        if spelled != key and (" " not in spelled or not all(w in english for w in spelled.split())):
+            aliases.setdefault(spelled, number)  # not "too short" (Too $hort): a phrase, in English
         if words[0] == "the" and len(words) > 1:
             aliases.setdefault(" ".join(words[1:]), number)
         if len(words) > 1 and len(compact := "".join(words)) >= 4:

@@ -1170,6 +1170,12 @@ def test_remarks_on_artists_ask_for_nothing(assistant: MusicAssistant, slice_ind
     assert louder.kind == "exclude" and louder.parsed.spec.exclude_artists == [a]
     assert louder.parsed.spec.seed_artists == [b]  # their louder songs are turned down, not they
     assert louder.features["energy"].max is not None and not louder.parsed.spec.features
+    # regard conceded before "but" wishes nothing: real "I have a lot of respect for artist like biggie but my rap
+    # taste starts with the 2000's, add more popular mainstream artists" added more like Biggie
+    conceded = classify(f"I have a lot of respect for {b} but my taste starts with the 2000's, add more popular "
+                        "mainstream artists", chat.playlist, chat.parser)
+    assert conceded.kind == "refine" and conceded.parsed.spec.seed_artists == []
+    assert classify(f"I respect that but add some {b}", chat.playlist, chat.parser).parsed.spec.seed_artists == [b]
     easier = classify("Have anything easier on the ears?", chat.playlist, chat.parser)
     assert easier.kind == "refine" and easier.features["energy"].max is not None
     assert classify("I don't want it any faster", chat.playlist, chat.parser).features["tempo"].max is not None

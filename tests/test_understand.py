@@ -500,9 +500,27 @@ def test_a_name_typed_in_lowercase(parser: RequestParser, request_text: str, art
     ("do you have anything from Jay Z", ["JAY-Z"]),  # not JAY-Z's song "Anything": the words only ask
     # the end of a longer capitalised name, after a small word, is no artist of its own: not Ghost
     ("What songs feel similar to 'Nice Witch' by In Love With a Ghost?", []), ("songs like Ghost", ["Ghost"]),
+    # a short alias written as no everyday word is: "JayZ" (JAY-Z) with a capital inside
+    ("Some of my favorite artists are JayZ and Eminem", ["JAY-Z", "Eminem"]),
+    # nicknames, and letters for the symbols a name is written with; not "too short" (Too $hort): a phrase
+    ("thank you, can you add a bit of Tupac?", ["2Pac"]), ("more Biggie please", ["The Notorious B.I.G."]),
+    ("some asap rocky", ["A$AP Rocky"]), ("add some ty dolla sign", ["Ty Dolla $ign"]), ("I like Pink", ["P!nk"]),
+    ("the playlist is too short", []),
+    # in a list, words that spell an artist are that artist, not a title of the one before (SZA's "The Weekend")
+    ("I also like Kali Uchis, SZA, The Weeknd, and Miguel.", ["Kali Uchis", "SZA", "The Weeknd", "Miguel"]),
 ])
 def test_names_that_look_like_other_words(parser: RequestParser, request_text: str, artists: list[str]) -> None:
-    assert parser.parse(request_text).seed_artists == artists
+    spec = parser.parse(request_text)
+    assert spec.seed_artists == artists and spec.seed_tracks == []
+
+
+def test_artists_starting_with_words(vocab: Vocabulary) -> None:
+    """The sorted look-up gives what a scan of every artist gives."""
+    for words in ("lil", "the", "dj", "kanye", "a", "zzzz"):
+        scanned = sorted(n for key, n in vocab.artists.items() if key.startswith(words + " "))
+        assert sorted(vocab.artists_starting(words)) == scanned
+        assert vocab.starts_artist(words) == bool(scanned)
+    assert vocab.artist_names[vocab.artists_starting("kanye")[0]] == "Kanye West"
 
 
 @pytest.mark.parametrize(("request_text", "artists", "years"), [
@@ -559,6 +577,9 @@ def test_an_artist_and_title_written_with_a_dash(parser: RequestParser, by_id: d
     for text in ("songs like Bill Withers - Ain't No Sunshine", "songs like 'Bill Withers - Ain't No Sunshine'"):
         assert [(by_id[t].title, by_id[t].artist) for t in parser.parse(text).seed_tracks] == [
             ("Ain't No Sunshine", "Bill Withers")], text
+    # after a dash, words that spell another artist (The Weeknd) are still a title: SZA's "The Weekend"; in a list
+    # of names they are that artist (test_names_that_look_like_other_words)
+    assert [by_id[t].artist for t in parser.parse("songs like SZA - The Weeknd").seed_tracks] == ["SZA"]
     # a quoted "artist - title": the artist is read although the catalog lacks that song, and not another
     # artist's song of the same title (Kings of Leon's "Be Somebody")
     spec = parser.parse('Looking for songs like "Thousand Foot Krutch - Be Somebody"')
