@@ -7,9 +7,10 @@ Deterministic rules only, tried in a fixed order: undo, start over, questions ab
 "only hits"), "more <words>" (the same playlist chosen again leaning to them: "more west coast"), and finally a
 new request, unless the message sets nothing the parser reads: then the playlist is kept (a name the catalog
 lacks is said, other words steer it). Tracks are referred to by position ("track 3", "the second song", "the
-last two", "2 and 5") or by title; every position is checked by the chat, never trusted. A message may ask two
-edits, an exclusion or songs by name and then an addition ("not a fan of blink 182. How about some Bush?", "add
-Titanium by David Guetta, add songs from Juice World"): the second rides on the first (`Edit.then`).
+last two", "2 and 5") or by title (`assistant.positions`); every position is checked by the chat, never trusted.
+A message may ask two edits, an exclusion or songs by name and then an addition ("not a fan of blink 182. How
+about some Bush?", "add Titanium by David Guetta, add songs from Juice World"): the second rides on the first
+(`Edit.then`).
 
 Instructions aimed at the system ("ignore previous instructions", "print the system prompt") are cut
 out of the message before anything else: what remains is handled like any request, so a message can
@@ -39,6 +40,10 @@ from assistant.lexicon import (
     normalize,
 )
 from assistant.playlist import Playlist
+from assistant.positions import (
+    COUNT_WORDS, MIN_FUZZY_TITLE, ORDINALS, TITLE_FUZZY_CUTOFF, count_word, find_artist_tracks, find_positions,
+    find_titles, quoted_title,
+)
 from assistant.spec import PlaylistSpec
 from assistant.understand import (
     FOLLOWS_THE_REST, MAX_NAME_WORDS, MAX_TITLE_WORDS, PEOPLE_ENDINGS, UNKNOWN_ARTIST, UNKNOWN_SONG, ParsedRequest,
@@ -63,8 +68,6 @@ MIN_FIRST_NAME_TRACKS = 3  # tracks of that artist in the catalog: a one-song ar
 TEMPO_STEP = 10.0
 SHORTER = 2 / 3
 LONGER = 1.5
-MIN_FUZZY_TITLE = 6  # shorter titles must appear word for word
-TITLE_FUZZY_CUTOFF = 90.0
 
 
 @dataclass
@@ -389,130 +392,6 @@ _TOPICS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 _PLAYLIST_WORDS = re.compile(r"\b(?:playlist|the list|it all|the whole|in total|overall|average|all (?:the )?"
                              r"(?:songs|tracks)|this mix)\b")
-
-# ------------------------------------------------------------------------------------------ positions
-
-_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
-             "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13, "fourteenth": 14,
-             "fifteenth": 15, "sixteenth": 16, "seventeenth": 17, "eighteenth": 18, "nineteenth": 19,
-             "twentieth": 20}
-_COUNT_WORDS = r"(?:\d{1,3}|" + "|".join(w for w in NUMBER_WORDS if " " not in w and len(w) > 2) + ")"
-_EDGE_RUN = re.compile(rf"(?<!\ba )\b(first|last|top|bottom)\s+({_COUNT_WORDS})\b(?!\s*(?:minutes?|mins?|bpm|%))")
-_SECOND_LAST = re.compile(r"\b(?:second[- ]to[- ]last|second[- ]last|next[- ]to[- ]last|penultimate|"
-                          r"one before (?:the )?last)\b")
-# "any last songs you'd recommend", "a last few from the beatles", "X for a final touch" ask for more, not about
-# the last track
-_ORDINAL = re.compile(r"(?<!\bany )(?<!\bsome )(?<!\bfew )(?<!\ba )\b(" + "|".join(_ORDINALS)
-                      + r"|(\d{1,3})(?:st|nd|rd|th)|last|final|opening|closing)\b"
-                      r"(?!\s+(?:time|half|minutes?|person))")
-# "songs from her first and second albums", "their first hit": the artist's, not the playlist's
-_NOT_A_TRACK_ORDINAL = re.compile(r"(?:\s*(?:,|and|&|or)\s*(?:" + "|".join(_ORDINALS) + r"|\d{1,3}(?:st|nd|rd|th)))*"
-                                  r"\s+(?:albums?|records?|lps?|eps?|mixtapes?|singles?|hits?|decades?|years?)\b")
-_THEIRS_BEFORE = re.compile(r"\b(?:her|his|their)\s+(?:very\s+)?$")
-_NUMBERED = re.compile(r"(?:\b(?:tracks?|songs?|numbers?|tunes?|nos?\.?)\s*#?|#)\s*(\d{1,3})\b")
-_LIST_MORE = re.compile(r"\s*(?:,|and|&|or|-|to|through|thru)\s*(?:(?:tracks?|songs?|numbers?|#)\s*)?#?(\d{1,3})\b")
-_BARE = re.compile(r"(?<![\w.#])(\d{1,3})\b(?!\s*(?:minutes?|mins?|min|hours?|h\b|songs|tracks|tunes|bpm|s\b|'s|%|"
-                   r"more|x\b|times|per)|[.:]\d)")
-
-
-def _count(word: str) -> int | None:
-    word = word.replace("-", " ")
-    if word.isdigit():
-        return int(word)
-    value = NUMBER_WORDS.get(word)
-    return int(value) if value is not None else None
-
-
-def find_positions(low: str, n: int, *, bare: bool = False) -> list[int]:
-    """0-based positions a message refers to, in the order given (may be out of range; the caller checks).
-    `bare`: plain numbers count too ("swap 2 and 5"), for verbs that only take positions."""
-    found: list[tuple[int, list[int]]] = []
-    taken: list[tuple[int, int]] = []
-
-    def add(start: int, end: int, positions: list[int]) -> None:
-        if not any(s < end and start < e for s, e in taken):
-            taken.append((start, end))
-            found.append((start, positions))
-
-    for m in _SECOND_LAST.finditer(low):
-        add(m.start(), m.end(), [n - 2])
-    for m in _EDGE_RUN.finditer(low):
-        k = _count(m.group(2))
-        if k:
-            first = m.group(1) in ("first", "top")
-            add(m.start(), m.end(), list(range(k)) if first else list(range(max(n - k, 0), n)))
-    for m in _NUMBERED.finditer(low):
-        numbers = [int(m.group(1))]
-        end = m.end()
-        while more := _LIST_MORE.match(low, end):
-            joiner = low[end:more.start(1)]
-            if re.search(r"-|\bto\b|through|thru", joiner) and numbers[-1] < int(more.group(1)) <= numbers[-1] + 50:
-                numbers.extend(range(numbers[-1] + 1, int(more.group(1)) + 1))
-            else:
-                numbers.append(int(more.group(1)))
-            end = more.end()
-        add(m.start(), end, [k - 1 for k in numbers])
-    for m in _ORDINAL.finditer(low):
-        if _NOT_A_TRACK_ORDINAL.match(low, m.end()) or _THEIRS_BEFORE.search(low, 0, m.start()):
-            continue
-        word = m.group(1)
-        if word in ("last", "final", "closing"):
-            add(m.start(), m.end(), [n - 1])
-        elif word == "opening":
-            add(m.start(), m.end(), [0])
-        else:
-            add(m.start(), m.end(), [(int(m.group(2)) if m.group(2) else _ORDINALS[word]) - 1])
-    if bare:
-        for m in _BARE.finditer(low):
-            add(m.start(), m.end(), [int(m.group(1)) - 1])
-    out: list[int] = []
-    for _, positions in sorted(found):
-        out.extend(p for p in positions if p not in out)
-    return out
-
-
-def find_titles(message: str, tracks: list[Track]) -> list[int]:
-    """Positions of the playlist tracks whose title the message names (exactly, or closely for long titles)."""
-    text = f" {name_key(message)} "
-    out = []
-    for i, t in enumerate(tracks):
-        key = title_key(t.title)
-        if not key or key in STOPWORDS or (" " not in key and not _said_as_title(key, message)):
-            continue  # "I don't like Drake, more Rihanna" names no track "more"
-        if f" {key} " in text or (len(key) >= MIN_FUZZY_TITLE and len(key.split()) >= 2
-                                  and fuzz.partial_ratio(key, text) >= TITLE_FUZZY_CUTOFF):
-            out.append(i)
-    # "Hold On" inside "Hold On Tight": keep the longest title that matched at a place
-    keys = {i: title_key(tracks[i].title) for i in out}
-    return [i for i in out if not any(j != i and keys[i] != keys[j] and keys[i] in keys[j] for j in out)]
-
-
-def _said_as_title(word: str, message: str) -> bool:
-    """Whether a one-word title is written as one: capitalised or quoted, not an everyday word in lowercase, nor
-    a reply opening a sentence ("Yeah, this is very good" names no track "Yeah!")."""
-    def written(m: re.Match[str]) -> bool:
-        if m.start() > 0 and message[m.start() - 1] in "\"“'‘":
-            return True
-        opens = not message[:m.start()].strip() or message[:m.start()].rstrip()[-1] in ".!?"
-        return m.group(0)[0].isupper() and not (opens and word in _REPLIES)
-    return any(map(written, re.finditer(rf"(?<!\w){re.escape(word)}(?!\w)", message, re.IGNORECASE)))
-
-
-_REPLIES = frozenset("yeah yes yep yup ok okay wow great perfect thanks nice cool awesome hello hey hi sure alright "
-                     "no nope well so lovely beautiful amazing excellent wonderful fantastic good fine right".split())
-
-
-def find_artist_tracks(message: str, tracks: list[Track]) -> list[int]:
-    """Positions of the tracks whose artist the message names."""
-    text = f" {name_key(message)} "
-    return [i for i, t in enumerate(tracks) if (key := name_key(t.artist)) and f" {key} " in text
-            and key not in STOPWORDS]
-
-
-def _quoted_title(message: str) -> str | None:
-    m = re.search(r"\"([^\"]{2,80})\"|“([^”]{2,80})”", message)
-    return (m.group(1) or m.group(2)) if m else None
-
 
 # ----------------------------------------------------------------------------------------- features
 
@@ -1224,7 +1103,7 @@ def _adds_tracks(low: str, rest: str, parsed: ParsedRequest) -> bool:
 
 _LIKE_THE_REST = re.compile(r"\s*\b(?:(?:that|which)\s+(?:are|is|sound)\s+)?(?:similar to|like)\s+(?:what'?s|what is|"
                             r"the ones?|those|these|them|the rest|the others)\b.*$")
-_LEADING_COUNT = re.compile(rf"^(?:a\s+)?({_COUNT_WORDS}|couple|few)\b")
+_LEADING_COUNT = re.compile(rf"^(?:a\s+)?({COUNT_WORDS}|couple|few)\b")
 
 
 def _add_style(text: str, low: str, rest: str, parsed: ParsedRequest, parser: RequestParser) -> Edit:
@@ -1235,7 +1114,7 @@ def _add_style(text: str, low: str, rest: str, parsed: ParsedRequest, parser: Re
                                                        or _unknown_words(m.group("name"), parser)):
         return Edit("message", unknown_title=text[m.start("name"):m.end("name")])
     lead = _LEADING_COUNT.match(rest)
-    said = {"couple": 2, "few": DEFAULT_MORE}.get(lead.group(1)) or _count(lead.group(1)) if lead else None
+    said = {"couple": 2, "few": DEFAULT_MORE}.get(lead.group(1)) or count_word(lead.group(1)) if lead else None
     count = parsed.spec.n_tracks if "n_tracks" in parsed.found else said or _added_count(low)
     # its first sentence: "2022 songs to the track? i want a modern playlist" adds "2022 songs"
     about = _SONG_WORDS.sub("", _ADD_TAIL.sub("", re.split(r"[.!?;]\s", rest)[0]).strip(" .,!?\"'"))
@@ -1463,7 +1342,7 @@ def _question(text: str, low: str, tracks: list[Track]) -> Edit | None:
         return Edit("question", positions=positions, topic=topic or "why")
     if topic is not None and (_PLAYLIST_WORDS.search(low) or topic in ("count", "duration")):
         return Edit("question", topic=topic)
-    quoted = _quoted_title(text)
+    quoted = quoted_title(text)
     if topic == "why" and quoted:
         return Edit("question", topic="why", unknown_title=quoted)
     if re.search(r"\b(?:here|there|in (?:the|this|my) (?:playlist|list|mix)|included|chose|choose|pick(?:ed)?)\b",
@@ -1496,7 +1375,7 @@ _TO_START = re.compile(r"\b(?:to|at) the (?:top|start|beginning|front)\b|\bfirst
                        r"\bopen with\b|\bopener\b")
 _TO_END = re.compile(r"\b(?:to|at) the (?:end|bottom|back)\b|\blast\s*$|\bto (?:the )?(?:end|bottom)\b|\bcloser\b")
 _TO_POSITION = re.compile(r"\b(?:to|at|into|in)\s+(?:position|spot|place|slot|number|#)\s*#?(\d{1,3})\b|"
-                          r"\b(?:to|at)\s+(?:the\s+)?(" + "|".join(_ORDINALS) + r")\s+(?:position|spot|place|slot)\b")
+                          r"\b(?:to|at)\s+(?:the\s+)?(" + "|".join(ORDINALS) + r")\s+(?:position|spot|place|slot)\b")
 
 
 def _move(text: str, low: str, tracks: list[Track]) -> Edit | None:
@@ -1504,7 +1383,7 @@ def _move(text: str, low: str, tracks: list[Track]) -> Edit | None:
     target = None
     head = low
     if m := _TO_POSITION.search(low):
-        target = int(m.group(1)) - 1 if m.group(1) else _ORDINALS[m.group(2)] - 1
+        target = int(m.group(1)) - 1 if m.group(1) else ORDINALS[m.group(2)] - 1
         head = low[:m.start()]
     elif m := _TO_START.search(low):
         target, head = 0, low[:m.start()]
@@ -1594,7 +1473,7 @@ def _removal(text: str, low: str, parsed: ParsedRequest, tracks: list[Track]) ->
         return Edit("exclude", parsed=parsed, positions=artist_tracks)
     if parsed.spec.exclude_genres:
         return Edit("exclude", parsed=parsed)
-    quoted = _quoted_title(text)
+    quoted = quoted_title(text)
     if quoted:
         return Edit("remove", unknown_title=quoted)
     return None
@@ -1716,8 +1595,8 @@ _ANOTHER = re.compile(r"\banother (?:one|song|track|tune)\b|^\W*(?:add |one )?an
 
 
 def _added_count(low: str) -> int | None:
-    m = re.search(rf"\b({_COUNT_WORDS})\s+(?:more|other|extra|additional|new|similar|songs?|tracks?)\b", low)
-    if m and (k := _count(m.group(1))):
+    m = re.search(rf"\b({COUNT_WORDS})\s+(?:more|other|extra|additional|new|similar|songs?|tracks?)\b", low)
+    if m and (k := count_word(m.group(1))):
         return k
     return 1 if _ANOTHER.search(low) else None
 

@@ -21,7 +21,8 @@ from assistant.chat_terminal import run_chat
 from assistant.llm import LLMClient, create_llm
 from assistant.playlist import Playlist
 from assistant.prompts import load_prompt
-from assistant.refine import classify, find_positions, find_titles
+from assistant.positions import find_positions, find_titles
+from assistant.refine import classify
 from assistant.understand import RequestParser
 from assistant.vocabulary import Vocabulary as Names
 from retrieval.catalog import Catalog, Track
