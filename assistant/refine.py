@@ -480,7 +480,9 @@ def classify(message: str, playlist: Playlist | None, parser: RequestParser) -> 
 
 
 def _classify(text: str, playlist: Playlist | None, parser: RequestParser, *, praised: bool = False) -> Edit:
-    """`praised`: the message opened with praise of the playlist, which was cut off `text`."""
+    """The message read as meant (remarks and praise cut), then the rules in order: talk (thanks, undo, start
+    over), the tracks as they stand (`_track_edit`), then by the parser's reading (`_read_edit`). `praised`: the
+    message opened with praise of the playlist, which was cut off `text`."""
     low = normalize(text).replace("’", "'")
     if "anymore" in low and not _NO_LONGER.search(low):
         text, low = _ANYMORE.sub(r"\1 \2", text), _ANYMORE.sub(r"\1 \2", low)
@@ -512,12 +514,17 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser, *, pr
         if _meaningful(rest) and len(rest.split()) >= 2:
             return Edit("new", parsed=parser.analyse(rest), text=rest)
         return Edit("start_over")
-    tracks = playlist.tracks if playlist is not None else []
-    if not tracks:
+    if playlist is None or not playlist.tracks:
         if _QUESTION_START.search(low) and find_positions(low, 0):
             return Edit("question")  # about a track, before there is any
         return Edit("new", parsed=parser.analyse(text))
+    return _track_edit(text, low, playlist, parser) or _read_edit(text, low, playlist, parser, praised)
 
+
+def _track_edit(text: str, low: str, playlist: Playlist, parser: RequestParser) -> Edit | None:
+    """An edit of the tracks as they stand, or a question about them: playback, "more please", a question,
+    seasonal songs out, replace, swap, reorder, move."""
+    tracks = playlist.tracks
     n = len(tracks)
     if _PLAYBACK.search(low):
         return Edit("question", topic="playback")
@@ -535,7 +542,7 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser, *, pr
     if _REPLACE.search(low):  # "replace track 3", "swap track 2 for something calmer"
         positions = find_positions(low, n, bare=True) or find_titles(text, tracks)
         if positions:
-            features, labels = relative_moods(low, tracks, playlist.spec if playlist else PlaylistSpec())
+            features, labels = relative_moods(low, tracks, playlist.spec)
             return Edit("replace", positions=positions, features=features, labels=labels)
     if _SWAP.search(low):
         positions = find_positions(low, n, bare=True) or find_titles(text, tracks)
@@ -549,7 +556,22 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser, *, pr
         move = _move(text, low, tracks)
         if move is not None:
             return move
+    return None
+
+
+def _read_edit(text: str, low: str, playlist: Playlist, parser: RequestParser, praised: bool) -> Edit:
+    """An edit by what the parser reads in the message: an exclusion, songs or artists added, then the rest."""
+    tracks = playlist.tracks
     parsed = _fewer_years(low, tracks, _negated_years(low, _without_conceded(text, parser.analyse(text), parser)))
+    return (_exclusion(text, low, parsed, playlist, parser) or _named_addition(text, low, parsed, playlist, parser)
+            or _kind_addition(text, low, parsed, playlist, parser)
+            or _other_edit(text, low, parsed, playlist, parser, praised))
+
+
+def _exclusion(text: str, low: str, parsed: ParsedRequest, playlist: Playlist, parser: RequestParser) -> Edit | None:
+    """Tracks, artists or a genre turned down ("those by maroon 5 dont really fit", "no more Drake", "less X")."""
+    tracks = playlist.tracks
+    n = len(tracks)
     if misfit := _misfit(text, parsed, parser, tracks):  # "those by maroon 5 dont really fit the vibe"
         return misfit
     if _DISLIKES_ALL.search(low) and parsed.found <= {"description"}:  # "I didn't like any of those", "try again"
@@ -573,13 +595,20 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser, *, pr
                                     parsed=replace(said_parsed, spec=named,
                                                    found=said_parsed.found - {"exclude_artists"}))
             if removal.kind == "exclude":  # "I'm not into blondie and more upbeats please."
-                removal.features, removal.labels = relative_moods(_without_names(said_low if removal.then else low,
-                                                                                 parsed), tracks,
-                                                                  playlist.spec if playlist else PlaylistSpec())
+                removal.features, removal.labels = relative_moods(
+                    _without_names(said_low if removal.then else low, parsed), tracks, playlist.spec)
                 if removal.then is not None and removal.parsed is not None:
                     removal.parsed = _exclusions_only(removal.parsed)
             return removal
-    if _ADD_SONG.search(low) and parsed.spec.seed_artists and not _MORE_LIKE.search(low):
+    return None
+
+
+def _named_addition(text: str, low: str, parsed: ParsedRequest, playlist: Playlist,
+                    parser: RequestParser) -> Edit | None:
+    """Songs asked for by title ("add Titanium by David Guetta"), or said missing."""
+    tracks = playlist.tracks
+    more_like = _MORE_LIKE.search(low)
+    if _ADD_SONG.search(low) and parsed.spec.seed_artists and not more_like:
         # "Add Cranes in the Sky by Solange, and Kiss from a Rose by Seal": the songs it has join, the rest said
         found, missing = _titles_by(text, parser)
         notices = [f"{UNKNOWN_SONG} {', '.join(missing)}"] if missing else []
@@ -593,7 +622,6 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser, *, pr
             return Edit("add_songs", track_ids=found, parsed=parsed, notices=notices, then=then)
         if missing:  # "add Purple Rain by Prince": more by Prince, and the song said missing
             return Edit("more_like", add=_added_count(low) or DEFAULT_MORE, parsed=parsed, notices=notices)
-    more_like = _MORE_LIKE.search(low)
     if not more_like and _ADD_SONG.search(low) and not parsed.spec.seed_artists:
         # "add Santa Baby by Eartha Kitt": that song itself, not songs like it; a title's words may spell a mood
         # ("How about adding Running down a dream?": a song the catalog lacks, said, not a new running playlist)
@@ -612,6 +640,16 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser, *, pr
     if not (parsed.spec.seed_tracks or parsed.spec.seed_artists) and (asked := _ASKED_SONG.search(text)) and \
             not find_titles(asked.group("title"), tracks):  # "Can I get the song can't keep johhny down?"
         return Edit("message", unknown_title=asked.group("title"))
+    return None
+
+
+def _kind_addition(text: str, low: str, parsed: ParsedRequest, playlist: Playlist,
+                   parser: RequestParser) -> Edit | None:
+    """Tracks added by artist ("more of his songs", "some Drake") or of a kind ("add some 80s rock"), or more like
+    tracks of the playlist ("more like track 3")."""
+    tracks = playlist.tracks
+    n = len(tracks)
+    more_like = _MORE_LIKE.search(low)
     if not (parsed.spec.seed_artists or parsed.spec.seed_tracks or parsed.unknown_artists or
             parsed.unknown_references) and \
             _THEIR_ARTISTS.search(low) and not _unknown_name(text, parser):
@@ -654,7 +692,16 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser, *, pr
                 return more
             # "Definitely not any Michael Jackson! I'd prefer Elton John": out with the one, then the other
             return Edit("exclude", parsed=_exclusions_only(parsed), then=more)
-    length = _length(low, tracks, playlist.spec if playlist else PlaylistSpec())
+    return None
+
+
+def _other_edit(text: str, low: str, parsed: ParsedRequest, playlist: Playlist, parser: RequestParser,
+                praised: bool) -> Edit:
+    """The rest: length, names alone, a new subject, an era, a new request, a refinement or a steer."""
+    tracks = playlist.tracks
+    n = len(tracks)
+    more_like = _MORE_LIKE.search(low)
+    length = _length(low, tracks, playlist.spec)
     if length is not None:
         return length
     names = parsed.spec.seed_artists or parsed.spec.seed_tracks
@@ -697,7 +744,7 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser, *, pr
         return _addition(text, low, parsed, praised, parser) or Edit("new", parsed=parsed)
     if era := _relative_era(low, tracks, parsed):  # "only older songs"
         return era
-    features, labels = relative_moods(low, tracks, playlist.spec if playlist else PlaylistSpec())
+    features, labels = relative_moods(low, tracks, playlist.spec)
     found = parsed.found & REFINE_FIELDS
     if features or found:
         # "please more R and B", "what else do you recommend for the gym?": tracks wanted beyond the change
