@@ -256,7 +256,7 @@ _ADD_SONG = re.compile(r"\b(?:add(?:ing)?|include|throw in|stick in|squeeze in|a
 # "Radar Love would be perfect", "The Highway Don't Care would be good also", "Randy Travis would top it all off":
 # a song or an artist suggested by name
 _WOULD_FIT = re.compile(r"^\W*(?:(?:cool|great|nice|ok|okay|yes|and|also|maybe|perhaps|i think)\W+)*(?P<title>.{2,80}?)"
-                        r"\s+(?:would|could|might) (?:(?:be|fit|sound|go|work)\s+(?:(?:a|an|really|so|very|pretty|"
+                        r"\s+(?:would|could|might) (?:(?:be|b|fit|sound|go|work)\s+(?:(?:a|an|really|so|very|pretty|"
                         r"just|super)\s+)*(?:good|great|perfect|nice|cool|awesome|amazing|fine|well|lovely|fantastic)\b"
                         r"|top (?:it|this|things|the (?:list|playlist)) (?:all )?off"
                         r"|round (?:it|this|things) (?:out|off))",
@@ -936,7 +936,8 @@ def _understood_nothing(text: str, parser: RequestParser, parsed: ParsedRequest,
     said = [w for w in re.findall(r"[a-z0-9]+", _PRAISE_ASIDE.sub(" ", re.sub(r"\bnot (?:too |so |that )?bad\b",
                                                                              "good", low)))
             if not _INTERJECTION.fullmatch(w)]
-    asks = bool(_ASKS_FOR.search(low) or _ASKING_WORDS.intersection(said))
+    # "blues would b lovely", "a little jazz music won't be bad": a genre the catalog lacks, wished for, asks
+    asks = bool(_ASKS_FOR.search(low) or _ASKING_WORDS.intersection(said) or parser.vocab.absent_genres(text))
     if not asks and _PRAISE.intersection(said) and not _PRAISE_NEGATED.search(low):  # "they aren't good"
         return Edit("thanks")
     if not _words_of_substance(text) or not (asks or len(said) <= 3):

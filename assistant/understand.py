@@ -393,6 +393,7 @@ _NEW_THING_WORDS = frozenset("a another the my our your".split())
 # Words after which one lowercase word may be a name: "more of rihanna", "some wizkid", "a thing for adele"
 _LOWERCASE_NAME_CUES = frozenset("some more add love play try hear for".split())
 _AMOUNT_WORDS = frozenset("some more bit lot any few couple".split())
+_TO_VERBS = frozenset("stick listen switch change move go back turn".split())  # "can we stick to tupac?"
 MIN_LOWERCASE_NAME = 4
 _BY_CAUSES = frozenset("inspired influenced".split())
 # "feels like Christmas": "like" compares, naming nobody
@@ -853,8 +854,9 @@ class RequestParser:
         if i == 0 or req.tokens[i - 1].segment != req.tokens[i].segment:
             return i == 0 and j == len(req.tokens)
         cue = req.words[i - 1]
-        # "some of drake", "a bit of ciara"; not "the fall of troy"
-        return cue in _LOWERCASE_NAME_CUES or cue == "of" and i > 1 and req.words[i - 2] in _AMOUNT_WORDS
+        # "some of drake", "a bit of ciara"; not "the fall of troy"; "stick to tupac", not "in addition to adele"
+        return cue in _LOWERCASE_NAME_CUES or i > 1 and (cue == "of" and req.words[i - 2] in _AMOUNT_WORDS
+                                                         or cue == "to" and req.words[i - 2] in _TO_VERBS)
 
     def _fuzzy_artist(self, req: _Request, i: int, mentions: list[_Mention]) -> _Mention | None:
         """A misspelt name, tried only where a context word says a name follows (or before "'s", or as a

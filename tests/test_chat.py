@@ -358,6 +358,8 @@ def test_follow_up_classification(slice_index: TrackIndex):
         "done that, add more now please": ("length", []), "loveley. please add some suggestions": ("length", []),
         "All are awsome. You started to know my taste. some more please.": ("length", []),
         "i like classicals": ("steer", []), "not bad but can I get some songs with horns?": ("steer", []),
+        # a genre the catalog lacks, wished for in praising words, leans to it (it was thanked)
+        "blues would b lovely": ("steer", []), "Yeah, a little jazz music won't be bad": ("steer", []),
         "some Italian songs": ("steer", []), "That is 15!": ("message", []), "yea am feeling it": ("thanks", []),
         "Nice, your recommendations are top notch": ("thanks", []),
         # praise in asking words; Segue plays nothing, so "where are the songs?" is answered (CPCD turns)

@@ -467,6 +467,9 @@ def test_a_title_beside_an_artist_the_catalog_lacks_steers_nothing(parser: Reque
                                                    ["Ciara"]),
     ("The fall of troy and ambient synthy stuff", []), ("I would like to listen to some yacht rock", []),
     ("I'd love some bobby Mcferrin songs too", []), ("more summer songs", []),
+    # "to" after a verb that turns to someone; not "in addition to adele" (she is there already)
+    ("thank you, but the afro-beats were not as i expected. can we stick to tupac?", ["2Pac"]),
+    ("yes sure. in addition to adele, please add some from faouzia too", []),
 ])
 def test_a_name_typed_in_lowercase(parser: RequestParser, request_text: str, artists: list[str]) -> None:
     """One uncommon word after a word that asks for someone, or alone: chat messages are often lowercase."""
