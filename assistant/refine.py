@@ -1018,7 +1018,7 @@ _NOT_THE_POINT = STOPWORDS | _ASKING_WORDS | _PRAISE | _KIND_NOUNS | frozenset(
     "additional options option finish off wrap round out similar other match list recommend you'd lots lot last go "
     "everything best else surprises surprise ideas gems why hmm oh hey gotcha suggestions recommendations wait "
     "another then end thinking am start question style couple know all though although mix well something anything "
-    "got".split())
+    "got little bit b".split())  # "a little jazz music", "blues would b lovely"
 _LONG_NOT_THE_POINT = [w for w in _NOT_THE_POINT if len(w) >= MIN_FUZZY_TITLE]
 _INTERJECTION = re.compile(r"o+h+|o{2,}|a+h+|h+m+|u+m+|u+h+|w+o+w+|y+a+y+|o+o+h+|a+w+|e+h+|h+a+(?:h+a+)+")
 # "you're", "didn't", "thats": how a sentence goes, never what to lean to
