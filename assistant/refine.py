@@ -982,11 +982,12 @@ def _unknown_words(words: str, parser: RequestParser) -> bool:
 
 
 def _written_as_a_name(name: str, parser: RequestParser) -> bool:
-    """Whether words of English are written as a name the catalog lacks: two or more, each capitalised, none a
-    style nor a number, and no song's title ("some tunes by older generations like Bing Crosby"; not "some Pop
-    Holiday favorites", "Bye Bye Baby")."""
+    """Whether words of English are written as a name the catalog lacks: two or more, each capitalised (a number
+    may follow the first: "Zero 7"), none a style, and no song's title ("some tunes by older generations like Bing
+    Crosby"; not "some Pop Holiday favorites", "Bye Bye Baby")."""
     words = [w for w in name.split() if w.lower() not in ("and", "of", "the", "&")]
-    return (len(words) >= 2 and all(w[:1].isupper() and w.isalpha() for w in words)
+    return (len(words) >= 2 and words[0][:1].isupper() and words[0].isalpha()
+            and all(w[:1].isupper() and w.isalpha() or w.isdigit() for w in words[1:])
             and not any(w.lower() in parser.vocab.genre_phrases or w.lower() in parser.vocab.mood_phrases
                         or genres_named(w.lower()) for w in words)
             and parser.vocab.match_title(name) is None)
@@ -1038,7 +1039,7 @@ _ONLY_MORE = re.compile(r"^\W*(?:(?:ok|okay|yes|yeah|thanks|thank you|please|so|
 # How a sentence, not a name, goes on after "no" / "not": "No I don't really like the sound of those"
 _NOT_A_NAME_START = frozenset("i i'm im we you it it's its that this these those they them both all any".split())
 _CAPITALISED_RUN = re.compile(r"(?<![\w'’])[A-Z0-9][\w'’.&-]*"
-                              r"(?:\s+(?:(?:of|the|and|n|&)\s+)?[A-Z][\w'’.&-]*){0,4}")
+                              r"(?:\s+(?:(?:of|the|and|n|&)\s+)?[A-Z][\w'’.&-]*|\s+\d+\b){0,4}")  # "Zero 7", "Sum 41"
 # Two or three lowercase words ending the message after "from", "by", "about"...: a name typed in lowercase; one
 # word only after "by" (elsewhere as often a sound: "how about piano", "more variety")
 _NAME_END_CUES = r"(?:from|by|add|some|of|about|more|(?:(?<=up )|(?<=off )|(?<=out ))with)"
@@ -1108,15 +1109,16 @@ def _unknown_name(text: str, parser: RequestParser) -> str | None:
             continue
         name = m.group(0).rstrip(".'’")
         first, _, second = name.partition(" and ")
-        if second and " " in first:
-            name = first  # "more of Grace Gillespie and Adreanne Lenker": two names, the first said
-        key = name_key(name)
-        after = re.match(r"\W*([\w']+)", text[m.end():])
-        if (" " not in key and key.endswith(PEOPLE_ENDINGS) and after and after.group(1)[0].islower()) or \
-                not re.search(r"[a-z]{3}", key) or parser.vocab.is_common(key) or parser.vocab.resolve_artist(key) \
-                or _cut_short_artist(key, parser):
-            continue  # an adjective ("some Nigerian afrobeats"); no name; a catalog artist after all
-        return name
+        # "more of Grace Gillespie and Adreanne Lenker", "from Zero 7 and Ephemeral Mists": two names, the first
+        # the catalog lacks said
+        for name in (first, second) if second and " " in first else (name,):
+            key = name_key(name)
+            after = re.match(r"\W*([\w']+)", text[m.end():])
+            if (" " not in key and key.endswith(PEOPLE_ENDINGS) and after and after.group(1)[0].islower()) or \
+                    not re.search(r"[a-z]{3}", key) or parser.vocab.is_common(key) or \
+                    parser.vocab.resolve_artist(key) or _cut_short_artist(key, parser):
+                continue  # an adjective ("some Nigerian afrobeats"); no name; a catalog artist after all
+            return name
     m = _LOWERCASE_NAME_END.search(text)
     words = [w.strip(".'") for w in m.group("name").split()] if m else []
     if len(words) == 1 and m and m.group("cue") != "by":

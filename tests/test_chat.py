@@ -1191,11 +1191,17 @@ def test_names_the_catalog_lacks_are_said_beside_a_refinement(assistant: MusicAs
     chat.send("energetic rock, 12 songs")
     for said, name in (("These are good. Do you have some tunes by older generations like Bing Crosby?", "Bing Crosby"),
                        ("perfect, what about Stevie Vai and more modern type players", "Stevie Vai"),
+                       # two names run on, a number in the first: the first the catalog lacks is said (the full
+                       # catalog's titles make "Zero 7" common words, this slice's do not)
+                       ("I want more chill songs from Zero 7 and Ephemeral Mists.", ("Zero 7", "Ephemeral Mists")),
+                       ("Could you add some 90s and 2000s jazz music?", None),
                        ("Let's start the day with some Pop Holiday favorites!", None),
                        ("A bit of 90s Pop music and some electronic music", None)):
         notices = [n for n in classify(said, chat.playlist, chat.parser).notices if "no artist called" in n]
-        assert notices == ([f"the catalog has no artist called {name}: the playlist follows the request's other "
-                            "words"] if name else []), said
+        names = (name,) if isinstance(name, str) else name or ()
+        assert len(notices) == len(names[:1]) and all(
+            any(n == f"the catalog has no artist called {x}: the playlist follows the request's other words"
+                for x in names) for n in notices), said
 
 
 def test_a_first_name_alone_for_the_one_artist_it_begins(assistant: MusicAssistant, slice_index: TrackIndex):
