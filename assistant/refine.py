@@ -324,7 +324,8 @@ _LIKED_UNKNOWN = re.compile(r"\bi (?:really )?(?:love|like|adore|enjoy)\s+(?!(?:
 # More by one artist, not named: the one whose song the message names, or the one named last
 _HIS = re.compile(r"\b(?:more|some|other|any|a few|few|couple|lots|a lot|plenty)\s+(?:more\s+)?(?:of\s+)?"
                   r"(?:his|her)\s+(?:songs?|tracks?|music|stuff|hits|tunes|work)\b|"
-                  r"\bmore (?:of|off|from|by) (?:him|her)\b")
+                  r"\bmore (?:of|off|from|by) (?:him|her)\b|"
+                  r"\b(?:some|more|any)\s+(?:more\s+)?of\s+(?:his|hers)\b(?=\s*(?:[.!?,]|$))")  # "add some of his"
 _MIX_UP = re.compile(r"\bmix (?:it|them|things) up\b")
 _SHUFFLE = re.compile(r"\b(?:shuffle|randomi[sz]e)\b|" + _MIX_UP.pattern)
 _LET_US = re.compile(r"\blet us\b(?!\s+know\b)", re.IGNORECASE)
@@ -656,7 +657,7 @@ def _kind_addition(text: str, low: str, parsed: ParsedRequest, playlist: Playlis
         # "Could you add a few more songs from those artists?": more by the playlist's own artists; "I love
         # Shasha, can we add some songs from them?" names someone the catalog lacks (said below)
         return Edit("more_like", add=_added_count(low) or DEFAULT_MORE, topic=PLAYLIST_ARTISTS)
-    if not parsed.spec.seed_artists and _HIS.search(low) and (meant := _meant_artist(text, low, playlist)):
+    if not parsed.spec.seed_artists and _HIS.search(low) and (meant := _meant_artist(text, low, playlist, parser)):
         # "He was the king of pop, I like him let's add more of his songs", "lets play more of his hits"
         said = {name: getattr(parsed.spec, name) for name in parsed.found & QUALIFIER_FIELDS}
         return Edit("more_like", add=_added_count(low) or DEFAULT_MORE, qualifiers=said, parsed=replace(
@@ -794,17 +795,39 @@ def _lacking(parsed: ParsedRequest) -> list[str]:
     return [f"{UNKNOWN_ARTIST} {', '.join(dict.fromkeys(names))}"] if names else []
 
 
-def _meant_artist(text: str, low: str, playlist: Playlist | None) -> str | None:
+def _meant_artist(text: str, low: str, playlist: Playlist | None, parser: RequestParser) -> str | None:
     """Whom "his" or "her" means: the artist of the playlist's song the message names ("I love Let's Get Crazy.
-    Any more of his songs?"), else the artist named last in the conversation, unless the message names one
-    the catalog lacks."""
+    Any more of his songs?"), else one the message names in passing ("Ozzy is the undisputed king! Got more of
+    him?", "i have taken a liking to Bruno mass, could you add some of his"), else the artist named last in the
+    conversation, unless the message names one the catalog lacks."""
     if playlist is None:
         return None
     if titles := find_titles(text, playlist.tracks):
         return playlist.tracks[titles[0]].artist
+    if named := _named_in_passing(text, parser):
+        return named
     if _LIKED_UNKNOWN.search(low) or not playlist.spec.seed_artists:
         return None
     return playlist.spec.seed_artists[-1]
+
+
+def _named_in_passing(text: str, parser: RequestParser) -> str | None:
+    """A catalog artist named where the request parser looks for no name: a capitalised name, misspelt or not,
+    with the lowercase word after it ("Bruno mass"), or a first name no everyday word spells that begins one
+    artist's name only ("Ozzy")."""
+    vocab = parser.vocab
+    for m in _CAPITALISED_RUN.finditer(text):
+        name = m.group(0).rstrip(".'’")
+        after = re.match(r"\s+([a-z][a-z'-]+)", text[m.end():])
+        for said in ([f"{name} {after.group(1)}"] if after else []) + [name]:
+            key = name_key(said)
+            if " " in key and not vocab.is_common(key) and (artist := vocab.resolve_artist(key)):
+                return artist
+        key = name_key(name)
+        if " " not in key and key not in model_words() and not vocab.is_common(key) and \
+                (artist := _only_artist_starting(key, parser)):
+            return artist
+    return None
 
 
 def _asks_for_named(low: str, tracks: list[Track], parsed: ParsedRequest) -> bool:
