@@ -74,6 +74,7 @@ ReplyKind = Literal["playlist", "answer", "message"]
 REPLY_BUDGET_S = 4.5  # a whole reply (build + text) should stay under ~5 s on the embedded model
 MIN_TEXT_BUDGET_S = 0.5
 MAX_ANSWERS = 5  # tracks one question may ask about
+ASKED_FOR = "added at your request"  # ends the reason of a track the listener asked for: cuts take it last
 HELP = ("I build playlists from the catalog and edit them. Ask for one (\"upbeat 80s synthpop for a run\"), then "
         "refine it: \"more upbeat\", \"calmer\", \"make it 20 minutes\", \"add more like track 3\", \"add "
         "Superstition by Stevie Wonder\", \"add some 80s rock\", \"remove the second song\", \"no more <artist>\", "
@@ -786,7 +787,7 @@ class Chat:
         like = ", ".join([*(f"\"{sanitize(t.title)}\"" for t in seeds), *(sanitize(a, 40) for a in artists)])
         like = "the playlist's artists" if same else like
         reasons = self._reasons_with({tid: f"{why} · like {like}" for tid, why in fill.reasons.items()})
-        reasons.update({t.track_id: f"{reason_line(t, spec)} · added at your request" for t in own})
+        reasons.update({t.track_id: f"{reason_line(t, spec)} · {ASKED_FOR}" for t in own})
         out = tracks + added
         # the artists asked for are the playlist's named artists from now on (their caps hold, see artist_caps)
         named = spec.seed_artists if same else list(dict.fromkeys([*spec.seed_artists, *artists]))
@@ -873,7 +874,7 @@ class Chat:
         if any(is_remix(t.title) for t in added) and not remixes_allowed(spec):
             new_spec = new_spec.model_copy(update={"allow_remixes": True})
         relaxed = _added_relaxations(added, out, spec, self._kept_relaxations([]))
-        reasons = self._reasons_with({t.track_id: f"{reason_line(t, spec)} · added at your request" for t in added})
+        reasons = self._reasons_with({t.track_id: f"{reason_line(t, spec)} · {ASKED_FOR}" for t in added})
         playlist = self._derive(out, new_spec, reasons=reasons, relaxed=relaxed)
         names = ", ".join(f"\"{sanitize(t.title)}\" by {sanitize(t.artist, 60)}" for t in added)
         outside = [what for t in added for _, what in track_breaks(t, spec)]
@@ -910,7 +911,7 @@ class Chat:
             return _Outcome("message", f"I found nothing in the catalog for \"{sanitize(edit.about, 60)}\".")
         out = tracks + added
         relaxed = _added_relaxations(added, out, spec, self._kept_relaxations([]))
-        reasons = self._reasons_with({tid: f"{why} · added at your request" for tid, why in fill.reasons.items()})
+        reasons = self._reasons_with({tid: f"{why} · {ASKED_FOR}" for tid, why in fill.reasons.items()})
         playlist = self._derive(out, spec.model_copy(update={"n_tracks": len(out), "minutes": None}),
                                 reasons=reasons, relaxed=relaxed)
         about = sanitize(edit.about, 60)
@@ -929,9 +930,10 @@ class Chat:
         if edit.minutes is not None and edit.minutes > MAX_MINUTES:
             # "that one song is 179 hours": beyond any playlist; the spec would not validate on the next edit
             return _Outcome("message", f"A playlist runs at most {MAX_MINUTES} minutes, so I kept this one as it is.")
+        asked = self._asked_for()
         if edit.minutes is not None:
             target_ms = edit.minutes * 60_000
-            kept = _prefix_for(tracks, target_ms)
+            kept = _cut(tracks, asked, target_ms=target_ms)
             new_spec = spec.model_copy(update={"minutes": edit.minutes, "n_tracks": None})
             label = f"{edit.minutes:g} minutes"
             total = sum(t.duration_ms or 0 for t in kept)
@@ -946,7 +948,7 @@ class Chat:
         new_spec = spec.model_copy(update={"n_tracks": target, "minutes": None})
         label = f"{target} tracks"
         if target < len(tracks):
-            out = self._reordered(tracks[:target], f"Shortened to {target} tracks.", label, new_spec)
+            out = self._reordered(_cut(tracks, asked, n=target), f"Shortened to {target} tracks.", label, new_spec)
         elif target > len(tracks):
             out = self._extend(tracks, new_spec, label, count=target - len(tracks))
         else:
@@ -1009,6 +1011,15 @@ class Chat:
     def _reasons_with(self, new: dict[str, str]) -> dict[str, str]:
         """The current playlist's reasons per track, and those of the tracks joining it."""
         return {**(self.playlist.reasons if self.playlist else {}), **new}
+
+    def _asked_for(self) -> set[str]:
+        """The playlist's tracks the listener asked for: added by name or on request, or by an artist they named."""
+        playlist = self.playlist
+        if playlist is None:
+            return set()
+        named = {artist_key(a) for a in playlist.spec.seed_artists}
+        return {t.track_id for t in playlist.tracks if artist_key(t.artist) in named
+                or playlist.reasons.get(t.track_id, "").endswith(ASKED_FOR)}
 
     def _tracks(self) -> list[Track]:
         return list(self.playlist.tracks) if self.playlist is not None else []
@@ -1147,14 +1158,23 @@ def _relaxation_notices(relaxed: list[Relaxation]) -> list[str]:
     return [f"relaxed {r.constraint}: {r.reason}" for r in relaxed]
 
 
-def _prefix_for(tracks: list[Track], target_ms: float) -> list[Track]:
-    """The leading tracks whose total length is closest to `target_ms` (at least one)."""
-    best, best_gap, total = 1, float("inf"), 0
-    for k, t in enumerate(tracks, 1):
-        total += t.duration_ms or 0
-        if abs(total - target_ms) < best_gap:
-            best, best_gap = k, abs(total - target_ms)
-    return tracks[:best] if tracks else []
+def _cut(tracks: list[Track], asked: set[str], *, n: int | None = None, target_ms: float | None = None) -> list[Track]:
+    """The tracks kept, in order, when a playlist is cut to `n` tracks or to the length closest to `target_ms` (at
+    least one): the last go first, those the listener asked for (`asked`) only when the others are gone."""
+    order = [i for i in reversed(range(len(tracks))) if tracks[i].track_id not in asked] + \
+        [i for i in reversed(range(len(tracks))) if tracks[i].track_id in asked]
+    dropped: set[int] = set()
+    total = sum(t.duration_ms or 0 for t in tracks)
+    for i in order:
+        if len(tracks) - len(dropped) <= (n if n is not None else 1):
+            break
+        if target_ms is not None:
+            shorter = total - (tracks[i].duration_ms or 0)
+            if abs(shorter - target_ms) >= abs(total - target_ms):
+                break  # the length only moves away from the target from here
+            total = shorter
+        dropped.add(i)
+    return [t for i, t in enumerate(tracks) if i not in dropped]
 
 
 def _level(value: float) -> str:

@@ -1160,6 +1160,25 @@ def test_fewer_by_an_artist(assistant: MusicAssistant, slice_index: TrackIndex):
     assert none.text.startswith(f"The playlist has no track by {absent}") and ids(chat.playlist) == before
 
 
+def test_a_cut_keeps_the_tracks_asked_for(assistant: MusicAssistant, slice_index: TrackIndex):
+    """"add some Marvin Gaye" then "make it 30 minutes" cut his tracks first (they were the last): a cut takes the
+    last tracks the listener did not ask for, then, if it must, those they did."""
+    chat = assistant.start_chat(use_llm=False)
+    first = chat.send("energetic rock, 12 songs").playlist
+    playing = {t.artist for t in first.tracks}
+    asked = next(a for a in _artists_named(slice_index, chat.parser, lambda t: True, 40) if a not in playing)
+    more = chat.send(f"add some {asked}").playlist
+    theirs = [t.track_id for t in more.tracks if t.artist == asked]
+    assert theirs and set(theirs) <= set(ids(more)[len(first.tracks):])  # added at the end
+    short = chat.send("make it 6 songs").playlist
+    assert [t.track_id for t in short.tracks if t.artist == asked] == theirs and len(short.tracks) == 6
+    assert ids(short)[:6 - len(theirs)] == ids(first)[:6 - len(theirs)]  # the others kept in order, first ones
+    chat.undo()
+    minutes = round(sum(t.duration_ms or 0 for t in more.tracks[:5]) / 60_000)
+    timed = chat.send(f"make it {minutes} minutes").playlist
+    assert set(theirs) <= set(ids(timed)) and len(timed.tracks) < len(more.tracks)
+
+
 def test_remarks_on_artists_ask_for_nothing(assistant: MusicAssistant, slice_index: TrackIndex):
     """Real CPCD turns: "Great picks, Wiz Khalifa, Kanye West and B.O.B are newer 2000s. But still all good picks."
     replaced 25 of 26 tracks with their 2000s; "Some of the Pink Floyd is too slow. Can we add some Pearl Jam"
