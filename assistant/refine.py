@@ -448,6 +448,27 @@ def strip_injection(message: str) -> tuple[str, bool]:
     return " ".join(cleaned.split()), n > 0
 
 
+_NTH_ARTIST = re.compile(r"\b(?:the\s+)?(?P<nth>" + "|".join(ORDINALS) + r"|last|(?P<n>\d{1,2})(?:st|nd|rd|th))\s+"
+                         r"(?:artist|band|singer|rapper|group)\b", re.IGNORECASE)
+
+
+def _nth_artists_named(text: str, playlist: Playlist | None) -> str:
+    """`text` with "the second artist" written as the playlist's second artist, in order of first appearance
+    ("drop the second artist" drops Rihanna as "drop Rihanna" does); "the last artist" is the last track's."""
+    if playlist is None or not playlist.tracks:
+        return text
+    artists = list(dict.fromkeys(t.artist for t in playlist.tracks))
+
+    def named(m: re.Match[str]) -> str:
+        nth = m.group("nth").lower()
+        if nth == "last":
+            return playlist.tracks[-1].artist
+        k = int(m.group("n")) if m.group("n") else ORDINALS[nth]
+        return artists[k - 1] if 1 <= k <= len(artists) else m.group(0)
+
+    return _NTH_ARTIST.sub(named, text)
+
+
 def _meaningful(text: str) -> bool:
     """Whether a message has a word to act on: not only stopwords and single letters, unless the letters
     spell a genre ("i like R&B")."""
@@ -470,7 +491,7 @@ def classify(message: str, playlist: Playlist | None, parser: RequestParser) -> 
     # "more eergetic" moves energy too; "add some Jasmine Sullivan" adds Jazmine Sullivan
     meant = _RAP_UP.sub("wrap ", respell_moods(text, parser.vocab))  # "Can we rap up with some Ella Mai?"
     meant = _LET_US.sub("let's", meant)
-    edit = _classify(_artists_respelled(meant, parser), playlist, parser)
+    edit = _classify(_artists_respelled(_nth_artists_named(meant, playlist), parser), playlist, parser)
     if edit.kind in ("refine", "add_style", "steer") and (name := _unknown_name(text, parser)) and (
             _unknown_words(name, parser) or _written_as_a_name(name, parser)
             and not find_titles(name, playlist.tracks if playlist else [])):

@@ -1160,6 +1160,21 @@ def test_fewer_by_an_artist(assistant: MusicAssistant, slice_index: TrackIndex):
     assert none.text.startswith(f"The playlist has no track by {absent}") and ids(chat.playlist) == before
 
 
+def test_an_artist_by_position(assistant: MusicAssistant, slice_index: TrackIndex):
+    """"drop the second artist" (the brief's own example) removed track 2 only: the second artist, in order of
+    first appearance, goes as "no more <them>" would take them; "the last artist" is the last track's."""
+    chat = assistant.start_chat(use_llm=False)
+    first = chat.send("energetic rock, 12 songs").playlist
+    artists = list(dict.fromkeys(t.artist for t in first.tracks))
+    edit = classify("drop the second artist", chat.playlist, chat.parser)
+    assert edit.kind == "exclude" and edit.parsed.spec.exclude_artists == [artists[1]]
+    dropped = chat.send("drop the second artist").playlist
+    assert artists[1] not in {t.artist for t in dropped.tracks} and len(dropped.tracks) == len(first.tracks)
+    last = classify("more like the last artist", chat.playlist, chat.parser)
+    assert last.kind == "more_like" and last.parsed.spec.seed_artists == [dropped.tracks[-1].artist]
+    assert classify("drop the 30th artist", chat.playlist, chat.parser).kind != "exclude"  # no such artist
+
+
 def test_a_cut_keeps_the_tracks_asked_for(assistant: MusicAssistant, slice_index: TrackIndex):
     """"add some Marvin Gaye" then "make it 30 minutes" cut his tracks first (they were the last): a cut takes the
     last tracks the listener did not ask for, then, if it must, those they did."""
