@@ -396,6 +396,8 @@ class Chat:
         bad = self._check_positions(edit.positions)
         if bad or edit.to is None or not 0 <= edit.to < len(tracks):
             return _Outcome("message", bad or f"Where to? The playlist has {len(tracks)} tracks.")
+        if edit.positions[0] == edit.to:  # "put the calmest song first" when it opens the playlist already
+            return _Outcome("message", f"\"{sanitize(tracks[edit.to].title)}\" is already at position {edit.to + 1}.")
         track = tracks.pop(edit.positions[0])
         tracks.insert(edit.to, track)
         return self._reordered(tracks, f"Moved \"{sanitize(track.title)}\" to position {edit.to + 1}.", "moved")

@@ -1,5 +1,6 @@
 """Which tracks of a playlist a message points at: by position ("track 3", "the second song", "the last two",
-"2 and 5"), by title ("drop Hold On") or by artist. Positions may be out of range: the chat checks every one."""
+"2 and 5"), by title ("drop Hold On"), by artist or by a superlative ("the calmest song"). Positions may be out of
+range: the chat checks every one."""
 
 from __future__ import annotations
 
@@ -135,3 +136,31 @@ def find_artist_tracks(message: str, tracks: list[Track]) -> list[int]:
 def quoted_title(message: str) -> str | None:
     m = re.search(r"\"([^\"]{2,80})\"|“([^”]{2,80})”", message)
     return (m.group(1) or m.group(2)) if m else None
+
+
+# "the calmest song": the track with the least energy. Phrase -> (attribute, +1 for the most, -1 for the least).
+_SUPERLATIVES: dict[str, tuple[str, int]] = {
+    "calmest": ("energy", -1), "most relaxed": ("energy", -1), "mellowest": ("energy", -1), "softest": ("energy", -1),
+    "chillest": ("energy", -1), "most energetic": ("energy", 1), "loudest": ("energy", 1), "hardest": ("energy", 1),
+    "heaviest": ("energy", 1), "slowest": ("tempo", -1), "fastest": ("tempo", 1), "happiest": ("valence", 1),
+    "most upbeat": ("valence", 1), "cheeriest": ("valence", 1), "saddest": ("valence", -1),
+    "darkest": ("valence", -1), "most danceable": ("danceability", 1), "longest": ("duration_ms", 1),
+    "shortest": ("duration_ms", -1), "oldest": ("year", -1), "newest": ("year", 1), "most recent": ("year", 1),
+    "latest": ("year", 1), "most popular": ("popularity", 1), "least popular": ("popularity", -1),
+    "most obscure": ("popularity", -1),
+}
+_SUPERLATIVE = re.compile(r"\bthe (" + "|".join(sorted(_SUPERLATIVES, key=len, reverse=True)) + r")\s+"
+                          r"(?:one|song|track|tune|number)\b")
+
+
+def find_superlatives(low: str, tracks: list[Track]) -> list[int]:
+    """Positions of the tracks a superlative points at ("put the calmest song first", "drop the longest track"),
+    in the order said; a track without the value is never the one."""
+    out: list[int] = []
+    for m in _SUPERLATIVE.finditer(low):
+        attribute, sign = _SUPERLATIVES[m.group(1)]
+        valued = [(getattr(t, attribute), i) for i, t in enumerate(tracks) if getattr(t, attribute) is not None]
+        if valued:
+            best = max(valued, key=lambda vi: (sign * vi[0], -vi[1]))[1]
+            out += [best] if best not in out else []
+    return out

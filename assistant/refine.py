@@ -42,7 +42,7 @@ from assistant.lexicon import (
 from assistant.playlist import Playlist
 from assistant.positions import (
     COUNT_WORDS, MIN_FUZZY_TITLE, ORDINALS, TITLE_FUZZY_CUTOFF, count_word, find_artist_tracks, find_positions,
-    find_titles, quoted_title,
+    find_superlatives, find_titles, quoted_title,
 )
 from assistant.spec import PlaylistSpec
 from assistant.understand import (
@@ -113,7 +113,10 @@ _UNDO = re.compile(r"^\W*(?:(?:ok|okay|great|thanks|hmm+|no|nah|actually|please|
 _START_OVER = re.compile(
     r"\b(?:start(?:ing)? (?:over|again|afresh|fresh)|from scratch|reset|/new|new chat|clear (?:it|all|everything|"
     r"the (?:playlist|list))|delete (?:everything|it all|all|the (?:playlist|list))|remove (?:everything|all "
-    r"(?:the )?(?:songs|tracks))|wipe (?:it|everything|the (?:playlist|list))|throw (?:it|this) (?:all )?away)\b")
+    r"(?:the )?(?:songs|tracks))|wipe (?:it|everything|the (?:playlist|list))|throw (?:it|this) (?:all )?away)\b"
+    # not "remove everything released after 2015", "delete all the songs by Drake": those say which
+    r"(?!\s+(?:(?:the\s+)?(?:songs?|tracks?|ones|music|stuff)\s+)?(?:that|which|released|made|recorded|from|before|after|since|older|newer|by|with|under|over|longer|"
+    r"shorter|in|of|except|but|slower|faster|louder|quieter)\b)")
 _NEW_MARKERS = re.compile(
     r"\b(?:new playlist|another playlist|different playlist|instead|something (?:completely |totally |entirely )?"
     r"different|change of plans?|switch to|now (?:give|play|make|some|i want)|give me|play me|make me|i want|"
@@ -562,7 +565,7 @@ def _track_edit(text: str, low: str, playlist: Playlist, parser: RequestParser) 
         return Edit("exclude", topic="seasonal") if any(is_seasonal(t) for t in tracks) else \
             Edit("question", topic="seasonal")  # "No christmas in this one, k?": there is none to remove
     if _REPLACE.search(low):  # "replace track 3", "swap track 2 for something calmer"
-        positions = find_positions(low, n, bare=True) or find_titles(text, tracks)
+        positions = find_positions(low, n, bare=True) or find_titles(text, tracks) or find_superlatives(low, tracks)
         if positions:
             features, labels = relative_moods(low, tracks, playlist.spec)
             return Edit("replace", positions=positions, features=features, labels=labels)
@@ -1362,8 +1365,11 @@ def _complaint_moves(said: str) -> dict[str, int]:
             if (r.min is None) != (r.max is None)}
 
 
-_NEGATED_YEARS = re.compile(r"\b(?:nothing|no (?:songs?|tracks?|music)|none|not)\s+(?:from\s+)?(?:the\s+)?"
-                            r"(before|prior to|older than|after|since|newer than)\b")
+# "nothing after 2015", "take out anything before 2010", "remove the songs from before 2000"
+_NEGATED_YEARS = re.compile(r"\b(?:(?:nothing|no (?:songs?|tracks?|music)|none|not)\s+|(?:remove|drop|cut|delete|ditch|"
+                            r"lose|skip|get rid of|take out|throw out|kick out)\s+(?:(?:anything|everything|all|any|the|"
+                            r"songs?|tracks?|ones|stuff|music|of|that|which|are|is|were|was|released|made)\s+){0,4})"
+                            r"(?:from\s+)?(?:the\s+)?(before|prior to|older than|after|since|newer than)\b")
 
 
 def _relative_era(low: str, tracks: list[Track], parsed: ParsedRequest) -> Edit | None:
@@ -1485,7 +1491,8 @@ def _move(text: str, low: str, tracks: list[Track]) -> Edit | None:
         target, head = n - 1, low[:m.start()]
     if target is None:
         return None
-    positions = find_positions(head, n, bare=True) or find_titles(text[:len(head)], tracks)
+    positions = find_positions(head, n, bare=True) or find_titles(text[:len(head)], tracks) or \
+        find_superlatives(head, tracks)
     return Edit("move", positions=positions[:1], to=target) if positions else None
 
 
@@ -1551,7 +1558,7 @@ def _removal(text: str, low: str, parsed: ParsedRequest, tracks: list[Track]) ->
     # a number inside a quoted title or a name is no position ('"6 underground"', "get rid of Maroon 5")
     positions = find_positions(_without_names(re.sub(r"\"[^\"]*\"|“[^”]*”", " ", low), parsed), len(tracks),
                                bare=True)
-    if positions:
+    if positions := positions or find_superlatives(low, tracks):  # "drop the slowest song"
         return Edit("remove", positions=positions)
     titles = find_titles(text, tracks)
     asked = {name_key(a) for a in parsed.spec.seed_artists}  # "or the louder Metallica songs": not Metallica
@@ -1716,10 +1723,13 @@ def _length(low: str, tracks: list[Track], spec: PlaylistSpec) -> Edit | None:
             if int(f.value) < n and _VAGUE_COUNT.search(low[f.start:f.end]) and not _SHORTER.search(low):
                 return Edit("length", n_tracks=n + int(f.value), add=int(f.value))  # "a couple songs": more
             return Edit("length", n_tracks=int(f.value))
-    if _SHORTER.search(low):
+    said = low
+    for f in reversed(find_track_length(low)):  # "no songs longer than 4 minutes": each song's, not the playlist's
+        said = said[:f.start] + " " + said[f.end:]
+    if _SHORTER.search(said):
         if spec.minutes is not None and spec.n_tracks is None:
             return Edit("length", minutes=round(spec.minutes * SHORTER, 1))
         return Edit("length", n_tracks=max(1, round(n * SHORTER)))
-    if _LONGER.search(low):
+    if _LONGER.search(said):
         return Edit("length", n_tracks=max(n + DEFAULT_MORE, round(n * LONGER)))
     return None

@@ -331,7 +331,14 @@ def test_follow_up_classification(slice_index: TrackIndex):
         "shuffle it": ("reorder", []), "no rap please": ("refine", []), "hello": ("message", []), "Hi wizard": ("message", []),
         f"why is {tracks[5].title} here?": ("question", [5]), f"remove {tracks[6].title}": ("remove", [6]),
         "some 80s rock instead": ("new", []),
-        "only songs under 4 minutes": ("refine", []),
+        "only songs under 4 minutes": ("refine", []), "no songs longer than 4 minutes": ("refine", []),
+        # a track pointed at by a superlative
+        "put the calmest song first": ("move", [min(range(10), key=lambda i: (tracks[i].energy, i))]),
+        "drop the longest track": ("remove", [max(range(10), key=lambda i: (tracks[i].duration_ms, -i))]),
+        "replace the oldest one": ("replace", [min(range(10), key=lambda i: (tracks[i].year, i))]),
+        # years turned down: what is left is the other side; "everything" with a qualifier is no start over
+        "take out anything before 2010": ("refine", []), "remove everything released after 2015": ("refine", []),
+        "delete all songs from before 2016": ("refine", []), "remove everything": ("start_over", []),
         "more west coast": ("steer", []), "more": ("length", []), "only girl groups": ("steer", []),
         "replace track 3": ("replace", [2]), "swap track 2 for something calmer": ("replace", [1]),
         "make it about love": ("subject", []), "now songs about summer instead": ("subject", []),
@@ -634,6 +641,12 @@ def test_follow_up_classification(slice_index: TrackIndex):
     unknown = classify("no more Qwzx Blorftones", playlist, parser)  # not in the catalog: nothing changes
     assert unknown.kind == "message" and unknown.unknown_title == "Qwzx Blorftones"
     assert find_positions("swap 3 and 12", 10, bare=True) == [2, 11]  # out of range: the chat refuses it
+    for said, years in (("take out anything before 2010", (2010, None)),
+                        ("remove everything released after 2015", (None, 2015)),
+                        ("delete all songs from before 2016", (2016, None))):
+        spec = classify(said, playlist, parser).parsed.spec
+        assert (spec.year_min, spec.year_max) == years, said
+    assert classify("no songs longer than 4 minutes", playlist, parser).parsed.spec.track_minutes.max == 4
 
 
 def test_more_of_something_unlabelled_keeps_the_playlists_constraints(assistant: MusicAssistant,
@@ -1173,6 +1186,21 @@ def test_an_artist_by_position(assistant: MusicAssistant, slice_index: TrackInde
     last = classify("more like the last artist", chat.playlist, chat.parser)
     assert last.kind == "more_like" and last.parsed.spec.seed_artists == [dropped.tracks[-1].artist]
     assert classify("drop the 30th artist", chat.playlist, chat.parser).kind != "exclude"  # no such artist
+
+
+def test_a_track_by_superlative(assistant: MusicAssistant):
+    """"put the calmest song first" was not understood: a superlative points at the track with the most or least
+    of a feature, year, length or fame; moved where it already is, it is said."""
+    chat = assistant.start_chat(use_llm=False)
+    tracks = chat.send("energetic rock, 10 songs").playlist.tracks
+    calmest = min(tracks, key=lambda t: t.energy)
+    moved = chat.send("put the calmest song first")
+    assert moved.action == "move" and moved.playlist.tracks[0] == calmest
+    again = chat.send("put the calmest song first")
+    assert again.kind == "message" and "already at position 1" in again.text
+    newest = max(chat.playlist.tracks, key=lambda t: t.year)
+    dropped = chat.send("drop the newest track")
+    assert dropped.action == "remove" and newest not in dropped.playlist.tracks
 
 
 def test_a_cut_keeps_the_tracks_asked_for(assistant: MusicAssistant, slice_index: TrackIndex):
