@@ -115,8 +115,8 @@ _START_OVER = re.compile(
     r"the (?:playlist|list))|delete (?:everything|it all|all|the (?:playlist|list))|remove (?:everything|all "
     r"(?:the )?(?:songs|tracks))|wipe (?:it|everything|the (?:playlist|list))|throw (?:it|this) (?:all )?away)\b"
     # not "remove everything released after 2015", "delete all the songs by Drake": those say which
-    r"(?!\s+(?:(?:the\s+)?(?:songs?|tracks?|ones|music|stuff)\s+)?(?:that|which|released|made|recorded|from|before|after|since|older|newer|by|with|under|over|longer|"
-    r"shorter|in|of|except|but|slower|faster|louder|quieter)\b)")
+    r"(?!\s+(?:(?:the\s+)?(?:songs?|tracks?|ones|music|stuff)\s+)?(?:that|which|released|made|recorded|from|before|"
+    r"after|since|older|newer|by|with|under|over|longer|shorter|in|of|except|but|slower|faster|louder|quieter)\b)")
 _NEW_MARKERS = re.compile(
     r"\b(?:new playlist|another playlist|different playlist|instead|something (?:completely |totally |entirely )?"
     r"different|change of plans?|switch to|now (?:give|play|make|some|i want)|give me|play me|make me|i want|"
@@ -1366,10 +1366,10 @@ def _complaint_moves(said: str) -> dict[str, int]:
 
 
 # "nothing after 2015", "take out anything before 2010", "remove the songs from before 2000"
-_NEGATED_YEARS = re.compile(r"\b(?:(?:nothing|no (?:songs?|tracks?|music)|none|not)\s+|(?:remove|drop|cut|delete|ditch|"
-                            r"lose|skip|get rid of|take out|throw out|kick out)\s+(?:(?:anything|everything|all|any|the|"
-                            r"songs?|tracks?|ones|stuff|music|of|that|which|are|is|were|was|released|made)\s+){0,4})"
-                            r"(?:from\s+)?(?:the\s+)?(before|prior to|older than|after|since|newer than)\b")
+_NEGATED_YEARS = re.compile(r"\b(?:(?:nothing|no (?:songs?|tracks?|music)|none|not)\s+|(?:remove|drop|cut|delete|"
+                            r"ditch|lose|skip|get rid of|take out|throw out|kick out)\s+(?:(?:anything|everything|all|"
+                            r"any|the|songs?|tracks?|ones|stuff|music|of|that|which|are|is|were|was|released|made)\s+)"
+                            r"{0,4})(?:from\s+)?(?:the\s+)?(before|prior to|older than|after|since|newer than)\b")
 
 
 def _relative_era(low: str, tracks: list[Track], parsed: ParsedRequest) -> Edit | None:
