@@ -795,7 +795,8 @@ class Chat:
         named = spec.seed_artists if same else list(dict.fromkeys([*spec.seed_artists, *artists]))
         new_spec = spec.model_copy(update={"n_tracks": len(out), "minutes": None, "seed_artists": named,
                                           "others_only": spec.others_only if same else others_only})
-        text = f"Added {len(added)} more {'by' if same else 'like'} {like}".removesuffix(".") + "."  # "B.I.G."
+        text = f"Added {len(added)} more {'by' if same else 'like'} {like}".removesuffix(".")  # "B.I.G."
+        text += f", {' and '.join(edit.labels)}." if edit.labels else "."
         notices += _relaxation_notices(relaxed)
         relaxed = _added_relaxations(own, out, new_spec, self._kept_relaxations(relaxed))
         if broken := sorted({what.split(" outside ")[-1] for t in own for _, what in track_breaks(t, spec)}):

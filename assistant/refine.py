@@ -710,9 +710,15 @@ def _kind_addition(text: str, low: str, parsed: ParsedRequest, playlist: Playlis
         named = 0 if positions else len(parsed.spec.seed_artists)
         add = _added_count(low) or max(DEFAULT_MORE, min(named, MAX_NAMED_MORE))
         if positions or parsed.spec.seed_artists or parsed.spec.seed_tracks:
-            more = Edit("more_like", positions=positions, add=add, parsed=parsed,
-                        qualifiers={} if positions else _qualifiers(text, parser),
-                        notices=_lacking(parsed))
+            qualifiers = {} if positions else _qualifiers(text, parser)
+            # "more like the third song but calmer": the added tracks calmer than the playlist; not "happier" for
+            # "Do you have Happier Than Ever by Kelly Clarkson": a title's words
+            untitled = normalize(_TITLE_BEFORE_BY.sub(" ", text)).replace("’", "'")
+            moved, labels = relative_moods(_without_names(untitled, parsed), tracks, playlist.spec)
+            if moved:
+                qualifiers["features"] = {**playlist.spec.features, **qualifiers.get("features", {}), **moved}
+            more = Edit("more_like", positions=positions, add=add, parsed=parsed, qualifiers=qualifiers,
+                        labels=labels, notices=_lacking(parsed))
             if positions or not parsed.found & _EXCLUSION_FIELDS:
                 return more
             # "Definitely not any Michael Jackson! I'd prefer Elton John": out with the one, then the other
@@ -833,6 +839,9 @@ def _meant_artist(text: str, low: str, playlist: Playlist | None, parser: Reques
     if _LIKED_UNKNOWN.search(low) or not playlist.spec.seed_artists:
         return None
     return playlist.spec.seed_artists[-1]
+
+
+_TITLE_BEFORE_BY = re.compile(r"(?:\b[A-Z][\w'’]*\s+){1,6}by\s")
 
 
 def _named_in_passing(text: str, parser: RequestParser) -> str | None:

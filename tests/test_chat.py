@@ -647,6 +647,13 @@ def test_follow_up_classification(slice_index: TrackIndex):
         spec = classify(said, playlist, parser).parsed.spec
         assert (spec.year_min, spec.year_max) == years, said
     assert classify("no songs longer than 4 minutes", playlist, parser).parsed.spec.track_minutes.max == 4
+    # more like a track, moved: the added tracks calmer than the playlist (the words were dropped)
+    calmer = classify("more like the third song but calmer", playlist, parser)
+    assert (calmer.kind, calmer.positions) == ("more_like", [2]) and calmer.labels
+    energy = sum(t.energy for t in tracks) / len(tracks)
+    assert calmer.qualifiers["features"]["energy"].max < energy
+    titled = classify(f"Do you have Happier Than Ever by {tracks[3].artist} or something similar?", playlist, parser)
+    assert not titled.labels  # a title's words are no mood
 
 
 def test_more_of_something_unlabelled_keeps_the_playlists_constraints(assistant: MusicAssistant,
