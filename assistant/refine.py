@@ -715,8 +715,11 @@ def _kind_addition(text: str, low: str, parsed: ParsedRequest, playlist: Playlis
             # "Do you have Happier Than Ever by Kelly Clarkson": a title's words
             untitled = normalize(_TITLE_BEFORE_BY.sub(" ", text)).replace("’", "'")
             moved, labels = relative_moods(_without_names(untitled, parsed), tracks, playlist.spec)
+            said = qualifiers.get("features", {})  # "What upbeat music do you have by X?": the words said bind
+            moved = {name: r for name, r in moved.items() if name not in said}
+            labels = labels if moved else []
             if moved:
-                qualifiers["features"] = {**playlist.spec.features, **qualifiers.get("features", {}), **moved}
+                qualifiers["features"] = {**playlist.spec.features, **said, **moved}
             more = Edit("more_like", positions=positions, add=add, parsed=parsed, qualifiers=qualifiers,
                         labels=labels, notices=_lacking(parsed))
             if positions or not parsed.found & _EXCLUSION_FIELDS:
