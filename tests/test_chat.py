@@ -332,6 +332,7 @@ def test_follow_up_classification(slice_index: TrackIndex):
         f"why is {tracks[5].title} here?": ("question", [5]), f"remove {tracks[6].title}": ("remove", [6]),
         "some 80s rock instead": ("new", []),
         "only songs under 4 minutes": ("refine", []), "no songs longer than 4 minutes": ("refine", []),
+        "export it please": ("question", []), "can I put it on my spotify?": ("question", []),
         # a track pointed at by a superlative
         "put the calmest song first": ("move", [min(range(10), key=lambda i: (tracks[i].energy, i))]),
         "drop the longest track": ("remove", [max(range(10), key=lambda i: (tracks[i].duration_ms, -i))]),
@@ -1208,6 +1209,14 @@ def test_a_track_by_superlative(assistant: MusicAssistant):
     newest = max(chat.playlist.tracks, key=lambda t: t.year)
     dropped = chat.send("drop the newest track")
     assert dropped.action == "remove" and newest not in dropped.playlist.tracks
+
+
+def test_export_is_answered(assistant: MusicAssistant):
+    """"export" leaned the playlist to the word "export": it is answered, the playlist kept."""
+    chat = assistant.start_chat(use_llm=False)
+    first = chat.send("energetic rock, 10 songs").playlist
+    reply = chat.send("export")
+    assert reply.kind == "answer" and "M3U" in reply.text and ids(chat.playlist) == ids(first)
 
 
 def test_a_cut_keeps_the_tracks_asked_for(assistant: MusicAssistant, slice_index: TrackIndex):
