@@ -801,7 +801,8 @@ class Chat:
         relaxed = _added_relaxations(own, out, new_spec, self._kept_relaxations(relaxed))
         if broken := sorted({what.split(" outside ")[-1] for t in own for _, what in track_breaks(t, spec)}):
             by = ", ".join(dict.fromkeys(sanitize(t.artist, 40) for t in own))
-            text += f" No track by {by} meets all the playlist's own constraints, so theirs are outside them " \
+            other = " other" if {artist_key(t.artist) for t in own} & {artist_key(t.artist) for t in tracks} else ""
+            text += f" No{other} track by {by} meets all the playlist's own constraints, so theirs are outside them " \
                     f"({'; '.join(broken[:3])}), as you asked."
         cap, caps = artist_caps(new_spec)
         held = Counter(artist_key(t.artist) for t in out)

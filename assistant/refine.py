@@ -31,6 +31,7 @@ from assistant.lexicon import (
     MOODS,
     NUMBER_WORDS,
     Finding,
+    find_artist_cap,
     find_length,
     find_ordering,
     find_track_length,
@@ -253,8 +254,8 @@ _MORE_LIKE = re.compile(r"\b(?:more|others?|songs?|tracks?|stuff|something|anyth
                         r"(?:\w+\s+){0,2}?(?:like|similar to|in the style of|along the lines of)\b|\bsimilar to\b"
                         r"|\bmore of (?:that|this|those|track|song|the)\b|\bmore by\b")
 # "can we wrap off with a couple songs by Roddy Ricch?": a playlist is finished by adding to it
-_ADD = re.compile(r"\b(?:add|more|another|extra|additional|throw in|include|(?:wrap|cap|round|top|finish|close)"
-                  r"(?: it| this| things| the (?:playlist|list))? (?:up|off|out)|end (?:it |this )?with)\b")
+_ADD = re.compile(r"\b(?:add|more(?! than\b)|another|extra|additional|throw in|include|(?:wrap|cap|round|top|finish|"
+                  r"close)(?: it| this| things| the (?:playlist|list))? (?:up|off|out)|end (?:it |this )?with)\b")
 _ADD_SONG = re.compile(r"\b(?:add(?:ing)?|include|throw in|stick in|squeeze in|append|queue(?: up)?)\b", re.IGNORECASE)
 # "Radar Love would be perfect", "The Highway Don't Care would be good also", "Randy Travis would top it all off":
 # a song or an artist suggested by name
@@ -809,11 +810,11 @@ def _other_edit(text: str, low: str, parsed: ParsedRequest, playlist: Playlist, 
 # A reply that agrees and asks nothing: "Absolutely!"
 _AGREED = re.compile(r"\W*(?:absolutely|definitely|totally|of course|sure thing|for sure)\W*")
 # Words that ask a refinement for more tracks too ("some more love songs"; "more upbeat" moves a mood instead)
-_WANTS_MORE = re.compile(r"\b(?:more|another|others?|else|as well|also|additions?|add)\b")
+_WANTS_MORE = re.compile(r"\b(?:more(?! than\b)|another|others?|else|as well|also|additions?|add)\b")
 # Words that make a request of words the parser does not read an addition rather than a steer
 _ALSO = re.compile(r"\b(?:too|as well|also|in there|in the mix|to (?:the|my|this|our) (?:playlist|list|mix))\W*$")
 # Words that make a request an addition to the playlist: "can i get a bit of hip hop in there?"
-_ADDITION = re.compile(r"\b(?:more|in there|as well|too|also|to (?:the|my|this|our) (?:playlist|list|mix))\b")
+_ADDITION = re.compile(r"\b(?:more(?! than\b)|in there|as well|too|also|to (?:the|my|this|our) (?:playlist|list|mix))\b")
 
 
 # Edits that add tracks and keep the rest: a message may ask one after another edit
@@ -1721,9 +1722,9 @@ def _added_count(low: str) -> int | None:
 
 def _playlist_lengths(low: str) -> list[Finding]:
     """The playlist lengths a message states; "only songs under 4 minutes" states a track's, not a 4-minute
-    playlist."""
-    per_track = find_track_length(low)
-    return [f for f in find_length(low) if not any(t.start < f.end and f.start < t.end for t in per_track)]
+    playlist, and "no more than 2 songs per artist" a cap."""
+    other = find_track_length(low) + find_artist_cap(low)
+    return [f for f in find_length(low) if not any(t.start < f.end and f.start < t.end for t in other)]
 
 
 def _length(low: str, tracks: list[Track], spec: PlaylistSpec) -> Edit | None:

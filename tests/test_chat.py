@@ -332,6 +332,7 @@ def test_follow_up_classification(slice_index: TrackIndex):
         f"why is {tracks[5].title} here?": ("question", [5]), f"remove {tracks[6].title}": ("remove", [6]),
         "some 80s rock instead": ("new", []),
         "only songs under 4 minutes": ("refine", []), "no songs longer than 4 minutes": ("refine", []),
+        "no more than 2 songs per artist": ("refine", []),  # a cap, not 2 tracks, nor "more"
         "export it please": ("question", []), "can I put it on my spotify?": ("question", []),
         # a track pointed at by a superlative
         "put the calmest song first": ("move", [min(range(10), key=lambda i: (tracks[i].energy, i))]),
@@ -648,6 +649,8 @@ def test_follow_up_classification(slice_index: TrackIndex):
         spec = classify(said, playlist, parser).parsed.spec
         assert (spec.year_min, spec.year_max) == years, said
     assert classify("no songs longer than 4 minutes", playlist, parser).parsed.spec.track_minutes.max == 4
+    capped = classify("no more than 2 songs per artist", playlist, parser)
+    assert capped.parsed.spec.max_per_artist == 2 and capped.add is None
     # more like a track, moved: the added tracks calmer than the playlist (the words were dropped)
     calmer = classify("more like the third song but calmer", playlist, parser)
     assert (calmer.kind, calmer.positions) == ("more_like", [2]) and calmer.labels
