@@ -54,7 +54,7 @@ from assistant.explain import (
 )
 from assistant.grounding import Vocabulary, sanitize, sound_words, tempo_word, verify_text
 from assistant.playlist import Playlist, Relaxation
-from assistant.refine import DEFAULT_MORE, FEWER, PLAYLIST_ARTISTS, Edit, classify
+from assistant.refine import DEFAULT_MORE, FEWER, PLAYLIST_ARTISTS, QUALIFIER_FIELDS, Edit, classify
 from assistant.sequencing import order_tracks
 from assistant.spec import MAX_MINUTES, PlaylistSpec
 from assistant.taste import add_taste_reasons
@@ -453,8 +453,20 @@ class Chat:
         positions = list(dict.fromkeys(edit.positions))
         gone = [tracks[p] for p in positions]
         spec = self._spec()
-        playlist, fill = self._filled(positions, spec, spec.model_copy(
-            update={"features": {**spec.features, **edit.features}}))
+        artists = edit.parsed.spec.seed_artists if edit.parsed else []
+        # theirs that fit the playlist first (as its own constraints and the mood asked for say), then any of theirs
+        fitting = {name: getattr(spec, name) for name in QUALIFIER_FIELDS} | {
+            "features": {**spec.features, **edit.features}}
+        own = self._own_tracks(artists, spec, fitting, len(positions), avoid=[t.track_id for t in tracks])[0] \
+            if artists else []
+        if own:  # "replace the 4th song with something by Adele": hers, outside the constraints if they must be
+            fill = Playlist(title="", tracks=own, reasons={t.track_id: f"{reason_line(t, spec)} · {ASKED_FOR}"
+                                                           for t in own})
+            playlist = self._placed(positions, spec, fill, relaxed=_added_relaxations(
+                own, tracks, spec, self._kept_relaxations([])))
+        else:
+            playlist, fill = self._filled(positions, spec, spec.model_copy(
+                update={"features": {**spec.features, **edit.features}}))
         names = ", ".join(f"\"{sanitize(t.title)}\"" for t in gone)
         came = ", ".join(f"\"{sanitize(t.title)}\" by {sanitize(t.artist, 60)}" for t in fill.tracks)
         if len(gone) == len(tracks) > 1:  # "I didn't like any of those"
@@ -462,6 +474,8 @@ class Chat:
                     if fill.tracks else "Nothing else in the catalog fits this request, so the playlist stays.")
         else:
             text = f"Replaced {names} with {came}." if came else f"Removed {names}: nothing else fits in its place."
+        if outside := sorted({what for t in own for _, what in track_breaks(t, spec)}):
+            text += f" Added as you asked, though outside the playlist's constraints: {'; '.join(outside[:3])}."
         return _Outcome("playlist", text, self._next(playlist, banned=self.banned | {t.track_id for t in gone}),
                         label="replaced", notices=_relaxation_notices(fill.relaxed) + fill.notices, new_intro=False)
 
@@ -471,11 +485,16 @@ class Chat:
         fill = self._build(fill_spec.model_copy(update={"n_tracks": len(positions), "minutes": None,
                                                         "ordering": "retrieved"}),
                            avoid=[t.track_id for t in tracks])
+        return self._placed(positions, spec, fill, self._kept_relaxations(fill.relaxed)), fill
+
+    def _placed(self, positions: list[int], spec: PlaylistSpec, fill: Playlist,
+                relaxed: list[Relaxation]) -> Playlist:
+        """The playlist with the fill's tracks in those places, in order; places left over are dropped."""
         new = iter(fill.tracks)
-        kept = [t for t in (next(new, None) if i in positions else t for i, t in enumerate(tracks)) if t is not None]
-        playlist = self._derive(kept, spec.model_copy(update={"n_tracks": len(kept)} if spec.minutes is None else {}),
-                                reasons=self._reasons_with(fill.reasons), relaxed=self._kept_relaxations(fill.relaxed))
-        return playlist, fill
+        kept = [t for t in (next(new, None) if i in positions else t for i, t in enumerate(self._tracks()))
+                if t is not None]
+        return self._derive(kept, spec.model_copy(update={"n_tracks": len(kept)} if spec.minutes is None else {}),
+                            reasons=self._reasons_with(fill.reasons), relaxed=relaxed)
 
     def _fewer(self, edit: Edit) -> _Outcome:
         """"less Drake": half of each named artist's tracks (the later ones) make way for others under the

@@ -571,7 +571,11 @@ def _track_edit(text: str, low: str, playlist: Playlist, parser: RequestParser) 
         positions = find_positions(low, n, bare=True) or find_titles(text, tracks) or find_superlatives(low, tracks)
         if positions:
             features, labels = relative_moods(low, tracks, playlist.spec)
-            return Edit("replace", positions=positions, features=features, labels=labels)
+            named = parser.analyse(text)  # "replace the 4th song with something by Adele": hers
+            if missing := named.unknown_artists + named.unknown_references:
+                return Edit("message", unknown_title=missing[0])
+            return Edit("replace", positions=positions, features=features, labels=labels,
+                        parsed=named if named.spec.seed_artists else None)
     if _SWAP.search(low):
         positions = find_positions(low, n, bare=True) or find_titles(text, tracks)
         if len(positions) == 1 and re.search(r"\b(?:with|and) the next\b", low):

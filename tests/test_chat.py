@@ -1214,6 +1214,22 @@ def test_a_track_by_superlative(assistant: MusicAssistant):
     assert dropped.action == "remove" and newest not in dropped.playlist.tracks
 
 
+def test_replacing_a_track_with_one_by_an_artist(assistant: MusicAssistant, slice_index: TrackIndex):
+    """"replace the 4th song with something by Adele" put in anyone's track that fit: now theirs, one that fits
+    the playlist when they have it; a name the catalog lacks is said and nothing changes."""
+    chat = assistant.start_chat(use_llm=False)
+    first = chat.send("energetic rock, 10 songs").playlist
+    playing = {t.artist for t in first.tracks}
+    artist = next(a for a in _artists_named(slice_index, chat.parser, lambda t: True, 40) if a not in playing)
+    reply = chat.send(f"replace the 4th song with something by {artist}")
+    assert reply.action == "replace" and reply.playlist.tracks[3].artist == artist
+    assert ids(reply.playlist)[:3] + ids(reply.playlist)[4:] == ids(first)[:3] + ids(first)[4:]
+    assert first.tracks[3].track_id in chat.banned
+    assert violations(reply.playlist, reply.playlist.spec, slice_index) == []  # outside them only if reported
+    unknown = chat.send("swap track 5 for something by Qwzx Blorf")
+    assert unknown.kind == "message" and "Qwzx Blorf" in unknown.text and ids(chat.playlist) == ids(reply.playlist)
+
+
 def test_export_is_answered(assistant: MusicAssistant):
     """"export" leaned the playlist to the word "export": it is answered, the playlist kept."""
     chat = assistant.start_chat(use_llm=False)
