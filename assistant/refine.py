@@ -818,7 +818,8 @@ _WANTS_MORE = re.compile(r"\b(?:more(?! than\b)|another|others?|else|as well|als
 # Words that make a request of words the parser does not read an addition rather than a steer
 _ALSO = re.compile(r"\b(?:too|as well|also|in there|in the mix|to (?:the|my|this|our) (?:playlist|list|mix))\W*$")
 # Words that make a request an addition to the playlist: "can i get a bit of hip hop in there?"
-_ADDITION = re.compile(r"\b(?:more(?! than\b)|in there|as well|too|also|to (?:the|my|this|our) (?:playlist|list|mix))\b")
+_ADDITION = re.compile(r"\b(?:more(?! than\b)|in there|as well|too|also|"
+                       r"to (?:the|my|this|our) (?:playlist|list|mix))\b")
 
 
 # Edits that add tracks and keep the rest: a message may ask one after another edit
