@@ -1267,6 +1267,9 @@ def _playlist_answer(tracks: list[Track], topic: str) -> str:
         return (f"I choose tracks from the catalog but can't play them. The playlist is listed here: {len(tracks)} "
                 f"tracks, {minutes} minutes, starting with \"{sanitize(first.title, 60)}\" by "
                 f"{sanitize(first.artist, 40)}. Export it (M3U, XSPF or JSON) to play it in a music app.")
+    if topic == "explicit":
+        return ("The catalog doesn't say which songs have explicit lyrics, so I can't leave them out; the playlist "
+                "stays as it is.")
     if topic == "export":
         return ("I can't send it anywhere myself: save it with the Export buttons beside the playlist (M3U, XSPF, "
                 "JSON or CSV) and open the file in a music app; `segue playlist \"<request>\" --json` prints one too.")

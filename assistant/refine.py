@@ -556,6 +556,8 @@ def _track_edit(text: str, low: str, playlist: Playlist, parser: RequestParser) 
         return Edit("question", topic="playback")
     if _EXPORT.search(low):  # "export", "can I download these?", "put it on my spotify"
         return Edit("question", topic="export")
+    if _EXPLICIT.search(low):  # "nothing explicit please": the catalog does not say (it leaned to "explicit")
+        return Edit("question", topic="explicit")
     # "thank you, more please?": no question about "Thank You" here; "add a few more to round it up": no kind
     # "This playlist will greatly improve my work out but I need you to add few more": what follows "but" asks
     if _ONLY_MORE.match(_ADD_TAIL.sub("", re.split(r"\bbut\b", _last_sentence(low))[-1])):
@@ -1445,6 +1447,7 @@ def _fewer_years(low: str, tracks: list[Track], parsed: ParsedRequest) -> Parsed
 _EXPORT = re.compile(r"\b(?:export|download|save (?:it|this|them|the (?:playlist|list|songs|tracks))|(?:send|add|put|"
                      r"move|transfer|get) (?:it|this|them|these|the (?:playlist|list|songs|tracks)) (?:to|on|onto|into|"
                      r"in) (?:my )?(?:spotify|apple music|itunes|youtube(?: music)?|deezer|tidal)|m3u|xspf)\b")
+_EXPLICIT = re.compile(r"\b(?:explicit|profanity|swearing|cursing|cussing|clean (?:versions?|lyrics|edits?))\b")
 _PLAYBACK = re.compile(r"\b(?:(?:not (?:seeing|getting|receiving)|(?:didn'?t|did not|haven'?t|have not) (?:send|sent|"
                        r"get|got|see|seen|receive[d]?)(?: in)?|(?:can'?t|cannot|can not) (?:see|hear|play)) "
                        r"(?:any|the) (?:\w+ )?(?:songs?|tracks?|playlist|music|selections?|list)\b|"

@@ -333,7 +333,7 @@ def test_follow_up_classification(slice_index: TrackIndex):
         "some 80s rock instead": ("new", []),
         "only songs under 4 minutes": ("refine", []), "no songs longer than 4 minutes": ("refine", []),
         "no more than 2 songs per artist": ("refine", []),  # a cap, not 2 tracks, nor "more"
-        "export it please": ("question", []), "can I put it on my spotify?": ("question", []),
+        "export it please": ("question", []), "nothing explicit please": ("question", []), "can I put it on my spotify?": ("question", []),
         # a track pointed at by a superlative
         "put the calmest song first": ("move", [min(range(10), key=lambda i: (tracks[i].energy, i))]),
         "drop the longest track": ("remove", [max(range(10), key=lambda i: (tracks[i].duration_ms, -i))]),
@@ -1231,11 +1231,14 @@ def test_replacing_a_track_with_one_by_an_artist(assistant: MusicAssistant, slic
 
 
 def test_export_is_answered(assistant: MusicAssistant):
-    """"export" leaned the playlist to the word "export": it is answered, the playlist kept."""
+    """"export" and "nothing explicit please" leaned the playlist to their words: they are answered, the playlist
+    kept."""
     chat = assistant.start_chat(use_llm=False)
     first = chat.send("energetic rock, 10 songs").playlist
     reply = chat.send("export")
     assert reply.kind == "answer" and "M3U" in reply.text and ids(chat.playlist) == ids(first)
+    explicit = chat.send("nothing explicit please")  # the catalog has no such flag: said, not leaned to
+    assert explicit.kind == "answer" and "explicit lyrics" in explicit.text and ids(chat.playlist) == ids(first)
 
 
 def test_a_cut_keeps_the_tracks_asked_for(assistant: MusicAssistant, slice_index: TrackIndex):
