@@ -1008,6 +1008,12 @@ class Chat:
             return _Outcome("answer", "There is no playlist yet: ask for one first, e.g. \"upbeat 80s synthpop\".")
         if edit.unknown_title:
             return _Outcome("answer", f"I can't find \"{sanitize(edit.unknown_title)}\" in the playlist.")
+        if edit.topic == "count_by":  # "how many songs are by Bruno Mars?"
+            theirs = ", ".join(f"{p + 1}. \"{sanitize(tracks[p].title)}\"" for p in edit.positions[:MAX_ANSWERS])
+            return _Outcome("answer", f"{len(edit.positions)} of the {len(tracks)} tracks "
+                                      f"{'is' if len(edit.positions) == 1 else 'are'} by "
+                                      f"{sanitize(edit.about, 60)}: {theirs}." if edit.positions else
+                            f"None of the {len(tracks)} tracks is by {sanitize(edit.about, 60)}.")
         bad = self._check_positions(edit.positions)
         if bad:
             return _Outcome("answer", bad)

@@ -149,8 +149,16 @@ _SUPERLATIVES: dict[str, tuple[str, int]] = {
     "latest": ("year", 1), "most popular": ("popularity", 1), "least popular": ("popularity", -1),
     "most obscure": ("popularity", -1),
 }
-_SUPERLATIVE = re.compile(r"\bthe (" + "|".join(sorted(_SUPERLATIVES, key=len, reverse=True)) + r")\s+"
-                          r"(?:one|song|track|tune|number)\b")
+_SUPER = "|".join(sorted(_SUPERLATIVES, key=len, reverse=True))
+# "the calmest song", "which one is the fastest?"
+_SUPERLATIVE = re.compile(rf"\bthe ({_SUPER})\s+(?:one|song|track|tune|number)\b|\bis the ({_SUPER})\s*"
+                          r"(?:one|song|track)?\W*$")
+
+
+def superlative_attribute(low: str) -> str | None:
+    """The track attribute the first superlative of a message is about ("the fastest song": tempo)."""
+    m = _SUPERLATIVE.search(low)
+    return _SUPERLATIVES[m.group(1) or m.group(2)][0] if m else None
 
 
 def find_superlatives(low: str, tracks: list[Track]) -> list[int]:
@@ -158,7 +166,7 @@ def find_superlatives(low: str, tracks: list[Track]) -> list[int]:
     in the order said; a track without the value is never the one."""
     out: list[int] = []
     for m in _SUPERLATIVE.finditer(low):
-        attribute, sign = _SUPERLATIVES[m.group(1)]
+        attribute, sign = _SUPERLATIVES[m.group(1) or m.group(2)]
         valued = [(getattr(t, attribute), i) for i, t in enumerate(tracks) if getattr(t, attribute) is not None]
         if valued:
             best = max(valued, key=lambda vi: (sign * vi[0], -vi[1]))[1]

@@ -43,7 +43,7 @@ from assistant.lexicon import (
 from assistant.playlist import Playlist
 from assistant.positions import (
     COUNT_WORDS, MIN_FUZZY_TITLE, ORDINALS, TITLE_FUZZY_CUTOFF, count_word, find_artist_tracks, find_positions,
-    find_superlatives, find_titles, quoted_title,
+    find_superlatives, find_titles, quoted_title, superlative_attribute,
 )
 from assistant.spec import PlaylistSpec
 from assistant.understand import (
@@ -1461,6 +1461,12 @@ def _question(text: str, low: str, tracks: list[Track]) -> Edit | None:
     topic = next((name for name, pattern in _TOPICS if pattern.search(low)), None)
     # "why so many by Drake?" is about the playlist's tracks; "got any from The Jackson 5?" asks for more
     asks = bool(_ASKS_FOR.search(low))
+    if topic == "count" and (m := _COUNT_BY.search(text)) and not asks:  # "how many songs are by Bruno Mars?"
+        return Edit("question", topic="count_by", positions=find_artist_tracks(text, tracks),
+                    about=m.group("name").strip())
+    if (attribute := superlative_attribute(low)) and (positions := find_superlatives(low, tracks)):
+        # "which song is the most popular?": that track, answered about what made it so
+        return Edit("question", positions=positions, topic=_SUPERLATIVE_TOPICS.get(attribute, attribute))
     positions = find_positions(low, len(tracks)) or ([] if asks else find_titles(text, tracks))
     if not positions and re.search(r"\b(?:by|from)\b", low) and not asks:
         positions = find_artist_tracks(text, tracks)
@@ -1475,6 +1481,11 @@ def _question(text: str, low: str, tracks: list[Track]) -> Edit | None:
                  low) and topic is not None:
         return Edit("question", topic=topic, unknown_title=_after_verb(text))
     return None
+
+
+_COUNT_BY = re.compile(r"\b(?:by|from)\s+(?P<name>[^?.!]{1,60}?)(?:\s+(?:are|in|on)\s+(?:there|here|it|the (?:playlist|list)))?"
+                       r"\W*$", re.IGNORECASE)
+_SUPERLATIVE_TOPICS = {"valence": "mood", "duration_ms": "duration"}
 
 
 def _after_verb(text: str) -> str | None:

@@ -1200,8 +1200,9 @@ def test_an_artist_by_position(assistant: MusicAssistant, slice_index: TrackInde
 
 
 def test_a_track_by_superlative(assistant: MusicAssistant):
-    """"put the calmest song first" was not understood: a superlative points at the track with the most or least
-    of a feature, year, length or fame; moved where it already is, it is said."""
+    """"put the calmest song first" was not understood and "which song is the most popular?" kept only hits: a
+    superlative points at the track with the most or least of a feature, year, length or fame; moved where it
+    already is, it is said."""
     chat = assistant.start_chat(use_llm=False)
     tracks = chat.send("energetic rock, 10 songs").playlist.tracks
     calmest = min(tracks, key=lambda t: t.energy)
@@ -1210,8 +1211,19 @@ def test_a_track_by_superlative(assistant: MusicAssistant):
     again = chat.send("put the calmest song first")
     assert again.kind == "message" and "already at position 1" in again.text
     newest = max(chat.playlist.tracks, key=lambda t: t.year)
+    popular = max(chat.playlist.tracks, key=lambda t: t.popularity)
+    asked = chat.send("which song is the most popular?")  # it kept only hits
+    assert asked.kind == "answer" and f'"{popular.title}"' in asked.text and f"popularity {popular.popularity}" in \
+        asked.text and ids(chat.playlist) == ids(moved.playlist)
     dropped = chat.send("drop the newest track")
     assert dropped.action == "remove" and newest not in dropped.playlist.tracks
+    # "how many songs are by X?" counted the playlist
+    artist = dropped.playlist.tracks[0].artist
+    theirs = sum(t.artist == artist for t in dropped.playlist.tracks)
+    count = chat.send(f"how many songs are by {artist}?")
+    assert count.kind == "answer" and count.text.startswith(f"{theirs} of the {len(dropped.playlist.tracks)} tracks")
+    none = chat.send("how many songs are by Qwzx Blorf?")
+    assert none.text == f"None of the {len(dropped.playlist.tracks)} tracks is by Qwzx Blorf."
 
 
 def test_replacing_a_track_with_one_by_an_artist(assistant: MusicAssistant, slice_index: TrackIndex):
