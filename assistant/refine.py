@@ -1483,8 +1483,8 @@ def _question(text: str, low: str, tracks: list[Track]) -> Edit | None:
     return None
 
 
-_COUNT_BY = re.compile(r"\b(?:by|from)\s+(?P<name>[^?.!]{1,60}?)(?:\s+(?:are|in|on)\s+(?:there|here|it|the (?:playlist|list)))?"
-                       r"\W*$", re.IGNORECASE)
+_COUNT_BY = re.compile(r"\b(?:by|from)\s+(?P<name>[^?.!]{1,60}?)(?:\s+(?:are|in|on)\s+(?:there|here|it|"
+                       r"the (?:playlist|list)))?\W*$", re.IGNORECASE)
 _SUPERLATIVE_TOPICS = {"valence": "mood", "duration_ms": "duration"}
 
 
