@@ -114,9 +114,9 @@ ARTIST_FUZZY_CUTOFFS = ((6, 92.0), (10, 88.0), (10_000, 85.0))
 TITLE_FUZZY_CUTOFF = 85.0
 MIN_FUZZY_CHARS = 5
 MAX_GENRE_CONTEXT = 3  # words a longer genre name may add around a well-known one ("new jack swing")
-# "ccr" names Creedence Clearwater Revival only when no other artist with those initials comes close.
 _SYMBOL_LETTER = {"$": "s", "!": "i"}
 _SYMBOL_LETTERS = re.compile(r"\$|(?<=[^\W\d_])!(?=[^\W\d_])")  # "A$AP", "Bada$$", "P!nk"; not "Wham!"
+# "ccr" names Creedence Clearwater Revival only when no other artist with those initials comes close.
 INITIALISM_DOMINANCE = 3.0
 INITIALISM_MIN_TRACKS = 3
 
@@ -331,10 +331,10 @@ class Vocabulary:
         prefix = key + " "
         keys = self._sorted_artists
         out = []
-        for k in keys[bisect.bisect_left(keys, prefix):]:
-            if not k.startswith(prefix):
-                break
-            out.append(self.artists[k])
+        i = bisect.bisect_left(keys, prefix)
+        while i < len(keys) and keys[i].startswith(prefix):
+            out.append(self.artists[keys[i]])
+            i += 1
         return out
 
     def resolve_genre(self, phrase: str) -> list[str]:
