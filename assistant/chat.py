@@ -74,7 +74,7 @@ ReplyKind = Literal["playlist", "answer", "message"]
 REPLY_BUDGET_S = 4.5  # a whole reply (build + text) should stay under ~5 s on the embedded model
 MIN_TEXT_BUDGET_S = 0.5
 MAX_ANSWERS = 5  # tracks one question may ask about
-ASKED_FOR = "added at your request"  # ends the reason of a track the listener asked for: cuts take it last
+ASKED_FOR = "added at your request"  # in the reason of a track the listener asked for: cuts take it last
 HELP = ("I build playlists from the catalog and edit them. Ask for one (\"upbeat 80s synthpop for a run\"), then "
         "refine it: \"more upbeat\", \"calmer\", \"make it 20 minutes\", \"add more like track 3\", \"add "
         "Superstition by Stevie Wonder\", \"add some 80s rock\", \"remove the second song\", \"no more <artist>\", "
@@ -1048,7 +1048,7 @@ class Chat:
             return set()
         named = {artist_key(a) for a in playlist.spec.seed_artists}
         return {t.track_id for t in playlist.tracks if artist_key(t.artist) in named
-                or playlist.reasons.get(t.track_id, "").endswith(ASKED_FOR)}
+                or ASKED_FOR in playlist.reasons.get(t.track_id, "")}
 
     def _tracks(self) -> list[Track]:
         return list(self.playlist.tracks) if self.playlist is not None else []

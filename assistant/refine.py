@@ -838,13 +838,11 @@ def _lacking(parsed: ParsedRequest) -> list[str]:
     return [f"{UNKNOWN_ARTIST} {', '.join(dict.fromkeys(names))}"] if names else []
 
 
-def _meant_artist(text: str, low: str, playlist: Playlist | None, parser: RequestParser) -> str | None:
+def _meant_artist(text: str, low: str, playlist: Playlist, parser: RequestParser) -> str | None:
     """Whom "his" or "her" means: the artist of the playlist's song the message names ("I love Let's Get Crazy.
     Any more of his songs?"), else one the message names in passing ("Ozzy is the undisputed king! Got more of
     him?", "i have taken a liking to Bruno mass, could you add some of his"), else the artist named last in the
     conversation, unless the message names one the catalog lacks."""
-    if playlist is None:
-        return None
     if titles := find_titles(text, playlist.tracks):
         return playlist.tracks[titles[0]].artist
     if named := _named_in_passing(text, parser):
