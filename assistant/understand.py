@@ -774,7 +774,15 @@ class RequestParser:
             kind = "positive"
         if kind is None and j + 1 < len(req.tokens) and req.words[j] in _LIST_WORDS and self._noun_marked(req, j + 1):
             kind = "positive"  # "Adele and Sia type of music": the noun after the list marks both names
+        if kind is None and j < len(req.tokens) and _LIST_GAP.search(req.gap(j)) and self._uncommon_name_at(req, j):
+            kind = "positive"  # "Older greenday, taking back sunday": the name after the comma marks the first
         return kind, start
+
+    def _uncommon_name_at(self, req: _Request, i: int) -> bool:
+        """Whether a catalog artist's name not made of common words starts at token i."""
+        return any(req.tokens[k - 1].segment == req.tokens[i].segment and
+                   self.vocab.artist_number(key := req.key(i, k)) is not None and not self.vocab.is_common(key)
+                   for k in range(i + 1, min(i + MAX_NAME_WORDS, len(req.tokens)) + 1))
 
     def _noun_marked(self, req: _Request, i: int) -> bool:
         """Whether a catalog artist's name starts at token i and a music noun follows it ("Sia type of music")."""

@@ -511,6 +511,11 @@ def test_a_name_typed_in_lowercase(parser: RequestParser, request_text: str, art
     ("the playlist is too short", []),
     # in a list, words that spell an artist are that artist, not a title of the one before (SZA's "The Weekend")
     ("I also like Kali Uchis, SZA, The Weeknd, and Miguel.", ["Kali Uchis", "SZA", "The Weeknd", "Miguel"]),
+    # a list's first name is marked by the name after its comma, as the later ones are by the name before theirs
+    ("Great picks! How about some Aerosmith, The Clash, Survivor, Simple Minds, Duran Duran",
+     ["Aerosmith", "The Clash", "Survivor", "Simple Minds", "Duran Duran"]),
+    ("Older greenday, taking back sunday", ["Green Day", "Taking Back Sunday"]),
+    ("Survivor, for the workout", []), ("Survivor, love songs", []),  # no name after the comma
 ])
 def test_names_that_look_like_other_words(parser: RequestParser, request_text: str, artists: list[str]) -> None:
     spec = parser.parse(request_text)
