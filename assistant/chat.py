@@ -18,6 +18,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import zip_longest
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import ValidationError
@@ -46,6 +47,7 @@ from assistant.explain import (
     Explainer,
     Explanation,
     IntroSentence,
+    LabelNames,
     Source,
     TrackLine,
     metadata_intro,
@@ -54,7 +56,7 @@ from assistant.explain import (
 )
 from assistant.grounding import Vocabulary, sanitize, sound_words, tempo_word, verify_text
 from assistant.playlist import Playlist, Relaxation
-from assistant.refine import DEFAULT_MORE, FEWER, PLAYLIST_ARTISTS, QUALIFIER_FIELDS, Edit, classify
+from assistant.refine import DEFAULT_MORE, FEWER, FEWER_YEARS, PLAYLIST_ARTISTS, QUALIFIER_FIELDS, Edit, classify
 from assistant.sequencing import order_tracks
 from assistant.spec import MAX_MINUTES, PlaylistSpec
 from assistant.taste import add_taste_reasons
@@ -138,6 +140,7 @@ class Chat:
         self.versions: list[Version] = [Version(None)]
         self._lines: dict[str, tuple[str, Source]] = {}  # every track line written in this chat
         self._explainer: Explainer | None = None
+        self._vocabulary: Vocabulary | None = None
         self._parser: RequestParser | None = None
         self._rng = random.Random(0)
 
@@ -184,8 +187,15 @@ class Chat:
     @property
     def explainer(self) -> Explainer:
         if self._explainer is None:
-            self._explainer = Explainer(self.llm, Vocabulary.from_index(self.assistant.index))
+            self._explainer = Explainer(self.llm, self.vocabulary)
         return self._explainer
+
+    @property
+    def vocabulary(self) -> Vocabulary:
+        """The catalog's names and labels, as the explanations check and word them."""
+        if self._vocabulary is None:
+            self._vocabulary = Vocabulary.from_index(self.assistant.index)
+        return self._vocabulary
 
     # ------------------------------------------------------------------ public
 
@@ -299,7 +309,7 @@ class Chat:
             checks = verify_text(before.intro, playlist.tracks, self.explainer.verifier.vocab)
             if checks and all(c.ok for c in checks):
                 return before.intro, "llm"
-        return metadata_intro(playlist.tracks), "metadata"
+        return metadata_intro(playlist.tracks, LabelNames.for_playlist(playlist, self.vocabulary)), "metadata"
 
     # ------------------------------------------------------------------ edits
 
@@ -521,12 +531,53 @@ class Chat:
                         self._next(playlist, banned=self.banned | {tracks[p].track_id for p in positions}),
                         label=f"fewer by {names}", notices=_relaxation_notices(fill.relaxed) + fill.notices)
 
+    def _fewer_years(self, edit: Edit) -> _Outcome:
+        """"less 80s": half of the era's tracks (the later ones) make way for tracks from either side of it under
+        the playlist's constraints; a playlist held to the era is let out of it ("more 80s", then "less 80s")."""
+        assert edit.parsed is not None and edit.parsed.spec.year_min is not None
+        lo, hi = edit.parsed.spec.year_min, edit.parsed.spec.year_max or edit.parsed.spec.year_min
+        era = describe_range(YEAR, Range(min=lo, max=hi))
+        tracks = self._tracks()
+        inside = [i for i, t in enumerate(tracks) if t.year and lo <= t.year <= hi]
+        if not inside:
+            return _Outcome("message", f"No track in the playlist is from {era}; nothing changed.")
+        spec = self._spec()
+        if spec.year_min is not None and spec.year_max is not None and lo <= spec.year_min and spec.year_max <= hi:
+            spec = spec.model_copy(update={"year_min": None, "year_max": None})
+        sides = [(a, b) for a, b in ((spec.year_min, lo - 1), (hi + 1, spec.year_max))
+                 if a is None or b is None or a <= b]
+        outside = [sum(1 for t in tracks if t.year and (a or 0) <= t.year <= (b or 9999)) for a, b in sides]
+        if any(outside) and not all(outside):  # the side the playlist already has
+            sides = [side for side, count in zip(sides, outside) if count]
+        if not sides:
+            held = describe_range(YEAR, Range(min=spec.year_min, max=spec.year_max))
+            return _Outcome("message", f"The playlist's years ({held}) leave no room outside {era}; nothing changed.")
+        positions = inside[len(inside) // 2:]
+        fills = [self._build(spec.model_copy(update={"year_min": a, "year_max": b, "n_tracks": len(positions),
+                                                     "minutes": None, "ordering": "retrieved"}),
+                             avoid=[t.track_id for t in tracks]) for a, b in sides]
+        # the sides take turns, so an era in the middle is left both ways
+        chosen = [t for group in zip_longest(*(f.tracks for f in fills)) for t in group if t is not None]
+        fill = fills[0].model_copy(update={"tracks": chosen[:len(positions)],
+                                           "reasons": {k: v for f in fills for k, v in f.reasons.items()},
+                                           "relaxed": [r for f in fills for r in f.relaxed],
+                                           "notices": list(dict.fromkeys(n for f in fills for n in f.notices))})
+        playlist = self._placed(positions, spec, fill, self._kept_relaxations(fill.relaxed))
+        left = len(inside) - len(positions)
+        text = (f"Fewer from {era}: {len(positions)} of its {len(inside)} tracks replaced, {left} kept." if left else
+                f"Fewer from {era}: its only track replaced.")
+        return _Outcome("playlist", text,
+                        self._next(playlist, banned=self.banned | {tracks[p].track_id for p in positions}),
+                        label=f"fewer from {era}", notices=_relaxation_notices(fill.relaxed) + fill.notices)
+
     def _exclude(self, edit: Edit) -> _Outcome:
         """"no more Drake", "remove the rap": drop them, ban them for this chat, refill to the same length."""
         if edit.topic == "seasonal":
             return self._unseason()
         if edit.topic == FEWER:
             return self._fewer(edit)
+        if edit.topic == FEWER_YEARS:
+            return self._fewer_years(edit)
         if edit.topic == "absent genre":  # nothing is filed under it, so nothing can be taken out by it
             return _Outcome("message", f"The catalog files no track under {sanitize(edit.about, 60)}, so none in the "
                                        "playlist is; nothing changed.")
@@ -1021,7 +1072,8 @@ class Chat:
             return _Outcome("answer", _playlist_answer(tracks, edit.topic or "count"))
         playlist = self.playlist
         assert playlist is not None
-        answers = [_track_answer(p + 1, tracks[p], edit.topic or "why", playlist, self.current.request)
+        labels = LabelNames.for_playlist(playlist, self.vocabulary)
+        answers = [_track_answer(p + 1, tracks[p], edit.topic or "why", playlist, self.current.request, labels)
                    for p in edit.positions[:MAX_ANSWERS]]
         return _Outcome("answer", "\n".join(answers))
 
@@ -1210,7 +1262,7 @@ def _level(value: float) -> str:
     return "high" if value >= 0.66 else "low" if value < 0.33 else "medium"
 
 
-def _track_answer(n: int, t: Track, topic: str, playlist: Playlist, request: str) -> str:
+def _track_answer(n: int, t: Track, topic: str, playlist: Playlist, request: str, labels: LabelNames) -> str:
     name = f"Track {n}, \"{sanitize(t.title)}\" by {sanitize(t.artist, 60)},"
     if topic == "tempo":
         return f"{name} is at {round(t.tempo)} BPM ({tempo_word(t.tempo)})." if t.tempo else \
@@ -1239,7 +1291,7 @@ def _track_answer(n: int, t: Track, topic: str, playlist: Playlist, request: str
     if topic == "artist":
         return f"Track {n}, \"{sanitize(t.title)}\", is by {sanitize(t.artist, 60)}."
     asked = sanitize(request or playlist.spec.description, 120)
-    why = playlist.reasons.get(t.track_id) or metadata_line(t)
+    why = playlist.reasons.get(t.track_id) or metadata_line(t, labels=labels)
     fits = f"your request \"{asked}\"" if asked else "the playlist"
     return f"{name} fits {fits}: {why.rstrip('.')}."
 

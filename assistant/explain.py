@@ -41,8 +41,8 @@ from assistant.prompts import load_prompt
 from retrieval.catalog import Track
 from retrieval.index import TrackIndex
 
-__all__ = ["Explainer", "Explanation", "IntroSentence", "TrackLine", "Vocabulary", "explain", "metadata_intro",
-           "metadata_line", "verify_text"]  # Vocabulary and verify_text are re-exported for the evals
+__all__ = ["Explainer", "Explanation", "IntroSentence", "LabelNames", "TrackLine", "Vocabulary", "explain",
+           "metadata_intro", "metadata_line", "verify_text"]  # Vocabulary and verify_text are re-exported for the evals
 
 INTRO_MAX_TOKENS = 48
 LINE_MAX_TOKENS = 28
@@ -68,9 +68,37 @@ def _join(words: Sequence[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
-def main_label(track: Track) -> str | None:
-    labels = [*track.subgenres, *track.genres]
-    return labels[0] if labels else None
+@dataclass(frozen=True)
+class LabelNames:
+    """Which of its genre labels names a track in a playlist. The default catalog's labels are those of the
+    playlists a song was found in, so a song may carry several, pop's first: one "Sweet Home Alabama" is filed
+    under southern hip hop, album rock and classic rock, and was "an upbeat southern hip hop track" in a rock
+    playlist. A label the request asked for comes first (it is why the track is there), then those of the genre
+    its artist's tracks carry in the catalog (`vocab`), each kind in the track's own order; subgenres
+    before genres. Only a genre two thirds of the artist's tracks carry counts: the catalog files Rihanna under
+    latin, edm, pop and r&b alike."""
+
+    asked: frozenset[str] = frozenset()
+    vocab: Vocabulary | None = None
+
+    @classmethod
+    def for_playlist(cls, playlist: Playlist, vocab: Vocabulary | None = None) -> LabelNames:
+        return cls(frozenset(g.lower() for g in playlist.spec.genres), vocab)
+
+    def ordered(self, track: Track) -> list[str]:
+        names = self.vocab.names if self.vocab is not None else None
+        parents = names.label_parents if names is not None else {}
+        artist_genre = names.artist_labels.main_genre(track.artist) if names is not None and names.artist_labels \
+            else None
+
+        def rank(label: str) -> tuple[bool, bool]:
+            genre = parents.get(label, label)
+            return (label.lower() not in self.asked and genre.lower() not in self.asked, genre != artist_genre)
+        return [*sorted(dict.fromkeys(track.subgenres), key=rank), *sorted(dict.fromkeys(track.genres), key=rank)]
+
+    def main(self, track: Track) -> str | None:
+        labels = self.ordered(track)
+        return labels[0] if labels else None
 
 
 def join_prefill(prefill: str, continuation: str) -> str:
@@ -86,11 +114,12 @@ def join_prefill(prefill: str, continuation: str) -> str:
 # -------------------------------------------------------------------------------------- metadata text
 
 
-def metadata_line(track: Track, n: int = 0) -> str:
-    """A line about the track built from its metadata alone; `n` varies the wording down a list."""
+def metadata_line(track: Track, n: int = 0, labels: LabelNames | None = None) -> str:
+    """A line about the track built from its metadata alone; `n` varies the wording down a list, `labels` picks
+    the genre named (its own first label without them)."""
     mood = sound_words(track)[:2]
     pace = tempo_word(track.tempo)
-    genre = main_label(track) or "track"
+    genre = (labels or LabelNames()).main(track) or "track"
     year = f" from {track.year}" if track.year else ""
     bpm = f"{round(track.tempo)} BPM" if track.tempo else ""
     if not mood:
@@ -108,12 +137,13 @@ def metadata_line(track: Track, n: int = 0) -> str:
     return line + "."
 
 
-def metadata_intro(tracks: Sequence[Track]) -> str:
+def metadata_intro(tracks: Sequence[Track], labels: LabelNames | None = None) -> str:
     """The introduction built from the playlist's metadata alone."""
     if not tracks:
         return "The playlist is empty."
     minutes = round(sum(t.duration_ms or 0 for t in tracks) / 60000)
-    labels = Counter(label for t in tracks if (label := main_label(t)))
+    names = labels or LabelNames()
+    counts = Counter(label for t in tracks if (label := names.main(t)))
     years = [t.year for t in tracks if t.year]
     moods = Counter(w for t in tracks for w in sound_words(t))
     unique: dict[str, str] = {}
@@ -121,8 +151,8 @@ def metadata_intro(tracks: Sequence[Track]) -> str:
         unique.setdefault(t.artist.casefold(), t.artist)
     artists = list(unique.values())
     text = f"Here are {len(tracks)} tracks" + (f" ({minutes} min)" if minutes else "")
-    if labels:
-        text += " of " + _join([g for g, _ in labels.most_common(2)])
+    if counts:
+        text += " of " + _join([g for g, _ in counts.most_common(2)])
     if years:
         text += f" from {min(years)}" if min(years) == max(years) else f" from {min(years)}–{max(years)}"
     common = [w for w, c in moods.most_common(2) if c * 2 >= len(tracks)]
@@ -144,7 +174,7 @@ def track_heading(n: int, track: Track) -> str:
 def intro_data(tracks: Sequence[Track], request: str = "") -> str:
     """The facts of the introduction prompt, as a delimited data block of quoted values. No names: asked for
     the feel of the playlist rather than its artists, the small model invents far fewer of them."""
-    labels = Counter(g for t in tracks for g in (*t.subgenres, *t.genres))
+    labels = Counter(g for t in tracks for g in {*t.subgenres, *t.genres})
     years = [t.year for t in tracks if t.year]
     moods = Counter(w for t in tracks for w in sound_words(t))
     lines = []
@@ -161,14 +191,15 @@ def intro_data(tracks: Sequence[Track], request: str = "") -> str:
     return "<data>\n" + "\n".join(lines) + "\n</data>"
 
 
-def track_data(track: Track) -> str:
-    """The facts of one track's prompt, as a delimited data block of quoted values."""
+def track_data(track: Track, labels: LabelNames | None = None) -> str:
+    """The facts of one track's prompt, as a delimited data block of quoted values; the genres are the first two
+    `labels` name it by."""
     lines = [f"title: {quoted(track.title)}", f"artist: {quoted(track.artist, 60)}"]
     if track.year:
         lines.append(f"year: {track.year}")
-    labels = list(dict.fromkeys((*track.subgenres, *track.genres)))[:2]
-    if labels:
-        lines.append("genre: " + ", ".join(sanitize(g, 30) for g in labels))
+    genres = (labels or LabelNames()).ordered(track)[:2]
+    if genres:
+        lines.append("genre: " + ", ".join(sanitize(g, 30) for g in genres))
     if track.tempo:
         lines.append(f"tempo: {round(track.tempo)} BPM")
     sound = [*sound_words(track), *([tempo_word(track.tempo)] if track.tempo else [])]
@@ -183,11 +214,11 @@ def intro_messages(tracks: Sequence[Track], request: str = "") -> list[dict[str,
             {"role": "assistant", "content": INTRO_PREFILL}]
 
 
-def track_messages(track: Track) -> list[dict[str, str]]:
+def track_messages(track: Track, labels: LabelNames | None = None) -> list[dict[str, str]]:
     return [{"role": "system", "content": load_prompt("explain_track")},
             {"role": "user", "content": load_prompt("explain_track_example")},
             {"role": "assistant", "content": load_prompt("explain_track_example_answer")},
-            {"role": "user", "content": track_data(track)},
+            {"role": "user", "content": track_data(track, labels)},
             {"role": "assistant", "content": LINE_PREFILL}]
 
 
@@ -231,7 +262,8 @@ class Explanation:
 
     def text(self, tracks: Sequence[Track]) -> str:
         """The introduction and one numbered line per track."""
-        body = [f"{track_heading(i, t)}: {self.lines.get(t.track_id, metadata_line(t, i - 1))}"
+        labels = LabelNames()
+        body = [f"{track_heading(i, t)}: {self.lines.get(t.track_id, metadata_line(t, i - 1, labels))}"
                 for i, t in enumerate(tracks, 1)]
         return "\n".join([self.intro, "", *body]) if body else self.intro
 
@@ -278,6 +310,7 @@ class Explainer:
         start = time.perf_counter()
         budget = self.budget_s if budget_s is None else budget_s
         tracks = playlist.tracks
+        labels = LabelNames.for_playlist(playlist, self.verifier.vocab)
         result = Explanation(intro="", lines={}, sources={})
         llm = self.llm if tracks else None
         known = known or {}
@@ -297,7 +330,7 @@ class Explainer:
         if intro is None and kept:
             result.intro, result.intro_source = " ".join(kept), "llm"
         elif intro is None:
-            result.intro = metadata_intro(tracks)
+            result.intro = metadata_intro(tracks, labels)
             yield IntroSentence(result.intro)
 
         line_times: list[float] = []
@@ -315,13 +348,13 @@ class Explainer:
             elif llm is not None:
                 t0 = time.perf_counter()
                 try:
-                    line = self._track_line(llm, track, tracks, result)
+                    line = self._track_line(llm, track, tracks, labels, result)
                 except LLMError as exc:
                     result.notices.append(UNAVAILABLE.format(reason=exc))
                     llm = None
                 line_times.append(time.perf_counter() - t0)
             source = "llm" if line else "metadata"
-            result.lines[track.track_id] = line or metadata_line(track, n - 1)
+            result.lines[track.track_id] = line or metadata_line(track, n - 1, labels)
             result.sources[track.track_id] = source
             yield TrackLine(n, track.track_id, result.lines[track.track_id], source)
         result.seconds = time.perf_counter() - start
@@ -361,10 +394,11 @@ class Explainer:
             if check.ok:
                 yield check.text
 
-    def _track_line(self, llm: LLMClient, track: Track, tracks: Sequence[Track], result: Explanation) -> str | None:
+    def _track_line(self, llm: LLMClient, track: Track, tracks: Sequence[Track], labels: LabelNames,
+                    result: Explanation) -> str | None:
         raw = ""
         names = blanked_names(tracks)
-        chunks = llm.stream(track_messages(track), max_tokens=LINE_MAX_TOKENS, temperature=0.2)
+        chunks = llm.stream(track_messages(track, labels), max_tokens=LINE_MAX_TOKENS, temperature=0.2)
         try:
             for chunk in chunks:
                 raw += chunk

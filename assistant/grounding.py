@@ -191,13 +191,14 @@ class Vocabulary:
     common: frozenset[str]  # words too common in titles to be read as an artist name on their own
     genres: frozenset[str]  # genre and subgenre labels
     max_words: int = 6
+    names: Names | None = field(default=None, compare=False, repr=False)  # what it was made from: what labels mean
 
     @classmethod
     def from_names(cls, names: Names) -> "Vocabulary":
         """The view of the request parser's catalog vocabulary (shared, built once per index) the verifier needs."""
         titles = frozenset(k for k in names.titles if " " in k)
         genres = frozenset(name_key(label) for label in names.labels) - {""}
-        return cls(frozenset(names.artists), titles, names.common, genres)
+        return cls(frozenset(names.artists), titles, names.common, genres, names=names)
 
     @classmethod
     def from_index(cls, index: TrackIndex) -> "Vocabulary":

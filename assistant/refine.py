@@ -322,6 +322,7 @@ _THEIR_ARTISTS = re.compile(r"\b(?:from|by) (?:those|these|the same|these same|t
                             r"\b(?:more|songs?|tracks?|anything|something)(?: else)? (?:from|by) them\b")
 PLAYLIST_ARTISTS = "playlist artists"  # more_like's topic: the playlist's own artists
 FEWER = "fewer"  # exclude's topic: "less Drake" halves the artist's tracks
+FEWER_YEARS = "fewer years"  # exclude's topic: "less 80s" halves the era's tracks
 # "i love jerry lee lewis. got more of him?": "him" is someone the catalog lacks, not whoever was named last
 _LIKED_UNKNOWN = re.compile(r"\bi (?:really )?(?:love|like|adore|enjoy)\s+(?!(?:him|her|them|it|this|that|these|those|"
                             r"the|his|her|their|all|every|most|some|listening|to|how|what)\b)\w+(?: \w+){0,2}[.!?,;]")
@@ -596,7 +597,11 @@ def _track_edit(text: str, low: str, playlist: Playlist, parser: RequestParser) 
 def _read_edit(text: str, low: str, playlist: Playlist, parser: RequestParser, praised: bool) -> Edit:
     """An edit by what the parser reads in the message: an exclusion, songs or artists added, then the rest."""
     tracks = playlist.tracks
-    parsed = _fewer_years(low, tracks, _negated_years(low, _without_conceded(text, parser.analyse(text), parser)))
+    parsed = _negated_years(low, _without_conceded(text, parser.analyse(text), parser))
+    if _fewer_years_said(low, parsed):
+        if parsed.found <= {"description", "year_min", "year_max"}:  # "less 80s": thinned, not turned away
+            return Edit("exclude", topic=FEWER_YEARS, parsed=parsed)
+        parsed = _away_from_years(tracks, parsed)  # "less 80s and more upbeat": a new era of its own
     return (_exclusion(text, low, parsed, playlist, parser) or _named_addition(text, low, parsed, playlist, parser)
             or _kind_addition(text, low, parsed, playlist, parser)
             or _other_edit(text, low, parsed, playlist, parser, praised))
@@ -1423,14 +1428,18 @@ _FEWER = re.compile(r"\b(?:less|fewer|not so much|not as much|too much|too many|
                     r"(?:of\s+)?(?:the\s+)?$")
 
 
-def _fewer_years(low: str, tracks: list[Track], parsed: ParsedRequest) -> ParsedRequest:
-    """"less 2019 stuff", "fewer 80s songs": away from that era (read alone, "2019" would mean only 2019), to the
-    side where the playlist has more of its tracks (older when none)."""
+def _fewer_years_said(low: str, parsed: ParsedRequest) -> bool:
+    """Whether the years read are turned down by "less" ("less 2019 stuff", "fewer 80s songs"): read alone, "2019"
+    would mean only 2019."""
     said = next((words for field, words in parsed.phrases if field == "years"), None)
-    lo, hi = parsed.spec.year_min, parsed.spec.year_max
     at = low.find(normalize(said)) if said else -1
-    if at < 0 or lo is None or not _FEWER.search(low[:at]):
-        return parsed
+    return at >= 0 and parsed.spec.year_min is not None and bool(_FEWER.search(low[:at]))
+
+
+def _away_from_years(tracks: list[Track], parsed: ParsedRequest) -> ParsedRequest:
+    """Away from the era read, to the side where the playlist has more of its tracks (older when none)."""
+    lo, hi = parsed.spec.year_min, parsed.spec.year_max
+    assert lo is not None
     years = [t.year for t in tracks if t.year]
     before = sum(y < lo for y in years)
     after = sum(hi is not None and y > hi for y in years)

@@ -25,6 +25,7 @@ from assistant.lexicon import (
 )
 from retrieval.catalog import Track
 from retrieval.embeddings import model_words
+from retrieval.labels import ArtistLabels, parent_genres
 from retrieval.lexical import STOPWORDS, word_forms
 
 if TYPE_CHECKING:
@@ -132,7 +133,8 @@ class _TrackRef:
 
 @dataclass
 class Vocabulary:
-    """What a catalog can be asked for by name: its genre labels, artists and titles, in `name_key` form."""
+    """What a catalog can be asked for by name: its genre labels, artists and titles, in `name_key` form; and
+    what its labels mean: each artist's, each subgenre's genre."""
 
     labels: frozenset[str]
     genre_phrases: dict[str, tuple[str, ...]]  # phrase key -> catalog labels
@@ -150,6 +152,8 @@ class Vocabulary:
     # fuzzy search space: name keys without a leading "the", by first letter, sorted by length
     _fuzzy: dict[str, tuple[list[str], list[int], list[int]]] = field(default_factory=dict)
     albums: dict[str, int] = field(default_factory=dict)  # album name key -> its one artist's number
+    artist_labels: ArtistLabels | None = None
+    label_parents: dict[str, str] = field(default_factory=dict)  # subgenre -> genre
     _sorted_artists: list[str] = field(init=False, repr=False)  # name keys in order: those sharing words are a run
 
     def __post_init__(self) -> None:
@@ -220,7 +224,7 @@ class Vocabulary:
         albums = {key: next(iter(numbers)) for key, numbers in album_artists.items() if key and len(numbers) == 1}
         return cls(label_set, genre_phrases, mood_phrases, artist_names, artists, aliases, artist_tracks, titles,
                    full_titles, common, ordinary, frozenset(words), latest or 2020, _fuzzy_index(artists),
-                   albums=albums)
+                   albums=albums, artist_labels=ArtistLabels(tracks), label_parents=parent_genres(tracks))
 
     @classmethod
     def for_index(cls, index: TrackIndex) -> "Vocabulary":

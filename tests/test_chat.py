@@ -506,9 +506,12 @@ def test_follow_up_classification(slice_index: TrackIndex):
     median = sorted(t.year for t in tracks if t.year)[len([t for t in tracks if t.year]) // 2]
     older, newer = (classify(m, playlist, parser).parsed.spec for m in ("older", "more recent"))
     assert (older.year_min, older.year_max, newer.year_min, newer.year_max) == (None, median - 1, median + 1, None)
-    # "less 2019 stuff" is away from 2019 (read alone, "2019" would mean only 2019)
-    fewer = classify(f"less {median} stuff", playlist, parser).parsed.spec
-    assert (fewer.year_min, fewer.year_max) in ((None, median - 1), (median + 1, None))
+    # "less 2019 stuff" thins 2019 (read alone, "2019" would mean only 2019); beside another change, it turns away
+    fewer = classify(f"less {median} stuff", playlist, parser)
+    assert (fewer.kind, fewer.topic, fewer.parsed.spec.year_min, fewer.parsed.spec.year_max) == (
+        "exclude", "fewer years", median, median)
+    away = classify(f"less {median} stuff and more upbeat", playlist, parser).parsed.spec
+    assert (away.year_min, away.year_max) in ((None, median - 1), (median + 1, None))
     for message, count in (("add some 80s rock", 3), ("add five songs about rain", 5), ("include 2 jazzy tunes", 2)):
         edit = classify(message, playlist, parser)
         assert (edit.kind, edit.add) == ("add_style", count), message
@@ -1182,6 +1185,30 @@ def test_fewer_by_an_artist(assistant: MusicAssistant, slice_index: TrackIndex):
     before = ids(chat.playlist)
     none = chat.send(f"less {absent}")
     assert none.text.startswith(f"The playlist has no track by {absent}") and ids(chat.playlist) == before
+
+
+def test_fewer_from_an_era(assistant: MusicAssistant, slice_index: TrackIndex):
+    """"less 80s" after "more 80s" turned to before 1980 only, and on a playlist of the 70s to the 2000s it took out
+    the 70s too: now half of the era's tracks (the later ones) make way for tracks outside it, and a playlist held to
+    the era is let out of it."""
+    decades = Counter(t.year // 10 * 10 for t in slice_index.tracks if t.year and t.year >= 1960)
+    decade = decades.most_common(1)[0][0]
+    chat = assistant.start_chat(use_llm=False)
+    first = chat.send(f"12 songs from the {decade}s").playlist
+    assert (first.spec.year_min, first.spec.year_max) == (decade, decade + 9)
+    reply = chat.send(f"less {decade}s stuff please")
+    assert reply.action == "exclude" and reply.text.startswith(f"Fewer from {decade}–{decade + 9}: 6 of its 12")
+    after = reply.playlist
+    assert (after.spec.year_min, after.spec.year_max) == (None, None) and len(after.tracks) == 12
+    assert ids(after)[:6] == ids(first)[:6]
+    assert all(not decade <= t.year <= decade + 9 for t in after.tracks[6:])
+    assert set(ids(first)[6:]) <= chat.banned
+    assert violations(after, after.spec, slice_index) == []
+    # an era the playlist lacks: said, nothing changed
+    absent = next(d for d in range(1960, 2030, 10) if not any(t.year and d <= t.year <= d + 9 for t in after.tracks))
+    none = chat.send(f"fewer {absent}s songs")
+    assert none.text.startswith(f"No track in the playlist is from {absent}–{absent + 9}") and ids(chat.playlist) == \
+        ids(after)
 
 
 def test_an_artist_by_position(assistant: MusicAssistant, slice_index: TrackIndex):

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from assistant.explain import Explainer, explain, metadata_intro, metadata_line, track_data
+from assistant.explain import Explainer, LabelNames, explain, metadata_intro, metadata_line, track_data
 from assistant.grounding import Vocabulary, split_sentences, verify_text
 from assistant.llm import LLMClient, create_llm
 from assistant.playlist import Playlist
@@ -159,6 +159,34 @@ def test_metadata_text_reads_well_and_passes_the_verifier(slice_index, vocab):
     assert all(c.ok for c in verify_text(intro, sample[:12], vocab)), intro
 
 
+def test_a_track_of_several_genres_is_named_by_the_request_or_its_artist(tracks):
+    """One "Sweet Home Alabama" is filed under southern hip hop, album rock and classic rock (the playlists it was
+    found in): in a rock playlist it read "An upbeat southern hip hop track". A label asked for names it first,
+    then one of the genre two thirds of its artist's tracks carry; in the line, the introduction and the model's
+    data."""
+    alabama = tracks[0].model_copy(update={"subgenres": ["southern hip hop", "album rock", "classic rock"],
+                                           "genres": ["rap", "rock"]})
+    rock = [t.model_copy(update={"subgenres": ["classic rock"], "genres": ["rock"]}) for t in tracks[1:]]
+    band = [tracks[0].model_copy(update={"track_id": f"x{i}", "title": f"Song {i}", "subgenres": ["album rock"],
+                                         "genres": ["rock"]}) for i in range(2)]
+    hiphop = [t.model_copy(update={"track_id": f"y{i}", "subgenres": ["southern hip hop"], "genres": ["rap"]})
+              for i, t in enumerate(tracks[1:])]
+    vocab = Vocabulary.from_tracks([alabama, *rock, *band, *hiphop])
+    playlist = Playlist(title="rock", tracks=[alabama, *rock])
+    assert "southern hip hop" in metadata_line(alabama, 0)  # without the catalog, its first label
+    labels = LabelNames.for_playlist(playlist, vocab)
+    line = metadata_line(alabama, 0, labels)
+    assert "album rock" in line and "hip hop" not in line
+    assert "genre: album rock, classic rock" in track_data(alabama, labels)
+    assert "hip hop" not in metadata_intro(playlist.tracks, labels)
+    # the band's tracks filed under rock and rap alike (3 of 5 each): no genre of its own, the track's order again
+    split = Vocabulary.from_tracks([alabama, *rock, *band, *(t.model_copy(update={"artist": alabama.artist})
+                                                             for t in hiphop[:2])])
+    assert LabelNames.for_playlist(playlist, split).main(alabama) == "southern hip hop"
+    asked = Playlist(title="rap", tracks=[alabama, *rock], spec=PlaylistSpec(genres=["rap"]))
+    assert LabelNames.for_playlist(asked, vocab).main(alabama) == "southern hip hop"  # a subgenre of rap
+
+
 def test_crafted_output_is_verified_and_replaced_by_metadata(tracks, vocab, outsider):
     playlist = Playlist(title="test", tracks=tracks, spec=PlaylistSpec(description="a test mix"))
     wrong_year = tracks[1].year - 12
@@ -175,7 +203,7 @@ def test_crafted_output_is_verified_and_replaced_by_metadata(tracks, vocab, outs
     assert result.lines[tracks[0].track_id] == "A bright song with a steady groove."
     assert [result.sources[t.track_id] for t in tracks] == ["llm", "metadata", "metadata", "metadata", "metadata"]
     for n, t in enumerate(tracks[1:], 1):
-        assert result.lines[t.track_id] == metadata_line(t, n)
+        assert result.lines[t.track_id] == metadata_line(t, n, LabelNames.for_playlist(playlist, vocab))
     assert result.dropped == 5 and len(result.raw_sentences) == 7
     assert result.dropped_by_reason == {"unknown_name": 2, "year": 1, "malformed": 1, "injection": 1}
     assert result.verified_sentences == ["It suits a slow evening at home.", "A bright song with a steady groove."]
@@ -188,8 +216,9 @@ def test_llm_failure_gives_metadata_text_and_a_notice(tracks, vocab):
     dead = create_llm(Settings(llm_url=f"http://127.0.0.1:{free_port()}/v1", llm_model="m", llm_timeout=2))
     playlist = Playlist(title="test", tracks=tracks)
     result = Explainer(dead, vocab).explain(playlist, "anything")
-    assert result.intro == metadata_intro(tracks)
-    assert [result.lines[t.track_id] for t in tracks] == [metadata_line(t, n) for n, t in enumerate(tracks)]
+    labels = LabelNames.for_playlist(playlist, vocab)
+    assert result.intro == metadata_intro(tracks, labels)
+    assert [result.lines[t.track_id] for t in tracks] == [metadata_line(t, n, labels) for n, t in enumerate(tracks)]
     assert len(result.notices) == 1 and result.notices[0].startswith("The language model is unavailable (")
     assert result.notices[0].endswith("showing explanations built from the metadata.")
 

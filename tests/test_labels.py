@@ -1,5 +1,5 @@
 """Unlabelled tracks borrow their artist's genre labels: by hand, as properties, and through a real ingest;
-a subgenre's parent genre, by hand and on the default catalog."""
+an artist's main genre; a subgenre's parent genre, by hand and on the default catalog."""
 
 from __future__ import annotations
 
@@ -44,6 +44,9 @@ def test_an_unlabelled_track_takes_its_artists_most_frequent_labels():
     assert labels.of("BILL  WITHERS") == (["r&b"], ["neo soul"])  # the artist's name folded, as everywhere
     assert labels.of("Nobody Labelled") is None
     assert ArtistLabels(tracks, 2, 3).of("Bill Withers") == (["r&b", "pop"], ["neo soul", "indie poptimism"])
+    # the genre two thirds of an artist's labelled tracks carry: r&b is 2 of 3; with one more stray, none is
+    assert labels.main_genre("bill withers") == "r&b" and labels.main_genre("Nobody Labelled") is None
+    assert ArtistLabels([*tracks, _track(6, "Bill Withers", ["rock"])]).main_genre("Bill Withers") is None
 
 
 _artists = st.sampled_from(["A", "B", "C", "D"])
