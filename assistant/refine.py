@@ -627,6 +627,8 @@ def _exclusion(text: str, low: str, parsed: ParsedRequest, playlist: Playlist, p
             rest = " ".join(c for c in _clauses(text) if not _REMOVE_OR_FEWER.search(normalize(c).replace("’", "'")))
             then = _classify(rest, playlist, parser) if _meaningful(rest) and rest != text else None
             removal.then = then if then is not None and then.kind in _ADDITIONS and not then.positions else None
+            if then is not None and then.kind == "message" and then.unknown_title:  # "... and put in some Enya"
+                removal.notices.append(f"I can't find \"{then.unknown_title}\" in the catalog, so none was added.")
             if removal.topic == FEWER and removal.then is None and said_parsed.spec.seed_artists:
                 # "less Drake and more Future"
                 named = said_parsed.spec.model_copy(update={"exclude_artists": []})

@@ -717,6 +717,9 @@ def test_named_tracks_that_do_not_fit_are_turned_down(assistant: MusicAssistant,
     both = classify(f"I don't like {other}. More {artist} please", playlist, parser)
     assert (both.kind, both.parsed.spec.exclude_artists, both.parsed.spec.seed_artists) == ("exclude", [other], [])
     assert both.then is not None and (both.then.kind, both.then.parsed.spec.seed_artists) == ("more_like", [artist])
+    # one the catalog lacks is said, not dropped without a word ("... let's take her out and put in some Enya")
+    lacking = classify(f"I don't like {other} so let's take her out and put in some Enya", playlist, parser)
+    assert lacking.kind == "exclude" and lacking.then is None and any('"Enya"' in n for n in lacking.notices)
     assert classify("No christmas in this one, k?", playlist, parser).topic == "seasonal"  # there is none
     wish = classify(f"it isnt rock without {artist}", playlist, parser).parsed.spec  # it turned the artist down
     assert (wish.seed_artists, wish.exclude_artists) == ([artist], [])
