@@ -1456,7 +1456,8 @@ def _away_from_years(tracks: list[Track], parsed: ParsedRequest) -> ParsedReques
 _EXPORT = re.compile(r"\b(?:export|download|save (?:it|this|them|the (?:playlist|list|songs|tracks))|(?:send|add|put|"
                      r"move|transfer|get) (?:it|this|them|these|the (?:playlist|list|songs|tracks)) (?:to|on|onto|into|"
                      r"in) (?:my )?(?:spotify|apple music|itunes|youtube(?: music)?|deezer|tidal)|m3u|xspf)\b")
-_EXPLICIT = re.compile(r"\b(?:explicit|profanity|swearing|cursing|cussing|clean (?:versions?|lyrics|edits?))\b")
+_EXPLICIT = re.compile(r"\b(?:explicit|profanity|swearing|cursing|cussing|clean (?:versions?|lyrics|edits?)|"
+                       r"(?:bad|foul|dirty) (?:language|words)|(?:swear|curse|cuss) words)\b")
 _PLAYBACK = re.compile(r"\b(?:(?:not (?:seeing|getting|receiving)|(?:didn'?t|did not|haven'?t|have not) (?:send|sent|"
                        r"get|got|see|seen|receive[d]?)(?: in)?|(?:can'?t|cannot|can not) (?:see|hear|play)) "
                        r"(?:any|the) (?:\w+ )?(?:songs?|tracks?|playlist|music|selections?|list)\b|"

@@ -333,7 +333,8 @@ def test_follow_up_classification(slice_index: TrackIndex):
         "some 80s rock instead": ("new", []),
         "only songs under 4 minutes": ("refine", []), "no songs longer than 4 minutes": ("refine", []),
         "no more than 2 songs per artist": ("refine", []),  # a cap, not 2 tracks, nor "more"
-        "export it please": ("question", []), "nothing explicit please": ("question", []), "can I put it on my spotify?": ("question", []),
+        "export it please": ("question", []), "nothing explicit please": ("question", []),
+        "We have school age children so no bad language": ("question", []), "can I put it on my spotify?": ("question", []),
         # a track pointed at by a superlative
         "put the calmest song first": ("move", [min(range(10), key=lambda i: (tracks[i].energy, i))]),
         "drop the longest track": ("remove", [max(range(10), key=lambda i: (tracks[i].duration_ms, -i))]),
