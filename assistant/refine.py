@@ -1007,8 +1007,7 @@ def _understood_nothing(text: str, parser: RequestParser, parsed: ParsedRequest,
         _unknown_name(text, parser)
     if name:
         return Edit("message", unknown_title=name)
-    said = [w for w in re.findall(r"[a-z0-9]+", _PRAISE_ASIDE.sub(" ", re.sub(r"\bnot (?:too |so |that )?bad\b",
-                                                                             "good", low)))
+    said = [w for w in re.findall(r"[a-z0-9]+", _PRAISE_ASIDE.sub(" ", _NOT_BAD.sub("good", low)))
             if not _INTERJECTION.fullmatch(w)]
     # "blues would b lovely", "a little jazz music won't be bad": a genre the catalog lacks, wished for, asks
     asks = bool(_ASKS_FOR.search(low) or _ASKING_WORDS.intersection(said) or parser.vocab.absent_genres(text))
@@ -1067,9 +1066,13 @@ def _written_as_a_name(name: str, parser: RequestParser) -> bool:
             and parser.vocab.match_title(name) is None)
 
 
+# "not bad", "won't be bad": praise, never what to lean to
+_NOT_BAD = re.compile(r"\b(?:not|won'?t|wouldn'?t|isn'?t|ain'?t|can'?t) (?:be )?(?:too |so |that )?bad\b", re.IGNORECASE)
+
+
 def _the_point(text: str) -> str:
     """The words a steer would lean to: not "please", "songs", "you're", nor a long one typed amiss ("sugesstions")."""
-    text = re.sub(r"\bnot (?:too |so |that )?bad\b", " ", text.replace("’", "'"), flags=re.IGNORECASE)  # praise
+    text = _NOT_BAD.sub(" ", text.replace("’", "'"))  # praise
     return " ".join(w for w in re.findall(r"[\w'-]+", text)
                     if w.lower() not in _NOT_THE_POINT and not _CONTRACTED.search(w.lower())
                     and not _INTERJECTION.fullmatch(w.lower())

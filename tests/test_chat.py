@@ -573,6 +573,7 @@ def test_follow_up_classification(slice_index: TrackIndex):
     assert classify("Got more songs by Toby Keith?", playlist, parser).unknown_title == "Toby Keith"
     assert classify("Yes, from 2020 please", playlist, parser).parsed.spec.year_min == 2020  # was thanked
     assert classify("not bad but can I get some songs with horns?", playlist, parser).about == "horns"
+    assert classify("Yeah, a little jazz music won't be bad", playlist, parser).about == "jazz"  # not "jazz bad"
     # turned down in other words, the name misspelt (a real CPCD turn added more like Swedish House Mafia)
     cold = classify(f"Not crazy about {tracks[3].artist}, doesn't feel like my vibe", playlist, parser)
     assert cold.kind == "exclude" and cold.parsed.spec.exclude_artists == [tracks[3].artist]
