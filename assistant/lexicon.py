@@ -748,6 +748,11 @@ MOODS: dict[str, dict[str, _B]] = {
     "run": {"energy": (0.7, None), "tempo": (120.0, 185.0)},
     "jogging": {"energy": (0.65, None), "tempo": (115.0, 180.0)},
     "fast": {"tempo": (130.0, None)},
+    # "up-tempo R&B": livelier than the genre's usual pace, not a fast tempo outright
+    "uptempo": {"tempo": (110.0, None), "energy": (0.6, None)},
+    "up tempo": {"tempo": (110.0, None), "energy": (0.6, None)},
+    "downtempo": {"tempo": (None, 105.0), "energy": (None, 0.6)},
+    "down tempo": {"tempo": (None, 105.0), "energy": (None, 0.6)},
     "faster": {"tempo": (125.0, None)},
     "driving": {"energy": (0.6, None)},
     "road trip": {"energy": (0.6, None)},

@@ -138,6 +138,10 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("the eighties and nineties", {"year_min": 1980, "year_max": 1999, "description": ""}),
     # genres and synonyms
     ("r and b slow jams", {"genres": ["r&b"], "features": {"tempo": (None, 100.0), "energy": (None, 0.6)}}),
+    # a pace written as one word or with a hyphen ("I like up-tempo R&B" read the genre alone)
+    ("I like up-tempo R&B", {"genres": ["r&b"], "features": {"tempo": (110.0, None), "energy": (0.6, None)}}),
+    ("suggestions for downTempo electronic music",
+     {"genres": ["edm"], "features": {"tempo": (None, 105.0), "energy": (None, 0.6)}}),
     ("soul music", {"genres": ["neo soul"]}),
     ("electronic workout mix", {"genres": ["edm"], "features": {"energy": (0.7, None), "tempo": (110.0, 180.0)}}),
     ("indie pop, no rap", {"genres": ["indie poptimism"], "exclude_genres": ["rap"]}),
@@ -391,7 +395,8 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     # moods of the real requests: "calming" (29 times), "relaxation", "dreamy", "ethereal"
     ("a calming rock playlist to listen to while i paint", {"genres": ["rock"], "features": {"energy": (None, 0.5)}}),
     ("music for relaxation", {"features": {"energy": (None, 0.55)}}),
-    ("Looking for downtempo ethereal synthpop", {"genres": ["electropop"], "features": {"energy": (None, 0.55)}}),
+    ("Looking for downtempo ethereal synthpop",
+     {"genres": ["electropop"], "features": {"energy": (None, 0.55), "tempo": (None, 105.0)}}),
     ("something kinda atmospheric and somber", {"features": {"energy": (None, 0.6), "valence": (None, 0.35)}}),
     # years counted back from the catalog's latest (2020), not the band The Past; explicit years win over them
     ("music from the past 10 years", {"year_min": 2011, "year_max": None, "seed_artists": []}),
