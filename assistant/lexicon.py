@@ -447,8 +447,9 @@ _TOPIC_END = (rf"(?=\s*(?:[,.;:!?()\[\]\"]|\s-\s|$)|\s+(?:for{_FOR_SUBJECT}|from
               r"instead)\b|\s+\d)")
 _TOPIC_SUBJECT = rf"(?P<topic>[a-z][a-z'&/ -]{{1,60}}?){_TOPIC_END}"
 _TOPIC = re.compile(
-    rf"\b{_TOPIC_NOUN}\s+(?:(?:that|which)\s+(?:are|is|'re|'s)\s+|(?:that'?s|are|is)\s+)?"
-    rf"(?:(?:all|mostly|lyrically|basically|actually|really|just)\s+)?(?:about|on the (?:theme|topic|subject) of)"
+    rf"\b{_TOPIC_NOUN}\s+(?:(?:that|which)\s+(?:are|is|'re|'s)\s+|(?:that'?s|are|is)\s+|(?:that|which)\s+(?=focus))?"
+    rf"(?:(?:all|mostly|lyrically|basically|actually|really|just)\s+)?"
+    rf"(?:about|on the (?:theme|topic|subject) of|focus(?:ing|ed|es)? on)"
     rf"\s+{_TOPIC_SUBJECT}"
     rf"|\b{_TOPIC_NOUN}\s+with\s+(?:the\s+words?\s+)?['\"]?(?P<word>[a-z][a-z' ]{{1,30}}?)['\"]?\s+in\s+"
     rf"(?:the|their|its)\s+(?:titles?|names?)\b")
@@ -458,7 +459,8 @@ _TOPIC_EMPTY = frozenset("a an the it this that them me you us something anythin
 
 
 def find_topic(low: str) -> list[Finding]:
-    """"songs about rain", "music about working hard", "songs with 'love' in the title" -> about (the subject,
+    """"songs about rain", "music about working hard", "songs focusing on Harry's companions" (no mood for
+    studying), "songs with 'love' in the title" -> about (the subject,
     a string). "songs that aren't about love" is not a subject: the listener said what to avoid, and nothing
     can check it. "A Caribbean-themed party" is a style, left to the description."""
     out: list[Finding] = []

@@ -367,6 +367,10 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("I want to hear some rock", {"description": "some rock", "genres": ["rock"]}),
     # what the songs are about: a subject, cut from the description; its mood words count as moods too
     ("songs about rain", {"about": "rain", "description": ""}),
+    # "focusing on" a subject, not the mood for focusing ("music for focusing on work" keeps that)
+    ("Any songs focusing on Harry's companions?", {"about": "harry's companions", "features": {}}),
+    ("songs that focus on heartbreak", {"about": "heartbreak"}),
+    ("songs for focusing on work", {"about": "", "features": {"speechiness": (None, 0.08), "energy": (None, 0.75)}}),
     ("Looking for pop songs about the end of the world", {"about": "the end of the world", "genres": ["pop"]}),
     ("20 sad songs about heartbreak from the 90s", {"about": "heartbreak", "n_tracks": 20, "year_min": 1990,
                                                     "year_max": 1999, "features": {"valence": (None, 0.35)}}),
