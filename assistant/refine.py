@@ -618,7 +618,8 @@ def _exclusion(text: str, low: str, parsed: ParsedRequest, playlist: Playlist, p
     # "We don't like country music."; not "... but not country for sure. Can you find more like that"
     if parsed.turned_down_absent and not parsed.found - {"description"} and not _ADD.search(low):
         return Edit("exclude", topic="absent genre", about=" or ".join(parsed.turned_down_absent))
-    if _REMOVE.search(low) or (parsed.spec.exclude_artists and _FEWER_WORD.search(low)):
+    if (_REMOVE.search(low) and not _removal_verbs_titled(text)) or (
+            parsed.spec.exclude_artists and _FEWER_WORD.search(low)):
         said, said_low, said_parsed = _said_in(text, low, _REMOVE_OR_FEWER, parser, parsed)
         removal = _removal(said, said_low, said_parsed, tracks)
         if removal is not None:
@@ -642,6 +643,15 @@ def _exclusion(text: str, low: str, parsed: ParsedRequest, playlist: Playlist, p
                     removal.parsed = _exclusions_only(removal.parsed)
             return removal
     return None
+
+
+def _removal_verbs_titled(text: str) -> bool:
+    """Whether every removal verb of the message opens a run of capitalised words after its add verb: a title's
+    ("add Lose Yourself by Eminem" took Eminem out; "add some Drake and Drop the last one" still drops)."""
+    add = _ADD_SONG.search(text)
+    verbs = list(_REMOVE.finditer(text.lower()))
+    return add is not None and bool(verbs) and all(
+        m.start() > add.end() and re.match(r"[A-Z]\w*\s+[A-Z0-9]", text[m.start():]) for m in verbs)
 
 
 def _named_addition(text: str, low: str, parsed: ParsedRequest, playlist: Playlist,
@@ -1243,8 +1253,11 @@ def _add_style(text: str, low: str, rest: str, parsed: ParsedRequest, parser: Re
     lead = _LEADING_COUNT.match(rest)
     said = {"couple": 2, "few": DEFAULT_MORE}.get(lead.group(1)) or count_word(lead.group(1)) if lead else None
     count = parsed.spec.n_tracks if "n_tracks" in parsed.found else said or _added_count(low)
-    # its first sentence: "2022 songs to the track? i want a modern playlist" adds "2022 songs"
-    about = _SONG_WORDS.sub("", _ADD_TAIL.sub("", re.split(r"[.!?;]\s", rest)[0]).strip(" .,!?\"'"))
+    # its first sentence: "2022 songs to the track? i want a modern playlist" adds "2022 songs"; the one with the
+    # subject ("The kids are dressing as their favorite characters. Any songs focusing on Harry's companions?")
+    sentences = re.split(r"[.!?;]\s", rest)
+    said = next((one for one in sentences if parsed.spec.about and parsed.spec.about in one.lower()), sentences[0])
+    about = _SONG_WORDS.sub("", _ADD_TAIL.sub("", said).strip(" .,!?\"'"))
     about = re.sub(r"^(?:to add|to|in)\s+", "", about)  # "I would like to add some ...", "add in a bit of pop"
     about = _LIKE_THE_REST.sub("", about)  # "slow jams that are similar to what's on the list": the kind is said
     return Edit("add_style", add=count or DEFAULT_MORE, about=about, parsed=parsed)
@@ -1311,14 +1324,16 @@ def _artists_asked(text: str) -> list[str]:
 
 
 def _titles_by(text: str, parser: RequestParser) -> tuple[list[str], list[str]]:
-    """The catalog tracks named as "<title> by <artist>" after the message's add verbs ("add Roar by Katy Perry,
-    add Hero by Mariah Carey"), and those named so whose artist the catalog has but not the song (each as said)."""
+    """The catalog tracks named as "<title> by <artist>" (or "from <artist>") after the message's add verbs ("add
+    Roar by Katy Perry, add Hero by Mariah Carey"), and those named so whose artist the catalog has but not the
+    song (each as said: "please add not afraid from eminem")."""
     start = _ADD_SONG.search(text)
     rest = text[start.end():] if start else ""
     found: list[str] = []
     missing: list[str] = []
     for part in re.split(r"\s*(?:,|;|\band\b|&|[.!?](?:\s|$)|" + _ADD_SONG.pattern + r")\s*", rest, flags=re.I):
-        title, by, artist = (part or "").rpartition(" by ")
+        *_, last = (None, *re.finditer(r" (?:by|from) ", part or ""))
+        title, artist = (part[:last.start()], part[last.end():]) if last else ("", "")
         title = _SONG_WORDS.sub("", title.strip(" \"'“”")).strip(" \"'“”")  # 'the songs "All Me" by Drake'
         artist = re.sub(r"[\s:;()'\"!?.]+$", "", artist).strip()
         # a title is written as one ("some songs by", "2 by", "more upbeat stuff by" ask for a kind), or in
@@ -1327,7 +1342,7 @@ def _titles_by(text: str, parser: RequestParser) -> tuple[list[str], list[str]]:
         lowercase_title = len(words) >= 2 and not any(
             w in _NOT_A_TITLE or w in _KIND_NOUNS or w in parser.vocab.mood_phrases or w in parser.vocab.genre_phrases
             for w in words)
-        if not by or not (title[:1].isupper() or lowercase_title) or not artist or \
+        if not last or not (title[:1].isupper() or lowercase_title) or not artist or \
                 len(title.split()) > MAX_TITLE_WORDS or not _words_of_substance(_NO_KIND.sub(" ", title)) or \
                 title.split()[-1].lower() in _KIND_NOUNS:
             continue

@@ -596,6 +596,10 @@ def test_follow_up_classification(slice_index: TrackIndex):
     for words in ("Indian Flute", "i like classicals"):
         assert classify(words, playlist, parser).kind == "steer", words
     assert classify("Can you add 2000s songs? I want a modern playlist", playlist, parser).about == "2000s songs"
+    # the sentence with the subject, after praise and a remark ("favorite characters" was what it added for)
+    subject = classify("Excellent start! The kids are dressing as their favorite characters. Any songs focusing on "
+                       "Harry's companions?", playlist, parser)
+    assert subject.kind == "add_style" and subject.about.endswith("harry's companions")
     # a complaint moves the other way (each moved its own way: "too slow" was slower)
     for complaint, feature, up in (("these are too sad", "valence", True), ("way too heavy for me", "energy", False),
                                    ("a bit too slow", "tempo", True), ("a little too mellow", "energy", True)):
@@ -1028,6 +1032,14 @@ def test_adding_named_songs(assistant: MusicAssistant, slice_index: TrackIndex):
     assert listed.notices == ['the catalog has no song "Blah Blah Nope"']
     assert classify("add sad, happy and angry songs", playlist, chat.parser).kind == "add_style"  # kinds
     assert classify(f"add more like {song.title}", playlist, chat.parser).kind != "add_songs"
+    # a title opening with a removal verb is added, not its artist taken out ("add Lose Yourself by Eminem")
+    verb = next(t for t in slice_index.tracks if re.match(r"(?:Lose|Hate|Kill|Drop) [A-Z][^-(]*$", t.title))
+    titled = classify(f"add {verb.title} by {verb.artist}", playlist, chat.parser)
+    assert titled.kind == "add_songs" and {slice_index.tracks[slice_index.row[i]].title for i in titled.track_ids} == {
+        verb.title}
+    # a title "from" an artist the catalog has, which it lacks: said, and more by the artist
+    lacking = classify(f"please add blah nope from {song.artist.lower()}", playlist, chat.parser)
+    assert lacking.kind == "more_like" and lacking.notices == [f'the catalog has no song "blah nope" by {song.artist}']
     # a song named alone, with no verb, joins the playlist too (a CPCD turn: "how about too young by post malone")
     named = classify(f"great songs. how about {song.title} by {song.artist}", playlist, chat.parser)
     assert (named.kind, named.track_ids) == ("add_songs", [song.track_id])
