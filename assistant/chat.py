@@ -1328,6 +1328,9 @@ def _playlist_answer(tracks: list[Track], topic: str) -> str:
     if topic == "explicit":
         return ("The catalog doesn't say which songs have explicit lyrics, so I can't leave them out; the playlist "
                 "stays as it is.")
+    if topic == "naming":
+        return ("Yes: name a song with its artist (\"add Hey Ya by OutKast\") or an artist (\"some Prince\") and it "
+                "joins the playlist if the catalog has it.")
     if topic == "export":
         return ("I can't send it anywhere myself: save it with the Export buttons beside the playlist (M3U, XSPF, "
                 "JSON or CSV) and open the file in a music app; `segue playlist \"<request>\" --json` prints one too.")

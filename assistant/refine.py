@@ -559,6 +559,8 @@ def _track_edit(text: str, low: str, playlist: Playlist, parser: RequestParser) 
         return Edit("question", topic="export")
     if _EXPLICIT.search(low):  # "nothing explicit please": the catalog does not say (it leaned to "explicit")
         return Edit("question", topic="explicit")
+    if _CAN_NAME_SONGS.search(low):  # "Am I able to request specific songs to be added?" was thanked
+        return Edit("question", topic="naming")
     # "thank you, more please?": no question about "Thank You" here; "add a few more to round it up": no kind
     # "This playlist will greatly improve my work out but I need you to add few more": what follows "but" asks
     if _ONLY_MORE.match(_ADD_TAIL.sub("", re.split(r"\bbut\b", _last_sentence(low))[-1])):
@@ -1474,6 +1476,10 @@ def _away_from_years(tracks: list[Track], parsed: ParsedRequest) -> ParsedReques
 _EXPORT = re.compile(r"\b(?:export|download|save (?:it|this|them|the (?:playlist|list|songs|tracks))|(?:send|add|put|"
                      r"move|transfer|get) (?:it|this|them|these|the (?:playlist|list|songs|tracks)) (?:to|on|onto|into|"
                      r"in) (?:my )?(?:spotify|apple music|itunes|youtube(?: music)?|deezer|tidal)|m3u|xspf)\b")
+_CAN_NAME_SONGS = re.compile(r"\b(?:can|could|may) (?:i|we) (?:ask for|request|add|pick|choose|name) (?:a |some )?"
+                             r"(?:specific|particular|certain|my own) (?:songs?|tracks?|artists?)\b|"
+                             r"\b(?:am i|are we) able to (?:ask for|request|add|pick|choose|name) (?:a |some )?"
+                             r"(?:specific|particular|certain|my own)? ?(?:songs?|tracks?|artists?)\b")
 _EXPLICIT = re.compile(r"\b(?:explicit|profanity|swearing|cursing|cussing|clean (?:versions?|lyrics|edits?)|"
                        r"(?:bad|foul|dirty) (?:language|words)|(?:swear|curse|cuss) words)\b")
 _PLAYBACK = re.compile(r"\b(?:(?:not (?:seeing|getting|receiving)|(?:didn'?t|did not|haven'?t|have not) (?:send|sent|"

@@ -335,6 +335,7 @@ def test_follow_up_classification(slice_index: TrackIndex):
         "no more than 2 songs per artist": ("refine", []),  # a cap, not 2 tracks, nor "more"
         "export it please": ("question", []), "nothing explicit please": ("question", []),
         "We have school age children so no bad language": ("question", []), "can I put it on my spotify?": ("question", []),
+        "Thank, you! Am I able to request specific songs to be added to the playlist?": ("question", []),  # thanked
         # a track pointed at by a superlative
         "put the calmest song first": ("move", [min(range(10), key=lambda i: (tracks[i].energy, i))]),
         "drop the longest track": ("remove", [max(range(10), key=lambda i: (tracks[i].duration_ms, -i))]),
@@ -1287,12 +1288,14 @@ def test_replacing_a_track_with_one_by_an_artist(assistant: MusicAssistant, slic
 
 
 def test_export_is_answered(assistant: MusicAssistant):
-    """"export" and "nothing explicit please" leaned the playlist to their words: they are answered, the playlist
-    kept."""
+    """"export" and "nothing explicit please" leaned the playlist to their words, "can i ask for a specific song?"
+    was thanked: they are answered, the playlist kept."""
     chat = assistant.start_chat(use_llm=False)
     first = chat.send("energetic rock, 10 songs").playlist
     reply = chat.send("export")
     assert reply.kind == "answer" and "M3U" in reply.text and ids(chat.playlist) == ids(first)
+    naming = chat.send("nice! can i ask for a specific song?")  # was thanked: how to name one
+    assert naming.kind == "answer" and "add Hey Ya by OutKast" in naming.text and ids(chat.playlist) == ids(first)
     explicit = chat.send("nothing explicit please")  # the catalog has no such flag: said, not leaned to
     assert explicit.kind == "answer" and "explicit lyrics" in explicit.text and ids(chat.playlist) == ids(first)
 
