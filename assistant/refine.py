@@ -303,12 +303,12 @@ _SHORTER = re.compile(r"\b(?:shorter|shorten|cut it down|trim(?: it)?|fewer (?:s
                       r"too long)\b")
 # "add more" alone lengthens; "add more energy" is a mood (see _RELATIVE)
 # not "more songs by Toby Keith" nor "more songs similar to ...": those name what to add
-_LONGER = re.compile(r"\b(?:longer|lengthen|extend(?: it)?|too short|increase|"
-                     r"more (?:songs|tracks)(?!\s+(?:by|from|like|similar|of(?! (?:your|my) choice)|in|with|that|"
-                     r"about|for)\b)|"
-                     r"make it (?:\w+ )?long|"
-                     r"(?:add|get|have|give me) (?:some )?more(?: (?:songs|tracks|tunes|music))?(?: please)?\W*$"
-                     r"|^\W*(?:some )?more(?: please)?\W*$)")
+_LONGER = re.compile(r"\b(?:longer|lengthen|extend(?: it)?|too short|increase|make it (?:\w+ )?long)\b")
+# "more songs", "let's have more": a few more, as "more please" ("Nicee, Lets have more" added half again)
+_MORE_TRACKS = re.compile(r"\bmore (?:songs|tracks)(?!\s+(?:by|from|like|similar|of(?! (?:your|my) choice)|in|on|"
+                          r"with|that|about|for)\b)|"
+                          r"\b(?:add|get|have|give me) (?:some )?more(?: (?:songs|tracks|tunes|music))?(?: please)?\W*$"
+                          r"|^\W*(?:some )?more(?: please)?\W*$")
 # "make it about summer", "now songs about love instead", "change the topic to rain": the same constraints and
 # length, another subject. A bare "songs about love" in a chat is a new request, like any other.
 _SUBJECT_CHANGE = re.compile(
@@ -1803,4 +1803,6 @@ def _length(low: str, tracks: list[Track], spec: PlaylistSpec) -> Edit | None:
         return Edit("length", n_tracks=max(1, round(n * SHORTER)))
     if _LONGER.search(said):
         return Edit("length", n_tracks=max(n + DEFAULT_MORE, round(n * LONGER)))
+    if _MORE_TRACKS.search(said):
+        return Edit("length", n_tracks=n + DEFAULT_MORE, add=DEFAULT_MORE)
     return None

@@ -862,9 +862,11 @@ class RequestParser:
         if i == 0 or req.tokens[i - 1].segment != req.tokens[i].segment:
             return i == 0 and j == len(req.tokens)
         cue = req.words[i - 1]
-        # "some of drake", "a bit of ciara"; not "the fall of troy"; "stick to tupac", not "in addition to adele"
+        # "some of drake", "a bit of ciara"; not "the fall of troy"; "stick to tupac", not "in addition to adele";
+        # "how about gorillaz"
         return cue in _LOWERCASE_NAME_CUES or i > 1 and (cue == "of" and req.words[i - 2] in _AMOUNT_WORDS
-                                                         or cue == "to" and req.words[i - 2] in _TO_VERBS)
+                                                         or cue == "to" and req.words[i - 2] in _TO_VERBS
+                                                         or cue == "about" and req.words[i - 2] in ("how", "what"))
 
     def _fuzzy_artist(self, req: _Request, i: int, mentions: list[_Mention]) -> _Mention | None:
         """A misspelt name, tried only where a context word says a name follows (or before "'s", or as a

@@ -518,6 +518,11 @@ def test_follow_up_classification(slice_index: TrackIndex):
         edit = classify(message, playlist, parser)
         assert (edit.kind, edit.add) == ("add_style", count), message
     assert classify("another song please", playlist, parser).n_tracks == 11
+    # "let's have more" is a few more, as "more please"; "make it longer" half again ("Lets have more" added 9 to 18)
+    assert (classify("Nicee, Lets have more", playlist, parser).add, classify("make it longer", playlist,
+                                                                           parser).n_tracks,
+            classify("increase the playlist", playlist, parser).n_tracks) == (3, 15, 15)
+    assert classify("more songs on the Enter Sandman album", playlist, parser).kind != "length"
     assert classify("can we add some tracks by Bach?", playlist, parser).unknown_title == "Bach"
     assert classify("How about some Ricky Nelson?", playlist, parser).unknown_title == "Ricky Nelson"
     # a name typed in lowercase at the end, after "from": said missing unless a catalog name starts with it

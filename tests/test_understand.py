@@ -479,6 +479,7 @@ def test_a_title_beside_an_artist_the_catalog_lacks_steers_nothing(parser: Reque
     # "to" after a verb that turns to someone; not "in addition to adele" (she is there already)
     ("thank you, but the afro-beats were not as i expected. can we stick to tupac?", ["2Pac"]),
     ("yes sure. in addition to adele, please add some from faouzia too", []),
+    ("we just need a couple more, how about gorillaz, stylo?", ["Gorillaz"]), ("how about rain", []),
 ])
 def test_a_name_typed_in_lowercase(parser: RequestParser, request_text: str, artists: list[str]) -> None:
     """One uncommon word after a word that asks for someone, or alone: chat messages are often lowercase."""
