@@ -303,7 +303,7 @@ _SHORTER = re.compile(r"\b(?:shorter|shorten|cut it down|trim(?: it)?|fewer (?:s
                       r"too long)\b")
 # "add more" alone lengthens; "add more energy" is a mood (see _RELATIVE)
 # not "more songs by Toby Keith" nor "more songs similar to ...": those name what to add
-_LONGER = re.compile(r"\b(?:longer|lengthen|extend(?: it)?|too short|increase|make it (?:\w+ )?long)\b")
+_LONGER = re.compile(r"\b(?:longer|lengthen|extend(?: it)?|too short|increase|make it (?:\w+ )?long)")  # "increasethe"
 # "more songs", "let's have more": a few more, as "more please" ("Nicee, Lets have more" added half again)
 _MORE_TRACKS = re.compile(r"\bmore (?:songs|tracks)(?!\s+(?:by|from|like|similar|of(?! (?:your|my) choice)|in|on|"
                           r"with|that|about|for)\b)|"
