@@ -71,12 +71,12 @@ def _join(words: Sequence[str]) -> str:
 @dataclass(frozen=True)
 class LabelNames:
     """Which of its genre labels names a track in a playlist. The default catalog's labels are those of the
-    playlists a song was found in, so a song may carry several, pop's first: one "Sweet Home Alabama" is filed
-    under southern hip hop, album rock and classic rock, and was "an upbeat southern hip hop track" in a rock
-    playlist. A label the request asked for comes first (it is why the track is there), then those of the genre
-    its artist's tracks carry in the catalog (`vocab`), each kind in the track's own order; subgenres
-    before genres. Only a genre two thirds of the artist's tracks carry counts: the catalog files Rihanna under
-    latin, edm, pop and r&b alike."""
+    playlists a song was found in, in the order the source file lists them, so a song may carry several: one
+    "Sweet Home Alabama" is filed under southern hip hop, album rock and classic rock, and was "an upbeat southern
+    hip hop track" in a rock playlist. A label the request asked for comes first (it is why the track is there),
+    then those of the genre its artist's tracks carry in the catalog (`vocab`), each kind in the track's own
+    order; subgenres before genres. Only a genre two thirds of the artist's tracks carry counts: the catalog
+    files Rihanna under latin, edm, pop and r&b alike."""
 
     asked: frozenset[str] = frozenset()
     vocab: Vocabulary | None = None
@@ -174,7 +174,7 @@ def track_heading(n: int, track: Track) -> str:
 def intro_data(tracks: Sequence[Track], request: str = "") -> str:
     """The facts of the introduction prompt, as a delimited data block of quoted values. No names: asked for
     the feel of the playlist rather than its artists, the small model invents far fewer of them."""
-    labels = Counter(g for t in tracks for g in {*t.subgenres, *t.genres})
+    labels = Counter(g for t in tracks for g in (*t.subgenres, *t.genres))
     years = [t.year for t in tracks if t.year]
     moods = Counter(w for t in tracks for w in sound_words(t))
     lines = []
@@ -262,8 +262,7 @@ class Explanation:
 
     def text(self, tracks: Sequence[Track]) -> str:
         """The introduction and one numbered line per track."""
-        labels = LabelNames()
-        body = [f"{track_heading(i, t)}: {self.lines.get(t.track_id, metadata_line(t, i - 1, labels))}"
+        body = [f"{track_heading(i, t)}: {self.lines.get(t.track_id, metadata_line(t, i - 1))}"
                 for i, t in enumerate(tracks, 1)]
         return "\n".join([self.intro, "", *body]) if body else self.intro
 

@@ -1476,10 +1476,9 @@ def _away_from_years(tracks: list[Track], parsed: ParsedRequest) -> ParsedReques
 _EXPORT = re.compile(r"\b(?:export|download|save (?:it|this|them|the (?:playlist|list|songs|tracks))|(?:send|add|put|"
                      r"move|transfer|get) (?:it|this|them|these|the (?:playlist|list|songs|tracks)) (?:to|on|onto|into|"
                      r"in) (?:my )?(?:spotify|apple music|itunes|youtube(?: music)?|deezer|tidal)|m3u|xspf)\b")
-_CAN_NAME_SONGS = re.compile(r"\b(?:can|could|may) (?:i|we) (?:ask for|request|add|pick|choose|name) (?:a |some )?"
-                             r"(?:specific|particular|certain|my own) (?:songs?|tracks?|artists?)\b|"
-                             r"\b(?:am i|are we) able to (?:ask for|request|add|pick|choose|name) (?:a |some )?"
-                             r"(?:specific|particular|certain|my own)? ?(?:songs?|tracks?|artists?)\b")
+_CAN_NAME_SONGS = re.compile(r"\b(?:(?:can|could|may) (?:i|we)|(?:am i|are we) able to) (?:ask for|request|add|pick|"
+                             r"choose|name) (?:a |some )?(?:specific|particular|certain|my own) (?:songs?|tracks?|"
+                             r"artists?)\b")
 _EXPLICIT = re.compile(r"\b(?:explicit|profanity|swearing|cursing|cussing|clean (?:versions?|lyrics|edits?)|"
                        r"(?:bad|foul|dirty) (?:language|words)|(?:swear|curse|cuss) words)\b")
 _PLAYBACK = re.compile(r"\b(?:(?:not (?:seeing|getting|receiving)|(?:didn'?t|did not|haven'?t|have not) (?:send|sent|"
