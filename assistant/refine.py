@@ -155,7 +155,8 @@ _DISLIKES_ALL = re.compile(
     r"those|it) (?:are|is)) (?:quite )?(?:the )?right (?:vibe|feel|mood|fit)|"
     r"^\W*(?:(?:play|give me|try|show me) )?something (?:else|new|different)(?: please)?\W*$|"
     r"\b(?:was|were|is|are|it's|its)(?:n'?t| not) (?:really |quite )?(?:my (?:type|kind|style|thing|taste|cup of tea)"
-    r"|to my (?:liking|taste)|for me)\b)")
+    r"|to my (?:liking|taste)|for me)\b|"
+    r"\b(?:am|'m) (?:just |really |still )?not (?:just |really )?connecting with (?:the|these|those|them)\b)")
 # Praise turned around by the word before it ("they aren't good"); "no worries" or "never heard" turn nothing
 _PRAISE_NEGATED = re.compile(r"(?:\bnot|n'?t|\bnever)\s+(?:very |so |that |really |too |all that )?(?:"
                              + "|".join(sorted(_PRAISE - {"ok", "okay", "fine", "sure", "alright"})) + r")\b")

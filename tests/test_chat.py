@@ -393,6 +393,7 @@ def test_follow_up_classification(slice_index: TrackIndex):
         "These are great! Any similar artist you'd recommend?": ("length", []), "lets go": ("message", []),
         # the whole playlist missed: every track replaced under the same constraints
         "try again": ("replace", list(range(10))), "different songs please": ("replace", list(range(10))),
+        "You are doing great, i think I am not just connecting with the songs": ("replace", list(range(10))),  # new
         "I didn't like any of those": ("replace", list(range(10))),
         "none of these are good": ("replace", list(range(10))),
         "I don't like these, more upbeat please": ("refine", []),
