@@ -438,13 +438,14 @@ def find_ordering(low: str) -> list[Finding]:
 # --------------------------------------------------------------------------- what the songs are about
 
 # The catalog has no lyrics: a song's subject shows only in its title, so a topic is searched track by track.
-_TOPIC_NOUN = r"(?:songs?|music|tracks?|tunes|anthems|ballads|jams|bangers|ones|something|anything|stuff)"
+_TOPIC_NOUN = (r"(?:(?:song|track) or two|songs?|music|tracks?|tunes|anthems|ballads|jams|bangers|ones|something|"
+               r"anything|stuff)")
 # Where a topic ends: punctuation, or a word that starts another part of the request.
 # "for yourself" and "for the first time" belong to the subject; "for a road trip" starts the occasion.
 _FOR_SUBJECT = r"(?!\s+(?:yourself|myself|oneself|someone|somebody|you|me|him|her|them|us|the first time|ever)\b)"
 _TOPIC_END = (rf"(?=\s*(?:[,.;:!?()\[\]\"]|\s-\s|$)|\s+(?:for{_FOR_SUBJECT}|from|by|but|that|which|who|like|"
               r"similar|without|under|over|in the \d|or (?:something|anything)|and (?:not|no)|no|not|pls|please|"
-              r"instead)\b|\s+\d)")
+              r"instead|to (?:top|round|finish|wrap|end|close)\b)\b|\s+\d)")
 _TOPIC_SUBJECT = rf"(?P<topic>[a-z][a-z'&/ -]{{1,60}}?){_TOPIC_END}"
 _TOPIC = re.compile(
     rf"\b{_TOPIC_NOUN}\s+(?:(?:that|which)\s+(?:are|is|'re|'s)\s+|(?:that'?s|are|is)\s+|(?:that|which)\s+(?=focus))?"

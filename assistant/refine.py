@@ -270,7 +270,8 @@ _WOULD_FIT = re.compile(r"^\W*(?:(?:cool|great|nice|ok|okay|yes|and|also|maybe|p
 _NAME_SUBJECT = re.compile(r"(?:[A-Z][\w'.&-]*\s+){0,4}[A-Z][\w'.&-]*")
 _ADD_TAIL = re.compile(r"\s*\b(?:(?:in)?to (?:the|my|this|our) (?:playlist|list|mix)|in the mix|to it|in there|"
                        r"on there|too|as well|"
-                       r"please|for me|at the end|to round (?:it |this |things |the (?:list|playlist) )?(?:up|out|off)|"
+                       r"please|for me|at the end|to (?:round|top) (?:(?:it|this|things|the (?:list|playlist)) )?"
+                       r"(?:up|out|off)(?: (?:it|this|things|the (?:list|playlist)))?|"
                        r"if you (?:don'?t|do not) mind|so (?:i|we) can \w+|"
                        r"(?:then|than|and then) (?:i'?ll|i will|we'?ll|we will|i can|we can)\b[^.!?]*)\W*$",
                        re.IGNORECASE)
@@ -841,7 +842,11 @@ _WANTS_MORE = re.compile(r"\b(?:more(?! than\b)|another|others?|else|as well|als
 _ALSO = re.compile(r"\b(?:too|as well|also|in there|in the mix|to (?:the|my|this|our) (?:playlist|list|mix))\W*$")
 # Words that make a request an addition to the playlist: "can i get a bit of hip hop in there?"
 _ADDITION = re.compile(r"\b(?:more(?! than\b)|in there|as well|too|also|"
-                       r"to (?:the|my|this|our) (?:playlist|list|mix))\b")
+                       r"to (?:the|my|this|our) (?:playlist|list|mix)|"
+                       # a count of a few or what they are for: "Can I get a song or two about winning to top off
+                       # the list?" leaned the whole playlist to its words
+                       r"(?:a|one) (?:song|track) or two|a couple (?:of )?(?:songs|tracks)|"
+                       r"(?:top|round) (?:it |this |things |the list |the playlist )?(?:off|out|up))\b")
 
 
 # Edits that add tracks and keep the rest: a message may ask one after another edit
@@ -1243,7 +1248,7 @@ def _adds_tracks(low: str, rest: str, parsed: ParsedRequest) -> bool:
 
 _LIKE_THE_REST = re.compile(r"\s*\b(?:(?:that|which)\s+(?:are|is|sound)\s+)?(?:similar to|like)\s+(?:what'?s|what is|"
                             r"the ones?|those|these|them|the rest|the others)\b.*$")
-_LEADING_COUNT = re.compile(rf"^(?:a\s+)?({COUNT_WORDS}|couple|few)\b")
+_LEADING_COUNT = re.compile(rf"^(?:a\s+)?({COUNT_WORDS}|couple|few|(?:song|track) or two)\b")
 
 
 def _add_style(text: str, low: str, rest: str, parsed: ParsedRequest, parser: RequestParser) -> Edit:
@@ -1253,13 +1258,16 @@ def _add_style(text: str, low: str, rest: str, parsed: ParsedRequest, parser: Re
     if m and _words_of_substance(m.group("name")) and (m.group("word") == "by" or text[m.start("name")].isupper()
                                                        or _unknown_words(m.group("name"), parser)):
         return Edit("message", unknown_title=text[m.start("name"):m.end("name")])
+    rest = rest.strip()
     lead = _LEADING_COUNT.match(rest)
-    said = {"couple": 2, "few": DEFAULT_MORE}.get(lead.group(1)) or count_word(lead.group(1)) if lead else None
+    said = ({"couple": 2, "few": DEFAULT_MORE}.get(lead.group(1)) or (2 if lead.group(1).endswith(" or two") else None)
+            or count_word(lead.group(1))) if lead else None
     count = parsed.spec.n_tracks if "n_tracks" in parsed.found else said or _added_count(low)
     # its first sentence: "2022 songs to the track? i want a modern playlist" adds "2022 songs"; the one with the
     # subject ("The kids are dressing as their favorite characters. Any songs focusing on Harry's companions?")
     sentences = re.split(r"[.!?;]\s", rest)
     said = next((one for one in sentences if parsed.spec.about and parsed.spec.about in one.lower()), sentences[0])
+    said = re.sub(r"^\s*(?:(?:a|one) (?:song|track) or two|a couple of (?:songs?|tracks?))\s+", "", said)
     about = _SONG_WORDS.sub("", _ADD_TAIL.sub("", said).strip(" .,!?\"'"))
     about = re.sub(r"^(?:to add|to|in)\s+", "", about)  # "I would like to add some ...", "add in a bit of pop"
     about = _LIKE_THE_REST.sub("", about)  # "slow jams that are similar to what's on the list": the kind is said

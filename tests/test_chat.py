@@ -607,6 +607,9 @@ def test_follow_up_classification(slice_index: TrackIndex):
     subject = classify("Excellent start! The kids are dressing as their favorite characters. Any songs focusing on "
                        "Harry's companions?", playlist, parser)
     assert subject.kind == "add_style" and subject.about.endswith("harry's companions")
+    # a few, and what they are for, say an addition ("a song or two about winning" leaned to "two winning top")
+    few = classify("So good! Can I get a song or two about winning to top off the list?", playlist, parser)
+    assert (few.kind, few.add, few.about, few.parsed.spec.about) == ("add_style", 2, "about winning", "winning")
     # a complaint moves the other way (each moved its own way: "too slow" was slower)
     for complaint, feature, up in (("these are too sad", "valence", True), ("way too heavy for me", "energy", False),
                                    ("a bit too slow", "tempo", True), ("a little too mellow", "energy", True)):

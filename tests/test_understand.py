@@ -370,6 +370,7 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     # "focusing on" a subject, not the mood for focusing ("music for focusing on work" keeps that)
     ("Any songs focusing on Harry's companions?", {"about": "harry's companions", "features": {}}),
     ("songs that focus on heartbreak", {"about": "heartbreak"}),
+    ("Can I get a song or two about winning to top off the list?", {"about": "winning"}),
     ("songs for focusing on work", {"about": "", "features": {"speechiness": (None, 0.08), "energy": (None, 0.75)}}),
     ("Looking for pop songs about the end of the world", {"about": "the end of the world", "genres": ["pop"]}),
     ("20 sad songs about heartbreak from the 90s", {"about": "heartbreak", "n_tracks": 20, "year_min": 1990,
