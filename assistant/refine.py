@@ -19,6 +19,7 @@ only ask for what a request may legitimately ask.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -1167,6 +1168,10 @@ def _artists_respelled(text: str, parser: RequestParser) -> str:
         artist = parser.vocab.resolve_artist(key)
         if artist and name_key(artist) != key:
             return f"{text[:m.start()]}{artist}{text[m.start() + len(name):]}"
+        if artist is None and len(parts := re.split(r"\s+(?:and|&)\s+", name)) > 1:  # "some Jagged Egde and Jodecci"
+            said = [_respelled_part(part, parser) for part in parts]
+            if said != parts:
+                return f"{text[:m.start()]}{' and '.join(said)}{text[m.start() + len(name):]}"
     # typed in lowercase ("can you add cavin harris"): only with a word no catalog text nor English holds
     for m in _LOWERCASE_AFTER_CUE.finditer(text):
         words = m.group("name").split()
@@ -1179,6 +1184,16 @@ def _artists_respelled(text: str, parser: RequestParser) -> str:
                 end = m.start("name") + len(" ".join(words[:n]))
                 return f"{text[:m.start('name')]}{artist}{text[end:]}"
     return text
+
+
+def _respelled_part(name: str, parser: RequestParser) -> str:
+    """One name of a list as the catalog spells it, or as written: a single word only when neither the catalog's
+    texts nor English hold it ("Jodecci", not "Soul")."""
+    key = name_key(name)
+    if parser.vocab.is_common(key) or (" " not in key and (key in parser.vocab.words or key in model_words())):
+        return name
+    artist = parser.vocab.resolve_artist(key)
+    return artist if artist else name
 
 
 def _only_artist_starting(word: str, parser: RequestParser) -> str | None:
@@ -1198,11 +1213,15 @@ def _unknown_name(text: str, parser: RequestParser) -> str | None:
     run after a word such as "some", "by" or "more", not made of common words."""
     for m in _CAPITALISED_RUN.finditer(text):
         before = re.findall(r"[\w']+", text[:m.start()].lower())
+        name = m.group(0).rstrip(".'’")
+        cues = list(itertools.takewhile(lambda w: w.lower() in _NAME_CUES, name.split()[:-1]))
+        if cues:  # "Add Hawthorne Heights to the playlist.": the cue opens the run
+            before += [w.lower() for w in cues]
+            name = name.split(maxsplit=len(cues))[-1]
         if before[-1:] == ["the"]:  # "some more by the Judds"
             before.pop()
         if not before or before[-1] not in _NAME_CUES:
             continue
-        name = m.group(0).rstrip(".'’")
         first, _, second = name.partition(" and ")
         # "more of Grace Gillespie and Adreanne Lenker", "from Zero 7 and Ephemeral Mists": two names, the first
         # the catalog lacks said
@@ -1259,6 +1278,8 @@ def _add_style(text: str, low: str, rest: str, parsed: ParsedRequest, parser: Re
                                                        or _unknown_words(m.group("name"), parser)):
         return Edit("message", unknown_title=text[m.start("name"):m.end("name")])
     rest = rest.strip()
+    if unknown and _unknown_words(point := _the_point(rest), parser):  # "can you add some of victony too"
+        return Edit("message", unknown_title=point)
     lead = _LEADING_COUNT.match(rest)
     said = ({"couple": 2, "few": DEFAULT_MORE}.get(lead.group(1)) or (2 if lead.group(1).endswith(" or two") else None)
             or count_word(lead.group(1))) if lead else None

@@ -733,6 +733,12 @@ def test_named_tracks_that_do_not_fit_are_turned_down(assistant: MusicAssistant,
     both = classify(f"I don't like {other}. More {artist} please", playlist, parser)
     assert (both.kind, both.parsed.spec.exclude_artists, both.parsed.spec.seed_artists) == ("exclude", [other], [])
     assert both.then is not None and (both.then.kind, both.then.parsed.spec.seed_artists) == ("more_like", [artist])
+    # names the catalog lacks after "add" are said, not added "for" their words; misspelt ones in a list are read
+    assert classify("Add Hawthorne Heights to the playlist.", playlist, parser).unknown_title == "Hawthorne Heights"
+    assert classify("awsome!!. can you add some of victony too", playlist, parser).unknown_title == "victony"
+    assert {"Jagged Edge", "Jodeci"} <= set(parser.vocab.artist_names)  # both in the test slice
+    listed = classify("Can we add some Jagged Egde and Jodecci", playlist, parser)
+    assert listed.kind == "more_like" and set(listed.parsed.spec.seed_artists) == {"Jagged Edge", "Jodeci"}
     # one the catalog lacks is said, not dropped without a word ("... let's take her out and put in some Enya")
     lacking = classify(f"I don't like {other} so let's take her out and put in some Enya", playlist, parser)
     assert lacking.kind == "exclude" and lacking.then is None and any('"Enya"' in n for n in lacking.notices)
