@@ -222,7 +222,7 @@ _MORE_OF_THESE = re.compile(r"\b(?:more|others?|anything|something|songs?|some)\
                             r"\b(?:in|of) the same (?:genre|style|vein|vibe|kind|type|mood)\b")
 # Asking for an artist in a conversation: "Can I get some from Doja Cat?", "How about some Nujabes?"
 _ASKS_FOR = re.compile(r"\b(?:can|could|may) (?:i|we|you) (?:(?:also|please|maybe) )?(?:have|get|add|hear|play|"
-                       r"include)|\bgot (?:any|some|something|anything)\b|\bshow me|"
+                       r"include)|\bgot (?:any|some|something|anything)\b|\bshow me|\bis there anything\b|"
                        r"\bplay (?:me )?(?:some|a few)|\bhow about|\bwhat about|\bdo you have|\bgive me some|"
                        r"\blet me hear|\bsome more|\ba few more|\bany more|\bi want some|\bi'?d love some|"
                        r"\bwhat else|\bwhat do (?:we|you) have|\bany (?:good|last|other)\b|\ba last few\b|"
@@ -234,9 +234,10 @@ _FRESH = re.compile(r"\b(?:(?:a|an|another|new|different|separate|second|next) (
                     r"playlist (?:of|with|for)|instead|brand new|(?<!\bis a )(?<!'s a )new one|"
                     r"something (?:new(?!\s+(?:by|from|to (?:listen|hear))\b)|(?:completely |totally |entirely )?"
                     r"different)|"
-                    r"start (?:with|a|another|over|again|fresh|afresh|from)|let'?s start|only|just)\b")
+                    r"start (?:with|a|another|over|again|fresh|afresh|from)|let'?s start|only|just|"
+                    r"switch (?:it )?(?:over )?to)\b")
 _QUALITY_PRAISE = _PRAISE - {"love"}  # "a very good playlist" praises; "a love playlist" asks
-_SWAP = re.compile(r"\b(?:swap|switch|exchange|flip|trade)\b")
+_SWAP = re.compile(r"\b(?:swap|switch(?! (?:it |things )?(?:to|up|over|gears)\b)|exchange|flip|trade)\b")  # not "switch to X"
 _REPLACE = re.compile(r"\b(?:replace|substitute|swap out|switch out|change out)\b"
                       r"|\b(?:swap|switch|exchange|trade)\b.{0,30}\bfor (?:something|another|a different|one)\b")
 _OLDER = re.compile(r"\b(?:older|earlier|from further back|more (?:classic|vintage|retro|old school)|"
@@ -1535,13 +1536,15 @@ def _question(text: str, low: str, tracks: list[Track]) -> Edit | None:
         positions = find_artist_tracks(text, tracks)
     if positions:
         return Edit("question", positions=positions, topic=topic or "why")
-    if topic is not None and (_PLAYLIST_WORDS.search(low) or topic in ("count", "duration")):
+    # "Do you have anything more Kpop ... fun and bubbly", "is there anything else like X? something with an angry
+    # type energy?" ask for tracks, not the playlist's mood or energy
+    if topic is not None and (_PLAYLIST_WORDS.search(low) and not asks or topic in ("count", "duration")):
         return Edit("question", topic=topic)
     quoted = quoted_title(text)
     if topic == "why" and quoted:
         return Edit("question", topic="why", unknown_title=quoted)
     if re.search(r"\b(?:here|there|in (?:the|this|my) (?:playlist|list|mix)|included|chose|choose|pick(?:ed)?)\b",
-                 low) and topic is not None:
+                 low) and topic is not None and not asks:
         return Edit("question", topic=topic, unknown_title=_after_verb(text))
     return None
 
@@ -1566,7 +1569,11 @@ def _reorder(low: str, tracks: list[Track]) -> Edit | None:
         key = (m.group(1) or "year").lower()
         return Edit("reorder", ordering="tempo" if key in ("tempo", "bpm") else "energy" if key == "energy" else "year")
     orderings = find_ordering(low)
-    if orderings and re.search(r"\b(?:order|sequence|arrange|flow|build|wind|cool|ramp|set|peak)\b", low):
+    # "flow" says how to order only with a word of doing so: "make it flow", "flow better", "a smoother flow"; not
+    # "Early jazz is my favorite when it comes to flow"
+    if orderings and re.search(r"\b(?:(?:re-?)?order|(?:re-?)?sequence|(?:re)?arrange|build|wind|cool|ramp|set|peak|"
+                               r"make (?:it|them|the (?:playlist|songs|tracks)) flow|flows? (?:better|well|nicely|"
+                               r"smoothly)|(?:better|smoother|good|nice) flow)\b", low):
         return Edit("reorder", ordering=orderings[0].value)
     return None
 

@@ -394,6 +394,8 @@ def test_follow_up_classification(slice_index: TrackIndex):
         # the whole playlist missed: every track replaced under the same constraints
         "try again": ("replace", list(range(10))), "different songs please": ("replace", list(range(10))),
         "You are doing great, i think I am not just connecting with the songs": ("replace", list(range(10))),  # new
+        "Amazing. Ok lets switch to something calm": ("new", []),  # not a swap of two tracks
+        "reorder with smooth transitions": ("reorder", []),
         "I didn't like any of those": ("replace", list(range(10))),
         "none of these are good": ("replace", list(range(10))),
         "I don't like these, more upbeat please": ("refine", []),
@@ -733,6 +735,11 @@ def test_named_tracks_that_do_not_fit_are_turned_down(assistant: MusicAssistant,
     both = classify(f"I don't like {other}. More {artist} please", playlist, parser)
     assert (both.kind, both.parsed.spec.exclude_artists, both.parsed.spec.seed_artists) == ("exclude", [other], [])
     assert both.then is not None and (both.then.kind, both.then.parsed.spec.seed_artists) == ("more_like", [artist])
+    # "flow" orders only with a word of doing so; a question that asks for tracks is no question about the playlist
+    assert classify("Early jazz is my favorite when it comes to flow.", playlist, parser).kind != "reorder"
+    angry = classify("ok is there anything else like alanis - you oughta know? something with an angry type energy? "
+                     "girl rock anthem type stuff?", playlist, parser)
+    assert angry.kind != "question" and angry.parsed.spec.features["energy"].min is not None
     # names the catalog lacks after "add" are said, not added "for" their words; misspelt ones in a list are read
     assert classify("Add Hawthorne Heights to the playlist.", playlist, parser).unknown_title == "Hawthorne Heights"
     assert classify("awsome!!. can you add some of victony too", playlist, parser).unknown_title == "victony"
