@@ -237,7 +237,8 @@ _FRESH = re.compile(r"\b(?:(?:a|an|another|new|different|separate|second|next) (
                     r"start (?:with|a|another|over|again|fresh|afresh|from)|let'?s start|only|just|"
                     r"switch (?:it )?(?:over )?to)\b")
 _QUALITY_PRAISE = _PRAISE - {"love"}  # "a very good playlist" praises; "a love playlist" asks
-_SWAP = re.compile(r"\b(?:swap|switch(?! (?:it |things )?(?:to|up|over|gears)\b)|exchange|flip|trade)\b")  # not "switch to X"
+# "switch 2 and 5"; not "lets switch to something calm"
+_SWAP = re.compile(r"\b(?:swap|switch(?! (?:it |things )?(?:to|up|over|gears)\b)|exchange|flip|trade)\b")
 _REPLACE = re.compile(r"\b(?:replace|substitute|swap out|switch out|change out)\b"
                       r"|\b(?:swap|switch|exchange|trade)\b.{0,30}\bfor (?:something|another|a different|one)\b")
 _OLDER = re.compile(r"\b(?:older|earlier|from further back|more (?:classic|vintage|retro|old school)|"
