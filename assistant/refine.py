@@ -1289,9 +1289,10 @@ def _add_style(text: str, low: str, rest: str, parsed: ParsedRequest, parser: Re
     # its first sentence: "2022 songs to the track? i want a modern playlist" adds "2022 songs"; the one with the
     # subject ("The kids are dressing as their favorite characters. Any songs focusing on Harry's companions?")
     sentences = re.split(r"[.!?;]\s", rest)
-    said = next((one for one in sentences if parsed.spec.about and parsed.spec.about in one.lower()), sentences[0])
-    said = re.sub(r"^\s*(?:(?:a|one) (?:song|track) or two|a couple of (?:songs?|tracks?))\s+", "", said)
-    about = _SONG_WORDS.sub("", _ADD_TAIL.sub("", said).strip(" .,!?\"'"))
+    sentence = next((one for one in sentences if parsed.spec.about and parsed.spec.about in one.lower()),
+                    sentences[0])
+    sentence = re.sub(r"^\s*(?:(?:a|one) (?:song|track) or two|a couple of (?:songs?|tracks?))\s+", "", sentence)
+    about = _SONG_WORDS.sub("", _ADD_TAIL.sub("", sentence).strip(" .,!?\"'"))
     about = re.sub(r"^(?:to add|to|in)\s+", "", about)  # "I would like to add some ...", "add in a bit of pop"
     about = _LIKE_THE_REST.sub("", about)  # "slow jams that are similar to what's on the list": the kind is said
     return Edit("add_style", add=count or DEFAULT_MORE, about=about, parsed=parsed)
@@ -1366,7 +1367,8 @@ def _titles_by(text: str, parser: RequestParser) -> tuple[list[str], list[str]]:
     found: list[str] = []
     missing: list[str] = []
     for part in re.split(r"\s*(?:,|;|\band\b|&|[.!?](?:\s|$)|" + _ADD_SONG.pattern + r")\s*", rest, flags=re.I):
-        *_, last = (None, *re.finditer(r" (?:by|from) ", part or ""))
+        joins = list(re.finditer(r" (?:by|from) ", part or ""))
+        last = joins[-1] if joins else None
         title, artist = (part[:last.start()], part[last.end():]) if last else ("", "")
         title = _SONG_WORDS.sub("", title.strip(" \"'“”")).strip(" \"'“”")  # 'the songs "All Me" by Drake'
         artist = re.sub(r"[\s:;()'\"!?.]+$", "", artist).strip()
