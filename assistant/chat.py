@@ -535,16 +535,17 @@ class Chat:
         """"less 80s": half of the era's tracks (the later ones) make way for tracks from either side of it under
         the playlist's constraints; a playlist held to the era is let out of it ("more 80s", then "less 80s")."""
         assert edit.parsed is not None and edit.parsed.spec.year_min is not None
-        lo, hi = edit.parsed.spec.year_min, edit.parsed.spec.year_max or edit.parsed.spec.year_min
+        lo, hi = edit.parsed.spec.year_min, edit.parsed.spec.year_max  # hi None: "less of the stuff since 2010"
         era = describe_range(YEAR, Range(min=lo, max=hi))
         tracks = self._tracks()
-        inside = [i for i, t in enumerate(tracks) if t.year and lo <= t.year <= hi]
+        inside = [i for i, t in enumerate(tracks) if t.year and lo <= t.year <= (hi or t.year)]
         if not inside:
             return _Outcome("message", f"No track in the playlist is from {era}; nothing changed.")
         spec = self._spec()
-        if spec.year_min is not None and spec.year_max is not None and lo <= spec.year_min and spec.year_max <= hi:
+        if spec.year_min is not None and lo <= spec.year_min and (hi is None or spec.year_max is not None
+                                                                  and spec.year_max <= hi):
             spec = spec.model_copy(update={"year_min": None, "year_max": None})
-        sides = [(a, b) for a, b in ((spec.year_min, lo - 1), (hi + 1, spec.year_max))
+        sides = [(a, b) for a, b in ((spec.year_min, lo - 1), *([(hi + 1, spec.year_max)] if hi is not None else []))
                  if a is None or b is None or a <= b]
         outside = [sum(1 for t in tracks if t.year and (a or 0) <= t.year <= (b or 9999)) for a, b in sides]
         if any(outside) and not all(outside):  # the side the playlist already has

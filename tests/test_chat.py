@@ -1251,6 +1251,14 @@ def test_fewer_from_an_era(assistant: MusicAssistant, slice_index: TrackIndex):
     assert all(not decade <= t.year <= decade + 9 for t in after.tracks[6:])
     assert set(ids(first)[6:]) <= chat.banned
     assert violations(after, after.spec, slice_index) == []
+    # an open era ("less of the post 2005 stuff"): half of those since then go, for older ones only
+    since = sorted(t.year for t in after.tracks if t.year)[len(after.tracks) // 2]
+    later = [t for t in after.tracks if t.year and t.year > since]
+    open_era = chat.send(f"less of the post {since} stuff")
+    kept = [t for t in open_era.playlist.tracks if t.year and t.year > since]
+    assert open_era.text.startswith(f"Fewer from year >= {since + 1}") and len(kept) == len(later) // 2
+    assert all(t.year <= since for t in open_era.playlist.tracks if t not in after.tracks)
+    chat.undo()
     # an era the playlist lacks: said, nothing changed
     absent = next(d for d in range(1960, 2030, 10) if not any(t.year and d <= t.year <= d + 9 for t in after.tracks))
     none = chat.send(f"fewer {absent}s songs")
