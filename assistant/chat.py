@@ -589,7 +589,17 @@ class Chat:
         genres = list(parsed.spec.exclude_genres) if parsed else []
         if not artists and not genres and not (parsed and parsed.spec.exclude_tracks):
             return _Outcome("message", "Which artist or genre should I leave out?")
-        return self._refine(edit, artists=list(dict.fromkeys(artists)), genres=genres)
+        artists = list(dict.fromkeys(artists))
+        outcome = self._refine(edit, artists=artists, genres=genres)
+        playing = {artist_key(t.artist) for t in tracks}
+        if (outcome.version is not None and outcome.version.playlist is not None and not genres and not edit.features
+                and outcome.version.playlist.track_ids() == [t.track_id for t in tracks]
+                and not playing & {artist_key(a) for a in artists}
+                and not (parsed and parsed.found - {"description", "exclude_artists"})):
+            # "I don't like Amy Winehouse" with none of hers playing (the listener saw other picks): said so
+            names = ", ".join(sanitize(a, 40) for a in artists)
+            outcome.text = f"The playlist has no track by {names}; they stay out of it from now on."
+        return outcome
 
     def _unseason(self) -> _Outcome:
         """"no christmas songs": the season's words leave the request, and its turning down is said there, which

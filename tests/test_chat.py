@@ -1222,6 +1222,10 @@ def test_fewer_by_an_artist(assistant: MusicAssistant, slice_index: TrackIndex):
     before = ids(chat.playlist)
     none = chat.send(f"less {absent}")
     assert none.text.startswith(f"The playlist has no track by {absent}") and ids(chat.playlist) == before
+    # turned down with none of theirs playing: said so (it was "No X: every track already fits"), and kept out
+    gone = chat.send(f"I don't like {absent}")
+    assert gone.text.startswith(f"The playlist has no track by {absent}; they stay out")
+    assert ids(chat.playlist) == before and absent in chat.current.banned_artists
 
 
 def test_misspelt_names_in_a_list_are_read_one_by_one(catalog: Catalog, assistant: MusicAssistant):
