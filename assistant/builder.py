@@ -41,7 +41,6 @@ from retrieval.catalog import Track
 from retrieval.filters import Range, TrackFilter, filter_mask
 from retrieval.hybrid import HybridSearcher, SearchQuery, standardise
 from retrieval.index import TrackIndex, artist_key, featured_keys, top_k
-from retrieval.labels import parent_genres
 from retrieval.lexical import fold, tokenize, word_forms
 
 DEFAULT_MAX_PER_ARTIST = 2
@@ -364,7 +363,6 @@ class PlaylistBuilder:
         self.song_artist[self.song] = index.artist
         self.remix = np.array([is_remix(t.title) for t in index.tracks], dtype=bool)
         self.seasonal = np.array([is_seasonal(t) for t in index.tracks], dtype=bool)
-        self.parent_genre = parent_genres(index.tracks)
         self.duration = np.nan_to_num(index.duration_ms, nan=0.0).astype(np.int64)
         pop = index.popularity
         self.popularity_z = standardise(np.where(np.isnan(pop), np.nanmean(pop) if np.isfinite(pop).any() else 0.0, pop))
@@ -664,8 +662,8 @@ class PlaylistBuilder:
 
     def _proposals(self, spec: PlaylistSpec, limits: _Limits, fixed: np.ndarray,
                    need: int) -> Iterator[tuple[str, _Limits, str]]:
-        parents = {g: self.parent_genre[g] for g in limits.genres
-                   if g in self.parent_genre and self.parent_genre[g] not in limits.genres}
+        parent_of = Vocabulary.for_index(self.index).label_parents
+        parents = {g: parent_of[g] for g in limits.genres if g in parent_of and parent_of[g] not in limits.genres}
         if parents:
             widened = ", ".join(f"{g} to all of {p}" for g, p in parents.items())
             yield GENRES, replace(limits, genres=list(dict.fromkeys([*limits.genres, *parents.values()]))), \
