@@ -65,8 +65,6 @@ EditKind = Literal["new", "refine", "steer", "subject", "length", "more_like", "
 DEFAULT_MORE = 3  # tracks "add more like track 3" adds when no number is given
 MAX_NAMED_MORE = 10  # "some Sublime, No Doubt, Zero 7, Ariana Grande and SZA": one track each, up to this many
 UNIT_STEP = 0.1  # how far "more upbeat" / "calmer" moves a 0..1 feature past the playlist's mean
-MIN_FIRST_NAME = 4  # letters of a first name said alone for the one artist it begins ("Kanye")
-MIN_FIRST_NAME_TRACKS = 3  # tracks of that artist in the catalog: a one-song artist is no one's "Kanye"
 TEMPO_STEP = 10.0
 SHORTER = 2 / 3
 LONGER = 1.5
@@ -897,8 +895,8 @@ def _named_in_passing(text: str, parser: RequestParser) -> str | None:
                 return artist
         key = name_key(name)
         if " " not in key and key not in model_words() and not vocab.is_common(key) and \
-                (artist := _only_artist_starting(key, parser)):
-            return artist
+                (number := vocab.first_name_artist(key)) is not None:
+            return vocab.artist_names[number]
     return None
 
 
@@ -1162,10 +1160,10 @@ def _artists_respelled(text: str, parser: RequestParser) -> str:
         if not before or before[-1] not in _NAME_CUES or parser.vocab.is_common(key):
             continue
         if " " not in key:  # one word is as often something else ("some Soul"), unless it begins one name only
-            # ("could you add some of Kanye 's"); not after "from", as often a film's ("songs from Frozen")
-            artist = _only_artist_starting(key, parser) if before[-1] != "from" else None
-            if artist:
-                return f"{text[:m.start()]}{artist}{text[m.start() + len(name):]}"
+            # ("could you add some of Kanye 's")
+            number = parser.vocab.first_name_artist(key)
+            if number is not None:
+                return f"{text[:m.start()]}{parser.vocab.artist_names[number]}{text[m.start() + len(name):]}"
             continue
         artist = parser.vocab.resolve_artist(key)
         if artist and name_key(artist) != key:
@@ -1198,16 +1196,6 @@ def _respelled_part(name: str, parser: RequestParser) -> str:
     return artist if artist else name
 
 
-def _only_artist_starting(word: str, parser: RequestParser) -> str | None:
-    """The one catalog artist of several tracks whose name begins with this uncommon word and no other does
-    ("Kanye" -> Kanye West; not "Elvis": Presley and Costello)."""
-    vocab = parser.vocab
-    if len(word) < MIN_FIRST_NAME or vocab.artist_number(word) is not None:
-        return None
-    starting = vocab.artists_starting(word)
-    if len(set(starting)) != 1 or len(vocab.artist_tracks[starting[0]]) < MIN_FIRST_NAME_TRACKS:
-        return None
-    return vocab.artist_names[starting[0]]
 
 
 def _unknown_name(text: str, parser: RequestParser) -> str | None:

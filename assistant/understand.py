@@ -392,6 +392,7 @@ _KNOWN_GENRE_KEYS = frozenset(name_key(g) for g in KNOWN_GENRES)
 _NEW_THING_WORDS = frozenset("a another the my our your".split())
 # Words after which one lowercase word may be a name: "more of rihanna", "some wizkid", "a thing for adele"
 _LOWERCASE_NAME_CUES = frozenset("some more add love play try hear for".split())
+_FIRST_NAME_CUES = _LOWERCASE_NAME_CUES - {"for"}  # "music for Sunday"
 _AMOUNT_WORDS = frozenset("some more bit lot any few couple".split())
 _TO_VERBS = frozenset("stick listen switch change move go back turn".split())  # "can we stick to tupac?"
 MIN_LOWERCASE_NAME = 4
@@ -733,7 +734,7 @@ class RequestParser:
             title = self._title_alone(req, i)
             mention = title if title and (artist is None or title.end > artist.end) else artist
             if mention is None:
-                mention = self._fuzzy_artist(req, i, mentions)
+                mention = self._fuzzy_artist(req, i, mentions) or self._first_name_artist(req, i, mentions)
             if mention is None:
                 i += 1
                 continue
@@ -906,6 +907,26 @@ class RequestParser:
         if j - i == 1 and req.free(i, j + 1) and req.words[j] not in _NOT_NAME_WORDS:
             return None  # one misspelt word with more of the name after it: "maverick city choir" is no Mavrick
         return _Mention("artist", best[1], i, j, kind == "negative", start, by=kind == "by")
+
+    def _first_name_artist(self, req: _Request, i: int, mentions: list[_Mention]) -> _Mention | None:
+        """One uncommon word that begins one artist's name and no other's ("some Kanye songs", "like Bieber"
+        is not: it ends one), where something marks a name; capitalised, or lowercase after a word that asks
+        for someone ("more kanye"). Not after "from", which as often names a film ("songs from Frozen")."""
+        key = req.key(i, i + 1)
+        if (not req.free_name(i, i + 1) or self.vocab.is_common(key) or req.extends_capitals(i, i + 1)
+                or not (req.cap(i) or self._lowercase_name(req, i, i + 1))
+                or self._name_goes_on_lowercase(req, i, i + 1)):
+            return None
+        number = self.vocab.first_name_artist(key)
+        if number is None:
+            return None
+        kind, start = self._context_of(req, i, i + 1, mentions)
+        if kind is None and i > 0 and req.words[i - 1] in _FIRST_NAME_CUES and req.tokens[i - 1].segment == \
+                req.tokens[i].segment:
+            kind, start = "positive", i - 1  # "play some Kanye", "I love Kanye"
+        if kind is None or not self._accept(req, i, i + 1, key, kind):
+            return None
+        return _Mention("artist", number, i, i + 1, kind == "negative", start, by=kind == "by")
 
     def _artist_title(self, req: _Request, m: _Mention) -> _Mention | None:
         """One of the artist's tracks named next to it: "X by A", "A's X", "A - X", "X - A", "X (A)"."""

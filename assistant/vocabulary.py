@@ -120,6 +120,11 @@ _SYMBOL_LETTERS = re.compile(r"\$|(?<=[^\W\d_])!(?=[^\W\d_])")  # "A$AP", "Bada$
 # "ccr" names Creedence Clearwater Revival only when no other artist with those initials comes close.
 INITIALISM_DOMINANCE = 3.0
 INITIALISM_MIN_TRACKS = 3
+MIN_FIRST_NAME = 4  # letters of a first name said alone for the one artist it begins ("Kanye")
+MIN_FIRST_NAME_TRACKS = 3  # tracks of that artist in the catalog: a one-song artist is no one's "Kanye"
+# and the popularity of their best known one (about the top 40% of artists): "Time to Move by Carmen" is some
+# Carmen the catalog lacks, not Carmen López
+MIN_FIRST_NAME_POPULARITY = 50
 
 
 @dataclass
@@ -340,6 +345,19 @@ class Vocabulary:
             out.append(self.artists[keys[i]])
             i += 1
         return out
+
+    def first_name_artist(self, word: str) -> int | None:
+        """The one catalog artist of several tracks whose name begins with this word, which names no artist
+        itself, and no other's does ("kanye" -> Kanye West; not "elvis": Presley and Costello)."""
+        if len(word) < MIN_FIRST_NAME or self.artist_number(word) is not None:
+            return None
+        starting = self.artists_starting(word)
+        if len(set(starting)) != 1:
+            return None
+        refs = self.artist_tracks[starting[0]]
+        if len(refs) < MIN_FIRST_NAME_TRACKS or max(r.popularity for r in refs) < MIN_FIRST_NAME_POPULARITY:
+            return None
+        return starting[0]
 
     def resolve_genre(self, phrase: str) -> list[str]:
         """Catalog labels a genre phrase stands for ("hip hop" -> ["rap"]); empty if the catalog has none."""

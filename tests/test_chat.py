@@ -24,7 +24,7 @@ from assistant.prompts import load_prompt
 from assistant.positions import find_positions, find_titles
 from assistant.refine import classify
 from assistant.understand import RequestParser
-from assistant.vocabulary import Vocabulary as Names
+from assistant.vocabulary import MIN_FIRST_NAME_POPULARITY, Vocabulary as Names
 from retrieval.catalog import Catalog, Track
 from retrieval.embeddings import model_words, shared_embedder
 from retrieval.index import TrackIndex
@@ -1416,8 +1416,8 @@ def test_names_the_catalog_lacks_are_said_beside_a_refinement(assistant: MusicAs
 
 def test_a_first_name_alone_for_the_one_artist_it_begins(assistant: MusicAssistant, slice_index: TrackIndex):
     """"could you add some of Kanye 's" leaned to the words "such mood Kanye": a capitalised first name after
-    "some of" means the one catalog artist (of several tracks) whose name it begins; one that begins two names,
-    or said after "from" ("songs from Frozen"), means no one."""
+    "some of" means the one well-known catalog artist (of several tracks) whose name it begins; one that begins
+    two names, or only the name of artists nobody knows ("songs from Frozen": Frozen Plasma), means no one."""
     chat = assistant.start_chat(use_llm=False)
     chat.send("energetic rock, 12 songs")
     vocab = chat.parser.vocab
@@ -1427,11 +1427,20 @@ def test_a_first_name_alone_for_the_one_artist_it_begins(assistant: MusicAssista
         if len(words) >= 2 and words[0].isalpha():
             starts.setdefault(words[0], set()).add(name)
     counts = Counter(t.artist for t in slice_index.tracks)
-    first, artist = next((w, next(iter(names))) for w, names in sorted(starts.items()) if len(names) == 1
-                         and len(w) >= 5 and counts[next(iter(names))] >= 3 and not vocab.is_common(w.lower())
-                         and vocab.artist_number(w.lower()) is None and w.lower() not in model_words()
-                         and not any(n.lower().startswith(w.lower() + " ") for n in vocab.artist_names
-                                     if n not in names))
+    best: dict[str, int] = {}
+    for t in slice_index.tracks:
+        best[t.artist] = max(best.get(t.artist, 0), t.popularity or 0)
+
+    def alone(word: str, names: set[str]) -> bool:  # begins one name, no other's, and is no word
+        return (len(names) == 1 and len(word) >= 5 and counts[next(iter(names))] >= 3
+                and not vocab.is_common(word.lower()) and vocab.artist_number(word.lower()) is None
+                and word.lower() not in model_words()
+                and not any(n.lower().startswith(word.lower() + " ") for n in vocab.artist_names if n not in names))
+
+    first, artist = next((w, next(iter(names))) for w, names in sorted(starts.items())
+                         if alone(w, names) and best[next(iter(names))] >= MIN_FIRST_NAME_POPULARITY)
+    unknown = next(w for w, names in sorted(starts.items())
+                   if alone(w, names) and best[next(iter(names))] < MIN_FIRST_NAME_POPULARITY)
     edit = classify(f"could you add some of {first} 's", chat.playlist, chat.parser)
     assert (edit.kind, edit.parsed.spec.seed_artists) == ("more_like", [artist])
     # no everyday word, it names them wherever it stands when "him" or "her" asks: real "Ozzy is the undisputed
@@ -1439,6 +1448,8 @@ def test_a_first_name_alone_for_the_one_artist_it_begins(assistant: MusicAssista
     edit = classify(f"{first} is the undisputed king! Got more of him?", chat.playlist, chat.parser)
     assert (edit.kind, edit.parsed.spec.seed_artists) == ("more_like", [artist])
     shared = next(w for w, names in starts.items() if len(names) >= 2 and len(w) >= 5 and w.isalpha())
-    for said, word in ((f"could you add some of {shared}", shared), (f"add some songs from {first}", first)):
+    for said, word in ((f"could you add some of {shared}", shared), (f"add some songs from {unknown}", unknown)):
         parsed = classify(said, chat.playlist, chat.parser).parsed
         assert parsed is None or not any(a.startswith(f"{word} ") for a in parsed.spec.seed_artists), said
+    edit = classify(f"add some songs from {first}", chat.playlist, chat.parser)
+    assert (edit.kind, edit.parsed.spec.seed_artists) == ("more_like", [artist])

@@ -85,6 +85,13 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("songs for my big brother's wedding", {"seed_artists": []}),
     ("i like them, can you add some of ushers", {"seed_artists": ["Usher"]}),  # a name's plural "s" typed
     ("some of the intros take so long", {"seed_artists": []}),
+    # a first name alone, where a name is marked, for the one well-known artist whose name it begins (real turns);
+    # not a Carmen the catalog lacks (its only Carmen of several tracks is little known), nor a film
+    ("I love mercy from Kanye", {"seed_artists": ["Kanye West"]}),
+    ("Songs like Kanye's new song, \"Violent Crimes\"?", {"seed_artists": ["Kanye West"]}),
+    ("can you play some Britney too?", {"seed_artists": ["Britney Spears"]}),
+    ("Recently listened to: Time to Move by Carmen", {"seed_artists": []}),
+    ("songs from Frozen", {"seed_artists": []}),
     # an album of one artist, named as an album, seeds that artist; "album lately" names none
     ("Let's add 3 more songs from the definition album to round up the playlist", {"seed_artists": ["Jon Bellion"]}),
     ("Sorry, I mean to say similar to her Fame Monster album", {"seed_artists": ["Lady Gaga"]}),
