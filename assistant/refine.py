@@ -430,7 +430,8 @@ def relative_moods(low: str, tracks: list[Track], spec: PlaylistSpec) -> tuple[d
     labels: list[str] = []
     taken: list[tuple[int, int]] = []
     # complaints first: "too upbeat" is no "upbeat"
-    said = [(m, _complaint_moves(m.group(1)), f"less {m.group(1)}") for m in _COMPLAINT.finditer(low)]
+    said = [(m, _complaint_moves(m.group(1)), f"less {m.group(1)}")
+            for pattern in (_COMPLAINT, _REFUSED_MOOD) for m in pattern.finditer(low)]
     # "not really relaxing enough": toward the mood
     said += [(m, {k: -v for k, v in _complaint_moves(m.group(1)).items()}, f"more {m.group(1)}")
              for m in _NOT_ENOUGH.finditer(low)]
@@ -1423,7 +1424,19 @@ _COMPLAINT = re.compile(r"\b(?:too|(?:(?<=\bis )|(?<=\bare )|(?<=\bwas )|(?<=\bw
                         r"not (?:a (?:big )?fan of|into) (?:the|all the|so much)|(?:sick|tired) of (?:the|all the)) "
                         rf"({_COMPLAINED_WORDS})\b")
 _NOT_ENOUGH = re.compile(rf"\bnot (?:really |quite |very |that )?({_COMPLAINED_WORDS})(?:/[a-z]+)* enough\b")
-_RELATIVE_ANY = re.compile("|".join([_COMPLAINT.pattern, _NOT_ENOUGH.pattern,
+# Tracks of a mood turned away are a complaint too: "no sad songs please", "fewer slow ones", "remove the sad
+# songs", "I don't want sad songs" moved toward sad (the mood read alone) or said "sad songs" was no name;
+# '"Underneath" is not ambient' describes a track
+_REFUSED_MOOD = re.compile(r"(?:\b(?:no(?: more)?|nothing|without|fewer|less of|none of|"
+                           r"remove|drop|cut|ditch|lose|skip|delete|get rid of|take out|"
+                           r"(?:don'?t|do not|didn'?t) (?:want|need|like|love|play|add|include))|"
+                           # "not" opening a sentence asks ("Not so sad please"); after "is" it describes
+                           r"(?:^\W*|(?<=[.!?;] ))not(?: so| that| very)?)"
+                           r"(?: (?:the|all the|any|any more|those|these|of the|more|so many|so much|really|overly))*"
+                           rf" ({_COMPLAINED_WORDS})(?! enough\b)"
+                           r"(?= (?:songs?|tracks?|ones|stuff|music|tunes|vibes?|numbers|anymore|at all|please)\b|"
+                           r"\s*(?:[.,!?;]|$))")
+_RELATIVE_ANY = re.compile("|".join([_COMPLAINT.pattern, _NOT_ENOUGH.pattern, _REFUSED_MOOD.pattern,
                                      *(f"(?:{p.pattern})" for p, _, _ in _RELATIVE)]))
 
 

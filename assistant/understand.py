@@ -477,6 +477,24 @@ def respell_moods(text: str, vocab: Vocabulary) -> str:
     return _LOWER_WORD.sub(respelled, text)
 
 
+# Negators that turn tracks of a mood away ("no sad songs", "nothing too slow"), where "not" and "non" as often
+# describe ("these were not fun", "non-romantic")
+_REFUSING = frozenset({"no", "nothing", "without"})
+
+
+def _refused_mood(phrase: str) -> dict[str, Range] | None:
+    """What "no sad songs", "nothing too slow" keep: the other side of a mood of one feature bounded on one side
+    (valence >= 0.35 for sad's valence <= 0.35); None for a mood of more (not upbeat: low energy or low valence,
+    which no range says)."""
+    ranges = mood_ranges(phrase) or {}
+    if len(ranges) != 1:
+        return None
+    (name, r), = ranges.items()
+    if (r.min is None) == (r.max is None):
+        return None
+    return {name: Range(min=r.max) if r.min is None else Range(max=r.min)}
+
+
 class RequestParser:
     """Turns a request into a `PlaylistSpec` using a catalog `Vocabulary`; never raises on any string."""
 
@@ -1010,6 +1028,7 @@ class RequestParser:
         excluded: list[str] = []
         absent_excluded: list[str] = []
         moods: list[dict[str, Range]] = []
+        refused: list[dict[str, Range]] = []
         cut: list[tuple[int, int]] = []  # token spans to drop from the description (negated phrases)
         n = len(req.tokens)
         last_negated_genre_end = -2
@@ -1056,7 +1075,10 @@ class RequestParser:
                     i = j
                     continue  # left in the description (the builder matches it in titles), and its words free
             elif negated:
-                cut.append((_negation_start(req.words, i), j))
+                start = _negation_start(req.words, i)
+                cut.append((start, j))
+                if req.words[start] in _REFUSING and (kept := _refused_mood(self.vocab.mood_phrases[key])):
+                    refused.append(kept)
             elif i > 0 and req.words[i - 1] == "too":  # "way too heavy for me" asks for less, not for heavy
                 cut.append((i - 1, j))
             else:
@@ -1066,6 +1088,8 @@ class RequestParser:
             for k in range(i, j):
                 req.used[k] = True
             i = j
+        # a mood asked for outranks one turned away: "calming, non-ambient songs" is no call for energy
+        moods += [r for r in refused if not any(name in m for m in moods for name in r)]
         return genres, excluded, list(dict.fromkeys(absent_excluded)), moods, cut
 
     def _unknown_title_words(self, req: _Request, mentions: list[_Mention]) -> set[int]:

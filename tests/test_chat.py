@@ -619,6 +619,17 @@ def test_follow_up_classification(slice_index: TrackIndex):
         assert edit.kind == "refine" and set(edit.features) == {feature}, complaint
         moved = edit.features[feature]
         assert (moved.min is not None) == up and (moved.max is not None) == (not up), complaint
+    # tracks of a mood turned away move the same way ("no sad songs" said "sad songs" was no name; "remove the sad
+    # songs", "fewer slow ones" moved toward the mood); "not" after "is" describes a track and moves nothing
+    for refusal, feature, up in (("no sad songs please", "valence", True), ("I don't want sad songs", "valence", True),
+                                 ("remove the sad songs", "valence", True), ("fewer slow ones", "tempo", True),
+                                 ("Not so sad please", "valence", True), ("nothing too heavy", "energy", False),
+                                 ("no more upbeat songs", "energy", False)):
+        edit = classify(refusal, playlist, parser)
+        assert edit.kind == "refine" and feature in edit.features, refusal
+        moved = edit.features[feature]
+        assert (moved.min is not None) == up and (moved.max is not None) == (not up), refusal
+    assert classify(f'"{tracks[0].title}" is not ambient.', playlist, parser).features == {}
     # a reply opening a sentence names no one-word track ("Yeah, ..." added more like the song "Yeah!")
     yeah = [tracks[0].model_copy(update={"title": "Yeah!"})]
     assert find_titles("Yeah, this is very good", yeah) == [] and find_titles("I like Yeah! a lot", yeah) == [0]

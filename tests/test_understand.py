@@ -122,6 +122,11 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     # a complaint sets no mood ("too slow" was a tempo of at most 100); the chat moves the other way
     ("that one was way too heavy for me", {"features": {}}),
     ("Some of the Pink Floyd is too slow. Can we add some Pearl Jam?", {"features": {}}),
+    # a mood turned away keeps the other side of its one bound; one asked for outranks it
+    ("90s rock, no sad songs", {"features": {"valence": (0.35, None)}}),
+    ("calm songs, nothing too slow", {"features": {"energy": (None, 0.5), "tempo": (100.0, None)}}),
+    ("calm songs, nothing too energetic", {"features": {"energy": (None, 0.5)}}),
+    ("these were not fun", {"features": {}}),  # "not" describes
     ("okay those recent additions are great", {"year_min": None}),  # the tracks just added, not the years
     ("You can give me most recent ones.", {"year_min": 2018}),
     ("Hi. I want to create a mood booster playlist for everyday use.",
