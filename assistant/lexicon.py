@@ -391,6 +391,26 @@ _HITS = re.compile(r"\b(?:(?:only |just |nothing but )?(?:greatest |biggest |top
 _NO_REMIX = re.compile(r"\b(?:no|without|not?|skip|exclude|avoid|hate)\s+(?:any\s+|the\s+)?remix(?:es)?\b"
                        r"|\boriginal versions?(?: only)?\b|\bremix(?:es)? (?:not|never)\b")
 _REMIX = re.compile(r"\bremix(?:es|ed)?\b(?:\s+(?:are\s+|is\s+)?(?:ok|okay|fine|welcome|allowed|good))?")
+# Where the calm and the lively tracks go: "start with something calm", "put the slow ones at the end",
+# "end on a high", "slow to fast"
+_CALM_WORDS = r"(?:slow|calm|soft|quiet|chill|mellow|gentle|relaxed|relaxing|low[- ]key|chilled)(?:er|est)?"
+_LIVELY_WORDS = (r"(?:fast|energetic|upbeat|loud|intense|hype|lively|heavy|hard|high[- ]energy|banger|bangers|"
+                 r"faster|fastest|louder|loudest|heavier)")
+_START = r"\b(?:start|begin|open|kick off)(?:s|ing)?(?: it| things| off| out| the (?:playlist|list|mix))?"
+_FINISH = r"\b(?:end|finish|close|wrap up)(?:s|ing)?(?: it| things| off| up| the (?:playlist|list|mix))?"
+_WITH = r"(?: (?:with|on)(?: (?:something|some|the|a|an|more))?)?"
+_ONES = r"(?: (?:ones|songs|tracks|stuff|music))?"
+_FIRST = r" (?:first|at the (?:start|beginning|top|front))\b"
+_LAST = r" (?:last|at the (?:end|bottom|back))\b"
+
+
+def _placed(first: str, last: str) -> str:
+    """An order said by what comes first or last: `first` words at the start, `last` words at the end."""
+    put = r"\bput (?:the |all the )?"
+    return "|".join((rf"{_START}{_WITH} {first}\b", rf"{_FINISH}{_WITH} {last}\b", rf"{put}{first}{_ONES}{_FIRST}",
+                     rf"{put}{last}{_ONES}{_LAST}", rf"\b{first} to {last}\b"))
+
+
 _ORDERINGS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("arc", re.compile(r"\bwarm[- ]?up\b.{0,40}\b(?:peak|cool[- ]?down)\b|\bpeak\b.{0,20}\bcool[- ]?down\b"
                        r"|\b(?:(?:shaped|structured|built|laid out) )?(?:like )?an? dj[- ]?set\b|\bdj[- ]?set\b"
@@ -398,11 +418,13 @@ _ORDERINGS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("rising", re.compile(r"\bbuild(?:s|ing)?[- ]up(?: the (?:energy|intensity|tempo|vibe))?\b"
                           r"|\bbuild(?:s|ing)? (?:the )?energy\b|\b(?:rising|increasing|growing) (?:energy|intensity|tempo)\b"
                           r"|\bramp(?:s|ing)? up\b|\bcrescendo\b|\bprogressively\b"
-                          r"|\bget(?:s|ting)? (?:more (?:energetic|intense)|faster|louder|heavier)\b")),
+                          r"|\bget(?:s|ting)? (?:more (?:energetic|intense)|faster|louder|heavier)\b"
+                          rf"|{_FINISH} on a high\b|" + _placed(_CALM_WORDS, _LIVELY_WORDS))),
     ("falling", re.compile(r"\bwind(?:s|ing)?[- ]down(?: (?:at|towards?|by) the end)?\b|\bcool(?:s|ing)?[- ]?down\b"
                            r"|\bfad(?:e|es|ing) out\b"
                            r"|\b(?:decreasing|falling|descending|dropping) (?:energy|intensity|tempo)\b"
-                           r"|\bget(?:s|ting)? (?:calmer|slower|softer|quieter)\b")),
+                           r"|\bget(?:s|ting)? (?:calmer|slower|softer|quieter)\b|"
+                           + _placed(_LIVELY_WORDS, _CALM_WORDS))),
     ("smooth", re.compile(r"\b(?:with )?smooth(?:ly)? transitions?\b|\btransition(?:s)? smoothly\b|\bseamless(?:ly)?\b"
                           r"|\b(?:good |nice |smooth )?flow(?:s)?(?: well| nicely| smoothly)?\b|\bblend(?:s|ed)? "
                           r"(?:well|together)\b")),

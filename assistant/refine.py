@@ -1576,6 +1576,8 @@ def _reorder(low: str, tracks: list[Track]) -> Edit | None:
     # "flow" says how to order only with a word of doing so: "make it flow", "flow better", "a smoother flow"; not
     # "Early jazz is my favorite when it comes to flow"
     if orderings and re.search(r"\b(?:(?:re-?)?order|(?:re-?)?sequence|(?:re)?arrange|build|wind|cool|ramp|set|peak|"
+                               r"start|begin|open|kick|end|finish|close|wrap|put|"
+                               r"(?:slow|calm|soft|chill|mellow|quiet|fast|energetic|upbeat|loud)(?:er|est)? to|"
                                r"make (?:it|them|the (?:playlist|songs|tracks)) flow|flows? (?:better|well|nicely|"
                                r"smoothly)|(?:better|smoother|good|nice) flow)\b", low):
         return Edit("reorder", ordering=orderings[0].value)

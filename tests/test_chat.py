@@ -1464,3 +1464,19 @@ def test_a_first_name_alone_for_the_one_artist_it_begins(assistant: MusicAssista
         assert parsed is None or not any(a.startswith(f"{word} ") for a in parsed.spec.seed_artists), said
     edit = classify(f"add some songs from {first}", chat.playlist, chat.parser)
     assert (edit.kind, edit.parsed.spec.seed_artists) == ("more_like", [artist])
+
+
+def test_where_the_calm_and_lively_tracks_go_reorders(assistant: MusicAssistant):
+    """"put the slow ones at the end" raised every track to tempo >= 100 and "start with something energetic"
+    replaced a track: both ask where tracks go. The same tracks come back ordered by energy, and a request that
+    asks for songs of a mood still changes them."""
+    chat = assistant.start_chat(use_llm=False)
+    first = chat.send("upbeat pop for a party, 12 songs").playlist
+    for said, falling in (("put the slow ones at the end", True), ("start with something calm", False),
+                          ("start with something energetic", True), ("end on a high", False),
+                          ("slow to fast please", False), ("end with the quieter songs", True)):
+        reply = chat.send(said)
+        energy = [t.energy for t in reply.playlist.tracks]
+        assert reply.action == "reorder" and energy == sorted(energy, reverse=falling), said
+        assert sorted(t.track_id for t in reply.playlist.tracks) == sorted(t.track_id for t in first.tracks)
+    assert classify("more slow songs please", chat.playlist, chat.parser).kind != "reorder"

@@ -225,6 +225,10 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("build up the energy", {"ordering": "rising"}),
     ("something to wind down", {"ordering": "falling", "description": "something"}),
     ("warm-up, peak, cool-down", {"ordering": "arc"}),
+    # where the calm and the lively tracks go orders them; the mood word there asks for no such tracks
+    ("party mix, start with something chill", {"ordering": "rising",
+                                               "features": {"danceability": (0.65, None), "energy": (0.65, None)}}),
+    ("a road trip mix that ends with the slower songs", {"ordering": "falling", "features": {"energy": (0.6, None)}}),
     ("like a DJ set", {"ordering": "arc"}),
     ("with smooth transitions", {"ordering": "smooth"}),
     # explicit features
