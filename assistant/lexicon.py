@@ -364,7 +364,10 @@ _CAP = re.compile(
 _CAP_ONE = re.compile(
     rf"\b(?:(?:all |only |every song by (?:a )?|each song by (?:a )?)?different {_WHO}|no repeat(?:ed|ing|s)? {_WHO}"
     rf"|no {_WHO} twice|no duplicate {_WHO}|each {_WHO} (?:only )?once|no {_WHO} repeats?"
-    rf"|(?:don'?t|do not|never) repeat (?:an? |the |any )?{_WHO})\b"
+    rf"|(?:don'?t|do not|never) repeat (?:an? |the |any )?{_WHO}"
+    # "more variety", "it's too repetitive", "from various artists": the same artists again is what tires
+    rf"|more (?:variety|varied|diverse|diversity)|(?:a )?(?:wider|bigger|greater) variety|less repetitive"
+    rf"|(?:too|so|very|bit) (?:repetitive|samey)|(?:variety|mix) of {_WHO}|(?:various|varied|diverse) {_WHO})\b"
 )
 
 

@@ -225,6 +225,8 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("build up the energy", {"ordering": "rising"}),
     ("something to wind down", {"ordering": "falling", "description": "something"}),
     ("warm-up, peak, cool-down", {"ordering": "arc"}),
+    ("I want from various artists that are from recent years.", {"max_per_artist": 1, "year_min": 2018}),
+    ("more variety please", {"max_per_artist": 1}), ("a variety of artists", {"max_per_artist": 1}),
     # where the calm and the lively tracks go orders them; the mood word there asks for no such tracks
     ("party mix, start with something chill", {"ordering": "rising",
                                                "features": {"danceability": (0.65, None), "energy": (0.65, None)}}),
