@@ -113,6 +113,17 @@ _BEFORE = re.compile(rf"(?<![\w]){_RELEASED}(before|until|till|pre|prior to|olde
                      rf"[\s-]+(?:the )?(?:{_YEAR}|'?(\d0)'?s|(1[89]\d0|20\d0)'?s)(?![\w.])")
 _AFTER = re.compile(rf"(?<![\w]){_RELEASED}(after|since|post|newer than|from|no earlier than)[\s-]+(?:the )?"
                     rf"(?:{_YEAR}|'?(\d0)'?s|(1[89]\d0|20\d0)'?s)(?![\w.])")
+# Words that turn the years after them away: "nothing after 2015", "take out anything before 2010", "remove the
+# songs from before 2000"
+_YEARS_TURNED_DOWN = re.compile(
+    r"\b(?:(?:nothing|no (?:songs?|tracks?|music)|none|not)\s+|(?:remove|drop|cut|delete|ditch|lose|skip|get rid of|"
+    r"take out|throw out|kick out)\s+(?:(?:anything|everything|all|any|the|songs?|tracks?|ones|stuff|music|of|that|"
+    r"which|are|is|were|was|released|made)\s+){0,4})(?:(?:released|recorded|made)\s+)?(?:from\s+)?(?:the\s+)?$")
+# A year or decade left open on one side: "2000s and later", "the 90s onwards", "2010+", "80s and earlier"
+_WHEN = rf"(?<![\w.])(?:{_YEAR}|'?(\d0)'?s|(1[89]\d0|20\d0)'?s)"
+_OPEN_LATER = re.compile(rf"{_WHEN}(?:\s*(?:and|or|&)\s+(?:later|newer|after|up|above|beyond|onwards?|more recent)\b"
+                         r"|\s+(?:onwards?|forward)\b|\s+on(?=\s*(?:[.,;!?]|$))|\+)")
+_OPEN_EARLIER = re.compile(rf"{_WHEN}\s*(?:and|or|&)\s+(?:earlier|older|before|below|prior)\b")
 _BARE_YEAR = re.compile(rf"(?<![\w.$#-]){_YEAR}(?![\w.%-])")
 # not "those recent additions are great": the tracks just added, not the latest years
 _RECENT = re.compile(r"\b(?:(?:recent|latest|newer|newest)(?!\s+(?:additions?|picks|suggestions|"
@@ -155,27 +166,39 @@ def find_years(low: str, latest_year: int = 2020) -> list[Finding]:
     """Year constraints: decades ("80s", "late 1990s", "eighties"), "before 2000", "after 2010",
     "from 1995 to 2005", a bare year, "the past 10 years" / "the last couple of decades" (back from the catalog's
     latest year), "recent"/"newer" (the last 3 catalog years), "new school" (the 2010s on) and
-    "old school"/"oldies" (these vague words only when no years are said).
+    "old school"/"oldies" (these vague words only when no years are said); the other side of a limit turned
+    down ("nothing after 2015": up to 2015), and a year or decade left open ("2000s and later").
     Each finding's value is a (min, max) pair, either end None."""
     out: list[Finding] = []
     taken: list[tuple[int, int]] = []
 
-    def add(value: tuple[int | None, int | None], m: re.Match[str]) -> None:
-        if any(s < m.end() and m.start() < e for s, e in taken):
+    def add(value: tuple[int | None, int | None], m: re.Match[str], start: int | None = None) -> None:
+        start = m.start() if start is None else start
+        if any(s < m.end() and start < e for s, e in taken):
             return
-        taken.append((m.start(), m.end()))
-        out.append(Finding("years", value, m.start(), m.end()))
+        taken.append((start, m.end()))
+        out.append(Finding("years", value, start, m.end()))
 
     for m in _YEAR_RANGE.finditer(low):
         a, b = sorted((int(m.group(1)), int(m.group(2))))
         add((a, b), m)
+    for m in _OPEN_LATER.finditer(low):
+        add((_decade_of(m.group(1), m.group(2), m.group(3), latest_year)[0], None), m)
+    for m in _OPEN_EARLIER.finditer(low):
+        add((None, _decade_of(m.group(1), m.group(2), m.group(3), latest_year)[1]), m)
     for m in _BEFORE.finditer(low):
         lo, hi = _decade_of(m.group(2), m.group(3), m.group(4), latest_year)
-        add((None, hi if m.group(1) in ("until", "till", "up to", "no later than") else lo - 1), m)
+        down = _YEARS_TURNED_DOWN.search(low, 0, m.start())
+        if m.group(1) in ("before", "prior to", "older than") and down:
+            add((lo, None), m, down.start())  # "nothing older than the 2000s": from the 2000s on
+        else:
+            add((None, hi if m.group(1) in ("until", "till", "up to", "no later than") else lo - 1), m)
     for m in _AFTER.finditer(low):
         lo, hi = _decade_of(m.group(2), m.group(3), m.group(4), latest_year)
         if m.group(1) == "from":
             add((lo, hi), m)  # "from 2019", "from the 80s": that year or decade, not "since"
+        elif m.group(1) in ("after", "since", "newer than") and (down := _YEARS_TURNED_DOWN.search(low, 0, m.start())):
+            add((None, hi if m.group(1) != "since" else lo - 1), m, down.start())  # "nothing after 2015": to 2015
         else:
             add((hi + 1 if m.group(1) in ("after", "post", "newer than") else lo, None), m)
     previous: re.Match[str] | None = None
@@ -382,7 +405,7 @@ def find_artist_cap(low: str) -> list[Finding]:
 # --------------------------------------------------------------------------- popularity, remixes, ordering
 
 _DEEP = re.compile(
-    r"\b(?:(?:only|just)\s+)?(?:(?:not|nothing|none|no|nothing that'?s)\s+"
+    r"\b(?:(?:only|just)\s+)?(?:(?:not|nothing|none|no|nothing that'?s|less|fewer)\s+"
     r"(?:too\s+|very\s+|that\s+|so\s+|overly\s+|super\s+)?"
     r"(?:famous|popular|mainstream|well[- ]known|known|commercial|overplayed|radio)|deep[- ]cuts?|hidden gems?"
     r"|underground|lesser[- ]known|less[- ]known|little[- ]known|obscure|underrated|under the radar|non[- ]?mainstream"

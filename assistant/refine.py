@@ -603,7 +603,7 @@ def _track_edit(text: str, low: str, playlist: Playlist, parser: RequestParser) 
 def _read_edit(text: str, low: str, playlist: Playlist, parser: RequestParser, praised: bool) -> Edit:
     """An edit by what the parser reads in the message: an exclusion, songs or artists added, then the rest."""
     tracks = playlist.tracks
-    parsed = _negated_years(low, _without_conceded(text, parser.analyse(text), parser))
+    parsed = _without_conceded(text, parser.analyse(text), parser)
     if _fewer_years_said(low, parsed):
         if parsed.found <= {"description", "year_min", "year_max"}:  # "less 80s": thinned, not turned away
             return Edit("exclude", topic=FEWER_YEARS, parsed=parsed)
@@ -1447,13 +1447,6 @@ def _complaint_moves(said: str) -> dict[str, int]:
             if (r.min is None) != (r.max is None)}
 
 
-# "nothing after 2015", "take out anything before 2010", "remove the songs from before 2000"
-_NEGATED_YEARS = re.compile(r"\b(?:(?:nothing|no (?:songs?|tracks?|music)|none|not)\s+|(?:remove|drop|cut|delete|"
-                            r"ditch|lose|skip|get rid of|take out|throw out|kick out)\s+(?:(?:anything|everything|all|"
-                            r"any|the|songs?|tracks?|ones|stuff|music|of|that|which|are|is|were|was|released|made)\s+)"
-                            r"{0,4})(?:from\s+)?(?:the\s+)?(before|prior to|older than|after|since|newer than)\b")
-
-
 def _relative_era(low: str, tracks: list[Track], parsed: ParsedRequest) -> Edit | None:
     """"older" / "more recent": only tracks from before / after the playlist's median year."""
     older, newer = _OLDER.search(low), _NEWER.search(low)
@@ -1466,19 +1459,6 @@ def _relative_era(low: str, tracks: list[Track], parsed: ParsedRequest) -> Edit 
     spec = parsed.spec.model_copy(update={"year_min": None, "year_max": median - 1} if older else
                                   {"year_min": median + 1, "year_max": None})
     return Edit("refine", parsed=replace(parsed, spec=spec, found=parsed.found | {"year_min", "year_max"}))
-
-
-def _negated_years(low: str, parsed: ParsedRequest) -> ParsedRequest:
-    """"nothing after 2015" means up to 2015 (the parser reads "after 2015" alone: from 2016)."""
-    m = _NEGATED_YEARS.search(low)
-    spec = parsed.spec
-    if m is None or not parsed.found & {"year_min", "year_max"}:
-        return parsed
-    if m.group(1) in ("before", "prior to", "older than") and spec.year_max is not None and spec.year_min is None:
-        spec = spec.model_copy(update={"year_min": spec.year_max + 1, "year_max": None})
-    elif m.group(1) in ("after", "since", "newer than") and spec.year_min is not None and spec.year_max is None:
-        spec = spec.model_copy(update={"year_max": spec.year_min - (m.group(1) != "since"), "year_min": None})
-    return replace(parsed, spec=spec, found=parsed.found | {"year_min", "year_max"})
 
 
 _FEWER = re.compile(r"\b(?:less|fewer|not so much|not as much|too much|too many|no more|enough(?: of)?)\s+"
