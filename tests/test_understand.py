@@ -71,7 +71,8 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("20s-30s jazz", {"year_min": 1920, "year_max": 1939}),  # one century for both (was 1930-2029)
     # a year or decade left open ("2000s and later" was the 2000s alone); a limit turned down keeps the other side
     ("only 2000s and later", {"year_min": 2000, "year_max": None}), ("2010+ hip hop", {"year_min": 2010}),
-    ("from the 90s on", {"year_min": 1990, "year_max": None}), ("80s and earlier", {"year_min": None, "year_max": 1989}),
+    ("from the 90s on", {"year_min": 1990, "year_max": None}),
+    ("80s and earlier", {"year_min": None, "year_max": 1989}),
     ("rock, nothing older than the 2000s", {"year_min": 2000, "year_max": None, "description": "rock"}),
     ("take out anything before 2010", {"year_min": 2010, "year_max": None}),
     ("no songs after 2015", {"year_min": None, "year_max": 2015}),
