@@ -78,6 +78,8 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("no songs after 2015", {"year_min": None, "year_max": 2015}),
     # "less" turns away from the popular too ("less popular" was hits only)
     ("less popular songs", {"popularity": "deep_cuts"}), ("more popular songs", {"popularity": "hits"}),
+    ("Greetings. I want to create a karaoke playlist to sing along in the shower.", {"popularity": "hits"}),
+    ("some R&B songs to sing along to", {"popularity": "hits", "genres": ["r&b"]}),  # songs people know
     ("I WANT TO LISTEN TO SOME BEYONCE", {"seed_artists": ["Beyoncé"]}),  # shouted: capitals mark no names
     # a name introduced by what it is; the song's words name no artist
     ("do you have the song Lightning Crashes", {"seed_tracks": [("Lightning Crashes", "Live")]}),
