@@ -307,6 +307,14 @@ _SHORTER = re.compile(r"\b(?:shorter|shorten|cut it down|trim(?: it)?|fewer (?:s
 # "add more" alone lengthens; "add more energy" is a mood (see _RELATIVE)
 # not "more songs by Toby Keith" nor "more songs similar to ...": those name what to add
 _LONGER = re.compile(r"\b(?:longer|lengthen|extend(?: it)?|too short|increase|make it (?:\w+ )?long)")  # "increasethe"
+# "double it", "half as long": the length times two or one half
+_DOUBLE = re.compile(r"\b(?:double (?:it|this|the (?:length|playlist|list|songs|tracks|number))|twice as (?:long|many)|"
+                     r"two times (?:longer|as long))\b")
+_HALVE = re.compile(r"\b(?:halve (?:it|this|the (?:length|playlist|list))|half as (?:long|many)|"
+                    r"cut (?:it |this |the (?:playlist|list) )?(?:in|by) half)\b")
+# "keep only the first 5": the first tracks kept, the rest cut
+_KEEP_FIRST = re.compile(rf"\b(?:keep|just|only)\s+(?:only\s+|just\s+)?the\s+(?:first|top)\s+({COUNT_WORDS})\b"
+                         r"(?!\s+(?:minutes?|mins?|hours?)\b)")
 # "more songs", "let's have more": a few more, as "more please" ("Nicee, Lets have more" added half again)
 _MORE_TRACKS = re.compile(r"\bmore (?:songs|tracks)(?!\s+(?:by|from|like|similar|of(?! (?:your|my) choice)|in|on|"
                           r"with|that|about|for)\b)|"
@@ -1816,6 +1824,14 @@ def _length(low: str, tracks: list[Track], spec: PlaylistSpec) -> Edit | None:
             if int(f.value) < n and _VAGUE_COUNT.search(low[f.start:f.end]) and not _SHORTER.search(low):
                 return Edit("length", n_tracks=n + int(f.value), add=int(f.value))  # "a couple songs": more
             return Edit("length", n_tracks=int(f.value))
+    if (m := _KEEP_FIRST.search(low)) and (k := count_word(m.group(1))) and k < n:
+        return Edit("length", n_tracks=k)
+    if _DOUBLE.search(low):
+        return Edit("length", n_tracks=2 * n)
+    if _HALVE.search(low):
+        if spec.minutes is not None and spec.n_tracks is None:
+            return Edit("length", minutes=round(spec.minutes / 2, 1))
+        return Edit("length", n_tracks=max(1, round(n / 2)))
     said = low
     for f in reversed(find_track_length(low)):  # "no songs longer than 4 minutes": each song's, not the playlist's
         said = said[:f.start] + " " + said[f.end:]

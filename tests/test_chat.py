@@ -1481,3 +1481,18 @@ def test_where_the_calm_and_lively_tracks_go_reorders(assistant: MusicAssistant)
         assert reply.action == "reorder" and energy == sorted(energy, reverse=falling), said
         assert sorted(t.track_id for t in reply.playlist.tracks) == sorted(t.track_id for t in first.tracks)
     assert classify("more slow songs please", chat.playlist, chat.parser).kind != "reorder"
+
+
+def test_lengths_said_as_a_share_or_the_first_tracks(assistant: MusicAssistant):
+    """"double it" and "half as long" leaned to the words "double", "half long"; "keep only the first 5" said
+    nothing was understood. The first tracks are kept as they were; doubling adds as many again."""
+    chat = assistant.start_chat(use_llm=False)
+    first = chat.send("energetic rock, 12 songs").playlist.tracks
+    kept = chat.send("keep only the first 5")
+    assert kept.action == "length" and [t.track_id for t in kept.playlist.tracks] == [t.track_id for t in first[:5]]
+    doubled = chat.send("double it")
+    assert doubled.action == "length" and len(doubled.playlist.tracks) == 10
+    assert [t.track_id for t in doubled.playlist.tracks[:5]] == [t.track_id for t in first[:5]]
+    halved = chat.send("cut it in half")
+    assert halved.action == "length" and len(halved.playlist.tracks) == 5
+    assert classify("keep only the first 3 minutes of it", chat.playlist, chat.parser).n_tracks != 3
