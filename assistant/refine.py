@@ -943,12 +943,17 @@ def _addition(text: str, low: str, parsed: ParsedRequest, praised: bool, parser:
     that names artists (`more_like`, before) or turns away from some ("move away from the rock genre") is not
     one."""
     spec = parsed.spec
+    asked = _ASKED_SUBJECT.match(low) if spec.about else None
     if (_fresh(low) or spec.seed_artists or spec.seed_tracks or spec.exclude_artists or spec.exclude_genres
-            or not (praised or _ADDITION.search(low))):
+            or not (praised or _ADDITION.search(low) or asked)):
         return None
-    m = _NEW_MARKERS.search(low)
+    m = _NEW_MARKERS.search(low) or asked
     rest = low[m.end():] if m else low
     return _add_style(text, low, rest, parsed, parser) if _adds_tracks(low, rest, parsed) else None
+
+
+# A subject asked after in the middle of a chat: "any songs about cars?" started a new playlist
+_ASKED_SUBJECT = re.compile(r"\W*(?:(?:(?:do|have) (?:you|we) (?:have|got)|(?:you )?got|are there|is there)(?: any)?|any)\b")
 
 
 # "they aren't new wave, unfortunately": what the playlist lacks, which the listener wants

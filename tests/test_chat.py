@@ -613,6 +613,10 @@ def test_follow_up_classification(slice_index: TrackIndex):
     # a few, and what they are for, say an addition ("a song or two about winning" leaned to "two winning top")
     few = classify("So good! Can I get a song or two about winning to top off the list?", playlist, parser)
     assert (few.kind, few.add, few.about, few.parsed.spec.about) == ("add_style", 2, "about winning", "winning")
+    # a subject asked after adds its songs ("any songs about cars?" started a new playlist)
+    for asked in ("any songs about cars?", "do you have any songs about cars", "are there songs about cars?"):
+        edit = classify(asked, playlist, parser)
+        assert (edit.kind, edit.about, edit.parsed.spec.about) == ("add_style", "about cars", "cars"), asked
     # a complaint moves the other way (each moved its own way: "too slow" was slower)
     for complaint, feature, up in (("these are too sad", "valence", True), ("way too heavy for me", "energy", False),
                                    ("a bit too slow", "tempo", True), ("a little too mellow", "energy", True)):
