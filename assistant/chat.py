@@ -677,6 +677,15 @@ class Chat:
         outcome = self._keep_and_fill(new_spec, label, restated)
         if outcome.version is not None and outcome.version.playlist is not None:
             outcome = self._grown(outcome, outcome.version.playlist, edit.add, named)
+        if (found - {"description"} == {"exclude_tracks"} and not edit.features and outcome.version is not None
+                and outcome.version.playlist is not None
+                and outcome.version.playlist.track_ids() == (playing := [t.track_id for t in self._tracks()])
+                and not set(p.exclude_tracks) & set(playing)):
+            # "I like them, except for jump around by house of pain" with it not playing (the listener saw others)
+            index = self.assistant.index
+            titles = ", ".join(f'"{sanitize(index.tracks[index.row[t]].title, 40)}"' for t in p.exclude_tracks
+                               if t in index.row)
+            outcome.text = f"The playlist has no {titles}; it stays out of it from now on."
         if (excluded_artists or excluded_genres) and outcome.version is not None:
             # what the listener turned down is banned for the chat: the tracks, and the artists by name
             names = {a.casefold() for a in excluded_artists}

@@ -1242,6 +1242,13 @@ def test_fewer_by_an_artist(assistant: MusicAssistant, slice_index: TrackIndex):
     gone = chat.send(f"I don't like {absent}")
     assert gone.text.startswith(f"The playlist has no track by {absent}; they stay out")
     assert ids(chat.playlist) == before and absent in chat.current.banned_artists
+    # a song turned down that is not playing: said so (it was 'No "X": every track already fits'), and kept out
+    song = next(t for t in slice_index.tracks if t.track_id not in before and t.artist not in playing
+                and re.fullmatch(r"[A-Z][a-z]+(?: [A-Z][a-z]+){1,3}", t.title)
+                and chat.parser.vocab.resolve_track(t.title, t.artist) == t.track_id)
+    except_one = chat.send(f"I like them, except for {song.title.lower()} by {song.artist}.")
+    assert except_one.text.startswith(f'The playlist has no "{song.title}"; it stays out of it from now on.')
+    assert ids(chat.playlist) == before and song.track_id in chat.playlist.spec.exclude_tracks
 
 
 def test_misspelt_names_in_a_list_are_read_one_by_one(catalog: Catalog, assistant: MusicAssistant):
