@@ -390,7 +390,7 @@ _CAP_ONE = re.compile(
     rf"|(?:don'?t|do not|never) repeat (?:an? |the |any )?{_WHO}"
     # "more variety", "it's too repetitive", "from various artists": the same artists again is what tires
     rf"|more (?:variety|varied|diverse|diversity)|(?:a )?(?:wider|bigger|greater) variety|less repetitive"
-    rf"|(?:too|so|very|bit) (?:repetitive|samey)|(?:variety|mix) of {_WHO}|(?:various|varied|diverse) {_WHO})\b"
+    rf"|(?:too|so|very|bit) (?:repetitive|samey|similar|alike)|(?:all )?sound (?:the same|alike)|(?:variety|mix) of {_WHO}|(?:various|varied|diverse) {_WHO})\b"
 )
 
 
