@@ -109,10 +109,11 @@ _YEAR = r"(19\d\d|20\d\d)"
 _RELEASED = r"(?:(?:released|recorded|made|put out|came out|coming out)\s+)?"
 _YEAR_RANGE = re.compile(rf"(?<![\w.]){_RELEASED}(?:from |between )?{_YEAR} ?"
                          rf"(?:-|to|and|until|till|through|thru) ?{_YEAR}(?![\w.])")
+_YEAR_OR_DECADE = rf"(?:{_YEAR}|'?(\d0)'?s|(1[89]\d0|20\d0)'?s)"  # "1995", "90s", "1990s": three groups
 _BEFORE = re.compile(rf"(?<![\w]){_RELEASED}(before|until|till|pre|prior to|older than|up to|no later than)"
-                     rf"[\s-]+(?:the )?(?:{_YEAR}|'?(\d0)'?s|(1[89]\d0|20\d0)'?s)(?![\w.])")
+                     rf"[\s-]+(?:the )?{_YEAR_OR_DECADE}(?![\w.])")
 _AFTER = re.compile(rf"(?<![\w]){_RELEASED}(after|since|post|newer than|from|no earlier than)[\s-]+(?:the )?"
-                    rf"(?:{_YEAR}|'?(\d0)'?s|(1[89]\d0|20\d0)'?s)(?![\w.])")
+                    rf"{_YEAR_OR_DECADE}(?![\w.])")
 # Words that turn the years after them away: "nothing after 2015", "take out anything before 2010", "remove the
 # songs from before 2000"
 _YEARS_TURNED_DOWN = re.compile(
@@ -120,7 +121,7 @@ _YEARS_TURNED_DOWN = re.compile(
     r"take out|throw out|kick out)\s+(?:(?:anything|everything|all|any|the|songs?|tracks?|ones|stuff|music|of|that|"
     r"which|are|is|were|was|released|made)\s+){0,4})(?:(?:released|recorded|made)\s+)?(?:from\s+)?(?:the\s+)?$")
 # A year or decade left open on one side: "2000s and later", "the 90s onwards", "2010+", "80s and earlier"
-_WHEN = rf"(?<![\w.])(?:{_YEAR}|'?(\d0)'?s|(1[89]\d0|20\d0)'?s)"
+_WHEN = rf"(?<![\w.]){_YEAR_OR_DECADE}"
 _OPEN_LATER = re.compile(rf"{_WHEN}(?:\s*(?:and|or|&)\s+(?:later|newer|after|up|above|beyond|onwards?|more recent)\b"
                          r"|\s+(?:onwards?|forward)\b|\s+on(?=\s*(?:[.,;!?]|$))|\+)")
 _OPEN_EARLIER = re.compile(rf"{_WHEN}\s*(?:and|or|&)\s+(?:earlier|older|before|below|prior)\b")
