@@ -1210,8 +1210,6 @@ def _respelled_part(name: str, parser: RequestParser) -> str:
     return artist if artist else name
 
 
-
-
 def _unknown_name(text: str, parser: RequestParser) -> str | None:
     """A name of an artist or song the catalog lacks (catalog names were read before): the first capitalised
     run after a word such as "some", "by" or "more", not made of common words."""

@@ -927,9 +927,9 @@ class RequestParser:
         return _Mention("artist", best[1], i, j, kind == "negative", start, by=kind == "by")
 
     def _first_name_artist(self, req: _Request, i: int, mentions: list[_Mention]) -> _Mention | None:
-        """One uncommon word that begins one artist's name and no other's ("some Kanye songs", "like Bieber"
-        is not: it ends one), where something marks a name; capitalised, or lowercase after a word that asks
-        for someone ("more kanye"). Not after "from", which as often names a film ("songs from Frozen")."""
+        """One uncommon word that begins one well-known artist's name and no other's ("some Kanye songs"; not
+        "like Bieber": it ends one), where something marks a name; capitalised, or lowercase after a word that
+        asks for someone ("more kanye"). "songs from Frozen" names no one: Frozen Plasma is little known."""
         key = req.key(i, i + 1)
         if (not req.free_name(i, i + 1) or self.vocab.is_common(key) or req.extends_capitals(i, i + 1)
                 or not (req.cap(i) or self._lowercase_name(req, i, i + 1))
