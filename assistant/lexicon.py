@@ -391,7 +391,8 @@ _CAP_ONE = re.compile(
     rf"|(?:don'?t|do not|never) repeat (?:an? |the |any )?{_WHO}"
     # "more variety", "it's too repetitive", "from various artists": the same artists again is what tires
     rf"|more (?:variety|varied|diverse|diversity)|(?:a )?(?:wider|bigger|greater) variety|less repetitive"
-    rf"|(?:too|so|very|bit) (?:repetitive|samey|similar|alike)|(?:all )?sound (?:the same|alike)|(?:variety|mix) of {_WHO}|(?:various|varied|diverse) {_WHO})\b"
+    rf"|(?:too|so|very|bit) (?:repetitive|samey|similar|alike)|(?:all )?sound (?:the same|alike)"
+    rf"|(?:variety|mix) of {_WHO}|(?:various|varied|diverse) {_WHO})\b"
 )
 
 
@@ -416,7 +417,8 @@ _HITS = re.compile(r"\b(?:(?:only |just |nothing but )?(?:greatest |biggest |top
                    r"|charts?|chart[- ]topp(?:ers|ing)|top 40|mainstream|well[- ]known|famous|bangers|most streamed"
                    r"|radio friendly|(?:in|on|of|from) the top \d{1,3}"
                    # songs to sing along to are the ones people know
-                   r"|sing[- ]?alongs?|sing[- ]?along (?:songs|to|with)|karaoke|every(?:one|body) knows)\b(?:\s+only\b)?")
+                   r"|sing[- ]?alongs?|sing[- ]?along (?:songs|to|with)|karaoke|every(?:one|body) knows)"
+                   r"\b(?:\s+only\b)?")
 _NO_REMIX = re.compile(r"\b(?:no|without|not?|skip|exclude|avoid|hate)\s+(?:any\s+|the\s+)?remix(?:es)?\b"
                        r"|\boriginal versions?(?: only)?\b|\bremix(?:es)? (?:not|never)\b")
 _REMIX = re.compile(r"\bremix(?:es|ed)?\b(?:\s+(?:are\s+|is\s+)?(?:ok|okay|fine|welcome|allowed|good))?")

@@ -953,7 +953,8 @@ def _addition(text: str, low: str, parsed: ParsedRequest, praised: bool, parser:
 
 
 # A subject asked after in the middle of a chat: "any songs about cars?" started a new playlist
-_ASKED_SUBJECT = re.compile(r"\W*(?:(?:(?:do|have) (?:you|we) (?:have|got)|(?:you )?got|are there|is there)(?: any)?|any)\b")
+_ASKED_SUBJECT = re.compile(r"\W*(?:(?:(?:do|have) (?:you|we) (?:have|got)|(?:you )?got|are there|is there)"
+                            r"(?: any)?|any)\b")
 
 
 # "they aren't new wave, unfortunately": what the playlist lacks, which the listener wants

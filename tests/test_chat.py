@@ -396,7 +396,8 @@ def test_follow_up_classification(slice_index: TrackIndex):
         "You are doing great, i think I am not just connecting with the songs": ("replace", list(range(10))),  # new
         "Amazing. Ok lets switch to something calm": ("new", []),  # not a swap of two tracks
         "reorder with smooth transitions": ("reorder", []),
-        "something to sing along to": ("refine", []), "more variety please": ("refine", []), "it's a bit repetitive": ("refine", []),  # leaned to "variety"
+        "something to sing along to": ("refine", []),
+        "more variety please": ("refine", []), "it's a bit repetitive": ("refine", []),  # leaned to "variety"
         "I didn't like any of those": ("replace", list(range(10))),
         "none of these are good": ("replace", list(range(10))),
         "I don't like these, more upbeat please": ("refine", []),
