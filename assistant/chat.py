@@ -1348,6 +1348,8 @@ def _playlist_answer(tracks: list[Track], topic: str) -> str:
     if topic == "explicit":
         return ("The catalog doesn't say which songs have explicit lyrics, so I can't leave them out; the playlist "
                 "stays as it is.")
+    if topic == "duplicates":
+        return "No song is in the playlist twice, in any version: there is nothing to remove."
     if topic == "naming":
         return ("Yes: name a song with its artist (\"add Hey Ya by OutKast\") or an artist (\"some Prince\") and it "
                 "joins the playlist if the catalog has it.")

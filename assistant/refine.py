@@ -27,7 +27,7 @@ from typing import Any, Literal
 
 from rapidfuzz import fuzz
 
-from assistant.builder import is_seasonal
+from assistant.builder import is_seasonal, song_key
 from assistant.lexicon import (
     MOODS,
     NUMBER_WORDS,
@@ -238,7 +238,10 @@ _QUALITY_PRAISE = _PRAISE - {"love"}  # "a very good playlist" praises; "a love 
 # "switch 2 and 5"; not "lets switch to something calm"
 _SWAP = re.compile(r"\b(?:swap|switch(?! (?:it |things )?(?:to|up|over|gears)\b)|exchange|flip|trade)\b")
 _REPLACE = re.compile(r"\b(?:replace|substitute|swap out|switch out|change out)\b"
-                      r"|\b(?:swap|switch|exchange|trade)\b.{0,30}\bfor (?:something|another|a different|one)\b")
+                      r"|\b(?:swap|switch|exchange|trade)\b.{0,30}\bfor (?:something|another|a different|one)\b"
+                      # "make the first song something upbeat" replaced 13 tracks; a track is named, "it" is not
+                      r"|\b(?:make|turn|change) (?:the |track |song |number |#)?[\w']+(?: (?:song|track|one))? "
+                      r"(?:into |to )?(?:something|a (?:more|less|different))\b")
 _OLDER = re.compile(r"\b(?:older|earlier|from further back|more (?:classic|vintage|retro|old school)|"
                     r"go (?:back|further back) (?:a|one|another) (?:decade|few years|bit))\b")
 _NEWER = re.compile(r"\b(?:newer|more (?:recent|modern|current)|fresher|less old)\b")
@@ -571,6 +574,10 @@ def _track_edit(text: str, low: str, playlist: Playlist, parser: RequestParser) 
         return Edit("question", topic="export")
     if _EXPLICIT.search(low):  # "nothing explicit please": the catalog does not say (it leaned to "explicit")
         return Edit("question", topic="explicit")
+    if _DUPLICATES.search(low):  # "remove the duplicates": the later copies of a song, or none to remove
+        seen: set[str] = set()
+        copies = [i for i, t in enumerate(tracks) if song_key(t) in seen or seen.add(song_key(t))]
+        return Edit("remove", positions=copies) if copies else Edit("question", topic="duplicates")
     if _CAN_NAME_SONGS.search(low):  # "Am I able to request specific songs to be added?" was thanked
         return Edit("question", topic="naming")
     # "thank you, more please?": no question about "Thank You" here; "add a few more to round it up": no kind
@@ -775,7 +782,7 @@ def _other_edit(text: str, low: str, parsed: ParsedRequest, playlist: Playlist, 
     tracks = playlist.tracks
     n = len(tracks)
     more_like = _MORE_LIKE.search(low)
-    length = _length(low, tracks, playlist.spec)
+    length = _track_lengths_moved(low, tracks, parsed) or _length(low, tracks, playlist.spec)
     if length is not None:
         return length
     names = parsed.spec.seed_artists or parsed.spec.seed_tracks
@@ -1506,6 +1513,8 @@ _EXPORT = re.compile(r"\b(?:export|download|save (?:it|this|them|the (?:playlist
 _CAN_NAME_SONGS = re.compile(r"\b(?:(?:can|could|may) (?:i|we)|(?:am i|are we) able to) (?:ask for|request|add|pick|"
                              r"choose|name) (?:a |some )?(?:specific|particular|certain|my own) (?:songs?|tracks?|"
                              r"artists?)\b")
+_DUPLICATES = re.compile(r"\b(?:duplicates?|duplicated (?:songs|tracks)|(?:same|a) song twice|(?:songs|tracks) "
+                         r"(?:repeated|twice))\b")
 _EXPLICIT = re.compile(r"\b(?:explicit|profanity|swearing|cursing|cussing|clean (?:versions?|lyrics|edits?)|"
                        r"(?:bad|foul|dirty) (?:language|words)|(?:swear|curse|cuss) words)\b")
 _PLAYBACK = re.compile(r"\b(?:(?:not (?:seeing|getting|receiving)|(?:didn'?t|did not|haven'?t|have not) (?:send|sent|"
@@ -1812,6 +1821,25 @@ def _playlist_lengths(low: str) -> list[Finding]:
     playlist, and "no more than 2 songs per artist" a cap."""
     other = find_track_length(low) + find_artist_cap(low)
     return [f for f in find_length(low) if not any(t.start < f.end and f.start < t.end for t in other)]
+
+
+# "shorter songs", "longer tracks": each track's length, not the playlist's ("shorter songs" cut it to 10 tracks)
+_TRACKS_SHORTER = re.compile(r"\b(?:shorter|quicker) (?:songs|tracks|ones|tunes)\b")
+_TRACKS_LONGER = re.compile(r"\blonger (?:songs|tracks|ones|tunes)\b")
+TRACK_MINUTES_STEP = 0.5  # how far "shorter songs" moves a track's length past the playlist's mean, in minutes
+
+
+def _track_lengths_moved(low: str, tracks: list[Track], parsed: ParsedRequest) -> Edit | None:
+    """"shorter songs" / "longer songs": every track shorter / longer than the playlist's mean by a step."""
+    shorter, longer = _TRACKS_SHORTER.search(low), _TRACKS_LONGER.search(low)
+    minutes = [t.duration_ms / 60_000 for t in tracks if t.duration_ms]
+    if bool(shorter) == bool(longer) or "track_minutes" in parsed.found or not minutes:
+        return None
+    mean = sum(minutes) / len(minutes)
+    moved = Range(max=round(max(mean - TRACK_MINUTES_STEP, 1.0), 1)) if shorter else \
+        Range(min=round(mean + TRACK_MINUTES_STEP, 1))
+    spec = parsed.spec.model_copy(update={"track_minutes": moved})
+    return Edit("refine", parsed=replace(parsed, spec=spec, found=parsed.found | {"track_minutes"}))
 
 
 def _length(low: str, tracks: list[Track], spec: PlaylistSpec) -> Edit | None:

@@ -1508,3 +1508,29 @@ def test_lengths_said_as_a_share_or_the_first_tracks(assistant: MusicAssistant):
     halved = chat.send("cut it in half")
     assert halved.action == "length" and len(halved.playlist.tracks) == 5
     assert classify("keep only the first 3 minutes of it", chat.playlist, chat.parser).n_tracks != 3
+
+
+def test_shorter_songs_a_named_track_made_over_and_duplicates(assistant: MusicAssistant, slice_index: TrackIndex):
+    """"shorter songs" cut the playlist to 10 tracks and "longer songs" added 7: each track's length moves past the
+    playlist's mean instead. "make the first song something upbeat" replaced 13 tracks: the one named is replaced.
+    "remove the duplicates" said it could not tell what to take out: none is there, and it says so."""
+    chat = assistant.start_chat(use_llm=False)
+    first = chat.send("energetic rock, 12 songs").playlist.tracks
+    mean = sum(t.duration_ms for t in first) / len(first) / 60_000
+    shorter = chat.send("can we have shorter songs")
+    assert shorter.action == "refine" and len(shorter.playlist.tracks) == len(first)
+    assert shorter.playlist.spec.track_minutes.max < mean and shorter.playlist.spec.track_minutes.min is None
+    assert all(t.duration_ms / 60_000 <= shorter.playlist.spec.track_minutes.max for t in shorter.playlist.tracks)
+    longer = classify("longer songs please", chat.playlist, chat.parser)
+    assert longer.kind == "refine" and longer.parsed.spec.track_minutes.min is not None
+    before = chat.playlist.tracks
+    made_over = chat.send("make the first song something more upbeat")
+    assert made_over.action == "replace" and made_over.playlist.tracks[0].track_id != before[0].track_id
+    assert [t.track_id for t in made_over.playlist.tracks[1:]] == [t.track_id for t in before[1:]]
+    assert classify("make it something more upbeat", chat.playlist, chat.parser).kind == "refine"
+    same = chat.send("remove the duplicates")
+    assert same.action == "question" and same.text.startswith("No song is in the playlist twice")
+    assert [t.track_id for t in same.playlist.tracks] == [t.track_id for t in made_over.playlist.tracks]
+    tracks = chat.playlist.tracks
+    doubled = chat.playlist.model_copy(update={"tracks": [*tracks[:3], tracks[1], *tracks[3:], tracks[0]]})
+    assert classify("remove the duplicates", doubled, chat.parser).positions == [3, len(tracks) + 1]
