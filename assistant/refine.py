@@ -600,6 +600,8 @@ def _track_edit(text: str, low: str, playlist: Playlist, parser: RequestParser) 
                 return Edit("message", unknown_title=missing[0])
             return Edit("replace", positions=positions, features=features, labels=labels,
                         parsed=named if named.spec.seed_artists else None)
+    if _PANNED.search(low) and (panned := find_positions(low, n)):  # "track 3 is bad", "the last one sucks"
+        return Edit("remove", positions=panned)
     if _SWAP.search(low):
         positions = find_positions(low, n, bare=True) or find_titles(text, tracks)
         if len(positions) == 1 and re.search(r"\b(?:with|and) the next\b", low):
@@ -1431,7 +1433,7 @@ _COMPLAINT_WORDS = {"down": "sad", "mopey": "sad", "emo": "sad", "cheery": "chee
                     "sluggish": "slow", "quick": "fast", "frantic": "fast", "noisy": "loud", "harsh": "aggressive",
                     "screamy": "aggressive", "boring": "mellow", "sleepy": "sleep", "mild": "mellow",
                     "tame": "mellow", "dancey": "danceable", "clubby": "danceable", "slow paced": "slow",
-                    "fast paced": "fast", "low key": "mellow"}
+                    "fast paced": "fast", "low key": "mellow", "ballads": "slow", "ballad": "slow"}
 _COMPLAINED = {**{m: m for m in MOODS}, **_COMPLAINT_WORDS}
 _COMPLAINED_WORDS = "|".join(re.escape(w).replace(r"\ ", r"[- ]") for w in sorted(_COMPLAINED, key=len, reverse=True))
 # "way too heavy", '"On the border" is a bit heavy', "I don't like the heavy guitar", "sick of all the sad ones":
@@ -1446,12 +1448,13 @@ _NOT_ENOUGH = re.compile(rf"\bnot (?:really |quite |very |that )?({_COMPLAINED_W
 # Tracks of a mood turned away are a complaint too: "no sad songs please", "fewer slow ones", "remove the sad
 # songs", "I don't want sad songs" moved toward sad (the mood read alone) or said "sad songs" was no name;
 # '"Underneath" is not ambient' describes a track
-_REFUSED_MOOD = re.compile(r"(?:\b(?:no(?: more)?|nothing|without|fewer|less of|none of|"
+_REFUSED_MOOD = re.compile(r"(?:\b(?:no(?: more)?|nothing|without|fewer|less of|none of|(?:too|so) many|"
                            r"remove|drop|cut|ditch|lose|skip|delete|get rid of|take out|"
                            r"(?:don'?t|do not|didn'?t) (?:want|need|like|love|play|add|include))|"
                            # "not" opening a sentence asks ("Not so sad please"); after "is" it describes
                            r"(?:^\W*|(?<=[.!?;] ))not(?: so| that| very)?)"
-                           r"(?: (?:the|all the|any|any more|those|these|of the|more|so many|so much|really|overly))*"
+                           r"(?: (?:the|all the|any|any more|those|these|of the|more|so many|so much|really|overly|"
+                           r"(?:anything|everything|stuff|songs|tracks|ones)(?: that(?:'s| is| are)| which (?:is|are))?))*"
                            rf" ({_COMPLAINED_WORDS})(?! enough\b)"
                            r"(?= (?:songs?|tracks?|ones|stuff|music|tunes|vibes?|numbers|anymore|at all|please)\b|"
                            r"\s*(?:[.,!?;]|$))")
@@ -1513,6 +1516,10 @@ _EXPORT = re.compile(r"\b(?:export|download|save (?:it|this|them|the (?:playlist
 _CAN_NAME_SONGS = re.compile(r"\b(?:(?:can|could|may) (?:i|we)|(?:am i|are we) able to) (?:ask for|request|add|pick|"
                              r"choose|name) (?:a |some )?(?:specific|particular|certain|my own) (?:songs?|tracks?|"
                              r"artists?)\b")
+# A track said to be bad by its place: "track 3 is bad", "the second song sucks", "the first one doesn't fit"
+_PANNED = re.compile(r"\b(?:is|was|'s|are|were)\s+(?:(?:really|so|pretty|kind of|kinda|a bit|just|too)\s+)?"
+                     r"(?:bad|terrible|awful|horrible|trash|garbage|rubbish|boring|annoying|the worst|not good|no good|"
+                     r"lame|meh)\b|\bsucks?\b|\b(?:doesn'?t|does not|don'?t|do not) (?:fit|belong|work)\b")
 _DUPLICATES = re.compile(r"\b(?:duplicates?|duplicated (?:songs|tracks)|(?:same|a) song twice|(?:songs|tracks) "
                          r"(?:repeated|twice))\b")
 _EXPLICIT = re.compile(r"\b(?:explicit|profanity|swearing|cursing|cussing|clean (?:versions?|lyrics|edits?)|"

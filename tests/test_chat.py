@@ -630,7 +630,8 @@ def test_follow_up_classification(slice_index: TrackIndex):
     for refusal, feature, up in (("no sad songs please", "valence", True), ("I don't want sad songs", "valence", True),
                                  ("remove the sad songs", "valence", True), ("fewer slow ones", "tempo", True),
                                  ("Not so sad please", "valence", True), ("nothing too heavy", "energy", False),
-                                 ("no more upbeat songs", "energy", False)):
+                                 ("no more upbeat songs", "energy", False), ("remove anything sad", "valence", True),
+                                 ("get rid of the ballads", "tempo", True), ("too many ballads", "tempo", True)):
         edit = classify(refusal, playlist, parser)
         assert edit.kind == "refine" and feature in edit.features, refusal
         moved = edit.features[feature]
@@ -1528,6 +1529,11 @@ def test_shorter_songs_a_named_track_made_over_and_duplicates(assistant: MusicAs
     assert made_over.action == "replace" and made_over.playlist.tracks[0].track_id != before[0].track_id
     assert [t.track_id for t in made_over.playlist.tracks[1:]] == [t.track_id for t in before[1:]]
     assert classify("make it something more upbeat", chat.playlist, chat.parser).kind == "refine"
+    # a track said to be bad by its place goes, as "I don't like the second one" did (it said nothing understood)
+    for panned, position in (("track 3 is bad", 2), ("the second song sucks", 1), ("the first one doesn't fit", 0)):
+        assert (classify(panned, chat.playlist, chat.parser).kind,
+                classify(panned, chat.playlist, chat.parser).positions) == ("remove", [position]), panned
+    assert classify("the beat is bad", chat.playlist, chat.parser).kind != "remove"
     same = chat.send("remove the duplicates")
     assert same.action == "question" and same.text.startswith("No song is in the playlist twice")
     assert [t.track_id for t in same.playlist.tracks] == [t.track_id for t in made_over.playlist.tracks]
