@@ -1454,7 +1454,8 @@ _REFUSED_MOOD = re.compile(r"(?:\b(?:no(?: more)?|nothing|without|fewer|less of|
                            # "not" opening a sentence asks ("Not so sad please"); after "is" it describes
                            r"(?:^\W*|(?<=[.!?;] ))not(?: so| that| very)?)"
                            r"(?: (?:the|all the|any|any more|those|these|of the|more|so many|so much|really|overly|"
-                           r"(?:anything|everything|stuff|songs|tracks|ones)(?: that(?:'s| is| are)| which (?:is|are))?))*"
+                           r"(?:anything|everything|stuff|songs|tracks|ones)"
+                           r"(?: that(?:'s| is| are)| which (?:is|are))?))*"
                            rf" ({_COMPLAINED_WORDS})(?! enough\b)"
                            r"(?= (?:songs?|tracks?|ones|stuff|music|tunes|vibes?|numbers|anymore|at all|please)\b|"
                            r"\s*(?:[.,!?;]|$))")
