@@ -80,7 +80,8 @@ ASKED_FOR = "added at your request"  # in the reason of a track the listener ask
 HELP = ("I build playlists from the catalog and edit them. Ask for one (\"upbeat 80s synthpop for a run\"), then "
         "refine it: \"more upbeat\", \"calmer\", \"make it 20 minutes\", \"add more like track 3\", \"add "
         "Superstition by Stevie Wonder\", \"add some 80s rock\", \"remove the second song\", \"no more <artist>\", "
-        "\"only 90s\", \"swap the last two\", \"undo\" or \"start over\". "
+        "\"only 90s\", \"swap the last two\", \"put the slow ones at the end\", \"call it Road Trip\", \"undo\" or "
+        "\"start over\". "
         "You can also ask \"why is track 2 here?\" or \"what's the tempo of track 4?\".")
 
 
@@ -112,6 +113,7 @@ class Version:
     banned_artists: tuple[str, ...] = ()  # artists the listener turned down in this chat
     request: str = ""  # the listener's words that started this playlist
     explanation: Explanation | None = None
+    title: str = ""  # the name the listener gave this playlist ("call it Road Trip"), kept through its edits
 
 
 @dataclass
@@ -320,6 +322,7 @@ class Chat:
             "remove": self._remove, "replace": self._replace, "exclude": self._exclude, "refine": self._refine,
             "more_like": self._more_like, "add_songs": self._add_songs, "add_style": self._add_style,
             "steer": self._steer, "subject": self._subject, "length": self._length, "thanks": self._thanks,
+            "rename": self._rename,
         }
         return handlers[edit.kind](edit)
 
@@ -428,6 +431,15 @@ class Chat:
         words = {"rising": "energy rising", "falling": "energy winding down", "arc": "warm-up, peak, cool-down",
                  "smooth": "smooth transitions"}.get(ordering, ordering)
         return self._reordered(order_tracks(tracks, ordering), f"Reordered: {words}.", words, spec)
+
+    def _rename(self, edit: Edit) -> _Outcome:
+        if self.playlist is None:
+            return _Outcome("answer", "There is no playlist yet to name: ask for one first.")
+        title = sanitize(edit.about or "", 60).strip()
+        if not title:
+            return _Outcome("answer", "What should the playlist be called?")
+        return _Outcome("playlist", f'Renamed it "{title}".', self._next(self.playlist, title=title), label="renamed",
+                        new_intro=False)
 
     def _reordered(self, tracks: list[Track], text: str, label: str, spec: PlaylistSpec | None = None) -> _Outcome:
         playlist = self._derive(tracks, spec or self._spec())
@@ -1088,6 +1100,8 @@ class Chat:
         bad = self._check_positions(edit.positions)
         if bad:
             return _Outcome("answer", bad)
+        if edit.topic == "title":
+            return _Outcome("answer", f'It is called "{sanitize(self.playlist.title, 60)}"; "call it ..." renames it.')
         if not edit.positions:
             return _Outcome("answer", _playlist_answer(tracks, edit.topic or "count"))
         playlist = self.playlist
@@ -1100,11 +1114,15 @@ class Chat:
     # -------------------------------------------------------------- helpers
 
     def _next(self, playlist: Playlist | None, *, banned: frozenset[str] | None = None,
-              request: str | None = None) -> Version:
-        """The next version: this one's bans and request unless given."""
+              request: str | None = None, title: str | None = None) -> Version:
+        """The next version: this one's bans, request and given name unless given (a new request drops the name:
+        edits that rebuild the playlist made their own title from the request)."""
         current = self.current
+        named = title if title is not None else current.title if request is None else ""
+        if named and playlist is not None and playlist.title != named:
+            playlist = playlist.model_copy(update={"title": named})
         return Version(playlist, current.banned if banned is None else banned, current.banned_artists,
-                       current.request if request is None else request)
+                       current.request if request is None else request, title=named)
 
     def _full(self) -> _Outcome:
         return _Outcome("message", f"The playlist already holds the most tracks allowed ({self.assistant.max_tracks}).")

@@ -60,7 +60,7 @@ from retrieval.lexical import STOPWORDS, word_forms
 
 EditKind = Literal["new", "refine", "steer", "subject", "length", "more_like", "add_songs", "add_style", "remove",
                    "replace", "exclude", "swap", "move", "reorder", "start_over", "undo", "question", "message",
-                   "thanks"]
+                   "thanks", "rename"]
 
 DEFAULT_MORE = 3  # tracks "add more like track 3" adds when no number is given
 MAX_NAMED_MORE = 10  # "some Sublime, No Doubt, Zero 7, Ariana Grande and SZA": one track each, up to this many
@@ -574,6 +574,10 @@ def _track_edit(text: str, low: str, playlist: Playlist, parser: RequestParser) 
         return Edit("question", topic="export")
     if _EXPLICIT.search(low):  # "nothing explicit please": the catalog does not say (it leaned to "explicit")
         return Edit("question", topic="explicit")
+    if m := _RENAME.match(text):  # "call it Road Trip": the title, which names the export file too
+        return Edit("rename", about=m.group("name").strip())
+    if _TITLE_ASKED.search(low):
+        return Edit("question", topic="title")
     if _DUPLICATES.search(low):  # "remove the duplicates": the later copies of a song, or none to remove
         seen: set[str] = set()
         copies = [i for i, t in enumerate(tracks) if song_key(t) in seen or seen.add(song_key(t))]
@@ -1521,6 +1525,13 @@ _CAN_NAME_SONGS = re.compile(r"\b(?:(?:can|could|may) (?:i|we)|(?:am i|are we) a
 _PANNED = re.compile(r"\b(?:is|was|'s|are|were)\s+(?:(?:really|so|pretty|kind of|kinda|a bit|just|too)\s+)?"
                      r"(?:bad|terrible|awful|horrible|trash|garbage|rubbish|boring|annoying|the worst|not good|no good|"
                      r"lame|meh)\b|\bsucks?\b|\b(?:doesn'?t|does not|don'?t|do not) (?:fit|belong|work)\b")
+_RENAME = re.compile(r"^\W*(?:(?:please|ok|okay|now|and|can you|could you|let'?s)\W+)*(?:call|name|rename|title|"
+                     r"retitle)\s+(?:it|this|the (?:playlist|list|mix)|this (?:playlist|list|mix))\s+(?:to\s+|as\s+)?"
+                     # "name it after my dog", "call it something fun": no name yet
+                     r"(?!(?:after|something|whatever|anything|for|like|by)\b)"
+                     r"[\"“'‘]?(?P<name>[^\"”’]{1,60}?)[\"”'’]?(?:\s+please)?\W*$", re.IGNORECASE)
+_TITLE_ASKED = re.compile(r"\bwhat(?:'s| is) (?:this|the|my|our) (?:playlist|list|mix) (?:called|named)\b|"
+                          r"\bwhat(?:'s| is) (?:its|the playlist'?s) (?:name|title)\b")
 _DUPLICATES = re.compile(r"\b(?:duplicates?|duplicated (?:songs|tracks)|(?:same|a) song twice|(?:songs|tracks) "
                          r"(?:repeated|twice))\b")
 _EXPLICIT = re.compile(r"\b(?:explicit|profanity|swearing|cursing|cussing|clean (?:versions?|lyrics|edits?)|"

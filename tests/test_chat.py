@@ -1540,3 +1540,21 @@ def test_shorter_songs_a_named_track_made_over_and_duplicates(assistant: MusicAs
     tracks = chat.playlist.tracks
     doubled = chat.playlist.model_copy(update={"tracks": [*tracks[:3], tracks[1], *tracks[3:], tracks[0]]})
     assert classify("remove the duplicates", doubled, chat.parser).positions == [3, len(tracks) + 1]
+
+
+def test_naming_the_playlist(assistant: MusicAssistant):
+    """"call it Road Trip" leaned to the words "Road Trip" and "rename it to Sunday drive" said nothing understood:
+    the name is the playlist's title (the UI's header and the export's file name), kept through later edits, taken
+    back by "undo" and dropped by a new request."""
+    chat = assistant.start_chat(use_llm=False)
+    first = chat.send("energetic rock, 12 songs").playlist
+    named = chat.send("call it Road Trip")
+    assert named.action == "rename" and named.playlist.title == "Road Trip"
+    assert named.playlist.track_ids() == first.track_ids()
+    assert chat.send("more upbeat").playlist.title == "Road Trip"
+    assert chat.send("more like Road Trip").playlist.title == "Road Trip"  # a rebuilding edit keeps it too
+    assert chat.send("what's this playlist called?").text.startswith('It is called "Road Trip"')
+    assert chat.send('rename it to "Sunday drive"').playlist.title == "Sunday drive"
+    assert chat.send("undo").playlist.title == "Road Trip"
+    assert classify("name it after my dog", chat.playlist, chat.parser).kind != "rename"
+    assert chat.send("a new playlist of 90s hip hop").playlist.title != "Road Trip"
