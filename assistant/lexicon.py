@@ -658,6 +658,12 @@ def _tempo(value: str) -> float | None:
     return v if TEMPO_BOUNDS[0] <= v <= TEMPO_BOUNDS[1] else None
 
 
+# Words that turn a bound after them away: "nothing slower than 120 bpm" is a tempo of at least 120
+_FEATURE_TURNED_DOWN = re.compile(r"\b(?:nothing|none|never|not|no(?: (?:songs?|tracks?|music|stuff))?|without "
+                                  r"(?:songs?|tracks?|anything))\s+(?:(?:that'?s|that are|which are|with|at|of|"
+                                  r"anything|songs?|tracks?)\s+){0,2}$")
+
+
 def find_features(low: str) -> list[Finding]:
     """Explicit feature constraints: "energy above 0.9", "valence below 30%", "tempo over 120", "120 bpm" (±6),
     "between 90 and 110 bpm", "over 140 bpm", "high energy", "very low valence", "medium tempo". Each value is
@@ -665,8 +671,11 @@ def find_features(low: str) -> list[Finding]:
     out: list[Finding] = []
 
     def add(feature: str, r: Range, m: re.Match[str]) -> None:
-        if not any(f.start < m.end() and m.start() < f.end for f in out):
-            out.append(Finding("features", (feature, r), m.start(), m.end()))
+        start = m.start()
+        if (r.min is None) != (r.max is None) and (down := _FEATURE_TURNED_DOWN.search(low, 0, start)):
+            r, start = (Range(max=r.min) if r.max is None else Range(min=r.max)), down.start()
+        if not any(f.start < m.end() and start < f.end for f in out):
+            out.append(Finding("features", (feature, r), start, m.end()))
 
     for feature, r, m in _comparisons(low):
         add(feature, r, m)

@@ -392,6 +392,7 @@ _TURNED_DOWN_BEFORE = re.compile(r"(?:\bnot (?:a (?:big )?fan of|into|feeling)|\
                                  r"(?:(?!\b(?:but|just|only|instead|rather|so)\b)[^.!?;,])*"
                                  r"\b(?:the|those|these|any|it|them|that)\s+[\"“']?$")
 
+_THAN_NUMBER = re.compile(r"\s+than\s+\d")
 # "Let's keep it upbeat": the mood holds, no move past the playlist's mean
 _KEEP = re.compile(r"\b(?:keep|keeping|stay|staying)\s+(?:it|things|them|this|the (?:vibe|mood|playlist|energy))?\s*"
                    r"(?:nice and |as |so |this |that |pretty |fairly |quite )?$")
@@ -449,7 +450,8 @@ def relative_moods(low: str, tracks: list[Track], spec: PlaylistSpec) -> tuple[d
     said += [(m, {k: -v for k, v in moves.items()}, _OPPOSITE[label]) if _TURNED_DOWN_BEFORE.search(low[:m.start()])
              else (m, moves, label) for pattern, moves, label in _RELATIVE for m in pattern.finditer(low)]
     for m, moves, label in said:
-        if not moves or any(s < m.end() and m.start() < e for s, e in taken) or _KEEP.search(low[:m.start()]):
+        if not moves or any(s < m.end() and m.start() < e for s, e in taken) or _KEEP.search(low[:m.start()]) \
+                or _THAN_NUMBER.match(low, m.end()):  # "faster than 140 bpm" is a bound the parser reads
             continue
         taken.append((m.start(), m.end()))
         for feature, direction in moves.items():

@@ -27,6 +27,7 @@ from assistant.understand import RequestParser
 from assistant.vocabulary import MIN_FIRST_NAME_POPULARITY, Vocabulary as Names
 from retrieval.catalog import Catalog, Track
 from retrieval.embeddings import model_words, shared_embedder
+from retrieval.filters import Range
 from retrieval.index import TrackIndex
 from retrieval.settings import Settings
 from retrieval.text import track_text
@@ -625,6 +626,11 @@ def test_follow_up_classification(slice_index: TrackIndex):
         assert edit.kind == "refine" and set(edit.features) == {feature}, complaint
         moved = edit.features[feature]
         assert (moved.min is not None) == up and (moved.max is not None) == (not up), complaint
+    # a comparative with a number is that bound, not a move past the mean ("faster than 140 bpm" was "Faster")
+    for bounded, low, high in (("faster than 140 bpm", 140.0, None), ("nothing slower than 120 bpm", 120.0, None)):
+        edit = classify(bounded, playlist, parser)
+        assert edit.kind == "refine" and edit.features == {} and edit.parsed.spec.features["tempo"] == Range(
+            min=low, max=high), bounded
     # tracks of a mood turned away move the same way ("no sad songs" said "sad songs" was no name; "remove the sad
     # songs", "fewer slow ones" moved toward the mood); "not" after "is" describes a track and moves nothing
     for refusal, feature, up in (("no sad songs please", "valence", True), ("I don't want sad songs", "valence", True),

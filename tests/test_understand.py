@@ -249,6 +249,12 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     # explicit features
     ("120 bpm", {"features": {"tempo": (114.0, 126.0)}}),
     ("between 90 and 110 bpm", {"features": {"tempo": (90.0, 110.0)}}),
+    # a bound turned down keeps the other side ("nothing slower than 120 bpm" was at most 120)
+    ("nothing slower than 120 bpm", {"features": {"tempo": (120.0, None)}}),
+    ("no songs under 120 bpm", {"features": {"tempo": (120.0, None)}}),
+    ("nothing with energy below 0.5", {"features": {"energy": (0.5, None)}}),
+    ("no more than 120 bpm", {"features": {"tempo": (None, 120.0)}}),
+    ("no less than 100 bpm", {"features": {"tempo": (100.0, None)}}),
     ("high energy low valence", {"features": {"energy": (0.7, None), "valence": (None, 0.35)}}),
     ("chill but 120 bpm", {"features": {"energy": (None, 0.65), "tempo": (114.0, 126.0)}}),
     # numeric feature phrases: the feature's own scale, a percentage, BPM for tempo
