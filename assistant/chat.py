@@ -76,6 +76,7 @@ ReplyKind = Literal["playlist", "answer", "message"]
 REPLY_BUDGET_S = 4.5  # a whole reply (build + text) should stay under ~5 s on the embedded model
 MIN_TEXT_BUDGET_S = 0.5
 MAX_ANSWERS = 5  # tracks one question may ask about
+MAX_LISTED_ARTISTS = 12  # artists an answer names before "and N more"
 ASKED_FOR = "added at your request"  # in the reason of a track the listener asked for: cuts take it last
 HELP = ("I build playlists from the catalog and edit them. Ask for one (\"upbeat 80s synthpop for a run\"), then "
         "refine it: \"more upbeat\", \"calmer\", \"make it 20 minutes\", \"add more like track 3\", \"add "
@@ -1352,6 +1353,13 @@ def _playlist_answer(tracks: list[Track], topic: str) -> str:
                 labels[label] = labels.get(label, 0) + 1
         top = sorted(labels.items(), key=lambda kv: -kv[1])[:4]
         return "Mostly " + ", ".join(f"{g} ({n})" for g, n in top) + "." if top else "No genre tags."
+    if topic == "artists":  # "any duplicate artists?", "which artists are in it?"
+        counts = Counter(t.artist for t in tracks)
+        names = ", ".join(sanitize(a, 40) for a in list(counts)[:MAX_LISTED_ARTISTS])
+        more = f" and {len(counts) - MAX_LISTED_ARTISTS} more" if len(counts) > MAX_LISTED_ARTISTS else ""
+        repeated = ", ".join(f"{sanitize(a, 40)} ({n})" for a, n in counts.most_common() if n > 1)
+        return f"{len(counts)} artists for {len(tracks)} tracks: {names}{more}. " + (
+            f"More than once: {repeated} (\"at most one per artist\" changes that)." if repeated else "Each once.")
     if topic in ("energy", "danceability", "mood"):
         feature = "valence" if topic == "mood" else topic
         values = [getattr(t, feature) for t in tracks if getattr(t, feature) is not None]

@@ -851,6 +851,9 @@ MOODS: dict[str, dict[str, _B]] = {
     "mood boost": {"valence": (0.55, None), "energy": (0.55, None)},
     "boost my mood": {"valence": (0.55, None), "energy": (0.55, None)},
     "pick me up": {"valence": (0.55, None), "energy": (0.55, None)},
+    "cheer me up": {"valence": (0.55, None), "energy": (0.55, None)},
+    "cheer up": {"valence": (0.55, None), "energy": (0.55, None)},
+    "hopeful": {"valence": (0.5, None)},
     "sleepover": {"valence": (0.5, None), "danceability": (0.6, None)},  # a party, not sleep
     "sleep over": {"valence": (0.5, None), "danceability": (0.6, None)},
     "euphoric": {"valence": (0.5, None), "energy": (0.65, None)},
@@ -898,7 +901,7 @@ MOODS: dict[str, dict[str, _B]] = {
 # follow-up rules (assistant.refine) read it relative to the current playlist instead.
 COMPARATIVES = {"mellower": "mellow", "calmer": "calm", "gentler": "gentle", "softer": "soft", "quieter": "quiet",
                 "happier": "happy", "sadder": "sad", "darker": "dark", "moodier": "moody", "heavier": "heavy",
-                "louder": "loud", "groovier": "groovy", "funkier": "funky"}
+                "louder": "loud", "groovier": "groovy", "funkier": "funky", "angrier": "angry"}
 MOODS.update({comparative: MOODS[plain] for comparative, plain in COMPARATIVES.items()})
 # Words that make a mood word not apply: "not sad", "nothing too slow", "less aggressive".
 NEGATORS = frozenset("not no nothing without never less isnt dont doesnt arent wont non nor except".split())

@@ -368,7 +368,8 @@ _RELATIVE: tuple[tuple[re.Pattern[str], dict[str, int], str], ...] = tuple(
          r"up|up a notch)\b", {"energy": 1},
          "energy raised"),
         (r"\b(?:happier|more (?:happy|cheerful|positive|joyful|uplifting|fun|feel[- ]good)|brighter|"
-         r"less (?:sad|dark|melanchol\w*|depressing|gloomy|moody))\b", {"valence": 1}, "happier"),
+         r"less (?:sad|dark|melanchol\w*|depressing|gloomy|moody)|more hopeful|cheer (?:me|us) up)\b", {"valence": 1},
+         "happier"),
         (r"\b(?:sadder|darker|moodier|more (?:sad|melanchol\w*|moody|dark|emotional|somber)|"
          r"less (?:happy|cheerful|cheery|positive))\b", {"valence": -1}, "sadder"),
         (r"\b(?:less (?:danceable|dancey|groovy))\b", {"danceability": -1}, "less danceable"),
@@ -580,6 +581,8 @@ def _track_edit(text: str, low: str, playlist: Playlist, parser: RequestParser) 
         return Edit("rename", about=m.group("name").strip())
     if _TITLE_ASKED.search(low):
         return Edit("question", topic="title")
+    if _ARTISTS_ASKED.search(low):
+        return Edit("question", topic="artists")
     if _DUPLICATES.search(low):  # "remove the duplicates": the later copies of a song, or none to remove
         seen: set[str] = set()
         copies = [i for i, t in enumerate(tracks) if song_key(t) in seen or seen.add(song_key(t))]
@@ -1458,7 +1461,7 @@ _REFUSED_MOOD = re.compile(r"(?:\b(?:no(?: more)?|nothing|without|fewer|less of|
                            r"remove|drop|cut|ditch|lose|skip|delete|get rid of|take out|"
                            r"(?:don'?t|do not|didn'?t) (?:want|need|like|love|play|add|include))|"
                            # "not" opening a sentence asks ("Not so sad please"); after "is" it describes
-                           r"(?:^\W*|(?<=[.!?;] ))not(?: so| that| very)?)"
+                           r"(?:^\W*|(?<=[.!?;] ))not(?: so| that| very| this| as| too)?)"
                            r"(?: (?:the|all the|any|any more|those|these|of the|more|so many|so much|really|overly|"
                            r"(?:anything|everything|stuff|songs|tracks|ones)"
                            r"(?: that(?:'s| is| are)| which (?:is|are))?))*"
@@ -1534,7 +1537,9 @@ _RENAME = re.compile(r"^\W*(?:(?:please|ok|okay|now|and|can you|could you|let'?s
                      r"[\"“'‘]?(?P<name>[^\"”’]{1,60}?)[\"”'’]?(?:\s+please)?\W*$", re.IGNORECASE)
 _TITLE_ASKED = re.compile(r"\bwhat(?:'s| is) (?:this|the|my|our) (?:playlist|list|mix) (?:called|named)\b|"
                           r"\bwhat(?:'s| is) (?:its|the playlist'?s) (?:name|title)\b")
-_DUPLICATES = re.compile(r"\b(?:duplicates?|duplicated (?:songs|tracks)|(?:same|a) song twice|(?:songs|tracks) "
+_ARTISTS_ASKED = re.compile(r"\b(?:(?:any|are there) (?:duplicate|repeated|repeat) (?:artists|bands)|how many "
+                            r"(?:different )?(?:artists|bands)|which (?:artists|bands) are (?:in|on) (?:it|this|the))\b")
+_DUPLICATES = re.compile(r"\b(?:duplicates?(?! artists?| bands?)|duplicated (?:songs|tracks)|(?:same|a) song twice|(?:songs|tracks) "
                          r"(?:repeated|twice))\b")
 _EXPLICIT = re.compile(r"\b(?:explicit|profanity|swearing|cursing|cussing|clean (?:versions?|lyrics|edits?)|"
                        r"(?:bad|foul|dirty) (?:language|words)|(?:swear|curse|cuss) words)\b")

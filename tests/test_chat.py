@@ -637,12 +637,14 @@ def test_follow_up_classification(slice_index: TrackIndex):
                                  ("remove the sad songs", "valence", True), ("fewer slow ones", "tempo", True),
                                  ("Not so sad please", "valence", True), ("nothing too heavy", "energy", False),
                                  ("no more upbeat songs", "energy", False), ("remove anything sad", "valence", True),
-                                 ("get rid of the ballads", "tempo", True), ("too many ballads", "tempo", True)):
+                                 ("get rid of the ballads", "tempo", True), ("too many ballads", "tempo", True),
+                                 ("not this sad", "valence", True), ("something to cheer me up", "valence", True)):
         edit = classify(refusal, playlist, parser)
         assert edit.kind == "refine" and feature in edit.features, refusal
         moved = edit.features[feature]
         assert (moved.min is not None) == up and (moved.max is not None) == (not up), refusal
     assert classify(f'"{tracks[0].title}" is not ambient.', playlist, parser).features == {}
+    assert classify("angrier", playlist, parser).parsed.spec.features["energy"].min is not None  # "can't find"
     # a reply opening a sentence names no one-word track ("Yeah, ..." added more like the song "Yeah!")
     yeah = [tracks[0].model_copy(update={"title": "Yeah!"})]
     assert find_titles("Yeah, this is very good", yeah) == [] and find_titles("I like Yeah! a lot", yeah) == [0]
@@ -1540,6 +1542,10 @@ def test_shorter_songs_a_named_track_made_over_and_duplicates(assistant: MusicAs
         assert (classify(panned, chat.playlist, chat.parser).kind,
                 classify(panned, chat.playlist, chat.parser).positions) == ("remove", [position]), panned
     assert classify("the beat is bad", chat.playlist, chat.parser).kind != "remove"
+    artists = chat.send("any duplicate artists?")  # leaned to the word "duplicate"
+    counts = Counter(t.artist for t in chat.playlist.tracks)
+    assert artists.action == "question" and artists.text.startswith(f"{len(counts)} artists for ")
+    assert all(f"{a} ({n})" in artists.text for a, n in counts.items() if n > 1)
     same = chat.send("remove the duplicates")
     assert same.action == "question" and same.text.startswith("No song is in the playlist twice")
     assert [t.track_id for t in same.playlist.tracks] == [t.track_id for t in made_over.playlist.tracks]
