@@ -1538,9 +1538,10 @@ _RENAME = re.compile(r"^\W*(?:(?:please|ok|okay|now|and|can you|could you|let'?s
 _TITLE_ASKED = re.compile(r"\bwhat(?:'s| is) (?:this|the|my|our) (?:playlist|list|mix) (?:called|named)\b|"
                           r"\bwhat(?:'s| is) (?:its|the playlist'?s) (?:name|title)\b")
 _ARTISTS_ASKED = re.compile(r"\b(?:(?:any|are there) (?:duplicate|repeated|repeat) (?:artists|bands)|how many "
-                            r"(?:different )?(?:artists|bands)|which (?:artists|bands) are (?:in|on) (?:it|this|the))\b")
-_DUPLICATES = re.compile(r"\b(?:duplicates?(?! artists?| bands?)|duplicated (?:songs|tracks)|(?:same|a) song twice|(?:songs|tracks) "
-                         r"(?:repeated|twice))\b")
+                            r"(?:different )?(?:artists|bands)|which (?:artists|bands) are (?:in|on) "
+                            r"(?:it|this|the))\b")
+_DUPLICATES = re.compile(r"\b(?:duplicates?(?! artists?| bands?)|duplicated (?:songs|tracks)|(?:same|a) song twice|"
+                         r"(?:songs|tracks) (?:repeated|twice))\b")
 _EXPLICIT = re.compile(r"\b(?:explicit|profanity|swearing|cursing|cussing|clean (?:versions?|lyrics|edits?)|"
                        r"(?:bad|foul|dirty) (?:language|words)|(?:swear|curse|cuss) words)\b")
 _PLAYBACK = re.compile(r"\b(?:(?:not (?:seeing|getting|receiving)|(?:didn'?t|did not|haven'?t|have not) (?:send|sent|"
