@@ -417,7 +417,8 @@ _HITS = re.compile(r"\b(?:(?:only |just |nothing but )?(?:greatest |biggest |top
                    r"|charts?|chart[- ]topp(?:ers|ing)|top 40|mainstream|well[- ]known|famous|bangers|most streamed"
                    r"|radio friendly|(?:in|on|of|from) the top \d{1,3}"
                    # songs to sing along to are the ones people know
-                   r"|sing[- ]?alongs?|sing[- ]?along (?:songs|to|with)|karaoke|every(?:one|body) knows)"
+                   r"|sing[- ]?alongs?|sing[- ]?along (?:songs|to|with)|karaoke|every(?:one|body) knows"
+                   r"|(?:every(?:one|body)|we|i) can sing (?:along )?(?:to|with))"
                    r"\b(?:\s+only\b)?")
 _NO_REMIX = re.compile(r"\b(?:no|without|not?|skip|exclude|avoid|hate)\s+(?:any\s+|the\s+)?remix(?:es)?\b"
                        r"|\boriginal versions?(?: only)?\b|\bremix(?:es)? (?:not|never)\b")
@@ -556,7 +557,7 @@ BPM_TOLERANCE = 6.0
 _BPM = r"\s*(?:bpm|beats per minute|beats a minute)\b"
 _TEMPO_RANGE = re.compile(rf"(?:\b(?:between|from)\s+)?\b(\d{{2,3}})\s*(?:-|to|and)\s*(\d{{2,3}}){_BPM}")
 _TEMPO_MIN = re.compile(rf"\b(?:over|above|more than|at least|faster than|min(?:imum)?|>)\s*(\d{{2,3}}){_BPM}|"
-                        rf"\b(\d{{2,3}}){_BPM}\s*(?:\+|or (?:more|faster|above))")
+                        rf"\b(\d{{2,3}}){_BPM}\s*(?:\+|or (?:more|faster|above))|\b(\d{{2,3}})\+\s*bpm\b")
 _TEMPO_MAX = re.compile(rf"\b(?:under|below|less than|at most|slower than|max(?:imum)?|<)\s*(\d{{2,3}}){_BPM}|"
                         rf"\b(\d{{2,3}}){_BPM}\s*or (?:less|slower|below)")
 _TEMPO_AT = re.compile(rf"\b(?:(?:around|about|approx(?:imately)?|roughly|~|at)\s*)?(\d{{2,3}}){_BPM}")
@@ -684,7 +685,7 @@ def find_features(low: str) -> list[Finding]:
         if a is not None and b is not None:
             add("tempo", Range(min=min(a, b), max=max(a, b)), m)
     for m in _TEMPO_MIN.finditer(low):
-        if (v := _tempo(m.group(1) or m.group(2))) is not None:
+        if (v := _tempo(m.group(1) or m.group(2) or m.group(3))) is not None:
             add("tempo", Range(min=v), m)
     for m in _TEMPO_MAX.finditer(low):
         if (v := _tempo(m.group(1) or m.group(2))) is not None:

@@ -255,6 +255,8 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("nothing with energy below 0.5", {"features": {"energy": (0.5, None)}}),
     ("no more than 120 bpm", {"features": {"tempo": (None, 120.0)}}),
     ("no less than 100 bpm", {"features": {"tempo": (100.0, None)}}),
+    ("workout mix, 140+ bpm", {"features": {"energy": (0.7, None), "tempo": (140.0, 180.0)}}),  # was 110-180
+    ("road trip songs everyone can sing to", {"popularity": "hits"}),
     ("high energy low valence", {"features": {"energy": (0.7, None), "valence": (None, 0.35)}}),
     ("chill but 120 bpm", {"features": {"energy": (None, 0.65), "tempo": (114.0, 126.0)}}),
     # numeric feature phrases: the feature's own scale, a percentage, BPM for tempo
