@@ -141,6 +141,7 @@ class Chat:
         self.use_llm = use_llm
         self.budget_s = budget_s
         self.versions: list[Version] = [Version(None)]
+        self._undone: list[Version] = []  # versions taken back by "undo", latest last: "redo" restores them
         self._lines: dict[str, tuple[str, Source]] = {}  # every track line written in this chat
         self._explainer: Explainer | None = None
         self._vocabulary: Vocabulary | None = None
@@ -228,6 +229,10 @@ class Chat:
     def undo(self) -> Reply:
         return self._send_edit(Edit("undo"))
 
+    def redo(self) -> Reply:
+        """Restore the change the last "undo" took back (until another change is made)."""
+        return self._send_edit(Edit("redo"))
+
     def reset(self) -> Reply:
         """Start over: an empty playlist (the listener's bans stay)."""
         return self._send_edit(Edit("start_over"))
@@ -258,6 +263,8 @@ class Chat:
         return Reply(text, self.playlist, kind="message", version=len(self.versions) - 1, action="message")
 
     def _respond(self, outcome: _Outcome, start: float, action: str) -> Iterator[Playlist | str | Reply]:
+        if outcome.version is not None and not outcome.restored and action != "redo":
+            self._undone.clear()  # a new change: what was undone before it can no longer be redone
         if outcome.kind != "playlist" or outcome.version is None or outcome.version.playlist is None:
             if outcome.version is not None:  # start over: a new, empty version
                 self.versions.append(outcome.version)
@@ -323,7 +330,7 @@ class Chat:
             "remove": self._remove, "replace": self._replace, "exclude": self._exclude, "refine": self._refine,
             "more_like": self._more_like, "add_songs": self._add_songs, "add_style": self._add_style,
             "steer": self._steer, "subject": self._subject, "length": self._length, "thanks": self._thanks,
-            "rename": self._rename,
+            "rename": self._rename, "redo": self._redo,
         }
         return handlers[edit.kind](edit)
 
@@ -371,10 +378,22 @@ class Chat:
         if len(self.versions) < 2:
             return _Outcome("message", "Nothing to undo yet.")
         undone = self.versions.pop()
+        self._undone.append(undone)
         if self.playlist is None:
             return _Outcome("message", "Undone: back to an empty playlist. What would you like to hear?")
         return _Outcome("playlist", "Undid the last change.", self.current, label="undone",
                         restored_from=undone.playlist, restored=True, new_intro=False)
+
+    def _redo(self, edit: Edit) -> _Outcome:
+        if not self._undone:
+            return _Outcome("message", "Nothing to redo: no change was undone since the last one.")
+        before = self.playlist
+        redone = self._undone.pop()
+        self.versions.append(redone)
+        if redone.playlist is None:
+            return _Outcome("message", "Redone: the playlist is empty again.")
+        return _Outcome("playlist", "Redid the change.", redone, label="redone", restored_from=before,
+                        restored=True, new_intro=False)
 
     def _start_over(self, edit: Edit) -> _Outcome:
         if self.playlist is None:

@@ -20,10 +20,10 @@ from assistant.playlist import Playlist
 from retrieval.errors import SegueError
 
 PROMPT = "you › "
-COMMANDS = {"/undo": "undo", "/new": "start over", "/reset": "start over"}
+COMMANDS = {"/undo": "undo", "/redo": "redo", "/new": "start over", "/reset": "start over"}
 QUIT = frozenset({"/quit", "/exit", "/q"})
 WELCOME = ("Segue: ask for a playlist, then refine it in plain words. "
-           "Commands: /undo, /new (start over), /help, /quit. Ctrl-D exits.")
+           "Commands: /undo, /redo, /new (start over), /help, /quit. Ctrl-D exits.")
 
 
 def playlist_table(playlist: Playlist) -> Table:

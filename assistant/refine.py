@@ -60,7 +60,7 @@ from retrieval.lexical import STOPWORDS, word_forms
 
 EditKind = Literal["new", "refine", "steer", "subject", "length", "more_like", "add_songs", "add_style", "remove",
                    "replace", "exclude", "swap", "move", "reorder", "start_over", "undo", "question", "message",
-                   "thanks", "rename"]
+                   "thanks", "rename", "redo"]
 
 DEFAULT_MORE = 3  # tracks "add more like track 3" adds when no number is given
 MAX_NAMED_MORE = 10  # "some Sublime, No Doubt, Zero 7, Ariana Grande and SZA": one track each, up to this many
@@ -110,6 +110,9 @@ INJECTION_NOTICE = "Instructions aimed at the system were ignored: Segue only bu
 _UNDO = re.compile(r"^\W*(?:(?:ok|okay|great|thanks|hmm+|no|nah|actually|please|wait|oops|sorry|ugh)\W+)*"
                    r"(?:/undo|undo|go back|revert|take (?:that|it) back|back to the (?:last|previous) "
                    r"(?:one|version|playlist)|previous version|restore the (?:last|previous)(?: version| one)?)\b")
+# not "put it back": after "remove track 3" that asks for the track, which "undo" gives
+_REDO = re.compile(r"^\W*(?:(?:ok|okay|actually|please|wait|oops|sorry|no|hmm+)\W+)*(?:/redo|redo|undo (?:the|that|"
+                   r"my) undo)\b(?:\W+please)?\W*$")
 _START_OVER = re.compile(
     r"\b(?:start(?:ing)? (?:over|again|afresh|fresh)|from scratch|reset|/new|new chat|clear (?:it|all|everything|"
     r"the (?:playlist|list))|delete (?:everything|it all|all|the (?:playlist|list))|remove (?:everything|all "
@@ -551,6 +554,8 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser, *, pr
     # "make it 8 tracks" is all stopwords but the one-digit count
     if (not _meaningful(text) and not find_length(low)) or _SMALL_TALK.search(low):
         return Edit("message")
+    if _REDO.search(low):
+        return Edit("redo")
     if _UNDO.search(low):
         return Edit("undo")
     if m := _START_OVER.search(low):
@@ -1850,6 +1855,14 @@ def _playlist_lengths(low: str) -> list[Finding]:
     return [f for f in find_length(low) if not any(t.start < f.end and f.start < t.end for t in other)]
 
 
+def _without_caps(low: str) -> str:
+    """`low` with its caps per artist and track lengths blanked: "no more than one song per artist" adds no
+    song (it added one)."""
+    for f in sorted(find_track_length(low) + find_artist_cap(low), key=lambda f: -f.start):
+        low = low[:f.start] + " " * (f.end - f.start) + low[f.end:]
+    return low
+
+
 # "shorter songs", "longer tracks": each track's length, not the playlist's ("shorter songs" cut it to 10 tracks)
 _TRACKS_SHORTER = re.compile(r"\b(?:shorter|quicker) (?:songs|tracks|ones|tunes)\b")
 _TRACKS_LONGER = re.compile(r"\blonger (?:songs|tracks|ones|tunes)\b")
@@ -1872,8 +1885,9 @@ def _track_lengths_moved(low: str, tracks: list[Track], parsed: ParsedRequest) -
 def _length(low: str, tracks: list[Track], spec: PlaylistSpec) -> Edit | None:
     n = len(tracks)
     findings = _playlist_lengths(low)
-    add = _added_count(low)
-    if add and _ADD.search(low):
+    counted = _without_caps(low)
+    add = _added_count(counted)
+    if add and _ADD.search(counted):
         return Edit("length", n_tracks=n + add, add=add)
     for f in findings:
         if f.field == "minutes":

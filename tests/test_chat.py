@@ -203,6 +203,14 @@ def test_undo_restores_exactly_and_removed_tracks_never_return(assistant: MusicA
     assert ids(chat.playlist) == ids(start.playlist)
     assert chat.undo().kind == "message" and chat.playlist is None
     assert chat.undo().text == "Nothing to undo yet."
+    # "redo" takes back the undos, latest first (it started a new playlist of its word), until a new change
+    assert ids(chat.send("redo").playlist) == ids(start.playlist)
+    assert ids(chat.redo().playlist) == ids(after.playlist) and gone.track_id not in ids(chat.playlist)
+    chat.send("undo")
+    assert chat.send("calmer").kind == "playlist"
+    nothing = chat.send("redo")
+    assert nothing.action == "redo" and nothing.text.startswith("Nothing to redo")
+    assert classify("put it back", chat.playlist, chat.parser).kind != "redo"
 
 
 def test_feedback_and_remove_by_id(assistant: MusicAssistant):
@@ -398,6 +406,8 @@ def test_follow_up_classification(slice_index: TrackIndex):
         "Amazing. Ok lets switch to something calm": ("new", []),  # not a swap of two tracks
         "reorder with smooth transitions": ("reorder", []),
         "something to sing along to": ("refine", []),
+        # the README's example: the cap's "one song" adds no song (it added one and changed nothing else)
+        "a bit more upbeat, and no more than one song per artist": ("refine", []),
         "more variety please": ("refine", []), "it's a bit repetitive": ("refine", []),  # leaned to "variety"
         "I didn't like any of those": ("replace", list(range(10))),
         "none of these are good": ("replace", list(range(10))),
@@ -1139,7 +1149,7 @@ def test_adding_named_songs(assistant: MusicAssistant, slice_index: TrackIndex):
 
 def test_terminal_chat(assistant: MusicAssistant):
     chat = assistant.start_chat(use_llm=False)
-    lines: Iterator[str] = iter(["latin party songs", "  ", "remove track 1", "/undo", "/new", "/help"])
+    lines: Iterator[str] = iter(["latin party songs", "  ", "remove track 1", "/undo", "/redo", "/new", "/help"])
 
     def read(prompt: str) -> str:
         try:
@@ -1150,9 +1160,10 @@ def test_terminal_chat(assistant: MusicAssistant):
     out = io.StringIO()
     answered = run_chat(chat, Console(file=out, width=120, color_system=None), read)
     text = out.getvalue()
-    assert answered == 4 and text.rstrip().endswith("bye")
+    assert answered == 5 and text.rstrip().endswith("bye")
     assert "Latin party songs" in text and "15 tracks" in text  # the table
     assert "Removed" in text and "Undid the last change." in text and "Starting over" in text
+    assert "Redid the change." in text
     assert "no more <artist>" in text  # /help
     assert chat.playlist is None
 
