@@ -371,6 +371,9 @@ class Chat:
         return _Outcome("message", HELP)
 
     def _thanks(self, edit: Edit) -> _Outcome:
+        if edit.topic == "farewell":
+            return _Outcome("message", "Enjoy the music! The playlist stays here: export it with the buttons beside "
+                                       "it, or come back and change it.")
         return _Outcome("message", "Glad it fits. Tell me if anything should change: \"more upbeat\", \"add 5 more\", "
                                    "\"no more <artist>\", \"replace track 3\"...")
 

@@ -131,6 +131,9 @@ _SMALL_TALK = re.compile(r"^\W*(?:thanks|thank you|thx|ty|cheers|hi|hello|hey|yo
                          r"perfect|good|lovely|wow|yes|yeah|yep|no|nope|help|/help|bye|goodbye)"
                          r"(?:\W+(?:so much|a lot|very much|you|again|there|segue|thanks|great|nice|cool|wizard|bot|"
                          r"friend|buddy|dj|assistant|everyone))*\W*$")
+_FAREWELL = re.compile(r"^\W*(?:(?:ok|okay|thanks|thank you|great|cool)\W+)*(?:bye|goodbye|good bye|bye bye|see you|"
+                       r"see ya|cya|gotta go|that'?s all|that is all|i'?m done|all done)\b"
+                       r"(?:\W+(?:for now|now|then|thanks|thank you|bye|later|again|soon|everyone))*\W*$")
 # "Yes that is exactly what I am looking for", "Those songs are great too", "Perfec,t thank you": the listener
 # is pleased; nothing should change. Only words of agreement and praise, and no word that asks for something.
 _PRAISE = frozenset("yes yeah yep yup sure ok okay alright fine thanks thank thx cheers great good nice cool awesome "
@@ -552,6 +555,8 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser, *, pr
             edit = _classify(text[len(text) - len(rest):], playlist, parser, praised=True)
             return Edit("thanks") if edit.kind == "message" and not edit.unknown_title else edit
     # "make it 8 tracks" is all stopwords but the one-digit count
+    if playlist is not None and playlist.tracks and _FAREWELL.match(low):  # "bye": no help text after a playlist
+        return Edit("thanks", topic="farewell")
     if (not _meaningful(text) and not find_length(low)) or _SMALL_TALK.search(low):
         return Edit("message")
     if _REDO.search(low):
@@ -1620,6 +1625,7 @@ def _reorder(low: str, tracks: list[Track]) -> Edit | None:
 _TO_START = re.compile(r"\b(?:to|at) the (?:top|start|beginning|front)\b|\bfirst\s*$|\bto (?:the )?(?:top|start)\b|"
                        r"\bopen with\b|\bopener\b")
 _TO_END = re.compile(r"\b(?:to|at) the (?:end|bottom|back)\b|\blast\s*$|\bto (?:the )?(?:end|bottom)\b|\bcloser\b")
+_TO_MIDDLE = re.compile(r"\b(?:to|in|into) the middle\b")
 _TO_POSITION = re.compile(r"\b(?:to|at|into|in)\s+(?:position|spot|place|slot|number|#)\s*#?(\d{1,3})\b|"
                           r"\b(?:to|at)\s+(?:the\s+)?(" + "|".join(ORDINALS) + r")\s+(?:position|spot|place|slot)\b")
 
@@ -1635,6 +1641,8 @@ def _move(text: str, low: str, tracks: list[Track]) -> Edit | None:
         target, head = 0, low[:m.start()]
     elif m := _TO_END.search(low):
         target, head = n - 1, low[:m.start()]
+    elif m := _TO_MIDDLE.search(low):
+        target, head = n // 2, low[:m.start()]
     if target is None:
         return None
     positions = find_positions(head, n, bare=True) or find_titles(text[:len(head)], tracks) or \

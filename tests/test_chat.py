@@ -1580,4 +1580,10 @@ def test_naming_the_playlist(assistant: MusicAssistant):
     assert chat.send('rename it to "Sunday drive"').playlist.title == "Sunday drive"
     assert chat.send("undo").playlist.title == "Road Trip"
     assert classify("name it after my dog", chat.playlist, chat.parser).kind != "rename"
+    # "bye" answered with the help text; "to the middle" moved nothing
+    bye = chat.send("ok thanks bye")
+    assert bye.action == "thanks" and bye.text.startswith("Enjoy the music!")
+    last = chat.playlist.tracks[-1].track_id
+    middle = chat.send("move the last song to the middle")
+    assert middle.action == "move" and middle.playlist.tracks[len(middle.playlist.tracks) // 2].track_id == last
     assert chat.send("a new playlist of 90s hip hop").playlist.title != "Road Trip"
