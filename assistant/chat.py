@@ -661,6 +661,12 @@ class Chat:
         excluded_genres = list(genres or ())
         if "exclude_genres" in found and genres is None:
             excluded_genres += p.exclude_genres
+        parent_of = self.vocabulary.names.label_parents
+        if own := [g for g in spec.genres if g in excluded_genres or parent_of.get(g) in excluded_genres]:
+            # "less grunge" on a 90s alternative rock playlist: grunge is filed under rock, which emptied it
+            return _Outcome("message", f"The playlist is {', '.join(own)}, which the catalog files under "
+                                       f"{', '.join(excluded_genres)}: leaving that out would leave out the playlist "
+                                       "itself, so nothing changed. Name an artist or a track to take out instead.")
         if excluded_artists:
             data["exclude_artists"] = list(dict.fromkeys([*spec.exclude_artists, *excluded_artists]))
             data["seed_artists"] = [a for a in spec.seed_artists if a not in excluded_artists]

@@ -1587,3 +1587,20 @@ def test_naming_the_playlist(assistant: MusicAssistant):
     middle = chat.send("move the last song to the middle")
     assert middle.action == "move" and middle.playlist.tracks[len(middle.playlist.tracks) // 2].track_id == last
     assert chat.send("a new playlist of 90s hip hop").playlist.title != "Road Trip"
+
+
+def test_turning_down_the_playlists_own_genre_changes_nothing(assistant: MusicAssistant, slice_index: TrackIndex):
+    """"less grunge" on a 90s alternative rock playlist excluded rock, the family of the playlist's own genre, and
+    refilled it with anything: now it says so and changes nothing. Another genre still goes."""
+    chat = assistant.start_chat(use_llm=False)
+    parents = chat.vocabulary.names.label_parents
+    genre = next(g for g, n in Counter(s for t in slice_index.tracks for s in t.subgenres).most_common()
+                 if g in parents)
+    first = chat.send(f"{genre}, 12 songs").playlist
+    assert genre in first.spec.genres
+    for said in (f"no {parents[genre]}", f"no {genre}"):
+        reply = chat.send(said)
+        assert reply.action == "refine" and "would leave out the playlist itself" in reply.text, said
+        assert ids(reply.playlist) == ids(first) and chat.playlist.spec == first.spec
+    other = next(g for g in ("rap", "pop", "rock", "r&b", "edm", "latin") if g not in (genre, parents[genre]))
+    assert chat.send(f"no {other}").text.startswith(f"No {other}")
