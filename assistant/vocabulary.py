@@ -347,8 +347,8 @@ class Vocabulary:
         return out
 
     def first_name_artist(self, word: str) -> int | None:
-        """The one catalog artist of several tracks whose name begins with this word, which names no artist
-        itself, and no other's does ("kanye" -> Kanye West; not "elvis": Presley and Costello)."""
+        """The one well-known catalog artist of several tracks whose name begins with this word, which names no
+        artist itself, and no other's does ("kanye" -> Kanye West; not "elvis": Presley and Costello)."""
         if len(word) < MIN_FIRST_NAME or self.artist_number(word) is not None:
             return None
         starting = self.artists_starting(word)
