@@ -114,12 +114,13 @@ _BEFORE = re.compile(rf"(?<![\w]){_RELEASED}(before|until|till|pre|prior to|olde
                      rf"[\s-]+(?:the )?{_YEAR_OR_DECADE}(?![\w.])")
 _AFTER = re.compile(rf"(?<![\w]){_RELEASED}(after|since|post|newer than|from|no earlier than)[\s-]+(?:the )?"
                     rf"{_YEAR_OR_DECADE}(?![\w.])")
-# Words that turn the years after them away: "nothing after 2015", "take out anything before 2010", "remove the
-# songs from before 2000"
-_YEARS_TURNED_DOWN = re.compile(
-    r"\b(?:(?:nothing|no (?:songs?|tracks?|music)|none|not)\s+|(?:remove|drop|cut|delete|ditch|lose|skip|get rid of|"
-    r"take out|throw out|kick out)\s+(?:(?:anything|everything|all|any|the|songs?|tracks?|ones|stuff|music|of|that|"
-    r"which|are|is|were|was|released|made)\s+){0,4})(?:(?:released|recorded|made)\s+)?(?:from\s+)?(?:the\s+)?$")
+# Words that turn the bound after them away, a year's or a feature's: "nothing after 2015" is up to 2015, "take
+# out anything before 2010" from 2010, "nothing slower than 120 bpm" a tempo of at least 120
+_TURNED_DOWN = re.compile(
+    r"\b(?:(?:nothing|none|never|not|no(?: (?:songs?|tracks?|music|stuff))?|without)\s+|(?:remove|drop|cut|delete|"
+    r"ditch|lose|skip|get rid of|take out|throw out|kick out)\s+)(?:(?:anything|everything|all|any|the|songs?|"
+    r"tracks?|ones|stuff|music|of|that'?s|that|which|are|is|were|was|with|at|released|recorded|made)\s+){0,4}"
+    r"(?:from\s+)?(?:the\s+)?$")
 # A year or decade left open on one side: "2000s and later", "the 90s onwards", "2010+", "80s and earlier"
 _WHEN = rf"(?<![\w.]){_YEAR_OR_DECADE}"
 _OPEN_LATER = re.compile(rf"{_WHEN}(?:\s*(?:and|or|&)\s+(?:later|newer|after|up|above|beyond|onwards?|more recent)\b"
@@ -189,7 +190,7 @@ def find_years(low: str, latest_year: int = 2020) -> list[Finding]:
         add((None, _decade_of(m.group(1), m.group(2), m.group(3), latest_year)[1]), m)
     for m in _BEFORE.finditer(low):
         lo, hi = _decade_of(m.group(2), m.group(3), m.group(4), latest_year)
-        down = _YEARS_TURNED_DOWN.search(low, 0, m.start())
+        down = _TURNED_DOWN.search(low, 0, m.start())
         if m.group(1) in ("before", "prior to", "older than") and down:
             add((lo, None), m, down.start())  # "nothing older than the 2000s": from the 2000s on
         else:
@@ -198,7 +199,7 @@ def find_years(low: str, latest_year: int = 2020) -> list[Finding]:
         lo, hi = _decade_of(m.group(2), m.group(3), m.group(4), latest_year)
         if m.group(1) == "from":
             add((lo, hi), m)  # "from 2019", "from the 80s": that year or decade, not "since"
-        elif m.group(1) in ("after", "since", "newer than") and (down := _YEARS_TURNED_DOWN.search(low, 0, m.start())):
+        elif m.group(1) in ("after", "since", "newer than") and (down := _TURNED_DOWN.search(low, 0, m.start())):
             add((None, hi if m.group(1) != "since" else lo - 1), m, down.start())  # "nothing after 2015": to 2015
         else:
             add((hi + 1 if m.group(1) in ("after", "post", "newer than") else lo, None), m)
@@ -659,12 +660,6 @@ def _tempo(value: str) -> float | None:
     return v if TEMPO_BOUNDS[0] <= v <= TEMPO_BOUNDS[1] else None
 
 
-# Words that turn a bound after them away: "nothing slower than 120 bpm" is a tempo of at least 120
-_FEATURE_TURNED_DOWN = re.compile(r"\b(?:nothing|none|never|not|no(?: (?:songs?|tracks?|music|stuff))?|without "
-                                  r"(?:songs?|tracks?|anything))\s+(?:(?:that'?s|that are|which are|with|at|of|"
-                                  r"anything|songs?|tracks?)\s+){0,2}$")
-
-
 def find_features(low: str) -> list[Finding]:
     """Explicit feature constraints: "energy above 0.9", "valence below 30%", "tempo over 120", "120 bpm" (±6),
     "between 90 and 110 bpm", "over 140 bpm", "high energy", "very low valence", "medium tempo". Each value is
@@ -673,7 +668,7 @@ def find_features(low: str) -> list[Finding]:
 
     def add(feature: str, r: Range, m: re.Match[str]) -> None:
         start = m.start()
-        if (r.min is None) != (r.max is None) and (down := _FEATURE_TURNED_DOWN.search(low, 0, start)):
+        if (r.min is None) != (r.max is None) and (down := _TURNED_DOWN.search(low, 0, start)):
             r, start = (Range(max=r.min) if r.max is None else Range(min=r.max)), down.start()
         if not any(f.start < m.end() and start < f.end for f in out):
             out.append(Finding("features", (feature, r), start, m.end()))

@@ -594,8 +594,8 @@ def _track_edit(text: str, low: str, playlist: Playlist, parser: RequestParser) 
     if _ARTISTS_ASKED.search(low):
         return Edit("question", topic="artists")
     if _DUPLICATES.search(low):  # "remove the duplicates": the later copies of a song, or none to remove
-        seen: set[str] = set()
-        copies = [i for i, t in enumerate(tracks) if song_key(t) in seen or seen.add(song_key(t))]
+        first: dict[str, int] = {}
+        copies = [i for i, t in enumerate(tracks) if first.setdefault(song_key(t), i) != i]
         return Edit("remove", positions=copies) if copies else Edit("question", topic="duplicates")
     if _CAN_NAME_SONGS.search(low):  # "Am I able to request specific songs to be added?" was thanked
         return Edit("question", topic="naming")
@@ -1856,19 +1856,18 @@ def _added_count(low: str) -> int | None:
     return 1 if _ANOTHER.search(low) else None
 
 
-def _playlist_lengths(low: str) -> list[Finding]:
-    """The playlist lengths a message states; "only songs under 4 minutes" states a track's, not a 4-minute
-    playlist, and "no more than 2 songs per artist" a cap."""
-    other = find_track_length(low) + find_artist_cap(low)
-    return [f for f in find_length(low) if not any(t.start < f.end and f.start < t.end for t in other)]
-
-
 def _without_caps(low: str) -> str:
-    """`low` with its caps per artist and track lengths blanked: "no more than one song per artist" adds no
-    song (it added one)."""
+    """`low` with its track lengths and caps per artist blanked, offsets kept: what is left states the playlist's
+    length ("only songs under 4 minutes" states a track's, not a 4-minute playlist; "no more than one song per
+    artist" a cap, not one song more)."""
     for f in sorted(find_track_length(low) + find_artist_cap(low), key=lambda f: -f.start):
         low = low[:f.start] + " " * (f.end - f.start) + low[f.end:]
     return low
+
+
+def _playlist_lengths(low: str) -> list[Finding]:
+    """The playlist lengths a message states (`_without_caps`)."""
+    return find_length(_without_caps(low))
 
 
 # "shorter songs", "longer tracks": each track's length, not the playlist's ("shorter songs" cut it to 10 tracks)
@@ -1892,8 +1891,8 @@ def _track_lengths_moved(low: str, tracks: list[Track], parsed: ParsedRequest) -
 
 def _length(low: str, tracks: list[Track], spec: PlaylistSpec) -> Edit | None:
     n = len(tracks)
-    findings = _playlist_lengths(low)
     counted = _without_caps(low)
+    findings = find_length(counted)
     add = _added_count(counted)
     if add and _ADD.search(counted):
         return Edit("length", n_tracks=n + add, add=add)

@@ -252,6 +252,8 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     # a bound turned down keeps the other side ("nothing slower than 120 bpm" was at most 120)
     ("nothing slower than 120 bpm", {"features": {"tempo": (120.0, None)}}),
     ("no songs under 120 bpm", {"features": {"tempo": (120.0, None)}}),
+    ("remove the songs under 120 bpm", {"features": {"tempo": (120.0, None)}}),  # as years' removals read
+    ("without songs after 2015", {"year_min": None, "year_max": 2015}),
     ("nothing with energy below 0.5", {"features": {"energy": (0.5, None)}}),
     ("no more than 120 bpm", {"features": {"tempo": (None, 120.0)}}),
     ("no less than 100 bpm", {"features": {"tempo": (100.0, None)}}),
