@@ -27,6 +27,7 @@ from assistant.builder import (
     GENRES,
     LENGTH,
     MAX_PER_ARTIST,
+    ORDER_WORDS,
     POPULARITY,
     SEED_ARTISTS,
     TRACK_MINUTES,
@@ -451,8 +452,7 @@ class Chat:
             return self._reordered(tracks, f"Sorted by {ordering}.", f"sorted by {ordering}")
         ordering = "rising" if ordering == "energy" else ordering
         spec = self._spec().model_copy(update={"ordering": ordering})
-        words = {"rising": "energy rising", "falling": "energy winding down", "arc": "warm-up, peak, cool-down",
-                 "smooth": "smooth transitions"}.get(ordering, ordering)
+        words = ORDER_WORDS.get(ordering, ordering)
         return self._reordered(order_tracks(tracks, ordering), f"Reordered: {words}.", words, spec)
 
     def _rename(self, edit: Edit) -> _Outcome:
@@ -921,12 +921,15 @@ class Chat:
         like = "the playlist's artists" if same else like
         reasons = self._reasons_with({tid: f"{why} · like {like}" for tid, why in fill.reasons.items()})
         reasons.update({t.track_id: f"{reason_line(t, spec)} · {ASKED_FOR}" for t in own})
-        out = tracks + added
+        out = added + tracks if edit.to == 0 else tracks + added
+        if spec.ordering != "retrieved" and edit.to is None:  # "build up", then "more like X": still building up
+            out = order_tracks(out, spec.ordering)
         # the artists asked for are the playlist's named artists from now on (their caps hold, see artist_caps)
         named = spec.seed_artists if same else list(dict.fromkeys([*spec.seed_artists, *artists]))
         new_spec = spec.model_copy(update={"n_tracks": len(out), "minutes": None, "seed_artists": named,
                                           "others_only": spec.others_only if same else others_only})
         text = f"Added {len(added)} more {'by' if same else 'like'} {like}".removesuffix(".")  # "B.I.G."
+        text += " at the start" if edit.to == 0 else ""
         text += f", {' and '.join(edit.labels)}." if edit.labels else "."
         notices += _relaxation_notices(relaxed)
         relaxed = _added_relaxations(own, out, new_spec, self._kept_relaxations(relaxed))
@@ -1004,7 +1007,7 @@ class Chat:
                 present[song_key(track)] = len(tracks) + len(added) - 1
         if not added:
             return _Outcome("message", " ".join(notes) or "I can't find that song in the catalog.")
-        out = tracks + added
+        out = added + tracks if edit.to == 0 else tracks + added
         new_spec = spec.model_copy(update={"n_tracks": len(out), "minutes": None})
         if any(is_remix(t.title) for t in added) and not remixes_allowed(spec):
             new_spec = new_spec.model_copy(update={"allow_remixes": True})
@@ -1013,7 +1016,8 @@ class Chat:
         playlist = self._derive(out, new_spec, reasons=reasons, relaxed=relaxed)
         names = ", ".join(f"\"{sanitize(t.title)}\" by {sanitize(t.artist, 60)}" for t in added)
         outside = [what for t in added for _, what in track_breaks(t, spec)]
-        text = f"Added {names}: now {len(out)} tracks ({format_duration(playlist.total_ms)})."
+        text = f"Added {names}{' at the start' if edit.to == 0 else ''}: now {len(out)} tracks " \
+               f"({format_duration(playlist.total_ms)})."
         if outside:
             text += f" Added as you asked, though outside the playlist's constraints: {'; '.join(outside[:3])}."
         return _Outcome("playlist", " ".join([text, *notes]), self._next(
@@ -1131,6 +1135,8 @@ class Chat:
             return _Outcome("answer", bad)
         if edit.topic == "title":
             return _Outcome("answer", f'It is called "{sanitize(self.playlist.title, 60)}"; "call it ..." renames it.')
+        if not edit.positions and edit.topic == "why":  # "why these songs?": how the whole playlist was chosen
+            return _Outcome("answer", _why_playlist(self.playlist, self.current.request))
         if not edit.positions:
             return _Outcome("answer", _playlist_answer(tracks, edit.topic or "count"))
         playlist = self.playlist
@@ -1361,6 +1367,39 @@ def _track_answer(n: int, t: Track, topic: str, playlist: Playlist, request: str
     why = playlist.reasons.get(t.track_id) or metadata_line(t, labels=labels)
     fits = f"your request \"{asked}\"" if asked else "the playlist"
     return f"{name} fits {fits}: {why.rstrip('.')}."
+
+
+def _kept_constraints(spec: PlaylistSpec) -> dict[str, str]:
+    """The spec's hard constraints, by the name a relaxation gives them, in the words of the change summaries."""
+    kept = {GENRES: "genre " + " or ".join(spec.genres)} if spec.genres else {}
+    kept |= {"exclude_genres": "no " + ", ".join(spec.exclude_genres)} if spec.exclude_genres else {}
+    if spec.year_min is not None or spec.year_max is not None:
+        kept[YEAR] = describe_range("year", Range(min=spec.year_min, max=spec.year_max))
+    kept |= {name: describe_range(name, r) for name, r in spec.features.items()}
+    kept |= {TRACK_MINUTES: describe_range(TRACK_MINUTES, spec.track_minutes)} if spec.track_minutes else {}
+    kept |= {POPULARITY: _setting_label(spec, POPULARITY)} if spec.popularity != "any" else {}
+    if spec.exclude_artists:
+        kept["exclude_artists"] = "no " + ", ".join(sanitize(a, 40) for a in spec.exclude_artists[:5])
+    return kept | {MAX_PER_ARTIST: f"at most {artist_caps(spec)[0]} per artist"}
+
+
+def _why_playlist(playlist: Playlist, request: str) -> str:
+    """What every track keeps, how they were ranked among the tracks that keep it, and what was relaxed (the
+    builder's own words: what it did, after what it found)."""
+    spec = playlist.spec
+    relaxed = {r.constraint: r.reason.rpartition("; ")[2] for r in playlist.relaxed}
+    kept = [words for name, words in _kept_constraints(spec).items() if name not in relaxed]
+    named = [sanitize(a, 40) for a in spec.seed_artists[:3]]
+    around = f", built around {', '.join(named)}" if named and not spec.others_only else \
+        f", by artists that sound like {', '.join(named)}" if named else ""
+    text = f'You asked for "{sanitize(request, 120)}". ' if request else ""
+    text += (f"Every track keeps {'; '.join(kept)}{around}. Among the catalog tracks that do, these match your words "
+             "best: their titles, artists, genres and sound, by meaning and by word.")
+    if spec.ordering != "retrieved":
+        text += f" Their order: {ORDER_WORDS.get(spec.ordering, spec.ordering)}."
+    if relaxed:
+        text += " Too few tracks fit everything, so: " + "; ".join(relaxed.values()) + "."
+    return text + ' Ask "why track 3?" for one track\'s reasons.'
 
 
 def _playlist_answer(tracks: list[Track], topic: str) -> str:

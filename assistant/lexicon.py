@@ -588,6 +588,13 @@ _LEVEL = re.compile(
     r"\b(?:(very|super|really|extremely)\s+)?(high|higher|low|lower|medium|moderate|mid)[\s-]+("
     + "|".join(_FEATURE_WORDS) + r")\b"
 )
+_LEVEL_WORDS = {"higher": "high", "up": "high", "lower": "low", "moderate": "medium", "mid": "medium"}
+# The level after its feature: "keep the energy high", "tempo should be low", "energy up throughout"; not "the
+# tempo is up to you", and not the comparatives ("energy higher"), which move from where the playlist is
+_LEVEL_AFTER = re.compile(
+    r"\b(" + "|".join(_FEATURE_WORDS) + r")(?:\s+levels?)?\s+(?:(?:is|are|stays?|staying|should be|must be|kept|"
+    r"nice and|at|on the)\s+)?(?:(very|super|really|extremely)\s+)?(high|low|medium|up)\b(?!\s+to\b)"
+)
 
 
 # "energy above 0.9", "valence below 30%", "tempo over 120", "danceability between 0.6 and 0.8", "at least 70%
@@ -662,7 +669,8 @@ def _tempo(value: str) -> float | None:
 
 def find_features(low: str) -> list[Finding]:
     """Explicit feature constraints: "energy above 0.9", "valence below 30%", "tempo over 120", "120 bpm" (±6),
-    "between 90 and 110 bpm", "over 140 bpm", "high energy", "very low valence", "medium tempo". Each value is
+    "between 90 and 110 bpm", "over 140 bpm", "high energy", "very low valence", "medium tempo", "keep the energy
+    high". Each value is
     (feature name, Range)."""
     out: list[Finding] = []
 
@@ -688,9 +696,10 @@ def find_features(low: str) -> list[Finding]:
     for m in _TEMPO_AT.finditer(low):
         if (v := _tempo(m.group(1))) is not None:
             add("tempo", Range(min=max(v - BPM_TOLERANCE, TEMPO_BOUNDS[0]), max=v + BPM_TOLERANCE), m)
-    for m in _LEVEL.finditer(low):
-        very, level, word = m.groups()
-        level = {"higher": "high", "lower": "low", "moderate": "medium", "mid": "medium"}.get(level, level)
+    levels = [(m, m.groups()) for m in _LEVEL.finditer(low)]
+    levels += [(m, (very, level, word)) for m in _LEVEL_AFTER.finditer(low) for word, very, level in [m.groups()]]
+    for m, (very, level, word) in levels:
+        level = _LEVEL_WORDS.get(level, level)
         if very and level != "medium":
             level = f"very {level}"
         feature = _FEATURE_WORDS[word]

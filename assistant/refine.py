@@ -84,7 +84,7 @@ class Edit:
     add: int | None = None  # tracks to add (length, more_like, add_style; refine: if no track changes)
     about: str = ""  # add_style / steer: the words the tracks should match ("some 80s rock", "west coast");
     # subject: what the songs should now be about
-    to: int | None = None  # move: destination position
+    to: int | None = None  # move: destination position; add_songs / more_like: 0 puts the added tracks first
     ordering: str | None = None  # reorder: a spec ordering, or "shuffle", "reverse", "year", "tempo"
     topic: str | None = None  # question: what is asked about
     features: dict[str, Range] = field(default_factory=dict)  # refine: new feature ranges
@@ -242,6 +242,8 @@ _FRESH = re.compile(r"\b(?:(?:a|an|another|new|different|separate|second|next) (
                     r"switch (?:it )?(?:over )?to)\b")
 _QUALITY_PRAISE = _PRAISE - {"love"}  # "a very good playlist" praises; "a love playlist" asks
 # "switch 2 and 5"; not "lets switch to something calm"
+_EXPLAIN_ALL = re.compile(r"^\W*(?:(?:can|could) you |please )?explain (?:your|the|these|this|those) (?:choices|"
+                          r"picks|selection|playlist|songs|tracks|list)\b")
 _SWAP = re.compile(r"\b(?:swap|switch(?! (?:it |things )?(?:to|up|over|gears)\b)|exchange|flip|trade)\b")
 _REPLACE = re.compile(r"\b(?:replace|substitute|swap out|switch out|change out)\b"
                       r"|\b(?:swap|switch|exchange|trade)\b.{0,30}\bfor (?:something|another|a different|one)\b"
@@ -315,7 +317,8 @@ _SHORTER = re.compile(r"\b(?:shorter|shorten|cut it down|trim(?: it)?|fewer (?:s
                       r"too long)\b")
 # "add more" alone lengthens; "add more energy" is a mood (see _RELATIVE)
 # not "more songs by Toby Keith" nor "more songs similar to ...": those name what to add
-_LONGER = re.compile(r"\b(?:longer|lengthen|extend(?: it)?|too short|increase|make it (?:\w+ )?long)")  # "increasethe"
+_LONGER = re.compile(r"\b(?:longer|lengthen|extend(?: it)?|too short|make it (?:\w+ )?long|"  # "increasethe"
+                     r"increase(?! (?:the )?(?:energy|intensity|volume|tempo|bpm|pace|speed)))")
 # "double it", "half as long": the length times two or one half
 _DOUBLE = re.compile(r"\b(?:double (?:it|this|the (?:length|playlist|list|songs|tracks|number))|twice as (?:long|many)|"
                      r"two times (?:longer|as long))\b")
@@ -359,6 +362,23 @@ _REVERSE = re.compile(r"\b(?:reverse|backwards|flip the order)\b")
 _SORT = re.compile(r"\b(?:sort|order|arrange)\b.{0,20}?\b(year|date|age|chronolog\w*|tempo|bpm|energy)\b|"
                    r"\bchronological(?:ly)?\b")
 
+# A feature turned up or down by a verb: "raise the energy", "bring the tempo down", "pick up the pace"
+_RAISED = r"(?:raise|increase|boost|lift|up|bump up|turn up|bring up|pump up|crank up|amp up|kick up|ramp up|pick up)"
+_LOWERED = r"(?:lower|reduce|decrease|drop|turn down|bring down|tone down|dial down|dial back|take down|ease)"
+_UP_AFTER = r"(?:turn|bring|pump|crank|amp|kick|ramp|bump|pick|dial)"
+_DOWN_AFTER = r"(?:turn|bring|tone|dial|take)"
+_BY = r"(?:a (?:bit|little|lot|notch) )?"
+
+
+def _turned(nouns: str, up: bool) -> str:
+    verb, after, comparative = (_RAISED, _UP_AFTER, "higher") if up else (_LOWERED, _DOWN_AFTER, "lower")
+    return (f"{verb} (?:the )?{nouns}|{after} (?:the )?{nouns} {_BY}{'up' if up else 'down'}|"
+            f"(?:make )?(?:the )?{nouns} {_BY}{comparative}")
+
+
+_ENERGY_NOUNS = r"(?:energy|intensity|volume)"
+_TEMPO_NOUNS = r"(?:tempo|bpm|pace|speed)"
+
 # Relative moods: phrase -> ({feature: +1 | -1}, summary words).
 _RELATIVE: tuple[tuple[re.Pattern[str], dict[str, int], str], ...] = tuple(
     (re.compile(pattern), moves, label) for pattern, moves, label in (
@@ -367,11 +387,13 @@ _RELATIVE: tuple[tuple[re.Pattern[str], dict[str, int], str], ...] = tuple(
         (r"\b(?:less (?:energy|energetic|intense|loud|aggressive|hype|hard|heavy)|lower energy|calmer|more calm|"
          r"calm (?:it|things) down|chill(?:er)?|more chill(?:ed)?|mellower|more mellow|softer|quieter|gentler|"
          r"eas(?:y|ier) on the ears?|"
-         r"more (?:gentle|relaxed|relaxing|laid back)|tone it down|more low[- ]key)\b", {"energy": -1},
+         r"more (?:gentle|relaxed|relaxing|laid back)|tone it down|more low[- ]key|"
+         rf"{_turned(_ENERGY_NOUNS, False)}|(?:bring|take|turn|tone|dial) (?:it|things) down {_BY}|down a notch)\b",
+         {"energy": -1},
          "energy lowered"),
         (r"\b(?:more (?:energy|energetic|intense|lively|hype|power|powerful|punch|punchy|aggressive)|higher energy|"
          r"livelier|harder|louder|heavier|pump (?:it )?up|amp (?:it )?up|more oomph|(?:step|kick|turn) (?:it|things) "
-         r"up|up a notch)\b", {"energy": 1},
+         rf"up|up a notch|{_turned(_ENERGY_NOUNS, True)}|(?:crank|ramp|kick) (?:it|things) up)\b", {"energy": 1},
          "energy raised"),
         (r"\b(?:happier|more (?:happy|cheerful|positive|joyful|uplifting|fun|feel[- ]good)|brighter|"
          r"less (?:sad|dark|melanchol\w*|depressing|gloomy|moody)|more hopeful|cheer (?:me|us) up)\b", {"valence": 1},
@@ -381,9 +403,10 @@ _RELATIVE: tuple[tuple[re.Pattern[str], dict[str, int], str], ...] = tuple(
         (r"\b(?:less (?:danceable|dancey|groovy))\b", {"danceability": -1}, "less danceable"),
         (r"\b(?:more (?:danceable|dancey|groovy|dance)|groovier|funkier|danceable)\b", {"danceability": 1},
          "more danceable"),
-        (r"\b(?:faster|quicker|speed (?:it )?up|higher (?:tempo|bpm)|more tempo|up ?tempo)\b", {"tempo": 1},
-         "faster"),
-        (r"\b(?:slower|slow (?:it )?down|lower (?:tempo|bpm)|down ?tempo)\b", {"tempo": -1}, "slower"),
+        (rf"\b(?:faster|quicker|speed (?:it )?up|higher (?:tempo|bpm)|more tempo|up ?tempo|"
+         rf"{_turned(_TEMPO_NOUNS, True)}|speed up (?:the )?{_TEMPO_NOUNS})\b", {"tempo": 1}, "faster"),
+        (rf"\b(?:slower|slow (?:it )?down|lower (?:tempo|bpm)|down ?tempo|{_turned(_TEMPO_NOUNS, False)}|"
+         rf"slow (?:down )?(?:the )?{_TEMPO_NOUNS}(?: down)?)\b", {"tempo": -1}, "slower"),
         (r"\b(?:less acoustic|more electronic)\b", {"acousticness": -1}, "less acoustic"),
         (r"\bmore acoustic\b", {"acousticness": 1}, "more acoustic"),
     ))
@@ -597,6 +620,8 @@ def _track_edit(text: str, low: str, playlist: Playlist, parser: RequestParser) 
         first: dict[str, int] = {}
         copies = [i for i, t in enumerate(tracks) if first.setdefault(song_key(t), i) != i]
         return Edit("remove", positions=copies) if copies else Edit("question", topic="duplicates")
+    if _EXPLAIN_ALL.search(low):  # "explain your picks": how the playlist was chosen
+        return Edit("question", topic="why")
     if _CAN_NAME_SONGS.search(low):  # "Am I able to request specific songs to be added?" was thanked
         return Edit("question", topic="naming")
     # "thank you, more please?": no question about "Thank You" here; "add a few more to round it up": no kind
@@ -633,7 +658,7 @@ def _track_edit(text: str, low: str, playlist: Playlist, parser: RequestParser) 
         move = _move(text, low, tracks)
         if move is not None:
             return move
-    return None
+    return _placed_song(text, tracks, parser)
 
 
 def _read_edit(text: str, low: str, playlist: Playlist, parser: RequestParser, praised: bool) -> Edit:
@@ -1582,6 +1607,8 @@ def _question(text: str, low: str, tracks: list[Track]) -> Edit | None:
     # type energy?" ask for tracks, not the playlist's mood or energy
     if topic is not None and (_PLAYLIST_WORDS.search(low) and not asks or topic in ("count", "duration")):
         return Edit("question", topic=topic)
+    if topic == "why" and _THESE.search(low) and not asks:  # "why these songs?", "why did you pick these?"
+        return Edit("question", topic="why")
     quoted = quoted_title(text)
     if topic == "why" and quoted:
         return Edit("question", topic="why", unknown_title=quoted)
@@ -1591,6 +1618,7 @@ def _question(text: str, low: str, tracks: list[Track]) -> Edit | None:
     return None
 
 
+_THESE = re.compile(r"\b(?:these|those|them|the (?:songs|tracks|picks|choices|selection))\b")
 _COUNT_BY = re.compile(r"\b(?:by|from)\s+(?P<name>[^?.!]{1,60}?)(?:\s+(?:are|in|on)\s+(?:there|here|it|"
                        r"the (?:playlist|list)))?\W*$", re.IGNORECASE)
 _SUPERLATIVE_TOPICS = {"valence": "mood", "duration_ms": "duration"}
@@ -1628,6 +1656,46 @@ _TO_END = re.compile(r"\b(?:to|at) the (?:end|bottom|back)\b|\blast\s*$|\bto (?:
 _TO_MIDDLE = re.compile(r"\b(?:to|in|into) the middle\b")
 _TO_POSITION = re.compile(r"\b(?:to|at|into|in)\s+(?:position|spot|place|slot|number|#)\s*#?(\d{1,3})\b|"
                           r"\b(?:to|at)\s+(?:the\s+)?(" + "|".join(ORDINALS) + r")\s+(?:position|spot|place|slot)\b")
+
+
+_PLACE_LEAD = (r"^\W*(?:(?:ok|okay|and|also|now|then|please|maybe|oh|could you|can you|would you|can we|could we|"
+               r"let'?s|lets|i'?d like to|i want to|we should)\W+)*")
+# "start with Creep by Radiohead", "end on Hey Jude": the song named opens or closes the playlist
+_PLACE_WITH = re.compile(_PLACE_LEAD + r"(?:(?P<first>start|open|begin|kick off|lead off)|end|finish|close|wrap up|"
+                         r"round off)(?: (?:it|the (?:playlist|list|mix)|things)(?: off| up)?)? (?:with|on) "
+                         r"(?P<song>.+?)\W*$", re.IGNORECASE)
+# "put Creep at the end", "add Hey Jude by the Beatles first"
+_PLACE_VERB = re.compile(_PLACE_LEAD + r"(?:add|put|place|stick|have|play|throw in) (?P<song>.+?)$", re.IGNORECASE)
+_SOME = re.compile(rf"(?:some|any|more|a few|a couple|{COUNT_WORDS}|songs?|tracks?|something|anything)\b",
+                   re.IGNORECASE)
+_ONE_BY = re.compile(r"^(?:something|a song|a track|one|a tune)\s+(?:by|from)\s", re.IGNORECASE)
+
+
+def _placed_song(text: str, tracks: list[Track], parser: RequestParser) -> Edit | None:
+    """A song said to open or close the playlist: moved there when it is in it, else added there (one song by an
+    artist for "start with something by Radiohead"); a title the catalog lacks is said ("end with Take Five"
+    explained the chat)."""
+    if m := _PLACE_WITH.match(text):
+        song, first = m.group("song"), bool(m.group("first"))
+    else:
+        place = _TO_START.search(text.lower()) or _TO_END.search(text.lower())
+        if not place or not (m := _PLACE_VERB.match(text[:place.start()].rstrip())):
+            return None
+        song, first = m.group("song"), bool(_TO_START.match(text.lower(), place.start()))
+    song = song.strip(" \"'“”‘’")
+    if _ONE_BY.match(song):
+        parsed = parser.analyse(song)
+        return Edit("more_like", add=1, parsed=parsed, to=0 if first else None) if parsed.spec.seed_artists else None
+    if _SOME.match(song):  # "wrap up with a couple songs from Ella Mai", "end with something upbeat": no song
+        return None
+    if len(at := find_titles(song, tracks)) == 1:
+        return Edit("move", positions=at, to=0 if first else len(tracks) - 1)
+    if songs := named_songs(f"add {song}", parser):
+        return Edit("add_songs", track_ids=songs, to=0 if first else None)
+    parsed = parser.analyse(song)
+    if song[:1].isupper() and len(song.split()) <= MAX_TITLE_WORDS and parsed.found <= {"description"}:
+        return Edit("message", unknown_title=song)
+    return None
 
 
 def _move(text: str, low: str, tracks: list[Track]) -> Edit | None:

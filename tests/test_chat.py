@@ -243,6 +243,21 @@ def test_questions_about_tracks_and_playlist(assistant: MusicAssistant):
     where = chat.send("You didn't send in any songs. Why?")  # a real CPCD turn: it re-chose the playlist
     assert where.kind == "answer" and "can't play" in where.text and playlist.tracks[0].title in where.text
     assert ids(chat.playlist) == ids(playlist)
+    # why the whole playlist: what every track keeps, and what was relaxed apart ("why these songs?" gave the count)
+    for asked in ("why these songs?", "why did you pick these?", "explain your picks"):
+        why_all = chat.send(asked)
+        assert why_all.kind == "answer" and '"80s rock classics"' in why_all.text, asked
+        assert "Every track keeps" in why_all.text and "1980–1989" in why_all.text, asked
+    assert ids(chat.playlist) == ids(playlist)
+    chat.send("start over")
+    relaxed = chat.send("slow hard rock songs from 1971 with energy above 0.9")
+    assert relaxed.playlist.relaxed  # too few tracks fit: the relaxed constraint is not said kept
+    said = chat.send("why these songs?").text
+    for r in relaxed.playlist.relaxed:
+        assert r.reason.rpartition("; ")[2] in said
+    kept = said.split("Every track keeps ")[1].split(".")[0]
+    words = {"year": "1971", "genres": "genre", "energy": "energy", "tempo": "tempo"}
+    assert all(words[r.constraint] not in kept for r in relaxed.playlist.relaxed)
 
 
 # ---------------------------------------------------------------------------------------- injection
@@ -641,6 +656,22 @@ def test_follow_up_classification(slice_index: TrackIndex):
         edit = classify(bounded, playlist, parser)
         assert edit.kind == "refine" and edit.features == {} and edit.parsed.spec.features["tempo"] == Range(
             min=low, max=high), bounded
+    # a feature turned up or down by a verb moves it ("raise the energy" leaned to its words, "increase the tempo"
+    # lengthened, "bring the energy up" and "pick up the pace" understood nothing)
+    for turned, feature, up in (("raise the energy", "energy", True), ("bring the energy up", "energy", True),
+                                ("make the energy a bit higher", "energy", True), ("crank it up", "energy", True),
+                                ("turn the volume down", "energy", False), ("bring it down a notch", "energy", False),
+                                ("increase the tempo", "tempo", True), ("pick up the pace", "tempo", True),
+                                ("lower the tempo", "tempo", False), ("slow the pace down", "tempo", False)):
+        edit = classify(turned, playlist, parser)
+        assert edit.kind == "refine" and set(edit.features) == {feature}, turned
+        assert (edit.features[feature].min is not None) == up, turned
+    # a level kept is that level ("keep the energy high" understood nothing)
+    for kept, feature, level in (("keep the energy high", "energy", Range(min=0.7)),
+                                 ("keep the energy up throughout", "energy", Range(min=0.7)),
+                                 ("the tempo should be low", "tempo", Range(max=100.0))):
+        edit = classify(kept, playlist, parser)
+        assert edit.kind == "refine" and edit.parsed.spec.features == {feature: level}, kept
     # tracks of a mood turned away move the same way ("no sad songs" said "sad songs" was no name; "remove the sad
     # songs", "fewer slow ones" moved toward the mood); "not" after "is" describes a track and moves nothing
     for refusal, feature, up in (("no sad songs please", "valence", True), ("I don't want sad songs", "valence", True),
@@ -1144,6 +1175,37 @@ def test_adding_named_songs(assistant: MusicAssistant, slice_index: TrackIndex):
     assert refused.kind == "message" and other.track_id not in ids(chat.playlist)
 
 
+def test_a_song_said_to_open_or_close_the_playlist(assistant: MusicAssistant, slice_index: TrackIndex):
+    """"start with <song>" added it last, or started a new playlist; "put <song> at the end" and "end with Take
+    Five" explained the chat."""
+    chat = assistant.start_chat(use_llm=False)
+    first = chat.send("energetic rock")
+    song, other = _nameable(slice_index, chat.parser, set(ids(first.playlist)), 200)[:2]
+    playlist = chat.playlist
+    for message, kind, to in ((f"start with {song.title} by {song.artist}", "add_songs", 0),
+                              (f"could you open with {song.title} by {song.artist}", "add_songs", 0),
+                              (f"put {song.title} by {song.artist} first", "add_songs", 0),
+                              (f"add {song.title} by {song.artist} at the start", "add_songs", 0),
+                              (f"end with {song.title} by {song.artist}", "add_songs", None),
+                              (f"put {song.title} by {song.artist} at the end", "add_songs", None)):
+        edit = classify(message, playlist, chat.parser)
+        assert (edit.kind, edit.track_ids, edit.to) == (kind, [song.track_id], to), message
+    inside = playlist.tracks[4]
+    moved = classify(f"end with {inside.title}", playlist, chat.parser)
+    assert (moved.kind, moved.positions, moved.to) == ("move", [4], len(playlist.tracks) - 1)
+    assert classify("end with Blah Nope Nope", playlist, chat.parser).unknown_title == "Blah Nope Nope"
+    one = classify(f"start with something by {other.artist}", playlist, chat.parser)
+    assert (one.kind, one.add, one.to, one.parsed.spec.seed_artists) == ("more_like", 1, 0, [other.artist])
+    assert classify("let's start with some pop music", playlist, chat.parser).kind != "more_like"  # no song named
+
+    opened = chat.send(f"start with {song.title} by {song.artist}")
+    assert ids(opened.playlist) == [song.track_id, *ids(first.playlist)] and "at the start" in opened.text
+    by = chat.send(f"start with something by {other.artist}")
+    assert by.playlist.tracks[0].artist == other.artist and ids(by.playlist)[1:] == ids(opened.playlist)
+    last = chat.send(f"end with {song.title}")
+    assert ids(last.playlist) == [ids(by.playlist)[0], *ids(by.playlist)[2:], song.track_id]  # moved, not added
+
+
 # ----------------------------------------------------------------------------------------- terminal
 
 
@@ -1513,6 +1575,9 @@ def test_where_the_calm_and_lively_tracks_go_reorders(assistant: MusicAssistant)
         assert reply.action == "reorder" and energy == sorted(energy, reverse=falling), said
         assert sorted(t.track_id for t in reply.playlist.tracks) == sorted(t.track_id for t in first.tracks)
     assert classify("more slow songs please", chat.playlist, chat.parser).kind != "reorder"
+    more = chat.send(f"more like {first.tracks[0].artist}")  # the order asked for holds (they were put last)
+    energy = [t.energy for t in more.playlist.tracks]
+    assert more.action == "more_like" and len(energy) == 15 and energy == sorted(energy, reverse=True)
 
 
 def test_lengths_said_as_a_share_or_the_first_tracks(assistant: MusicAssistant):

@@ -260,6 +260,8 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("workout mix, 140+ bpm", {"features": {"energy": (0.7, None), "tempo": (140.0, 180.0)}}),  # was 110-180
     ("road trip songs everyone can sing to", {"popularity": "hits"}),
     ("high energy low valence", {"features": {"energy": (0.7, None), "valence": (None, 0.35)}}),
+    ("rock with the energy kept high", {"features": {"energy": (0.7, None)}, "genres": ["rock"]}),
+    ("the tempo is up to you", {"features": {}}),
     ("chill but 120 bpm", {"features": {"energy": (None, 0.65), "tempo": (114.0, 126.0)}}),
     # numeric feature phrases: the feature's own scale, a percentage, BPM for tempo
     ("energy above 0.9", {"features": {"energy": (0.9, None)}}),
