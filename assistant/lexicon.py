@@ -412,7 +412,12 @@ _DEEP = re.compile(
     r"(?:too\s+|very\s+|that\s+|so\s+|overly\s+|super\s+)?"
     r"(?:famous|popular|mainstream|well[- ]known|known|commercial|overplayed|radio)|deep[- ]cuts?|hidden gems?"
     r"|underground|lesser[- ]known|less[- ]known|little[- ]known|obscure|underrated|under the radar|non[- ]?mainstream"
-    r"|unknown|b[- ]sides?|rarities|undiscovered|niche|not overplayed)\b(?:\s+only\b)?"
+    r"|unknown|b[- ]sides?|rarities|undiscovered|niche|not overplayed"
+    # a complaint about the famous ones, or songs the listener knows already
+    r"|(?:too|so|way too|a bit too|all too)\s+(?:famous|popular|mainstream|well[- ]known|commercial|overplayed|obvious)"
+    r"|(?:i|we)\s+(?:already\s+know\s+(?:all|most|every one)|know\s+(?:all|every one))\s+of\s+(?:these|those|them)"
+    r"|(?:i|we)\s+(?:have|'ve|ve)\s+(?:already\s+)?heard\s+(?:all|most|every one)\s+of\s+(?:these|those|them)"
+    r"|(?:i|we)\s+(?:haven'?t|have not|(?:have\s+)?never)\s+heard(?:\s+(?:of|before))?|new to (?:me|us))\b(?:\s+only\b)?"
 )
 _HITS = re.compile(r"\b(?:(?:only |just |nothing but )?(?:greatest |biggest |top |chart |big |smash )?hits|popular"
                    r"|charts?|chart[- ]topp(?:ers|ing)|top 40|mainstream|well[- ]known|famous|bangers|most streamed"
@@ -910,7 +915,7 @@ COMPARATIVES = {"mellower": "mellow", "calmer": "calm", "gentler": "gentle", "so
 MOODS.update({comparative: MOODS[plain] for comparative, plain in COMPARATIVES.items()})
 # Words that make a mood word not apply: "not sad", "nothing too slow", "less aggressive".
 NEGATORS = frozenset("not no nothing without never less isnt dont doesnt arent wont non nor except".split())
-_INTENSIFIERS = frozenset("too very so that overly super really the any much as".split())
+_INTENSIFIERS = frozenset("too very so that overly super really the any much as more".split())  # "no more rap"
 # Verbs between a negator and what it turns away from: "don't like rock", "not into jazz", "don't play any rap"
 _NEGATED_VERBS = frozenset("like want need love enjoy into fancy dig care play add include put give".split())
 

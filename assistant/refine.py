@@ -56,6 +56,7 @@ from assistant.vocabulary import name_key, title_key
 from retrieval.catalog import Track
 from retrieval.embeddings import model_words
 from retrieval.filters import Range
+from retrieval.index import artist_key
 from retrieval.lexical import STOPWORDS, word_forms
 
 EditKind = Literal["new", "refine", "steer", "subject", "length", "more_like", "add_songs", "add_style", "remove",
@@ -244,6 +245,7 @@ _QUALITY_PRAISE = _PRAISE - {"love"}  # "a very good playlist" praises; "a love 
 # "switch 2 and 5"; not "lets switch to something calm"
 _EXPLAIN_ALL = re.compile(r"^\W*(?:(?:can|could) you |please )?explain (?:your|the|these|this|those) (?:choices|"
                           r"picks|selection|playlist|songs|tracks|list)\b")
+_ARTIST_SONG = re.compile(r"\b(?:song|track|one|songs|tracks|ones)\b")
 _SWAP = re.compile(r"\b(?:swap|switch(?! (?:it |things )?(?:to|up|over|gears)\b)|exchange|flip|trade)\b")
 _REPLACE = re.compile(r"\b(?:replace|substitute|swap out|switch out|change out)\b"
                       r"|\b(?:swap|switch|exchange|trade)\b.{0,30}\bfor (?:something|another|a different|one)\b"
@@ -635,18 +637,24 @@ def _track_edit(text: str, low: str, playlist: Playlist, parser: RequestParser) 
     if _NO_SEASON.search(low):  # "no christmas songs please", "get rid of the holiday stuff"
         return Edit("exclude", topic="seasonal") if any(is_seasonal(t) for t in tracks) else \
             Edit("question", topic="seasonal")  # "No christmas in this one, k?": there is none to remove
-    if _REPLACE.search(low):  # "replace track 3", "swap track 2 for something calmer"
+    if replacing := _REPLACE.search(low):  # "replace track 3", "swap track 2 for something calmer"
         positions = find_positions(low, n, bare=True) or find_titles(text, tracks) or find_superlatives(low, tracks)
+        theirs = find_artist_tracks(text, tracks) if not positions and _ARTIST_SONG.search(low) else []
+        positions = positions or theirs  # "swap out the Madonna song"
         if positions:
             features, labels = relative_moods(low, tracks, playlist.spec)
             named = parser.analyse(text)  # "replace the 4th song with something by Adele": hers
             if missing := named.unknown_artists + named.unknown_references:
                 return Edit("message", unknown_title=missing[0])
+            # "swap out the Madonna song": another's, not hers; "... with something by Adele": Adele's
+            gone = {artist_key(tracks[p].artist) for p in theirs}
+            asked = [a for a in named.spec.seed_artists if artist_key(a) not in gone]
+            named.spec = named.spec.model_copy(update={"seed_artists": asked})
             return Edit("replace", positions=positions, features=features, labels=labels,
-                        parsed=named if named.spec.seed_artists else None)
+                        parsed=named if asked else None)
     if _PANNED.search(low) and (panned := find_positions(low, n)):  # "track 3 is bad", "the last one sucks"
         return Edit("remove", positions=panned)
-    if _SWAP.search(low):
+    if _SWAP.search(low) and not replacing:  # "swap out the sad songs" replaces them
         positions = find_positions(low, n, bare=True) or find_titles(text, tracks)
         if len(positions) == 1 and re.search(r"\b(?:with|and) the next\b", low):
             positions.append(positions[0] + 1)
@@ -1493,7 +1501,7 @@ _NOT_ENOUGH = re.compile(rf"\bnot (?:really |quite |very |that )?({_COMPLAINED_W
 # songs", "I don't want sad songs" moved toward sad (the mood read alone) or said "sad songs" was no name;
 # '"Underneath" is not ambient' describes a track
 _REFUSED_MOOD = re.compile(r"(?:\b(?:no(?: more)?|nothing|without|fewer|less of|none of|(?:too|so) many|"
-                           r"remove|drop|cut|ditch|lose|skip|delete|get rid of|take out|"
+                           r"remove|drop|cut|ditch|lose|skip|delete|get rid of|take out|replace|swap out|switch out|"
                            r"(?:don'?t|do not|didn'?t) (?:want|need|like|love|play|add|include))|"
                            # "not" opening a sentence asks ("Not so sad please"); after "is" it describes
                            r"(?:^\W*|(?<=[.!?;] ))not(?: so| that| very| this| as| too)?)"

@@ -679,7 +679,8 @@ def test_follow_up_classification(slice_index: TrackIndex):
                                  ("Not so sad please", "valence", True), ("nothing too heavy", "energy", False),
                                  ("no more upbeat songs", "energy", False), ("remove anything sad", "valence", True),
                                  ("get rid of the ballads", "tempo", True), ("too many ballads", "tempo", True),
-                                 ("not this sad", "valence", True), ("something to cheer me up", "valence", True)):
+                                 ("not this sad", "valence", True), ("something to cheer me up", "valence", True),
+                                 ("replace the slow ones", "tempo", True), ("swap out the sad songs", "valence", True)):
         edit = classify(refusal, playlist, parser)
         assert edit.kind == "refine" and feature in edit.features, refusal
         moved = edit.features[feature]
@@ -1432,6 +1433,11 @@ def test_replacing_a_track_with_one_by_an_artist(assistant: MusicAssistant, slic
     assert violations(reply.playlist, reply.playlist.spec, slice_index) == []  # outside them only if reported
     unknown = chat.send("swap track 5 for something by Qwzx Blorf")
     assert unknown.kind == "message" and "Qwzx Blorf" in unknown.text and ids(chat.playlist) == ids(reply.playlist)
+    # a track named by its artist ("swap out the Madonna song" asked which two to swap): another's in its place
+    other = reply.playlist.tracks[6]
+    swapped = chat.send(f"swap out the {other.artist} song")
+    assert swapped.action == "replace" and swapped.changes.removed == [other.track_id]
+    assert swapped.playlist.tracks[6].artist != other.artist
 
 
 def test_export_is_answered(assistant: MusicAssistant):

@@ -171,6 +171,7 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("rock but no hard rock", {"genres": ["rock"], "exclude_genres": ["hard rock"]}),
     ("early 2000s pop punk", {"genres": ["rock"], "year_min": 2000, "year_max": 2003}),  # punk, not also pop
     ("no rap or trap please", {"genres": [], "exclude_genres": ["rap", "trap"]}),
+    ("no more hip hop", {"genres": [], "exclude_genres": ["rap"]}),  # was genre rap
     # length
     ("20 songs for running", {"n_tracks": 20, "features": {"energy": (0.7, None), "tempo": (120.0, 185.0)}}),
     ("a dozen tracks of happy pop", {"n_tracks": 12, "genres": ["pop"], "description": "happy pop"}),
@@ -228,6 +229,10 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("nothing too famous", {"popularity": "deep_cuts"}),
     ("underground hip hop", {"popularity": "deep_cuts", "genres": ["rap"]}),
     ("hidden gems", {"popularity": "deep_cuts"}),
+    # the famous ones complained of, or songs the listener knows already ("too mainstream" was hits only)
+    ("these are all too mainstream", {"popularity": "deep_cuts"}), ("i already know all of these", {
+        "popularity": "deep_cuts"}), ("indie songs I have never heard before", {"popularity": "deep_cuts"}),
+    ("great. I know most of those.", {"popularity": "any"}),  # a remark (a CPCD turn), not a complaint
     ("chart hits from 2019", {"popularity": "hits", "year_min": 2019, "year_max": 2019}),
     # remixes
     ("remixes ok", {"allow_remixes": True}),
