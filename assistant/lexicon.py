@@ -417,7 +417,8 @@ _DEEP = re.compile(
     r"|(?:too|so|way too|a bit too|all too)\s+(?:famous|popular|mainstream|well[- ]known|commercial|overplayed|obvious)"
     r"|(?:i|we)\s+(?:already\s+know\s+(?:all|most|every one)|know\s+(?:all|every one))\s+of\s+(?:these|those|them)"
     r"|(?:i|we)\s+(?:have|'ve|ve)\s+(?:already\s+)?heard\s+(?:all|most|every one)\s+of\s+(?:these|those|them)"
-    r"|(?:i|we)\s+(?:haven'?t|have not|(?:have\s+)?never)\s+heard(?:\s+(?:of|before))?|new to (?:me|us))\b(?:\s+only\b)?"
+    r"|(?:i|we)\s+(?:haven'?t|have not|(?:have\s+)?never)\s+heard(?:\s+(?:of|before))?|new to (?:me|us))"
+    r"\b(?:\s+only\b)?"
 )
 _HITS = re.compile(r"\b(?:(?:only |just |nothing but )?(?:greatest |biggest |top |chart |big |smash )?hits|popular"
                    r"|charts?|chart[- ]topp(?:ers|ing)|top 40|mainstream|well[- ]known|famous|bangers|most streamed"
