@@ -303,7 +303,6 @@ _DURATION = re.compile(
 )
 
 
-_NOTHING_BEFORE = re.compile(r"\b(?:nothing|none|no(?: (?:songs?|tracks?))?)\s+$")
 _SHORTER_THAN = r"under|below|less than|shorter than|no longer than|not longer than|at most|max(?:imum)?|up to"
 _LONGER_THAN = r"over|above|more than|longer than|at least|min(?:imum)?"
 _ABOUT_AS_LONG = r"about|around|roughly|approximately|approx\.?|~"
@@ -330,7 +329,8 @@ def find_track_length(low: str) -> list[Finding]:
                                    m.start("cmp"), m.end()))
             continue
         shorter = re.fullmatch(_SHORTER_THAN, m.group("cmp")) is not None
-        if m.group("noun") == "nothing" or _NOTHING_BEFORE.search(low, 0, m.start()):  # "nothing over 5 min"
+        # "nothing over 5 min", "get rid of anything over 6 minutes": the other side is kept
+        if m.group("noun") == "nothing" or _TURNED_DOWN.search(low, 0, m.start()):
             shorter = not shorter
         # the span leaves the noun to the count reader: "20 songs under 4 minutes each"
         out.append(Finding("track_minutes", Range(max=value) if shorter else Range(min=value), m.start("cmp"),
@@ -393,7 +393,8 @@ _CAP_ONE = re.compile(
     # "more variety", "it's too repetitive", "from various artists": the same artists again is what tires
     rf"|more (?:variety|varied|diverse|diversity)|(?:a )?(?:wider|bigger|greater) variety|less repetitive"
     rf"|(?:too|so|very|bit) (?:repetitive|samey|similar|alike)|(?:all )?sound (?:the same|alike)"
-    rf"|(?:variety|mix) of {_WHO}|(?:various|varied|diverse) {_WHO})\b"
+    rf"|(?:variety|mix) of {_WHO}|(?:various|varied|diverse) {_WHO}"
+    rf"|too (?:many|much) (?:(?:songs|tracks|stuff|music) )?(?:by|from) (?:the same|one|any one|a single) {_WHO})\b"
 )
 
 

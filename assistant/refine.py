@@ -778,9 +778,10 @@ def _kind_addition(text: str, low: str, parsed: ParsedRequest, playlist: Playlis
     more_like = _MORE_LIKE.search(low)
     if not (parsed.spec.seed_artists or parsed.spec.seed_tracks or parsed.unknown_artists or
             parsed.unknown_references) and \
-            _THEIR_ARTISTS.search(low) and not _unknown_name(text, parser):
+            _THEIR_ARTISTS.search(low) and not _unknown_name(text, parser) and "max_per_artist" not in parsed.found:
         # "Could you add a few more songs from those artists?": more by the playlist's own artists; "I love
-        # Shasha, can we add some songs from them?" names someone the catalog lacks (said below)
+        # Shasha, can we add some songs from them?" names someone the catalog lacks (said below); "too many by the
+        # same artist" caps them
         return Edit("more_like", add=_added_count(low) or DEFAULT_MORE, topic=PLAYLIST_ARTISTS)
     if not parsed.spec.seed_artists and _HIS.search(low) and (meant := _meant_artist(text, low, playlist, parser)):
         # "He was the king of pop, I like him let's add more of his songs", "lets play more of his hits"

@@ -357,6 +357,7 @@ def test_follow_up_classification(slice_index: TrackIndex):
         "some 80s rock instead": ("new", []),
         "only songs under 4 minutes": ("refine", []), "no songs longer than 4 minutes": ("refine", []),
         "no more than 2 songs per artist": ("refine", []),  # a cap, not 2 tracks, nor "more"
+        "too many songs from the same band": ("refine", []),  # a cap, not more by the playlist's artists
         "export it please": ("question", []), "nothing explicit please": ("question", []),
         "We have school age children so no bad language": ("question", []), "can I put it on my spotify?": ("question", []),
         "Thank, you! Am I able to request specific songs to be added to the playlist?": ("question", []),  # thanked

@@ -184,6 +184,8 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("20 songs under 4 minutes each", {"n_tracks": 20, "minutes": None, "track_minutes": Range(max=4.0)}),
     ("rock songs no longer than 3:30", {"genres": ["rock"], "minutes": None, "track_minutes": Range(max=3.5)}),
     ("nothing longer than 5 minutes", {"minutes": None, "track_minutes": Range(max=5.0)}),
+    ("get rid of anything over 6 minutes", {"track_minutes": Range(max=6.0)}),  # was 6 minutes or more
+    ("remove the tracks under 2 minutes", {"track_minutes": Range(min=2.0)}),
     ("an hour of epic tracks over 7 minutes", {"minutes": 60.0, "track_minutes": Range(min=7.0)}),
     ("under 40 minutes of jazz", {"minutes": 40.0, "track_minutes": None}),
     ("half an hour of mellow acoustic songs", {"minutes": 30.0,
@@ -219,6 +221,7 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     # caps per artist
     ("rock, max 2 per artist", {"max_per_artist": 2, "genres": ["rock"]}),
     ("no more than one song per artist", {"max_per_artist": 1, "exclude_artists": []}),
+    ("too many by the same artist", {"max_per_artist": 1}),
     ("rap from different artists", {"max_per_artist": 1, "genres": ["rap"]}),
     ("just some pop", {"max_per_artist": None}),
     # exclusions
