@@ -57,7 +57,8 @@ from assistant.explain import (
 )
 from assistant.grounding import Vocabulary, sanitize, sound_words, tempo_word, verify_text
 from assistant.playlist import Playlist, Relaxation
-from assistant.refine import DEFAULT_MORE, FEWER, FEWER_YEARS, PLAYLIST_ARTISTS, QUALIFIER_FIELDS, Edit, classify
+from assistant.refine import (DEFAULT_MORE, FEWER, FEWER_YEARS, LIKED, PLAYLIST_ARTISTS, QUALIFIER_FIELDS, Edit,
+                              classify)
 from assistant.sequencing import order_tracks
 from assistant.spec import MAX_MINUTES, PlaylistSpec
 from assistant.taste import add_taste_reasons
@@ -375,6 +376,11 @@ class Chat:
         if edit.topic == "farewell":
             return _Outcome("message", "Enjoy the music! The playlist stays here: export it with the buttons beside "
                                        "it, or come back and change it.")
+        if edit.topic == LIKED and edit.positions and not self._check_positions(edit.positions):
+            n = edit.positions[0]
+            track = self._tracks()[n]
+            return _Outcome("message", f"Glad you like \"{sanitize(track.title)}\" by {sanitize(track.artist, 60)}. "
+                                       f"\"More like track {n + 1}\" adds songs like it.")
         return _Outcome("message", "Glad it fits. Tell me if anything should change: \"more upbeat\", \"add 5 more\", "
                                    "\"no more <artist>\", \"replace track 3\"...")
 

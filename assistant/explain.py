@@ -150,7 +150,8 @@ def metadata_intro(tracks: Sequence[Track], labels: LabelNames | None = None) ->
     for t in tracks:
         unique.setdefault(t.artist.casefold(), t.artist)
     artists = list(unique.values())
-    text = f"Here are {len(tracks)} tracks" + (f" ({minutes} min)" if minutes else "")
+    text = (f"Here are {len(tracks)} tracks" if len(tracks) != 1 else "Here is 1 track") + (
+        f" ({minutes} min)" if minutes else "")
     if counts:
         text += " of " + _join([g for g, _ in counts.most_common(2)])
     if years:

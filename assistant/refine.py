@@ -637,6 +637,8 @@ def _track_edit(text: str, low: str, playlist: Playlist, parser: RequestParser) 
     if _NO_SEASON.search(low):  # "no christmas songs please", "get rid of the holiday stuff"
         return Edit("exclude", topic="seasonal") if any(is_seasonal(t) for t in tracks) else \
             Edit("question", topic="seasonal")  # "No christmas in this one, k?": there is none to remove
+    if rest := _all_but(text, low, tracks):  # "remove everything except the first 5", "keep X, replace the rest"
+        return rest
     if replacing := _REPLACE.search(low):  # "replace track 3", "swap track 2 for something calmer"
         positions = find_positions(low, n, bare=True) or find_titles(text, tracks) or find_superlatives(low, tracks)
         theirs = find_artist_tracks(text, tracks) if not positions and _ARTIST_SONG.search(low) else []
@@ -654,6 +656,8 @@ def _track_edit(text: str, low: str, playlist: Playlist, parser: RequestParser) 
                         parsed=named if asked else None)
     if _PANNED.search(low) and (panned := find_positions(low, n)):  # "track 3 is bad", "the last one sucks"
         return Edit("remove", positions=panned)
+    if _PRAISED.search(low) and not _WANTS_MORE.search(low) and (liked := find_positions(low, n)):
+        return Edit("thanks", positions=liked[:1], topic=LIKED)  # "track 2 is my favorite" leaned to "favorite"
     if _SWAP.search(low) and not replacing:  # "swap out the sad songs" replaces them
         positions = find_positions(low, n, bare=True) or find_titles(text, tracks)
         if len(positions) == 1 and re.search(r"\b(?:with|and) the next\b", low):
@@ -873,9 +877,11 @@ def _other_edit(text: str, low: str, parsed: ParsedRequest, playlist: Playlist, 
             return _understood_nothing(text, parser, parsed, n)
         if praised and names and not fresh and parsed.spec.seed_artists:  # "These are perfect! How about Eric B. &
             return Edit("more_like", add=max(DEFAULT_MORE, len(names)), parsed=parsed)  # Rakim, A Tribe Called Quest?"
-        if (not fresh and _SUGGESTS.search(low) and "features" in parsed.found
-                and parsed.found <= {"description", "features"} and not _addition(text, low, parsed, praised, parser)):
-            # "Ok nice, how about something groovy": this playlist, groovier; "anything else ... cheerful": more too
+        if (not fresh and _SUGGESTS.search(low) and parsed.found & {"features", "year_min", "year_max"}
+                and parsed.found <= {"description", "features", "year_min", "year_max"}
+                and not _addition(text, low, parsed, praised, parser)):
+            # "Ok nice, how about something groovy": this playlist, groovier; "what about the 2000s": of the 2000s;
+            # "anything else ... cheerful": more too
             return Edit("refine", parsed=parsed, add=DEFAULT_MORE if _WANTS_MORE.search(low) else None)
         return _addition(text, low, parsed, praised, parser) or Edit("new", parsed=parsed)
     if era := _relative_era(low, tracks, parsed):  # "only older songs"
@@ -1574,6 +1580,38 @@ _CAN_NAME_SONGS = re.compile(r"\b(?:(?:can|could|may) (?:i|we)|(?:am i|are we) a
 _PANNED = re.compile(r"\b(?:is|was|'s|are|were)\s+(?:(?:really|so|pretty|kind of|kinda|a bit|just|too)\s+)?"
                      r"(?:bad|terrible|awful|horrible|trash|garbage|rubbish|boring|annoying|the worst|not good|no good|"
                      r"lame|meh)\b|\bsucks?\b|\b(?:doesn'?t|does not|don'?t|do not) (?:fit|belong|work)\b")
+_PRAISED = re.compile(r"\b(?:is|was|'s|are)\s+(?:(?:really|so|just|pretty|absolutely|such)\s+)?(?:a\s+)?(?:great|good|"
+                      r"amazing|awesome|perfect|fantastic|excellent|lovely|beautiful|brilliant|fire|banger|bop|jam|"
+                      r"my (?:fav(?:ou?rite)?|jam|song))\b|^\W*(?:oh\W+)?(?:i\s+)?(?:really\s+|absolutely\s+)?"
+                      r"(?:love|like|adore|dig|enjoy)\s+(?:the\s+\w+\s+(?:one|song|track)\b|track|song|number|#)")
+LIKED = "liked"  # thanks' topic: a track praised
+# "remove everything except the first 5", "replace all but track 1": the other tracks
+_ALL_BUT = re.compile(r"\b(?:everything|every (?:song|track)|all(?: (?:the|of the))?(?: (?:songs|tracks|others|ones))?|"
+                      r"the rest)\s+(?:except(?: for)?|but|other than|apart from|besides|save)\s")
+# "keep the Kanye songs and replace the rest": the tracks not kept
+_KEEP_REST = re.compile(r"^\W*keep\s+(?:only\s+|just\s+)?(?P<kept>.+?)(?:,\s*|\s+)(?:(?:and|but|then)\s+)?"
+                        r"(?P<verb>replace|remove|drop|change|swap out|get rid of|lose|ditch|cut)\s+(?:the rest|all the others|everything "
+                        r"else|the others|all the rest)\W*$")
+
+
+def _all_but(text: str, low: str, tracks: list[Track]) -> Edit | None:
+    """Tracks named as the ones to keep while the rest are removed or replaced: those others."""
+    if (m := _KEEP_REST.match(low)) is not None:
+        kept_text, kept_low, verb = text[m.start("kept"):m.end("kept")], m.group("kept"), m.group("verb")
+    elif (m := _ALL_BUT.search(low)) is not None and (_REMOVE.search(low[:m.start()]) or _REPLACE.search(
+            low[:m.start()])):
+        kept_text, kept_low, verb = text[m.end():], low[m.end():], low[:m.start()]
+    else:
+        return None
+    n = len(tracks)
+    kept = find_positions(kept_low, n, bare=True) or find_titles(kept_text, tracks) or \
+        find_superlatives(kept_low, tracks) or find_artist_tracks(kept_text, tracks)
+    if not kept or any(not 0 <= p < n for p in kept):
+        return None
+    others = [i for i in range(n) if i not in kept]
+    return Edit("replace" if _REPLACE.search(verb) or "change" in verb else "remove", positions=others)
+
+
 _RENAME = re.compile(r"^\W*(?:(?:please|ok|okay|now|and|can you|could you|let'?s)\W+)*(?:call|name|rename|title|"
                      r"retitle)\s+(?:it|this|the (?:playlist|list|mix)|this (?:playlist|list|mix))\s+(?:to\s+|as\s+)?"
                      # "name it after my dog", "call it something fun": no name yet

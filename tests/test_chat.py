@@ -1208,6 +1208,45 @@ def test_a_song_said_to_open_or_close_the_playlist(assistant: MusicAssistant, sl
     assert ids(last.playlist) == [ids(by.playlist)[0], *ids(by.playlist)[2:], song.track_id]  # moved, not added
 
 
+def test_the_tracks_kept_while_the_rest_go(assistant: MusicAssistant):
+    """"remove everything except the first 5" removed the first 5, "replace everything but track 1" replaced track
+    1, "keep only <artist>, get rid of everything else" removed the artist: the others go."""
+    chat = assistant.start_chat(use_llm=False)
+    first = chat.send("energetic rock, 10 songs").playlist
+    playlist = chat.playlist
+    artist = first.tracks[4].artist
+    theirs = [i for i, t in enumerate(first.tracks) if t.artist == artist]
+    others = [i for i in range(10) if i not in theirs]
+    for message, kind, positions in (("remove everything except the first 5", "remove", [5, 6, 7, 8, 9]),
+                                     ("replace everything but track 1", "replace", list(range(1, 10))),
+                                     ("delete all songs except track 2 and 3", "remove", [0, *range(3, 10)]),
+                                     ("remove all but the last two", "remove", list(range(8))),
+                                     (f"keep the {artist} song and replace the rest", "replace", others),
+                                     (f"keep only {artist}, get rid of everything else", "remove", others)):
+        edit = classify(message, playlist, chat.parser)
+        assert (edit.kind, edit.positions) == (kind, positions), message
+    kept = chat.send("remove everything except the first 5")
+    assert ids(kept.playlist) == ids(first)[:5]
+    one = chat.send("remove all but the last one")
+    assert ids(one.playlist) == ids(first)[4:5] and "Here is 1 track (" in one.text
+    # a track praised is thanked, not read for words ("track 2 is my favorite" explained the chat, "love the third
+    # one" leaned to "third"); titles liked in a list stay titles (a CPCD turn)
+    for praised, n in (("track 2 is my favorite", 1), ("love the third one", 2), ("the 4th song is great", 3)):
+        edit = classify(praised, playlist, chat.parser)
+        assert (edit.kind, edit.positions) == ("thanks", [n]), praised
+    assert classify("I like the purple lamborghini, first of the year, and ambitions.", playlist,
+                    chat.parser).kind != "thanks"
+    assert classify("I love track 3, more like it", playlist, chat.parser).kind == "more_like"
+    chat.undo()
+    chat.undo()
+    liked = chat.send("love the third one")
+    assert first.tracks[2].title in liked.text and "More like track 3" in liked.text
+    assert ids(chat.playlist) == ids(first)
+    # an era suggested is this playlist's era ("what about the 2000s" started a new playlist of any genre)
+    era = classify("what about the 2000s", playlist, chat.parser)
+    assert era.kind == "refine" and (era.parsed.spec.year_min, era.parsed.spec.year_max) == (2000, 2009)
+
+
 # ----------------------------------------------------------------------------------------- terminal
 
 
