@@ -1590,8 +1590,8 @@ _ALL_BUT = re.compile(r"\b(?:everything|every (?:song|track)|all(?: (?:the|of th
                       r"the rest)\s+(?:except(?: for)?|but|other than|apart from|besides|save)\s")
 # "keep the Kanye songs and replace the rest": the tracks not kept
 _KEEP_REST = re.compile(r"^\W*keep\s+(?:only\s+|just\s+)?(?P<kept>.+?)(?:,\s*|\s+)(?:(?:and|but|then)\s+)?"
-                        r"(?P<verb>replace|remove|drop|change|swap out|get rid of|lose|ditch|cut)\s+(?:the rest|all the others|everything "
-                        r"else|the others|all the rest)\W*$")
+                        r"(?P<verb>replace|remove|drop|change|swap out|get rid of|lose|ditch|cut)\s+"
+                        r"(?:the rest|all the others|everything else|the others|all the rest)\W*$")
 
 
 def _all_but(text: str, low: str, tracks: list[Track]) -> Edit | None:
