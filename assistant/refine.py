@@ -670,7 +670,36 @@ def _track_edit(text: str, low: str, playlist: Playlist, parser: RequestParser) 
         move = _move(text, low, tracks)
         if move is not None:
             return move
-    return _placed_song(text, tracks, parser)
+    return _part_moved(low, playlist) or _placed_song(text, tracks, parser)
+
+
+# A part of the playlist: "the second half", "the beginning", "the last few songs"
+_PART = re.compile(r"\bthe\s+(?:(?P<first_half>first half)|(?P<second_half>second half|last half|back half)|"
+                   r"(?P<start>beginning|start|opening|first (?:part|few|couple)(?: (?:songs|tracks))?)|"
+                   r"(?P<end>ending|end|last (?:part|few|couple)(?: (?:songs|tracks))?|final (?:part|stretch|few))|"
+                   r"(?P<middle>middle))\b")
+
+
+def _part_positions(m: re.Match[str], n: int) -> list[int]:
+    third = max(3, n // 3)
+    spans = {"first_half": (0, n // 2), "second_half": (n // 2, n), "start": (0, third), "end": (n - third, n),
+             "middle": (n // 3, n - n // 3)}
+    start, end = spans[next(name for name, said in m.groupdict().items() if said)]
+    return list(range(max(start, 0), min(end, n)))
+
+
+def _part_moved(low: str, playlist: Playlist) -> Edit | None:
+    """"the second half is too slow": that part's tracks that are not past the move replaced by ones that are
+    (it moved the whole playlist)."""
+    tracks = playlist.tracks
+    if (m := _PART.search(low)) is None:
+        return None
+    features, labels = relative_moods(low, tracks, playlist.spec)
+    if not features:
+        return None
+    part = _part_positions(m, len(tracks))
+    behind = [i for i in part if not all(r.contains(getattr(tracks[i], f)) for f, r in features.items())]
+    return Edit("replace", positions=behind or part, features=features, labels=labels)
 
 
 def _read_edit(text: str, low: str, playlist: Playlist, parser: RequestParser, praised: bool) -> Edit:

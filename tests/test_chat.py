@@ -1242,6 +1242,17 @@ def test_the_tracks_kept_while_the_rest_go(assistant: MusicAssistant):
     liked = chat.send("love the third one")
     assert first.tracks[2].title in liked.text and "More like track 3" in liked.text
     assert ids(chat.playlist) == ids(first)
+    # a part of the playlist complained of: its tracks not past the move are replaced (it moved the whole playlist)
+    part = classify("the second half is too slow", playlist, chat.parser)
+    assert part.kind == "replace" and part.positions and all(p >= 5 for p in part.positions)
+    faster = part.features["tempo"].min
+    assert faster is not None and all(playlist.tracks[p].tempo < faster for p in part.positions)
+    start = classify("the beginning is too sad", playlist, chat.parser)
+    assert start.kind == "replace" and set(start.positions) <= {0, 1, 2} and "valence" in start.features
+    assert ids(chat.playlist) == ids(first)
+    moved = chat.send("the second half is too slow")
+    assert ids(moved.playlist)[:5] == ids(first)[:5]
+    assert sorted(moved.changes.removed) == sorted(first.tracks[p].track_id for p in part.positions)
     # an era suggested is this playlist's era ("what about the 2000s" started a new playlist of any genre)
     era = classify("what about the 2000s", playlist, chat.parser)
     assert era.kind == "refine" and (era.parsed.spec.year_min, era.parsed.spec.year_max) == (2000, 2009)
