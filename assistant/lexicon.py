@@ -766,6 +766,11 @@ MOODS: dict[str, dict[str, _B]] = {
     "ambient": {"energy": (None, 0.5)},
     "background": {"energy": (None, 0.65), "speechiness": (None, 0.15)},
     "dinner": {"energy": (None, 0.65), "speechiness": (None, 0.15)},
+    # a party around a table, not a dance floor (dinner's calm and party's energy cancelled each other out)
+    "dinner party": {"energy": (None, 0.7), "speechiness": (None, 0.15)},
+    # a couple's dance at a wedding is slow, not dance music
+    "first dance": {"energy": (None, 0.6)},
+    "slow dance": {"energy": (None, 0.6)},
     "slow": {"tempo": (None, 100.0)},
     "slow jams": {"tempo": (None, 100.0), "energy": (None, 0.6)},  # ballads: a slow tempo alone let in "Closer"
     "slow jam": {"tempo": (None, 100.0), "energy": (None, 0.6)},

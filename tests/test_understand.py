@@ -179,7 +179,8 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("an hour of party music", {"minutes": 60.0, "features": {"danceability": (0.65, None), "energy": (0.65, None)}}),
     ("1.5 hours of focus music", {"minutes": 90.0}),
     # moods that meet in a single point contradict each other: "dinner" is calm, "party" is not
-    ("music for a dinner party", {"features": {"speechiness": (None, 0.15), "danceability": (0.65, None)}}),
+    ("music for a dinner, a party", {"features": {"speechiness": (None, 0.15), "danceability": (0.65, None)}}),
+    ("music for a relaxing party", {"features": {"danceability": (0.65, None)}}),
     # a track's length is not the playlist's
     ("20 songs under 4 minutes each", {"n_tracks": 20, "minutes": None, "track_minutes": Range(max=4.0)}),
     ("rock songs no longer than 3:30", {"genres": ["rock"], "minutes": None, "track_minutes": Range(max=3.5)}),
@@ -287,6 +288,10 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("sad songs but not too slow", {"features": {"valence": (None, 0.35)}}),
     ("going through something depressing and need happy tunes", {"features": {}}),
     ("instrumental music for sleep", {"features": {"instrumentalness": (0.5, None), "energy": (None, 0.4)}}),
+    # a phrase of its own: a dinner party is no dance floor (the two moods cancelled out), a first dance is slow
+    ("background music for a dinner party, nothing too loud", {"features": {"energy": (None, 0.65),
+                                                                            "speechiness": (None, 0.15)}}),
+    ("wedding first dance songs", {"features": {"energy": (None, 0.6)}, "genres": []}),  # was edm
     # artists: initialisms, accents, articles, misspellings, ordinary words
     ("songs like ccr", {"seed_artists": [CCR]}),
     ("songs like the weeknd", {"seed_artists": ["The Weeknd"]}),
