@@ -423,7 +423,7 @@ _DEEP = re.compile(
 )
 _HITS = re.compile(r"\b(?:(?:only |just |nothing but )?(?:greatest |biggest |top |chart |big |smash )?hits|popular"
                    r"|charts?|chart[- ]topp(?:ers|ing)|top 40|mainstream|well[- ]known|famous|bangers|most streamed"
-                   r"|radio friendly|(?:in|on|of|from) the top \d{1,3}"
+                   r"|radio friendly|(?:in|on|of|from) the top \d{1,3}|top \d{1,3} (?:songs|tracks|singles)"
                    # songs to sing along to are the ones people know
                    r"|sing[- ]?alongs?|sing[- ]?along (?:songs|to|with)|karaoke|every(?:one|body) knows"
                    r"|(?:every(?:one|body)|we|i) can sing (?:along )?(?:to|with))"
@@ -750,6 +750,8 @@ MOODS: dict[str, dict[str, _B]] = {
     "quiet": {"energy": (None, 0.45)},
     "sleep": {"energy": (None, 0.4)},
     "sleeping": {"energy": (None, 0.4)},
+    "fall asleep": {"energy": (None, 0.4)},
+    "falling asleep": {"energy": (None, 0.4)},
     "bedtime": {"energy": (None, 0.4)},
     "lullaby": {"energy": (None, 0.4)},
     "meditation": {"energy": (None, 0.45)},

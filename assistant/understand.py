@@ -136,6 +136,11 @@ _NOT_WITHOUT = re.compile(r"\b(?:isn'?t|is not|(?:it|that|this)'?s not|ain'?t|wa
 _THERE_IS = re.compile(r"\bthere(?:'?s| is| are)\s+$")
 _NO_QUESTION = re.compile(r"\s+[^.!?,;]{1,40}\?+\W*$")
 _SENTENCE_END = re.compile(r"[.!?]\s*$")
+# Two readings of the same words: "top 10 songs" is ten tracks, and hits
+_BOTH_SAID = {"n_tracks", "popularity"}
+# A music noun after a possessive name: "Queen's songs", "Queen's greatest hits"
+_MUSIC_AFTER = re.compile(r"(?:(?:greatest|best|biggest|top|early|old|older|new|newer|latest)\s+)?(?:songs?|music|tracks?|"
+                          r"albums?|hits|stuff)\b")
 # "the definition album", "Beyoncé's Renaissance album", 'the album "X"', "the album called X"
 _YEAR_KEY = re.compile(r"(?:19|20)\d\d")
 # A message of names only, after a word or two that asks for them
@@ -627,7 +632,7 @@ class RequestParser:
                 if any(a < f.end and f.start < b for a, b in names) and not (
                         f.field == "years" and counts_back(req.low[f.start:f.end])):
                     continue  # "Maroon 5 songs", "The 1975", "Pursuit of Happiness - Steve Aoki Remix"
-                if not any(o.start < f.end and f.start < o.end for o in out):
+                if not any(o.start < f.end and f.start < o.end and {o.field, f.field} != _BOTH_SAID for o in out):
                     out.append(f)
         if not any(f.field == "years" for f in out):
             out += self._new_genre(req, names)
@@ -850,12 +855,15 @@ class RequestParser:
             return False  # "Case" of "Basket Case is a good one!", "Travis" of "Randy Travis would ..."
         if kind == "by" or (quoted and kind is not None):
             return True
+        # "Queen's greatest hits" opening the request, where its capital says nothing: the band's, as in "some of
+        # Queen's songs"
+        theirs = req.tokens[j - 1].possessive and req.cap(i) and _MUSIC_AFTER.match(" ".join(req.words[j:j + 2]))
         if vocab.is_ordinary(key):
-            return kind is not None and req.capitalised(i, j)  # "like Love", never "love songs"
+            return kind is not None and (req.capitalised(i, j) or bool(theirs))  # "like Love", never "love songs"
         if vocab.is_common(key):
             if kind is not None and content >= 2:
                 return True  # "like green day"
-            return req.capitalised(i, j) and (kind is not None or not req.title_case)
+            return (req.capitalised(i, j) or bool(theirs)) and (kind is not None or not req.title_case)
         return content >= 2 or kind is not None or req.capitalised(i, j) or self._lowercase_name(req, i, j)
 
     def _name_goes_on_lowercase(self, req: _Request, i: int, j: int) -> bool:

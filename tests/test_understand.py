@@ -238,6 +238,8 @@ CASES: list[tuple[str, dict[str, Any]]] = [
         "popularity": "deep_cuts"}), ("indie songs I have never heard before", {"popularity": "deep_cuts"}),
     ("great. I know most of those.", {"popularity": "any"}),  # a remark (a CPCD turn), not a complaint
     ("chart hits from 2019", {"popularity": "hits", "year_min": 2019, "year_max": 2019}),
+    ("top 10 songs of 2015", {"popularity": "hits", "n_tracks": 10, "year_min": 2015}),  # was any ten of 2015
+    ("songs to fall asleep to, about 30 minutes", {"features": {"energy": (None, 0.4)}, "minutes": 30.0}),
     # remixes
     ("remixes ok", {"allow_remixes": True}),
     ("dance pop, no remixes", {"allow_remixes": False, "genres": ["dance pop"]}),
@@ -299,6 +301,9 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("songs like radiohed", {"seed_artists": ["Radiohead"]}),
     ("music like jamiroqai and the weekend", {"seed_artists": ["Jamiroquai", "The Weeknd"]}),
     ("I love Radiohead's music", {"seed_artists": ["Radiohead"]}),
+    # a common word's possessive opening the request, before a music noun: the band's (nothing was read)
+    ("Queen's greatest hits", {"seed_artists": ["Queen"], "popularity": "hits"}),
+    ("My queen's favourite songs", {"seed_artists": []}),
     ("I like Future", {"seed_artists": ["Future"]}),
     ("future bass for the summer", {"seed_artists": []}),
     ("songs by Queen", {"seed_artists": ["Queen"]}),
