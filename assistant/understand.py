@@ -139,8 +139,8 @@ _SENTENCE_END = re.compile(r"[.!?]\s*$")
 # Two readings of the same words: "top 10 songs" is ten tracks, and hits
 _BOTH_SAID = {"n_tracks", "popularity"}
 # A music noun after a possessive name: "Queen's songs", "Queen's greatest hits"
-_MUSIC_AFTER = re.compile(r"(?:(?:greatest|best|biggest|top|early|old|older|new|newer|latest)\s+)?(?:songs?|music|tracks?|"
-                          r"albums?|hits|stuff)\b")
+_MUSIC_AFTER = re.compile(r"(?:(?:greatest|best|biggest|top|early|old|older|new|newer|latest)\s+)?"
+                          r"(?:songs?|music|tracks?|albums?|hits|stuff)\b")
 # "the definition album", "Beyoncé's Renaissance album", 'the album "X"', "the album called X"
 _YEAR_KEY = re.compile(r"(?:19|20)\d\d")
 # A message of names only, after a word or two that asks for them
