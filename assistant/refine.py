@@ -915,6 +915,8 @@ def _other_edit(text: str, low: str, parsed: ParsedRequest, playlist: Playlist, 
         return _addition(text, low, parsed, praised, parser) or Edit("new", parsed=parsed)
     if era := _relative_era(low, tracks, parsed):  # "only older songs"
         return era
+    if parsed.spec.about and _ASKED_SUBJECT.match(low) and (asked := _addition(text, low, parsed, praised, parser)):
+        return asked  # "any songs about heartbreak?": its songs join (its mood moved the whole playlist)
     features, labels = relative_moods(low, tracks, playlist.spec)
     found = parsed.found & REFINE_FIELDS
     if features or found:

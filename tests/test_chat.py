@@ -645,6 +645,9 @@ def test_follow_up_classification(slice_index: TrackIndex):
     for asked in ("any songs about cars?", "do you have any songs about cars", "are there songs about cars?"):
         edit = classify(asked, playlist, parser)
         assert (edit.kind, edit.about, edit.parsed.spec.about) == ("add_style", "about cars", "cars"), asked
+    # a subject that is also a mood too ("any songs about heartbreak?" made the whole playlist sadder)
+    heartbreak = classify("Any songs about heartbreak?", playlist, parser)
+    assert (heartbreak.kind, heartbreak.parsed.spec.about) == ("add_style", "heartbreak")
     # a complaint moves the other way (each moved its own way: "too slow" was slower)
     for complaint, feature, up in (("these are too sad", "valence", True), ("way too heavy for me", "energy", False),
                                    ("a bit too slow", "tempo", True), ("a little too mellow", "energy", True)):
