@@ -57,8 +57,8 @@ from assistant.explain import (
 )
 from assistant.grounding import Vocabulary, sanitize, sound_words, tempo_word, verify_text
 from assistant.playlist import Playlist, Relaxation
-from assistant.refine import (DEFAULT_MORE, FEWER, FEWER_YEARS, LIKED, PLAYLIST_ARTISTS, QUALIFIER_FIELDS, Edit,
-                              classify)
+from assistant.refine import (DEFAULT_MORE, FEWER, FEWER_YEARS, LIKED, NEXT_PLAYLIST, PLAYLIST_ARTISTS,
+                              QUALIFIER_FIELDS, Edit, classify)
 from assistant.sequencing import order_tracks
 from assistant.spec import MAX_MINUTES, PlaylistSpec
 from assistant.taste import add_taste_reasons
@@ -364,6 +364,9 @@ class Chat:
         if edit.unknown_title:
             return _Outcome("message", f"I can't find \"{sanitize(edit.unknown_title)}\" in the catalog or the "
                                        "playlist, so nothing changed.")
+        if edit.topic == NEXT_PLAYLIST:
+            return _Outcome("message", "Sure: what should the next one be? Describe it (\"calm acoustic songs for a "
+                                       "rainy evening\") or name an artist; this playlist stays until then.")
         if edit.topic == "removal":
             return _Outcome("message", "I can't tell what to take out: name a track (\"remove track 3\" or its title), "
                                        "an artist or a genre.")

@@ -546,6 +546,8 @@ def classify(message: str, playlist: Playlist | None, parser: RequestParser) -> 
     meant = _RAP_UP.sub("wrap ", respell_moods(text, parser.vocab))  # "Can we rap up with some Ella Mai?"
     meant = _LET_US.sub("let's", meant)
     edit = _classify(_artists_respelled(_nth_artists_named(meant, playlist), parser), playlist, parser)
+    if edit.kind == "new" and playlist is not None and playlist.tracks and _asks_nothing_new(edit, text):
+        edit = Edit("message", topic=NEXT_PLAYLIST)  # "can we make another playlist?" built one of nothing
     if edit.kind in ("refine", "add_style", "steer") and (name := _unknown_name(text, parser)) and (
             _unknown_words(name, parser) or _written_as_a_name(name, parser)
             and not find_titles(name, playlist.tracks if playlist else [])):
@@ -553,6 +555,22 @@ def classify(message: str, playlist: Playlist | None, parser: RequestParser) -> 
     edit.text = text
     edit.notices = notices + edit.notices
     return edit
+
+
+NEXT_PLAYLIST = "next playlist"  # message's topic: another playlist asked for, with nothing said of it
+# Words that ask for another playlist and say nothing of it
+_NEXT_WORDS = STOPWORDS | frozenset(
+    "playlist playlists mix list new another different separate second next instead brand something completely "
+    "totally entirely one start switch over again fresh afresh make create build do try have move on go continue "
+    "carry stick keep going should please ok okay can could would get want wanna need let's lets us me i we you "
+    "think maybe now see yes yeah sure cool thanks".split())
+
+
+def _asks_nothing_new(edit: Edit, text: str) -> bool:
+    """A new playlist asked for with nothing said of what it should be ("can we make another playlist?")."""
+    words = re.findall(r"[a-z']+", normalize(edit.text or text).replace("’", "'"))
+    return edit.parsed is not None and not edit.parsed.constrained and not edit.parsed.spec.about and \
+        all(w in _NEXT_WORDS for w in words)
 
 
 def _classify(text: str, playlist: Playlist | None, parser: RequestParser, *, praised: bool = False) -> Edit:

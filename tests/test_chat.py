@@ -358,6 +358,9 @@ def test_follow_up_classification(slice_index: TrackIndex):
         "only songs under 4 minutes": ("refine", []), "no songs longer than 4 minutes": ("refine", []),
         "no more than 2 songs per artist": ("refine", []),  # a cap, not 2 tracks, nor "more"
         "too many songs from the same band": ("refine", []),  # a cap, not more by the playlist's artists
+        # another playlist with nothing said of it is asked about (one was built of nothing); "a love playlist" says
+        "can we make another playlist?": ("message", []), "I want a different playlist": ("message", []),
+        "can i get a love playlist": ("new", []),
         "export it please": ("question", []), "nothing explicit please": ("question", []),
         "We have school age children so no bad language": ("question", []), "can I put it on my spotify?": ("question", []),
         "Thank, you! Am I able to request specific songs to be added to the playlist?": ("question", []),  # thanked
@@ -840,6 +843,9 @@ def test_a_follow_up_read_as_nothing_keeps_the_playlist(assistant: MusicAssistan
     assert chatter.kind == "message" and ids(chat.playlist) == ids(first.playlist)
     lacking = chat.send("We don't like country music.")  # the catalog files nothing under it: said, nothing lost
     assert lacking.kind == "message" and "no track under country" in lacking.text
+    assert ids(chat.playlist) == ids(first.playlist)
+    next_one = chat.send("Ok can we move on to another playlist or should we continue with this one?")  # a CPCD turn
+    assert next_one.kind == "message" and "what should the next one be" in next_one.text
     assert ids(chat.playlist) == ids(first.playlist)
     steered = chat.send("i like classicals")
     assert steered.action == "steer" and steered.text.startswith("Leaning to classicals")
