@@ -360,7 +360,6 @@ def test_follow_up_classification(slice_index: TrackIndex):
         "too many songs from the same band": ("refine", []),  # a cap, not more by the playlist's artists
         # another playlist with nothing said of it is asked about (one was built of nothing); "a love playlist" says
         "can we make another playlist?": ("message", []), "I want a different playlist": ("message", []),
-        "can i get a love playlist": ("new", []),
         "export it please": ("question", []), "nothing explicit please": ("question", []),
         "We have school age children so no bad language": ("question", []), "can I put it on my spotify?": ("question", []),
         "Thank, you! Am I able to request specific songs to be added to the playlist?": ("question", []),  # thanked
