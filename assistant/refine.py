@@ -443,7 +443,8 @@ _TOPICS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("popularity", re.compile(r"\b(?:popular|popularity|famous|well[- ]known)\b")),
     ("artist", re.compile(r"\b(?:who|artist|sings|sung|performs|performed|band)\b")),
 )
-_PLAYLIST_WORDS = re.compile(r"\b(?:playlist|the list|it all|the whole|in total|overall|average|all (?:the )?"
+_PLAYLIST_WORDS = re.compile(r"\b(?:is (?:this|it)|are (?:these|they)|of (?:this|these|them)\W*$|"
+                             r"playlist|the list|it all|the whole|in total|overall|average|all (?:the )?"
                              r"(?:songs|tracks)|this mix)\b")
 
 # ----------------------------------------------------------------------------------------- features
@@ -1619,7 +1620,8 @@ def _away_from_years(tracks: list[Track], parsed: ParsedRequest) -> ParsedReques
 
 # "I am not seeing any song selections", "where are the songs?", "the second song wont play": Segue lists tracks
 # and plays none; the answer says so and where the playlist is, rather than re-choosing it by those words
-_EXPORT = re.compile(r"\b(?:export|download|save (?:it|this|them|the (?:playlist|list|songs|tracks))|(?:send|add|put|"
+_EXPORT = re.compile(r"\b(?:export|download|(?:save|share) (?:it|this|them|the (?:playlist|list|songs|tracks))|"
+                     r"(?:send|add|put|"
                      r"move|transfer|get) (?:it|this|them|these|the (?:playlist|list|songs|tracks)) (?:to|on|onto|into|"
                      r"in) (?:my )?(?:spotify|apple music|itunes|youtube(?: music)?|deezer|tidal)|m3u|xspf)\b")
 _CAN_NAME_SONGS = re.compile(r"\b(?:(?:can|could|may) (?:i|we)|(?:am i|are we) able to) (?:ask for|request|add|pick|"
@@ -1681,13 +1683,17 @@ _PLAYBACK = re.compile(r"\b(?:(?:not (?:seeing|getting|receiving)|(?:didn'?t|did
                        r"where are the (?:songs|tracks)\b|"
                        r"(?:only|just) (?:seeing|see|got|getting) one (?:song|track)\b|"
                        r"(?:wo|does|is|are)(?:n'?t| not) (?:play|load|open)(?:ing)?(?=\s*(?:$|[.,;!?]|for\b|on\b|"
-                       r"at all\b)))")
+                       r"at all\b)))|"
+                       r"^\W*(?:(?:ok|okay|now|please|can you|could you)\W+)*(?:play|start|listen to) (?:it|this|them|"
+                       r"these|the (?:playlist|list|songs|tracks|first (?:one|song|track)))\W*(?:please|now)?\W*$")
 
 
 def _question(text: str, low: str, tracks: list[Track]) -> Edit | None:
     topic = next((name for name, pattern in _TOPICS if pattern.search(low)), None)
     # "why so many by Drake?" is about the playlist's tracks; "got any from The Jackson 5?" asks for more
     asks = bool(_ASKS_FOR.search(low))
+    if (m := _ARTIST_IN_HERE.search(text)) and (name := m.group("name").strip(" ,")):  # "anything by Prince in here?"
+        return Edit("question", topic="count_by", positions=find_artist_tracks(name, tracks), about=name)
     if topic == "count" and (m := _COUNT_BY.search(text)) and not asks:  # "how many songs are by Bruno Mars?"
         return Edit("question", topic="count_by", positions=find_artist_tracks(text, tracks),
                     about=m.group("name").strip())
@@ -1715,6 +1721,10 @@ def _question(text: str, low: str, tracks: list[Track]) -> Edit | None:
 
 
 _THESE = re.compile(r"\b(?:these|those|them|the (?:songs|tracks|picks|choices|selection))\b")
+_ARTIST_IN_HERE = re.compile(r"(?i)^\W*(?:is there|are there|do (?:you|we) have|did you (?:add|include|put)|have you "
+                             r"got|got)\s+(?:any(?:thing|one)?|something|songs?|tracks?|some)\s+(?:\w+\s+)?(?:by|from)\s+"
+                             r"(?P<name>[^?.!]{1,60}?)\s+(?:in here|in there|in (?:the|this|my) (?:playlist|list|mix)|"
+                             r"on (?:the|this|my) (?:playlist|list))\W*$")
 _COUNT_BY = re.compile(r"\b(?:by|from)\s+(?P<name>[^?.!]{1,60}?)(?:\s+(?:are|in|on)\s+(?:there|here|it|"
                        r"the (?:playlist|list)))?\W*$", re.IGNORECASE)
 _SUPERLATIVE_TOPICS = {"valence": "mood", "duration_ms": "duration"}

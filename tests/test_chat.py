@@ -240,6 +240,14 @@ def test_questions_about_tracks_and_playlist(assistant: MusicAssistant):
     long = chat.send("how long is the playlist?")
     assert f"{len(playlist.tracks)} tracks" in long.text
     assert "can't find" in chat.send('why is "No Such Song At All" here?').text
+    # the playlist asked about as "this"; an artist asked after in it (it added theirs); playing, sharing
+    assert chat.send("what genre is this?").text.startswith("Mostly ")
+    absent = next(a for a in ("Prince", "Madonna", "Drake", "Queen") if a not in {t.artist for t in playlist.tracks})
+    none = chat.send(f"is there anything by {absent} in here?")
+    assert none.kind == "answer" and none.text == f"None of the {len(playlist.tracks)} tracks is by {absent}."
+    present = chat.send(f"is there anything by {t.artist} in the playlist?")
+    assert present.kind == "answer" and f'"{t.title}"' in present.text
+    assert "can't play" in chat.send("play it").text and "Export" in chat.send("share it with my friend").text
     where = chat.send("You didn't send in any songs. Why?")  # a real CPCD turn: it re-chose the playlist
     assert where.kind == "answer" and "can't play" in where.text and playlist.tracks[0].title in where.text
     assert ids(chat.playlist) == ids(playlist)
