@@ -1722,7 +1722,8 @@ def _question(text: str, low: str, tracks: list[Track]) -> Edit | None:
 
 _THESE = re.compile(r"\b(?:these|those|them|the (?:songs|tracks|picks|choices|selection))\b")
 _ARTIST_IN_HERE = re.compile(r"(?i)^\W*(?:is there|are there|do (?:you|we) have|did you (?:add|include|put)|have you "
-                             r"got|got)\s+(?:any(?:thing|one)?|something|songs?|tracks?|some)\s+(?:\w+\s+)?(?:by|from)\s+"
+                             r"got|got)\s+(?:any(?:thing|one)?|something|songs?|tracks?|some)\s+(?:\w+\s+)?"
+                             r"(?:by|from)\s+"
                              r"(?P<name>[^?.!]{1,60}?)\s+(?:in here|in there|in (?:the|this|my) (?:playlist|list|mix)|"
                              r"on (?:the|this|my) (?:playlist|list))\W*$")
 _COUNT_BY = re.compile(r"\b(?:by|from)\s+(?P<name>[^?.!]{1,60}?)(?:\s+(?:are|in|on)\s+(?:there|here|it|"
