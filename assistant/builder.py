@@ -418,7 +418,8 @@ class PlaylistBuilder:
                 chosen = chosen or self._select(spec, scores, mask, limits, taken_artists)
                 break
             name, new_limits, done = step
-            wanted = f"{need} needed" if spec.target_count() else f"about {need} needed for {spec.minutes:g} min"
+            wanted = f"{need} needed" if spec.target_count() else \
+                f"about {need} needed for {_num(round(spec.minutes, 1))} min"
             first_shortage.setdefault(name, f"only {have} track{'' if have == 1 else 's'} fit "
                                             f"{limits.describe()}, {wanted}")
             relaxed[name] = Relaxation(constraint=name, reason=f"{first_shortage[name]}; {done}")

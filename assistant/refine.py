@@ -458,14 +458,15 @@ def _mean(tracks: list[Track], feature: str) -> float | None:
 def shift_feature(feature: str, direction: int, tracks: list[Track], current: Range | None) -> Range:
     """The range that moves `feature` past the playlist's mean: "more upbeat" puts every track above it."""
     step, low, high = (TEMPO_STEP, 60.0, 190.0) if feature == "tempo" else (UNIT_STEP, 0.05, 0.95)
+    digits = 0 if feature == "tempo" else 3  # "tempo >= 145", not 145.03
     mean = _mean(tracks, feature)
     if mean is None:
         mean = (low + high) / 2
     current = current or Range()
     if direction > 0:
-        bound = round(min(mean + step, high), 3)
+        bound = round(min(mean + step, high), digits)
         return Range(min=bound, max=current.max if current.max is not None and current.max > bound else None)
-    bound = round(max(mean - step, low), 3)
+    bound = round(max(mean - step, low), digits)
     return Range(min=current.min if current.min is not None and current.min < bound else None, max=bound)
 
 

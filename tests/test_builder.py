@@ -171,6 +171,9 @@ def test_impossible_constraints_are_relaxed_and_explained(builder, slice_index):
     assert "energy" in relaxed and "year" in relaxed
     assert "energy >= 0.99" in relaxed["energy"] and "only" in relaxed["energy"]
     assert violations(playlist, spec, slice_index) == []
+    # a length in minutes an edit left unround is said rounded ("needed for 33.2809 min")
+    timed = builder.build(spec.model_copy(update={"n_tracks": None, "minutes": 33.2809}))
+    assert "needed for 33.3 min" in {r.constraint: r.reason for r in timed.relaxed}["energy"]
     # Unreported constraints still hold: the default artist cap was never relaxed here unless it says so.
     if "max_per_artist" not in relaxed:
         assert max(Counter(artist_key(t.artist) for t in playlist.tracks).values()) <= DEFAULT_MAX_PER_ARTIST

@@ -680,6 +680,8 @@ def test_follow_up_classification(slice_index: TrackIndex):
         edit = classify(turned, playlist, parser)
         assert edit.kind == "refine" and set(edit.features) == {feature}, turned
         assert (edit.features[feature].min is not None) == up, turned
+    assert classify("faster", playlist, parser).features["tempo"].min == round(
+        sum(t.tempo for t in tracks) / len(tracks) + 10)  # a whole BPM ("tempo >= 145.03" was said)
     # a level kept is that level ("keep the energy high" understood nothing)
     for kept, feature, level in (("keep the energy high", "energy", Range(min=0.7)),
                                  ("keep the energy up throughout", "energy", Range(min=0.7)),
