@@ -320,7 +320,7 @@ _SHORTER = re.compile(r"\b(?:shorter|shorten|cut it down|trim(?: it)?|fewer (?:s
 # "add more" alone lengthens; "add more energy" is a mood (see _RELATIVE)
 # not "more songs by Toby Keith" nor "more songs similar to ...": those name what to add
 _LONGER = re.compile(r"\b(?:longer|lengthen|extend(?: it)?|too short|make it (?:\w+ )?long|"  # "increasethe"
-                     r"increase(?! (?:the )?(?:energy|intensity|volume|tempo|bpm|pace|speed)))")
+                     r"(?<!not )(?<!n't )increase(?! (?:the )?(?:energy|intensity|volume|tempo|bpm|pace|speed)))")
 # "double it", "half as long": the length times two or one half
 _DOUBLE = re.compile(r"\b(?:double (?:it|this|the (?:length|playlist|list|songs|tracks|number))|twice as (?:long|many)|"
                      r"two times (?:longer|as long))\b")
@@ -550,6 +550,8 @@ def classify(message: str, playlist: Playlist | None, parser: RequestParser) -> 
     edit = _classify(_artists_respelled(_nth_artists_named(meant, playlist), parser), playlist, parser)
     if edit.kind == "new" and playlist is not None and playlist.tracks and _asks_nothing_new(edit, text):
         edit = Edit("message", topic=NEXT_PLAYLIST)  # "can we make another playlist?" built one of nothing
+    if edit.then is None and edit.kind in _CHAINED and playlist is not None and playlist.tracks:
+        edit = _both_parts(meant, edit, playlist, parser) or edit
     if edit.kind in ("refine", "add_style", "steer") and (name := _unknown_name(text, parser)) and (
             _unknown_words(name, parser) or _written_as_a_name(name, parser)
             and not find_titles(name, playlist.tracks if playlist else [])):
@@ -557,6 +559,43 @@ def classify(message: str, playlist: Playlist | None, parser: RequestParser) -> 
     edit.text = text
     edit.notices = notices + edit.notices
     return edit
+
+
+# Edits of the playlist as it stands that one message may ask one after the other: "more upbeat and add 5 more
+# songs", "swap 1 and 2, then remove the last one" (each did only one of the two)
+_CHAINED = frozenset({"length", "reorder", "swap", "move", "remove", "refine", "rename"})
+# Where such a message divides, the surest first: "swap 1 and 2, then ..." is no "swap 1"
+_PART_BREAKS = (re.compile(r"\s*(?:[.;]|,?\s*(?:and )?then)\s+"), re.compile(r",\s*(?:and\s+)?|\s+and\s+"))
+
+
+_SAID_LENGTH = re.compile(rf"\b(?:{COUNT_WORDS}|hours?|minutes?|longer|shorter|double|half|halve)\b")
+
+
+def _complete(edit: Edit, part: str) -> bool:
+    """Whether an edit read from part of a message asks for all it needs ("swap 1" does not); a length only when
+    said outright ("lots of suggestions" alone reads as "more")."""
+    return {"length": bool(_SAID_LENGTH.search(part.lower())), "reorder": True, "rename": bool(edit.about),
+            "swap": len(edit.positions) == 2,
+            "move": bool(edit.positions) and edit.to is not None, "remove": bool(edit.positions),
+            "refine": bool(edit.features or edit.parsed and edit.parsed.found & REFINE_FIELDS)}.get(edit.kind, False)
+
+
+def _both_parts(text: str, whole: Edit, playlist: Playlist, parser: RequestParser) -> Edit | None:
+    """The message read as two edits of different kinds, the first then the second, when it divides into two
+    parts that each ask for one in full and the whole was read as only one of them."""
+    for pattern in _PART_BREAKS:
+        for m in pattern.finditer(text):
+            first, second = text[:m.start()].strip(), text[m.end():].strip()
+            if not (_meaningful(first) and _meaningful(second)):
+                continue
+            a, b = _classify(first, playlist, parser), _classify(second, playlist, parser)
+            if (a.kind != b.kind and _complete(a, first) and _complete(b, second) and a.then is None and b.then is None
+                    and whole.kind in (a.kind, b.kind)):
+                if (a.kind, b.kind) == ("length", "refine"):  # "longer and calmer": the added tracks calmer too
+                    a, b = b, a
+                a.then = b
+                return a
+    return None
 
 
 NEXT_PLAYLIST = "next playlist"  # message's topic: another playlist asked for, with nothing said of it

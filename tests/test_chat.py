@@ -1019,6 +1019,20 @@ def test_one_message_two_edits(assistant: MusicAssistant, slice_index: TrackInde
     # a name the catalog lacks beside one it has is said (it was dropped silently)
     judds = classify(f"Great. Let's see some by The Judds and {wanted[1]}", chat.playlist, chat.parser)
     assert judds.kind == "more_like" and judds.notices == ["the catalog has no artist called The Judds"]
+    # two edits of the playlist as it stands, one after the other (each message did only one of them)
+    for message, kinds in (("more upbeat and add 5 more songs", ("refine", "length")),
+                           ("make it longer and a bit calmer", ("refine", "length")),  # calmer first
+                           ("shorter, 10 songs, and shuffle", ("length", "reorder")),
+                           ("swap 1 and 2, then remove the last one", ("swap", "remove"))):
+        edit = classify(message, chat.playlist, chat.parser)
+        assert (edit.kind, edit.then and edit.then.kind) == kinds, message
+    assert classify("more upbeat and danceable", chat.playlist, chat.parser).then is None  # one refinement
+    assert classify("Wow, lots of suggestions, thanks! I think they will like most of these. Do you also know any "
+                    "pop songs good for children?", chat.playlist, chat.parser).then is None  # a CPCD turn: no length
+    before = chat.playlist
+    two = chat.send("swap 1 and 2, then remove the last one")
+    assert ids(two.playlist) == [ids(before)[1], ids(before)[0], *ids(before)[2:-1]]
+    assert ids(chat.undo().playlist) == ids(before)  # one version
     # "step it up a notch" after praise asks for more energy (it was thanked)
     notch = classify("These are cool but can we step it up a notch", chat.playlist, chat.parser)
     assert notch.kind == "refine" and notch.features["energy"].min is not None
