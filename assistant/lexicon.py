@@ -674,6 +674,14 @@ def _tempo(value: str) -> float | None:
     return v if TEMPO_BOUNDS[0] <= v <= TEMPO_BOUNDS[1] else None
 
 
+# Songs with a voice turned away: "remove all the songs with vocals", "fewer songs with lyrics", "no singing" (Spotify
+# counts a track above 0.5 as instrumental). Not "vocals" asked for: it is said as often of what to avoid ("those
+# still have a lot of lyrics")
+_NO_VOICE = re.compile(r"\b(?:no|without|remove|drop|cut|skip|fewer|less|get rid of|take out|(?:don'?t|do not) "
+                       r"(?:want|need|like))\s+(?:(?:any|all|the|of the|more|of)\s+)*(?:(?:songs|tracks|ones|music|"
+                       r"stuff)\s+)?(?:with\s+(?:any\s+)?)?(?:vocals|lyrics|singing|words|voices?)\b")
+
+
 def find_features(low: str) -> list[Finding]:
     """Explicit feature constraints: "energy above 0.9", "valence below 30%", "tempo over 120", "120 bpm" (±6),
     "between 90 and 110 bpm", "over 140 bpm", "high energy", "very low valence", "medium tempo", "keep the energy
@@ -690,6 +698,8 @@ def find_features(low: str) -> list[Finding]:
 
     for feature, r, m in _comparisons(low):
         add(feature, r, m)
+    for m in _NO_VOICE.finditer(low):
+        add("instrumentalness", Range(min=0.5), m)
     for m in _TEMPO_RANGE.finditer(low):
         a, b = _tempo(m.group(1)), _tempo(m.group(2))
         if a is not None and b is not None:

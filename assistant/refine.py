@@ -315,7 +315,8 @@ STYLE_FIELDS = frozenset({"genres", "year_min", "year_max", "features", "track_m
 _SHAPE_FIELDS = frozenset({"description", "max_per_artist", "n_tracks", "minutes", "ordering"})
 _ADD_NOUN = re.compile(r"\b(?:songs?|tracks?|tunes?|numbers|something|some)\b")
 _VAGUE_COUNT = re.compile(r"\b(?:couple|few|handful)\b")
-_SHORTER = re.compile(r"\b(?:shorter|shorten|cut it down|trim(?: it)?|fewer (?:songs|tracks)|less (?:songs|tracks)|"
+_SHORTER = re.compile(r"\b(?:shorter|shorten|cut it down|trim(?: it)?|"
+                      r"(?:fewer|less) (?:songs|tracks)(?! (?:with|that|which|by|from|like|in|of|about)\b)|"
                       r"too long)\b")
 # "add more" alone lengthens; "add more energy" is a mood (see _RELATIVE)
 # not "more songs by Toby Keith" nor "more songs similar to ...": those name what to add
@@ -1604,7 +1605,7 @@ _REFUSED_MOOD = re.compile(r"(?:\b(?:no(?: more)?|nothing|without|fewer|less of|
                            r"(?:^\W*|(?<=[.!?;] ))not(?: so| that| very| this| as| too)?)"
                            r"(?: (?:the|all the|any|any more|those|these|of the|more|so many|so much|really|overly|"
                            r"(?:anything|everything|stuff|songs|tracks|ones)"
-                           r"(?: that(?:'s| is| are)| which (?:is|are))?))*"
+                           r"(?: that(?:'s| is| are)| which (?:is|are)| with)?))*"
                            rf" ({_COMPLAINED_WORDS})(?! enough\b)"
                            r"(?= (?:songs?|tracks?|ones|stuff|music|tunes|vibes?|numbers|anymore|at all|please)\b|"
                            r"\s*(?:[.,!?;]|$))")

@@ -366,6 +366,7 @@ def test_follow_up_classification(slice_index: TrackIndex):
         "only songs under 4 minutes": ("refine", []), "no songs longer than 4 minutes": ("refine", []),
         "no more than 2 songs per artist": ("refine", []),  # a cap, not 2 tracks, nor "more"
         "too many songs from the same band": ("refine", []),  # a cap, not more by the playlist's artists
+        "fewer songs with lyrics": ("refine", []),  # instrumental ones, not a shorter playlist
         # another playlist with nothing said of it is asked about (one was built of nothing); "a love playlist" says
         "can we make another playlist?": ("message", []), "I want a different playlist": ("message", []),
         "export it please": ("question", []), "nothing explicit please": ("question", []),

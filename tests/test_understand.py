@@ -294,6 +294,10 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("background music for a dinner party, nothing too loud", {"features": {"energy": (None, 0.65),
                                                                             "speechiness": (None, 0.15)}}),
     ("wedding first dance songs", {"features": {"energy": (None, 0.6)}, "genres": []}),  # was edm
+    # songs with a voice turned away are instrumental ones ("no songs with vocals" read nothing)
+    ("no songs with vocals", {"features": {"instrumentalness": (0.5, None)}}),
+    ("remove all the songs with lyrics", {"features": {"instrumentalness": (0.5, None)}}),
+    ("Those still have a lot of lyrics. How about some Tycho?", {"features": {}}),  # a CPCD turn: no vocal wish
     # artists: initialisms, accents, articles, misspellings, ordinary words
     ("songs like ccr", {"seed_artists": [CCR]}),
     ("songs like the weeknd", {"seed_artists": ["The Weeknd"]}),
