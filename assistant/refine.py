@@ -132,6 +132,12 @@ _SMALL_TALK = re.compile(r"^\W*(?:thanks|thank you|thx|ty|cheers|hi|hello|hey|yo
                          r"perfect|good|lovely|wow|yes|yeah|yep|no|nope|help|/help|bye|goodbye)"
                          r"(?:\W+(?:so much|a lot|very much|you|again|there|segue|thanks|great|nice|cool|wizard|bot|"
                          r"friend|buddy|dj|assistant|everyone))*\W*$")
+# The assistant itself asked about: "what can you do?" built a playlist of those words
+_ABOUT_YOU = re.compile(r"^\W*(?:(?:hi|hello|hey|ok|okay|so|and)\W+)*(?:what (?:can|do|else can) you do|how (?:does|do) "
+                        r"(?:this|it|you|i use (?:this|it|you)) work|how do i use (?:this|it|you)|what are you|"
+                        r"who are you|what is this|what'?s this|what do you do|how can you help(?: me)?|"
+                        r"what can i (?:ask|say|do))\b(?:\W+(?:here|for me|exactly|then|now|again|segue|bot|"
+                        r"please))*\W*$")
 _FAREWELL = re.compile(r"^\W*(?:(?:ok|okay|thanks|thank you|great|cool)\W+)*(?:bye|goodbye|good bye|bye bye|see you|"
                        r"see ya|cya|gotta go|that'?s all|that is all|i'?m done|all done)\b"
                        r"(?:\W+(?:for now|now|then|thanks|thank you|bye|later|again|soon|everyone))*\W*$")
@@ -642,7 +648,7 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser, *, pr
     # "make it 8 tracks" is all stopwords but the one-digit count
     if playlist is not None and playlist.tracks and _FAREWELL.match(low):  # "bye": no help text after a playlist
         return Edit("thanks", topic="farewell")
-    if (not _meaningful(text) and not find_length(low)) or _SMALL_TALK.search(low):
+    if (not _meaningful(text) and not find_length(low)) or _SMALL_TALK.search(low) or _ABOUT_YOU.search(low):
         return Edit("message")
     if _REDO.search(low):
         return Edit("redo")

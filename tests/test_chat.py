@@ -343,6 +343,9 @@ def test_too_long_and_empty_messages(assistant: MusicAssistant):
     assert long.kind == "message" and "more than the limit" in long.text
     assert chat.send("   ").kind == "message"
     assert chat.send("thanks!").kind == "message" and chat.playlist is None
+    for asked in ("what can you do?", "hi, how does this work?", "who are you"):  # it built a playlist of the words
+        assert chat.send(asked).text.startswith("I build playlists"), asked
+    assert chat.send("what can you do with 80s rock?").kind == "playlist"
 
 
 # -------------------------------------------------------------------------------------- classifier
