@@ -134,7 +134,8 @@ _SMALL_TALK = re.compile(r"^\W*(?:thanks|thank you|thx|ty|cheers|hi|hello|hey|yo
                          r"friend|buddy|dj|assistant|everyone))*\W*$")
 # The assistant itself asked about: "what can you do?" built a playlist of those words
 _ABOUT_YOU = re.compile(r"^\W*(?:(?:hi|hello|hey|ok|okay|so|and)\W+)*(?:what (?:can|do|else can) you do|"
-                        r"how (?:does|do) (?:this|it|you|i use (?:this|it|you)) work|how do i use (?:this|it|you)|what are you|"
+                        r"how (?:does|do) (?:this|it|you|i use (?:this|it|you)) work|how do i use (?:this|it|you)|"
+                        r"what are you|"
                         r"who are you|what is this|what'?s this|what do you do|how can you help(?: me)?|"
                         r"what can i (?:ask|say|do))\b(?:\W+(?:here|for me|exactly|then|now|again|segue|bot|"
                         r"please))*\W*$")
