@@ -14,6 +14,7 @@ previous state, bans included.
 from __future__ import annotations
 
 import random
+import re
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -145,6 +146,7 @@ class Chat:
         self.versions: list[Version] = [Version(None)]
         self._undone: list[Version] = []  # versions taken back by "undo", latest last: "redo" restores them
         self._lines: dict[str, tuple[str, Source]] = {}  # every track line written in this chat
+        self._referent: str | None = None  # the one track the last reply was about: "replace it" means it
         self._explainer: Explainer | None = None
         self._vocabulary: Vocabulary | None = None
         self._parser: RequestParser | None = None
@@ -220,13 +222,31 @@ class Chat:
         except RequestError as exc:
             yield from self._respond(_Outcome("message", str(exc)), start, "message")
             return
-        edit = classify(text, self.playlist, self.parser)
+        edit = classify(self._pointed(text), self.playlist, self.parser)
         try:
             outcome = self._apply_all(edit)
         except RequestError as exc:
             outcome = _Outcome("message", str(exc))
         outcome.notices[:0] = edit.notices
+        before = set(self.playlist.track_ids()) if self.playlist else set()
         yield from self._respond(outcome, start, edit.kind)
+        self._referent = self._referred(edit, before)
+
+    def _pointed(self, text: str) -> str:
+        """"replace it", "put that one first", "more like it": the track the last reply was about, by number."""
+        tracks = self._tracks()
+        at = [i for i, t in enumerate(tracks) if t.track_id == self._referent]
+        return _POINTER.sub(lambda m: f"{m.group(1)}track {at[0] + 1}", text, count=1) if at else text
+
+    def _referred(self, edit: Edit, before: set[str]) -> str | None:
+        """The one track a reply was about: the track asked about, moved or added alone."""
+        tracks = self._tracks()
+        if edit.kind == "question" and len(edit.positions) == 1 and edit.positions[0] < len(tracks):
+            return tracks[edit.positions[0]].track_id
+        if edit.kind == "move" and edit.to is not None and edit.to < len(tracks):
+            return tracks[edit.to].track_id
+        added = [t.track_id for t in tracks if t.track_id not in before]
+        return added[0] if len(added) == 1 else None
 
     def undo(self) -> Reply:
         return self._send_edit(Edit("undo"))
@@ -1287,6 +1307,14 @@ def _chunk(event: IntroSentence | TrackLine, tracks: list[Track], first: bool) -
 def _request_text(version: Version, label: str) -> str:
     text = version.request or (version.playlist.spec.description if version.playlist else "")
     return f"{text} ({label})" if label and label not in ("new playlist", "updated") else text
+
+
+_POINTER = re.compile(r"^(\W*(?:(?:ok|okay|great|cool|hmm+|then|now|please|and|so|can you|could you)\W+)*"
+                      r"(?:replace|remove|drop|delete|skip|cut|ditch|move|put|swap out|switch out|get rid of|take out|"
+                      r"more like|something like|songs like|more songs like)\s+)(?:it|that one|that song|that track|"
+                      # not "put it on my spotify": the playlist
+                      r"this one|this song|that)\b(?!\s+(?:on|onto|into|to|in)\s+(?:my|spotify|apple|youtube|itunes|"
+                      r"deezer|tidal)\b)", re.IGNORECASE)
 
 
 def _description(tracks: list[Track]) -> str:

@@ -1294,6 +1294,24 @@ def test_the_tracks_kept_while_the_rest_go(assistant: MusicAssistant):
     assert era.kind == "refine" and (era.parsed.spec.year_min, era.parsed.spec.year_max) == (2000, 2009)
 
 
+def test_it_is_the_track_the_last_reply_was_about(assistant: MusicAssistant):
+    """"what's the most danceable song?" then "put it first" leaned to the words "put first"; "replace it" to
+    "replace". "It" is the one track the last reply was about: asked about, moved, or added alone."""
+    chat = assistant.start_chat(use_llm=False)
+    first = chat.send("energetic rock, 10 songs").playlist
+    n = max(range(10), key=lambda i: (first.tracks[i].danceability, -i))
+    asked = chat.send("what's the most danceable song?")
+    assert asked.kind == "answer" and f"Track {n + 1}," in asked.text
+    moved = chat.send("put it first")
+    assert moved.action == "move" and ids(moved.playlist)[0] == first.tracks[n].track_id
+    replaced = chat.send("replace it with something calmer")
+    assert replaced.action == "replace" and replaced.changes.removed == [first.tracks[n].track_id]
+    new = replaced.changes.added[0]
+    assert chat.send("remove that one").changes.removed == [new]  # the track that came in its place
+    assert chat.send("put it on my spotify").kind == "answer"  # the playlist, not a track
+    assert chat.send("remove it").action == "message"  # the last reply was about no one track
+
+
 # ----------------------------------------------------------------------------------------- terminal
 
 
