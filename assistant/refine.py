@@ -271,7 +271,7 @@ _REMOVE = re.compile(r"\b(?:remove|drop|delete|skip|cut|ditch|lose|kill|axe|scra
 # "less Drake", "fewer songs by Drake": half of theirs go, not all of them
 _FEWER_WORD = re.compile(r"\b(?:less|fewer)\b")
 _REMOVE_OR_FEWER = re.compile(f"{_REMOVE.pattern}|{_FEWER_WORD.pattern}")
-_FEWER_BEFORE = r"\b(?:less|fewer)\s+(?:(?:of|songs?|tracks?|music|stuff|by|from|the)\s+){0,3}"
+_FEWER_BEFORE = r"\b(?:less|fewer)\s+(?:(?:of|songs?|tracks?|music|stuff|by|from|the|like)\s+){0,3}"
 _MORE_LIKE = re.compile(r"\b(?:more|others?|songs?|tracks?|stuff|something|anything|some(?:thing)?)\s+"
                         r"(?:\w+\s+){0,2}?(?:like|similar to|in the style of|along the lines of)\b|\bsimilar to\b"
                         r"|\bmore of (?:that|this|those|track|song|the)\b|\bmore by\b")

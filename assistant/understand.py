@@ -112,7 +112,8 @@ _NEGATIVE = ("without", "no", "not", "no more", "except", "except for", "but not
              "no music by", "nothing like", "dont play", "dont add", "dont include", "dont want any", "dont play any",
              "dont add any", "dont include any", "not any", "not any of", "less", "fewer", "less of", "fewer of",
              "less by", "fewer by", "less from", "fewer from", "less songs by", "fewer songs by", "less songs from",
-             "fewer songs from", "less music by", "less music from")
+             "fewer songs from", "less music by", "less music from", "less like", "fewer like", "less of a",
+             "less similar to", "not so much like")
 # An artist introduced by what it is ("the band named Live"): contexts, but not context words, which could then
 # start or end no name ("The Band")
 _NAMING = ("the band", "band named", "band called", "the artist", "artist named", "artist called", "group called",

@@ -1418,6 +1418,8 @@ def test_fewer_by_an_artist(assistant: MusicAssistant, slice_index: TrackIndex):
     assert left == theirs[:len(theirs) // 2] and len(reply.playlist.tracks) == len(first.tracks)
     assert set(theirs) - set(left) <= chat.banned and named[0] not in reply.playlist.spec.seed_artists
     assert violations(reply.playlist, reply.playlist.spec, slice_index) == []
+    like = classify(f"less like {named[0]}", chat.playlist, chat.parser)  # it added more like them
+    assert (like.kind, like.parsed.spec.exclude_artists) == ("exclude", [named[0]])
     # with another artist asked for: out with half of the one, in with the other, in one version
     both = chat.send(f"fewer songs by {named[0]} and more {named[1]}")
     assert both.action == "exclude" and named[1] in {t.artist for t in both.playlist.tracks[len(first.tracks):]}

@@ -228,6 +228,7 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     # exclusions
     ("pop without Drake", {"genres": ["pop"], "exclude_artists": ["Drake"], "seed_artists": []}),
     ("hip hop, no more Drake", {"exclude_artists": ["Drake"]}),
+    ("songs like Green Day, less like Blink-182", {"seed_artists": ["Green Day"], "exclude_artists": ["blink-182"]}),
     ("trap without Drake and Future", {"genres": ["trap"], "exclude_artists": ["Drake", "Future"]}),
     # popularity
     ("nothing too famous", {"popularity": "deep_cuts"}),
