@@ -693,9 +693,12 @@ class Chat:
         parent_of = self.vocabulary.names.label_parents
         if own := [g for g in spec.genres if g in excluded_genres or parent_of.get(g) in excluded_genres]:
             # "less grunge" on a 90s alternative rock playlist: grunge is filed under rock, which emptied it
-            return _Outcome("message", f"The playlist is {', '.join(own)}, which the catalog files under "
-                                       f"{', '.join(excluded_genres)}: leaving that out would leave out the playlist "
-                                       "itself, so nothing changed. Name an artist or a track to take out instead.")
+            # "no emo" on a pop punk playlist: the catalog files both under rock
+            files = f"The catalog files that under {', '.join(excluded_genres)}, this playlist's own genre" if set(
+                own) == set(excluded_genres) else \
+                f"The playlist is {', '.join(own)}, which the catalog files under {', '.join(excluded_genres)}"
+            return _Outcome("message", f"{files}: leaving that out would leave out the playlist itself, so nothing "
+                                       "changed. Name an artist or a track to take out instead.")
         if excluded_artists:
             data["exclude_artists"] = list(dict.fromkeys([*spec.exclude_artists, *excluded_artists]))
             data["seed_artists"] = [a for a in spec.seed_artists if a not in excluded_artists]

@@ -1780,5 +1780,7 @@ def test_turning_down_the_playlists_own_genre_changes_nothing(assistant: MusicAs
         reply = chat.send(said)
         assert reply.action == "refine" and "would leave out the playlist itself" in reply.text, said
         assert ids(reply.playlist) == ids(first) and chat.playlist.spec == first.spec
+        # said as the catalog files it: not "The playlist is rock, which the catalog files under rock"
+        assert "own genre" in reply.text if said == f"no {genre}" else f"files under {parents[genre]}" in reply.text
     other = next(g for g in ("rap", "pop", "rock", "r&b", "edm", "latin") if g not in (genre, parents[genre]))
     assert chat.send(f"no {other}").text.startswith(f"No {other}")
