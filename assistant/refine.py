@@ -922,8 +922,12 @@ def _kind_addition(text: str, low: str, parsed: ParsedRequest, playlist: Playlis
             labels = labels if moved else []
             if moved:
                 qualifiers["features"] = {**playlist.spec.features, **said, **moved}
+            # "more like Despacito", a playlist track's title, names no artist the catalog lacks
+            titled = {title_key(tracks[p].title) for p in positions if 0 <= p < n}
+            lacking = replace(parsed, unknown_references=[r for r in parsed.unknown_references
+                                                          if title_key(r) not in titled])
             more = Edit("more_like", positions=positions, add=add, parsed=parsed, qualifiers=qualifiers,
-                        labels=labels, notices=_lacking(parsed))
+                        labels=labels, notices=_lacking(lacking))
             if positions or not parsed.found & _EXCLUSION_FIELDS:
                 return more
             # "Definitely not any Michael Jackson! I'd prefer Elton John": out with the one, then the other

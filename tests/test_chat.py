@@ -707,6 +707,10 @@ def test_follow_up_classification(slice_index: TrackIndex):
         assert (moved.min is not None) == up and (moved.max is not None) == (not up), refusal
     assert classify(f'"{tracks[0].title}" is not ambient.', playlist, parser).features == {}
     assert classify("angrier", playlist, parser).parsed.spec.features["energy"].min is not None  # "can't find"
+    # a playlist track named after "like" whose title the parser cannot place is no artist the catalog lacks
+    made = Playlist(title="t", tracks=[tracks[0].model_copy(update={"title": "Zorblatt Anthem"}), *tracks[1:]])
+    zorblatt = classify("more like Zorblatt Anthem", made, parser)
+    assert (zorblatt.kind, zorblatt.positions, zorblatt.notices) == ("more_like", [0], [])
     # a reply opening a sentence names no one-word track ("Yeah, ..." added more like the song "Yeah!")
     yeah = [tracks[0].model_copy(update={"title": "Yeah!"})]
     assert find_titles("Yeah, this is very good", yeah) == [] and find_titles("I like Yeah! a lot", yeah) == [0]
