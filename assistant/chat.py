@@ -58,7 +58,7 @@ from assistant.explain import (
 )
 from assistant.grounding import Vocabulary, sanitize, sound_words, tempo_word, verify_text
 from assistant.playlist import Playlist, Relaxation
-from assistant.refine import (DEFAULT_MORE, FEWER, FEWER_YEARS, LIKED, NEXT_PLAYLIST, PLAYLIST_ARTISTS,
+from assistant.refine import (DEFAULT_MORE, FEWER, FEWER_YEARS, LIKED, MISSED, NEXT_PLAYLIST, PLAYLIST_ARTISTS,
                               QUALIFIER_FIELDS, Edit, classify)
 from assistant.sequencing import order_tracks
 from assistant.spec import MAX_MINUTES, PlaylistSpec
@@ -384,6 +384,10 @@ class Chat:
         if edit.unknown_title:
             return _Outcome("message", f"I can't find \"{sanitize(edit.unknown_title)}\" in the catalog or the "
                                        "playlist, so nothing changed.")
+        if edit.topic == MISSED:
+            return _Outcome("message", "What should change? For example \"more upbeat\", \"calmer\", \"older songs\", "
+                                       "\"no more <artist>\", \"replace track 3\", or \"try again\" for all new "
+                                       "tracks.")
         if edit.topic == NEXT_PLAYLIST:
             return _Outcome("message", "Sure: what should the next one be? Describe it (\"calm acoustic songs for a "
                                        "rainy evening\") or name an artist; this playlist stays until then.")

@@ -162,7 +162,9 @@ _PRAISE_VETO = frozenset("make add give play more less change remove put want ne
 _DISLIKES_ALL = re.compile(
     r"\b(?:none of (?:these|those|them|the songs|the tracks)|(?:don'?t|didn'?t|do not|did not) (?:really )?"
     r"(?:like|love|enjoy|dig) (?:any of )?(?:these|those|them|the songs|the tracks|this playlist|the playlist)|"
-    r"not (?:a )?fan of (?:these|those|them|this playlist)|not (?:really )?(?:feeling|into) (?:these|those|them)|"
+    r"not (?:a )?fan of (?:these|those|them|this playlist)|"
+    r"not (?:really )?(?:feeling|into) (?:these|those|them|this|it)\W*$|"
+    r"^\W*not (?:really |quite )?my (?:type|kind|style|thing|taste|cup of tea)\b|"
     r"(?:these|those|they) (?:are|were) (?:all )?(?:bad|terrible|awful|boring|not good|not great|not it)|"
     r"try again|(?:different|other) (?:songs|tracks|ones)(?: please)?$|(?:not|(?:don'?t|do not) think (?:they|these|"
     r"those|it) (?:are|is)) (?:quite )?(?:the )?right (?:vibe|feel|mood|fit)|"
@@ -170,6 +172,11 @@ _DISLIKES_ALL = re.compile(
     r"\b(?:was|were|is|are|it's|its)(?:n'?t| not) (?:really |quite )?(?:my (?:type|kind|style|thing|taste|cup of tea)"
     r"|to my (?:liking|taste)|for me)\b|"
     r"\b(?:am|'m) (?:just |really |still )?not (?:just |really )?connecting with (?:the|these|those|them)\b)")
+# A miss with nothing said of what should change: "meh", "hmm not quite", "almost there"
+_VAGUE_MISS = re.compile(r"^\W*(?:(?:hmm+|meh|nah|eh|um+|well|ok|okay|close|almost|but|yeah)\W+)*"
+                         r"(?:meh|nah|eh|not quite|close(?: but not quite)?|almost(?: there)?|not (?:really|exactly)(?: it)?|so-?so|"
+                         r"could be better|not it)\W*$")
+MISSED = "missed"  # message's topic: a miss with nothing said of what should change
 # Praise turned around by the word before it ("they aren't good"); "no worries" or "never heard" turn nothing
 _PRAISE_NEGATED = re.compile(r"(?:\bnot|n'?t|\bnever)\s+(?:very |so |that |really |too |all that )?(?:"
                              + "|".join(sorted(_PRAISE - {"ok", "okay", "fine", "sure", "alright"})) + r")\b")
@@ -649,6 +656,8 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser, *, pr
     # "make it 8 tracks" is all stopwords but the one-digit count
     if playlist is not None and playlist.tracks and _FAREWELL.match(low):  # "bye": no help text after a playlist
         return Edit("thanks", topic="farewell")
+    if playlist is not None and playlist.tracks and _VAGUE_MISS.match(low):  # "nah" leaned to the word "nah"
+        return Edit("message", topic=MISSED)
     if (not _meaningful(text) and not find_length(low)) or _SMALL_TALK.search(low) or _ABOUT_YOU.search(low):
         return Edit("message")
     if _REDO.search(low):

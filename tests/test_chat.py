@@ -370,6 +370,9 @@ def test_follow_up_classification(slice_index: TrackIndex):
         "no more than 2 songs per artist": ("refine", []),  # a cap, not 2 tracks, nor "more"
         "too many songs from the same band": ("refine", []),  # a cap, not more by the playlist's artists
         "fewer songs with lyrics": ("refine", []),  # instrumental ones, not a shorter playlist
+        # a miss with nothing said of what should change is asked about (it leaned to "nah", "quite", "almost")
+        "meh": ("message", []), "hmm not quite": ("message", []), "almost there": ("message", []),
+        "I'm not feeling this": ("replace", list(range(10))), "not really my thing": ("replace", list(range(10))),
         # another playlist with nothing said of it is asked about (one was built of nothing); "a love playlist" says
         "can we make another playlist?": ("message", []), "I want a different playlist": ("message", []),
         "export it please": ("question", []), "nothing explicit please": ("question", []),
@@ -864,6 +867,8 @@ def test_a_follow_up_read_as_nothing_keeps_the_playlist(assistant: MusicAssistan
     next_one = chat.send("Ok can we move on to another playlist or should we continue with this one?")  # a CPCD turn
     assert next_one.kind == "message" and "what should the next one be" in next_one.text
     assert ids(chat.playlist) == ids(first.playlist)
+    meh = chat.send("hmm not quite")
+    assert meh.text.startswith("What should change?") and ids(chat.playlist) == ids(first.playlist)
     steered = chat.send("i like classicals")
     assert steered.action == "steer" and steered.text.startswith("Leaning to classicals")
     assert steered.playlist.spec.genres == ["rock"] and len(steered.playlist.tracks) == 12
