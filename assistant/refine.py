@@ -174,8 +174,8 @@ _DISLIKES_ALL = re.compile(
     r"\b(?:am|'m) (?:just |really |still )?not (?:just |really )?connecting with (?:the|these|those|them)\b)")
 # A miss with nothing said of what should change: "meh", "hmm not quite", "almost there"
 _VAGUE_MISS = re.compile(r"^\W*(?:(?:hmm+|meh|nah|eh|um+|well|ok|okay|close|almost|but|yeah)\W+)*"
-                         r"(?:meh|nah|eh|not quite|close(?: but not quite)?|almost(?: there)?|not (?:really|exactly)(?: it)?|so-?so|"
-                         r"could be better|not it)\W*$")
+                         r"(?:meh|nah|eh|not quite|close(?: but not quite)?|almost(?: there)?|"
+                         r"not (?:really|exactly)(?: it)?|so-?so|could be better|not it)\W*$")
 MISSED = "missed"  # message's topic: a miss with nothing said of what should change
 # Praise turned around by the word before it ("they aren't good"); "no worries" or "never heard" turn nothing
 _PRAISE_NEGATED = re.compile(r"(?:\bnot|n'?t|\bnever)\s+(?:very |so |that |really |too |all that )?(?:"
