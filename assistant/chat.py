@@ -1149,7 +1149,8 @@ class Chat:
         reasons = self._reasons_with(fill.reasons)
         playlist = self._derive(out, spec, reasons=reasons, relaxed=self._kept_relaxations(fill.relaxed))
         total = format_duration(playlist.total_ms)
-        return _Outcome("playlist", f"Added {len(added)} tracks: now {len(out)} ({total}).",
+        tracks_word = "track" if len(added) == 1 else "tracks"
+        return _Outcome("playlist", f"Added {len(added)} {tracks_word}: now {len(out)} ({total}).",
                         self._next(playlist), label=label, notices=notices, new_intro=False)
 
     # -------------------------------------------------------------- questions

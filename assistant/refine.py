@@ -523,9 +523,16 @@ _NTH_ARTIST = re.compile(r"\b(?:the\s+)?(?P<nth>" + "|".join(ORDINALS) + r"|last
                          r"(?:artist|band|singer|rapper|group)\b", re.IGNORECASE)
 
 
+# "the artist of track 3", "track 3's artist"
+_TRACK_ARTIST = re.compile(r"\b(?:the\s+)?(?:artist|band|singer|rapper|group)\s+(?:of|from|on|behind)\s+(?:the\s+)?"
+                           r"(?:track|song|number|#)\s*(?P<n>\d{1,2})\b|\b(?:track|song)\s+(?P<n2>\d{1,2})'s\s+"
+                           r"(?:artist|band|singer|rapper|group)\b", re.IGNORECASE)
+
+
 def _nth_artists_named(text: str, playlist: Playlist | None) -> str:
     """`text` with "the second artist" written as the playlist's second artist, in order of first appearance
-    ("drop the second artist" drops Rihanna as "drop Rihanna" does); "the last artist" is the last track's."""
+    ("drop the second artist" drops Rihanna as "drop Rihanna" does); "the last artist" is the last track's, "the
+    artist of track 3" track 3's."""
     if playlist is None or not playlist.tracks:
         return text
     artists = list(dict.fromkeys(t.artist for t in playlist.tracks))
@@ -537,7 +544,11 @@ def _nth_artists_named(text: str, playlist: Playlist | None) -> str:
         k = int(m.group("n")) if m.group("n") else ORDINALS[nth]
         return artists[k - 1] if 1 <= k <= len(artists) else m.group(0)
 
-    return _NTH_ARTIST.sub(named, text)
+    def of_track(m: re.Match[str]) -> str:
+        k = int(m.group("n") or m.group("n2"))
+        return playlist.tracks[k - 1].artist if 1 <= k <= len(playlist.tracks) else m.group(0)
+
+    return _TRACK_ARTIST.sub(of_track, _NTH_ARTIST.sub(named, text))
 
 
 def _meaningful(text: str) -> bool:
@@ -1909,8 +1920,16 @@ def _said_in(text: str, low: str, pattern: re.Pattern[str], parser: RequestParse
 
 
 def _clauses(text: str) -> list[str]:
-    """The message's sentences, split again where a clause turns ("..., but", ", how about", "and add")."""
-    return [c for s in re.findall(r"[^.!?;]+[.!?;]*", text) for c in _CLAUSE_TURN.split(s) if c.strip()]
+    """The message's sentences, split again where a clause turns ("..., but", ", how about", "and add"). The dot of
+    an initial or inside a name ends none ("remove J. Cole" was two sentences, and added more like him)."""
+    kept = _NAME_DOT.sub(_HELD_DOT, text)
+    return [c.replace(_HELD_DOT, ".") for s in re.findall(r"[^.!?;]+[.!?;]*", kept) for c in _CLAUSE_TURN.split(s)
+            if c.strip()]
+
+
+_NAME_DOT = re.compile(r"(?<=\b[A-Z])\.(?=\s*[A-Z])|\.(?=\w)|(?<=\bMr)\.|(?<=\bMs)\.|(?<=\bDr)\.|(?<=\bSt)\.|"
+                       r"(?<=\bJr)\.|(?<=\bvs)\.")
+_HELD_DOT = "\u2024"  # one dot leader: a dot that ends no sentence while the message is split
 
 
 _CLAUSE_TURN = re.compile(r"(?i),?\s+but\s+|,\s*(?=(?:something|maybe|perhaps|how about|what about|instead|can you|"

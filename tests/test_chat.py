@@ -1303,6 +1303,27 @@ def test_the_tracks_kept_while_the_rest_go(assistant: MusicAssistant):
     assert era.kind == "refine" and (era.parsed.spec.year_min, era.parsed.spec.year_max) == (2000, 2009)
 
 
+def test_an_initial_in_a_name_ends_no_sentence(assistant: MusicAssistant, slice_index: TrackIndex):
+    """"remove J. Cole" read "remove J." and "Cole" as two sentences and added more like him; "the artist of track
+    3" leaned to those words."""
+    initialled = Counter(t.artist for t in slice_index.tracks if re.search(r"\b[A-Z]\. [A-Z]", t.artist))
+    artist = next(a for a, _ in initialled.most_common() if chat_names(assistant, a))
+    chat = assistant.start_chat(use_llm=False)
+    chat.send(f"songs like {artist}, 10 songs")
+    assert artist in {t.artist for t in chat.playlist.tracks}
+    edit = classify(f"remove {artist}", chat.playlist, chat.parser)
+    assert (edit.kind, edit.parsed.spec.exclude_artists) == ("exclude", [artist])
+    third = chat.playlist.tracks[2].artist
+    more = classify("more from the artist of track 3", chat.playlist, chat.parser)
+    assert (more.kind, more.parsed.spec.seed_artists) == ("more_like", [third])
+    one = chat.send("one more")
+    assert one.text.startswith("Added 1 track:")
+
+
+def chat_names(assistant: MusicAssistant, artist: str) -> bool:
+    return assistant.start_chat(use_llm=False).parser.analyse(f"songs like {artist}").spec.seed_artists == [artist]
+
+
 def test_it_is_the_track_the_last_reply_was_about(assistant: MusicAssistant):
     """"what's the most danceable song?" then "put it first" leaned to the words "put first"; "replace it" to
     "replace". "It" is the one track the last reply was about: asked about, moved, or added alone."""
