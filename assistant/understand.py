@@ -377,6 +377,7 @@ class _Request:
 _CONTEXT_WORDS = frozenset(w for p in (*_POSITIVE, *_NEGATIVE) for w in p.split())
 # Capitalised words that do not continue a name ("Like Drake And Future", "Drake Songs").
 _NOT_NAME_WORDS = _CONTEXT_WORDS | _LIST_WORDS | STOPWORDS | MUSIC_NOUN_WORDS | {"style", "similar", "i"}
+_EDIT_VERBS = frozenset("drop remove delete skip cut ditch lose kill replace swap move put".split())
 _LINK_WORDS = frozenset("of in on at the to".split())
 _LINKS_BEFORE = frozenset("a an the with".split())
 # What a request asks for, never a title before "by" or "from": "anything from Jay Z", "some songs by Drake"
@@ -580,8 +581,8 @@ class RequestParser:
                     key = " ".join(words[i:j])
                     number = vocab.artist_number(key)
                     if number is None or key in vocab.genre_phrases or key in vocab.mood_phrases or \
-                            key in _NOT_NAME_WORDS:
-                        continue  # "more like Martin Garrix" names no artist Like
+                            key in _NOT_NAME_WORDS or key in _EDIT_VERBS:
+                        continue  # "more like Martin Garrix" names no artist Like, "drop the weeknd" no DROP
                     found = [*best[i], (number, key)]
                     if best[j] is None or len(found) < len(best[j]):
                         best[j] = found

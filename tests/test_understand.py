@@ -619,6 +619,7 @@ def test_artists_starting_with_words(vocab: Vocabulary) -> None:
     # not when each name is a word, nor when a style is among them, nor two one-word names run on (one name the
     # catalog lacks); a year alone is a year
     ("queen and future", [], None), ("rock pop", [], None), ("Randy Travis", [], None),
+    ("drop the weeknd", [], None),  # a verb, not the artist DROP (it asked for DROP and The Weeknd)
     ("Drake songs from 1975", ["Drake"], (1975, 1975)),
 ])
 def test_a_message_of_names_only(parser: RequestParser, request_text: str, artists: list[str],
