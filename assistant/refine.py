@@ -329,6 +329,11 @@ STYLE_FIELDS = frozenset({"genres", "year_min", "year_max", "features", "track_m
 _SHAPE_FIELDS = frozenset({"description", "max_per_artist", "n_tracks", "minutes", "ordering"})
 _ADD_NOUN = re.compile(r"\b(?:songs?|tracks?|tunes?|numbers|something|some)\b")
 _VAGUE_COUNT = re.compile(r"\b(?:couple|few|handful)\b")
+# "a lot more", "loads more songs": more than "more" alone adds; not "a lot more upbeat"
+_MANY_MORE = re.compile(r"\b(?:a lot|lots|loads|a load|a bunch|bunch|tons|a ton|plenty|many|heaps|way|much) more\b"
+                        r"(?=\s*(?:(?:songs|tracks|music|tunes|of (?:these|them|those|the same)|please|like (?:these|"
+                        r"those|that|this|them))\b|[.!?,]|$))")
+MANY_MORE = 6
 _SHORTER = re.compile(r"\b(?:shorter|shorten|cut it down|trim(?: it)?|"
                       r"(?:fewer|less) (?:songs|tracks)(?! (?:with|that|which|by|from|like|in|of|about)\b)|"
                       r"too long)\b")
@@ -716,7 +721,8 @@ def _track_edit(text: str, low: str, playlist: Playlist, parser: RequestParser) 
     # "thank you, more please?": no question about "Thank You" here; "add a few more to round it up": no kind
     # "This playlist will greatly improve my work out but I need you to add few more": what follows "but" asks
     if _ONLY_MORE.match(_ADD_TAIL.sub("", re.split(r"\bbut\b", _last_sentence(low))[-1])):
-        return Edit("length", n_tracks=n + DEFAULT_MORE, add=DEFAULT_MORE)
+        add = MANY_MORE if _MANY_MORE.search(low) else DEFAULT_MORE
+        return Edit("length", n_tracks=n + add, add=add)
     if (_QUESTION_START.search(low) or low.rstrip().endswith("?")) and not _POLITE_REQUEST.search(low):
         question = _question(text, low, tracks)
         if question is not None:
@@ -2146,6 +2152,8 @@ def _track_lengths_moved(low: str, tracks: list[Track], parsed: ParsedRequest) -
 
 def _length(low: str, tracks: list[Track], spec: PlaylistSpec) -> Edit | None:
     n = len(tracks)
+    if _MANY_MORE.search(low):  # "you sent only one song, add a lot more" added one
+        return Edit("length", n_tracks=n + MANY_MORE, add=MANY_MORE)
     counted = _without_caps(low)
     findings = find_length(counted)
     add = _added_count(counted)

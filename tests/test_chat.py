@@ -1730,6 +1730,10 @@ def test_lengths_said_as_a_share_or_the_first_tracks(assistant: MusicAssistant):
     first = chat.send("energetic rock, 12 songs").playlist.tracks
     kept = chat.send("keep only the first 5")
     assert kept.action == "length" and [t.track_id for t in kept.playlist.tracks] == [t.track_id for t in first[:5]]
+    for many in ("you sent only one song, add a lot more", "add a bunch more", "many more like these please"):
+        edit = classify(many, chat.playlist, chat.parser)  # the first added one track, the others three
+        assert (edit.kind, edit.add) == ("length", 6), many
+    assert classify("a lot more upbeat", chat.playlist, chat.parser).kind == "refine"
     doubled = chat.send("double it")
     assert doubled.action == "length" and len(doubled.playlist.tracks) == 10
     assert [t.track_id for t in doubled.playlist.tracks[:5]] == [t.track_id for t in first[:5]]
