@@ -685,8 +685,7 @@ _NO_VOICE = re.compile(r"\b(?:no|without|remove|drop|cut|skip|fewer|less|get rid
 def find_features(low: str) -> list[Finding]:
     """Explicit feature constraints: "energy above 0.9", "valence below 30%", "tempo over 120", "120 bpm" (±6),
     "between 90 and 110 bpm", "over 140 bpm", "high energy", "very low valence", "medium tempo", "keep the energy
-    high". Each value is
-    (feature name, Range)."""
+    high", "no songs with vocals". Each value is (feature name, Range)."""
     out: list[Finding] = []
 
     def add(feature: str, r: Range, m: re.Match[str]) -> None:

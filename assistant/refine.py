@@ -744,9 +744,9 @@ def _track_edit(text: str, low: str, playlist: Playlist, parser: RequestParser) 
             # "swap out the Madonna song": another's, not hers; "... with something by Adele": Adele's
             gone = {artist_key(tracks[p].artist) for p in theirs}
             asked = [a for a in named.spec.seed_artists if artist_key(a) not in gone]
-            named.spec = named.spec.model_copy(update={"seed_artists": asked})
             return Edit("replace", positions=positions, features=features, labels=labels,
-                        parsed=named if asked else None)
+                        parsed=replace(named, spec=named.spec.model_copy(update={"seed_artists": asked}))
+                        if asked else None)
     if _PANNED.search(low) and (panned := find_positions(low, n)):  # "track 3 is bad", "the last one sucks"
         return Edit("remove", positions=panned)
     if _PRAISED.search(low) and not _WANTS_MORE.search(low) and (liked := find_positions(low, n)):

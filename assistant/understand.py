@@ -142,7 +142,6 @@ _BOTH_SAID = {"n_tracks", "popularity"}
 # A music noun after a possessive name: "Queen's songs", "Queen's greatest hits"
 _MUSIC_AFTER = re.compile(r"(?:(?:greatest|best|biggest|top|early|old|older|new|newer|latest)\s+)?"
                           r"(?:songs?|music|tracks?|albums?|hits|stuff)\b")
-# "the definition album", "Beyoncé's Renaissance album", 'the album "X"', "the album called X"
 _YEAR_KEY = re.compile(r"(?:19|20)\d\d")
 # A message of names only, after a word or two that asks for them
 _LIST_SEPARATOR = re.compile(r"\s*(?:[,&/+]|\band\b|\bor\b)\s*", re.IGNORECASE)
@@ -152,6 +151,7 @@ _NAMES_ONLY = re.compile(r"(?i)\W*(?:(?:yes|yeah|yep|ok|okay|sure|cool|great|nic
                          r"(?:(?:like|of|by|from|similar to)\s+)?"
                          r"(?P<names>[^.!?;:()\"“”]+?)(?:\W+(?:etc|too|as well|please|and (?:more|others|so on)))*"
                          r"\W*")
+# "the definition album", "Beyoncé's Renaissance album", 'the album "X"', "the album called X"
 _ALBUM_NAMED = re.compile(r"(?i)\b(?:the|their|his|her|[\w'’]+['’]s)\s+(?P<a>[^.,;!?\"“”]{2,60}?)\s+album\b|"
                           r"\balbum\s+(?:(?:called|named|titled)\s+[\"“]?|[\"“])"
                           r"(?P<b>[^.,;!?\"“”]{2,60}?)[\"”]?\s*"
