@@ -749,7 +749,8 @@ def _track_edit(text: str, low: str, playlist: Playlist, parser: RequestParser) 
                         if asked else None)
     if _PANNED.search(low) and (panned := find_positions(low, n)):  # "track 3 is bad", "the last one sucks"
         return Edit("remove", positions=panned)
-    if _PRAISED.search(low) and not _WANTS_MORE.search(low) and (liked := find_positions(low, n)):
+    if _PRAISED.search(low) and not _WANTS_MORE.search(low) and not _PRAISE_TURNS.search(low) and \
+            (liked := find_positions(low, n)):
         return Edit("thanks", positions=liked[:1], topic=LIKED)  # "track 2 is my favorite" leaned to "favorite"
     if _SWAP.search(low) and not replacing:  # "swap out the sad songs" replaces them
         positions = find_positions(low, n, bare=True) or find_titles(text, tracks)
@@ -1713,6 +1714,9 @@ _PRAISED = re.compile(r"\b(?:is|was|'s|are)\s+(?:(?:really|so|just|pretty|absolu
                       r"amazing|awesome|perfect|fantastic|excellent|lovely|beautiful|brilliant|fire|banger|bop|jam|"
                       r"my (?:fav(?:ou?rite)?|jam|song))\b|^\W*(?:oh\W+)?(?:i\s+)?(?:really\s+|absolutely\s+)?"
                       r"(?:love|like|adore|dig|enjoy)\s+(?:the\s+\w+\s+(?:one|song|track)\b|track|song|number|#)")
+# What asks for something beside the praise: "track 3 is good but too slow"
+_PRAISE_TURNS = re.compile(r"\b(?:but|though|although|except|however|too|remove|replace|drop|swap|move|put|add|"
+                           r"make|less|fewer|instead)\b")
 LIKED = "liked"  # thanks' topic: a track praised
 # "remove everything except the first 5", "replace all but track 1": the other tracks
 _ALL_BUT = re.compile(r"\b(?:everything|every (?:song|track)|all(?: (?:the|of the))?(?: (?:songs|tracks|others|ones))?|"

@@ -1282,6 +1282,8 @@ def test_the_tracks_kept_while_the_rest_go(assistant: MusicAssistant):
     assert classify("I like the purple lamborghini, first of the year, and ambitions.", playlist,
                     chat.parser).kind != "thanks"
     assert classify("I love track 3, more like it", playlist, chat.parser).kind == "more_like"
+    for asks in ("track 3 is good but too slow", "the second song is great, but remove track 5"):
+        assert classify(asks, playlist, chat.parser).kind != "thanks", asks  # what follows the praise asks
     chat.undo()
     chat.undo()
     liked = chat.send("love the third one")
