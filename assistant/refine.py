@@ -599,6 +599,8 @@ _CHAINED = frozenset({"length", "reorder", "swap", "move", "remove", "refine", "
 _PART_BREAKS = (re.compile(r"\s*(?:[.;]|,?\s*(?:and )?then)\s+"), re.compile(r",\s*(?:and\s+)?|\s+and\s+"))
 
 
+MAX_CHAINED_WORDS = 25
+MAX_PART_TRIES = 4
 _SAID_LENGTH = re.compile(rf"\b(?:{COUNT_WORDS}|hours?|minutes?|longer|shorter|double|half|halve)\b")
 
 
@@ -613,19 +615,22 @@ def _complete(edit: Edit, part: str) -> bool:
 
 def _both_parts(text: str, whole: Edit, playlist: Playlist, parser: RequestParser) -> Edit | None:
     """The message read as two edits of different kinds, the first then the second, when it divides into two
-    parts that each ask for one in full and the whole was read as only one of them."""
-    for pattern in _PART_BREAKS:
-        for m in pattern.finditer(text):
-            first, second = text[:m.start()].strip(), text[m.end():].strip()
-            if not (_meaningful(first) and _meaningful(second)):
-                continue
-            a, b = _classify(first, playlist, parser), _classify(second, playlist, parser)
-            if (a.kind != b.kind and _complete(a, first) and _complete(b, second) and a.then is None and b.then is None
-                    and whole.kind in (a.kind, b.kind)):
-                if (a.kind, b.kind) == ("length", "refine"):  # "longer and calmer": the added tracks calmer too
-                    a, b = b, a
-                a.then = b
-                return a
+    parts that each ask for one in full and the whole was read as only one of them. Short messages only, and a
+    few places tried: each try reads both parts (a long list of commas took seconds)."""
+    if len(text.split()) > MAX_CHAINED_WORDS:
+        return None
+    breaks = [m for pattern in _PART_BREAKS for m in pattern.finditer(text)][:MAX_PART_TRIES]
+    for m in breaks:
+        first, second = text[:m.start()].strip(), text[m.end():].strip()
+        if not (_meaningful(first) and _meaningful(second)):
+            continue
+        a, b = _classify(first, playlist, parser), _classify(second, playlist, parser)
+        if (a.kind != b.kind and _complete(a, first) and _complete(b, second) and a.then is None and b.then is None
+                and whole.kind in (a.kind, b.kind)):
+            if (a.kind, b.kind) == ("length", "refine"):  # "longer and calmer": the added tracks calmer too
+                a, b = b, a
+            a.then = b
+            return a
     return None
 
 

@@ -1040,6 +1040,8 @@ def test_one_message_two_edits(assistant: MusicAssistant, slice_index: TrackInde
         edit = classify(message, chat.playlist, chat.parser)
         assert (edit.kind, edit.then and edit.then.kind) == kinds, message
     assert classify("more upbeat and danceable", chat.playlist, chat.parser).then is None  # one refinement
+    # a long message is read whole: each place it could divide costs two readings
+    assert classify("more upbeat, " * 30 + "and shuffle", chat.playlist, chat.parser).then is None
     assert classify("Wow, lots of suggestions, thanks! I think they will like most of these. Do you also know any "
                     "pop songs good for children?", chat.playlist, chat.parser).then is None  # a CPCD turn: no length
     before = chat.playlist
