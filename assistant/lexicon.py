@@ -436,8 +436,9 @@ _REMIX = re.compile(r"\bremix(?:es|ed)?\b(?:\s+(?:are\s+|is\s+)?(?:ok|okay|fine|
 _CALM_WORDS = r"(?:slow|calm|soft|quiet|chill|mellow|gentle|relaxed|relaxing|low[- ]key|chilled)(?:er|est)?"
 _LIVELY_WORDS = (r"(?:fast|energetic|upbeat|loud|intense|hype|lively|heavy|hard|high[- ]energy|banger|bangers|"
                  r"faster|fastest|louder|loudest|heavier)")
-_START = r"\b(?:start|begin|open|kick off)(?:s|ing)?(?: it| things| off| out| the (?:playlist|list|mix))?"
-_FINISH = r"\b(?:end|finish|close|wrap up)(?:s|ing)?(?: it| things| off| up| the (?:playlist|list|mix))?"
+# Words that open or close the playlist ("start with", "end on"), for orderings here and placed songs in refine
+START = r"\b(?:start|begin|open|kick off|lead off)(?:s|ing)?(?: it| things| the (?:playlist|list|mix))?(?: off| out)?"
+FINISH = r"\b(?:end|finish|close|wrap up|round off)(?:s|ing)?(?: it| things| the (?:playlist|list|mix))?(?: off| up)?"
 _WITH = r"(?: (?:with|on)(?: (?:something|some|the|a|an|more))?)?"
 _ONES = r"(?: (?:ones|songs|tracks|stuff|music))?"
 _FIRST = r" (?:first|at the (?:start|beginning|top|front))\b"
@@ -447,7 +448,7 @@ _LAST = r" (?:last|at the (?:end|bottom|back))\b"
 def _placed(first: str, last: str) -> str:
     """An order said by what comes first or last: `first` words at the start, `last` words at the end."""
     put = r"\bput (?:the |all the )?"
-    return "|".join((rf"{_START}{_WITH} {first}\b", rf"{_FINISH}{_WITH} {last}\b", rf"{put}{first}{_ONES}{_FIRST}",
+    return "|".join((rf"{START}{_WITH} {first}\b", rf"{FINISH}{_WITH} {last}\b", rf"{put}{first}{_ONES}{_FIRST}",
                      rf"{put}{last}{_ONES}{_LAST}", rf"\b{first} to {last}\b"))
 
 
@@ -459,7 +460,7 @@ _ORDERINGS: tuple[tuple[str, re.Pattern[str]], ...] = (
                           r"|\bbuild(?:s|ing)? (?:the )?energy\b|\b(?:rising|increasing|growing) (?:energy|intensity|tempo)\b"
                           r"|\bramp(?:s|ing)? up\b|\bcrescendo\b|\bprogressively\b"
                           r"|\bget(?:s|ting)? (?:more (?:energetic|intense)|faster|louder|heavier)\b"
-                          rf"|{_FINISH} on a high\b|" + _placed(_CALM_WORDS, _LIVELY_WORDS))),
+                          rf"|{FINISH} on a high\b|" + _placed(_CALM_WORDS, _LIVELY_WORDS))),
     ("falling", re.compile(r"\bwind(?:s|ing)?[- ]down(?: (?:at|towards?|by) the end)?\b|\bcool(?:s|ing)?[- ]?down\b"
                            r"|\bfad(?:e|es|ing) out\b"
                            r"|\b(?:decreasing|falling|descending|dropping) (?:energy|intensity|tempo)\b"

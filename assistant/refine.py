@@ -29,8 +29,10 @@ from rapidfuzz import fuzz
 
 from assistant.builder import is_seasonal, song_key
 from assistant.lexicon import (
+    FINISH,
     MOODS,
     NUMBER_WORDS,
+    START,
     Finding,
     find_artist_cap,
     find_length,
@@ -1855,9 +1857,8 @@ _TO_POSITION = re.compile(r"\b(?:to|at|into|in)\s+(?:position|spot|place|slot|nu
 _PLACE_LEAD = (r"^\W*(?:(?:ok|okay|and|also|now|then|please|maybe|oh|could you|can you|would you|can we|could we|"
                r"let'?s|lets|i'?d like to|i want to|we should)\W+)*")
 # "start with Creep by Radiohead", "end on Hey Jude": the song named opens or closes the playlist
-_PLACE_WITH = re.compile(_PLACE_LEAD + r"(?:(?P<first>start|open|begin|kick off|lead off)|end|finish|close|wrap up|"
-                         r"round off)(?: (?:it|the (?:playlist|list|mix)|things)(?: off| up)?)? (?:with|on) "
-                         r"(?P<song>.+?)\W*$", re.IGNORECASE)
+_PLACE_WITH = re.compile(_PLACE_LEAD + rf"(?:(?P<first>{START})|{FINISH}) (?:with|on) (?P<song>.+?)\W*$",
+                         re.IGNORECASE)
 # "put Creep at the end", "add Hey Jude by the Beatles first"
 _PLACE_VERB = re.compile(_PLACE_LEAD + r"(?:add|put|place|stick|have|play|throw in) (?P<song>.+?)$", re.IGNORECASE)
 _SOME = re.compile(rf"(?:some|any|more|a few|a couple|{COUNT_WORDS}|songs?|tracks?|something|anything)\b",

@@ -1233,6 +1233,7 @@ def test_a_song_said_to_open_or_close_the_playlist(assistant: MusicAssistant, sl
     playlist = chat.playlist
     for message, kind, to in ((f"start with {song.title} by {song.artist}", "add_songs", 0),
                               (f"could you open with {song.title} by {song.artist}", "add_songs", 0),
+                              (f"let's start things off with {song.title} by {song.artist}", "add_songs", 0),
                               (f"put {song.title} by {song.artist} first", "add_songs", 0),
                               (f"add {song.title} by {song.artist} at the start", "add_songs", 0),
                               (f"end with {song.title} by {song.artist}", "add_songs", None),
