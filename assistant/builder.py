@@ -8,7 +8,8 @@ Steps of `PlaylistBuilder.build`:
 3. Selection: first the best allowed tracks of the artists the listener named (min(3, cap) for one, one
    each for several, at most half the playlist), then greedy MMR (relevance vs. the highest cosine
    similarity to what is already chosen) over the best candidates, honouring the per-artist cap, one copy
-   per song and the length: exactly n tracks, or a total within one track's length of the asked minutes.
+   per song and the length: exactly n tracks, or a total within one track's length of the asked minutes (and
+   not past them for "under an hour", not short of them for "at least an hour").
    A named artist none of whose tracks meets the hard constraints is reported as relaxed ("seed_artists").
 4. Relaxation, only when too few tracks qualify, in this order: a subgenre widened to its genre ("neo soul" to
    all of "r&b"), popularity preference, feature ranges (widened step by step, then dropped), each track's length
@@ -497,8 +498,7 @@ class PlaylistBuilder:
         count = spec.target_count()
         if count is not None:
             return len(chosen.rows) == count
-        return bool(chosen.rows) and abs(chosen.total_ms - (spec.minutes or 0) * 60_000) <= max(
-            int(self.duration[r]) for r in chosen.rows)
+        return bool(chosen.rows) and minutes_fit(chosen.total_ms, spec, max(int(self.duration[r]) for r in chosen.rows))
 
     # ------------------------------------------------------------------ selection
 
@@ -584,7 +584,8 @@ class PlaylistBuilder:
         count = spec.target_count()
         if count is not None:
             return len(chosen.rows) >= count
-        reached = self._length_ok(spec, chosen) and chosen.total_ms >= (spec.minutes or 0) * 60_000
+        reached = self._length_ok(spec, chosen) and (
+            chosen.total_ms >= (spec.minutes or 0) * 60_000 or spec.length_bound == "at_most")
         return reached or len(chosen.rows) >= self.config.max_tracks
 
     def _greedy(self, spec: PlaylistSpec, rows: np.ndarray, score: np.ndarray, chosen: _Selection,
@@ -615,10 +616,12 @@ class PlaylistBuilder:
                 closing = not candidates.any()
             if closing:
                 # Nothing fits the remaining gap: end on the shortest track if that lands closer to the
-                # target, or if stopping would leave the total further off than the longest chosen track.
+                # target, or if stopping would leave the total further off than the longest chosen track;
+                # never past an upper bound, always past a lower one
                 i = int(np.argmin(np.where(available, durations, np.iinfo(np.int64).max)))
                 longest = max((int(self.duration[r]) for r in chosen.rows), default=0)
-                if not (durations[i] - gap < gap or gap > longest):
+                closer = durations[i] - gap < gap or gap > longest
+                if spec.length_bound == "at_most" or gap <= 0 or not (closer or spec.length_bound == "at_least"):
                     return
             else:
                 i = int(np.argmax(np.where(candidates, lam * relevance - (1 - lam) * max_sim, -np.inf)))
@@ -715,8 +718,23 @@ class PlaylistBuilder:
         if count is not None:
             return f"only {len(chosen.rows)} tracks fit even after relaxing ({limits.describe()}); {count} asked for"
         if len(chosen.rows) >= self.config.max_tracks:
-            return f"{spec.minutes:g} minutes need more than {self.config.max_tracks} tracks; stopped at {got}"
-        return f"only {got} fit even after relaxing ({limits.describe()}); {spec.minutes:g} minutes asked for"
+            return f"{describe_length(spec)} need more than {self.config.max_tracks} tracks; stopped at {got}"
+        return f"only {got} fit even after relaxing ({limits.describe()}); {describe_length(spec)} asked for"
+
+
+def minutes_fit(total_ms: float, spec: PlaylistSpec, longest_ms: float) -> bool:
+    """Whether a playlist of `total_ms` keeps the spec's minutes: within the longest track's length of them (a
+    playlist is whole tracks), and on the asked side of a bound ("under an hour", "at least 2 hours")."""
+    target = (spec.minutes or 0) * 60_000
+    if spec.length_bound == "at_most" and total_ms > target or spec.length_bound == "at_least" and total_ms < target:
+        return False
+    return abs(total_ms - target) <= longest_ms
+
+
+def describe_length(spec: PlaylistSpec) -> str:
+    """"60 minutes", "at most 60 minutes", "at least 120 minutes"."""
+    minutes = f"{spec.minutes:g} minutes"
+    return minutes if spec.length_bound == "about" else f"{spec.length_bound.replace('_', ' ')} {minutes}"
 
 
 def _room_under_cap(artists: np.ndarray, per_artist: dict[int, int], caps: np.ndarray) -> np.ndarray:
@@ -766,10 +784,9 @@ def violations(playlist: Playlist, spec: PlaylistSpec, index: TrackIndex,
         if count is not None and len(tracks) != count:
             out.append(f"{len(tracks)} tracks, {count} asked for")
         if count is None:
-            target = (spec.minutes or 0) * 60_000
             longest = max((t.duration_ms or 0 for t in tracks), default=0)
-            if abs(playlist.total_ms - target) > longest or not tracks:
-                out.append(f"{playlist.total_ms / 60000:.1f} minutes, {spec.minutes:g} asked for")
+            if not tracks or not minutes_fit(playlist.total_ms, spec, longest):
+                out.append(f"{playlist.total_ms / 60000:.1f} minutes, {describe_length(spec)} asked for")
     if len(tracks) > max_tracks:
         out.append(f"{len(tracks)} tracks, more than the limit of {max_tracks}")
 

@@ -34,6 +34,7 @@ from assistant.builder import (
     TRACK_MINUTES,
     YEAR,
     artist_caps,
+    describe_length,
     describe_range,
     format_duration,
     is_remix,
@@ -1105,15 +1106,20 @@ class Chat:
         if edit.minutes is not None and edit.minutes > MAX_MINUTES:
             # "that one song is 179 hours": beyond any playlist; the spec would not validate on the next edit
             return _Outcome("message", f"A playlist runs at most {MAX_MINUTES} minutes, so I kept this one as it is.")
+        if already := _length_kept(edit, tracks):
+            return _Outcome("message", already)
         asked = self._asked_for()
         if edit.minutes is not None:
             target_ms = edit.minutes * 60_000
             kept = _cut(tracks, asked, target_ms=target_ms)
-            new_spec = spec.model_copy(update={"minutes": edit.minutes, "n_tracks": None})
-            label = f"{edit.minutes:g} minutes"
+            while edit.bound == "at_most" and len(kept) > 1 and sum(t.duration_ms or 0 for t in kept) > target_ms:
+                kept = _cut(kept, asked, n=len(kept) - 1)
+            new_spec = spec.model_copy(update={"minutes": edit.minutes, "n_tracks": None, "length_bound": edit.bound})
+            label = describe_length(new_spec)
             total = sum(t.duration_ms or 0 for t in kept)
             longest = max((t.duration_ms or 0 for t in kept), default=0)
-            if len(kept) == len(tracks) and target_ms - total > longest / 2:
+            short = total < target_ms if edit.bound == "at_least" else target_ms - total > longest / 2
+            if len(kept) == len(tracks) and short and edit.bound != "at_most":
                 return self._extend(kept, new_spec, label, minutes=(target_ms - total) / 60_000)
             return self._reordered(kept, f"Cut to {format_duration(total)} ({len(kept)} tracks).", label, new_spec)
         target = edit.n_tracks or len(tracks)
@@ -1355,6 +1361,20 @@ def _setting_label(spec: PlaylistSpec, name: str) -> str:
 
 def _relaxation_notices(relaxed: list[Relaxation]) -> list[str]:
     return [f"relaxed {r.constraint}: {r.reason}" for r in relaxed]
+
+
+def _length_kept(edit: Edit, tracks: list[Track]) -> str | None:
+    """What to say when the playlist already keeps the bound a length edit asks for ("no more than 20 songs" of
+    15, "under an hour" of 51 minutes), or None: it changes nothing."""
+    if edit.bound == "about":
+        return None
+    total = sum(t.duration_ms or 0 for t in tracks)
+    have, asked = (len(tracks), edit.n_tracks) if edit.n_tracks is not None else (total / 60_000, edit.minutes)
+    if asked is None or (have > asked if edit.bound == "at_most" else have < asked):
+        return None
+    bound = edit.bound.replace("_", " ")
+    wanted = f"{asked} tracks" if edit.n_tracks is not None else f"{asked:g} minutes"
+    return f"The playlist already keeps that: {len(tracks)} tracks ({format_duration(total)}), {bound} {wanted}."
 
 
 def _cut(tracks: list[Track], asked: set[str], *, n: int | None = None, target_ms: float | None = None) -> list[Track]:

@@ -305,6 +305,12 @@ _DURATION = re.compile(
 
 _SHORTER_THAN = r"under|below|less than|shorter than|no longer than|not longer than|at most|max(?:imum)?|up to"
 _LONGER_THAN = r"over|above|more than|longer than|at least|min(?:imum)?"
+# A playlist's length as a bound: "under an hour", "no more than 20 songs", "an hour or less", "45 minutes max",
+# "at least 2 hours", "an hour or more"
+_AT_MOST_BEFORE = re.compile(rf"\b(?:{_SHORTER_THAN}|no more than|not more than|within)\s+$")
+_AT_LEAST_BEFORE = re.compile(rf"\b(?:{_LONGER_THAN}|no less than|not less than|no shorter than)\s+$")
+_AT_MOST_AFTER = re.compile(r"\s*(?:or (?:less|under|shorter|fewer)|max(?:imum)?|tops|at most|at the most)\b")
+_AT_LEAST_AFTER = re.compile(r"\s*(?:or (?:more|longer|over)\b|min(?:imum)?\b|at least\b|at the least\b|plus\b|\+)")
 _ABOUT_AS_LONG = r"about|around|roughly|approximately|approx\.?|~"
 _TRACK_LENGTH = re.compile(
     rf"(?:\b(?P<noun>songs?|tracks?|tunes?|ones|nothing|anything)\s+(?:that(?:'s| is| are)\s+|which are\s+|each\s+)?)?"
@@ -338,10 +344,23 @@ def find_track_length(low: str) -> list[Finding]:
     return out
 
 
+def length_bound(low: str, start: int, end: int) -> Finding | None:
+    """The bound said around the length at `low[start:end]`: "under an hour", "no more than 20 songs", "an hour or
+    less", "45 minutes max" -> length_bound "at_most"; "at least 2 hours", "an hour or more" -> "at_least"."""
+    for pattern, bound in ((_AT_MOST_BEFORE, "at_most"), (_AT_LEAST_BEFORE, "at_least")):
+        if m := pattern.search(low, max(0, start - 20), start):
+            return Finding("length_bound", bound, m.start(), start)
+    for pattern, bound in ((_AT_MOST_AFTER, "at_most"), (_AT_LEAST_AFTER, "at_least")):
+        if m := pattern.match(low, end):
+            return Finding("length_bound", bound, end, m.end())
+    return None
+
+
 def find_length(low: str) -> list[Finding]:
     """"20 songs", "a dozen tracks", "8 upbeat dance pop tracks", "top 10", "make it 6", "25 in total" -> n_tracks;
-    "40 minutes", "an hour", "1.5 hours", "half an hour", "1h30" -> minutes. A number inside a name ("Maroon 5
-    songs", "Blink-182") is the caller's to rule out: the lexicon does not know the catalog."""
+    "40 minutes", "an hour", "1.5 hours", "half an hour", "1h30" -> minutes, with its bound if one is said ("under
+    an hour": `length_bound`). A number inside a name ("Maroon 5 songs", "Blink-182") is the caller's to rule out:
+    the lexicon does not know the catalog."""
     out: list[Finding] = []
     for m in _DURATION.finditer(low):
         half, hour_long, digits, unit, extra, word, word_unit, _ = m.groups()
@@ -360,6 +379,8 @@ def find_length(low: str) -> list[Finding]:
             minutes = 90.0
         if minutes > 0:
             out.append(Finding("minutes", minutes, m.start(), m.end()))
+            if bound := length_bound(low, m.start(), m.end()):
+                out.append(bound)
     counts: list[tuple[str, int, int, int]] = []  # (number, start, end of the span to claim, least count)
     for m in _N_TRACKS.finditer(low):
         if _POSSESSIVE_BEFORE.search(low, 0, m.start()):

@@ -40,6 +40,7 @@ from assistant.lexicon import (
     find_track_length,
     find_years,
     genres_named,
+    length_bound,
     mood_ranges,
     normalize,
 )
@@ -48,7 +49,7 @@ from assistant.positions import (
     COUNT_WORDS, MIN_FUZZY_TITLE, ORDINALS, TITLE_FUZZY_CUTOFF, count_word, find_artist_tracks, find_positions,
     find_superlatives, find_titles, quoted_title, superlative_attribute,
 )
-from assistant.spec import PlaylistSpec
+from assistant.spec import LengthBound, PlaylistSpec
 from assistant.understand import (
     FOLLOWS_THE_REST, MAX_NAME_WORDS, MAX_TITLE_WORDS, PEOPLE_ENDINGS, UNKNOWN_ARTIST, UNKNOWN_SONG, ParsedRequest,
     RequestParser,
@@ -84,6 +85,7 @@ class Edit:
     unknown_title: str | None = None  # a track it names that is not in the playlist
     n_tracks: int | None = None  # length: an absolute count
     minutes: float | None = None  # length: an absolute duration
+    bound: LengthBound = "about"  # length: "at_most" for "under an hour", "at_least" for "at least 20 songs"
     add: int | None = None  # tracks to add (length, more_like, add_style; refine: if no track changes)
     about: str = ""  # add_style / steer: the words the tracks should match ("some 80s rock", "west coast");
     # subject: what the songs should now be about
@@ -308,7 +310,7 @@ _ADD_TAIL = re.compile(r"\s*\b(?:(?:in)?to (?:the|my|this|our) (?:playlist|list|
 _SONG_WORDS = re.compile(r"^(?:the |a )?(?:songs?|tracks?|tunes?)\s+(?:called\s+)?", re.IGNORECASE)
 _NOT_A_TITLE = frozenset("more another one two three few couple some something anything any".split())
 _NO_KIND = re.compile(r"\b(?:similar|like (?:these|those|them|this|that)|his|her|hers|their|theirs|him|them|now|lots?|"
-                      r"bunch|bit|ones|stuff|songs?|tracks?|tunes|music|"
+                      r"bunch|loads?|tons?|heaps|plenty|few|couple|handful|bit|ones|stuff|songs?|tracks?|tunes|music|"
                       r"(?:of )?(?:your|my) (?:choice|choosing|picks?))\b")
 # after at most two short clauses ("This is good, let's add some female artists", "Ok, to finish off, can you add")
 _ADD_START = re.compile(r"^\W*(?:[^.!?;,]{0,40},\s*){0,2}(?:(?:nice|cool|great|lovely|perfect|awesome|ok|okay|thanks|"
@@ -328,9 +330,12 @@ _BY_UNKNOWN = re.compile(r"\b(?P<word>by|from)\s+(?P<name>[^,;!?]{2,60}?)(?:\s+(
                          r"|\.\s+(?:i|we|you|they|it|this|that|these|those|thanks?)\b.*)?\W*$")
 STYLE_FIELDS = frozenset({"genres", "year_min", "year_max", "features", "track_minutes", "popularity"})
 # "can i have some more from different artists?": the playlist's shape, not a new kind of music
-_SHAPE_FIELDS = frozenset({"description", "max_per_artist", "n_tracks", "minutes", "ordering"})
+_SHAPE_FIELDS = frozenset({"description", "max_per_artist", "n_tracks", "minutes", "length_bound", "ordering"})
 _ADD_NOUN = re.compile(r"\b(?:songs?|tracks?|tunes?|numbers|something|some)\b")
 _VAGUE_COUNT = re.compile(r"\b(?:couple|few|handful)\b")
+# "add a few", "throw in a couple more please": more of the same ("add a few" leaned to the word "few")
+_ADD_VAGUE = re.compile(r"\b(?:add|throw in|give me|get)\s+(?:a\s+)?(?P<k>few|couple|handful)(?:\s+(?:more|other|extra))?"
+                        r"(?:\s+(?:songs|tracks|tunes))?\s*(?:please|pls|too|as well|to (?:it|the (?:list|playlist)))?\W*$")
 # "a lot more", "loads more songs": more than "more" alone adds; not "a lot more upbeat"
 _MANY_MORE = re.compile(r"\b(?:a lot|lots|loads|a load|a bunch|bunch|tons|a ton|plenty|many|heaps|way|much) more\b"
                         r"(?=\s*(?:(?:songs|tracks|music|tunes|of (?:these|them|those|the same)|please|like (?:these|"
@@ -2169,14 +2174,19 @@ def _length(low: str, tracks: list[Track], spec: PlaylistSpec) -> Edit | None:
     add = _added_count(counted)
     if add and _ADD.search(counted):
         return Edit("length", n_tracks=n + add, add=add)
+    if m := _ADD_VAGUE.search(counted):
+        add = 2 if m.group("k") == "couple" else DEFAULT_MORE
+        return Edit("length", n_tracks=n + add, add=add)
     for f in findings:
+        bound = said.value if (said := length_bound(counted, f.start, f.end)) else "about"
         if f.field == "minutes":
-            more = sum(t.duration_ms or 0 for t in tracks) / 60_000 if _ADD_START.match(low) else 0.0
-            return Edit("length", minutes=round(more + float(f.value), 1))  # "add 10 minutes": 10 more
+            if _ADD_START.match(low):  # "add 10 minutes": 10 more
+                return Edit("length", minutes=round(sum(t.duration_ms or 0 for t in tracks) / 60_000 + f.value, 1))
+            return Edit("length", minutes=round(float(f.value), 1), bound=bound)
         if f.field == "n_tracks":
             if int(f.value) < n and _VAGUE_COUNT.search(low[f.start:f.end]) and not _SHORTER.search(low):
                 return Edit("length", n_tracks=n + int(f.value), add=int(f.value))  # "a couple songs": more
-            return Edit("length", n_tracks=int(f.value))
+            return Edit("length", n_tracks=int(f.value), bound=bound)
     if (m := _KEEP_FIRST.search(low)) and (k := count_word(m.group(1))) and k < n:
         return Edit("length", n_tracks=k)
     if _DOUBLE.search(low):

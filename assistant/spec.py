@@ -14,6 +14,7 @@ FEATURE_NAMES: tuple[str, ...] = ("energy", "valence", "danceability", "acoustic
                                   "speechiness", "tempo")
 Ordering = Literal["retrieved", "rising", "falling", "arc", "smooth"]
 Popularity = Literal["any", "hits", "deep_cuts"]
+LengthBound = Literal["about", "at_most", "at_least"]
 
 # What "hits" and "deep cuts" mean on Spotify's 0-100 popularity scale (catalog median is 45).
 HITS_MIN_POPULARITY = 60
@@ -41,6 +42,8 @@ class PlaylistSpec(BaseModel):
     track_minutes: Range | None = Field(default=None, description="each track's length, in minutes")
     n_tracks: int | None = Field(default=None, ge=1, le=MAX_TRACKS)
     minutes: float | None = Field(default=None, gt=0, le=MAX_MINUTES)
+    length_bound: LengthBound = Field(default="about", description="how `minutes` binds: within one track's length "
+                                      "either side (\"an hour\"), at most (\"under an hour\") or at least")
     exclude_artists: list[str] = Field(default_factory=list)
     exclude_tracks: list[str] = Field(default_factory=list, description="catalog track ids never to include")
     max_per_artist: int | None = Field(default=None, ge=1, le=MAX_TRACKS)

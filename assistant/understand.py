@@ -628,8 +628,8 @@ class RequestParser:
                    find_popularity, find_remixes, find_ordering)
         for finder in finders:
             for f in finder(req.low):
-                if _NAMED.search(req.low, 0, f.start) and f.field not in ("n_tracks", "minutes", "max_per_artist",
-                                                                          "track_minutes"):
+                if _NAMED.search(req.low, 0, f.start) and f.field not in ("n_tracks", "minutes", "length_bound",
+                                                                          "max_per_artist", "track_minutes"):
                     continue  # "by Brand New", "by Underground": a name, not a constraint
                 if any(a < f.end and f.start < b for a, b in names) and not (
                         f.field == "years" and counts_back(req.low[f.start:f.end])):

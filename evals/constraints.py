@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from assistant.builder import SEED_ARTISTS, song_key, violations
+from assistant.builder import SEED_ARTISTS, minutes_fit, song_key, violations
 from assistant.lexicon import find_features
 from assistant.playlist import Playlist
 from assistant.spec import FEATURE_NAMES, PlaylistSpec
@@ -55,6 +55,10 @@ NUMERIC_FEATURE_PHRASES: dict[str, tuple[str, ...]] = {
 }
 NOUNS = ("songs", "tracks", "tunes")
 COUNT_LAST = ("make it {n} {noun}", "make it {n}", "{n} in total")  # the count said apart from the noun
+# A length in minutes, said plainly or as a bound: (phrase, bound)
+MINUTES_PHRASES = (("{m} minutes of {what}", "about"), ("{m} minutes of {what}", "about"),
+                   ("under {m} minutes of {what}", "at_most"), ("{m} minutes or less of {what}", "at_most"),
+                   ("at least {m} minutes of {what}", "at_least"), ("{m} minutes or more of {what}", "at_least"))
 COUNT_LAST_SHARE = 0.25
 NUMERIC_SHARE = 0.4
 ORDER_PHRASES = {"rising": "building up the energy", "falling": "winding down at the end",
@@ -142,9 +146,10 @@ def _one(rng: random.Random, style: random.Random, pools: _Pools, index: TrackIn
             head.append(f"{n} {genre_word} {noun}".replace("  ", " "))
     else:
         minutes = rng.choice((30, 45, 60, 90))
+        phrase, truth["length_bound"] = style.choice(MINUTES_PHRASES)
         truth["minutes"] = minutes
         types.append("minutes")
-        head.append(f"{minutes} minutes of {genre_word or 'music'}")
+        head.append(phrase.format(m=minutes, what=genre_word or "music"))
     if "exclude_genres" in chosen:
         # never the genre of the asked subgenre: "gangster rap, no rap" asks for nothing
         options = [g for g in pools.genres if g not in truth.get("genres", [])
@@ -267,7 +272,7 @@ def _only(truth: PlaylistSpec, kind: str, n: int) -> PlaylistSpec:
     if kind == "n_tracks":
         base["n_tracks"] = truth.n_tracks
     elif kind == "minutes":
-        base.update(n_tracks=None, minutes=truth.minutes)
+        base.update(n_tracks=None, minutes=truth.minutes, length_bound=truth.length_bound)
     elif kind == "year":
         base.update(year_min=truth.year_min, year_max=truth.year_max)
     elif kind.startswith("feature:"):
@@ -380,7 +385,7 @@ def _run_one(assistant: Any, request: GeneratedRequest, index: TrackIndex, tally
     elif truth.minutes:
         longest = max((t.duration_ms or 0 for t in playlist.tracks), default=0)
         tally.length_errors.append(abs(playlist.total_ms / 60000 - truth.minutes) / truth.minutes)
-        tally.length_ok.append(bool(playlist.tracks) and abs(playlist.total_ms - truth.minutes * 60000) <= longest)
+        tally.length_ok.append(bool(playlist.tracks) and minutes_fit(playlist.total_ms, truth, longest))
 
 
 def _payload(tally: _Tally, n: int, seed: int) -> dict[str, Any]:

@@ -93,6 +93,7 @@ def specs(draw: st.DrawFn, index: TrackIndex) -> PlaylistSpec:
         data["n_tracks"] = draw(st.integers(1, 40))
     elif draw(st.booleans()):
         data["minutes"] = draw(st.integers(3, 150))
+        data["length_bound"] = draw(st.sampled_from(("about", "at_most", "at_least")))
     if draw(st.booleans()):
         lo = draw(st.integers(1957, 2020))
         data["year_min"] = lo
@@ -275,6 +276,12 @@ def test_minutes_land_within_one_track_of_the_target(builder, slice_index):
         longest = max(t.duration_ms for t in playlist.tracks)
         assert abs(playlist.total_ms - minutes * 60_000) <= longest
         assert not playlist.relaxed
+        under = builder.build(spec.model_copy(update={"length_bound": "at_most"}))
+        over = builder.build(spec.model_copy(update={"length_bound": "at_least"}))
+        for bounded in (under, over):
+            longest = max(t.duration_ms for t in bounded.tracks)
+            assert abs(bounded.total_ms - minutes * 60_000) <= longest and not bounded.relaxed
+        assert under.total_ms <= minutes * 60_000 <= over.total_ms
 
 
 # ------------------------------------------------------------------------------------- duplicates

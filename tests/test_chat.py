@@ -1735,9 +1735,14 @@ def test_lengths_said_as_a_share_or_the_first_tracks(assistant: MusicAssistant):
     first = chat.send("energetic rock, 12 songs").playlist.tracks
     kept = chat.send("keep only the first 5")
     assert kept.action == "length" and [t.track_id for t in kept.playlist.tracks] == [t.track_id for t in first[:5]]
-    for many in ("you sent only one song, add a lot more", "add a bunch more", "many more like these please"):
-        edit = classify(many, chat.playlist, chat.parser)  # the first added one track, the others three
+    for many in ("you sent only one song, add a lot more", "add a bunch more", "many more like these please",
+                 "add loads more", "add tons more"):  # the first added one track, the others three or none
+        edit = classify(many, chat.playlist, chat.parser)
         assert (edit.kind, edit.add) == ("length", 6), many
+    for few, k in (("add a few", 3), ("add a couple", 2), ("add a handful please", 3)):  # "few" was leaned to
+        edit = classify(few, chat.playlist, chat.parser)
+        assert (edit.kind, edit.add) == ("length", k), few
+    assert classify("add a few 80s rock songs", chat.playlist, chat.parser).kind == "add_style"
     assert classify("a lot more upbeat", chat.playlist, chat.parser).kind == "refine"
     doubled = chat.send("double it")
     assert doubled.action == "length" and len(doubled.playlist.tracks) == 10
@@ -1745,6 +1750,24 @@ def test_lengths_said_as_a_share_or_the_first_tracks(assistant: MusicAssistant):
     halved = chat.send("cut it in half")
     assert halved.action == "length" and len(halved.playlist.tracks) == 5
     assert classify("keep only the first 3 minutes of it", chat.playlist, chat.parser).n_tracks != 3
+
+
+def test_a_length_said_as_a_bound(assistant: MusicAssistant):
+    """"under an hour" added 4 tracks to reach 60:02, "no more than 20 songs" added 5 to 15, "at least an hour"
+    stopped at 59:50: a bound already kept changes nothing, one broken is met on its side."""
+    chat = assistant.start_chat(use_llm=False)
+    first = chat.send("chill indie for studying, 15 songs").playlist
+    total = first.total_ms / 60_000
+    for kept in ("no more than 20 songs", "at least 10 songs", f"under {int(total) + 5} minutes", "an hour or less"):
+        reply = chat.send(kept)
+        assert reply.playlist.track_ids() == first.track_ids() and "already keeps that" in reply.text, kept
+    under = chat.send(f"keep it under {int(total) - 10} minutes").playlist
+    assert (int(total) - 10 - 5) * 60_000 <= under.total_ms <= (int(total) - 10) * 60_000
+    assert under.spec.length_bound == "at_most" and under.track_ids() == first.track_ids()[:len(under.tracks)]
+    over = chat.send(f"at least {int(total) + 10} minutes").playlist
+    assert (int(total) + 10) * 60_000 <= over.total_ms <= (int(total) + 20) * 60_000
+    assert over.spec.length_bound == "at_least"
+    assert over.track_ids()[:len(under.tracks)] == under.track_ids()
 
 
 def test_shorter_songs_a_named_track_made_over_and_duplicates(assistant: MusicAssistant, slice_index: TrackIndex):

@@ -188,7 +188,12 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("get rid of anything over 6 minutes", {"track_minutes": Range(max=6.0)}),  # was 6 minutes or more
     ("remove the tracks under 2 minutes", {"track_minutes": Range(min=2.0)}),
     ("an hour of epic tracks over 7 minutes", {"minutes": 60.0, "track_minutes": Range(min=7.0)}),
-    ("under 40 minutes of jazz", {"minutes": 40.0, "track_minutes": None}),
+    ("under 40 minutes of jazz", {"minutes": 40.0, "track_minutes": None, "length_bound": "at_most"}),
+    # a bound on the playlist's length ("under an hour" once gave 60:02)
+    ("an hour or less of chill indie", {"minutes": 60.0, "length_bound": "at_most", "description": "chill indie"}),
+    ("at least 2 hours of house", {"minutes": 120.0, "length_bound": "at_least"}),
+    ("45 minutes or more of soul", {"minutes": 45.0, "length_bound": "at_least"}),
+    ("songs under 4 minutes for an hour", {"minutes": 60.0, "length_bound": "about", "track_minutes": Range(max=4.0)}),
     ("half an hour of mellow acoustic songs", {"minutes": 30.0,
                                                "features": {"energy": (None, 0.55), "acousticness": (0.5, None)}}),
     # a count is a number attached to a music noun, with a few describing words between
