@@ -334,8 +334,9 @@ _SHAPE_FIELDS = frozenset({"description", "max_per_artist", "n_tracks", "minutes
 _ADD_NOUN = re.compile(r"\b(?:songs?|tracks?|tunes?|numbers|something|some)\b")
 _VAGUE_COUNT = re.compile(r"\b(?:couple|few|handful)\b")
 # "add a few", "throw in a couple more please": more of the same ("add a few" leaned to the word "few")
-_ADD_VAGUE = re.compile(r"\b(?:add|throw in|give me|get)\s+(?:a\s+)?(?P<k>few|couple|handful)(?:\s+(?:more|other|extra))?"
-                        r"(?:\s+(?:songs|tracks|tunes))?\s*(?:please|pls|too|as well|to (?:it|the (?:list|playlist)))?\W*$")
+_ADD_VAGUE = re.compile(r"\b(?:add|throw in|give me|get)\s+(?:a\s+)?(?P<k>few|couple|handful)"
+                        r"(?:\s+(?:more|other|extra))?(?:\s+(?:songs|tracks|tunes))?"
+                        r"\s*(?:please|pls|too|as well|to (?:it|the (?:list|playlist)))?\W*$")
 # "a lot more", "loads more songs": more than "more" alone adds; not "a lot more upbeat"
 _MANY_MORE = re.compile(r"\b(?:a lot|lots|loads|a load|a bunch|bunch|tons|a ton|plenty|many|heaps|way|much) more\b"
                         r"(?=\s*(?:(?:songs|tracks|music|tunes|of (?:these|them|those|the same)|please|like (?:these|"
