@@ -61,7 +61,7 @@ from assistant.grounding import Vocabulary, sanitize, sound_words, tempo_word, v
 from assistant.playlist import Playlist, Relaxation
 from assistant.refine import (DEFAULT_MORE, FEWER, FEWER_YEARS, LIKED, MISSED, NEXT_PLAYLIST, PLAYLIST_ARTISTS,
                               QUALIFIER_FIELDS, Edit, classify)
-from assistant.sequencing import order_tracks
+from assistant.sequencing import order_tracks, spread_artists
 from assistant.spec import MAX_MINUTES, PlaylistSpec
 from assistant.taste import add_taste_reasons
 from assistant.understand import ParsedRequest, RequestParser
@@ -481,6 +481,12 @@ class Chat:
             return self._reordered(tracks, "Shuffled.", "shuffled")
         if ordering == "reverse":
             return self._reordered(tracks[::-1], "Reversed the order.", "reversed")
+        if ordering == "spread":
+            spread = spread_artists(tracks)
+            together = sum(artist_key(a.artist) == artist_key(b.artist) for a, b in zip(spread, spread[1:]))
+            text = "Spread out: no artist plays twice in a row." if not together else \
+                f"Spread out as far as the artists' numbers allow ({together} back to back left)."
+            return self._reordered(spread, text, "artists spread out")
         if ordering in ("year", "tempo"):
             tracks.sort(key=lambda t: (getattr(t, ordering) is None, getattr(t, ordering) or 0))
             return self._reordered(tracks, f"Sorted by {ordering}.", f"sorted by {ordering}")
@@ -536,26 +542,37 @@ class Chat:
         # theirs that fit the playlist first (as its own constraints and the mood asked for say), then any of theirs
         fitting = {name: getattr(spec, name) for name in QUALIFIER_FIELDS} | {
             "features": {**spec.features, **edit.features}}
-        own = self._own_tracks(artists, spec, fitting, len(positions), avoid=[t.track_id for t in tracks])[0] \
-            if artists else []
+        notes: list[str] = []
+        if edit.track_ids:  # "replace track 3 with Juicy by Biggie": that song
+            own, notes = self._songs_allowed(edit.track_ids, len(edit.track_ids))
+            own = own[:len(positions)]
+            if not own:
+                return _Outcome("message", " ".join(notes))
+        else:
+            own = self._own_tracks(artists, spec, fitting, len(positions), avoid=[t.track_id for t in tracks])[0] \
+                if artists else []
         if own:  # "replace the 4th song with something by Adele": hers, outside the constraints if they must be
             fill = Playlist(title="", tracks=own, reasons={t.track_id: f"{reason_line(t, spec)} · {ASKED_FOR}"
                                                            for t in own})
             playlist = self._placed(positions, spec, fill, relaxed=_added_relaxations(
                 own, tracks, spec, self._kept_relaxations([])))
-        else:
-            playlist, fill = self._filled(positions, spec, spec.model_copy(
-                update={"features": {**spec.features, **edit.features}}))
+        else:  # "replace track 3 with some 80s rock": of that kind
+            kind = {**edit.qualifiers, "description": edit.about} if edit.qualifiers else {}
+            playlist, fill = self._filled(positions, spec, spec.model_copy(update={
+                **kind, "features": {**spec.features, **edit.qualifiers.get("features", {}), **edit.features}}))
         names = ", ".join(f"\"{sanitize(t.title)}\"" for t in gone)
         came = ", ".join(f"\"{sanitize(t.title)}\" by {sanitize(t.artist, 60)}" for t in fill.tracks)
         if len(gone) == len(tracks) > 1:  # "I didn't like any of those"
             text = (f"Replaced all {len(gone)} tracks with {len(fill.tracks)} others that fit the same request."
                     if fill.tracks else "Nothing else in the catalog fits this request, so the playlist stays.")
         else:
-            text = f"Replaced {names} with {came}." if came else f"Removed {names}: nothing else fits in its place."
+            text = f"Replaced {names} with {came.removesuffix('.')}." if came else \
+                f"Removed {names}: nothing else fits in its place."
         if outside := sorted({what for t in own for _, what in track_breaks(t, spec)}):
             text += f" Added as you asked, though outside the playlist's constraints: {'; '.join(outside[:3])}."
-        return _Outcome("playlist", text, self._next(playlist, banned=self.banned | {t.track_id for t in gone}),
+        text = " ".join([text, *notes])
+        banned = (self.banned | {t.track_id for t in gone}) - {t.track_id for t in own}
+        return _Outcome("playlist", text, self._next(playlist, banned=banned),
                         label="replaced", notices=_relaxation_notices(fill.relaxed) + fill.notices, new_intro=False)
 
     def _filled(self, positions: list[int], spec: PlaylistSpec, fill_spec: PlaylistSpec) -> tuple[Playlist, Playlist]:
@@ -1010,21 +1027,16 @@ class Chat:
                 return own, [r for r in theirs.relaxed if r.constraint == SEED_ARTISTS]
         return [], []
 
-    def _add_songs(self, edit: Edit) -> _Outcome:
-        """"add Santa Baby by Eartha Kitt": the catalog songs the listener named join the playlist at the end, even
-        outside its years, genres, moods or artist cap (each constraint they break is reported as relaxed, so
-        nothing is broken silently), and even when removed before: the listener's latest words win. An exclusion
-        the listener set ("no Drake") stands: they are told why the song was not added."""
+    def _songs_allowed(self, track_ids: list[str], room: int) -> tuple[list[Track], list[str]]:
+        """The catalog songs named that may join the playlist (at most `room`), and a note for each that may not:
+        already in it, or by an artist, of a genre or a song the listener asked to leave out in this chat."""
         index = self.assistant.index
-        tracks = self._tracks()
         spec = self._spec()
         banned_artists = {artist_key(a) for a in [*spec.exclude_artists, *self.current.banned_artists]}
-        present = {song_key(t): i for i, t in enumerate(tracks)}
+        present = {song_key(t): i for i, t in enumerate(self._tracks())}
         added: list[Track] = []
         notes: list[str] = []
-        for tid in dict.fromkeys(edit.track_ids):
-            if tid not in index.row:
-                continue
+        for tid in dict.fromkeys(t for t in track_ids if t in index.row):
             track = index.tracks[index.row[tid]]
             name = f"\"{sanitize(track.title)}\" by {sanitize(track.artist, 60)}"
             if song_key(track) in present:
@@ -1036,12 +1048,22 @@ class Chat:
                 notes.append(f"{name} is in a genre you asked me to leave out, so I didn't add it.")
             elif tid in spec.exclude_tracks:
                 notes.append(f"You asked me to leave out {name}, so I didn't add it.")
-            elif len(tracks) + len(added) >= self.assistant.max_tracks:
+            elif len(added) >= room:
                 notes.append(self._full().text)
                 break
             else:
                 added.append(track)
-                present[song_key(track)] = len(tracks) + len(added) - 1
+                present[song_key(track)] = len(present)
+        return added, notes
+
+    def _add_songs(self, edit: Edit) -> _Outcome:
+        """"add Santa Baby by Eartha Kitt": the catalog songs the listener named join the playlist at the end, even
+        outside its years, genres, moods or artist cap (each constraint they break is reported as relaxed, so
+        nothing is broken silently), and even when removed before: the listener's latest words win. An exclusion
+        the listener set ("no Drake") stands: they are told why the song was not added."""
+        tracks = self._tracks()
+        spec = self._spec()
+        added, notes = self._songs_allowed(edit.track_ids, self.assistant.max_tracks - len(tracks))
         if not added:
             return _Outcome("message", " ".join(notes) or "I can't find that song in the catalog.")
         out = added + tracks if edit.to == 0 else tracks + added

@@ -487,7 +487,10 @@ _ORDERINGS: tuple[tuple[str, re.Pattern[str]], ...] = (
                            r"|\b(?:decreasing|falling|descending|dropping) (?:energy|intensity|tempo)\b"
                            r"|\bget(?:s|ting)? (?:calmer|slower|softer|quieter)\b|"
                            + _placed(_LIVELY_WORDS, _CALM_WORDS))),
-    ("smooth", re.compile(r"\b(?:with )?smooth(?:ly)? transitions?\b|\btransition(?:s)? smoothly\b|\bseamless(?:ly)?\b"
+    ("smooth", re.compile(r"\b(?:with )?smooth(?:ly|er)? transitions?\b|\btransition(?:s)? smoothly\b"
+                          r"|\bseamless(?:ly)?\b"
+                          r"|\btransitions? (?:(?:are|feel|seem|be|sound) )?(?:(?:a bit |a little |too |so |very )?"
+                          r"(?:smoother|better|nicer|less (?:abrupt|jarring)|abrupt|jarring|rough|choppy))\b"
                           r"|\b(?:good |nice |smooth )?flow(?:s)?(?: well| nicely| smoothly)?\b|\bblend(?:s|ed)? "
                           r"(?:well|together)\b")),
 )

@@ -87,14 +87,14 @@ class Edit:
     minutes: float | None = None  # length: an absolute duration
     bound: LengthBound = "about"  # length: "at_most" for "under an hour", "at_least" for "at least 20 songs"
     add: int | None = None  # tracks to add (length, more_like, add_style; refine: if no track changes)
-    about: str = ""  # add_style / steer: the words the tracks should match ("some 80s rock", "west coast");
+    about: str = ""  # add_style / steer / replace: the words the tracks should match ("some 80s rock", "west coast");
     # subject: what the songs should now be about
     to: int | None = None  # move: destination position; add_songs / more_like: 0 puts the added tracks first
-    ordering: str | None = None  # reorder: a spec ordering, or "shuffle", "reverse", "year", "tempo"
+    ordering: str | None = None  # reorder: a spec ordering, or "shuffle", "reverse", "year", "tempo", "spread"
     topic: str | None = None  # question: what is asked about
     features: dict[str, Range] = field(default_factory=dict)  # refine: new feature ranges
     parsed: ParsedRequest | None = None  # refine / new / more_like: what the request parser read
-    qualifiers: dict[str, Any] = field(default_factory=dict)  # more_like: spec fields the added tracks take
+    qualifiers: dict[str, Any] = field(default_factory=dict)  # more_like, replace: spec fields the new tracks take
     labels: list[str] = field(default_factory=list)  # refine: words for the change summary
     notices: list[str] = field(default_factory=list)
     then: Edit | None = None  # a second edit the same message asks for, applied after this one
@@ -389,6 +389,12 @@ _SHUFFLE = re.compile(r"\b(?:shuffle|randomi[sz]e)\b|" + _MIX_UP.pattern)
 _LET_US = re.compile(r"\blet us\b(?!\s+know\b)", re.IGNORECASE)
 _RAP_UP = re.compile(r"(?i)\brap (?=(?:it |this |things |the (?:playlist|list) )?up\b)")
 _REVERSE = re.compile(r"\b(?:reverse|backwards|flip the order)\b")
+# "space out the songs by the same artist", "no artist back to back": the same tracks, an artist's kept apart
+_SAME_ARTIST = r"(?:the same|one|an?|any|each) (?:artist|band|singer)"
+_SPREAD = re.compile(rf"\b(?:space|spread|split|break|mix) (?:(?:them|it|things) )?(?:out|up|apart)\b.{{0,30}}\b"
+                     rf"(?:by|from) {_SAME_ARTIST}|\b(?:by|from) {_SAME_ARTIST}\b.{{0,20}}\b(?:back to back|in a row|"
+                     rf"next to each other|together|spread out|spaced out|apart)\b|\b(?:artists?|bands?) (?:twice )?"
+                     rf"(?:back to back|in a row)\b")
 _SORT = re.compile(r"\b(?:sort|order|arrange)\b.{0,20}?\b(year|date|age|chronolog\w*|tempo|bpm|energy)\b|"
                    r"\bchronological(?:ly)?\b")
 
@@ -745,21 +751,33 @@ def _track_edit(text: str, low: str, playlist: Playlist, parser: RequestParser) 
             Edit("question", topic="seasonal")  # "No christmas in this one, k?": there is none to remove
     if rest := _all_but(text, low, tracks):  # "remove everything except the first 5", "keep X, replace the rest"
         return rest
-    if replacing := _REPLACE.search(low):  # "replace track 3", "swap track 2 for something calmer"
+    # "replace Biggie with Nas", "swap the 2Pac songs for Dr. Dre": the first artist's tracks go, the second's come
+    into = _INTO.search(text) if _REPLACE.search(low) or _SWAP.search(low) else None
+    swapped_out = _named_artist_tracks(text[:into.start()], tracks, parser) \
+        if into and not find_positions(low, n, bare=True) else []
+    if replacing := _REPLACE.search(low) or swapped_out:  # "replace track 3", "swap track 2 for something calmer"
         positions = find_positions(low, n, bare=True) or find_titles(text, tracks) or find_superlatives(low, tracks)
-        theirs = find_artist_tracks(text, tracks) if not positions and _ARTIST_SONG.search(low) else []
-        positions = positions or theirs  # "swap out the Madonna song"
+        theirs = swapped_out or (find_artist_tracks(text, tracks) or _named_artist_tracks(text, tracks, parser)
+                                 if not positions and _ARTIST_SONG.search(low) else [])
+        positions = positions or theirs  # "swap out the Madonna song", "replace the Biggie songs"
         if positions:
             features, labels = relative_moods(low, tracks, playlist.spec)
-            named = parser.analyse(text)  # "replace the 4th song with something by Adele": hers
+            # "replace the 4th song with something by Adele": hers; "replace Biggie with Nas": his, the name read
+            # as after "more" (alone, "Nas" is too short to be sure of)
+            coming = text[into.end():].strip(" .!?") if into else ""
+            named = parser.analyse(f"more {coming}" if coming else text)
+            if coming and named.found <= {"description"} and _unknown_words(coming, parser):
+                return Edit("message", unknown_title=coming)  # "replace Biggie with Xyzzy Flurb"
             if missing := named.unknown_artists + named.unknown_references:
                 return Edit("message", unknown_title=missing[0])
             # "swap out the Madonna song": another's, not hers; "... with something by Adele": Adele's
             gone = {artist_key(tracks[p].artist) for p in theirs}
             asked = [a for a in named.spec.seed_artists if artist_key(a) not in gone]
-            return Edit("replace", positions=positions, features=features, labels=labels,
+            songs = named.spec.seed_tracks if coming else []  # "replace track 3 with Juicy by Biggie"
+            return Edit("replace", positions=positions, features=features, labels=labels, track_ids=songs,
                         parsed=replace(named, spec=named.spec.model_copy(update={"seed_artists": asked}))
-                        if asked else None)
+                        if asked else None, about=coming,
+                        qualifiers={} if asked or songs or not coming else _kind_said(named, bool(features)))
     if _PANNED.search(low) and (panned := find_positions(low, n)):  # "track 3 is bad", "the last one sucks"
         return Edit("remove", positions=panned)
     if _PRAISED.search(low) and not _WANTS_MORE.search(low) and not _PRAISE_TURNS.search(low) and \
@@ -778,6 +796,25 @@ def _track_edit(text: str, low: str, playlist: Playlist, parser: RequestParser) 
         if move is not None:
             return move
     return _part_moved(low, playlist) or _placed_song(text, tracks, parser)
+
+
+_INTO = re.compile(r"\s(?:with|for)\s", re.IGNORECASE)
+
+
+def _kind_said(parsed: ParsedRequest, moved: bool) -> dict[str, Any]:
+    """The spec fields a replacement's words set ("with some 80s rock": genre rock, the 1980s); the moods only when
+    no move of the replaced track's own was said ("for something calmer" is calmer than it)."""
+    fields = parsed.found & QUALIFIER_FIELDS - ({"features"} if moved else set())
+    if fields & {"year_min", "year_max"}:
+        fields |= {"year_min", "year_max"}
+    return {name: getattr(parsed.spec, name) for name in fields}
+
+
+def _named_artist_tracks(part: str, tracks: list[Track], parser: RequestParser) -> list[int]:
+    """Positions of the tracks by the artists `part` names, as the parser knows them ("Biggie", "tupac")."""
+    spec = parser.analyse(part).spec
+    keys = {artist_key(a) for a in [*spec.seed_artists, *spec.exclude_artists]}
+    return [i for i, t in enumerate(tracks) if artist_key(t.artist) in keys]
 
 
 # A part of the playlist: "the second half", "the beginning", "the last few songs"
@@ -1767,7 +1804,13 @@ _TITLE_ASKED = re.compile(r"\bwhat(?:'s| is) (?:this|the|my|our) (?:playlist|lis
                           r"\bwhat(?:'s| is) (?:its|the playlist'?s) (?:name|title)\b")
 _ARTISTS_ASKED = re.compile(r"\b(?:(?:any|are there) (?:duplicate|repeated|repeat) (?:artists|bands)|how many "
                             r"(?:different )?(?:artists|bands)|which (?:artists|bands) are (?:in|on) "
-                            r"(?:it|this|the))\b")
+                            r"(?:it|this|the)|who are the (?:artists|bands)"
+                            # "who's the most played artist here?", "which artist has the most songs?"
+                            r"|(?:which|what) (?:artist|band) (?:has|appears|shows up|comes up|is (?:on|in) "
+                            r"(?:it|here|this|the playlist))(?: the)? most"
+                            r"|most (?:played|frequent|common|featured|repeated) (?:artist|band)"
+                            r"|who (?:appears|shows up|comes up|is (?:on|in) (?:it|here|this|the playlist))"
+                            r" (?:the )?most)\b")
 _DUPLICATES = re.compile(r"\b(?:duplicates?(?! artists?| bands?)|duplicated (?:songs|tracks)|(?:same|a) song twice|"
                          r"(?:songs|tracks) (?:repeated|twice))\b")
 _EXPLICIT = re.compile(r"\b(?:explicit|profanity|swearing|cursing|cussing|clean (?:versions?|lyrics|edits?)|"
@@ -1833,6 +1876,8 @@ def _after_verb(text: str) -> str | None:
 
 
 def _reorder(low: str, tracks: list[Track]) -> Edit | None:
+    if _SPREAD.search(low):
+        return Edit("reorder", ordering="spread")
     if _SHUFFLE.search(low):
         return Edit("reorder", ordering="shuffle")
     if _REVERSE.search(low) and not find_positions(low, len(tracks)):
@@ -1847,7 +1892,7 @@ def _reorder(low: str, tracks: list[Track]) -> Edit | None:
                                r"start|begin|open|kick|end|finish|close|wrap|put|"
                                r"(?:slow|calm|soft|chill|mellow|quiet|fast|energetic|upbeat|loud)(?:er|est)? to|"
                                r"make (?:it|them|the (?:playlist|songs|tracks)) flow|flows? (?:better|well|nicely|"
-                               r"smoothly)|(?:better|smoother|good|nice) flow)\b", low):
+                               r"smoothly)|(?:better|smoother|good|nice) flow|transitions?)\b", low):
         return Edit("reorder", ordering=orderings[0].value)
     return None
 

@@ -1,4 +1,5 @@
-"""Track order: as retrieved, by energy (rising, falling, arc) or as a smooth DJ-style chain.
+"""Track order: as retrieved, by energy (rising, falling, arc), as a smooth DJ-style chain, or with each artist's
+tracks spread apart.
 
 The smooth order minimises a transition cost between neighbours that combines tempo (a track at half or
 double the tempo mixes fine), energy and harmonic distance on the Camelot wheel. Unknown features (None)
@@ -7,11 +8,13 @@ never crash: they cost a neutral amount, and energy orders place them at the med
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Sequence
 
 import numpy as np
 
 from retrieval.catalog import Track
+from retrieval.index import artist_key
 
 # A transition's cost is the sum of these parts, each about 1.0 for a clearly audible jump.
 TEMPO_SCALE_BPM = 16.0
@@ -36,6 +39,33 @@ def order_tracks(tracks: Sequence[Track], ordering: str) -> list[Track]:
     if ordering == "smooth":
         return smooth(tracks)
     return tracks
+
+
+def spread_artists(tracks: Sequence[Track]) -> list[Track]:
+    """The tracks with no artist twice in a row where their numbers allow it, each moved as little as a greedy
+    pass can: every place takes the earliest track left by another artist than the one before, unless taking it
+    would leave an artist too many tracks to keep apart (more than every other place of what is left). Where no
+    order keeps them all apart, the artist with the most tracks left goes first, which leaves the fewest pairs."""
+    left = list(tracks)
+    out: list[Track] = []
+    while left:
+        last = artist_key(out[-1].artist) if out else None
+        others = [i for i, t in enumerate(left) if artist_key(t.artist) != last]
+        if not others:
+            out.append(left.pop(0))
+            continue
+        counts = Counter(artist_key(t.artist) for t in left)
+        pick = next((i for i in others if _apart(left[:i] + left[i + 1:], artist_key(left[i].artist))),
+                    max(others, key=lambda i: (counts[artist_key(left[i].artist)], -i)))
+        out.append(left.pop(pick))
+    return out
+
+
+def _apart(left: list[Track], last: str) -> bool:
+    """Whether `left` can follow a track by `last` with no artist twice in a row."""
+    counts = Counter(artist_key(t.artist) for t in left)
+    n = len(left)
+    return all(c <= (n + 1) // 2 for c in counts.values()) and counts.get(last, 0) <= n // 2
 
 
 def _energies(tracks: Sequence[Track]) -> np.ndarray:

@@ -397,6 +397,7 @@ _LIST_GAP = re.compile(r"^\s*[,/&+]\s*$")
 _KNOWN_GENRE_KEYS = frozenset(name_key(g) for g in KNOWN_GENRES)
 # "a new rock playlist": new is the playlist, not the music
 _NEW_THING_WORDS = frozenset("a another the my our your".split())
+_COMPASS = frozenset("east west north south eastern western northern southern midwest".split())
 # Words after which one lowercase word may be a name: "more of rihanna", "some wizkid", "a thing for adele"
 _LOWERCASE_NAME_CUES = frozenset("some more add love play try hear for".split())
 _FIRST_NAME_CUES = _LOWERCASE_NAME_CUES - {"for"}  # "music for Sunday"
@@ -849,6 +850,9 @@ class RequestParser:
         if (kind is None and i > 0 and req.words[i - 1] in POSSESSIVES and j - i == 1
                 and not (j < len(req.words) and req.words[j] in ("fan", "fans"))):
             return False  # "for my Brothers wedding", "our Family reunion": people; "my Queen fan dad": the band
+        if (not req.cap(i) and i > 0 and req.words[i - 1] in _COMPASS
+                and req.tokens[i - 1].segment == req.tokens[i].segment):
+            return False  # "more east coast stuff": a region, not the band Coast
         content = sum(w not in STOPWORDS for w in key.split())
         if content <= 1 and (req.extends_capitals(i, j) or self._name_goes_on_lowercase(req, i, j)):
             return False  # "Alex" of "Alex G", "Squeeze" of "The Main Squeeze", "luke" of "luke combs"

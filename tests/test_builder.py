@@ -38,6 +38,7 @@ from assistant.sequencing import (
     camelot_distance,
     order_tracks,
     path_cost,
+    spread_artists,
     transition_costs,
 )
 from assistant.playlist import Playlist
@@ -554,6 +555,29 @@ def test_smooth_order_lowers_transition_cost(builder):
 def test_tempo_doubling_is_a_smooth_transition():
     costs = transition_costs([_track(0, 0.5, 70.0), _track(1, 0.5, 140.0), _track(2, 0.5, 100.0)])
     assert costs[0, 1] < costs[0, 2]
+
+
+@pytest.mark.parametrize("artists, together", [
+    ("AAABBC", 0), ("AABB", 0), ("ABAB", 0), ("AAAB", 1), ("AAAA", 3), ("ABCAAB", 0), ("", 0), ("BAAAC", 0),
+])
+def test_spread_artists(artists: str, together: int):
+    """Worked by hand: no artist twice in a row where the numbers allow it ("AAAB" leaves one pair, "AAAA" three);
+    every track kept; a playlist already apart keeps its order."""
+    tracks = [Track(track_id=f"t{i}", title=f"Song {i}", artist=a) for i, a in enumerate(artists)]
+    spread = spread_artists(tracks)
+    assert sorted(t.track_id for t in spread) == sorted(t.track_id for t in tracks)
+    assert sum(a.artist == b.artist for a, b in zip(spread, spread[1:])) == together
+    if all(a.artist != b.artist for a, b in zip(tracks, tracks[1:])):
+        assert spread == tracks
+
+
+@given(st.lists(st.sampled_from("ABCD"), max_size=12))
+def test_spread_artists_leaves_a_pair_only_when_it_must(artists: list[str]):
+    """Invariant: the pairs left are the fewest any order has, max(0, 2 * most - n - 1)."""
+    tracks = [Track(track_id=f"t{i}", title=f"Song {i}", artist=a) for i, a in enumerate(artists)]
+    spread = spread_artists(tracks)
+    most = max((artists.count(a) for a in set(artists)), default=0)
+    assert sum(a.artist == b.artist for a, b in zip(spread, spread[1:])) == max(0, 2 * most - len(artists) - 1)
 
 
 def test_unknown_features_do_not_crash():

@@ -1582,6 +1582,55 @@ def test_replacing_a_track_with_one_by_an_artist(assistant: MusicAssistant, slic
     assert swapped.playlist.tracks[6].artist != other.artist
 
 
+def test_an_artist_replaced_by_another_a_named_song_or_a_kind(assistant: MusicAssistant, slice_index: TrackIndex):
+    """"replace Biggie with Nas" added three like Biggie, "swap Biggie for Nas" asked which two tracks to swap:
+    the first's tracks make way for the second's. "replace track 3 with Juicy by Biggie" put in anyone's track,
+    "... with something from the 80s" more of the playlist's own years: now that song, that kind."""
+    chat = assistant.start_chat(use_llm=False)
+    first = chat.send("energetic rock, 10 songs").playlist
+    playing = {t.artist for t in first.tracks}
+    named = _artists_named(slice_index, chat.parser, lambda t: True, 40)
+    gone = next(t.artist for t in first.tracks if t.artist in named)
+    artist = next(a for a in named if a not in playing)
+    places = [i for i, t in enumerate(first.tracks) if t.artist == gone]
+    for said in (f"replace {gone} with {artist}", f"swap {gone} for {artist} please"):
+        reply = chat.send(said)
+        assert reply.action == "replace" and all(reply.playlist.tracks[i].artist == artist for i in places), said
+        assert [t for i, t in enumerate(ids(reply.playlist)) if i not in places] == \
+            [t for i, t in enumerate(ids(first)) if i not in places]
+        chat.send("undo")
+    unknown = chat.send(f"replace {gone} with Qwzx Blorf")
+    assert unknown.kind == "message" and "Qwzx Blorf" in unknown.text and ids(chat.playlist) == ids(first)
+    song = next(t for t in slice_index.tracks if t.artist == artist and t.title.isascii() and '"' not in t.title)
+    reply = chat.send(f'replace track 3 with "{song.title}" by {artist}')
+    assert reply.action == "replace" and reply.playlist.tracks[2].track_id == song.track_id
+    assert ids(reply.playlist)[:2] + ids(reply.playlist)[3:] == ids(first)[:2] + ids(first)[3:]
+    again = chat.send(f'replace track 5 with "{song.title}" by {artist}')  # already there: said, nothing changed
+    assert again.kind == "message" and "already in the playlist (track 3)" in again.text
+    older = chat.send("replace track 5 with something from the 80s")
+    assert older.action == "replace" and 1980 <= older.playlist.tracks[4].year <= 1989
+    assert not violations(older.playlist, older.playlist.spec, slice_index)
+
+
+def test_transitions_artists_apart_and_the_most_played(assistant: MusicAssistant):
+    """"make the transitions smoother" and "who's the most played artist here?" gave the help text; "space out
+    the songs by the same artist" added three more by the playlist's artists: the order changes, nothing else."""
+    chat = assistant.start_chat(use_llm=False)
+    first = chat.send("energetic rock, 12 songs, 3 per artist").playlist
+    smooth = chat.send("the transitions are too abrupt")
+    assert smooth.action == "reorder" and smooth.playlist.spec.ordering == "smooth"
+    assert sorted(ids(smooth.playlist)) == sorted(ids(first))
+    apart = chat.send("don't put songs by the same artist back to back").playlist
+    assert sorted(ids(apart)) == sorted(ids(first))
+    counts = Counter(t.artist for t in first.tracks)
+    pairs = sum(a.artist == b.artist for a, b in zip(apart.tracks, apart.tracks[1:]))
+    assert pairs == max(0, 2 * max(counts.values()) - len(first.tracks) - 1)
+    most = chat.send("who's the most played artist here?")
+    assert most.kind == "answer" and f"{len(counts)} artists for 12 tracks" in most.text
+    artist, n = counts.most_common(1)[0]
+    assert n == 1 or f"{artist} ({n})" in most.text
+
+
 def test_export_is_answered(assistant: MusicAssistant):
     """"export" and "nothing explicit please" leaned the playlist to their words, "can i ask for a specific song?"
     was thanked: they are answered, the playlist kept."""

@@ -371,6 +371,9 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ('Songs like "Danse Macabre" by the Oh Hellos?', {"seed_artists": [], "seed_tracks": []}),
     ('anyone similar to Johnny Flynn? I particularly enjoy "Hard Road" by him', {"seed_artists": []}),
     ('Looking for something similar to "Buttercup - Jack Stauber"', {"seed_tracks": []}),
+    # a region is no band: "east coast" once added the band Coast; the band itself is still read
+    ("more east coast stuff", {"seed_artists": []}), ("more west coast rap", {"seed_artists": [], "genres": ["rap"]}),
+    ("more coast stuff", {"seed_artists": ["Coast"]}),
     # names may hold symbols, and a name marked by its context is not read as a constraint
     ("Similar bands to AC/DC, Volbeat and Panic! At The Disco",
      {"seed_artists": ["AC/DC", "Volbeat", "Panic! At The Disco"]}),
