@@ -1085,21 +1085,23 @@ class Chat:
     def _add_style(self, edit: Edit) -> _Outcome:
         """"add some 80s rock", "add some jazz": `edit.add` tracks chosen for those words (their genres, era, mood
         and fame as a request of their own) join the playlist at the end. The playlist's exclusions and bans
-        hold for them, and its era when they name none ("more disco hits" in a 70s playlist is 70s disco); its
-        other constraints do not bind them, and each one they break is reported."""
+        hold for them, its era when they name none ("more disco hits" in a 70s playlist is 70s disco) and its
+        moods but those they set ("add some guitar" to sad songs: sad guitar songs; a subject, "add 2 songs about
+        rain", brings its own); its other constraints do not bind them, and each one they break is reported."""
         tracks = self._tracks()
         room = self.assistant.max_tracks - len(tracks)
         if room <= 0:
             return self._full()
         spec = self._spec()
         asked = edit.parsed.spec if edit.parsed is not None else PlaylistSpec()
-        era = (asked.year_min, asked.year_max) if {"year_min", "year_max"} & (
-            edit.parsed.found if edit.parsed is not None else set()) else (spec.year_min, spec.year_max)
+        said = edit.parsed.found if edit.parsed is not None else frozenset()
+        era = (asked.year_min, asked.year_max) if {"year_min", "year_max"} & said else (spec.year_min, spec.year_max)
         fill_spec = PlaylistSpec(
             # "add a few songs about rain": the subject searched in titles, not spread over the artists
             description=asked.description if asked.about else edit.about, about=asked.about,
             n_tracks=min(edit.add or 3, room), genres=asked.genres, year_min=era[0],
-            year_max=era[1], features=asked.features, track_minutes=asked.track_minutes,
+            year_max=era[1], features=asked.features if asked.about else {**spec.features, **asked.features},
+            track_minutes=asked.track_minutes,
             popularity=asked.popularity,
             exclude_artists=spec.exclude_artists, exclude_genres=spec.exclude_genres,
             exclude_tracks=spec.exclude_tracks, allow_remixes=spec.allow_remixes or asked.allow_remixes)

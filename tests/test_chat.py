@@ -1612,6 +1612,19 @@ def test_an_artist_replaced_by_another_a_named_song_or_a_kind(assistant: MusicAs
     assert not violations(older.playlist, older.playlist.spec, slice_index)
 
 
+def test_tracks_of_a_kind_keep_the_playlists_moods(assistant: MusicAssistant, slice_index: TrackIndex):
+    """"add some piano" to calm songs added lively ones "outside the playlist's own constraints, as you asked": the
+    words asked for no mood, so the playlist's hold; a mood they do say is theirs."""
+    chat = assistant.start_chat(use_llm=False)
+    calm = chat.send("calm sad songs, 10 songs").playlist
+    assert calm.spec.features
+    added = chat.send("add some piano")
+    assert added.action == "add_style" and "Outside" not in added.text
+    assert not violations(added.playlist, calm.spec.model_copy(update={"n_tracks": 13}), slice_index)
+    lively = chat.send("add some upbeat songs")
+    assert lively.action == "add_style" and "Outside the playlist's own constraints" in lively.text
+
+
 def test_transitions_artists_apart_and_the_most_played(assistant: MusicAssistant):
     """"make the transitions smoother" and "who's the most played artist here?" gave the help text; "space out
     the songs by the same artist" added three more by the playlist's artists: the order changes, nothing else."""
