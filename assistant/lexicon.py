@@ -439,7 +439,10 @@ _DEEP = re.compile(
     r"|(?:too|so|way too|a bit too|all too)\s+(?:famous|popular|mainstream|well[- ]known|commercial|overplayed|obvious)"
     r"|(?:i|we)\s+(?:already\s+know\s+(?:all|most|every one)|know\s+(?:all|every one))\s+of\s+(?:these|those|them)"
     r"|(?:i|we)\s+(?:have|'ve|ve)\s+(?:already\s+)?heard\s+(?:all|most|every one)\s+of\s+(?:these|those|them)"
-    r"|(?:i|we)\s+(?:haven'?t|have not|(?:have\s+)?never)\s+heard(?:\s+(?:of|before))?|new to (?:me|us))"
+    r"|(?:i|we)(?:\s+haven'?t|(?:'ve|\s+have)?\s+(?:not|never))\s+heard"
+    r"(?!\s+(?:of\s+)?(?:any|most|many|half)\s+of)(?:\s+(?:of|before))?"
+    r"(?=\s+(?:yet|before|please|pls)\b|\s*[.,!?;]|\s*$)"  # not "I've never heard that one before!": praise
+    r"|new to (?:me|us))"
     r"\b(?:\s+only\b)?"
 )
 _HITS = re.compile(r"\b(?:(?:only |just |nothing but )?(?:greatest |biggest |top |chart |big |smash )?hits|popular"
@@ -447,7 +450,11 @@ _HITS = re.compile(r"\b(?:(?:only |just |nothing but )?(?:greatest |biggest |top
                    r"|radio friendly|(?:in|on|of|from) the top \d{1,3}|top \d{1,3} (?:songs|tracks|singles)"
                    # songs to sing along to are the ones people know
                    r"|sing[- ]?alongs?|sing[- ]?along (?:songs|to|with)|karaoke|every(?:one|body) knows"
-                   r"|(?:every(?:one|body)|we|i) can sing (?:along )?(?:to|with))"
+                   r"|(?:every(?:one|body)|we|i) can sing (?:along )?(?:to|with)"
+                   # a complaint of not knowing them: "I don't know any of these", "never heard of most of them"
+                   r"|(?:i|we)\s+(?:don'?t|do not|didn'?t)\s+(?:know|recogni[sz]e)\s+(?:any|most|many|half|a single one)"
+                   r"\s+of\s+(?:these|those|them|the songs)"
+                   r"|(?:haven'?t|have not|never)\s+heard\s+(?:of\s+)?(?:any|most|many|half)\s+of\s+(?:these|those|them))"
                    r"\b(?:\s+only\b)?")
 _NO_REMIX = re.compile(r"\b(?:no|without|not?|skip|exclude|avoid|hate)\s+(?:any\s+|the\s+)?remix(?:es)?\b"
                        r"|\boriginal versions?(?: only)?\b|\bremix(?:es)? (?:not|never)\b")
@@ -977,7 +984,11 @@ _NEGATING_PAIRS = frozenset({("away", "from"), ("other", "than"), ("rather", "th
 
 
 def negation_start(words: list[str], index: int) -> int | None:
-    """Where the words negating words[index] begin ("not too sad", "away from rock"), or None."""
+    """Where the words negating words[index] begin ("not too sad", "away from rock", "too much rap"), or None."""
+    for k in range(max(index - 4, 0), index - 1):  # "too much rap", "way too many of the rap songs"
+        if words[k] == "too" and words[k + 1] in ("much", "many") and all(
+                w in ("of", "the", "this", "that", "these") for w in words[k + 2:index]):
+            return k
     j, verb = index - 1, False
     while j >= 0 and index - j <= 3 and (words[j] in _INTENSIFIERS or words[j] in _NEGATED_VERBS):
         verb |= words[j] in _NEGATED_VERBS

@@ -271,8 +271,10 @@ _REPLACE = re.compile(r"\b(?:replace|substitute|swap out|switch out|change out)\
                       r"|\b(?:make|turn|change) (?:the |track |song |number |#)?[\w']+(?: (?:song|track|one))? "
                       r"(?:into |to )?(?:something|a (?:more|less|different))\b")
 _OLDER = re.compile(r"\b(?:older|earlier|from further back|more (?:classic|vintage|retro|old school)|"
+                    r"(?:too|so|very) (?:new|recent|modern)|"
                     r"go (?:back|further back) (?:a|one|another) (?:decade|few years|bit))\b")
-_NEWER = re.compile(r"\b(?:newer|more (?:recent|modern|current)|fresher|less old)\b")
+_NEWER = re.compile(r"\b(?:newer|more (?:recent|modern|current)|fresher|less old|(?:too|so|very) (?:old|dated)|"
+                    r"outdated)\b")
 _MOVE = re.compile(r"\b(?:move|put|place|bump)\b")
 _REMOVE = re.compile(r"\b(?:remove|drop|delete|skip|cut|ditch|lose|kill|axe|scrap|get rid of|take out|take off|"
                      r"throw out|kick out|(?:i )?(?:don't|do not|dont) (?:like|want|love|play|add|include)|"
@@ -280,9 +282,9 @@ _REMOVE = re.compile(r"\b(?:remove|drop|delete|skip|cut|ditch|lose|kill|axe|scra
                      r"feeling|liking|loving|digging)|hate|"
                      r"(?:i'm |im )?(?:sick|tired) of|no more of)\b")
 # "less Drake", "fewer songs by Drake": half of theirs go, not all of them
-_FEWER_WORD = re.compile(r"\b(?:less|fewer)\b")
+_FEWER_WORD = re.compile(r"\b(?:less|fewer|too much|too many)\b")
 _REMOVE_OR_FEWER = re.compile(f"{_REMOVE.pattern}|{_FEWER_WORD.pattern}")
-_FEWER_BEFORE = r"\b(?:less|fewer)\s+(?:(?:of|songs?|tracks?|music|stuff|by|from|the|like)\s+){0,3}"
+_FEWER_BEFORE = r"\b(?:less|fewer|too much|too many)\s+(?:(?:of|songs?|tracks?|music|stuff|by|from|the|like)\s+){0,3}"
 _MORE_LIKE = re.compile(r"\b(?:more|others?|songs?|tracks?|stuff|something|anything|some(?:thing)?)\s+"
                         r"(?:\w+\s+){0,2}?(?:like|similar to|in the style of|along the lines of)\b|\bsimilar to\b"
                         r"|\bmore of (?:that|this|those|track|song|the)\b|\bmore by\b")
@@ -420,7 +422,8 @@ _RELATIVE: tuple[tuple[re.Pattern[str], dict[str, int], str], ...] = tuple(
     (re.compile(pattern), moves, label) for pattern, moves, label in (
         (r"\bless upbeat\b", {"energy": -1, "valence": -1}, "less upbeat"),
         (r"\b(?:more upbeats?|upbeat(?:ter)?|more up ?beats?|up beat)\b", {"energy": 1, "valence": 1}, "more upbeat"),
-        (r"\b(?:less (?:energy|energetic|intense|loud|aggressive|hype|hard|heavy)|lower energy|calmer|more calm|"
+        (r"\b(?:(?:less|not so much|(?:way )?too much) (?:energy|intensity)|"
+         r"less (?:energetic|intense|loud|aggressive|hype|hard|heavy)|lower energy|calmer|more calm|"
          r"calm (?:it|things) down|chill(?:er)?|more chill(?:ed)?|mellower|more mellow|softer|quieter|gentler|"
          r"eas(?:y|ier) on the ears?|"
          r"more (?:gentle|relaxed|relaxing|laid back)|tone it down|more low[- ]key|"
@@ -1392,7 +1395,8 @@ _ONLY_MORE = re.compile(r"^\W*(?:(?:ok|okay|yes|yeah|thanks|thank you|please|so|
                         r"i|u|do|done|that|have|get|got|give|send|me|us|show|any|a|few|add|how|what|about|maybe|"
                         r"perhaps|just|lets|let's|throw in|some|want|need|i'd|love|is|are|there|to)\W+)*"
                         r"(?:more|some (?:more|other )?(?:suggestions?|recommendations?)|other (?:suggestions?|"
-                        r"recommendations?))(?:\W+(?:please|now|suggestions?|suggessions|recommendations?|songs?|"
+                        r"recommendations?)|continue|keep (?:it )?going|go on|carry on|"
+                        r"(?:else )?(?:would|could|do) you (?:add|suggest|recommend))(?:\W+(?:please|now|suggestions?|suggessions|recommendations?|songs?|"
                         r"tracks?|music|options|ideas|of them|of these|of those|too|as well))*\W*$")
 # How a sentence, not a name, goes on after "no" / "not": "No I don't really like the sound of those"
 _NOT_A_NAME_START = frozenset("i i'm im we you it it's its that this these those they them both all any".split())

@@ -124,7 +124,10 @@ _SONG_NAMING = frozenset(tuple(p.split()) for p in ("the song", "song called", "
                                                     "the track"))
 # Turned down in words that also end names ("Notorious BIG", "Mr. Big"): contexts, but not context words
 _TURNED_DOWN = ("not liking", "not loving", "not feeling", "not digging", "not crazy about", "not really into",
-                "not keen on", "not a big fan of", "not really a fan of", "other than")
+                "not keen on", "not a big fan of", "not really a fan of", "other than",
+                # "too much rap", "too many Drake songs": fewer wanted, not more
+                "too much", "too many", "too much of", "too many of", "too many songs by", "too many songs from",
+                "too many tracks by", "too many tracks from")
 _CONTEXTS: dict[tuple[str, ...], str] = {tuple(p.split()): "positive" for p in (*_POSITIVE, *_NAMING)}
 _CONTEXTS.update({tuple(p.split()): "negative" for p in (*_NEGATIVE, *_TURNED_DOWN)})
 _CONTEXT_MAX = max(len(k) for k in _CONTEXTS)

@@ -555,8 +555,14 @@ def test_follow_up_classification(slice_index: TrackIndex):
     assert classify("add more energy", playlist, parser).kind == "refine"
     assert "energy" in classify("swap track 2 for something calmer", playlist, parser).features
     median = sorted(t.year for t in tracks if t.year)[len([t for t in tracks if t.year]) // 2]
-    older, newer = (classify(m, playlist, parser).parsed.spec for m in ("older", "more recent"))
-    assert (older.year_min, older.year_max, newer.year_min, newer.year_max) == (None, median - 1, median + 1, None)
+    for said_older, said_newer in (("older", "more recent"), ("these are too new", "it's all so dated")):
+        older, newer = (classify(m, playlist, parser).parsed.spec for m in (said_older, said_newer))
+        assert (older.year_min, older.year_max, newer.year_min, newer.year_max) == (None, median - 1, median + 1, None)
+    # "what would you add?" gave the help text, "continue" leaned to its word
+    for more in ("what would you add?", "continue", "keep going"):
+        assert (classify(more, playlist, parser).kind, classify(more, playlist, parser).add) == ("length", 3), more
+    calmer = classify("too much energy", playlist, parser)  # leaned to "much energy"
+    assert calmer.kind == "refine" and calmer.features["energy"].max is not None
     # "less 2019 stuff" thins 2019 (read alone, "2019" would mean only 2019); beside another change, it turns away
     fewer = classify(f"less {median} stuff", playlist, parser)
     assert (fewer.kind, fewer.topic, fewer.parsed.spec.year_min, fewer.parsed.spec.year_max) == (
