@@ -452,9 +452,10 @@ _HITS = re.compile(r"\b(?:(?:only |just |nothing but )?(?:greatest |biggest |top
                    r"|sing[- ]?alongs?|sing[- ]?along (?:songs|to|with)|karaoke|every(?:one|body) knows"
                    r"|(?:every(?:one|body)|we|i) can sing (?:along )?(?:to|with)"
                    # a complaint of not knowing them: "I don't know any of these", "never heard of most of them"
-                   r"|(?:i|we)\s+(?:don'?t|do not|didn'?t)\s+(?:know|recogni[sz]e)\s+(?:any|most|many|half|a single one)"
-                   r"\s+of\s+(?:these|those|them|the songs)"
-                   r"|(?:haven'?t|have not|never)\s+heard\s+(?:of\s+)?(?:any|most|many|half)\s+of\s+(?:these|those|them))"
+                   r"|(?:i|we)\s+(?:don'?t|do not|didn'?t)\s+(?:know|recogni[sz]e)\s+"
+                   r"(?:any|most|many|half|a single one)\s+of\s+(?:these|those|them|the songs)"
+                   r"|(?:haven'?t|have not|never)\s+heard\s+(?:of\s+)?(?:any|most|many|half)\s+of\s+"
+                   r"(?:these|those|them))"
                    r"\b(?:\s+only\b)?")
 _NO_REMIX = re.compile(r"\b(?:no|without|not?|skip|exclude|avoid|hate)\s+(?:any\s+|the\s+)?remix(?:es)?\b"
                        r"|\boriginal versions?(?: only)?\b|\bremix(?:es)? (?:not|never)\b")

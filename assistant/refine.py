@@ -1396,7 +1396,8 @@ _ONLY_MORE = re.compile(r"^\W*(?:(?:ok|okay|yes|yeah|thanks|thank you|please|so|
                         r"perhaps|just|lets|let's|throw in|some|want|need|i'd|love|is|are|there|to)\W+)*"
                         r"(?:more|some (?:more|other )?(?:suggestions?|recommendations?)|other (?:suggestions?|"
                         r"recommendations?)|continue|keep (?:it )?going|go on|carry on|"
-                        r"(?:else )?(?:would|could|do) you (?:add|suggest|recommend))(?:\W+(?:please|now|suggestions?|suggessions|recommendations?|songs?|"
+                        r"(?:else )?(?:would|could|do) you (?:add|suggest|recommend))"
+                        r"(?:\W+(?:please|now|suggestions?|suggessions|recommendations?|songs?|"
                         r"tracks?|music|options|ideas|of them|of these|of those|too|as well))*\W*$")
 # How a sentence, not a name, goes on after "no" / "not": "No I don't really like the sound of those"
 _NOT_A_NAME_START = frozenset("i i'm im we you it it's its that this these those they them both all any".split())

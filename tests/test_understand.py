@@ -244,11 +244,13 @@ CASES: list[tuple[str, dict[str, Any]]] = [
         "popularity": "deep_cuts"}), ("indie songs I have never heard before", {"popularity": "deep_cuts"}),
     ("great. I know most of those.", {"popularity": "any"}),  # a remark (a CPCD turn), not a complaint
     # not knowing them is a complaint of the other side; praise of a new song is neither
-    ("I don't know any of these", {"popularity": "hits"}), ("i have never heard of any of them", {"popularity": "hits"}),
+    ("I don't know any of these", {"popularity": "hits"}),
+    ("i have never heard of any of them", {"popularity": "hits"}),
     ("songs I've never heard before", {"popularity": "deep_cuts"}),
     ("Wow I've never heard that one before! When the Fever Broke is also perfect", {"popularity": "any"}),
     # "too much" turns down ("too much Drake" added three more like Drake, "too much rap" made it all rap)
-    ("too much rap", {"genres": [], "exclude_genres": ["rap"]}), ("too many Drake songs", {"exclude_artists": ["Drake"]}),
+    ("too much rap", {"genres": [], "exclude_genres": ["rap"]}),
+    ("too many Drake songs", {"exclude_artists": ["Drake"]}),
     ("I can't get enough of Michael Jackson", {"seed_artists": ["Michael Jackson"], "exclude_artists": []}),
     ("chart hits from 2019", {"popularity": "hits", "year_min": 2019, "year_max": 2019}),
     ("top 10 songs of 2015", {"popularity": "hits", "n_tracks": 10, "year_min": 2015}),  # was any ten of 2015
