@@ -61,6 +61,7 @@ from assistant.grounding import Vocabulary, sanitize, sound_words, tempo_word, v
 from assistant.playlist import Playlist, Relaxation
 from assistant.refine import (DEFAULT_MORE, FEWER, FEWER_YEARS, LIKED, MISSED, NEXT_PLAYLIST, PLAYLIST_ARTISTS,
                               QUALIFIER_FIELDS, Edit, classify)
+from assistant.lexicon import intersect
 from assistant.sequencing import order_tracks, spread_artists
 from assistant.spec import MAX_MINUTES, PlaylistSpec
 from assistant.taste import add_taste_reasons
@@ -1100,7 +1101,7 @@ class Chat:
             # "add a few songs about rain": the subject searched in titles, not spread over the artists
             description=asked.description if asked.about else edit.about, about=asked.about,
             n_tracks=min(edit.add or 3, room), genres=asked.genres, year_min=era[0],
-            year_max=era[1], features=asked.features if asked.about else {**spec.features, **asked.features},
+            year_max=era[1], features=asked.features if asked.about else _narrowed(spec.features, asked.features),
             track_minutes=asked.track_minutes,
             popularity=asked.popularity,
             exclude_artists=spec.exclude_artists, exclude_genres=spec.exclude_genres,
@@ -1385,6 +1386,16 @@ def _setting_label(spec: PlaylistSpec, name: str) -> str:
 
 def _relaxation_notices(relaxed: list[Relaxation]) -> list[str]:
     return [f"relaxed {r.constraint}: {r.reason}" for r in relaxed]
+
+
+def _narrowed(playlist: dict[str, Range], asked: dict[str, Range]) -> dict[str, Range]:
+    """The playlist's feature ranges narrowed by those asked for ("rainy" songs in a calmer playlist stay as calm);
+    an asked range that contradicts the playlist's replaces it ("add some upbeat songs" to calm ones)."""
+    out = dict(playlist)
+    for name, r in asked.items():
+        both = intersect(out[name], r) if name in out else r
+        out[name] = r if both.is_empty() or both.min == both.max else both
+    return out
 
 
 def _length_kept(edit: Edit, tracks: list[Track]) -> str | None:

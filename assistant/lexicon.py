@@ -131,7 +131,9 @@ _BARE_YEAR = re.compile(rf"(?<![\w.$#-]){_YEAR}(?![\w.%-])")
 _RECENT = re.compile(r"\b(?:(?:recent|latest|newer|newest)(?!\s+(?:additions?|picks|suggestions|"
                      r"recommendations|changes|batch|round|list|adds)\b)|brand[- ]new|new releases?|"
                      r"new(?:ly)? released|this year'?s?|last (?:few|couple of|couple|two|2|three|3) years)\b")
-_OLD = re.compile(r"\b(?:old[- ]?school|throwbacks?|retro|oldies|golden oldies)\b")
+# "songs my grandpa would like": what grandparents grew up with, the oldies
+_OLD = re.compile(r"\b(?:old[- ]?school|throwbacks?|retro|oldies|golden oldies|"
+                  r"(?:grand(?:pa|ma|dad|mom|mother|father|parents?)|granny|nana)(?:'?s)?)\b")
 # "the last couple of decades", "the past 10 years", "this decade": years counted back from the catalog's latest
 _SPAN_COUNTS = {"a": 1, "one": 1, "two": 2, "couple": 2, "couple of": 2, "few": 3, "three": 3, "four": 4, "five": 5,
                 "several": 5, "ten": 10, "twenty": 20}
@@ -242,7 +244,7 @@ def find_years(low: str, latest_year: int = 2020) -> list[Finding]:
     for m in _NEW_SCHOOL.finditer(low):
         add((NEW_SCHOOL_MIN, None), m)
     for m in _OLD.finditer(low):
-        add((None, OLDIES_MAX if "oldies" in m.group(0) else OLD_SCHOOL_MAX), m)
+        add((None, OLDIES_MAX if re.search(r"oldies|gran|nana", m.group(0)) else OLD_SCHOOL_MAX), m)
     return sorted(out, key=lambda f: f.start)
 
 
@@ -807,6 +809,12 @@ MOODS: dict[str, dict[str, _B]] = {
     "warmup": {"energy": (0.45, 0.8)},
     "rainy day": {"energy": (None, 0.6)},
     "rainy days": {"energy": (None, 0.6)},
+    "rainy": {"energy": (None, 0.6)},
+    "sunday morning": {"energy": (None, 0.6)},
+    "lazy sunday": {"energy": (None, 0.6)},
+    "coffee shop": {"energy": (None, 0.6)},
+    "morning coffee": {"energy": (None, 0.6)},
+    "cafe": {"energy": (None, 0.6)},
     "ambient": {"energy": (None, 0.5)},
     "background": {"energy": (None, 0.65), "speechiness": (None, 0.15)},
     "dinner": {"energy": (None, 0.65), "speechiness": (None, 0.15)},

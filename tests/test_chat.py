@@ -1627,6 +1627,8 @@ def test_tracks_of_a_kind_keep_the_playlists_moods(assistant: MusicAssistant, sl
     added = chat.send("add some piano")
     assert added.action == "add_style" and "Outside" not in added.text
     assert not violations(added.playlist, calm.spec.model_copy(update={"n_tracks": 13}), slice_index)
+    rainy = chat.send("add some songs with a rainy mood")  # "rainy" is calm, less so than the playlist: as calm
+    assert rainy.action == "add_style" and "Outside" not in rainy.text
     lively = chat.send("add some upbeat songs")
     assert lively.action == "add_style" and "Outside the playlist's own constraints" in lively.text
 

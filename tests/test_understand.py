@@ -243,6 +243,10 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("these are all too mainstream", {"popularity": "deep_cuts"}), ("i already know all of these", {
         "popularity": "deep_cuts"}), ("indie songs I have never heard before", {"popularity": "deep_cuts"}),
     ("great. I know most of those.", {"popularity": "any"}),  # a remark (a CPCD turn), not a complaint
+    # grandparents grew up with the oldies; a rainy Sunday morning is calm
+    ("Songs for my grandparents!", {"year_max": 1979}), ("golden oldies", {"year_max": 1979}),
+    ("old school hip hop", {"year_max": 1999}),
+    ("rainy sunday morning coffee", {"features": {"energy": (None, 0.6)}}),
     # not knowing them is a complaint of the other side; praise of a new song is neither
     ("I don't know any of these", {"popularity": "hits"}),
     ("i have never heard of any of them", {"popularity": "hits"}),
