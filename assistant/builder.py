@@ -121,6 +121,12 @@ def song_key(track: Track) -> str:
 _QUOTED_TEXT = re.compile(r'"[^"]*"')  # a quoted title ("... - Steve Aoki Remix") asks for no remixes
 
 
+def is_live(title: str) -> bool:
+    """A live recording: a qualifier that starts with "live" ("Paparazzi - Live", "Open Over Us (Live)", "... - Live
+    at Bestival 2012"); not "Live Forever" nor "(Dying To Live)"."""
+    return any(re.match(r"live\b", segment) for segment in _qualifiers(fold(title)))
+
+
 def remixes_allowed(spec: PlaylistSpec) -> bool:
     return spec.allow_remixes or bool(_REMIX_TERMS.search(_QUOTED_TEXT.sub(" ", fold(spec.description))))
 
@@ -363,6 +369,7 @@ class PlaylistBuilder:
         self.song_artist = np.zeros(len(ids), dtype=np.int64)
         self.song_artist[self.song] = index.artist
         self.remix = np.array([is_remix(t.title) for t in index.tracks], dtype=bool)
+        self.live = np.array([is_live(t.title) for t in index.tracks], dtype=bool)
         self.seasonal = np.array([is_seasonal(t) for t in index.tracks], dtype=bool)
         self.duration = np.nan_to_num(index.duration_ms, nan=0.0).astype(np.int64)
         pop = index.popularity
@@ -456,6 +463,8 @@ class PlaylistBuilder:
             mask &= ~np.isin(self.song, self.song[banned])
         if not remixes_allowed(spec):
             mask &= ~self.remix
+        if not spec.allow_live:
+            mask &= ~self.live
         if not seasonal_allowed(spec):
             mask &= ~self.seasonal
         if spec.others_only:  # "bands like Pixies": Pixies lead the search, other artists fill the playlist
@@ -802,6 +811,8 @@ def violations(playlist: Playlist, spec: PlaylistSpec, index: TrackIndex,
             if t.track_id in spec.exclude_tracks or k in excluded_songs]
     if not remixes_allowed(spec):
         out += [f"{t.track_id} is a remix ({t.title})" for t in tracks if is_remix(t.title)]
+    if not spec.allow_live:
+        out += [f"{t.track_id} is a live recording ({t.title})" for t in tracks if is_live(t.title)]
 
     if MAX_PER_ARTIST not in relaxed:
         cap, named = artist_caps(spec)

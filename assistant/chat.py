@@ -757,7 +757,7 @@ class Chat:
         if "track_minutes" in found and p.track_minutes is not None:
             data["track_minutes"] = p.track_minutes.model_dump()
             labels.append(describe_range(TRACK_MINUTES, p.track_minutes))
-        for name in ("popularity", "max_per_artist", "allow_remixes"):
+        for name in ("popularity", "max_per_artist", "allow_remixes", "allow_live"):
             if name in found:
                 data[name] = getattr(p, name)
                 labels.append(_setting_label(p, name))
@@ -1381,6 +1381,8 @@ def _setting_label(spec: PlaylistSpec, name: str) -> str:
         return {"hits": "hits only", "deep_cuts": "deep cuts only"}.get(spec.popularity, "any popularity")
     if name == "allow_remixes":
         return "remixes allowed" if spec.allow_remixes else "no remixes"
+    if name == "allow_live":
+        return "live versions allowed" if spec.allow_live else "no live versions"
     return f"at most {spec.max_per_artist} per artist"
 
 

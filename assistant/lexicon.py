@@ -462,6 +462,10 @@ _HITS = re.compile(r"\b(?:(?:only |just |nothing but )?(?:greatest |biggest |top
 _NO_REMIX = re.compile(r"\b(?:no|without|not?|skip|exclude|avoid|hate)\s+(?:any\s+|the\s+)?remix(?:es)?\b"
                        r"|\boriginal versions?(?: only)?\b|\bremix(?:es)? (?:not|never)\b")
 _REMIX = re.compile(r"\bremix(?:es|ed)?\b(?:\s+(?:are\s+|is\s+)?(?:ok|okay|fine|welcome|allowed|good))?")
+_NO_LIVE = re.compile(r"\b(?:no|without|not?|skip|exclude|avoid|hate)\s+(?:any\s+|the\s+)?live\s+"
+                      r"(?:versions?|recordings?|tracks?|songs?|performances?|albums?|stuff|ones)\b"
+                      r"|\bstudio (?:versions?|recordings?)(?: only)?\b"
+                      r"|\bonly studio (?:versions?|recordings?)\b")
 # Where the calm and the lively tracks go: "start with something calm", "put the slow ones at the end",
 # "end on a high", "slow to fast"
 _CALM_WORDS = r"(?:slow|calm|soft|quiet|chill|mellow|gentle|relaxed|relaxing|low[- ]key|chilled)(?:er|est)?"
@@ -515,10 +519,12 @@ def find_popularity(low: str) -> list[Finding]:
 
 
 def find_remixes(low: str) -> list[Finding]:
-    """"no remixes" -> allow_remixes False; "remixes ok", "remixes of 80s songs" -> True."""
+    """"no remixes" -> allow_remixes False; "remixes ok", "remixes of 80s songs" -> True; "no live versions",
+    "studio versions only" -> allow_live False."""
     out = [Finding("allow_remixes", False, m.start(), m.end()) for m in _NO_REMIX.finditer(low)]
     out += [Finding("allow_remixes", True, m.start(), m.end()) for m in _REMIX.finditer(low)
             if not any(f.start <= m.start() < f.end for f in out)]
+    out += [Finding("allow_live", False, m.start(), m.end()) for m in _NO_LIVE.finditer(low)]
     return out
 
 

@@ -585,7 +585,7 @@ _LETTER_GENRE = re.compile(r"\br\s*(?:&|and|n)\s*b\b")
 
 
 REFINE_FIELDS = frozenset({"year_min", "year_max", "exclude_artists", "exclude_genres", "exclude_tracks", "genres",
-                           "features", "track_minutes", "popularity", "max_per_artist", "allow_remixes"})
+                           "features", "track_minutes", "popularity", "max_per_artist", "allow_remixes", "allow_live"})
 
 
 def classify(message: str, playlist: Playlist | None, parser: RequestParser) -> Edit:

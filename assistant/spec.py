@@ -50,6 +50,7 @@ class PlaylistSpec(BaseModel):
     popularity: Popularity = "any"
     ordering: Ordering = "retrieved"
     allow_remixes: bool = False
+    allow_live: bool = Field(default=True, description="live recordings allowed (\"no live versions\" sets False)")
 
     @field_validator("genres", "exclude_genres")
     @classmethod

@@ -20,6 +20,7 @@ from assistant.builder import (
     SEED_ARTIST_CAP,
     SEED_ARTISTS,
     PlaylistBuilder,
+    is_live,
     is_remix,
     is_seasonal,
     reason_line,
@@ -117,6 +118,7 @@ def specs(draw: st.DrawFn, index: TrackIndex) -> PlaylistSpec:
     data["exclude_tracks"] = draw(st.lists(st.sampled_from([t.track_id for t in index.tracks[:400]]), max_size=5))
     data["seed_artists"] = draw(st.lists(st.sampled_from(artists), max_size=1))
     data["allow_remixes"] = draw(st.booleans())
+    data["allow_live"] = draw(st.booleans())
     return PlaylistSpec.model_validate(data)
 
 
@@ -555,6 +557,28 @@ def test_smooth_order_lowers_transition_cost(builder):
 def test_tempo_doubling_is_a_smooth_transition():
     costs = transition_costs([_track(0, 0.5, 70.0), _track(1, 0.5, 140.0), _track(2, 0.5, 100.0)])
     assert costs[0, 1] < costs[0, 2]
+
+
+@pytest.mark.parametrize("title, live", [
+    ("Open Over Us (Live)", True), ("5 8 6 - Live", True), ("Love Will Tear Us Apart - Live at Bestival 2012", True),
+    ("Song (Live Version)", True), ("Live Forever (With Cheat Codes)", False), ("Runnin' (Dying To Live)", False),
+    ("Live and Let Die", False), ("Alive - 2011 Remaster", False),
+])
+def test_live_recordings(title: str, live: bool):
+    assert is_live(title) is live
+
+
+def test_no_live_versions_is_kept(builder, slice_index):
+    """A live recording is a version like a remix: with live versions turned down, none comes in."""
+    live = [t for t in slice_index.tracks if is_live(t.title)]
+    assert live
+    artist = live[0].artist
+    spec = PlaylistSpec(description=f"songs by {artist}", seed_artists=[artist], n_tracks=10, allow_live=False)
+    playlist = builder.build(spec)
+    assert playlist.tracks and not any(is_live(t.title) for t in playlist.tracks)
+    assert violations(playlist, spec, slice_index) == []
+    with_live = playlist.model_copy(update={"tracks": [*playlist.tracks[:-1], live[0]]})
+    assert any("live recording" in v for v in violations(with_live, spec, slice_index))
 
 
 @pytest.mark.parametrize("artists, together", [

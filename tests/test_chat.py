@@ -1646,6 +1646,10 @@ def test_transitions_artists_apart_and_the_most_played(assistant: MusicAssistant
     counts = Counter(t.artist for t in first.tracks)
     pairs = sum(a.artist == b.artist for a, b in zip(apart.tracks, apart.tracks[1:]))
     assert pairs == max(0, 2 * max(counts.values()) - len(first.tracks) - 1)
+    studio = chat.send("no live versions please")  # said it could not find "live versions"
+    assert studio.action == "refine" and studio.playlist.spec.allow_live is False
+    assert "no live versions" in studio.text.lower()
+    chat.send("undo")
     most = chat.send("who's the most played artist here?")
     assert most.kind == "answer" and f"{len(counts)} artists for 12 tracks" in most.text
     artist, n = counts.most_common(1)[0]

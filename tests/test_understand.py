@@ -261,6 +261,8 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("songs to fall asleep to, about 30 minutes", {"features": {"energy": (None, 0.4)}, "minutes": 30.0}),
     # remixes
     ("remixes ok", {"allow_remixes": True}),
+    ("classic rock, no live versions", {"allow_live": False, "genres": ["classic rock"]}),
+    ("studio versions only", {"allow_live": False}), ("live forever", {"allow_live": True}),
     ("dance pop, no remixes", {"allow_remixes": False, "genres": ["dance pop"]}),
     # ordering
     ("build up the energy", {"ordering": "rising"}),
