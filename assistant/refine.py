@@ -275,7 +275,9 @@ _OLDER = re.compile(r"\b(?:older|earlier|from further back|more (?:classic|vinta
                     r"go (?:back|further back) (?:a|one|another) (?:decade|few years|bit))\b")
 _NEWER = re.compile(r"\b(?:newer|more (?:recent|modern|current)|fresher|less old|(?:too|so|very) (?:old|dated)|"
                     r"outdated)\b")
-_MOVE = re.compile(r"\b(?:move|put|place|bump)\b")
+# "make track 1 the last song": a move without the verb
+_MOVE = re.compile(r"\b(?:move|put|place|bump)\b"
+                   r"|\bmake\b(?=.*\bthe (?:first|last|opening|closing) (?:song|track|one)\b)")
 _REMOVE = re.compile(r"\b(?:remove|drop|delete|skip|cut|ditch|lose|kill|axe|scrap|get rid of|take out|take off|"
                      r"throw out|kick out|(?:i )?(?:don't|do not|dont) (?:like|want|love|play|add|include)|"
                      r"not (?:really |too |that |so |very )?(?:a (?:big |huge )?fan of|crazy about|keen on|into|"
@@ -1902,9 +1904,16 @@ def _reorder(low: str, tracks: list[Track]) -> Edit | None:
     return None
 
 
-_TO_START = re.compile(r"\b(?:to|at) the (?:top|start|beginning|front)\b|\bfirst\s*$|\bto (?:the )?(?:top|start)\b|"
+_TO_START = re.compile(r"\b(?:to|at) the (?:top|start|beginning|front)\b|\bfirst\s*$|"
+                       r"\bthe (?:first|opening) (?:song|track|one)\s*$|\bto (?:the )?(?:top|start)\b|"
                        r"\bopen with\b|\bopener\b")
-_TO_END = re.compile(r"\b(?:to|at) the (?:end|bottom|back)\b|\blast\s*$|\bto (?:the )?(?:end|bottom)\b|\bcloser\b")
+_TO_END = re.compile(r"\b(?:to|at) the (?:end|bottom|back)\b|\blast\s*$|\bto (?:the )?(?:end|bottom)\b|\bcloser\b"
+                     r"|\bthe (?:last|closing) (?:song|track|one)\s*$")
+# "put track 3 after track 6", "move Yellow before the first song": next to another track
+_NEXT_TO = re.compile(r"\b(?P<side>after|behind|before|ahead of|in front of)\s+(?P<anchor>.+)$")
+# "move track 4 up", "bump the last song down two spots"
+_UP_DOWN = re.compile(rf"\b(?P<way>up|down|higher|lower|earlier|later)(?:\s+(?:by\s+)?(?P<k>{COUNT_WORDS}|a)\s+"
+                      r"(?:spots?|places?|positions?|slots?|notch(?:es)?))?\s*$")
 _TO_MIDDLE = re.compile(r"\b(?:to|in|into) the middle\b")
 _TO_POSITION = re.compile(r"\b(?:to|at|into|in)\s+(?:position|spot|place|slot|number|#)\s*#?(\d{1,3})\b|"
                           r"\b(?:to|at)\s+(?:the\s+)?(" + "|".join(ORDINALS) + r")\s+(?:position|spot|place|slot)\b")
@@ -1951,22 +1960,48 @@ def _placed_song(text: str, tracks: list[Track], parser: RequestParser) -> Edit 
 
 def _move(text: str, low: str, tracks: list[Track]) -> Edit | None:
     n = len(tracks)
-    target = None
-    head = low
+    if (m := _NEXT_TO.search(low) or _UP_DOWN.search(low)) and not _TO_POSITION.search(low):
+        return _moved_by(text, low, tracks, m)
     if m := _TO_POSITION.search(low):
         target = int(m.group(1)) - 1 if m.group(1) else ORDINALS[m.group(2)] - 1
-        head = low[:m.start()]
     elif m := _TO_START.search(low):
-        target, head = 0, low[:m.start()]
+        target = 0
     elif m := _TO_END.search(low):
-        target, head = n - 1, low[:m.start()]
+        target = n - 1
     elif m := _TO_MIDDLE.search(low):
-        target, head = n // 2, low[:m.start()]
-    if target is None:
+        target = n // 2
+    else:
         return None
-    positions = find_positions(head, n, bare=True) or find_titles(text[:len(head)], tracks) or \
-        find_superlatives(head, tracks)
+    positions = _moved_track(text, low[:m.start()], tracks)
     return Edit("move", positions=positions[:1], to=target) if positions else None
+
+
+def _moved_track(text: str, head: str, tracks: list[Track]) -> list[int]:
+    """The track a move names in `head`, the message's words before where it goes."""
+    return find_positions(head, len(tracks), bare=True) or find_titles(text[:len(head)], tracks) or \
+        find_superlatives(head, tracks)
+
+
+def _moved_by(text: str, low: str, tracks: list[Track], m: re.Match[str]) -> Edit | None:
+    """A move said from where the track is or from another track: "move track 4 up", "bump the last song down two
+    spots", "put track 3 after track 6", "put Electric Feel before the first song"."""
+    n = len(tracks)
+    positions = _moved_track(text, low[:m.start()], tracks)
+    if not positions:
+        return None
+    if m.re is _UP_DOWN:
+        k = count_word(m.group("k")) if m.group("k") and m.group("k") != "a" else 1
+        up = m.group("way") in ("up", "higher", "earlier")
+        to = positions[0] - k if up else positions[0] + k
+        return Edit("move", positions=positions[:1], to=min(max(to, 0), n - 1))
+    anchor = find_positions(m.group("anchor"), n, bare=True) or find_titles(text[m.start("anchor"):], tracks)
+    if not anchor:
+        return None
+    if anchor[0] == positions[0]:  # "put track 3 after track 3" cut the playlist to 3 tracks
+        return Edit("move", positions=positions[:1], to=positions[0])
+    after = m.group("side") in ("after", "behind")
+    # the moved track leaves its place first: what was behind it moves up one
+    return Edit("move", positions=positions[:1], to=anchor[0] + after - (positions[0] < anchor[0]))
 
 
 def _said_in(text: str, low: str, pattern: re.Pattern[str], parser: RequestParser, parsed: ParsedRequest,

@@ -1900,6 +1900,17 @@ def test_naming_the_playlist(assistant: MusicAssistant):
     last = chat.playlist.tracks[-1].track_id
     middle = chat.send("move the last song to the middle")
     assert middle.action == "move" and middle.playlist.tracks[len(middle.playlist.tracks) // 2].track_id == last
+    # "put track 3 after track 6" cut the playlist to 3 tracks; "move track 4 up", "make track 1 the last song"
+    # gave the help text
+    for said, at, to in (("put track 3 after track 6", 2, 5), ("put track 6 before track 2", 5, 1),
+                         ("move track 4 up", 3, 2), ("move track 4 down two spots", 3, 5),
+                         ("make track 1 the last song", 0, len(middle.playlist.tracks) - 1),
+                         ("put track 3 after track 3", 2, 2)):
+        edit = classify(said, chat.playlist, chat.parser)
+        assert (edit.kind, edit.positions, edit.to) == ("move", [at], to), said
+    moved = chat.send("put track 3 after track 6").playlist.track_ids()
+    before = middle.playlist.track_ids()
+    assert moved == before[:2] + before[3:6] + [before[2]] + before[6:]
     assert chat.send("a new playlist of 90s hip hop").playlist.title != "Road Trip"
 
 
