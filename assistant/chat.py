@@ -82,6 +82,7 @@ REPLY_BUDGET_S = 4.5  # a whole reply (build + text) should stay under ~5 s on t
 MIN_TEXT_BUDGET_S = 0.5
 MAX_ANSWERS = 5  # tracks one question may ask about
 MAX_LISTED_ARTISTS = 12  # artists an answer names before "and N more"
+MAX_LISTED = 8  # tracks an answer lists before "and N more"
 ASKED_FOR = "added at your request"  # in the reason of a track the listener asked for: cuts take it last
 HELP = ("I build playlists from the catalog and edit them. Ask for one (\"upbeat 80s synthpop for a run\"), then "
         "refine it: \"more upbeat\", \"calmer\", \"make it 20 minutes\", \"add more like track 3\", \"add "
@@ -1192,6 +1193,14 @@ class Chat:
             return _Outcome("answer", "There is no playlist yet: ask for one first, e.g. \"upbeat 80s synthpop\".")
         if edit.unknown_title:
             return _Outcome("answer", f"I can't find \"{sanitize(edit.unknown_title)}\" in the playlist.")
+        if edit.topic == "which":  # "which songs are from 1997?"
+            listed = "; ".join(f"{p + 1}. \"{sanitize(tracks[p].title)}\" by {sanitize(tracks[p].artist, 40)}"
+                               for p in edit.positions[:MAX_LISTED])
+            more = f" and {len(edit.positions) - MAX_LISTED} more" if len(edit.positions) > MAX_LISTED else ""
+            return _Outcome("answer", f"{len(edit.positions)} of the {len(tracks)} tracks "
+                                      f"match{'es' if len(edit.positions) == 1 else ''} ({edit.about}): "
+                                      f"{listed}{more}." if edit.positions else
+                            f"None of the {len(tracks)} tracks matches ({edit.about}).")
         if edit.topic == "count_by":  # "how many songs are by Bruno Mars?"
             theirs = ", ".join(f"{p + 1}. \"{sanitize(tracks[p].title)}\"" for p in edit.positions[:MAX_ANSWERS])
             return _Outcome("answer", f"{len(edit.positions)} of the {len(tracks)} tracks "

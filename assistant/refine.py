@@ -27,7 +27,7 @@ from typing import Any, Literal
 
 from rapidfuzz import fuzz
 
-from assistant.builder import is_seasonal, song_key
+from assistant.builder import TRACK_MINUTES, describe_range, is_seasonal, song_key, track_breaks
 from assistant.lexicon import (
     FINISH,
     MOODS,
@@ -748,7 +748,7 @@ def _track_edit(text: str, low: str, playlist: Playlist, parser: RequestParser) 
         add = MANY_MORE if _MANY_MORE.search(low) else DEFAULT_MORE
         return Edit("length", n_tracks=n + add, add=add)
     if (_QUESTION_START.search(low) or low.rstrip().endswith("?")) and not _POLITE_REQUEST.search(low):
-        question = _question(text, low, tracks)
+        question = _which(text, low, tracks, parser) or _question(text, low, tracks)
         if question is not None:
             return question
     if _NO_SEASON.search(low):  # "no christmas songs please", "get rid of the holiday stuff"
@@ -1831,6 +1831,37 @@ _PLAYBACK = re.compile(r"\b(?:(?:not (?:seeing|getting|receiving)|(?:didn'?t|did
                        r"at all\b)))|"
                        r"^\W*(?:(?:ok|okay|now|please|can you|could you)\W+)*(?:play|start|listen to) (?:it|this|them|"
                        r"these|the (?:playlist|list|songs|tracks|first (?:one|song|track)))\W*(?:please|now)?\W*$")
+
+
+# "which songs are from 1997?", "how many tracks are over 5 minutes?", "are there any songs longer than 6 minutes?"
+_WHICH = re.compile(r"^\W*(?:(?:so|and|ok|okay|hey|also)\W+)*(?:(?:which|what) (?:songs?|tracks?|ones?)"
+                    r"(?: here| in (?:here|it|the playlist))? (?:are|is|were|was|come|came)"
+                    r"|how many (?:songs?|tracks?|of (?:them|these|the songs)) (?:are|were|is)"
+                    r"|(?:are|is) there any (?:songs?|tracks?) (?=(?:over|under|longer|shorter|more than|less than) ))")
+_WHICH_FIELDS = frozenset({"year_min", "year_max", "genres", "features", "track_minutes", "popularity"})
+
+
+def _which(text: str, low: str, tracks: list[Track], parser: RequestParser) -> Edit | None:
+    """A question of which tracks meet something ("which songs are from 1997?" replaced 13 tracks with ones of
+    1997): the tracks that do, by what the question says, nothing changed."""
+    if not _WHICH.search(low) or superlative_attribute(low):  # "which song is the fastest?" is another question
+        return None
+    parsed = parser.analyse(text)
+    said = parsed.found & _WHICH_FIELDS
+    if not said and parsed.spec.seed_artists and re.search(r"\b(?:by|from)\b", low):  # "which songs are by Usher?"
+        return Edit("question", topic="count_by", positions=_named_artist_tracks(text, tracks, parser),
+                    about=" or ".join(parsed.spec.seed_artists))
+    if not said:
+        return None
+    fields = said | ({"year_min", "year_max"} if said & {"year_min", "year_max"} else set())
+    asked = PlaylistSpec(**{name: getattr(parsed.spec, name) for name in fields})
+    what = [describe_range("year", Range(min=asked.year_min, max=asked.year_max))] if "year_min" in fields else []
+    what += [" or ".join(asked.genres)] if asked.genres else []
+    what += [describe_range(name, r) for name, r in asked.features.items()]
+    what += [describe_range(TRACK_MINUTES, asked.track_minutes)] if asked.track_minutes else []
+    what += [asked.popularity.replace("_", " ")] if asked.popularity != "any" else []
+    return Edit("question", topic="which", positions=[i for i, t in enumerate(tracks) if not track_breaks(t, asked)],
+                about="; ".join(what))
 
 
 def _question(text: str, low: str, tracks: list[Track]) -> Edit | None:

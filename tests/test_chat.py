@@ -1656,6 +1656,27 @@ def test_transitions_artists_apart_and_the_most_played(assistant: MusicAssistant
     assert n == 1 or f"{artist} ({n})" in most.text
 
 
+def test_which_tracks_meet_something(assistant: MusicAssistant, slice_index: TrackIndex):
+    """"which songs are from 1997?" replaced 13 tracks with ones of 1997, "are there any songs over 5 minutes?"
+    answered the playlist's length, "which songs are by Usher?" added three like him: each is answered with the
+    tracks that do, and nothing changes."""
+    chat = assistant.start_chat(use_llm=False)
+    first = chat.send("energetic rock, 12 songs").playlist
+    year = first.tracks[4].year
+    reply = chat.send(f"which songs are from {year}?")
+    assert reply.kind == "answer" and ids(chat.playlist) == ids(first)
+    same = [i + 1 for i, t in enumerate(first.tracks) if t.year == year]
+    assert reply.text.startswith(f"{len(same)} of the 12 tracks match") and all(f"{i}. " in reply.text for i in same)
+    long = [i + 1 for i, t in enumerate(first.tracks) if t.duration_ms >= 4 * 60_000]
+    reply = chat.send("are there any songs over 4 minutes?")
+    assert reply.kind == "answer" and (f"{len(long)} of the 12" if long else "None of the 12") in reply.text
+    playing = {t.artist for t in first.tracks}
+    absent = next(a for a in _artists_named(slice_index, chat.parser, lambda t: True, 40) if a not in playing)
+    none = chat.send(f"which songs are by {absent}?")
+    assert none.kind == "answer" and none.text == f"None of the 12 tracks is by {absent}."
+    assert ids(chat.playlist) == ids(first)
+
+
 def test_export_is_answered(assistant: MusicAssistant):
     """"export" and "nothing explicit please" leaned the playlist to their words, "can i ask for a specific song?"
     was thanked: they are answered, the playlist kept."""
