@@ -163,7 +163,8 @@ _NOT_ALBUM_NAMES = frozenset("new latest first second third last recent best who
                              "newest greatest favorite favourite".split())
 MAX_ALBUM_ARTISTS = 2
 MAX_ALBUM_WORDS = 6
-_MODERN = re.compile(r"(?i)\b(?:modern|newer|recent|current|contemporary|today'?s)\b")
+_MODERN = re.compile(r"(?i)\b(?:modern|newer|recent(?:ly)?|current|contemporary|today'?s|nowadays|these days|"
+                     r"new (?:songs|music|tracks|releases|artists|bands))\b")
 _ERA_AS_SOUND = re.compile(r"(?i)\b(?:sounds?|sounding) like (?:the |an? )?$|\b(?:inspired|influenced) by (?:the )?$|"
                            r"\bin the style of (?:the )?$")
 _ERA_INFLUENCE = re.compile(r"(?i)^(?:\s*-\s*(?:inspired|influenced|style)|\s+(?:influences?|style)\b)")
@@ -1270,7 +1271,10 @@ class RequestParser:
         years = [f for f in findings if f.field == "years"]
         if _MODERN.search(req.text) and any(_ERA_AS_SOUND.search(req.text[:f.start]) or
                                             _ERA_INFLUENCE.match(req.text[f.end:]) for f in years):
-            years = []  # "60s/70s influence": every decade said so
+            # "60s/70s influence": every decade said so; the decade stays in the description, as the sound to search
+            sound = {(f.start, f.end) for f in years}
+            remove = [span for span in remove if span not in sound]
+            years = []
         if years:
             lo, hi = merge_years(years)
             values["year_min"] = None if lo is None else min(max(lo, 1900), 2100)

@@ -109,7 +109,10 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("I've absolutely been loving movements first album lately", {"seed_artists": []}),
     ("Looking for an artist / album that will move me", {"seed_artists": []}),
     # a decade a modern song sounds like is a sound, not the years; bands "from 2010s inspired by X" are of 2010s
-    ("Modern songs that sound like 80's rock", {"genres": ["rock"], "year_min": None, "year_max": None}),
+    ("Modern songs that sound like 80's rock", {"genres": ["rock"], "year_min": None, "year_max": None,
+                                                "description": "Modern songs that sound like 80's rock"}),
+    ("music that sounds like the 80s but made recently",
+     {"year_min": None, "year_max": None, "description": "music that sounds like the 80s but made recently"}),
     ("Modern rock with heavy 60s/70s influence", {"year_min": None, "year_max": None}),
     ("Any modern bands from 2010s inspired by Curve", {"year_min": 2010, "year_max": 2019}),
     # "without" after a denial wishes the name in (the playlist "isn't" it without them); alone it leaves out
