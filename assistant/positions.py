@@ -151,24 +151,25 @@ _SUPERLATIVES: dict[str, tuple[str, int]] = {
 }
 _SUPER = "|".join(sorted(_SUPERLATIVES, key=len, reverse=True))
 # "the calmest song", "which one is the fastest?"
-_SUPERLATIVE = re.compile(rf"\bthe ({_SUPER})\s+(?:one|song|track|tune|number)\b|\bis the ({_SUPER})\s*"
-                          r"(?:one|song|track)?\W*$")
+# "the three slowest songs", "the 2 least popular ones": that many
+_SUPERLATIVE = re.compile(rf"\bthe (?:(?P<k>{COUNT_WORDS}) )?(?P<a>{_SUPER})\s+(?:one|song|track|tune|number)"
+                          rf"(?(k)s?|)\b|\bis the (?P<b>{_SUPER})\s*(?:one|song|track)?\W*$")
 
 
 def superlative_attribute(low: str) -> str | None:
     """The track attribute the first superlative of a message is about ("the fastest song": tempo)."""
     m = _SUPERLATIVE.search(low)
-    return _SUPERLATIVES[m.group(1) or m.group(2)][0] if m else None
+    return _SUPERLATIVES[m.group("a") or m.group("b")][0] if m else None
 
 
 def find_superlatives(low: str, tracks: list[Track]) -> list[int]:
-    """Positions of the tracks a superlative points at ("put the calmest song first", "drop the longest track"),
-    in the order said; a track without the value is never the one."""
+    """Positions of the tracks a superlative points at ("put the calmest song first", "drop the longest track",
+    "remove the three slowest songs"), in the order said; a track without the value is never the one."""
     out: list[int] = []
     for m in _SUPERLATIVE.finditer(low):
-        attribute, sign = _SUPERLATIVES[m.group(1) or m.group(2)]
+        attribute, sign = _SUPERLATIVES[m.group("a") or m.group("b")]
         valued = [(getattr(t, attribute), i) for i, t in enumerate(tracks) if getattr(t, attribute) is not None]
-        if valued:
-            best = max(valued, key=lambda vi: (sign * vi[0], -vi[1]))[1]
-            out += [best] if best not in out else []
+        ranked = [i for _, i in sorted(valued, key=lambda vi: (-sign * vi[0], vi[1]))]
+        k = count_word(m.group("k")) if m.group("k") else 1
+        out += [i for i in ranked[:k or 1] if i not in out]
     return out

@@ -613,7 +613,7 @@ def classify(message: str, playlist: Playlist | None, parser: RequestParser) -> 
 
 # Edits of the playlist as it stands that one message may ask one after the other: "more upbeat and add 5 more
 # songs", "swap 1 and 2, then remove the last one" (each did only one of the two)
-_CHAINED = frozenset({"length", "reorder", "swap", "move", "remove", "refine", "rename"})
+_CHAINED = frozenset({"length", "reorder", "swap", "move", "remove", "refine", "rename", "exclude"})
 # Where such a message divides, the surest first: "swap 1 and 2, then ..." is no "swap 1"
 _PART_BREAKS = (re.compile(r"\s*(?:[.;]|,?\s*(?:and )?then)\s+"), re.compile(r",\s*(?:and\s+)?|\s+and\s+"))
 
@@ -632,6 +632,16 @@ def _complete(edit: Edit, part: str) -> bool:
             "refine": bool(edit.features or edit.parsed and edit.parsed.found & REFINE_FIELDS)}.get(edit.kind, False)
 
 
+def _added_beside_turned_down(a: Edit, b: Edit, whole: Edit) -> bool:
+    """Artists or songs added in one part and turned down in the other, read whole as all turned down: "add
+    Prince and remove Whitney Houston" turned both away."""
+    if not (whole.kind == b.kind == "exclude" and whole.parsed and b.parsed and b.parsed.found & _EXCLUSION_FIELDS):
+        return False
+    if a.kind == "more_like" and a.parsed:
+        return bool(set(a.parsed.spec.seed_artists) & set(whole.parsed.spec.exclude_artists))
+    return a.kind == "add_songs" and bool(set(a.track_ids) & set(whole.parsed.spec.exclude_tracks))
+
+
 def _both_parts(text: str, whole: Edit, playlist: Playlist, parser: RequestParser) -> Edit | None:
     """The message read as two edits of different kinds, the first then the second, when it divides into two
     parts that each ask for one in full and the whole was read as only one of them. Short messages only, and a
@@ -644,8 +654,9 @@ def _both_parts(text: str, whole: Edit, playlist: Playlist, parser: RequestParse
         if not (_meaningful(first) and _meaningful(second)):
             continue
         a, b = _classify(first, playlist, parser), _classify(second, playlist, parser)
-        if (a.kind != b.kind and _complete(a, first) and _complete(b, second) and a.then is None and b.then is None
-                and whole.kind in (a.kind, b.kind)):
+        complete = _complete(a, first) and _complete(b, second) or _added_beside_turned_down(a, b, whole) or \
+            _added_beside_turned_down(b, a, whole)
+        if (a.kind != b.kind and complete and a.then is None and b.then is None and whole.kind in (a.kind, b.kind)):
             if (a.kind, b.kind) == ("length", "refine"):  # "longer and calmer": the added tracks calmer too
                 a, b = b, a
             a.then = b
@@ -761,7 +772,7 @@ def _track_edit(text: str, low: str, playlist: Playlist, parser: RequestParser) 
     swapped_out = _named_artist_tracks(text[:into.start()], tracks, parser) \
         if into and not find_positions(low, n, bare=True) else []
     if replacing := _REPLACE.search(low) or swapped_out:  # "replace track 3", "swap track 2 for something calmer"
-        positions = find_positions(low, n, bare=True) or find_titles(text, tracks) or find_superlatives(low, tracks)
+        positions = find_superlatives(low, tracks) or find_positions(low, n, bare=True) or find_titles(text, tracks)
         theirs = swapped_out or (find_artist_tracks(text, tracks) or _named_artist_tracks(text, tracks, parser)
                                  if not positions and _ARTIST_SONG.search(low) else [])
         positions = positions or theirs  # "swap out the Madonna song", "replace the Biggie songs"
@@ -2103,9 +2114,10 @@ def _exclusions_only(parsed: ParsedRequest) -> ParsedRequest:
 
 def _removal(text: str, low: str, parsed: ParsedRequest, tracks: list[Track]) -> Edit | None:
     # a number inside a quoted title or a name is no position ('"6 underground"', "get rid of Maroon 5")
-    positions = find_positions(_without_names(re.sub(r"\"[^\"]*\"|“[^”]*”", " ", low), parsed), len(tracks),
-                               bare=True)
-    if positions := positions or find_superlatives(low, tracks):  # "drop the slowest song"
+    # "drop the slowest song"; "drop the 2 least popular songs" is no track 2
+    positions = find_superlatives(low, tracks) or find_positions(
+        _without_names(re.sub(r"\"[^\"]*\"|“[^”]*”", " ", low), parsed), len(tracks), bare=True)
+    if positions:
         return Edit("remove", positions=positions)
     titles = find_titles(text, tracks)
     asked = {name_key(a) for a in parsed.spec.seed_artists}  # "or the louder Metallica songs": not Metallica

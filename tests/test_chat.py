@@ -1035,6 +1035,11 @@ def test_one_message_two_edits(assistant: MusicAssistant, slice_index: TrackInde
     assert (prefer.kind, prefer.parsed.spec.exclude_artists, prefer.parsed.spec.seed_artists) == ("exclude", [gone],
                                                                                                   [])
     assert prefer.then is not None and prefer.then.parsed.spec.seed_artists == [wanted[1]]
+    # one added and one turned down in a single sentence: "add Prince and remove Whitney Houston" turned both away
+    both_ways = classify(f"add {wanted[1]} and remove {gone}", chat.playlist, chat.parser)
+    assert (both_ways.kind, both_ways.parsed.spec.seed_artists) == ("more_like", [wanted[1]])
+    assert both_ways.then is not None and both_ways.then.kind == "exclude"
+    assert both_ways.then.parsed.spec.exclude_artists == [gone]
     # a name the catalog lacks beside one it has is said (it was dropped silently)
     judds = classify(f"Great. Let's see some by The Judds and {wanted[1]}", chat.playlist, chat.parser)
     assert judds.kind == "more_like" and judds.notices == ["the catalog has no artist called The Judds"]
@@ -1929,6 +1934,13 @@ def test_naming_the_playlist(assistant: MusicAssistant):
                          ("put track 3 after track 3", 2, 2)):
         edit = classify(said, chat.playlist, chat.parser)
         assert (edit.kind, edit.positions, edit.to) == ("move", [at], to), said
+    # "remove the three slowest songs" cut the playlist to 3 tracks, "drop the 2 least popular" removed track 2
+    tracks = chat.playlist.tracks
+    slowest = sorted(range(len(tracks)), key=lambda i: (tracks[i].tempo, i))[:3]
+    assert sorted(classify("remove the three slowest songs", chat.playlist, chat.parser).positions) == sorted(slowest)
+    least = sorted(range(len(tracks)), key=lambda i: (tracks[i].popularity, i))[:2]
+    edit = classify("drop the 2 least popular songs", chat.playlist, chat.parser)
+    assert edit.kind == "remove" and sorted(edit.positions) == sorted(least)
     moved = chat.send("put track 3 after track 6").playlist.track_ids()
     before = middle.playlist.track_ids()
     assert moved == before[:2] + before[3:6] + [before[2]] + before[6:]
