@@ -559,7 +559,7 @@ class Chat:
             playlist = self._placed(positions, spec, fill, relaxed=_added_relaxations(
                 own, tracks, spec, self._kept_relaxations([])))
         else:  # "replace track 3 with some 80s rock": of that kind
-            kind = {**edit.qualifiers, "description": edit.about} if edit.qualifiers else {}
+            kind = {**edit.qualifiers, "description": edit.about or spec.description} if edit.qualifiers else {}
             playlist, fill = self._filled(positions, spec, spec.model_copy(update={
                 **kind, "features": {**spec.features, **edit.qualifiers.get("features", {}), **edit.features}}))
         names = ", ".join(f"\"{sanitize(t.title)}\"" for t in gone)

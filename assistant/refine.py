@@ -794,6 +794,12 @@ def _track_edit(text: str, low: str, playlist: Playlist, parser: RequestParser) 
                         parsed=replace(named, spec=named.spec.model_copy(update={"seed_artists": asked}))
                         if asked else None, about=coming,
                         qualifiers={} if asked or songs or not coming else _kind_said(named, bool(features)))
+    if (m := _TRACK_TOO.search(low)) and (said := find_positions(low[:m.start()], n)) and tracks[said[0]].duration_ms:
+        minutes = tracks[said[0]].duration_ms / 60_000  # its place goes to a track a minute shorter (or longer)
+        longer = m.group("way") == "short"
+        bound = Range(min=round(minutes + 1, 1)) if longer else Range(max=round(max(minutes - 1, 1.0), 1))
+        return Edit("replace", positions=said[:1], qualifiers={"track_minutes": bound},
+                    labels=[describe_range(TRACK_MINUTES, bound)])
     if _PANNED.search(low) and (panned := find_positions(low, n)):  # "track 3 is bad", "the last one sucks"
         return Edit("remove", positions=panned)
     if _PRAISED.search(low) and not _WANTS_MORE.search(low) and not _PRAISE_TURNS.search(low) and \
@@ -1778,6 +1784,9 @@ _CAN_NAME_SONGS = re.compile(r"\b(?:(?:can|could|may) (?:i|we)|(?:am i|are we) a
 _PANNED = re.compile(r"\b(?:is|was|'s|are|were)\s+(?:(?:really|so|pretty|kind of|kinda|a bit|just|too)\s+)?"
                      r"(?:bad|terrible|awful|horrible|trash|garbage|rubbish|boring|annoying|the worst|not good|no good|"
                      r"lame|meh)\b|\bsucks?\b|\b(?:doesn'?t|does not|don'?t|do not) (?:fit|belong|work)\b")
+# "track 3 is too long": that track, not the playlist ("Shortened to 10 tracks")
+_TRACK_TOO = re.compile(r"\b(?:is|was|'s|it'?s|it is)\s+(?:(?:way|a bit|a little|kind of|kinda|just|much)\s+)?too\s+"
+                        r"(?P<way>long|short)\b")
 _PRAISED = re.compile(r"\b(?:is|was|'s|are)\s+(?:(?:really|so|just|pretty|absolutely|such)\s+)?(?:a\s+)?(?:great|good|"
                       r"amazing|awesome|perfect|fantastic|excellent|lovely|beautiful|brilliant|fire|banger|bop|jam|"
                       r"my (?:fav(?:ou?rite)?|jam|song))\b|^\W*(?:oh\W+)?(?:i\s+)?(?:really\s+|absolutely\s+)?"

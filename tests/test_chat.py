@@ -1661,6 +1661,20 @@ def test_transitions_artists_apart_and_the_most_played(assistant: MusicAssistant
     assert n == 1 or f"{artist} ({n})" in most.text
 
 
+def test_a_track_too_long_is_replaced_by_a_shorter_one(assistant: MusicAssistant, slice_index: TrackIndex):
+    """"track 3 is too long" and "I love track 3 but it's too long" cut the playlist to 10 tracks: that track
+    makes way for one a minute shorter (or longer, for "too short"), the rest stays."""
+    chat = assistant.start_chat(use_llm=False)
+    first = chat.send("energetic rock, 12 songs").playlist
+    reply = chat.send("I love track 3 but it's too long")
+    assert reply.action == "replace" and len(reply.playlist.tracks) == 12
+    assert ids(reply.playlist)[:2] + ids(reply.playlist)[3:] == ids(first)[:2] + ids(first)[3:]
+    assert reply.playlist.tracks[2].duration_ms <= first.tracks[2].duration_ms - 60_000
+    longer = chat.send("the first song is a bit too short").playlist
+    assert longer.tracks[0].duration_ms >= first.tracks[0].duration_ms + 60_000
+    assert classify("the playlist is too long", chat.playlist, chat.parser).kind == "length"
+
+
 def test_which_tracks_meet_something(assistant: MusicAssistant, slice_index: TrackIndex):
     """"which songs are from 1997?" replaced 13 tracks with ones of 1997, "are there any songs over 5 minutes?"
     answered the playlist's length, "which songs are by Usher?" added three like him: each is answered with the
