@@ -125,12 +125,16 @@ _START_OVER = re.compile(
     # not "remove everything released after 2015", "delete all the songs by Drake": those say which
     r"(?!\s+(?:(?:the\s+)?(?:songs?|tracks?|ones|music|stuff)\s+)?(?:that|which|released|made|recorded|from|before|"
     r"after|since|older|newer|by|with|under|over|longer|shorter|in|of|except|but|slower|faster|louder|quieter)\b)")
+# "different idea: 70s funk", "forget that, give me country", "can you make one for my mom's birthday?"
+_NEW_IDEA = (r"(?:a )?(?:different|new|another|other) idea|forget (?:that|this|it|about (?:that|this|it))|"
+             r"(?:make|do|build|create) (?:me )?(?:one|another one) (?:for|with|of)")
 _NEW_MARKERS = re.compile(
     r"\b(?:new playlist|another playlist|different playlist|instead|something (?:completely |totally |entirely )?"
     r"different|change of plans?|switch to|now (?:give|play|make|some|i want)|give me|play me|make me|i want|"
     r"i'd like|i would like|can i (?:get|have)|could i (?:get|have)|how about|what about|let's (?:do|have|try)|"
     r"(?:build|create|make) (?:a|me a|us a|another)(?: new)?(?: \w+){0,3}? (?:playlist|mix)|"
-    r"playlist (?:of|with|for))\b")
+    r"playlist (?:of|with|for)|"
+    + _NEW_IDEA + r")\b")
 _SUGGESTS = re.compile(r"\b(?:how about|what about)\b")
 _SMALL_TALK = re.compile(r"^\W*(?:thanks|thank you|thx|ty|cheers|hi|hello|hey|yo|ok|okay|cool|great|nice|awesome|"
                          r"perfect|good|lovely|wow|yes|yeah|yep|no|nope|help|/help|bye|goodbye)"
@@ -258,7 +262,7 @@ _FRESH = re.compile(r"\b(?:(?:a|an|another|new|different|separate|second|next) (
                     r"something (?:new(?!\s+(?:by|from|to (?:listen|hear))\b)|(?:completely |totally |entirely )?"
                     r"different)|"
                     r"start (?:with|a|another|over|again|fresh|afresh|from)|let'?s start|only|just|"
-                    r"switch (?:it )?(?:over )?to)\b")
+                    r"switch (?:it )?(?:over )?to|" + _NEW_IDEA + r")\b")
 _QUALITY_PRAISE = _PRAISE - {"love"}  # "a very good playlist" praises; "a love playlist" asks
 # "switch 2 and 5"; not "lets switch to something calm"
 _EXPLAIN_ALL = re.compile(r"^\W*(?:(?:can|could) you |please )?explain (?:your|the|these|this|those) (?:choices|"

@@ -1675,6 +1675,17 @@ def test_a_track_too_long_is_replaced_by_a_shorter_one(assistant: MusicAssistant
     assert classify("the playlist is too long", chat.playlist, chat.parser).kind == "length"
 
 
+def test_another_idea_starts_another_playlist(assistant: MusicAssistant):
+    """"different idea: 70s funk" refined the playlist to the 70s, "forget that, give me some rock" leaned it to
+    "forget rock", "can you make one for my mom's birthday?" gave the help text: each asks for another playlist."""
+    chat = assistant.start_chat(use_llm=False)
+    chat.send("chill lofi beats, 10 songs")
+    for said in ("different idea: 70s funk", "forget that, give me some rock",
+                 "can you make one for my mom's birthday?"):
+        assert classify(said, chat.playlist, chat.parser).kind == "new", said
+    assert classify("I forget the name of that song", chat.playlist, chat.parser).kind != "new"
+
+
 def test_which_tracks_meet_something(assistant: MusicAssistant, slice_index: TrackIndex):
     """"which songs are from 1997?" replaced 13 tracks with ones of 1997, "are there any songs over 5 minutes?"
     answered the playlist's length, "which songs are by Usher?" added three like him: each is answered with the
