@@ -1035,7 +1035,8 @@ class Chat:
         index = self.assistant.index
         spec = self._spec()
         banned_artists = {artist_key(a) for a in [*spec.exclude_artists, *self.current.banned_artists]}
-        present = {song_key(t): i for i, t in enumerate(self._tracks())}
+        tracks = self._tracks()
+        present = {song_key(t): i for i, t in enumerate(tracks)}
         added: list[Track] = []
         notes: list[str] = []
         for tid in dict.fromkeys(t for t in track_ids if t in index.row):
@@ -1055,7 +1056,7 @@ class Chat:
                 break
             else:
                 added.append(track)
-                present[song_key(track)] = len(present)
+                present[song_key(track)] = len(tracks) + len(added) - 1
         return added, notes
 
     def _add_songs(self, edit: Edit) -> _Outcome:
