@@ -55,7 +55,7 @@ NUMERIC_FEATURE_PHRASES: dict[str, tuple[str, ...]] = {
 }
 NOUNS = ("songs", "tracks", "tunes")
 COUNT_LAST = ("make it {n} {noun}", "make it {n}", "{n} in total")  # the count said apart from the noun
-# A length in minutes, said plainly or as a bound: (phrase, bound)
+# A length in minutes, said plainly or as a bound: (phrase, bound); plain, at most and at least a third each
 MINUTES_PHRASES = (("{m} minutes of {what}", "about"), ("{m} minutes of {what}", "about"),
                    ("under {m} minutes of {what}", "at_most"), ("{m} minutes or less of {what}", "at_most"),
                    ("at least {m} minutes of {what}", "at_least"), ("{m} minutes or more of {what}", "at_least"))
