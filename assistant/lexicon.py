@@ -979,7 +979,7 @@ COMPARATIVES = {"mellower": "mellow", "calmer": "calm", "gentler": "gentle", "so
                 "louder": "loud", "groovier": "groovy", "funkier": "funky", "angrier": "angry"}
 MOODS.update({comparative: MOODS[plain] for comparative, plain in COMPARATIVES.items()})
 # Words that make a mood word not apply: "not sad", "nothing too slow", "less aggressive".
-NEGATORS = frozenset("not no nothing without never less isnt dont doesnt arent wont non nor except".split())
+NEGATORS = frozenset("not no nothing without never less fewer isnt dont doesnt arent wont non nor except".split())
 _INTENSIFIERS = frozenset("too very so that overly super really the any much as more".split())  # "no more rap"
 # Verbs between a negator and what it turns away from: "don't like rock", "not into jazz", "don't play any rap"
 _NEGATED_VERBS = frozenset("like want need love enjoy into fancy dig care play add include put give".split())

@@ -174,7 +174,8 @@ _DISLIKES_ALL = re.compile(
     r"not (?:really )?(?:feeling|into) (?:these|those|them|this|it)\W*$|"
     r"^\W*not (?:really |quite )?my (?:type|kind|style|thing|taste|cup of tea)\b|"
     r"(?:these|those|they) (?:are|were) (?:all )?(?:bad|terrible|awful|boring|not good|not great|not it)|"
-    r"try again|(?:different|other) (?:songs|tracks|ones)(?: please)?$|(?:not|(?:don'?t|do not) think (?:they|these|"
+    r"try again|^\W*(?:(?:do it |go |once )?again|once more|one more time|reroll|re-?roll)(?: please)?\W*$|"
+    r"(?:different|other) (?:songs|tracks|ones)(?: please)?$|(?:not|(?:don'?t|do not) think (?:they|these|"
     r"those|it) (?:are|is)) (?:quite )?(?:the )?right (?:vibe|feel|mood|fit)|"
     r"^\W*(?:(?:play|give me|try|show me) )?something (?:else|new|different)(?: please)?\W*$|"
     r"\b(?:was|were|is|are|it's|its)(?:n'?t| not) (?:really |quite )?(?:my (?:type|kind|style|thing|taste|cup of tea)"
@@ -669,6 +670,7 @@ def _both_parts(text: str, whole: Edit, playlist: Playlist, parser: RequestParse
 
 
 NEXT_PLAYLIST = "next playlist"  # message's topic: another playlist asked for, with nothing said of it
+_NEXT_ALONE = re.compile(r"^\W*(?:ok\W+|okay\W+)?(?:next|next one|next playlist|what'?s next)(?: please)?\W*$")
 # Words that ask for another playlist and say nothing of it
 _NEXT_WORDS = STOPWORDS | frozenset(
     "playlist playlists mix list new another different separate second next instead brand something completely "
@@ -737,6 +739,8 @@ def _track_edit(text: str, low: str, playlist: Playlist, parser: RequestParser) 
     seasonal songs out, replace, swap, reorder, move."""
     tracks = playlist.tracks
     n = len(tracks)
+    if _NEXT_ALONE.match(low):  # "next" leaned to the word: what should the next playlist be?
+        return Edit("message", topic=NEXT_PLAYLIST)
     if _PLAYBACK.search(low):
         return Edit("question", topic="playback")
     if _EXPORT.search(low):  # "export", "can I download these?", "put it on my spotify"
@@ -2155,7 +2159,10 @@ def _removal(text: str, low: str, parsed: ParsedRequest, tracks: list[Track]) ->
 # "Korn doesn't seem to fit", "they just aren't a good fit", "AC/DC might be a bit out of place": a complaint
 # about what is named before it in that sentence ("would fit", "fit perfectly" praise)
 _MISFIT = re.compile(r"\b(?:do|does|did|wo)(?: not|n'?t)\s+(?:\w+\s+){0,2}?(?:fit|belong|match)\b|"
-                     r"(?:\bnot|n't|\b(?:is|are|was|were)nt)\s+(?:\w+\s+){0,2}?(?:fit|match)\b|\bout of place\b")
+                     r"(?:\bnot|n't|\b(?:is|are|was|were)nt)\s+(?:\w+\s+){0,2}?(?:fit|match)\b|\bout of place\b|"
+                     # "eminem is overplayed" leaned to the words
+                     r"\b(?:is|are|'s|'re)\s+(?:(?:so|way|too|a bit|kind of|kinda|pretty)\s+)*"
+                     r"(?:overplayed|played out)\b")
 
 
 def _misfit(text: str, parsed: ParsedRequest, parser: RequestParser, tracks: list[Track]) -> Edit | None:
@@ -2173,6 +2180,8 @@ def _misfit(text: str, parsed: ParsedRequest, parser: RequestParser, tracks: lis
         return None
     if not positions and titles and not (complaint.seed_artists or complaint.genres):
         return Edit("remove", positions=titles)
+    if any(re.search(r"overplayed|played out", span.lower()) for span in spans):  # of them, not of the playlist
+        turned = replace(turned, found=turned.found - {"popularity"})
     return Edit("exclude", parsed=turned, positions=positions)
 
 
@@ -2188,7 +2197,8 @@ _REMARK_VERB = re.compile(rf"\b(?:{_REMARK_VERBS})\b", re.IGNORECASE)
 _REMARK_DESCRIBES = re.compile(r"\b(?:newer|older|too|a bit|a little|kind of|kinda|more \d|\d0s|(?:19|20)\d\ds?)\b",
                                re.IGNORECASE)
 _REMARK_ASKS = re.compile(r"\b(?:can|could|would|please|add|give|play|show|want|need|let'?s|how about|what about|"
-                          r"maybe|instead|include|throw|favou?rites?|best|love|more of)\b|\bbut\b(?! still\b)",
+                          r"maybe|instead|include|throw|favou?rites?|best|love|more of|overplayed|played out)\b"
+                          r"|\bbut\b(?! still\b)",
                           re.IGNORECASE)
 
 _ASKED_BEFORE = re.compile(r"\b(?:more|some|any|add|play|hear|get|want|need|like|love)\s+$", re.IGNORECASE)

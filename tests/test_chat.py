@@ -1684,6 +1684,15 @@ def test_another_idea_starts_another_playlist(assistant: MusicAssistant):
                  "can you make one for my mom's birthday?"):
         assert classify(said, chat.playlist, chat.parser).kind == "new", said
     assert classify("I forget the name of that song", chat.playlist, chat.parser).kind != "new"
+    # "next" and "again" leaned to their words: what the next one should be; every track again
+    assert classify("next", chat.playlist, chat.parser).topic == "next playlist"
+    assert classify("again", chat.playlist, chat.parser).kind == "replace"
+    # an artist called overplayed is turned down (the words were leaned to), the playlist's fame untouched
+    artist = next(t.artist for t in chat.playlist.tracks if re.fullmatch(r"[A-Za-z ]+", t.artist)
+                  and chat.parser.analyse(f"I like {t.artist}").spec.seed_artists == [t.artist])
+    overplayed = classify(f"{artist} is so overplayed", chat.playlist, chat.parser)
+    assert overplayed.kind == "exclude" and overplayed.parsed.spec.exclude_artists == [artist]
+    assert "popularity" not in overplayed.parsed.found
 
 
 def test_which_tracks_meet_something(assistant: MusicAssistant, slice_index: TrackIndex):

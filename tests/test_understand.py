@@ -257,6 +257,7 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("Wow I've never heard that one before! When the Fever Broke is also perfect", {"popularity": "any"}),
     # "too much" turns down ("too much Drake" added three more like Drake, "too much rap" made it all rap)
     ("too much rap", {"genres": [], "exclude_genres": ["rap"]}),
+    ("fewer rap songs", {"genres": [], "exclude_genres": ["rap"]}),  # was genre rap
     ("too many Drake songs", {"exclude_artists": ["Drake"]}),
     ("I can't get enough of Michael Jackson", {"seed_artists": ["Michael Jackson"], "exclude_artists": []}),
     ("chart hits from 2019", {"popularity": "hits", "year_min": 2019, "year_max": 2019}),
