@@ -854,6 +854,11 @@ _PART = re.compile(r"\bthe\s+(?:(?P<first_half>first half)|(?P<second_half>secon
                    r"(?P<middle>middle))\b")
 
 
+_DRAGS = re.compile(r"\b(?:drags|is dragging|drags on)\b")
+_PART_PANNED = re.compile(r"\b(?:is|are|was|feels?|seems?)\s+(?:(?:a bit|kind of|kinda|really|so|pretty|just)\s+)?"
+                          r"(?:weak|boring|dull|bad|meh|lame|not (?:great|good))\b|\b(?:falls? flat|sucks?)\b")
+
+
 def _part_positions(m: re.Match[str], n: int) -> list[int]:
     third = max(3, n // 3)
     spans = {"first_half": (0, n // 2), "second_half": (n // 2, n), "start": (0, third), "end": (n - third, n),
@@ -868,9 +873,11 @@ def _part_moved(low: str, playlist: Playlist) -> Edit | None:
     tracks = playlist.tracks
     if (m := _PART.search(low)) is None:
         return None
-    features, labels = relative_moods(low, tracks, playlist.spec)
+    # "the middle part drags" is too slow; "the ending is weak" asks for other tracks there
+    features, labels = relative_moods(_DRAGS.sub("is too slow", low), tracks, playlist.spec)
     if not features:
-        return None
+        return Edit("replace", positions=_part_positions(m, len(tracks))) if _PART_PANNED.search(low, m.end()) \
+            else None
     part = _part_positions(m, len(tracks))
     behind = [i for i in part if not all(r.contains(getattr(tracks[i], f)) for f, r in features.items())]
     return Edit("replace", positions=behind or part, features=features, labels=labels)

@@ -1310,6 +1310,11 @@ def test_the_tracks_kept_while_the_rest_go(assistant: MusicAssistant):
     assert faster is not None and all(playlist.tracks[p].tempo < faster for p in part.positions)
     start = classify("the beginning is too sad", playlist, chat.parser)
     assert start.kind == "replace" and set(start.positions) <= {0, 1, 2} and "valence" in start.features
+    # "the middle part drags" is too slow there, "the ending is weak" wants others there (the help text)
+    drags = classify("the middle part drags", playlist, chat.parser)
+    assert drags.kind == "replace" and "tempo" in drags.features
+    weak = classify("the ending is weak", playlist, chat.parser)
+    assert weak.kind == "replace" and weak.positions and min(weak.positions) >= 5 and not weak.features
     assert ids(chat.playlist) == ids(first)
     moved = chat.send("the second half is too slow")
     assert ids(moved.playlist)[:5] == ids(first)[:5]
