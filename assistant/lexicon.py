@@ -409,6 +409,10 @@ _CAP = re.compile(
     rf"(?:\b(?:max(?:imum)?|at most|up to|no more than|not more than|only|just|limit(?: of)?|limited to)\s+)?"
     rf"\b({_NUM})\s+(?:songs?\s+|tracks?\s+)?(?:per|from each|by each|for each|each|from any|by any)\s+{_WHO}\b"
 )
+# "no artist more than twice", "no band more than 3 times" (it added tracks by the band TWICE)
+_CAP_TIMES = re.compile(rf"\b(?:no|not any|no one|none)\s+{_WHO}\s+(?:appears?\s+|plays?\s+|shows? up\s+)?"
+                        rf"(?:more than|over)\s+(?P<n>once|twice|thrice|(?:{_NUM})\s+times)\b")
+_TIMES = {"once": 1, "twice": 2, "thrice": 3}
 _CAP_ONE = re.compile(
     rf"\b(?:(?:all |only |every song by (?:a )?|each song by (?:a )?)?different {_WHO}|no repeat(?:ed|ing|s)? {_WHO}"
     rf"|no {_WHO} twice|no duplicate {_WHO}|each {_WHO} (?:only )?once|no {_WHO} repeats?"
@@ -422,10 +426,13 @@ _CAP_ONE = re.compile(
 
 
 def find_artist_cap(low: str) -> list[Finding]:
-    """"max 2 per artist", "no more than one song per artist", "different artists" (-> 1)."""
+    """"max 2 per artist", "no more than one song per artist", "different artists" (-> 1), "no artist more than
+    twice" (-> 2)."""
     out = [Finding("max_per_artist", int(_number(m.group(1))), m.start(), m.end())
            for m in _CAP.finditer(low) if _number(m.group(1)) >= 1]
     out += [Finding("max_per_artist", 1, m.start(), m.end()) for m in _CAP_ONE.finditer(low)]
+    out += [Finding("max_per_artist", _TIMES.get(m.group("n")) or int(_number(m.group("n").split()[0])), m.start(),
+                    m.end()) for m in _CAP_TIMES.finditer(low)]
     return out
 
 

@@ -396,6 +396,9 @@ _HIS = re.compile(r"\b(?:more|some|other|any|a few|few|couple|lots|a lot|plenty)
 _MIX_UP = re.compile(r"\bmix (?:it|them|things) up\b")
 _SHUFFLE = re.compile(r"\b(?:shuffle|randomi[sz]e)\b|" + _MIX_UP.pattern)
 _LET_US = re.compile(r"\blet us\b(?!\s+know\b)", re.IGNORECASE)
+_PUT_IN = re.compile(r"^(\W*(?:(?:can|could|would) you\s+|please\s+|let'?s\s+)?)(?:put|stick|slip|get)\s+(.+?)\s+"
+                     r"(?:in there|in here|in it|on there|in|on)(?:\s+(?:the|this|my) (?:playlist|mix|list))?(\W*)$",
+                     re.IGNORECASE)
 _RAP_UP = re.compile(r"(?i)\brap (?=(?:it |this |things |the (?:playlist|list) )?up\b)")
 _REVERSE = re.compile(r"\b(?:reverse|backwards|flip the order)\b")
 # "space out the songs by the same artist", "no artist back to back": the same tracks, an artist's kept apart
@@ -602,6 +605,7 @@ def classify(message: str, playlist: Playlist | None, parser: RequestParser) -> 
     # "more eergetic" moves energy too; "add some Jasmine Sullivan" adds Jazmine Sullivan
     meant = _RAP_UP.sub("wrap ", respell_moods(text, parser.vocab))  # "Can we rap up with some Ella Mai?"
     meant = _LET_US.sub("let's", meant)
+    meant = _PUT_IN.sub(r"\1add \2\3", meant)  # "put Hotel California in there" understood nothing
     edit = _classify(_artists_respelled(_nth_artists_named(meant, playlist), parser), playlist, parser)
     if edit.kind == "new" and playlist is not None and playlist.tracks and _asks_nothing_new(edit, text):
         edit = Edit("message", topic=NEXT_PLAYLIST)  # "can we make another playlist?" built one of nothing

@@ -1172,6 +1172,10 @@ def test_adding_named_songs(assistant: MusicAssistant, slice_index: TrackIndex):
     both = classify(f"can you add {song.title} and {other.title} to the playlist", playlist, chat.parser)
     assert (both.kind, both.track_ids) == ("add_songs", [song.track_id, other.track_id])
     assert classify("add two more", playlist, chat.parser).kind == "length"
+    # "put X in there" understood nothing
+    put = classify(f"can you put {song.title} by {song.artist} in the playlist?", playlist, chat.parser)
+    assert (put.kind, put.track_ids) == ("add_songs", [song.track_id])
+    assert classify("put track 3 first", playlist, chat.parser).kind == "move"
     # a list of titles adds those the catalog has and says the others (before, one missing title added none)
     third = outside[2]
     listed = classify(f"add {song.title}, {other.title}, Blah Blah Nope and {third.title}", playlist, chat.parser)

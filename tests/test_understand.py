@@ -231,6 +231,8 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("rock, max 2 per artist", {"max_per_artist": 2, "genres": ["rock"]}),
     ("no more than one song per artist", {"max_per_artist": 1, "exclude_artists": []}),
     ("too many by the same artist", {"max_per_artist": 1}),
+    ("no artist more than twice", {"max_per_artist": 2, "seed_artists": []}),  # was the band TWICE
+    ("rock, no band more than 3 times", {"max_per_artist": 3, "genres": ["rock"]}),
     ("rap from different artists", {"max_per_artist": 1, "genres": ["rap"]}),
     ("just some pop", {"max_per_artist": None}),
     # exclusions
