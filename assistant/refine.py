@@ -835,13 +835,18 @@ def _track_edit(text: str, low: str, playlist: Playlist, parser: RequestParser) 
 _INTO = re.compile(r"\s(?:with|for)\s", re.IGNORECASE)
 
 
+def _fields_said(parsed: ParsedRequest, fields: frozenset[str]) -> dict[str, Any]:
+    """The values of those `fields` the message set, the year range whole when either end was said."""
+    said = parsed.found & fields
+    if said & {"year_min", "year_max"}:
+        said |= {"year_min", "year_max"}
+    return {name: getattr(parsed.spec, name) for name in said}
+
+
 def _kind_said(parsed: ParsedRequest, moved: bool) -> dict[str, Any]:
     """The spec fields a replacement's words set ("with some 80s rock": genre rock, the 1980s); the moods only when
     no move of the replaced track's own was said ("for something calmer" is calmer than it)."""
-    fields = parsed.found & QUALIFIER_FIELDS - ({"features"} if moved else set())
-    if fields & {"year_min", "year_max"}:
-        fields |= {"year_min", "year_max"}
-    return {name: getattr(parsed.spec, name) for name in fields}
+    return _fields_said(parsed, QUALIFIER_FIELDS - ({"features"} if moved else set()))
 
 
 def _named_artist_tracks(part: str, tracks: list[Track], parser: RequestParser) -> list[int]:
@@ -859,8 +864,6 @@ _PART = re.compile(r"\bthe\s+(?:(?P<first_half>first half)|(?P<second_half>secon
 
 
 _DRAGS = re.compile(r"\b(?:drags|is dragging|drags on)\b")
-_PART_PANNED = re.compile(r"\b(?:is|are|was|feels?|seems?)\s+(?:(?:a bit|kind of|kinda|really|so|pretty|just)\s+)?"
-                          r"(?:weak|boring|dull|bad|meh|lame|not (?:great|good))\b|\b(?:falls? flat|sucks?)\b")
 
 
 def _part_positions(m: re.Match[str], n: int) -> list[int]:
@@ -880,8 +883,7 @@ def _part_moved(low: str, playlist: Playlist) -> Edit | None:
     # "the middle part drags" is too slow; "the ending is weak" asks for other tracks there
     features, labels = relative_moods(_DRAGS.sub("is too slow", low), tracks, playlist.spec)
     if not features:
-        return Edit("replace", positions=_part_positions(m, len(tracks))) if _PART_PANNED.search(low, m.end()) \
-            else None
+        return Edit("replace", positions=_part_positions(m, len(tracks))) if _PANNED.search(low, m.end()) else None
     part = _part_positions(m, len(tracks))
     behind = [i for i in part if not all(r.contains(getattr(tracks[i], f)) for f, r in features.items())]
     return Edit("replace", positions=behind or part, features=features, labels=labels)
@@ -1217,10 +1219,7 @@ def _qualifiers(text: str, parser: RequestParser) -> dict[str, Any]:
         said = parser.analyse(sentence.group(0))
         if not said.spec.seed_artists or said.spec.others_only:
             continue
-        fields = said.found & QUALIFIER_FIELDS
-        if fields & {"year_min", "year_max"}:
-            fields |= {"year_min", "year_max"}
-        out.update({name: getattr(said.spec, name) for name in fields})
+        out.update(_fields_said(said, QUALIFIER_FIELDS))
     return out
 
 
@@ -1800,9 +1799,11 @@ _CAN_NAME_SONGS = re.compile(r"\b(?:(?:can|could|may) (?:i|we)|(?:am i|are we) a
                              r"choose|name) (?:a |some )?(?:specific|particular|certain|my own) (?:songs?|tracks?|"
                              r"artists?)\b")
 # A track said to be bad by its place: "track 3 is bad", "the second song sucks", "the first one doesn't fit"
-_PANNED = re.compile(r"\b(?:is|was|'s|are|were)\s+(?:(?:really|so|pretty|kind of|kinda|a bit|just|too)\s+)?"
-                     r"(?:bad|terrible|awful|horrible|trash|garbage|rubbish|boring|annoying|the worst|not good|no good|"
-                     r"lame|meh)\b|\bsucks?\b|\b(?:doesn'?t|does not|don'?t|do not) (?:fit|belong|work)\b")
+_PANNED = re.compile(r"\b(?:is|was|'s|are|were|feels?|seems?)\s+"
+                     r"(?:(?:really|so|pretty|kind of|kinda|a bit|just|too)\s+)?"
+                     r"(?:bad|terrible|awful|horrible|trash|garbage|rubbish|boring|dull|weak|annoying|the worst|"
+                     r"not good|not great|no good|lame|meh)\b|\bsucks?\b|\bfalls? flat\b"
+                     r"|\b(?:doesn'?t|does not|don'?t|do not) (?:fit|belong|work)\b")
 # "track 3 is too long": that track, not the playlist ("Shortened to 10 tracks")
 _TRACK_TOO = re.compile(r"\b(?:is|was|'s|it'?s|it is)\s+(?:(?:way|a bit|a little|kind of|kinda|just|much)\s+)?too\s+"
                         r"(?P<way>long|short)\b")
@@ -1877,7 +1878,6 @@ _WHICH = re.compile(r"^\W*(?:(?:so|and|ok|okay|hey|also)\W+)*(?:(?:which|what) (
                     r"(?: here| in (?:here|it|the playlist))? (?:are|is|were|was|come|came)"
                     r"|how many (?:songs?|tracks?|of (?:them|these|the songs)) (?:are|were|is)"
                     r"|(?:are|is) there any (?:songs?|tracks?) (?=(?:over|under|longer|shorter|more than|less than) ))")
-_WHICH_FIELDS = frozenset({"year_min", "year_max", "genres", "features", "track_minutes", "popularity"})
 
 
 def _which(text: str, low: str, tracks: list[Track], parser: RequestParser) -> Edit | None:
@@ -1886,15 +1886,14 @@ def _which(text: str, low: str, tracks: list[Track], parser: RequestParser) -> E
     if not _WHICH.search(low) or superlative_attribute(low):  # "which song is the fastest?" is another question
         return None
     parsed = parser.analyse(text)
-    said = parsed.found & _WHICH_FIELDS
+    said = _fields_said(parsed, STYLE_FIELDS)
     if not said and parsed.spec.seed_artists and re.search(r"\b(?:by|from)\b", low):  # "which songs are by Usher?"
         return Edit("question", topic="count_by", positions=_named_artist_tracks(text, tracks, parser),
                     about=" or ".join(parsed.spec.seed_artists))
     if not said:
         return None
-    fields = said | ({"year_min", "year_max"} if said & {"year_min", "year_max"} else set())
-    asked = PlaylistSpec(**{name: getattr(parsed.spec, name) for name in fields})
-    what = [describe_range("year", Range(min=asked.year_min, max=asked.year_max))] if "year_min" in fields else []
+    asked = PlaylistSpec(**said)
+    what = [describe_range("year", Range(min=asked.year_min, max=asked.year_max))] if "year_min" in said else []
     what += [" or ".join(asked.genres)] if asked.genres else []
     what += [describe_range(name, r) for name, r in asked.features.items()]
     what += [describe_range(TRACK_MINUTES, asked.track_minutes)] if asked.track_minutes else []
