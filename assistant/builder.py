@@ -204,10 +204,12 @@ def topic_words(track: Track, about: str) -> list[str]:
 
 
 def artist_caps(spec: PlaylistSpec) -> tuple[int, dict[str, int]]:
-    """(cap for every artist, higher caps for named artists) as the spec states them (before relaxation)."""
+    """(cap for every artist, the caps of artists that differ) as the spec states them (before relaxation): named
+    artists may appear more often unless the spec sets a cap; a cap said for an artist holds whatever the rest."""
+    said = {artist_key(a): n for a, n in spec.artist_caps.items()}
     if spec.max_per_artist is not None:
-        return spec.max_per_artist, {}
-    return DEFAULT_MAX_PER_ARTIST, {artist_key(a): SEED_ARTIST_CAP for a in spec.seed_artists}
+        return spec.max_per_artist, said
+    return DEFAULT_MAX_PER_ARTIST, {artist_key(a): SEED_ARTIST_CAP for a in spec.seed_artists} | said
 
 
 # ------------------------------------------------------------------------------------- formatting
@@ -329,7 +331,8 @@ class _Limits:
     popularity: Range | None
     genres: list[str]
     cap: int | None  # None: no per-artist cap
-    artist_caps: dict[str, int] = field(default_factory=dict)
+    artist_caps: dict[str, int] = field(default_factory=dict)  # named artists' caps, relaxed with `cap`
+    said_caps: dict[str, int] = field(default_factory=dict)  # caps said for an artist, never relaxed
     track_minutes: Range | None = None
 
     def describe(self) -> str:
@@ -344,6 +347,7 @@ class _Limits:
             parts.append(describe_range("popularity", self.popularity))
         if self.cap is not None:
             parts.append(f"at most {self.cap} per artist")
+        parts += [f"at most {n} by {a}" for a, n in self.said_caps.items()]
         return ", ".join(parts) or "no other constraint"
 
 
@@ -408,10 +412,12 @@ class PlaylistBuilder:
             scores = scores + self.config.season_preference * self.seasonal
         fixed = self._fixed_mask(spec, [*query.seed_track_ids], avoid)
         default_cap, named_caps = artist_caps(spec)
+        said_caps = {artist_key(a): n for a, n in spec.artist_caps.items()}
         limits = _Limits(
             year=None if spec.year_min is None and spec.year_max is None else Range(min=spec.year_min, max=spec.year_max),
             features=dict(spec.features), popularity=spec.popularity_range(), genres=list(spec.genres),
-            cap=default_cap, artist_caps=named_caps, track_minutes=spec.track_minutes)
+            cap=default_cap, artist_caps={k: n for k, n in named_caps.items() if k not in said_caps},
+            said_caps=said_caps, track_minutes=spec.track_minutes)
         relaxed: dict[str, Relaxation] = {}
         first_shortage: dict[str, str] = {}  # constraint -> the shortage that first forced relaxing it
         while True:
@@ -484,6 +490,9 @@ class PlaylistBuilder:
         for key, cap in limits.artist_caps.items():
             if key in self.index.artist_index and limits.cap is not None:
                 caps[self.index.artist_index[key]] = max(cap, limits.cap)
+        for key, cap in limits.said_caps.items():
+            if key in self.index.artist_index:
+                caps[self.index.artist_index[key]] = cap
         return caps
 
     def _songs_per_artist(self, mask: np.ndarray) -> np.ndarray:
@@ -814,13 +823,11 @@ def violations(playlist: Playlist, spec: PlaylistSpec, index: TrackIndex,
     if not spec.allow_live:
         out += [f"{t.track_id} is a live recording ({t.title})" for t in tracks if is_live(t.title)]
 
-    if MAX_PER_ARTIST not in relaxed:
-        cap, named = artist_caps(spec)
-        counts: dict[str, int] = {}
-        for t in tracks:
-            counts[artist_key(t.artist)] = counts.get(artist_key(t.artist), 0) + 1
-        out += [f"{n} tracks by {a}, cap {max(cap, named.get(a, cap))}" for a, n in counts.items()
-                if n > max(cap, named.get(a, cap))]
+    cap, named = artist_caps(spec)
+    said = {artist_key(a) for a in spec.artist_caps}  # a cap said for an artist is never relaxed
+    counts = Counter(artist_key(t.artist) for t in tracks)
+    out += [f"{n} tracks by {a}, cap {named.get(a, cap)}" for a, n in counts.items()
+            if n > named.get(a, cap) and (a in said or MAX_PER_ARTIST not in relaxed)]
     return out
 
 

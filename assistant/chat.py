@@ -762,6 +762,9 @@ class Chat:
             if name in found:
                 data[name] = getattr(p, name)
                 labels.append(_setting_label(p, name))
+        if "artist_caps" in found:  # "no more than one Queen song"
+            data["artist_caps"] = {**spec.artist_caps, **p.artist_caps}
+            labels += [f"at most {n} by {sanitize(a, 40)}" for a, n in p.artist_caps.items()]
         try:
             new_spec = PlaylistSpec.model_validate(data)
         except ValidationError as exc:
@@ -871,14 +874,16 @@ class Chat:
         keep = [t.track_id in index.row and bool(mask[index.row[t.track_id]]) and broken <= carried.keys()
                 and t.track_id not in self.banned and t.artist.casefold() not in banned_artists
                 for t, broken in zip(tracks, breaks)]
-        # the per-artist cap holds for the kept tracks too, unless the playlist reports it relaxed
+        # the per-artist cap holds for the kept tracks too, unless the playlist reports it relaxed; a cap said for
+        # an artist always
         cap, named_caps = artist_caps(spec)
+        said_caps = {artist_key(a) for a in spec.artist_caps}
         kept_per_artist: Counter[str] = Counter()
         for i, t in enumerate(tracks):
-            if keep[i] and MAX_PER_ARTIST not in carried:
-                key = artist_key(t.artist)
+            key = artist_key(t.artist)
+            if keep[i] and (MAX_PER_ARTIST not in carried or key in said_caps):
                 kept_per_artist[key] += 1
-                keep[i] = kept_per_artist[key] <= max(cap, named_caps.get(key, cap))
+                keep[i] = kept_per_artist[key] <= named_caps.get(key, cap)
         still_relaxed = {name for broken, k in zip(breaks, keep) if k for name in broken}
         if MAX_PER_ARTIST in carried:
             still_relaxed.add(MAX_PER_ARTIST)
@@ -983,7 +988,10 @@ class Chat:
         # the artists asked for are the playlist's named artists from now on (their caps hold, see artist_caps)
         named = spec.seed_artists if same else list(dict.fromkeys([*spec.seed_artists, *artists]))
         new_spec = spec.model_copy(update={"n_tracks": len(out), "minutes": None, "seed_artists": named,
-                                          "others_only": spec.others_only if same else others_only})
+                                          "others_only": spec.others_only if same else others_only,
+                                          # more of an artist asked for after a cap on them: the cap is lifted
+                                          "artist_caps": {a: n for a, n in spec.artist_caps.items()
+                                                          if artist_key(a) not in {artist_key(b) for b in artists}}})
         text = f"Added {len(added)} more {'by' if same else 'like'} {like}".removesuffix(".")  # "B.I.G."
         text += " at the start" if edit.to == 0 else ""
         text += f", {' and '.join(edit.labels)}." if edit.labels else "."
@@ -1018,7 +1026,7 @@ class Chat:
                              allow_remixes=spec.allow_remixes, **uncapped)
         cap, named = artist_caps(spec)
         held = Counter(artist_key(t.artist) for t in self._tracks())
-        capped = any(held[k] >= max(cap, named.get(k, cap)) for k in keys)
+        capped = any(held[k] >= named.get(k, cap) for k in keys)
         tries = [spec.model_copy(update={**uncapped, **qualifiers})] if capped else []
         tries += [loose.model_copy(update=qualifiers), loose] if qualifiers else [loose]
         query = SearchQuery(text=" ".join(artists), seed_artists=artists)
@@ -1340,7 +1348,7 @@ def _added_relaxations(added: list[Track], tracks: list[Track], spec: PlaylistSp
         for constraint, what in track_breaks(track, spec):
             out.setdefault(constraint, Relaxation(constraint=constraint, reason=f"{why}: {what}"))
         key = artist_key(track.artist)
-        if per_artist[key] > max(cap, named.get(key, cap)):
+        if per_artist[key] > named.get(key, cap):
             out.setdefault(MAX_PER_ARTIST, Relaxation(
                 constraint=MAX_PER_ARTIST, reason=f"{why}: {per_artist[key]} tracks by {sanitize(track.artist, 60)}"))
     return list(out.values())
@@ -1492,6 +1500,8 @@ def _kept_constraints(spec: PlaylistSpec) -> dict[str, str]:
     kept |= {POPULARITY: _setting_label(spec, POPULARITY)} if spec.popularity != "any" else {}
     if spec.exclude_artists:
         kept["exclude_artists"] = "no " + ", ".join(sanitize(a, 40) for a in spec.exclude_artists[:5])
+    if spec.artist_caps:
+        kept["artist_caps"] = ", ".join(f"at most {n} by {sanitize(a, 40)}" for a, n in spec.artist_caps.items())
     return kept | {MAX_PER_ARTIST: f"at most {artist_caps(spec)[0]} per artist"}
 
 

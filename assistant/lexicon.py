@@ -436,6 +436,30 @@ def find_artist_cap(low: str) -> list[Finding]:
     return out
 
 
+# A cap on one artist, said before or around the name: "at most 3 songs by Queen", "no more than one Queen song".
+# "only"/"just" cap at one only: "just 3 songs by Queen" may be a playlist of three.
+_ONE_CAP_LEAD = (rf"\b(?:max(?:imum)?(?: of)?|a maximum of|at most|up to|no more than|not more than|"
+                 rf"limit(?:ed)? to|(?P<only>only|just))\s+(?P<n>{_NUM})\s+")
+_ONE_CAP_BY = re.compile(rf"{_ONE_CAP_LEAD}(?:(?:songs?|tracks?)\s+)?(?:by|from|of)\s+(?:the\s+)?$")
+_ONE_CAP_NAME = re.compile(rf"{_ONE_CAP_LEAD}(?:the\s+)?$")
+_ONE_CAP_SONGS = re.compile(r"^(?:'s)?\s+(?:songs?|tracks?)\b")
+
+
+def said_artist_cap(before: str, after: str) -> tuple[int, int, int] | None:
+    """The cap said on the artist named between `before` and `after` (lowercase text): (cap, characters of it
+    before the name, characters after), or None."""
+    if m := _ONE_CAP_BY.search(before):
+        tail = 0
+    elif (m := _ONE_CAP_NAME.search(before)) and (songs := _ONE_CAP_SONGS.match(after)):
+        tail = songs.end()
+    else:
+        return None
+    n = int(_number(m.group("n")))
+    if n < 1 or m.group("only") and n != 1:
+        return None
+    return n, len(before) - m.start(), tail
+
+
 # --------------------------------------------------------------------------- popularity, remixes, ordering
 
 _DEEP = re.compile(

@@ -893,6 +893,10 @@ def _read_edit(text: str, low: str, playlist: Playlist, parser: RequestParser, p
     """An edit by what the parser reads in the message: an exclusion, songs or artists added, then the rest."""
     tracks = playlist.tracks
     parsed = _without_conceded(text, parser.analyse(text), parser)
+    if capped := set(parsed.spec.artist_caps):  # "no more than one Queen song": theirs thinned, not more of them
+        seeds = [a for a in parsed.spec.seed_artists if a not in capped]
+        return Edit("refine", parsed=replace(parsed, spec=parsed.spec.model_copy(update={"seed_artists": seeds}),
+                                             found=parsed.found - (set() if seeds else {"seed_artists"})))
     if _fewer_years_said(low, parsed):
         if parsed.found <= {"description", "year_min", "year_max"}:  # "less 80s": thinned, not turned away
             return Edit("exclude", topic=FEWER_YEARS, parsed=parsed)

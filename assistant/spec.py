@@ -47,6 +47,8 @@ class PlaylistSpec(BaseModel):
     exclude_artists: list[str] = Field(default_factory=list)
     exclude_tracks: list[str] = Field(default_factory=list, description="catalog track ids never to include")
     max_per_artist: int | None = Field(default=None, ge=1, le=MAX_TRACKS)
+    artist_caps: dict[str, int] = Field(default_factory=dict, description="catalog artist -> at most this many of "
+                                        "their tracks (\"no more than one Queen song\"); never relaxed")
     popularity: Popularity = "any"
     ordering: Ordering = "retrieved"
     allow_remixes: bool = False
@@ -56,6 +58,13 @@ class PlaylistSpec(BaseModel):
     @classmethod
     def _lower(cls, values: list[str]) -> list[str]:
         return list(dict.fromkeys(v.strip().lower() for v in values if v.strip()))
+
+    @field_validator("artist_caps")
+    @classmethod
+    def _caps_in_range(cls, caps: dict[str, int]) -> dict[str, int]:
+        if any(not 1 <= n <= MAX_TRACKS for n in caps.values()):
+            raise ValueError(f"a cap per artist must be 1-{MAX_TRACKS}")
+        return caps
 
     @model_validator(mode="after")
     def _consistent(self) -> "PlaylistSpec":

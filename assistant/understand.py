@@ -53,6 +53,7 @@ from assistant.lexicon import (
     negation_start,
     normalize,
     points_at_unseen,
+    said_artist_cap,
 )
 from assistant.llm.errors import LLMError
 from assistant.prompts import render_prompt
@@ -347,8 +348,9 @@ class _Request:
             return False
         seg = self.tokens[i].segment
         n = len(self.tokens)
+        # a number before counts ("10 Drake songs"); one after may end the name ("Maroon 5")
         before = (i > 0 and self.tokens[i - 1].segment == seg and self.cap(i - 1) and not self.sentence_start(i - 1)
-                  and self.words[i - 1] not in _NOT_NAME_WORDS)
+                  and self.words[i - 1] not in _NOT_NAME_WORDS and not self.words[i - 1].isdigit())
         after = (j < n and self.tokens[j].segment == seg and self.cap(j) and self.words[j] not in _NOT_NAME_WORDS
                  and not self.tokens[j - 1].possessive)  # "Radiohead's Kid A": the name ends at "'s"
         # "Birds of Prey", "Psy-dub": the capitals continue after a small word or a hyphen
@@ -1256,13 +1258,30 @@ class RequestParser:
 
     # ------------------------------------------------------------------ the spec
 
+    def _said_caps(self, req: _Request, mentions: list[_Mention]) -> tuple[dict[str, int], list[tuple[int, int]]]:
+        """Caps said on named artists ("no more than one Queen song"): {artist: cap} and the text spans saying
+        them, the names with them."""
+        caps: dict[str, int] = {}
+        spans: list[tuple[int, int]] = []
+        for m in mentions:
+            start, end = req.tokens[m.start].start, req.tokens[m.end - 1].end
+            if m.kind == "artist" and not m.negative and (said := said_artist_cap(req.low[:start], req.low[end:])):
+                caps.setdefault(self.vocab.artist_names[int(m.value)], said[0])
+                spans.append((start - said[1], end + said[2]))
+        return caps, spans
+
     def _assemble(self, req: _Request, findings: list[Finding], mentions: list[_Mention], genres: list[str],
                   excluded_genres: list[str], mood_groups: list[dict[str, Range]],
                   cut: list[tuple[int, int]]) -> ParsedRequest:
         vocab = self.vocab
         values: dict[str, Any] = {}
         phrases: list[tuple[str, str]] = []
-        remove: list[tuple[int, int]] = [(f.start, f.end) for f in findings]
+        caps, cap_spans = self._said_caps(req, mentions)
+        if caps:  # "at most 3 songs by Queen": no playlist of three
+            findings = [f for f in findings if not any(a < f.end and f.start < b for a, b in cap_spans)]
+            values["artist_caps"] = caps
+            phrases += [("artist_caps", req.text[a:b]) for a, b in cap_spans]
+        remove: list[tuple[int, int]] = [(f.start, f.end) for f in findings] + cap_spans
         for f in findings:
             phrases.append((f.field, req.text[f.start:f.end]))
             if f.field not in ("years", "features"):

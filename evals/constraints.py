@@ -61,6 +61,8 @@ MINUTES_PHRASES = (("{m} minutes of {what}", "about"), ("{m} minutes of {what}",
                    ("at least {m} minutes of {what}", "at_least"), ("{m} minutes or more of {what}", "at_least"))
 COUNT_LAST_SHARE = 0.25
 NUMERIC_SHARE = 0.4
+ARTIST_CAP_SHARE = 0.4  # of the requests with a seed artist
+ARTIST_CAP_PHRASES = ("at most {k} songs by {artist}", "no more than {k} {artist} tracks", "max {k} by {artist}")
 ORDER_PHRASES = {"rising": "building up the energy", "falling": "winding down at the end",
                  "arc": "shaped like a DJ set", "smooth": "with smooth transitions"}
 POPULARITY_PHRASES = {"hits": "only big hits", "deep_cuts": "deep cuts only"}
@@ -71,7 +73,7 @@ TRACK_LENGTH_PHRASES = (("songs under {v} minutes", True), ("no song longer than
 # Every constraint type the suite checks (PlaylistSpec fields, `features` split by feature name).
 TYPES = ("n_tracks", "minutes", "genres", "exclude_genres", "year", *(f"feature:{f}" for f in FEATURE_PHRASES),
          "track_minutes", "max_per_artist", "popularity", "ordering", "no_remixes", "exclude_artists", "exclude_tracks",
-         "seed_artists", "seed_tracks")
+         "seed_artists", "seed_tracks", "artist_caps")
 MIN_ARTIST_TRACKS = 5
 MIN_GENRE_LEFT = 50  # tracks of the asked genre an exclusion must leave for the request to make sense
 CONSTRAINTS_PER_REQUEST = (1, 4)
@@ -115,11 +117,13 @@ def generate_requests(index: TrackIndex, n: int, seed: int = 0) -> list[Generate
     rng = random.Random(seed)
     # Phrasing variants come from their own generator, so the drawn specs are the same as with one phrasing.
     style = random.Random(f"phrasing-{seed}")
+    caps = random.Random(f"artist-cap-{seed}")  # its own too: caps said on seed artists leave the rest as it was
     pools = _pools(index)
-    return [_one(rng, style, pools, index) for _ in range(n)]
+    return [_one(rng, style, caps, pools, index) for _ in range(n)]
 
 
-def _one(rng: random.Random, style: random.Random, pools: _Pools, index: TrackIndex) -> GeneratedRequest:
+def _one(rng: random.Random, style: random.Random, caps: random.Random, pools: _Pools,
+         index: TrackIndex) -> GeneratedRequest:
     truth: dict[str, Any] = {}
     types: list[str] = []
     head: list[str] = []  # "25 rock songs"
@@ -222,6 +226,11 @@ def _one(rng: random.Random, style: random.Random, pools: _Pools, index: TrackIn
         truth["seed_artists"] = [seed_artist]
         types.append("seed_artists")
         tail.append(f"similar to {seed_artist}")
+        if caps.random() < ARTIST_CAP_SHARE:  # "similar to Queen, no more than 2 Queen songs"
+            k = caps.choice((1, 2, 3))
+            truth["artist_caps"] = {seed_artist: k}
+            types.append("artist_caps")
+            tail.append(caps.choice(ARTIST_CAP_PHRASES).format(k=k, artist=seed_artist))
     if "seed_tracks" in chosen and pools.artists:
         artist = rng.choice(pools.artists)
         track = index.tracks[rng.choice(pools.artist_rows[artist])]
@@ -280,6 +289,8 @@ def _only(truth: PlaylistSpec, kind: str, n: int) -> PlaylistSpec:
         base["features"] = {name: truth.features[name]}  # type: ignore[index]
     elif kind == "no_remixes":
         base["allow_remixes"] = False
+    elif kind == "max_per_artist":  # "all different artists, at most 2 by Queen": the cap said for one artist wins
+        base.update(max_per_artist=truth.max_per_artist, artist_caps=truth.artist_caps)
     else:
         base[kind] = getattr(truth, kind)
     return PlaylistSpec.model_validate(base)

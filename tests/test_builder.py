@@ -449,6 +449,24 @@ def test_named_artists_get_reserved_slots(builder, slice_index):
     assert violations(timed, timed.spec, slice_index) == []
 
 
+def test_a_cap_said_for_one_artist_holds_when_the_cap_per_artist_is_relaxed(builder, slice_index):
+    """"rock, no more than one Queen song": Queen keeps to one even where too few artists fit the year and the
+    cap of one per artist gives way (the cap said for Queen is never relaxed)."""
+    one, year = Counter((t.artist, t.year) for t in slice_index.tracks if t.year).most_common(1)[0][0]
+    artists = {t.artist for t in slice_index.tracks if t.year == year}
+    spec = PlaylistSpec(description="songs", year_min=year, year_max=year, max_per_artist=1,
+                        n_tracks=min(len(artists) + 3, 100), seed_artists=[one], artist_caps={one: 1})
+    playlist = builder.build(spec)
+    assert "max_per_artist" in {r.constraint for r in playlist.relaxed}
+    assert sum(artist_key(t.artist) == artist_key(one) for t in playlist.tracks) == 1
+    assert violations(playlist, spec, slice_index) == []
+    unsaid = builder.build(spec.model_copy(update={"artist_caps": {}}))
+    assert sum(artist_key(t.artist) == artist_key(one) for t in unsaid.tracks) > 1
+    # a listed playlist that breaks the cap said is a violation even with the general cap relaxed
+    over = unsaid.model_copy(update={"spec": spec})
+    assert any(f"by {artist_key(one)}, cap 1" in v for v in violations(over, spec, slice_index))
+
+
 def test_bands_like_a_named_artist_are_other_artists_near_it(builder, slice_index):
     """"bands like X": X's best-known tracks steer the search, X's own tracks stay out, and nothing is reported
     missing."""

@@ -1497,6 +1497,29 @@ def test_fewer_by_an_artist(assistant: MusicAssistant, slice_index: TrackIndex):
     assert ids(chat.playlist) == before and song.track_id in chat.playlist.spec.exclude_tracks
 
 
+def test_a_cap_on_one_artist(assistant: MusicAssistant, slice_index: TrackIndex):
+    """"no more than one Queen song" added three more like Queen (it read the name alone); "max 2 songs by Queen"
+    shortened the playlist to two. Now the artist's tracks beyond the cap make way, the length stays, and the cap
+    holds until more of theirs is asked for."""
+    chat = assistant.start_chat(use_llm=False)
+    named = _artists_named(slice_index, chat.parser, lambda t: True, 1)[0]
+    first = chat.send(f"songs like {named}, 12 songs, at most 4 per artist").playlist
+    theirs = [t.track_id for t in first.tracks if t.artist == named]
+    assert len(theirs) >= 2
+    for said in (f"no more than one {named} song", f"max 1 song by {named}", f"only one track from {named} please"):
+        edit = classify(said, first, chat.parser)
+        assert edit.kind == "refine" and edit.parsed.spec.artist_caps == {named: 1}, said
+        assert named not in edit.parsed.spec.seed_artists, said
+    reply = chat.send(f"no more than one {named} song")
+    assert reply.action == "refine" and reply.text.startswith(f"At most 1 by {named}")
+    assert [t.track_id for t in reply.playlist.tracks if t.artist == named] == theirs[:1]
+    assert len(reply.playlist.tracks) == len(first.tracks)
+    assert violations(reply.playlist, reply.playlist.spec, slice_index) == []
+    assert f"at most 1 by {named}" in chat.send("why these songs?").text
+    again = chat.send(f"more {named}")  # asked for by name: the cap gives way
+    assert sum(t.artist == named for t in again.playlist.tracks) > 1 and not again.playlist.spec.artist_caps
+
+
 def test_misspelt_names_in_a_list_are_read_one_by_one(catalog: Catalog, assistant: MusicAssistant):
     """"Can we add some Jagged Egde and Jodecci" added three tracks "for" the words: each name of the list is now
     looked up as the catalog spells it (the whole catalog's names: the test slice lacks these)."""

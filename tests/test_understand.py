@@ -235,6 +235,14 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("rock, no band more than 3 times", {"max_per_artist": 3, "genres": ["rock"]}),
     ("rap from different artists", {"max_per_artist": 1, "genres": ["rap"]}),
     ("just some pop", {"max_per_artist": None}),
+    # a cap on one artist: no playlist of three, the artist still wanted
+    ("max 3 songs by Queen", {"n_tracks": None, "seed_artists": ["Queen"], "artist_caps": {"Queen": 3}}),
+    ("classic rock, no more than one Queen song", {"genres": ["classic rock"], "artist_caps": {"Queen": 1}}),
+    ("pop, but at most 2 songs from Taylor Swift", {"artist_caps": {"Taylor Swift": 2}, "max_per_artist": None}),
+    ("only one song by Drake", {"artist_caps": {"Drake": 1}, "n_tracks": None}),
+    ("just 3 songs by Queen", {"artist_caps": {}, "n_tracks": 3}),  # "just" caps at one only
+    ("up to 2 Adele tracks", {"artist_caps": {"Adele": 2}}),
+    ("give me 10 Drake songs", {"n_tracks": 10, "seed_artists": ["Drake"]}),  # the count extended no name
     # exclusions
     ("pop without Drake", {"genres": ["pop"], "exclude_artists": ["Drake"], "seed_artists": []}),
     ("hip hop, no more Drake", {"exclude_artists": ["Drake"]}),
