@@ -53,6 +53,7 @@ from assistant.explain import (
     LabelNames,
     Source,
     TrackLine,
+    join_and,
     metadata_intro,
     metadata_line,
     track_heading,
@@ -83,6 +84,7 @@ MIN_TEXT_BUDGET_S = 0.5
 MAX_ANSWERS = 5  # tracks one question may ask about
 MAX_LISTED_ARTISTS = 12  # artists an answer names before "and N more"
 MAX_LISTED = 8  # tracks an answer lists before "and N more"
+MAX_TITLES_SAID = 5  # tracks "Added 3 more like ..." names before "N more" ("more like the first half")
 ASKED_FOR = "added at your request"  # in the reason of a track the listener asked for: cuts take it last
 HELP = ("I build playlists from the catalog and edit them. Ask for one (\"upbeat 80s synthpop for a run\"), then "
         "refine it: \"more upbeat\", \"calmer\", \"make it 20 minutes\", \"add more like track 3\", \"add "
@@ -469,11 +471,25 @@ class Chat:
         bad = self._check_positions(edit.positions)
         if bad or edit.to is None or not 0 <= edit.to < len(tracks):
             return _Outcome("message", bad or f"Where to? The playlist has {len(tracks)} tracks.")
+        if len(edit.positions) > 1:  # "put the two calmest songs at the end": together, in the order said
+            return self._moved_together(tracks, edit.positions, edit.to)
         if edit.positions[0] == edit.to:  # "put the calmest song first" when it opens the playlist already
             return _Outcome("message", f"\"{sanitize(tracks[edit.to].title)}\" is already at position {edit.to + 1}.")
         track = tracks.pop(edit.positions[0])
         tracks.insert(edit.to, track)
         return self._reordered(tracks, f"Moved \"{sanitize(track.title)}\" to position {edit.to + 1}.", "moved")
+
+    def _moved_together(self, tracks: list[Track], positions: list[int], to: int) -> _Outcome:
+        """Several tracks moved as one block: to the end when `to` is the last place, else starting at `to`."""
+        moving = [tracks[p] for p in positions]
+        rest = [t for i, t in enumerate(tracks) if i not in set(positions)]
+        at = len(rest) if to == len(tracks) - 1 else min(to, len(rest))
+        out = rest[:at] + moving + rest[at:]
+        titles = join_and([f"\"{sanitize(t.title)}\"" for t in moving])
+        where = "the start" if at == 0 else "the end" if at == len(rest) else f"positions {at + 1}–{at + len(moving)}"
+        if out == tracks:
+            return _Outcome("message", f"{titles} are already at {where}.")
+        return self._reordered(out, f"Moved {titles} to {where}.", "moved")
 
     def _reorder(self, edit: Edit) -> _Outcome:
         tracks = self._tracks()
@@ -492,6 +508,9 @@ class Chat:
         if ordering in ("year", "tempo"):
             tracks.sort(key=lambda t: (getattr(t, ordering) is None, getattr(t, ordering) or 0))
             return self._reordered(tracks, f"Sorted by {ordering}.", f"sorted by {ordering}")
+        if ordering == "newest":
+            tracks.sort(key=lambda t: (t.year is None, -(t.year or 0)))
+            return self._reordered(tracks, "Sorted by year, newest first.", "newest first")
         ordering = "rising" if ordering == "energy" else ordering
         spec = self._spec().model_copy(update={"ordering": ordering})
         words = ORDER_WORDS.get(ordering, ordering)
@@ -978,7 +997,9 @@ class Chat:
                 # (only remixes or Christmas songs here) is said by the second's ("only remixes by Céline Dion")
                 stays = {t.track_id for t in added} & {t.track_id for t in fill.tracks}
                 relaxed = [r for r in relaxed if r.constraint != SEED_ARTISTS and stays] + absent
-        like = ", ".join([*(f"\"{sanitize(t.title)}\"" for t in seeds), *(sanitize(a, 40) for a in artists)])
+        titles = [f"\"{sanitize(t.title)}\"" for t in seeds[:MAX_TITLES_SAID]]
+        titles += [f"{len(seeds) - MAX_TITLES_SAID} more"] if len(seeds) > MAX_TITLES_SAID else []
+        like = ", ".join([*titles, *(sanitize(a, 40) for a in artists)])
         like = "the playlist's artists" if same else like
         reasons = self._reasons_with({tid: f"{why} · like {like}" for tid, why in fill.reasons.items()})
         reasons.update({t.track_id: f"{reason_line(t, spec)} · {ASKED_FOR}" for t in own})

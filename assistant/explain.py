@@ -63,7 +63,7 @@ def _article(word: str) -> str:
     return "an" if word[:1].lower() in "aeiou" else "a"
 
 
-def _join(words: Sequence[str]) -> str:
+def join_and(words: Sequence[str]) -> str:
     words = list(words)
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
@@ -153,14 +153,14 @@ def metadata_intro(tracks: Sequence[Track], labels: LabelNames | None = None) ->
     text = (f"Here are {len(tracks)} tracks" if len(tracks) != 1 else "Here is 1 track") + (
         f" ({minutes} min)" if minutes else "")
     if counts:
-        text += " of " + _join([g for g, _ in counts.most_common(2)])
+        text += " of " + join_and([g for g, _ in counts.most_common(2)])
     if years:
         text += f" from {min(years)}" if min(years) == max(years) else f" from {min(years)}–{max(years)}"
     common = [w for w, c in moods.most_common(2) if c * 2 >= len(tracks)]
     if common:
         text += ", mostly " + " and ".join(common)
     shown = [sanitize(a, 40) for a in artists[:3]]
-    text += ", with " + _join(shown) + (" and more" if len(artists) > 3 else "")
+    text += ", with " + join_and(shown) + (" and more" if len(artists) > 3 else "")
     return text + "."
 
 

@@ -90,7 +90,7 @@ class Edit:
     about: str = ""  # add_style / steer / replace: the words the tracks should match ("some 80s rock", "west coast");
     # subject: what the songs should now be about
     to: int | None = None  # move: destination position; add_songs / more_like: 0 puts the added tracks first
-    ordering: str | None = None  # reorder: a spec ordering, or "shuffle", "reverse", "year", "tempo", "spread"
+    ordering: str | None = None  # reorder: a spec ordering, "shuffle", "reverse", "year", "newest", "tempo", "spread"
     topic: str | None = None  # question: what is asked about
     features: dict[str, Range] = field(default_factory=dict)  # refine: new feature ranges
     parsed: ParsedRequest | None = None  # refine / new / more_like: what the request parser read
@@ -408,7 +408,13 @@ _SPREAD = re.compile(rf"\b(?:space|spread|split|break|mix) (?:(?:them|it|things)
                      rf"next to each other|together|spread out|spaced out|apart)\b|\b(?:artists?|bands?) (?:twice )?"
                      rf"(?:back to back|in a row)\b")
 _SORT = re.compile(r"\b(?:sort|order|arrange)\b.{0,20}?\b(year|date|age|chronolog\w*|tempo|bpm|energy)\b|"
-                   r"\bchronological(?:ly)?\b")
+                   r"\bchronological(?:ly)?\b|\b(?:in|by) (?:order of )?release(?: date)?(?: order)?\W*$")
+# "oldest first", "newest to oldest": by year, the way said (they leaned to the words)
+_NEW = r"(?:newest|latest|most recent|new)"
+_AGE_ORDER = re.compile(rf"\b(?:(?P<old>oldest|earliest)|(?P<new>{_NEW}))(?: (?:songs|tracks|ones|stuff))? "
+                        rf"(?:first|on top|at the (?:top|start|beginning))\b|"
+                        rf"\b(?:(?P<old_to>oldest|old|earliest)|(?P<new_to>{_NEW}))(?: songs?)? to (?:the )?"
+                        rf"(?:{_NEW}|oldest|old|earliest)(?: songs?| ones?)?\W*$")
 
 # A feature turned up or down by a verb: "raise the energy", "bring the tempo down", "pick up the pace"
 _RAISED = r"(?:raise|increase|boost|lift|up|bump up|turn up|bring up|pump up|crank up|amp up|kick up|ramp up|pick up)"
@@ -874,6 +880,12 @@ def _part_positions(m: re.Match[str], n: int) -> list[int]:
     return list(range(max(start, 0), min(end, n)))
 
 
+def _part_after(low: str, at: int, n: int) -> list[int]:
+    """The positions of the part said right after `at` ("more like| the first half"), if one is."""
+    m = _PART.match(low, at + 1) if low[at:at + 1] == " " else None
+    return _part_positions(m, n) if m else []
+
+
 def _part_moved(low: str, playlist: Playlist) -> Edit | None:
     """"the second half is too slow": that part's tracks that are not past the move replaced by ones that are
     (it moved the whole playlist)."""
@@ -1031,8 +1043,9 @@ def _kind_addition(text: str, low: str, parsed: ParsedRequest, playlist: Playlis
     if more_like or (parsed.spec.seed_artists and (_ADD.search(low) or _asks_for_named(low, tracks, parsed))):
         # not the "third" of "Third Eye Blind": the names read are no positions
         # "some Lil Baby too" names no track "Baby (Lil Baby feat. DaBaby)" of the playlist
-        positions = find_positions(_without_names(low, parsed), n) or \
-            find_titles(_without_names(text, parsed, _ARTIST_FIELDS), tracks)
+        positions = (_part_after(low, more_like.end(), n) if more_like else []) or \
+            find_positions(_without_names(low, parsed), n) or \
+            find_titles(_without_names(text, parsed, _ARTIST_FIELDS), tracks)  # "more like the first half": a part
         named = 0 if positions else len(parsed.spec.seed_artists)
         add = _added_count(low) or max(DEFAULT_MORE, min(named, MAX_NAMED_MORE))
         if positions or parsed.spec.seed_artists or parsed.spec.seed_tracks:
@@ -1962,6 +1975,8 @@ def _reorder(low: str, tracks: list[Track]) -> Edit | None:
         return Edit("reorder", ordering="shuffle")
     if _REVERSE.search(low) and not find_positions(low, len(tracks)):
         return Edit("reorder", ordering="reverse")
+    if m := _AGE_ORDER.search(low):
+        return Edit("reorder", ordering="year" if m.group("old") or m.group("old_to") else "newest")
     if m := _SORT.search(low):
         key = (m.group(1) or "year").lower()
         return Edit("reorder", ordering="tempo" if key in ("tempo", "bpm") else "energy" if key == "energy" else "year")
@@ -2016,6 +2031,8 @@ def _placed_song(text: str, tracks: list[Track], parser: RequestParser) -> Edit 
             return None
         song, first = m.group("song"), bool(_TO_START.match(text.lower(), place.start()))
     song = song.strip(" \"'“”‘’")
+    if at := find_superlatives(song.lower(), tracks):  # "start with the oldest song" started a new playlist
+        return Edit("move", positions=at, to=0 if first else len(tracks) - 1)
     if _ONE_BY.match(song):
         parsed = parser.analyse(song)
         return Edit("more_like", add=1, parsed=parsed, to=0 if first else None) if parsed.spec.seed_artists else None
@@ -2045,8 +2062,8 @@ def _move(text: str, low: str, tracks: list[Track]) -> Edit | None:
         target = n // 2
     else:
         return None
-    positions = _moved_track(text, low[:m.start()], tracks)
-    return Edit("move", positions=positions[:1], to=target) if positions else None
+    positions = _moved_track(text, low[:m.start()], tracks)  # "put the two calmest songs at the end": both
+    return Edit("move", positions=positions, to=target) if positions else None
 
 
 def _moved_track(text: str, head: str, tracks: list[Track]) -> list[int]:

@@ -358,6 +358,8 @@ def test_follow_up_classification(slice_index: TrackIndex):
     cases = {
         "more upbeat": ("refine", []), "calmer": ("refine", []), "shorter": ("length", []),
         "make it 20 minutes": ("length", []), "add more like track 3": ("more_like", [2]),
+        "more like the first half": ("more_like", [0, 1, 2, 3, 4]), "more like the last few": ("more_like", [7, 8, 9]),
+        "more like the last song": ("more_like", [9]),
         "remove the second song": ("remove", [1]), "drop tracks 2-4": ("remove", [1, 2, 3]),
         "remove the second to last one": ("remove", [8]), "get rid of the first three": ("remove", [0, 1, 2]),
         "only 90s": ("refine", []), "swap the last two": ("swap", [8, 9]), "swap 2 and 5": ("swap", [1, 4]),
@@ -1588,11 +1590,23 @@ def test_a_track_by_superlative(assistant: MusicAssistant):
     assert moved.action == "move" and moved.playlist.tracks[0] == calmest
     again = chat.send("put the calmest song first")
     assert again.kind == "message" and "already at position 1" in again.text
-    newest = max(chat.playlist.tracks, key=lambda t: t.year)
     popular = max(chat.playlist.tracks, key=lambda t: t.popularity)
     asked = chat.send("which song is the most popular?")  # it kept only hits
     assert asked.kind == "answer" and f'"{popular.title}"' in asked.text and f"popularity {popular.popularity}" in \
         asked.text and ids(chat.playlist) == ids(moved.playlist)
+    # "start with the oldest song" started a new playlist, "end with the most popular song" kept only hits
+    oldest = min(chat.playlist.tracks, key=lambda t: (t.year, chat.playlist.tracks.index(t)))
+    assert chat.send("start with the oldest song").playlist.tracks[0] == oldest
+    assert chat.send("end with the most popular song").playlist.tracks[-1] == popular
+    # "put the two calmest songs at the end" moved one
+    calm = sorted(chat.playlist.tracks, key=lambda t: t.energy)[:2]
+    both = chat.send("put the two calmest songs at the end")
+    assert both.action == "move" and both.playlist.tracks[-2:] == calm and len(both.playlist.tracks) == len(tracks)
+    # "oldest first", "newest to oldest" sort by year (they leaned to the words)
+    assert [t.year for t in chat.send("oldest first").playlist.tracks] == sorted(t.year for t in tracks)
+    newest_first = chat.send("can you order them newest to oldest")
+    assert [t.year for t in newest_first.playlist.tracks] == sorted((t.year for t in tracks), reverse=True)
+    newest = newest_first.playlist.tracks[0]
     dropped = chat.send("drop the newest track")
     assert dropped.action == "remove" and newest not in dropped.playlist.tracks
     # "how many songs are by X?" counted the playlist
