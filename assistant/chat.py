@@ -586,6 +586,8 @@ class Chat:
         if len(gone) == len(tracks) > 1:  # "I didn't like any of those"
             text = (f"Replaced all {len(gone)} tracks with {len(fill.tracks)} others that fit the same request."
                     if fill.tracks else "Nothing else in the catalog fits this request, so the playlist stays.")
+        elif len(gone) > MAX_TITLES_SAID and fill.tracks:  # "keep the first 5 and redo the rest": the places
+            text = f"Replaced {len(gone)} tracks ({_places(positions)}) with {len(fill.tracks)} others."
         else:
             text = f"Replaced {names} with {came.removesuffix('.')}." if came else \
                 f"Removed {names}: nothing else fits in its place."
@@ -1425,6 +1427,18 @@ def _setting_label(spec: PlaylistSpec, name: str) -> str:
     return f"at most {spec.max_per_artist} per artist"
 
 
+def _places(positions: list[int]) -> str:
+    """Places in the playlist (from 0) as said: "tracks 6–15", "tracks 1, 3 and 5–7"."""
+    runs: list[list[int]] = []
+    for p in sorted(positions):
+        if runs and p == runs[-1][-1] + 1:
+            runs[-1].append(p)
+        else:
+            runs.append([p])
+    said = [f"{r[0] + 1}" if len(r) == 1 else f"{r[0] + 1}–{r[-1] + 1}" for r in runs]
+    return ("track " if len(positions) == 1 else "tracks ") + join_and(said)
+
+
 def _relaxation_notices(relaxed: list[Relaxation]) -> list[str]:
     return [f"relaxed {r.constraint}: {r.reason}" for r in relaxed]
 
@@ -1563,7 +1577,7 @@ def _playlist_answer(tracks: list[Track], topic: str) -> str:
                 labels[label] = labels.get(label, 0) + 1
         top = sorted(labels.items(), key=lambda kv: -kv[1])[:4]
         return "Mostly " + ", ".join(f"{g} ({n})" for g, n in top) + "." if top else "No genre tags."
-    if topic == "artists":  # "any duplicate artists?", "which artists are in it?"
+    if topic in ("artists", "artist"):  # "any duplicate artists?", "which artists are in it?", "who is on it?"
         counts = Counter(t.artist for t in tracks)
         names = ", ".join(sanitize(a, 40) for a in list(counts)[:MAX_LISTED_ARTISTS])
         more = f" and {len(counts) - MAX_LISTED_ARTISTS} more" if len(counts) > MAX_LISTED_ARTISTS else ""

@@ -1733,9 +1733,9 @@ _COMPLAINT_WORDS = {"down": "sad", "mopey": "sad", "emo": "sad", "cheery": "chee
                     "fast paced": "fast", "low key": "mellow", "ballads": "slow", "ballad": "slow"}
 _COMPLAINED = {**{m: m for m in MOODS}, **_COMPLAINT_WORDS}
 _COMPLAINED_WORDS = "|".join(re.escape(w).replace(r"\ ", r"[- ]") for w in sorted(_COMPLAINED, key=len, reverse=True))
-# "way too heavy", '"On the border" is a bit heavy', "I don't like the heavy guitar", "sick of all the sad ones":
+# "way too heavy", "less chill" (it lowered the energy), '"On the border" is a bit heavy', "I don't like the heavy guitar", "sick of all the sad ones":
 # moved against; "not really relaxing enough": moved toward
-_COMPLAINT = re.compile(r"\b(?:too|(?:(?<=\bis )|(?<=\bare )|(?<=\bwas )|(?<=\bwere )|(?<='s )|(?<=\bseems )|"
+_COMPLAINT = re.compile(r"\b(?:too|less|(?:(?<=\bis )|(?<=\bare )|(?<=\bwas )|(?<=\bwere )|(?<='s )|(?<=\bseems )|"
                         r"(?<=\bsounds )|(?<=\bfeels )|(?<=\bgets )|(?<=\bsound )|(?<=\bseem ))"
                         r"(?:a bit|a little|a tad|kind of|kinda|somewhat)|"
                         r"(?:don'?t|do not|didn'?t) (?:like|love|want|need) (?:the|all the|so much)|"
@@ -1837,8 +1837,10 @@ _ALL_BUT = re.compile(r"\b(?:everything|every (?:song|track)|all(?: (?:the|of th
                       r"the rest)\s+(?:except(?: for)?|but|other than|apart from|besides|save)\s")
 # "keep the Kanye songs and replace the rest": the tracks not kept
 _KEEP_REST = re.compile(r"^\W*keep\s+(?:only\s+|just\s+)?(?P<kept>.+?)(?:,\s*|\s+)(?:(?:and|but|then)\s+)?"
-                        r"(?P<verb>replace|remove|drop|change|swap out|get rid of|lose|ditch|cut)\s+"
-                        r"(?:the rest|all the others|everything else|the others|all the rest)\W*$")
+                        r"(?P<verb>replace|remove|drop|change|swap out|get rid of|lose|ditch|cut|redo|rework|"
+                        r"refresh|reroll|shuffle out|try again with|switch up|swap)\s+"
+                        r"(?:the rest|all the others|everything else|the others|all the rest|the other (?:songs|tracks|"
+                        r"ones))(?:\s+(?:out|please|for me))?\W*$")
 
 
 def _all_but(text: str, low: str, tracks: list[Track]) -> Edit | None:
@@ -1856,7 +1858,8 @@ def _all_but(text: str, low: str, tracks: list[Track]) -> Edit | None:
     if not kept or any(not 0 <= p < n for p in kept):
         return None
     others = [i for i in range(n) if i not in kept]
-    return Edit("replace" if _REPLACE.search(verb) or "change" in verb else "remove", positions=others)
+    replaced = _REPLACE.search(verb) or re.search(r"change|redo|rework|refresh|reroll|again|switch|swap", verb)
+    return Edit("replace" if replaced else "remove", positions=others)
 
 
 _RENAME = re.compile(r"^\W*(?:(?:please|ok|okay|now|and|can you|could you|let'?s)\W+)*(?:call|name|rename|title|"
@@ -1874,7 +1877,13 @@ _ARTISTS_ASKED = re.compile(r"\b(?:(?:any|are there) (?:duplicate|repeated|repea
                             r"(?:it|here|this|the playlist))(?: the)? most"
                             r"|most (?:played|frequent|common|featured|repeated) (?:artist|band)"
                             r"|who (?:appears|shows up|comes up|is (?:on|in) (?:it|here|this|the playlist))"
-                            r" (?:the )?most)\b")
+                            r" (?:the )?most"
+                            # "who is on this playlist?", "what artists did you pick?" (they gave the count, help)
+                            r"|who(?:'s| is| are) (?:on|in) (?:it|here|this|the (?:playlist|list|mix))(?=\W*$)"
+                            r"|who (?:sings|plays|performs) (?:these|them|those|all (?:of )?(?:these|them))(?=\W*$)"
+                            r"|(?:which|what) (?:artists|bands) (?:did you (?:pick|choose|use|add|put)|are (?:there|"
+                            r"these|those|included|featured|playing)|do you have (?:on|in) (?:it|here|this|the))"
+                            r"|(?:list|name|show) (?:me )?(?:the|all the) (?:artists|bands))\b")
 _DUPLICATES = re.compile(r"\b(?:duplicates?(?! artists?| bands?)|duplicated (?:songs|tracks)|(?:same|a) song twice|"
                          r"(?:songs|tracks) (?:repeated|twice))\b")
 _EXPLICIT = re.compile(r"\b(?:explicit|profanity|swearing|cursing|cussing|clean (?:versions?|lyrics|edits?)|"

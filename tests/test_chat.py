@@ -370,6 +370,9 @@ def test_follow_up_classification(slice_index: TrackIndex):
         "some 80s rock instead": ("new", []),
         "only songs under 4 minutes": ("refine", []), "no songs longer than 4 minutes": ("refine", []),
         "no more than 2 songs per artist": ("refine", []),  # a cap, not 2 tracks, nor "more"
+        # the artists asked after (the count, the help text, leaned to "sings"); the others redone ("redo" cut)
+        "who's on it?": ("question", []), "who sings these?": ("question", []),
+        "keep the first 5 and redo the rest": ("replace", [5, 6, 7, 8, 9]),
         "too many songs from the same band": ("refine", []),  # a cap, not more by the playlist's artists
         "fewer songs with lyrics": ("refine", []),  # instrumental ones, not a shorter playlist
         # a miss with nothing said of what should change is asked about (it leaned to "nah", "quite", "almost")
@@ -675,7 +678,10 @@ def test_follow_up_classification(slice_index: TrackIndex):
     assert (heartbreak.kind, heartbreak.parsed.spec.about) == ("add_style", "heartbreak")
     # a complaint moves the other way (each moved its own way: "too slow" was slower)
     for complaint, feature, up in (("these are too sad", "valence", True), ("way too heavy for me", "energy", False),
-                                   ("a bit too slow", "tempo", True), ("a little too mellow", "energy", True)):
+                                   ("a bit too slow", "tempo", True), ("a little too mellow", "energy", True),
+                                   # "less chill" lowered the energy, "less mellow", "less sleepy" found nothing
+                                   ("less chill", "energy", True), ("less mellow please", "energy", True),
+                                   ("less sleepy", "energy", True), ("less sad", "valence", True)):
         edit = classify(complaint, playlist, parser)
         assert edit.kind == "refine" and set(edit.features) == {feature}, complaint
         moved = edit.features[feature]
@@ -1290,6 +1296,10 @@ def test_the_tracks_kept_while_the_rest_go(assistant: MusicAssistant):
                                      (f"keep only {artist}, get rid of everything else", "remove", others)):
         edit = classify(message, playlist, chat.parser)
         assert (edit.kind, edit.positions) == (kind, positions), message
+    redone = chat.send("keep the first 3, redo the rest")  # "redo" shortened it to 3
+    assert redone.text.startswith("Replaced 7 tracks (tracks 4–10) with 7 others.")
+    assert ids(redone.playlist)[:3] == ids(first)[:3] and not set(ids(redone.playlist)[3:]) & set(ids(first))
+    chat.undo()
     kept = chat.send("remove everything except the first 5")
     assert ids(kept.playlist) == ids(first)[:5]
     one = chat.send("remove all but the last one")
@@ -1977,6 +1987,7 @@ def test_shorter_songs_a_named_track_made_over_and_duplicates(assistant: MusicAs
     counts = Counter(t.artist for t in chat.playlist.tracks)
     assert artists.action == "question" and artists.text.startswith(f"{len(counts)} artists for ")
     assert all(f"{a} ({n})" in artists.text for a, n in counts.items() if n > 1)
+    assert chat.send("who is on this playlist?").text == artists.text  # it gave the count
     same = chat.send("remove the duplicates")
     assert same.action == "question" and same.text.startswith("No song is in the playlist twice")
     assert [t.track_id for t in same.playlist.tracks] == [t.track_id for t in made_over.playlist.tracks]
