@@ -1734,8 +1734,7 @@ _COMPLAINT_WORDS = {"down": "sad", "mopey": "sad", "emo": "sad", "cheery": "chee
 _COMPLAINED = {**{m: m for m in MOODS}, **_COMPLAINT_WORDS}
 _COMPLAINED_WORDS = "|".join(re.escape(w).replace(r"\ ", r"[- ]") for w in sorted(_COMPLAINED, key=len, reverse=True))
 # "way too heavy", "less chill" (it lowered the energy), '"On the border" is a bit heavy', "I don't like the heavy
-# guitar", "sick of all the sad ones":
-# moved against; "not really relaxing enough": moved toward
+# guitar", "sick of all the sad ones": moved against; "not really relaxing enough": moved toward
 _COMPLAINT = re.compile(r"\b(?:too|less|(?:(?<=\bis )|(?<=\bare )|(?<=\bwas )|(?<=\bwere )|(?<='s )|(?<=\bseems )|"
                         r"(?<=\bsounds )|(?<=\bfeels )|(?<=\bgets )|(?<=\bsound )|(?<=\bseem ))"
                         r"(?:a bit|a little|a tad|kind of|kinda|somewhat)|"
