@@ -494,6 +494,8 @@ def respell_moods(text: str, vocab: Vocabulary) -> str:
 # Negators that turn tracks of a mood away ("no sad songs", "nothing too slow"), where "not" and "non" as often
 # describe ("these were not fun", "non-romantic")
 _REFUSING = frozenset({"no", "nothing", "without"})
+_SOFTENERS = frozenset({"too", "overly", "so"})  # "not too sad": not the extreme of the mood
+_DEGREE_WORDS = frozenset({"too", "overly", "very", "really", "super"})
 
 
 def _refused_mood(phrase: str) -> dict[str, Range] | None:
@@ -910,8 +912,8 @@ class RequestParser:
     def _fuzzy_artist(self, req: _Request, i: int, mentions: list[_Mention]) -> _Mention | None:
         """A misspelt name, tried only where a context word says a name follows (or before "'s", or as a
         whole dash-separated segment)."""
-        if req.words[i] in STOPWORDS and req.words[i] != "the":
-            return None
+        if req.words[i] in STOPWORDS and req.words[i] != "the" or req.words[i] in _DEGREE_WORDS:
+            return None  # "not too sleepy" is no Two Sleepy
         kind, start, _ = req.context(i)
         if kind is None:
             kind, start = self._listed(req, i, mentions)
@@ -1049,6 +1051,7 @@ class RequestParser:
         absent_excluded: list[str] = []
         moods: list[dict[str, Range]] = []
         refused: list[dict[str, Range]] = []
+        softened_moods: list[dict[str, Range]] = []
         cut: list[tuple[int, int]] = []  # token spans to drop from the description (negated phrases)
         n = len(req.tokens)
         last_negated_genre_end = -2
@@ -1097,8 +1100,11 @@ class RequestParser:
             elif negated:
                 start = _negation_start(req.words, i)
                 cut.append((start, j))
-                if req.words[start] in _REFUSING and (kept := _refused_mood(self.vocab.mood_phrases[key])):
-                    refused.append(kept)
+                # "not too sad" keeps the other side as "nothing too sad" does (it kept nothing)
+                softened = req.words[start] == "not" and start + 1 < i and req.words[start + 1] in _SOFTENERS
+                if (req.words[start] in _REFUSING or softened) and (
+                        kept := _refused_mood(self.vocab.mood_phrases[key])):
+                    (softened_moods if softened else refused).append(kept)
             elif i > 0 and req.words[i - 1] == "too":  # "way too heavy for me" asks for less, not for heavy
                 cut.append((i - 1, j))
             else:
@@ -1108,8 +1114,12 @@ class RequestParser:
             for k in range(i, j):
                 req.used[k] = True
             i = j
-        # a mood asked for outranks one turned away: "calming, non-ambient songs" is no call for energy
+        # a mood asked for outranks one turned away: "calming, non-ambient songs" is no call for energy; one softened
+        # outranks the mood asked: "breakup songs but not too sad"
         moods += [r for r in refused if not any(name in m for m in moods for name in r)]
+        softened_names = {name for r in softened_moods for name in r}
+        moods = [kept for m in moods if (kept := {k: v for k, v in m.items() if k not in softened_names})]
+        moods += softened_moods
         return genres, excluded, list(dict.fromkeys(absent_excluded)), moods, cut
 
     def _unknown_title_words(self, req: _Request, mentions: list[_Mention]) -> set[int]:

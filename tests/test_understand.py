@@ -138,6 +138,11 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("Some of the Pink Floyd is too slow. Can we add some Pearl Jam?", {"features": {}}),
     # a mood turned away keeps the other side of its one bound; one asked for outranks it
     ("90s rock, no sad songs", {"features": {"valence": (0.35, None)}}),
+    # "not too sad" as "nothing too sad" (it kept nothing); said beside a mood of that feature, it outranks it
+    ("rock, not too sad", {"features": {"valence": (0.35, None)}}),
+    ("breakup songs but not too sad", {"features": {"valence": (0.35, None)}}),
+    ("rock, not sad", {"features": {}}),
+    ("chill but not too sleepy", {"exclude_artists": []}),  # no Two Sleepy
     ("calm songs, nothing too slow", {"features": {"energy": (None, 0.5), "tempo": (100.0, None)}}),
     ("calm songs, nothing too energetic", {"features": {"energy": (None, 0.5)}}),
     ("these were not fun", {"features": {}}),  # "not" describes
@@ -322,7 +327,7 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("energy above 2.5", {"features": {}}),
     # moods: negated, contradictory
     ("not sad", {"features": {}}),
-    ("sad songs but not too slow", {"features": {"valence": (None, 0.35)}}),
+    ("sad songs but not too slow", {"features": {"valence": (None, 0.35), "tempo": (100.0, None)}}),
     ("going through something depressing and need happy tunes", {"features": {}}),
     ("instrumental music for sleep", {"features": {"instrumentalness": (0.5, None), "energy": (None, 0.4)}}),
     # a phrase of its own: a dinner party is no dance floor (the two moods cancelled out), a first dance is slow
