@@ -520,8 +520,9 @@ class Chat:
         if self.playlist is None:
             return _Outcome("answer", "There is no playlist yet to name: ask for one first.")
         title = sanitize(edit.about or "", 60).strip()
-        if not title:
-            return _Outcome("answer", "What should the playlist be called?")
+        if not title:  # "give it a name"
+            return _Outcome("answer", f"It's called \"{sanitize(self.playlist.title, 60)}\" for now. What should it be "
+                                      "called? Say, for example, \"call it Sunday Drive\".")
         return _Outcome("playlist", f'Renamed it "{title}".', self._next(self.playlist, title=title), label="renamed",
                         new_intro=False)
 
@@ -1130,10 +1131,13 @@ class Chat:
         asked = edit.parsed.spec if edit.parsed is not None else PlaylistSpec()
         said = edit.parsed.found if edit.parsed is not None else frozenset()
         era = (asked.year_min, asked.year_max) if {"year_min", "year_max"} & said else (spec.year_min, spec.year_max)
+        # "add more songs from 1994" to rap: rap of 1994; not "add some jazz", a genre the catalog lacks
+        genres = asked.genres or ([] if asked.about or self.vocabulary.names.absent_genres(edit.about or "")
+                                  else spec.genres)
         fill_spec = PlaylistSpec(
             # "add a few songs about rain": the subject searched in titles, not spread over the artists
             description=asked.description if asked.about else edit.about, about=asked.about,
-            n_tracks=min(edit.add or 3, room), genres=asked.genres, year_min=era[0],
+            n_tracks=min(edit.add or 3, room), genres=genres, year_min=era[0],
             year_max=era[1], features=asked.features if asked.about else _narrowed(spec.features, asked.features),
             track_minutes=asked.track_minutes,
             popularity=asked.popularity,

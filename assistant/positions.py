@@ -147,7 +147,9 @@ _SUPERLATIVES: dict[str, tuple[str, int]] = {
     "darkest": ("valence", -1), "most danceable": ("danceability", 1), "longest": ("duration_ms", 1),
     "shortest": ("duration_ms", -1), "oldest": ("year", -1), "newest": ("year", 1), "most recent": ("year", 1),
     "latest": ("year", 1), "most popular": ("popularity", 1), "least popular": ("popularity", -1),
-    "most obscure": ("popularity", -1),
+    "most obscure": ("popularity", -1), "most famous": ("popularity", 1), "best known": ("popularity", 1),
+    "best-known": ("popularity", 1), "most well known": ("popularity", 1), "least famous": ("popularity", -1),
+    "least known": ("popularity", -1),
 }
 _SUPER = "|".join(sorted(_SUPERLATIVES, key=len, reverse=True))
 # "the calmest song", "which one is the fastest?"

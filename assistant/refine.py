@@ -761,6 +761,10 @@ def _track_edit(text: str, low: str, playlist: Playlist, parser: RequestParser) 
         return Edit("rename", about=m.group("name").strip())
     if _TITLE_ASKED.search(low):
         return Edit("question", topic="title")
+    if _NAME_ASKED.search(low):  # "give it a name" leaned to the word "name"
+        return Edit("rename")
+    if (m := _CUT_TO.search(low)) and (k := count_word(m.group("n"))):
+        return Edit("length", n_tracks=min(k, n))  # "cut it down to 10" removed track 10
     if _ARTISTS_ASKED.search(low):
         return Edit("question", topic="artists")
     if _DUPLICATES.search(low):  # "remove the duplicates": the later copies of a song, or none to remove
@@ -1064,7 +1068,8 @@ def _kind_addition(text: str, low: str, parsed: ParsedRequest, playlist: Playlis
             lacking = replace(parsed, unknown_references=[r for r in parsed.unknown_references
                                                           if title_key(r) not in titled])
             more = Edit("more_like", positions=positions, add=add, parsed=parsed, qualifiers=qualifiers,
-                        labels=labels, notices=_lacking(lacking))
+                        labels=labels, notices=_lacking(lacking),
+                        to=0 if _ADDED_FIRST.search(low) else None)  # "add some Nas at the beginning"
             if positions or not parsed.found & _EXCLUSION_FIELDS:
                 return more
             # "Definitely not any Michael Jackson! I'd prefer Elton John": out with the one, then the other
@@ -1867,6 +1872,12 @@ _RENAME = re.compile(r"^\W*(?:(?:please|ok|okay|now|and|can you|could you|let'?s
                      # "name it after my dog", "call it something fun": no name yet
                      r"(?!(?:after|something|whatever|anything|for|like|by)\b)"
                      r"[\"“'‘]?(?P<name>[^\"”’]{1,60}?)[\"”'’]?(?:\s+please)?\W*$", re.IGNORECASE)
+_NAME_ASKED = re.compile(r"^\W*(?:(?:please|ok|okay|now|and|can you|could you)\W+)*(?:give|find|think of|come up "
+                         r"with|suggest) (?:it|this|the (?:playlist|list|mix)) a (?:name|title)(?: please)?\W*$")
+# "cut it down to 10", "reduce it to 8": that many tracks (a bare number there is no track's place)
+_CUT_TO = re.compile(rf"\b(?:cut|trim|reduce|shorten|bring|get|take|pare|whittle|narrow|slim)\s+(?:it|this|the "
+                     rf"(?:playlist|list|mix)|things|them)\s+(?:down\s+|back\s+)?to\s+(?:just\s+|only\s+)?"
+                     rf"(?P<n>{COUNT_WORDS})(?:\s+(?:songs|tracks|tunes))?(?:\s+please)?\W*$")
 _TITLE_ASKED = re.compile(r"\bwhat(?:'s| is) (?:this|the|my|our) (?:playlist|list|mix) (?:called|named)\b|"
                           r"\bwhat(?:'s| is) (?:its|the playlist'?s) (?:name|title)\b")
 _ARTISTS_ASKED = re.compile(r"\b(?:(?:any|are there) (?:duplicate|repeated|repeat) (?:artists|bands)|how many "
@@ -2004,6 +2015,8 @@ def _reorder(low: str, tracks: list[Track]) -> Edit | None:
 _TO_START = re.compile(r"\b(?:to|at) the (?:top|start|beginning|front)\b|\bfirst\s*$|"
                        r"\bthe (?:first|opening) (?:song|track|one)\s*$|\bto (?:the )?(?:top|start)\b|"
                        r"\bopen with\b|\bopener\b")
+# Tracks added at the start: "add some Nas at the beginning"; not "to top off the playlist"
+_ADDED_FIRST = re.compile(r"\b(?:at|to) the (?:start|beginning|front|top)\b(?!\s+(?:off|up)\b)")
 _TO_END = re.compile(r"\b(?:to|at) the (?:end|bottom|back)\b|\blast\s*$|\bto (?:the )?(?:end|bottom)\b|\bcloser\b"
                      r"|\bthe (?:last|closing) (?:song|track|one)\s*$")
 # "put track 3 after track 6", "move Yellow before the first song": next to another track

@@ -2055,3 +2055,30 @@ def test_turning_down_the_playlists_own_genre_changes_nothing(assistant: MusicAs
         assert "own genre" in reply.text if said == f"no {genre}" else f"files under {parents[genre]}" in reply.text
     other = next(g for g in ("rap", "pop", "rock", "r&b", "edm", "latin") if g not in (genre, parents[genre]))
     assert chat.send(f"no {other}").text.startswith(f"No {other}")
+
+
+def test_everyday_edits_of_length_name_and_place(assistant: MusicAssistant, slice_index: TrackIndex):
+    """"cut it down to 6" removed track 6; "give it a name" leaned to the word; "put the most famous one first"
+    kept only hits; "add some X at the beginning" added at the end; "add more songs from <year>" to rock added
+    other genres than rock."""
+    chat = assistant.start_chat(use_llm=False)
+    first = chat.send("energetic rock, 10 songs").playlist
+    cut = chat.send("cut it down to 6")
+    assert cut.action == "length" and ids(cut.playlist) == ids(first)[:6]
+    assert chat.send("reduce it to 10").text == "The playlist already has 6 tracks."
+    named = chat.send("give it a name")
+    assert named.kind == "answer" and f'"{first.title}"' in named.text and ids(chat.playlist) == ids(first)[:6]
+    tracks = chat.playlist.tracks
+    famous = classify("put the most famous one first", chat.playlist, chat.parser)
+    assert (famous.kind, famous.to) == ("move", 0)
+    assert famous.positions == [max(range(6), key=lambda i: (tracks[i].popularity, -i))]
+    artist = _artists_named(slice_index, chat.parser, lambda t: True, 1)[0]
+    added = chat.send(f"add some {artist} at the beginning")
+    assert added.action == "more_like" and {t.artist for t in added.playlist.tracks[:3]} == {artist}
+    assert ids(added.playlist)[3:] == ids(first)[:6]
+    topped = classify(f"can we add some {artist} to top off the playlist", chat.playlist, chat.parser)
+    assert topped.kind == "more_like" and topped.to is None  # "to top off" is no "to the top"
+    year = Counter(t.year for t in slice_index.tracks if "rock" in t.genres).most_common(1)[0][0]
+    more = chat.send(f"add more songs from {year}")
+    new = more.playlist.tracks[len(added.playlist.tracks):]
+    assert more.action == "add_style" and new and all("rock" in t.genres and t.year == year for t in new)
