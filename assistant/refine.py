@@ -816,6 +816,8 @@ def _track_edit(text: str, low: str, playlist: Playlist, parser: RequestParser) 
                         parsed=replace(named, spec=named.spec.model_copy(update={"seed_artists": asked}))
                         if asked else None, about=coming,
                         qualifiers={} if asked or songs or not coming else _kind_said(named, bool(features)))
+        if (verb := _REPLACE.search(low)) and not into and (absent := _absent_song(text[verb.end():], tracks, parser)):
+            return absent  # "replace Bohemian Rhapsody" when it is not playing leaned to the words
     if (m := _TRACK_TOO.search(low)) and (said := find_positions(low[:m.start()], n)) and tracks[said[0]].duration_ms:
         minutes = tracks[said[0]].duration_ms / 60_000  # its place goes to a track a minute shorter (or longer)
         longer = m.group("way") == "short"
@@ -937,6 +939,8 @@ def _exclusion(text: str, low: str, parsed: ParsedRequest, playlist: Playlist, p
             parsed.spec.exclude_artists and _FEWER_WORD.search(low)):
         said, said_low, said_parsed = _said_in(text, low, _REMOVE_OR_FEWER, parser, parsed)
         removal = _removal(said, said_low, said_parsed, tracks)
+        if removal is None and (verb := _REMOVE.search(said_low)):
+            removal = _absent_song(said[verb.end():], tracks, parser)  # "remove Bohemian Rhapsody", not playing
         if removal is not None:
             # "not a big fan of blink 182. How about some songs from Bush?": the other sentences' addition too;
             # what they name and ask for is theirs, not the exclusion's
@@ -958,6 +962,17 @@ def _exclusion(text: str, low: str, parsed: ParsedRequest, playlist: Playlist, p
                     removal.parsed = _exclusions_only(removal.parsed)
             return removal
     return None
+
+
+def _absent_song(named: str, tracks: list[Track], parser: RequestParser) -> Edit | None:
+    """Catalog songs named after a remove or replace verb that the playlist does not hold (no copy of them either):
+    kept out from now on, and said so, as any song turned down that is not playing; else None."""
+    songs = named_songs(f"add {named}", parser)
+    if not songs or set(songs) & {t.track_id for t in tracks} or find_titles(named, tracks):
+        return None
+    spec = PlaylistSpec(exclude_tracks=songs)
+    return Edit("exclude", parsed=ParsedRequest(spec, frozenset({"exclude_tracks"}), [("exclude_tracks", named)],
+                                                named))
 
 
 def _removal_verbs_titled(text: str) -> bool:

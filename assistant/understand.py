@@ -462,11 +462,16 @@ def _title_start(req: _Request, by: int) -> int:
 _HIP_SLASH_HOP = re.compile(r"\b(hip)\s*/\s*(hop)\b", re.IGNORECASE)
 
 
+def _title_tokens_before_by(req: _Request) -> list[tuple[int, int]]:
+    """Token spans of the titles named after "like" and before "by <Name>"."""
+    return [(a, i) for i, word in enumerate(req.words)
+            if word == "by" and i + 1 < len(req.tokens) and req.cap(i + 1) and (a := _title_start(req, i)) < i]
+
+
 def _titles_before_by(req: _Request) -> list[tuple[int, int]]:
     """Text spans of the titles named after "like" and before "by <Name>": no constraints ("Similar to 6
     Underground by Sneaker Pimps" asks for no deep cuts, whether the catalog has the artist or not)."""
-    return [(req.tokens[a].start, req.tokens[i - 1].end) for i, word in enumerate(req.words)
-            if word == "by" and i + 1 < len(req.tokens) and req.cap(i + 1) and (a := _title_start(req, i)) < i]
+    return [(req.tokens[a].start, req.tokens[b - 1].end) for a, b in _title_tokens_before_by(req)]
 
 
 # A mood word typed amiss is that mood when no catalog text nor everyday word holds it and it is this close
@@ -759,7 +764,13 @@ class RequestParser:
         """Artists and tracks named in the request, left to right, the longest name first."""
         mentions: list[_Mention] = []
         i, n = 0, len(req.tokens)
+        # "songs like Don't Stop Me Now by Queen": the title's words name no artist (STOP); the artist after "by"
+        # finds the title
+        titled = {k for a, b in _title_tokens_before_by(req) if "by" not in req.words[a:b] for k in range(a, b)}
         while i < n:
+            if i in titled:
+                i += 1
+                continue
             if req.used[i] or req.words[i] in _CONTEXT_WORDS and req.context(i + 1)[1] <= i and not (
                     req.cap(i) and (named := self._exact_artist(req, i, mentions)) and named.end - named.start > 1):
                 i += 1  # a word of a context phrase ("to" of "similar to") does not start a name; "No Doubt" does

@@ -1504,6 +1504,9 @@ def test_fewer_by_an_artist(assistant: MusicAssistant, slice_index: TrackIndex):
     song = next(t for t in slice_index.tracks if t.track_id not in before and t.artist not in playing
                 and re.fullmatch(r"[A-Z][a-z]+(?: [A-Z][a-z]+){1,3}", t.title)
                 and chat.parser.vocab.resolve_track(t.title, t.artist) == t.track_id)
+    for said in (f"remove {song.title} by {song.artist}", f"replace {song.title} by {song.artist}"):
+        edit = classify(said, chat.playlist, chat.parser)  # "replace X" leaned to the words
+        assert (edit.kind, edit.parsed.spec.exclude_tracks) == ("exclude", [song.track_id]), said
     except_one = chat.send(f"I like them, except for {song.title.lower()} by {song.artist}.")
     assert except_one.text.startswith(f'The playlist has no "{song.title}"; it stays out of it from now on.')
     assert ids(chat.playlist) == before and song.track_id in chat.playlist.spec.exclude_tracks
