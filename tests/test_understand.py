@@ -86,6 +86,11 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("how about the band named Live", {"seed_artists": ["Live"]}),
     ("I want to add songs from the group silk now from the 90s", {"seed_artists": ["Silk"]}),
     ("can you play the song No Scrubs", {"seed_tracks": [("No Scrubs", "TLC")], "exclude_artists": []}),
+    # a title before "by <artist>" names no artist of its own (it was the artist STOP, and Queen)
+    ("songs like Don't Stop Me Now by Queen", {"seed_tracks": [("Don't Stop Me Now - 2011 Mix", "Queen")],
+                                               "seed_artists": []}),
+    ("songs like Numb by Linkin Park and Yellow by Coldplay", {"seed_tracks": [("Numb", "Linkin Park"),
+                                                                                ("Yellow", "Coldplay")]}),
     ("Great! It won't be a 50's reunion without Queen.", {"seed_artists": ["Queen"], "exclude_artists": []}),
     ("Stuff like the song The Magnificent Seven by The Clash?", {"seed_artists": ["The Clash"]}),
     ("Do you have any hip/hop music?", {"genres": ["rap"]}),
