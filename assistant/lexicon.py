@@ -418,7 +418,7 @@ _CAP_ONE = re.compile(
     rf"|no {_WHO} twice|no duplicate {_WHO}|each {_WHO} (?:only )?once|no {_WHO} repeats?"
     rf"|(?:don'?t|do not|never) repeat (?:an? |the |any )?{_WHO}"
     # "more variety", "it's too repetitive", "from various artists": the same artists again is what tires
-    rf"|more (?:variety|varied|diverse|diversity)|(?:a )?(?:wider|bigger|greater) variety|less repetitive"
+    rf"|more (?:variety|varied|diverse|diversity|variation)|(?:a )?(?:wider|bigger|greater) variety|less repetitive"
     rf"|(?:too|so|very|bit) (?:repetitive|samey|similar|alike)|(?:all )?sound (?:the same|alike)"
     rf"|(?:variety|mix) of {_WHO}|(?:various|varied|diverse) {_WHO}"
     rf"|too (?:many|much) (?:(?:songs|tracks|stuff|music) )?(?:by|from) (?:the same|one|any one|a single) {_WHO})\b"

@@ -162,14 +162,20 @@ _PRAISE_FILLER = frozenset("really very so much lot indeed definitely absolutely
                            "tracks track playlist list music picks choices selection recommendations recommendation "
                            "job work done fits fit like enjoy enjoyed all of here there too also buddy mate man dude "
                            "sounds looks seems have hit spots spot one know some new far mix start forgotten top "
-                           "turning shaping coming along such out up em jams jamz think".split())
+                           "turning shaping coming along such out up em jams jamz think got most everything".split())
 # Words that ask for something, even beside praise: "make it about love", "great, but more upbeat"
 _PRAISE_VETO = frozenset("make add give play more less change remove put want need about instead only just no not "
                          "but none don didn doesn isn aren wasn weren never hate dislike".split())
+# Praise of all but some tracks: "I like them except track 2", "all good except the last song"
+_LIKED_BUT = re.compile(r"\b(?:like|love|enjoy|dig|good|great|fine|ok|okay|perfect|nice|awesome)\b[^.!?;]*?\b"
+                        r"(?:except|but not|apart from|other than|besides|save)(?: for)?\s+(?P<rest>[^.!?;]+)")
 # The whole playlist missed: every track is replaced under the same constraints
 _DISLIKES_ALL = re.compile(
     r"\b(?:none of (?:these|those|them|the songs|the tracks)|(?:don'?t|didn'?t|do not|did not) (?:really )?"
-    r"(?:like|love|enjoy|dig) (?:any of )?(?:these|those|them|the songs|the tracks|this playlist|the playlist)|"
+    r"(?:like|love|enjoy|dig) (?:any of |the sound of )?(?:these|those|them|the songs|the tracks|this playlist|"
+    r"the playlist)(?: songs| tracks)?(?: (?:much|at all|very much))?\W*$|"
+    r"(?:don'?t|didn'?t|do not|did not) (?:really )?(?:like|love|enjoy|dig) (?:any of )?(?:these|those|them|the songs|"
+    r"the tracks|this playlist|the playlist)|"
     r"not (?:a )?fan of (?:these|those|them|this playlist)|"
     r"not (?:really )?(?:feeling|into) (?:these|those|them|this|it)\W*$|"
     r"^\W*not (?:really |quite )?my (?:type|kind|style|thing|taste|cup of tea)\b|"
@@ -194,7 +200,8 @@ _NO_FIRST = re.compile(r"^\W*(?:no|nope|nah)\b[\s,.!]*")
 _CONTRACTIONS = frozenset("ve re ll im didn doesn isn aren wasn don".split())
 # Praise is about what is there: "those are pretty songs", "really good picks" praise, "some pretty songs" asks.
 _PRAISE_ANCHORS = frozenset("yes yeah yep yup ok okay thanks thank thx cheers these those this that it its they "
-                            "them you your all wow lol haha so picks choices selection selections job start".split())
+                            "them you your all wow lol haha so picks choices selection selections job start "
+                            "everything".split())
 
 
 _SENTENCE = re.compile(r"[^.!?;]+[.!?;]+\s*")
@@ -216,8 +223,9 @@ def _praises(low: str) -> bool:
     if re.search(r"\blove (?:songs?|music|tracks?|ballads)\b", low) or find_years(low):
         return False  # a kind of song, not praise; "Yes, from 2020 please" asks for a year
     low = re.sub(r"([a-z])\1{2,}", r"\1", low)  # "yeahhh", "niceee"
-    if re.search(r"\b(?:like|love|enjoy|dig)\s+(?:them|these|those|it|this|that)\b", low):
-        low += " great"  # "I do like them" praises as "great" does
+    if re.search(r"\b(?:like|love|enjoy|dig)\s+(?:them|these|those|it|this|that|everything|all of (?:them|it|these))\b|"
+                 r"\byou (?:got|nailed) (?:it|(?:most|all) of (?:it|them))\b", low):
+        low += " great"  # "I do like them", "i like everything", "you got most of it" praise as "great" does
     said = re.findall(r"[a-z]+", low)  # "you've" -> you, ve
     if _PRAISE_VETO.intersection(said):
         return False
@@ -713,6 +721,9 @@ def _classify(text: str, playlist: Playlist | None, parser: RequestParser, *, pr
     if playlist is not None and playlist.tracks:
         if suggested := _suggested(text, parser):  # "Jolene would be a great addition" asks, though it praises
             return suggested
+        if (m := _LIKED_BUT.search(low)) and (but := _moved_track(text[m.start("rest"):], m.group("rest"),
+                                                                  playlist.tracks)):
+            return Edit("remove", positions=but)  # "love it except for track 3" was thanked or not understood
         if _praises(low) or ((no := _NO_FIRST.match(low)) and _praises(low[no.end():])) or _AGREED.fullmatch(low):
             return Edit("thanks")  # "no i think this is perfect. Thanks!": nothing more wanted
         # "These are great! Can you add some blues?": the praise first, then the request, which is what counts;

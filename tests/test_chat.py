@@ -373,6 +373,10 @@ def test_follow_up_classification(slice_index: TrackIndex):
         # the artists asked after (the count, the help text, leaned to "sings"); the others redone ("redo" cut)
         "who's on it?": ("question", []), "who sings these?": ("question", []),
         "keep the first 5 and redo the rest": ("replace", [5, 6, 7, 8, 9]),
+        # CPCD turns that got the help text: praise, a miss of all, praise of all but some
+        "i like everything": ("thanks", []), "well, you got most of it": ("thanks", []),
+        "No I don't really like the sound of those songs much.": ("replace", list(range(10))),
+        "love it except for track 3": ("remove", [2]), "all good except the last song": ("remove", [9]),
         "too many songs from the same band": ("refine", []),  # a cap, not more by the playlist's artists
         "fewer songs with lyrics": ("refine", []),  # instrumental ones, not a shorter playlist
         # a miss with nothing said of what should change is asked about (it leaned to "nah", "quite", "almost")
@@ -430,9 +434,9 @@ def test_follow_up_classification(slice_index: TrackIndex):
         "i would like to hear more candlebox": ("message", []), "More enya please": ("message", []),
         "i love them. do you have any more sugesstions": ("length", []),
         "These are all great. MercyMe is another awesome Christian band.": ("thanks", []),
-        # a dislike or an aside is no name; "older" inside a request is still the era (CPCD turns)
-        "No I don't really like the sound of those songs much.": ("message", []),
-        "Not both. share some more variation please.": ("message", []),
+        # a dislike or an aside is no name (the dislike of all replaces all, above; "more variation" caps each
+        # artist); "older" inside a request is still the era (CPCD turns)
+        "Not both. share some more variation please.": ("refine", []),
         "lets see what you have got for me, if I don't like I can always ask you for more help.": ("message", []),
         "thanks. Can i get some Nigerian afrobeats please?": ("steer", []),
         "I want older songs please": ("refine", []),
@@ -597,7 +601,7 @@ def test_follow_up_classification(slice_index: TrackIndex):
     assert not classify(f"How about some {elvis.split()[0].title()} songs?", playlist, parser).unknown_title
     two = classify("Can I hear more of Grace Gillespie and Adreanne Lenker?", playlist, parser)
     assert two.unknown_title == "Grace Gillespie"  # two names, the first said
-    assert classify("No I don't really like the sound of those", playlist, parser).unknown_title == ""
+    assert classify("No I don't really like the sound of those", playlist, parser).kind == "replace"  # no name
     assert classify("Got anything from Kenny G. I love his music", playlist, parser).unknown_title == "Kenny G"
     assert classify("Lets add some songs from Omah Lay to the list", playlist, parser).unknown_title == "Omah Lay"
     assert classify("Songs like Gnaw by Alex G", playlist, parser).unknown_title == "Alex G"

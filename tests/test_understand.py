@@ -294,6 +294,7 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("warm-up, peak, cool-down", {"ordering": "arc"}),
     ("I want from various artists that are from recent years.", {"max_per_artist": 1, "year_min": 2018}),
     ("more variety please", {"max_per_artist": 1}), ("a variety of artists", {"max_per_artist": 1}),
+    ("share some more variation please", {"max_per_artist": 1}),
     ("Those might be too similar, though I do prefer them to not have any lyrics",
      {"max_per_artist": 1, "features": {"instrumentalness": (0.5, None)}}),
     # where the calm and the lively tracks go orders them; the mood word there asks for no such tracks
