@@ -1940,7 +1940,10 @@ _PLAYBACK = re.compile(r"\b(?:(?:not (?:seeing|getting|receiving)|(?:didn'?t|did
 _WHICH = re.compile(r"^\W*(?:(?:so|and|ok|okay|hey|also)\W+)*(?:(?:which|what) (?:songs?|tracks?|ones?)"
                     r"(?: here| in (?:here|it|the playlist))? (?:are|is|were|was|come|came)"
                     r"|how many (?:songs?|tracks?|of (?:them|these|the songs)) (?:are|were|is)"
-                    r"|(?:are|is) there any (?:songs?|tracks?) (?=(?:over|under|longer|shorter|more than|less than) ))")
+                    r"|(?:are|is) there any (?:songs?|tracks?) (?=(?:over|under|longer|shorter|more than|less than) )"
+                    # "are any of these from the 70s?" replaced them all with 70s songs
+                    r"|(?:are|is|were) any (?:of (?:these|them|those|the (?:songs|tracks))|songs|tracks)(?: here| in "
+                    r"(?:here|it|the playlist))? (?=from |by |(?:over|under|longer|shorter|more than|less than) ))")
 
 
 def _which(text: str, low: str, tracks: list[Track], parser: RequestParser) -> Edit | None:
@@ -1950,6 +1953,10 @@ def _which(text: str, low: str, tracks: list[Track], parser: RequestParser) -> E
         return None
     parsed = parser.analyse(text)
     said = _fields_said(parsed, STYLE_FIELDS)
+    if "minutes" in parsed.found and parsed.spec.length_bound != "about" and not said:
+        # "which songs are over 4 minutes?": each song's length, not the playlist's
+        said = {"track_minutes": Range(min=parsed.spec.minutes) if parsed.spec.length_bound == "at_least"
+                else Range(max=parsed.spec.minutes)}
     if not said and parsed.spec.seed_artists and re.search(r"\b(?:by|from)\b", low):  # "which songs are by Usher?"
         return Edit("question", topic="count_by", positions=_named_artist_tracks(text, tracks, parser),
                     about=" or ".join(parsed.spec.seed_artists))

@@ -1770,8 +1770,13 @@ def test_which_tracks_meet_something(assistant: MusicAssistant, slice_index: Tra
     same = [i + 1 for i, t in enumerate(first.tracks) if t.year == year]
     assert reply.text.startswith(f"{len(same)} of the 12 tracks match") and all(f"{i}. " in reply.text for i in same)
     long = [i + 1 for i, t in enumerate(first.tracks) if t.duration_ms >= 4 * 60_000]
-    reply = chat.send("are there any songs over 4 minutes?")
-    assert reply.kind == "answer" and (f"{len(long)} of the 12" if long else "None of the 12") in reply.text
+    for asked in ("are there any songs over 4 minutes?", "which songs are over 4 minutes?"):  # the 2nd: the count
+        reply = chat.send(asked)
+        assert reply.kind == "answer" and (f"{len(long)} of the 12" if long else "None of the 12") in reply.text
+    decade = year - year % 10  # "are any of these from the 70s?" replaced them all
+    those = [i + 1 for i, t in enumerate(first.tracks) if decade <= t.year < decade + 10]
+    reply = chat.send(f"are any of these from the {str(decade)[2:]}s?")
+    assert reply.kind == "answer" and reply.text.startswith(f"{len(those)} of the 12 tracks match")
     playing = {t.artist for t in first.tracks}
     absent = next(a for a in _artists_named(slice_index, chat.parser, lambda t: True, 40) if a not in playing)
     none = chat.send(f"which songs are by {absent}?")
