@@ -774,6 +774,11 @@ def _track_edit(text: str, low: str, playlist: Playlist, parser: RequestParser) 
         return Edit("question", topic="title")
     if _NAME_ASKED.search(low):  # "give it a name" leaned to the word "name"
         return Edit("rename")
+    if m := _ANOTHER_LIKE.search(low):  # "do another one like this but calmer" added one track
+        rest = re.sub(r"^\W*(?:(?:but|and|with|only|just|a bit|a little|slightly)\W+)*", "", text[m.end():])
+        if _meaningful(rest) and (edit := _classify(rest, playlist, parser)).kind not in ("message", "thanks"):
+            return edit  # "... but calmer": this playlist, calmer
+        return Edit("replace", positions=list(range(n)))
     if (m := _CUT_TO.search(low)) and (k := count_word(m.group("n"))):
         return Edit("length", n_tracks=min(k, n))  # "cut it down to 10" removed track 10
     if _ARTISTS_ASKED.search(low):
@@ -1900,6 +1905,10 @@ _RENAME = re.compile(r"^\W*(?:(?:please|ok|okay|now|and|can you|could you|let'?s
                      r"[\"“'‘]?(?P<name>[^\"”’]{1,60}?)[\"”'’]?(?:\s+please)?\W*$", re.IGNORECASE)
 _NAME_ASKED = re.compile(r"^\W*(?:(?:please|ok|okay|now|and|can you|could you)\W+)*(?:give|find|think of|come up "
                          r"with|suggest) (?:it|this|the (?:playlist|list|mix)) a (?:name|title)(?: please)?\W*$")
+# Another version of this playlist: "do another one like this but calmer", "make a second one like this"
+_ANOTHER_LIKE = re.compile(r"\b(?:another|a second|a new|one more|a different) (?:one|playlist|list|mix|version)\s+"
+                           r"(?:just |kind of |kinda |a bit )?(?:like|similar to) (?:this|that|it|the (?:last|first) "
+                           r"one)\b")
 # "cut it down to 10", "reduce it to 8": that many tracks (a bare number there is no track's place)
 _CUT_TO = re.compile(rf"\b(?:cut|trim|reduce|shorten|bring|get|take|pare|whittle|narrow|slim)\s+(?:it|this|the "
                      rf"(?:playlist|list|mix)|things|them)\s+(?:down\s+|back\s+)?to\s+(?:just\s+|only\s+)?"

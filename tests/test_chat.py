@@ -377,6 +377,9 @@ def test_follow_up_classification(slice_index: TrackIndex):
         "i like everything": ("thanks", []), "well, you got most of it": ("thanks", []),
         "No I don't really like the sound of those songs much.": ("replace", list(range(10))),
         "love it except for track 3": ("remove", [2]), "all good except the last song": ("remove", [9]),
+        # another version of this playlist (it added one track)
+        "do another one like this but calmer": ("refine", []), "make another playlist like this": ("replace",
+                                                                                                   list(range(10))),
         "too many songs from the same band": ("refine", []),  # a cap, not more by the playlist's artists
         "fewer songs with lyrics": ("refine", []),  # instrumental ones, not a shorter playlist
         # a miss with nothing said of what should change is asked about (it leaned to "nah", "quite", "almost")
