@@ -891,6 +891,9 @@ _PART = re.compile(r"\bthe\s+(?:(?P<first_half>first half)|(?P<second_half>secon
                    r"(?P<middle>middle))\b")
 
 
+# Tracks made otherwise by their places: "make the first three more energetic", "make track 2 calmer"
+_MADE = re.compile(r"^\W*(?:(?:can|could|would) you\s+|please\s+|let'?s\s+)*make\s+(?P<head>.{1,40}?)\s+"
+                   r"(?=(?:a (?:bit|little|lot|tad) |much |way |even )?(?:more|less|\w+er)\b)")
 _DRAGS = re.compile(r"\b(?:drags|is dragging|drags on)\b")
 
 
@@ -912,13 +915,18 @@ def _part_moved(low: str, playlist: Playlist) -> Edit | None:
     """"the second half is too slow": that part's tracks that are not past the move replaced by ones that are
     (it moved the whole playlist)."""
     tracks = playlist.tracks
-    if (m := _PART.search(low)) is None:
+    if (m := _PART.search(low) or _MADE.match(low)) is None:
         return None
+    if m.re is _MADE:  # "make the first three more energetic" added three tracks
+        part = find_positions(m.group("head"), len(tracks), bare=True)
+        if not part:
+            return None
+    else:
+        part = _part_positions(m, len(tracks))
     # "the middle part drags" is too slow; "the ending is weak" asks for other tracks there
     features, labels = relative_moods(_DRAGS.sub("is too slow", low), tracks, playlist.spec)
     if not features:
-        return Edit("replace", positions=_part_positions(m, len(tracks))) if _PANNED.search(low, m.end()) else None
-    part = _part_positions(m, len(tracks))
+        return Edit("replace", positions=part) if m.re is _PART and _PANNED.search(low, m.end()) else None
     behind = [i for i in part if not all(r.contains(getattr(tracks[i], f)) for f, r in features.items())]
     return Edit("replace", positions=behind or part, features=features, labels=labels)
 

@@ -517,6 +517,8 @@ def test_follow_up_classification(slice_index: TrackIndex):
     for message, (kind, positions) in cases.items():
         edit = classify(message, playlist, parser)
         assert (edit.kind, edit.positions) == (kind, positions), message
+    made = classify("make the first three more energetic", playlist, parser)  # it added three tracks
+    assert made.kind == "replace" and made.positions and set(made.positions) <= {0, 1, 2} and "energy" in made.features
     assert classify("make it 20 minutes", playlist, parser).minutes == 20
     assert classify("I don't like the Ottawan though", playlist, parser).unknown_title == "Ottawan"
     # songs named "<title> by <artist>" after add join; one the catalog lacks by an artist it has is said
