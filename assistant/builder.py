@@ -206,10 +206,15 @@ def topic_words(track: Track, about: str) -> list[str]:
 def artist_caps(spec: PlaylistSpec) -> tuple[int, dict[str, int]]:
     """(cap for every artist, the caps of artists that differ) as the spec states them (before relaxation): named
     artists may appear more often unless the spec sets a cap; a cap said for an artist holds whatever the rest."""
-    said = {artist_key(a): n for a, n in spec.artist_caps.items()}
+    said = said_caps(spec)
     if spec.max_per_artist is not None:
         return spec.max_per_artist, said
     return DEFAULT_MAX_PER_ARTIST, {artist_key(a): SEED_ARTIST_CAP for a in spec.seed_artists} | said
+
+
+def said_caps(spec: PlaylistSpec) -> dict[str, int]:
+    """The caps said for single artists ("no more than one Queen song"), by artist key; never relaxed."""
+    return {artist_key(a): n for a, n in spec.artist_caps.items()}
 
 
 # ------------------------------------------------------------------------------------- formatting
@@ -332,7 +337,7 @@ class _Limits:
     genres: list[str]
     cap: int | None  # None: no per-artist cap
     artist_caps: dict[str, int] = field(default_factory=dict)  # named artists' caps, relaxed with `cap`
-    said_caps: dict[str, int] = field(default_factory=dict)  # caps said for an artist, never relaxed
+    said_caps: dict[str, int] = field(default_factory=dict)  # caps said for an artist (by name), never relaxed
     track_minutes: Range | None = None
 
     def describe(self) -> str:
@@ -412,12 +417,11 @@ class PlaylistBuilder:
             scores = scores + self.config.season_preference * self.seasonal
         fixed = self._fixed_mask(spec, [*query.seed_track_ids], avoid)
         default_cap, named_caps = artist_caps(spec)
-        said_caps = {artist_key(a): n for a, n in spec.artist_caps.items()}
         limits = _Limits(
             year=None if spec.year_min is None and spec.year_max is None else Range(min=spec.year_min, max=spec.year_max),
             features=dict(spec.features), popularity=spec.popularity_range(), genres=list(spec.genres),
-            cap=default_cap, artist_caps={k: n for k, n in named_caps.items() if k not in said_caps},
-            said_caps=said_caps, track_minutes=spec.track_minutes)
+            cap=default_cap, artist_caps={k: n for k, n in named_caps.items() if k not in said_caps(spec)},
+            said_caps=dict(spec.artist_caps), track_minutes=spec.track_minutes)
         relaxed: dict[str, Relaxation] = {}
         first_shortage: dict[str, str] = {}  # constraint -> the shortage that first forced relaxing it
         while True:
@@ -490,8 +494,8 @@ class PlaylistBuilder:
         for key, cap in limits.artist_caps.items():
             if key in self.index.artist_index and limits.cap is not None:
                 caps[self.index.artist_index[key]] = max(cap, limits.cap)
-        for key, cap in limits.said_caps.items():
-            if key in self.index.artist_index:
+        for name, cap in limits.said_caps.items():
+            if (key := artist_key(name)) in self.index.artist_index:
                 caps[self.index.artist_index[key]] = cap
         return caps
 
@@ -824,7 +828,7 @@ def violations(playlist: Playlist, spec: PlaylistSpec, index: TrackIndex,
         out += [f"{t.track_id} is a live recording ({t.title})" for t in tracks if is_live(t.title)]
 
     cap, named = artist_caps(spec)
-    said = {artist_key(a) for a in spec.artist_caps}  # a cap said for an artist is never relaxed
+    said = said_caps(spec)
     counts = Counter(artist_key(t.artist) for t in tracks)
     out += [f"{n} tracks by {a}, cap {named.get(a, cap)}" for a, n in counts.items()
             if n > named.get(a, cap) and (a in said or MAX_PER_ARTIST not in relaxed)]

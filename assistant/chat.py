@@ -41,6 +41,7 @@ from assistant.builder import (
     is_seasonal,
     reason_line,
     remixes_allowed,
+    said_caps,
     song_key,
     track_breaks,
     without_christmas,
@@ -899,11 +900,11 @@ class Chat:
         # the per-artist cap holds for the kept tracks too, unless the playlist reports it relaxed; a cap said for
         # an artist always
         cap, named_caps = artist_caps(spec)
-        said_caps = {artist_key(a) for a in spec.artist_caps}
+        said = said_caps(spec)
         kept_per_artist: Counter[str] = Counter()
         for i, t in enumerate(tracks):
             key = artist_key(t.artist)
-            if keep[i] and (MAX_PER_ARTIST not in carried or key in said_caps):
+            if keep[i] and (MAX_PER_ARTIST not in carried or key in said):
                 kept_per_artist[key] += 1
                 keep[i] = kept_per_artist[key] <= named_caps.get(key, cap)
         still_relaxed = {name for broken, k in zip(breaks, keep) if k for name in broken}
