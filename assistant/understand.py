@@ -348,7 +348,7 @@ class _Request:
             return False
         seg = self.tokens[i].segment
         n = len(self.tokens)
-        # a number before counts ("10 Drake songs"); one after may end the name ("Maroon 5")
+        # a number before is a count ("10 Drake songs"), no start of the name; one after may end it ("Maroon 5")
         before = (i > 0 and self.tokens[i - 1].segment == seg and self.cap(i - 1) and not self.sentence_start(i - 1)
                   and self.words[i - 1] not in _NOT_NAME_WORDS and not self.words[i - 1].isdigit())
         after = (j < n and self.tokens[j].segment == seg and self.cap(j) and self.words[j] not in _NOT_NAME_WORDS
