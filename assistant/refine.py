@@ -834,6 +834,14 @@ def _track_edit(text: str, low: str, playlist: Playlist, parser: RequestParser) 
                         qualifiers={} if asked or songs or not coming else _kind_said(named, bool(features)))
         if (verb := _REPLACE.search(low)) and not into and (absent := _absent_song(text[verb.end():], tracks, parser)):
             return absent  # "replace Bohemian Rhapsody" when it is not playing leaned to the words
+    if into and not swapped_out and not find_positions(low, n, bare=True) and (
+            gone := parser.analyse(text[:into.start()]).spec.seed_artists):
+        # "replace the Drake songs with Future", "swap Drake for Future" with none of Drake's playing added more
+        # like both, or asked which two tracks to swap: Future's come, and the lack is said
+        coming = parser.analyse(f"more {text[into.end():].strip(' .!?')}")
+        if coming.spec.seed_artists:
+            return Edit("more_like", add=DEFAULT_MORE, parsed=coming, notices=[
+                f"The playlist has no track by {', '.join(gone)} to replace."])
     if (m := _TRACK_TOO.search(low)) and (said := find_positions(low[:m.start()], n)) and tracks[said[0]].duration_ms:
         minutes = tracks[said[0]].duration_ms / 60_000  # its place goes to a track a minute shorter (or longer)
         longer = m.group("way") == "short"
@@ -842,7 +850,7 @@ def _track_edit(text: str, low: str, playlist: Playlist, parser: RequestParser) 
                     labels=[describe_range(TRACK_MINUTES, bound)])
     if _PANNED.search(low) and (panned := find_positions(low, n)):  # "track 3 is bad", "the last one sucks"
         return Edit("remove", positions=panned)
-    if _PRAISED.search(low) and not _WANTS_MORE.search(low) and not _PRAISE_TURNS.search(low) and \
+    if _PRAISED.search(low) and not _wants_more(low) and not _PRAISE_TURNS.search(low) and \
             (liked := find_positions(low, n)):
         return Edit("thanks", positions=liked[:1], topic=LIKED)  # "track 2 is my favorite" leaned to "favorite"
     if _SWAP.search(low) and not replacing:  # "swap out the sad songs" replaces them
@@ -1163,7 +1171,7 @@ def _other_edit(text: str, low: str, parsed: ParsedRequest, playlist: Playlist, 
                 and not _addition(text, low, parsed, praised, parser)):
             # "Ok nice, how about something groovy": this playlist, groovier; "what about the 2000s": of the 2000s;
             # "anything else ... cheerful": more too
-            return Edit("refine", parsed=parsed, add=DEFAULT_MORE if _WANTS_MORE.search(low) else None)
+            return Edit("refine", parsed=parsed, add=DEFAULT_MORE if _wants_more(low) else None)
         return _addition(text, low, parsed, praised, parser) or Edit("new", parsed=parsed)
     if era := _relative_era(low, tracks, parsed):  # "only older songs"
         return era
@@ -1171,9 +1179,11 @@ def _other_edit(text: str, low: str, parsed: ParsedRequest, playlist: Playlist, 
         return asked  # "any songs about heartbreak?": its songs join (its mood moved the whole playlist)
     features, labels = relative_moods(low, tracks, playlist.spec)
     found = parsed.found & REFINE_FIELDS
+    if found == {"exclude_artists"} and not features:  # "no more Drake": an exclusion, said when none is playing
+        return Edit("exclude", parsed=parsed)
     if features or found:
         # "please more R and B", "what else do you recommend for the gym?": tracks wanted beyond the change
-        add = DEFAULT_MORE if not features and _WANTS_MORE.search(low) else None
+        add = DEFAULT_MORE if not features and _wants_more(low) else None
         return Edit("refine", features=features, labels=labels, parsed=parsed, add=add)
     if m := _NEGATIVE_START.match(low):  # "no more Drake" with no Drake in the catalog: say so, change nothing
         rest = text[m.end():].strip(" .!?\"'")
@@ -1199,6 +1209,13 @@ def _other_edit(text: str, low: str, parsed: ParsedRequest, playlist: Playlist, 
 _AGREED = re.compile(r"\W*(?:absolutely|definitely|totally|of course|sure thing|for sure)\W*")
 # Words that ask a refinement for more tracks too ("some more love songs"; "more upbeat" moves a mood instead)
 _WANTS_MORE = re.compile(r"\b(?:more(?! than\b)|another|others?|else|as well|also|additions?|add)\b")
+_NO_MORE = re.compile(r"\b(?:no|not any|nothing|any) more\b")
+
+
+def _wants_more(low: str) -> bool:
+    """Whether a message wants tracks beyond its change: "what else do you recommend"; not "no more Drake"."""
+    return bool(_WANTS_MORE.search(_NO_MORE.sub(" ", low)))
+
 # Words that make a request of words the parser does not read an addition rather than a steer
 _ALSO = re.compile(r"\b(?:too|as well|also|in there|in the mix|to (?:the|my|this|our) (?:playlist|list|mix))\W*$")
 # Words that make a request an addition to the playlist: "can i get a bit of hip hop in there?"

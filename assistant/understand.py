@@ -406,7 +406,7 @@ _NEW_THING_WORDS = frozenset("a another the my our your".split())
 _COMPASS = frozenset("east west north south eastern western northern southern midwest".split())
 # Words after which one lowercase word may be a name: "more of rihanna", "some wizkid", "a thing for adele"
 _LOWERCASE_NAME_CUES = frozenset("some more add love play try hear for".split())
-_FIRST_NAME_CUES = _LOWERCASE_NAME_CUES - {"for"}  # "music for Sunday"
+_FIRST_NAME_CUES = _LOWERCASE_NAME_CUES - {"for"} | {"only", "just"}  # "music for Sunday"; "just Kanye"
 _AMOUNT_WORDS = frozenset("some more bit lot any few couple".split())
 _TO_VERBS = frozenset("stick listen switch change move go back turn".split())  # "can we stick to tupac?"
 MIN_LOWERCASE_NAME = 4

@@ -1509,6 +1509,13 @@ def test_fewer_by_an_artist(assistant: MusicAssistant, slice_index: TrackIndex):
     gone = chat.send(f"I don't like {absent}")
     assert gone.text.startswith(f"The playlist has no track by {absent}; they stay out")
     assert ids(chat.playlist) == before and absent in chat.current.banned_artists
+    again = chat.send(f"no more {absent}")  # it added three tracks ("more")
+    assert again.text.startswith(f"The playlist has no track by {absent}; they stay out")
+    assert ids(chat.playlist) == before
+    # replaced by another with none of theirs playing: the other's come, the lack is said (it added like both)
+    swapped = classify(f"replace {absent} with {named[1]}", chat.playlist, chat.parser)
+    assert swapped.kind == "more_like" and swapped.parsed.spec.seed_artists == [named[1]]
+    assert swapped.notices == [f"The playlist has no track by {absent} to replace."]
     # a song turned down that is not playing: said so (it was 'No "X": every track already fits'), and kept out
     song = next(t for t in slice_index.tracks if t.track_id not in before and t.artist not in playing
                 and re.fullmatch(r"[A-Z][a-z]+(?: [A-Z][a-z]+){1,3}", t.title)

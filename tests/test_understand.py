@@ -253,6 +253,7 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("just 3 songs by Queen", {"artist_caps": {}, "n_tracks": 3}),  # "just" caps at one only
     ("up to 2 Adele tracks", {"artist_caps": {"Adele": 2}}),
     ("give me 10 Drake songs", {"n_tracks": 10, "seed_artists": ["Drake"]}),  # the count extended no name
+    ("just Kanye", {"seed_artists": ["Kanye West"]}),  # a first name after "just", as after "only"
     # exclusions
     ("pop without Drake", {"genres": ["pop"], "exclude_artists": ["Drake"], "seed_artists": []}),
     ("hip hop, no more Drake", {"exclude_artists": ["Drake"]}),
