@@ -406,6 +406,8 @@ _NEW_THING_WORDS = frozenset("a another the my our your".split())
 _COMPASS = frozenset("east west north south eastern western northern southern midwest".split())
 # Words after which one lowercase word may be a name: "more of rihanna", "some wizkid", "a thing for adele"
 _LOWERCASE_NAME_CUES = frozenset("some more add love play try hear for".split())
+_BY_NAME_BEFORE = MUSIC_NOUN_WORDS | {"tracks", "track", "something", "anything", "one", "ones", "more"}
+_ADD_VERBS = frozenset({"add", "play", "put", "include"})
 _FIRST_NAME_CUES = _LOWERCASE_NAME_CUES - {"for"} | {"only", "just"}  # "music for Sunday"; "just Kanye"
 _AMOUNT_WORDS = frozenset("some more bit lot any few couple".split())
 _TO_VERBS = frozenset("stick listen switch change move go back turn".split())  # "can we stick to tupac?"
@@ -964,8 +966,11 @@ class RequestParser:
         "like Bieber": it ends one), where something marks a name; capitalised, or lowercase after a word that
         asks for someone ("more kanye"). "songs from Frozen" names no one: Frozen Plasma is little known."""
         key = req.key(i, i + 1)
+        # "songs by kendrick", "add humble by kendrick": "by" after music or a song added names even in lowercase;
+        # not "corrupted by rage"
+        by = i > 1 and req.words[i - 1] == "by" and (req.words[i - 2] in _BY_NAME_BEFORE or req.words[0] in _ADD_VERBS)
         if (not req.free_name(i, i + 1) or self.vocab.is_common(key) or req.extends_capitals(i, i + 1)
-                or not (req.cap(i) or self._lowercase_name(req, i, i + 1))
+                or not (req.cap(i) or by or self._lowercase_name(req, i, i + 1))
                 or self._name_goes_on_lowercase(req, i, i + 1)):
             return None
         number = self.vocab.first_name_artist(key)

@@ -254,6 +254,8 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("up to 2 Adele tracks", {"artist_caps": {"Adele": 2}}),
     ("give me 10 Drake songs", {"n_tracks": 10, "seed_artists": ["Drake"]}),  # the count extended no name
     ("just Kanye", {"seed_artists": ["Kanye West"]}),  # a first name after "just", as after "only"
+    ("songs by kendrick", {"seed_artists": ["Kendrick Lamar"]}),  # after "by" in lowercase
+    ("Songs of good people corrupted by rage and pain", {"seed_artists": []}),  # no Rage Against The Machine
     # exclusions
     ("pop without Drake", {"genres": ["pop"], "exclude_artists": ["Drake"], "seed_artists": []}),
     ("hip hop, no more Drake", {"exclude_artists": ["Drake"]}),
