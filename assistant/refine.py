@@ -2394,11 +2394,16 @@ def _turned_down(parsed: ParsedRequest, complaint: PlaylistSpec, track_ids: Sequ
 _ONE_SONG = re.compile(r"\b(?:song|track|tune|one)\b(?!s)")
 
 
+# "remove 3 songs", "drop a few": that many fewer, from the end (as any cut)
+_REMOVE_COUNT = re.compile(rf"^\W*(?:(?:please|can you|could you)\s+)*(?:remove|drop|cut|delete|take out|get rid of|"
+                           rf"lose|ditch)\s+(?:(?P<n>{COUNT_WORDS})|a few|a couple(?: of)?|some)"
+                           rf"(?:\s+(?:more\s+)?(?:songs|tracks|of them|of these))?(?:\s+please)?\W*$")
 _ANOTHER = re.compile(r"\banother (?:one|song|track|tune)\b|^\W*(?:add |one )?another\W*$")
 
 
 def _added_count(low: str) -> int | None:
-    m = re.search(rf"\b({COUNT_WORDS})\s+(?:more|other|extra|additional|new|similar|songs?|tracks?)\b", low)
+    m = re.search(rf"\b({COUNT_WORDS})\s+(?:more|other|extra|additional|new|similar|songs?|tracks?)\b", low) or \
+        re.search(rf"\banother\s+({COUNT_WORDS})\b", low)  # "give me another 10"
     if m and (k := count_word(m.group(1))):
         return k
     return 1 if _ANOTHER.search(low) else None
@@ -2439,6 +2444,8 @@ def _track_lengths_moved(low: str, tracks: list[Track], parsed: ParsedRequest) -
 
 def _length(low: str, tracks: list[Track], spec: PlaylistSpec) -> Edit | None:
     n = len(tracks)
+    if (m := _REMOVE_COUNT.match(low)) and (k := count_word(m.group("n")) if m.group("n") else DEFAULT_MORE) < n:
+        return Edit("length", n_tracks=n - k)  # "remove 3 songs" cut the playlist to 3, "drop a few" asked which
     if _MANY_MORE.search(low):  # "you sent only one song, add a lot more" added one
         return Edit("length", n_tracks=n + MANY_MORE, add=MANY_MORE)
     counted = _without_caps(low)

@@ -2087,6 +2087,10 @@ def test_everyday_edits_of_length_name_and_place(assistant: MusicAssistant, slic
     other genres than rock."""
     chat = assistant.start_chat(use_llm=False)
     first = chat.send("energetic rock, 10 songs").playlist
+    fewer = classify("remove 3 songs", chat.playlist, chat.parser)  # it cut the playlist to 3
+    assert (fewer.kind, fewer.n_tracks) == ("length", 7)
+    assert classify("drop a few", chat.playlist, chat.parser).n_tracks == 7  # it asked which
+    assert classify("give me another 10", chat.playlist, chat.parser).n_tracks == 20  # the help text
     cut = chat.send("cut it down to 6")
     assert cut.action == "length" and ids(cut.playlist) == ids(first)[:6]
     assert chat.send("reduce it to 10").text == "The playlist already has 6 tracks."
