@@ -53,7 +53,7 @@ from assistant.spec import LengthBound, PlaylistSpec
 from assistant.understand import (
     FOLLOWS_THE_REST, MAX_NAME_WORDS, MAX_TITLE_WORDS, PEOPLE_ENDINGS, UNKNOWN_ARTIST, UNKNOWN_SONG, ParsedRequest,
     RequestParser,
-    absent_genre_notices, respell_moods,
+    catalog_gap_notices, respell_moods, singer_notices,
 )
 from assistant.vocabulary import name_key, title_key
 from retrieval.catalog import Track
@@ -629,6 +629,8 @@ def classify(message: str, playlist: Playlist | None, parser: RequestParser) -> 
             _unknown_words(name, parser) or _written_as_a_name(name, parser)
             and not find_titles(name, playlist.tracks if playlist else [])):
         notices.append(f"{UNKNOWN_ARTIST} {name}: {FOLLOWS_THE_REST}")  # "some r&b from Johnne Drille"
+    if edit.kind in ("refine", "add_style", "steer"):  # "more female singers" leaned to the words, unsaid
+        notices += [n for n in singer_notices(text) if n not in edit.notices]
     edit.text = text
     edit.notices = notices + edit.notices
     return edit
@@ -1432,7 +1434,7 @@ def _understood_nothing(text: str, parser: RequestParser, parsed: ParsedRequest,
         return Edit("message", unknown_title=text.strip(" .!?\"'"))
     if _ALSO.search(low):  # "How about some female artists with vocals too?": they join, none is replaced
         return Edit("add_style", add=DEFAULT_MORE, about=" ".join(words)[:60], parsed=parsed)
-    return Edit("steer", about=" ".join(words)[:60], parsed=parsed, notices=absent_genre_notices(text, parser.vocab))
+    return Edit("steer", about=" ".join(words)[:60], parsed=parsed, notices=catalog_gap_notices(text, parser.vocab))
 
 
 def _whole_unknown_name(text: str, parser: RequestParser) -> bool:

@@ -1544,24 +1544,38 @@ UNKNOWN_ARTIST = "the catalog has no artist called"
 UNKNOWN_SONG = "the catalog has no song"
 UNKNOWN_REFERENCE = "the catalog has no artist or song called"
 UNSEEN_REFERENCE = "the request points at something I cannot see"
+UNKNOWN_SINGER = "the catalog does not say whether a woman or a man sings"
 FOLLOWS_THE_REST = "the playlist follows the request's other words"
+# "female rappers", "songs with male vocals", "sung by women": nothing in the catalog says so
+_SINGER_SAID = re.compile(r"(?i)\b(?:female|male|women|woman|girls?|guys?|men|man|lady|ladies)\s+(?:singers?|vocals?|"
+                          r"vocalists?|rappers?|artists?|voices?|leads?|djs?|musicians?|fronted)\b|"
+                          r"\b(?:sung|sang|performed) by (?:a |an )?(?:women|woman|girls?|men|man|guys?|females?|"
+                          r"males?)\b|\bby (?:females|males|women|men)\b")
 
 
-def absent_genre_notices(request: str, vocab: Vocabulary) -> list[str]:
-    """A line for the listener when the request names well-known genres the catalog files nothing under (the
-    builder then matches those words only in each track's own title: `PlaylistBuilder.search_query`)."""
+def singer_notices(request: str) -> list[str]:
+    """The line for the listener when the request asks who sings ("female rappers"), which no track says."""
+    return [f"{UNKNOWN_SINGER}: {FOLLOWS_THE_REST}"] if _SINGER_SAID.search(request) else []
+
+
+def catalog_gap_notices(request: str, vocab: Vocabulary) -> list[str]:
+    """Lines for the listener when the request asks for what the catalog does not hold: well-known genres it
+    files nothing under (the builder then matches those words only in each track's own title:
+    `PlaylistBuilder.search_query`), or who sings ("female rappers")."""
     absent = vocab.absent_genres(request)
+    notices = singer_notices(request)
     if not absent:
-        return []
+        return notices
     in_titles = [g for g in absent if len(name_key(g).split()) == 1]  # `Vocabulary.without_absent_genres`
     titles = f" and titles that say {' or '.join(in_titles)}" if in_titles else ""
-    return [f"{ABSENT_GENRE} {' or '.join(absent)}: {FOLLOWS_THE_REST}{titles}"]
+    return [f"{ABSENT_GENRE} {' or '.join(absent)}: {FOLLOWS_THE_REST}{titles}", *notices]
 
 
 def reading_notices(parsed: ParsedRequest, vocab: Vocabulary) -> list[str]:
-    """What the listener should know of how a request was read: a genre or an artist the catalog lacks, or a
-    song it points at without naming ("like this": most real requests were posted beside a link)."""
-    notices = absent_genre_notices(parsed.request, vocab)
+    """What the listener should know of how a request was read: a genre, an artist or a singer's sex the catalog
+    does not hold, or a song it points at without naming ("like this": most real requests were posted beside a
+    link)."""
+    notices = catalog_gap_notices(parsed.request, vocab)
     if parsed.unknown_artists:
         notices.append(f"{UNKNOWN_ARTIST} {' or '.join(parsed.unknown_artists)}: {FOLLOWS_THE_REST}")
     if parsed.unknown_references:

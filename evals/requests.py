@@ -93,7 +93,8 @@ def run_requests(assistant: Any, requests: Sequence[str], with_text: bool = Fals
                  progress: bool = True) -> SuiteResult:
     from assistant.builder import topic_words
     from assistant.lexicon import find_topic, normalize
-    from assistant.understand import ABSENT_GENRE, UNKNOWN_ARTIST, UNKNOWN_REFERENCE, UNKNOWN_SONG, UNSEEN_REFERENCE
+    from assistant.understand import (ABSENT_GENRE, UNKNOWN_ARTIST, UNKNOWN_REFERENCE, UNKNOWN_SINGER, UNKNOWN_SONG,
+                                      UNSEEN_REFERENCE)
     from assistant.vocabulary import Vocabulary, name_key
 
     index: TrackIndex = assistant.index
@@ -108,7 +109,8 @@ def run_requests(assistant: Any, requests: Sequence[str], with_text: bool = Fals
     subject_shares: list[float] = []
     told: Counter[str] = Counter()
     kinds = {"absent_genre": ABSENT_GENRE, "unknown_artist": UNKNOWN_ARTIST, "unknown_song": UNKNOWN_SONG,
-             "unknown_artist_or_song": UNKNOWN_REFERENCE, "unseen_reference": UNSEEN_REFERENCE}
+             "unknown_artist_or_song": UNKNOWN_REFERENCE, "unseen_reference": UNSEEN_REFERENCE,
+             "unknown_singer": UNKNOWN_SINGER}
     text_note = None
     if with_text and send is None:
         text_note = "skipped: MusicAssistant.start_chat() does not exist yet (the conversation engine)"

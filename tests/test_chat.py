@@ -517,6 +517,8 @@ def test_follow_up_classification(slice_index: TrackIndex):
     for message, (kind, positions) in cases.items():
         edit = classify(message, playlist, parser)
         assert (edit.kind, edit.positions) == (kind, positions), message
+    assert "the catalog does not say whether a woman or a man sings" in classify(
+        "more female singers", playlist, parser).notices[0]  # leaned to the words unsaid
     made = classify("make the first three more energetic", playlist, parser)  # it added three tracks
     assert made.kind == "replace" and made.positions and set(made.positions) <= {0, 1, 2} and "energy" in made.features
     assert classify("make it 20 minutes", playlist, parser).minutes == 20
