@@ -755,7 +755,7 @@ def minutes_fit(total_ms: float, spec: PlaylistSpec, longest_ms: float) -> bool:
 
 def describe_length(spec: PlaylistSpec) -> str:
     """"60 minutes", "at most 60 minutes", "at least 120 minutes"."""
-    minutes = f"{spec.minutes:g} minutes"
+    minutes = f"{_num(round(spec.minutes or 0, 1))} minutes"  # a time left is unround: "536.377 minutes"
     return minutes if spec.length_bound == "about" else f"{spec.length_bound.replace('_', ' ')} {minutes}"
 
 

@@ -1208,15 +1208,23 @@ class Chat:
         fill_spec = spec.model_copy(update={"n_tracks": count, "minutes": None if count else minutes,
                                             "ordering": "retrieved"})
         fill = self._build(fill_spec, avoid=[t.track_id for t in tracks])
-        notices = _relaxation_notices(fill.relaxed) + fill.notices
         added = list(fill.tracks)[:max_tracks - len(tracks)]  # minutes can ask for more than the limit leaves
+        out = tracks + added
+        relaxed = fill.relaxed
+        if len(out) >= max_tracks and minutes is not None:
+            # "make it 10 hours": the playlist's length is what stopped short, not the fill's ("536.377 minutes
+            # need more than 100 tracks; stopped at 100 tracks (426:39)" of a playlist of 100 and 425:39)
+            total_ms = sum(t.duration_ms or 0 for t in out)
+            relaxed = [r for r in relaxed if r.constraint != LENGTH] + [Relaxation(
+                constraint=LENGTH, reason=f"{describe_length(spec)} need more than {max_tracks} tracks; stopped at "
+                                          f"{len(out)} tracks ({format_duration(total_ms)})")]
+        notices = _relaxation_notices(relaxed) + fill.notices
         if len(added) < len(fill.tracks):
             notices.append(f"a playlist holds at most {max_tracks} tracks")
-        out = tracks + added
         if spec.ordering != "retrieved":
             out = order_tracks(out, spec.ordering)
         reasons = self._reasons_with(fill.reasons)
-        playlist = self._derive(out, spec, reasons=reasons, relaxed=self._kept_relaxations(fill.relaxed))
+        playlist = self._derive(out, spec, reasons=reasons, relaxed=self._kept_relaxations(relaxed))
         total = format_duration(playlist.total_ms)
         tracks_word = "track" if len(added) == 1 else "tracks"
         return _Outcome("playlist", f"Added {len(added)} {tracks_word}: now {len(out)} ({total}).",
@@ -1303,8 +1311,9 @@ class Chat:
         bad = [p for p in positions if not 0 <= p < n]
         if not bad:
             return None
-        which = bad[0] + 1 if bad[0] >= 0 else "?"
-        return f"There is no track {which}: the playlist has {n} track{'s' if n != 1 else ''}."
+        tracks = f"the playlist has {n} track{'s' if n != 1 else ''}"
+        return f"There is no track {bad[0] + 1}: {tracks}." if bad[0] >= 0 else \
+            f"Tracks are numbered from 1 and {tracks}."  # "remove track 0" said "There is no track ?"
 
     def _build(self, spec: PlaylistSpec, query: SearchQuery | None = None, avoid: list[str] | None = None) -> Playlist:
         """A playlist from the builder, honouring this chat's bans and the listener's taste."""

@@ -15,7 +15,7 @@ import pytest
 from rich.console import Console
 
 from assistant.api import MusicAssistant
-from assistant.builder import is_remix, is_seasonal, topic_words, violations
+from assistant.builder import format_duration, is_remix, is_seasonal, topic_words, violations
 from assistant.chat import Chat, Reply
 from assistant.chat_terminal import run_chat
 from assistant.llm import LLMClient, create_llm
@@ -2112,3 +2112,17 @@ def test_everyday_edits_of_length_name_and_place(assistant: MusicAssistant, slic
     more = chat.send(f"add more songs from {year}")
     new = more.playlist.tracks[len(added.playlist.tracks):]
     assert more.action == "add_style" and new and all("rock" in t.genres and t.year == year for t in new)
+
+
+def test_lengths_beyond_the_playlist_and_places_before_it(assistant: MusicAssistant):
+    """"make it 10 hours" reported the fill's own shortfall ("536.377 minutes need more than ... tracks"); "remove
+    track 0" said "There is no track ?". The playlist's length and its numbering are said."""
+    chat = assistant.start_chat(use_llm=False)
+    chat.send("energetic rock, 10 songs")
+    limit = assistant.max_tracks
+    long = chat.send("make it 10 hours")
+    assert len(long.playlist.tracks) == limit
+    reason = {r.constraint: r.reason for r in long.playlist.relaxed}["length"]
+    assert reason.startswith(f"600 minutes need more than {limit} tracks; stopped at {limit} tracks (")
+    assert reason.endswith(f"({format_duration(long.playlist.total_ms)})")
+    assert chat.send("remove track 0").text == f"Tracks are numbered from 1 and the playlist has {limit} tracks."
