@@ -1093,8 +1093,12 @@ class RequestParser:
                     hit = ("absent genre", key, j)  # "k-pop" and "death metal" still read their "pop", "metal"
                 if hit:
                     break
-            if hit is None or i in untitled or self._in_unknown_name(req, i) or everyday_noun(req.words, i, hit[1]):
-                i += 1  # "while cleaning the house": a home, not house music
+            if hit is not None and everyday_noun(req.words, i, hit[1]):
+                cut.append((i, hit[2]))  # "while cleaning the house": a home, not house music, nor searched as it
+                i = hit[2]
+                continue
+            if hit is None or i in untitled or self._in_unknown_name(req, i):
+                i += 1
                 continue
             kind, key, j = hit
             negated = is_negated(req.words, i) or i in turned_down

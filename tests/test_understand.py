@@ -765,6 +765,9 @@ def test_genres_the_catalog_lacks_move_to_titles(vocab: Vocabulary) -> None:
     # the everyday noun is no genre, unless a music noun follows it
     assert vocab.absent_genres("Driving across the country to western Montana") == []
     assert vocab.absent_genres("the country songs of the 90s") == ["country"]
+    # nor is it searched: "while cleaning the house" brought electro house
+    cleaning = RequestParser(vocab).analyse("songs for cleaning the house").spec
+    assert (cleaning.genres, cleaning.description) == ([], "songs for cleaning")
     # inside a capitalised name it is no genre; after a common word written with a capital it still is
     assert vocab.absent_genres("something like Stickerbush Symphony from Donkey Kong Country 2") == []
     assert vocab.absent_genres("I Love Smooth Jazz") == ["jazz"]
