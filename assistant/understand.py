@@ -505,6 +505,16 @@ _SOFTENERS = frozenset({"too", "overly", "so"})  # "not too sad": not the extrem
 _DEGREE_WORDS = frozenset({"too", "overly", "very", "really", "super"})
 
 
+def _contradicts(ranges: dict[str, Range], word: str) -> bool:
+    """Whether a word of a mood phrase is a mood of its own that leans the other way on a feature of the phrase
+    ("party", lively, of a calm "dinner party"; "dance" of a slow "first dance")."""
+    def lean(r: Range) -> int:
+        return 0 if (r.min is None) == (r.max is None) else 1 if r.min is not None else -1
+
+    alone = mood_ranges(word) or {}
+    return any(name in ranges and lean(r) * lean(ranges[name]) < 0 for name, r in alone.items())
+
+
 def _refused_mood(phrase: str) -> dict[str, Range] | None:
     """What "no sad songs", "nothing too slow" keep: the other side of a mood of one feature bounded on one side
     (valence >= 0.35 for sad's valence <= 0.35); None for a mood of more (not upbeat: low energy or low valence,
@@ -1131,6 +1141,8 @@ class RequestParser:
                 ranges = mood_ranges(self.vocab.mood_phrases[key])
                 if ranges:
                     moods.append(ranges)
+                    # "dinner party" is calm: its "party", a lively mood alone, is not searched (it brought EDM)
+                    cut += [(k, k + 1) for k in range(i, j) if j - i > 1 and _contradicts(ranges, req.words[k])]
             for k in range(i, j):
                 req.used[k] = True
             i = j

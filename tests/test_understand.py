@@ -768,6 +768,9 @@ def test_genres_the_catalog_lacks_move_to_titles(vocab: Vocabulary) -> None:
     # nor is it searched: "while cleaning the house" brought electro house
     cleaning = RequestParser(vocab).analyse("songs for cleaning the house").spec
     assert (cleaning.genres, cleaning.description) == ([], "songs for cleaning")
+    # nor a word of a mood phrase that leans the other way alone: a calm "dinner party" searched "party" (EDM)
+    dinner = RequestParser(vocab).analyse("music for a dinner party").spec
+    assert dinner.description == "music for a dinner" and dinner.features["energy"].max is not None
     # inside a capitalised name it is no genre; after a common word written with a capital it still is
     assert vocab.absent_genres("something like Stickerbush Symphony from Donkey Kong Country 2") == []
     assert vocab.absent_genres("I Love Smooth Jazz") == ["jazz"]
