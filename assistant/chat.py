@@ -86,6 +86,22 @@ MAX_ANSWERS = 5  # tracks one question may ask about
 MAX_LISTED_ARTISTS = 12  # artists an answer names before "and N more"
 MAX_LISTED = 8  # tracks an answer lists before "and N more"
 MAX_TITLES_SAID = 5  # tracks "Added 3 more like ..." names before "N more" ("more like the first half")
+SPOTIFY_TRACK_URL = "https://open.spotify.com/track/"
+# What the audio features measure (Spotify's definitions, as the catalog's columns hold them)
+FEATURE_MEANINGS = {
+    "valence": "Valence is how positive a track sounds, from 0 (sad, angry) to 1 (happy, cheerful).",
+    "energy": "Energy is how intense and active a track feels, from 0 (calm) to 1 (fast, loud, noisy).",
+    "danceability": "Danceability is how suitable a track is for dancing, from 0 to 1, by its tempo, rhythm "
+                    "stability, beat strength and regularity.",
+    "acousticness": "Acousticness is how likely a track is acoustic, from 0 to 1.",
+    "instrumentalness": "Instrumentalness is how likely a track has no vocals, from 0 to 1 (above 0.5: "
+                        "instrumental).",
+    "speechiness": "Speechiness is how much of a track is spoken words, from 0 to 1 (rap is high, above 0.33).",
+    "liveness": "Liveness is how likely a track was recorded live, from 0 to 1.",
+    "tempo": "Tempo is a track's speed in beats per minute (BPM).",
+    "bpm": "BPM (beats per minute) is a track's tempo, its speed.",
+    "popularity": "Popularity is Spotify's 0-100 score of how much a track has been played lately.",
+}
 ASKED_FOR = "added at your request"  # in the reason of a track the listener asked for: cuts take it last
 HELP = ("I build playlists from the catalog and edit them. Ask for one (\"upbeat 80s synthpop for a run\"), then "
         "refine it: \"more upbeat\", \"calmer\", \"make it 20 minutes\", \"add more like track 3\", \"add "
@@ -1259,6 +1275,8 @@ class Chat:
             return _Outcome("answer", f'It is called "{sanitize(self.playlist.title, 60)}"; "call it ..." renames it.')
         if not edit.positions and edit.topic == "why":  # "why these songs?": how the whole playlist was chosen
             return _Outcome("answer", _why_playlist(self.playlist, self.current.request))
+        if edit.topic == "meaning":  # "what does valence mean?"
+            return _Outcome("answer", FEATURE_MEANINGS[edit.about or "energy"])
         if not edit.positions:
             return _Outcome("answer", _playlist_answer(tracks, edit.topic or "count"))
         playlist = self.playlist
@@ -1617,6 +1635,11 @@ def _playlist_answer(tracks: list[Track], topic: str) -> str:
     if topic == "naming":
         return ("Yes: name a song with its artist (\"add Hey Ya by OutKast\") or an artist (\"some Prince\") and it "
                 "joins the playlist if the catalog has it.")
+    if topic == "links":  # the default catalog's ids are Spotify's
+        shown = " ".join(f"{i + 1}. {SPOTIFY_TRACK_URL}{t.track_id}" for i, t in enumerate(tracks[:MAX_ANSWERS]))
+        more = f" (and the other {len(tracks) - MAX_ANSWERS})" if len(tracks) > MAX_ANSWERS else ""
+        return (f"Each track's id is its Spotify id: {shown}{more}. The CSV and JSON exports list every id, and "
+                "the M3U and XSPF exports link every track.")
     if topic == "export":
         return ("I can't send it anywhere myself: save it with the Export buttons beside the playlist (M3U, XSPF, "
                 "JSON or CSV) and open the file in a music app; `segue playlist \"<request>\" --json` prints one too.")

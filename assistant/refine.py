@@ -137,7 +137,7 @@ _NEW_MARKERS = re.compile(
     + _NEW_IDEA + r")\b")
 _SUGGESTS = re.compile(r"\b(?:how about|what about)\b")
 _SMALL_TALK = re.compile(r"^\W*(?:thanks|thank you|thx|ty|cheers|hi|hello|hey|yo|ok|okay|cool|great|nice|awesome|"
-                         r"perfect|good|lovely|wow|yes|yeah|yep|no|nope|help|/help|bye|goodbye)"
+                         r"perfect|good|lovely|wow|yes|yeah|yep|no|nope|help|/help|bye|goodbye|what'?s up|sup|wassup)"
                          r"(?:\W+(?:so much|a lot|very much|you|again|there|segue|thanks|great|nice|cool|wizard|bot|"
                          r"friend|buddy|dj|assistant|everyone))*\W*$")
 # The assistant itself asked about: "what can you do?" built a playlist of those words
@@ -275,7 +275,16 @@ _FRESH = re.compile(r"\b(?:(?:a|an|another|new|different|separate|second|next) (
 _QUALITY_PRAISE = _PRAISE - {"love"}  # "a very good playlist" praises; "a love playlist" asks
 # "switch 2 and 5"; not "lets switch to something calm"
 _EXPLAIN_ALL = re.compile(r"^\W*(?:(?:can|could) you |please )?explain (?:your|the|these|this|those) (?:choices|"
-                          r"picks|selection|playlist|songs|tracks|list)\b")
+                          r"picks|selection|playlist|songs|tracks|list)\b|"
+                          r"\bhow (?:do|did) you (?:pick|choose|select|find|decide on) (?:the |these |those |your )?"
+                          r"(?:songs|tracks|music|them|these)\b")
+_LINKS = re.compile(r"\b(?:spotify|song|track) (?:links?|urls?|ids?)\b|\blinks? (?:to|for) (?:the |these |those )?"
+                    r"(?:songs|tracks)\b")
+_FEATURE_NAMES = r"valence|energy|danceability|acousticness|instrumentalness|speechiness|tempo|bpm|popularity|liveness"
+# "what does valence mean?", "what's danceability?"; "what's the tempo?" asks the playlist's
+_MEANING = re.compile(rf"\bwhat (?:does|do|is)(?: the)? (?P<name>{_FEATURE_NAMES}) (?:mean|stand for|measure)\b|"
+                      r"\bwhat(?:'s| is) (?P<term>valence|danceability|acousticness|instrumentalness|speechiness|"
+                      r"liveness)\W*$")
 _ARTIST_SONG = re.compile(r"\b(?:song|track|one|songs|tracks|ones)\b")
 _SWAP = re.compile(r"\b(?:swap|switch(?! (?:it |things )?(?:to|up|over|gears)\b)|exchange|flip|trade)\b")
 _REPLACE = re.compile(r"\b(?:replace|substitute|swap out|switch out|change out)\b"
@@ -504,6 +513,8 @@ _TOPICS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("popularity", re.compile(r"\b(?:popular|popularity|famous|well[- ]known)\b")),
     ("artist", re.compile(r"\b(?:who|artist|sings|sung|performs|performed|band)\b")),
 )
+_SHORT_ASKED = re.compile(r"^\W*(?:(?:so|and|ok|okay)\W+)?what(?:'s| is| are)(?: the)? (?:average |overall |general )?"
+                          r"[a-z]+\W*$")
 _PLAYLIST_WORDS = re.compile(r"\b(?:is (?:this|it)|are (?:these|they)|of (?:this|these|them)\W*$|"
                              r"playlist|the list|it all|the whole|in total|overall|average|all (?:the )?"
                              r"(?:songs|tracks)|this mix)\b")
@@ -766,6 +777,10 @@ def _track_edit(text: str, low: str, playlist: Playlist, parser: RequestParser) 
         return Edit("message", topic=NEXT_PLAYLIST)
     if _PLAYBACK.search(low):
         return Edit("question", topic="playback")
+    if _LINKS.search(low):  # "do you have Spotify links?" leaned to the words
+        return Edit("question", topic="links")
+    if m := _MEANING.search(low):  # "what does valence mean?" got the help text
+        return Edit("question", topic="meaning", about=m.group("name") or m.group("term"))
     if _EXPORT.search(low):  # "export", "can I download these?", "put it on my spotify"
         return Edit("question", topic="export")
     if _EXPLICIT.search(low):  # "nothing explicit please": the catalog does not say (it leaned to "explicit")
@@ -2027,7 +2042,8 @@ def _question(text: str, low: str, tracks: list[Track]) -> Edit | None:
         return Edit("question", positions=positions, topic=topic or "why")
     # "Do you have anything more Kpop ... fun and bubbly", "is there anything else like X? something with an angry
     # type energy?" ask for tracks, not the playlist's mood or energy
-    if topic is not None and (_PLAYLIST_WORDS.search(low) and not asks or topic in ("count", "duration")):
+    if topic is not None and (_PLAYLIST_WORDS.search(low) and not asks or topic in ("count", "duration")
+                              or _SHORT_ASKED.match(low)):  # "what's the tempo?" got the help text
         return Edit("question", topic=topic)
     if topic == "why" and _THESE.search(low) and not asks:  # "why these songs?", "why did you pick these?"
         return Edit("question", topic="why")

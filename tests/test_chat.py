@@ -2126,3 +2126,21 @@ def test_lengths_beyond_the_playlist_and_places_before_it(assistant: MusicAssist
     assert reason.startswith(f"600 minutes need more than {limit} tracks; stopped at {limit} tracks (")
     assert reason.endswith(f"({format_duration(long.playlist.total_ms)})")
     assert chat.send("remove track 0").text == f"Tracks are numbered from 1 and the playlist has {limit} tracks."
+
+
+def test_questions_about_the_playlist_and_its_words(assistant: MusicAssistant):
+    """"do you have Spotify links?" leaned the playlist to its words; "what does valence mean?", "how do you pick
+    songs?" and "what's the tempo?" got the help text. Each is answered and nothing changes."""
+    chat = assistant.start_chat(use_llm=False)
+    first = chat.send("energetic rock, 10 songs").playlist
+    links = chat.send("do you have Spotify links?")
+    assert links.kind == "answer" and f"https://open.spotify.com/track/{first.tracks[0].track_id}" in links.text
+    meaning = chat.send("what does valence mean?")
+    assert meaning.kind == "answer" and meaning.text.startswith("Valence is how positive a track sounds")
+    assert chat.send("what's danceability?").text.startswith("Danceability is")
+    picked = chat.send("how do you pick songs?")
+    assert picked.kind == "answer" and picked.text.startswith('You asked for "energetic rock, 10 songs". Every track')
+    tempo = chat.send("what's the tempo?")
+    tempos = [t.tempo for t in first.tracks]
+    assert tempo.kind == "answer" and tempo.text.startswith(f"Tempos run from {round(min(tempos))} to ")
+    assert ids(chat.playlist) == ids(first)
