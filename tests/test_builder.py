@@ -117,6 +117,9 @@ def specs(draw: st.DrawFn, index: TrackIndex) -> PlaylistSpec:
     data["exclude_artists"] = draw(st.lists(st.sampled_from(artists), max_size=3))
     data["exclude_tracks"] = draw(st.lists(st.sampled_from([t.track_id for t in index.tracks[:400]]), max_size=5))
     data["seed_artists"] = draw(st.lists(st.sampled_from(artists), max_size=1))
+    # caps said for single artists, a named one's often ("songs like Queen, at most 2 of theirs")
+    capped = draw(st.lists(st.sampled_from([*data["seed_artists"] * 3, *artists]), max_size=2))
+    data["artist_caps"] = {a: draw(st.integers(1, 3)) for a in capped}
     data["allow_remixes"] = draw(st.booleans())
     data["allow_live"] = draw(st.booleans())
     return PlaylistSpec.model_validate(data)
