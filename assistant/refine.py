@@ -845,6 +845,8 @@ def _track_edit(text: str, low: str, playlist: Playlist, parser: RequestParser) 
             gone = {artist_key(tracks[p].artist) for p in theirs}
             asked = [a for a in named.spec.seed_artists if artist_key(a) not in gone]
             songs = named.spec.seed_tracks if coming else []  # "replace track 3 with Juicy by Biggie"
+            if coming and not songs and named.found <= {"description"} and not _SOME.match(coming):
+                songs = named_songs(f"add {coming}", parser)  # "replace track 1 with Gasolina" chose "Destino"
             return Edit("replace", positions=positions, features=features, labels=labels, track_ids=songs,
                         parsed=replace(named, spec=named.spec.model_copy(update={"seed_artists": asked}))
                         if asked else None, about=coming,

@@ -1695,6 +1695,12 @@ def test_an_artist_replaced_by_another_a_named_song_or_a_kind(assistant: MusicAs
     assert ids(reply.playlist)[:2] + ids(reply.playlist)[3:] == ids(first)[:2] + ids(first)[3:]
     again = chat.send(f'replace track 5 with "{song.title}" by {artist}')  # already there: said, nothing changed
     assert again.kind == "message" and "already in the playlist (track 3)" in again.text
+    # a title alone ("replace track 1 with Gasolina" chose "Destino": a word like it)
+    alone = next(t for t in slice_index.tracks if t.track_id not in ids(chat.playlist) and t.title.isascii()
+                 and re.fullmatch(r"[A-Z][a-z]{4,}(?: [A-Z][a-z]+){1,2}", t.title)
+                 and chat.parser.vocab.resolve_track(t.title) == t.track_id)
+    titled = classify(f"replace track 4 with {alone.title}", chat.playlist, chat.parser)
+    assert (titled.kind, titled.positions, titled.track_ids) == ("replace", [3], [alone.track_id])
     older = chat.send("replace track 5 with something from the 80s")
     assert older.action == "replace" and 1980 <= older.playlist.tracks[4].year <= 1989
     assert not violations(older.playlist, older.playlist.spec, slice_index)
