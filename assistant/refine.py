@@ -416,6 +416,10 @@ _LET_US = re.compile(r"\blet us\b(?!\s+know\b)", re.IGNORECASE)
 _PUT_IN = re.compile(r"^(\W*(?:(?:can|could|would) you\s+|please\s+|let'?s\s+)?)(?:put|stick|slip|get)\s+(.+?)\s+"
                      r"(?:in there|in here|in it|on there|in|on)(?:\s+(?:the|this|my) (?:playlist|mix|list))?(\W*)$",
                      re.IGNORECASE)
+# The whole playlist found dull: "this is boring", "it's kinda dull" (as "too boring": livelier)
+_DULL = re.compile(r"(?i)^\W*(?:this|it|that|these|they|the (?:playlist|list|mix|songs))(?:'s| is| are| feels?| sounds?|"
+                   r" seems?)(?: (?:so|kinda|kind of|a bit|a little|pretty|really|too|just|getting))* "
+                   r"(?:boring|dull|sleepy)\W*$")
 _RAP_UP = re.compile(r"(?i)\brap (?=(?:it |this |things |the (?:playlist|list) )?up\b)")
 _REVERSE = re.compile(r"\b(?:reverse|backwards|flip the order)\b")
 # "space out the songs by the same artist", "no artist back to back": the same tracks, an artist's kept apart
@@ -631,6 +635,7 @@ def classify(message: str, playlist: Playlist | None, parser: RequestParser) -> 
     meant = _RAP_UP.sub("wrap ", respell_moods(text, parser.vocab))  # "Can we rap up with some Ella Mai?"
     meant = _LET_US.sub("let's", meant)
     meant = _PUT_IN.sub(r"\1add \2\3", meant)  # "put Hotel California in there" understood nothing
+    meant = _DULL.sub("too boring", meant)  # "this is boring" leaned to the word
     edit = _classify(_artists_respelled(_nth_artists_named(meant, playlist), parser), playlist, parser)
     if edit.kind == "new" and playlist is not None and playlist.tracks and _asks_nothing_new(edit, text):
         edit = Edit("message", topic=NEXT_PLAYLIST)  # "can we make another playlist?" built one of nothing
@@ -921,6 +926,8 @@ _PART = re.compile(r"\bthe\s+(?:(?P<first_half>first half)|(?P<second_half>secon
 # Tracks made otherwise by their places: "make the first three more energetic", "make track 2 calmer"
 _MADE = re.compile(r"^\W*(?:(?:can|could|would) you\s+|please\s+|let'?s\s+)*make\s+(?P<head>.{1,40}?)\s+"
                    r"(?=(?:a (?:bit|little|lot|tad) |much |way |even )?(?:more|less|\w+er)\b)")
+_TOO_AT = re.compile(r"^\W*(?P<head>.{1,40}?)\s+(?:is|was|'s|are|were|feels?|seems?|sounds?)\s+"
+                     r"(?:(?:way|a bit|a little|kind of|kinda|just|much)\s+)?too\b")
 _DRAGS = re.compile(r"\b(?:drags|is dragging|drags on)\b")
 
 
@@ -939,17 +946,15 @@ def _part_after(low: str, at: int, n: int) -> list[int]:
 
 
 def _part_moved(low: str, playlist: Playlist) -> Edit | None:
-    """"the second half is too slow": that part's tracks that are not past the move replaced by ones that are
-    (it moved the whole playlist)."""
+    """"the second half is too slow", "the first song is too slow", "make the first three more energetic": those
+    tracks that are not past the move replaced by ones that are (it moved the whole playlist, or added tracks)."""
     tracks = playlist.tracks
-    if (m := _PART.search(low) or _MADE.match(low)) is None:
+    if (m := _PART.search(low) or _MADE.match(low) or _TOO_AT.match(low)) is None:
         return None
-    if m.re is _MADE:  # "make the first three more energetic" added three tracks
-        part = find_positions(m.group("head"), len(tracks), bare=True)
-        if not part:
-            return None
-    else:
+    if m.re is _PART:
         part = _part_positions(m, len(tracks))
+    elif not (part := find_positions(m.group("head"), len(tracks), bare=True)):
+        return None
     # "the middle part drags" is too slow; "the ending is weak" asks for other tracks there
     features, labels = relative_moods(_DRAGS.sub("is too slow", low), tracks, playlist.spec)
     if not features:
@@ -1900,6 +1905,9 @@ _PANNED = re.compile(r"\b(?:is|was|'s|are|were|feels?|seems?)\s+"
                      r"(?:(?:really|so|pretty|kind of|kinda|a bit|just|too)\s+)?"
                      r"(?:bad|terrible|awful|horrible|trash|garbage|rubbish|boring|dull|weak|annoying|the worst|"
                      r"not good|not great|no good|lame|meh)\b|\bsucks?\b|\bfalls? flat\b"
+                     # "I've heard track 2 too many times"
+                     r"|\bheard\b.{0,30}\b(?:too (?:many times|much|often)|enough|so (?:many times|much|often)|"
+                     r"a (?:million|thousand|hundred) times)\b|\b(?:tired|sick) of (?:track|song|number)\b"
                      r"|\b(?:doesn'?t|does not|don'?t|do not) (?:fit|belong|work)\b")
 # "track 3 is too long": that track, not the playlist ("Shortened to 10 tracks")
 _TRACK_TOO = re.compile(r"\b(?:is|was|'s|it'?s|it is)\s+(?:(?:way|a bit|a little|kind of|kinda|just|much)\s+)?too\s+"
@@ -2300,9 +2308,9 @@ def _removal(text: str, low: str, parsed: ParsedRequest, tracks: list[Track]) ->
 # about what is named before it in that sentence ("would fit", "fit perfectly" praise)
 _MISFIT = re.compile(r"\b(?:do|does|did|wo)(?: not|n'?t)\s+(?:\w+\s+){0,2}?(?:fit|belong|match)\b|"
                      r"(?:\bnot|n't|\b(?:is|are|was|were)nt)\s+(?:\w+\s+){0,2}?(?:fit|match)\b|\bout of place\b|"
-                     # "eminem is overplayed" leaned to the words
-                     r"\b(?:is|are|'s|'re)\s+(?:(?:so|way|too|a bit|kind of|kinda|pretty)\s+)*"
-                     r"(?:overplayed|played out)\b")
+                     # "eminem is overplayed" leaned to the words, "the Eagles song is boring" added more like them
+                     r"\b(?:is|are|'s|'re|was|were)\s+(?:(?:so|way|too|a bit|kind of|kinda|pretty|really|just)\s+)*"
+                     r"(?:overplayed|played out|boring|dull|annoying|terrible|awful|lame|trash|garbage)\b")
 
 
 def _misfit(text: str, parsed: ParsedRequest, parser: RequestParser, tracks: list[Track]) -> Edit | None:
@@ -2446,18 +2454,25 @@ def _playlist_lengths(low: str) -> list[Finding]:
 # "shorter songs", "longer tracks": each track's length, not the playlist's ("shorter songs" cut it to 10 tracks)
 _TRACKS_SHORTER = re.compile(r"\b(?:shorter|quicker) (?:songs|tracks|ones|tunes)\b")
 _TRACKS_LONGER = re.compile(r"\blonger (?:songs|tracks|ones|tunes)\b")
+# "skip the long ones" (the catalog lacked "the long ones"), "drop the short songs": only those past a step
+_TURNED_AWAY = (r"\b(?:skip|remove|drop|cut|lose|ditch|no|no more|fewer|less|get rid of|take out|too many|"
+                r"(?:don'?t|do not) (?:want|like)) (?:(?:the|any|all the|those|these)\s+)?(?:really |very |super )?")
+_LONG_AWAY = re.compile(rf"{_TURNED_AWAY}long (?:songs|tracks|ones|tunes)\b")
+_SHORT_AWAY = re.compile(rf"{_TURNED_AWAY}short (?:songs|tracks|ones|tunes)\b")
 TRACK_MINUTES_STEP = 0.5  # how far "shorter songs" moves a track's length past the playlist's mean, in minutes
 
 
 def _track_lengths_moved(low: str, tracks: list[Track], parsed: ParsedRequest) -> Edit | None:
-    """"shorter songs" / "longer songs": every track shorter / longer than the playlist's mean by a step."""
-    shorter, longer = _TRACKS_SHORTER.search(low), _TRACKS_LONGER.search(low)
+    """"shorter songs" / "longer songs": every track shorter / longer than the playlist's mean by a step; "skip the
+    long ones" / "drop the short ones": none longer / shorter than the mean by a step."""
+    shorter = _TRACKS_SHORTER.search(low) or _LONG_AWAY.search(low)
+    longer = _TRACKS_LONGER.search(low) or _SHORT_AWAY.search(low)
     minutes = [t.duration_ms / 60_000 for t in tracks if t.duration_ms]
     if bool(shorter) == bool(longer) or "track_minutes" in parsed.found or not minutes:
         return None
     mean = sum(minutes) / len(minutes)
-    moved = Range(max=round(max(mean - TRACK_MINUTES_STEP, 1.0), 1)) if shorter else \
-        Range(min=round(mean + TRACK_MINUTES_STEP, 1))
+    step = -TRACK_MINUTES_STEP if (shorter or longer).re in (_LONG_AWAY, _SHORT_AWAY) else TRACK_MINUTES_STEP
+    moved = Range(max=round(max(mean - step, 1.0), 1)) if shorter else Range(min=round(mean + step, 1))
     spec = parsed.spec.model_copy(update={"track_minutes": moved})
     return Edit("refine", parsed=replace(parsed, spec=spec, found=parsed.found | {"track_minutes"}))
 

@@ -377,6 +377,7 @@ def test_follow_up_classification(slice_index: TrackIndex):
         "i like everything": ("thanks", []), "well, you got most of it": ("thanks", []),
         "No I don't really like the sound of those songs much.": ("replace", list(range(10))),
         "love it except for track 3": ("remove", [2]), "all good except the last song": ("remove", [9]),
+        "I've heard track 2 too many times": ("remove", [1]), "this is boring": ("refine", []),  # help, a steer
         # another version of this playlist (it added one track)
         "do another one like this but calmer": ("refine", []), "make another playlist like this": ("replace",
                                                                                                    list(range(10))),
@@ -519,6 +520,13 @@ def test_follow_up_classification(slice_index: TrackIndex):
         assert (edit.kind, edit.positions) == (kind, positions), message
     assert "the catalog does not say whether a woman or a man sings" in classify(
         "more female singers", playlist, parser).notices[0]  # leaned to the words unsaid
+    boring = classify(f"the {tracks[3].artist} song is boring", playlist, parser)  # it added more like them
+    assert boring.kind == "exclude" and boring.parsed.spec.exclude_artists == [tracks[3].artist]
+    slow = classify("the first song is too slow", playlist, parser)  # it replaced most of the playlist
+    assert slow.kind == "replace" and slow.positions == [0] and "tempo" in slow.features
+    minutes = [t.duration_ms / 60_000 for t in tracks]
+    long = classify("skip the long ones", playlist, parser).parsed.spec.track_minutes  # the catalog lacked them
+    assert long.min is None and long.max > sum(minutes) / len(minutes)
     made = classify("make the first three more energetic", playlist, parser)  # it added three tracks
     assert made.kind == "replace" and made.positions and set(made.positions) <= {0, 1, 2} and "energy" in made.features
     assert classify("make it 20 minutes", playlist, parser).minutes == 20
