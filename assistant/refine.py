@@ -417,8 +417,9 @@ _PUT_IN = re.compile(r"^(\W*(?:(?:can|could|would) you\s+|please\s+|let'?s\s+)?)
                      r"(?:in there|in here|in it|on there|in|on)(?:\s+(?:the|this|my) (?:playlist|mix|list))?(\W*)$",
                      re.IGNORECASE)
 # The whole playlist found dull: "this is boring", "it's kinda dull" (as "too boring": livelier)
-_DULL = re.compile(r"(?i)^\W*(?:this|it|that|these|they|the (?:playlist|list|mix|songs))(?:'s| is| are| feels?| sounds?|"
-                   r" seems?)(?: (?:so|kinda|kind of|a bit|a little|pretty|really|too|just|getting))* "
+_DULL = re.compile(r"(?i)^\W*(?:this|it|that|these|they|the (?:playlist|list|mix|songs))"
+                   r"(?:'s| is| are| feels?| sounds?| seems?)(?: (?:so|kinda|kind of|a bit|a little|pretty|really|too|"
+                   r"just|getting))* "
                    r"(?:boring|dull|sleepy)\W*$")
 _RAP_UP = re.compile(r"(?i)\brap (?=(?:it |this |things |the (?:playlist|list) )?up\b)")
 _REVERSE = re.compile(r"\b(?:reverse|backwards|flip the order)\b")
