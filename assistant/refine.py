@@ -173,9 +173,7 @@ _LIKED_BUT = re.compile(r"\b(?:like|love|enjoy|dig|good|great|fine|ok|okay|perfe
 _DISLIKES_ALL = re.compile(
     r"\b(?:none of (?:these|those|them|the songs|the tracks)|(?:don'?t|didn'?t|do not|did not) (?:really )?"
     r"(?:like|love|enjoy|dig) (?:any of |the sound of )?(?:these|those|them|the songs|the tracks|this playlist|"
-    r"the playlist)(?: songs| tracks)?(?: (?:much|at all|very much))?\W*$|"
-    r"(?:don'?t|didn'?t|do not|did not) (?:really )?(?:like|love|enjoy|dig) (?:any of )?(?:these|those|them|the songs|"
-    r"the tracks|this playlist|the playlist)|"
+    r"the playlist)|"
     r"not (?:a )?fan of (?:these|those|them|this playlist)|"
     r"not (?:really )?(?:feeling|into) (?:these|those|them|this|it)\W*$|"
     r"^\W*not (?:really |quite )?my (?:type|kind|style|thing|taste|cup of tea)\b|"
