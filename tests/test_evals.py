@@ -309,10 +309,11 @@ def test_requests_suite(slice_assistant):
     about = run_requests(slice_assistant, [*subjects, requests[0]], progress=False).payload
     assert about["subject_requests"] == 2 and 0.5 <= about["subject_in_titles"] <= 1.0
     told_requests = ["jazz for dinner", "Songs like Gnaw by Alex G", "Help me find music like this",
-                     "smooth jazz like this", "upbeat rock", "Zero 7 - In The Waiting Line", "songs like Nujabes"]
+                     "smooth jazz like this", "upbeat rock", "Zero 7 - In The Waiting Line", "songs like Nujabes",
+                     "rock with female vocals"]
     told = run_requests(slice_assistant, told_requests, progress=False).payload
     assert told["told_the_catalog_lacks"] == {"absent_genre": 2, "unknown_artist": 1, "unknown_song": 1,
-                                              "unknown_artist_or_song": 1, "unseen_reference": 2}
+                                              "unknown_artist_or_song": 1, "unseen_reference": 2, "unknown_singer": 1}
     lookup = artist_lookup(slice_assistant.index, lambda name: False)
     name = slice_assistant.index.tracks[0].artist
     assert named_artists(f"something like {name}'s songs", lookup)
