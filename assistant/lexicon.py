@@ -405,8 +405,10 @@ def find_length(low: str) -> list[Finding]:
 # --------------------------------------------------------------------------- caps per artist
 
 _WHO = r"(?:artists?|bands?|singers?|performers?|groups?|acts?|musicians?)"
+# How a cap is said before its number: "max 2 per artist", "no more than one Queen song"
+_AT_MOST = r"max(?:imum)?(?: of)?|a maximum of|at most|up to|no more than|not more than|limit(?: of)?|limited to"
 _CAP = re.compile(
-    rf"(?:\b(?:max(?:imum)?|at most|up to|no more than|not more than|only|just|limit(?: of)?|limited to)\s+)?"
+    rf"(?:\b(?:{_AT_MOST}|only|just)\s+)?"
     rf"\b({_NUM})\s+(?:songs?\s+|tracks?\s+)?(?:per|from each|by each|for each|each|from any|by any)\s+{_WHO}\b"
 )
 # "no artist more than twice", "no band more than 3 times" (it added tracks by the band TWICE)
@@ -438,8 +440,7 @@ def find_artist_cap(low: str) -> list[Finding]:
 
 # A cap on one artist, said before or around the name: "at most 3 songs by Queen", "no more than one Queen song".
 # "only"/"just" cap at one only: "just 3 songs by Queen" may be a playlist of three.
-_ONE_CAP_LEAD = (rf"\b(?:max(?:imum)?(?: of)?|a maximum of|at most|up to|no more than|not more than|"
-                 rf"limit(?:ed)? to|(?P<only>only|just))\s+(?P<n>{_NUM})\s+")
+_ONE_CAP_LEAD = rf"\b(?:{_AT_MOST}|(?P<only>only|just))\s+(?P<n>{_NUM})\s+"
 _ONE_CAP_BY = re.compile(rf"{_ONE_CAP_LEAD}(?:(?:songs?|tracks?)\s+)?(?:by|from|of)\s+(?:the\s+)?$")
 _ONE_CAP_NAME = re.compile(rf"{_ONE_CAP_LEAD}(?:the\s+)?$")
 _ONE_CAP_SONGS = re.compile(r"^(?:'s)?\s+(?:songs?|tracks?)\b")

@@ -922,11 +922,11 @@ _PART = re.compile(r"\bthe\s+(?:(?P<first_half>first half)|(?P<second_half>secon
                    r"(?P<middle>middle))\b")
 
 
+_TOO = r"(?:(?:way|a bit|a little|kind of|kinda|just|much)\s+)?too"  # "is a bit too slow"
 # Tracks made otherwise by their places: "make the first three more energetic", "make track 2 calmer"
 _MADE = re.compile(r"^\W*(?:(?:can|could|would) you\s+|please\s+|let'?s\s+)*make\s+(?P<head>.{1,40}?)\s+"
                    r"(?=(?:a (?:bit|little|lot|tad) |much |way |even )?(?:more|less|\w+er)\b)")
-_TOO_AT = re.compile(r"^\W*(?P<head>.{1,40}?)\s+(?:is|was|'s|are|were|feels?|seems?|sounds?)\s+"
-                     r"(?:(?:way|a bit|a little|kind of|kinda|just|much)\s+)?too\b")
+_TOO_AT = re.compile(rf"^\W*(?P<head>.{{1,40}}?)\s+(?:is|was|'s|are|were|feels?|seems?|sounds?)\s+{_TOO}\b")
 _DRAGS = re.compile(r"\b(?:drags|is dragging|drags on)\b")
 
 
@@ -1909,8 +1909,7 @@ _PANNED = re.compile(r"\b(?:is|was|'s|are|were|feels?|seems?)\s+"
                      r"a (?:million|thousand|hundred) times)\b|\b(?:tired|sick) of (?:track|song|number)\b"
                      r"|\b(?:doesn'?t|does not|don'?t|do not) (?:fit|belong|work)\b")
 # "track 3 is too long": that track, not the playlist ("Shortened to 10 tracks")
-_TRACK_TOO = re.compile(r"\b(?:is|was|'s|it'?s|it is)\s+(?:(?:way|a bit|a little|kind of|kinda|just|much)\s+)?too\s+"
-                        r"(?P<way>long|short)\b")
+_TRACK_TOO = re.compile(rf"\b(?:is|was|'s|it'?s|it is)\s+{_TOO}\s+(?P<way>long|short)\b")
 _PRAISED = re.compile(r"\b(?:is|was|'s|are)\s+(?:(?:really|so|just|pretty|absolutely|such)\s+)?(?:a\s+)?(?:great|good|"
                       r"amazing|awesome|perfect|fantastic|excellent|lovely|beautiful|brilliant|fire|banger|bop|jam|"
                       r"my (?:fav(?:ou?rite)?|jam|song))\b|^\W*(?:oh\W+)?(?:i\s+)?(?:really\s+|absolutely\s+)?"
